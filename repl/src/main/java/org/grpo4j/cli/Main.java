@@ -1,0 +1,55 @@
+package org.grpo4j.cli;
+
+import java.util.List;
+
+/** Entry point of the {@code grpo} command: dispatches to the subcommands of every module. */
+public final class Main {
+    private Main() {}
+
+    /** Every subcommand, in the order {@code grpo --help} lists them. */
+    static List<Command> commands() {
+        return List.of();
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        List<Command> commands = commands();
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            printHelp(commands);
+            return 0;
+        }
+        String name = argv[0];
+        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        for (Command c : commands) {
+            if (c.name().equals(name)) {
+                try {
+                    return c.run(Args.parse(rest, c.flags()));
+                } catch (Command.UsageException e) {
+                    System.err.println("grpo " + name + ": " + e.getMessage());
+                    return 2;
+                } catch (Exception e) {
+                    System.err.println("grpo " + name + ": " + describe(e));
+                    if (System.getenv("GRPO_DEBUG") != null) e.printStackTrace();
+                    return 1;
+                }
+            }
+        }
+        System.err.println("grpo: unknown command '" + name + "'; run ./grpo --help for the list");
+        return 2;
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return (m == null || m.isBlank()) ? e.toString() : m;
+    }
+
+    private static void printHelp(List<Command> commands) {
+        System.out.println("usage: ./grpo <command> [options]\n");
+        System.out.println("  test                 run the whole test suite (installs PoCL and test files when missing)");
+        System.out.println("  build                build the project");
+        for (Command c : commands) System.out.printf("  %-20s %s%n", c.name(), c.summary());
+    }
+}
