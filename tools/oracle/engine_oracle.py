@@ -46,7 +46,7 @@ BASE = dict(vocab=32, d=16, layers=2, heads=4, kv_heads=2, head_dim=4, ffn=32, a
             # (prompt_len, completion_len, completion tokens inside the loss mask) per sequence
             rows=[(4, 8, 8), (1, 7, 4), (6, 5, 5)],
             advantages=[1.25, -0.75, 0.4], beta=0.04, lr=1e-3, betas=(0.9, 0.999), adam_eps=1e-8,
-            weight_decay=0.01, embed_std=0.5, matrix_std=0.3, bias_std=0.1, norm_noise=0.1, ref_noise=0.05,
+            weight_decay=0.01, embed_std=0.5, matrix_std=0.3, bias_std=0.1, norm_noise=0.1, ref_noise=0.01,
             dtype_files=False, sharded=False, seed=0)
 
 FIXTURES = {
