@@ -225,7 +225,12 @@ public final class LatexParser {
                     || prev.is("}") || prev.type == T.CMD);
             if (t.type == T.WORD) {
                 String w = t.text.toLowerCase(Locale.ROOT).replace("^2", "").replace("^3", "").strip();
-                if (w.isEmpty() || (afterValue && isUnitPhrase(w))) continue;
+                if (w.isEmpty()) continue;
+                if (afterValue && isUnitPhrase(w)) {
+                    // \mathrm{cm}^2: the unit's power goes with it
+                    if (k + 2 < in.size() && in.get(k + 1).is("^") && in.get(k + 2).type == T.NUM) k += 2;
+                    continue;
+                }
             }
             if (t.type == T.ID && prev != null && (prev.type == T.NUM || prev.is(")") || prev.is("}"))
                     && t.text.length() >= 2 && isUnitPhrase(t.text.toLowerCase(Locale.ROOT))) {
