@@ -9,7 +9,7 @@ import java.util.TreeSet;
  * A parsed mathematical answer: a small expression tree (numbers, symbols, sums, products, powers, functions)
  * plus the answer shapes that competition maths uses (tuples, sets, intervals, equations).
  *
- * <pre>{@code Expr e = LatexParser.parse("\\frac{1}{2} + x"); // Add[Num 1/2, Sym x]}</pre>
+ * <pre>{@code Expr e = LatexParser.parse("\\frac{1}{2} + x"); // Add[Mul[1, Pow[2, -1]], Sym x]; not a constant, so Expr.exact(e) == null}</pre>
  */
 public sealed interface Expr {
     /** An exact rational literal ({@code 3}, {@code 0.25}, {@code 1e3}). */

@@ -17,6 +17,8 @@ import org.grpo4j.reward.Sample;
  * <p>Python's {@code re.match} is emulated with {@link Matcher#lookingAt()} (anchored at the start only) and
  * {@link Pattern#UNIX_LINES} (only {@code \n} ends a line for {@code $}); text lengths count code points, as
  * Python's {@code len}.
+ *
+ * <pre>{@code OpenR1Rewards.format("r1_format", OpenR1Rewards.R1_FORMAT_PATTERN).score("<think>a</think><answer>b</answer>") // 1.0}</pre>
  */
 public final class OpenR1Rewards {
     private OpenR1Rewards() {}
