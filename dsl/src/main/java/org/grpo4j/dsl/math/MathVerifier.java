@@ -15,8 +15,9 @@ import java.util.SplittableRandom;
  *       {@code 0.333} ≠ {@code 1/3});</li>
  *   <li>in floating point within {@link #relTol} when either side is irrational ({@code 2\sqrt{2}} =
  *       {@code \sqrt{8}}, {@code 3.14} ≠ {@code \pi});</li>
- *   <li>by evaluation at {@link #points} seeded random points when there are variables
- *       ({@code 2(x+1)} = {@code 2x+2});</li>
+ *   <li>by evaluation at {@link #points} seeded random points of both signs when there are variables
+ *       ({@code 2(x+1)} = {@code 2x+2}, {@code |x|} ≠ {@code x}); points outside either side's domain are
+ *       skipped, and at least two must agree;</li>
  *   <li>element-wise for tuples and intervals, order-free for sets and lists of several answers.</li>
  * </ul>
  * Never throws: malformed input gives 0.0 (or NaN for an unreadable gold answer).
@@ -162,17 +163,19 @@ public record MathVerifier(double relTol, int points, long seed) {
         Set<String> sa = Expr.symbols(a), sb = Expr.symbols(b);
         if (!sa.equals(sb)) return false;
         if (sa.isEmpty()) return close(Expr.eval(a, Map.of()), Expr.eval(b, Map.of()));
+        // points of both signs, so that |x| and x differ; a point outside either side's domain (sqrt of a
+        // negative, log of zero) says nothing and is skipped, so \sqrt{x}^2 still equals x
         SplittableRandom rnd = new SplittableRandom(seed);
         int agreed = 0;
         for (int attempt = 0; attempt < points * 4 && agreed < points; attempt++) {
             Map<String, Double> env = new HashMap<>();
-            for (String s : sa) env.put(s, 0.3 + 2.2 * rnd.nextDouble());
+            for (String s : sa) env.put(s, (rnd.nextBoolean() ? 1 : -1) * (0.3 + 2.2 * rnd.nextDouble()));
             double va = Expr.eval(a, env), vb = Expr.eval(b, env);
-            if (Double.isNaN(va) && Double.isNaN(vb)) continue;
+            if (!Double.isFinite(va) || !Double.isFinite(vb)) continue;
             if (!close(va, vb)) return false;
             agreed++;
         }
-        return agreed > 0;
+        return agreed >= Math.min(2, points);
     }
 
     private boolean close(double x, double y) {
