@@ -43,9 +43,7 @@ public final class LatexParser {
         String s = normalise(text);
         if (s.isBlank() || s.length() > 2000) return null;
         try {
-            Parser p = new Parser(tokenize(s));
-            Expr e = p.top();
-            return e;
+            return new Parser(tokenize(s)).top();
         } catch (ParseException | ArithmeticException | NumberFormatException | StackOverflowError e) {
             return null;
         }
@@ -402,7 +400,8 @@ public final class LatexParser {
                 case NUM, ID -> !isSeparator(t);
                 case WORD -> !isSeparator(t);
                 case CMD -> !Set.of("cup", "pm", "mp", "le", "ge", "leq", "geq", "neq", "approx", "in").contains(t.text);
-                case OP -> t.is("(") || t.is("{") || t.is("\\{") || (t.is("[") && false) || (t.is("|") && absDepth == 0);
+                // not "[": after a value it closes or opens an interval, never multiplies
+                case OP -> t.is("(") || t.is("{") || t.is("\\{") || (t.is("|") && absDepth == 0);
                 case END -> false;
             };
         }
