@@ -11,7 +11,8 @@ public final class Main {
         return List.of(
                 new LogprobsCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
-                        new org.grpo4j.bench.TrainBenchmark())));
+                        new org.grpo4j.bench.TrainBenchmark(),
+                        new org.grpo4j.dsl.RewardsBenchmark())));
     }
 
     public static void main(String[] argv) {
