@@ -39,7 +39,7 @@ class GrpoLossGradientCheckTest {
                 ent[i] = 3 * rnd.nextDouble();
             }
             mask[start[1]] = 1; // the one-token sequence is active
-            if (farFromKinks(s, start, logp, old, mask, adv)) return new Batch(start, logp, old, ref, mask, adv, ent);
+            if (farFromKinks(s, start, logp, old, mask, adv) && clipsSomething(s, start, logp, old, mask, adv)) return new Batch(start, logp, old, ref, mask, adv, ent);
         }
         throw new AssertionError("no draw away from the clip bounds");
     }
@@ -56,6 +56,16 @@ class GrpoLossGradientCheckTest {
             if (!far(Math.exp(sum / Math.max(1, m)), bounds)) return false;
         }
         return true;
+    }
+
+    /** At least one active token whose (delta-capped, as TRL's metric) ratio is clipped where it matters. */
+    static boolean clipsSomething(LossSettings s, int[] start, double[] logp, double[] old, double[] mask, double[] adv) {
+        for (int b = 0; b + 1 < start.length; b++)
+            for (int i = start[b]; i < start[b + 1]; i++) {
+                double w = Math.min(Math.exp(logp[i] - old[i]), s.delta() == null ? Double.POSITIVE_INFINITY : s.delta());
+                if (mask[i] != 0 && ((w < 1 - s.epsilon() && adv[b] < 0) || (w > 1 + s.epsilonHigh() && adv[b] > 0))) return true;
+            }
+        return false;
     }
 
     static boolean far(double w, double[] bounds) {
