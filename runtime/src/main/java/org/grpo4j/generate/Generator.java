@@ -71,6 +71,14 @@ public final class Generator {
     private final ThreadLocal<Sampler> samplers;
     private GenerationStats lastStats;
 
+    /** Sees the raw logits of every sampling step (tests compare them with a full forward). */
+    interface LogitsObserver {
+        /** Sequence {@code seq[j]} (which has {@code len[seq[j]]} tokens so far) samples from logits row {@code row[j]}. */
+        void logits(int[] seq, int[] row, int count, int[] len, float[] logits, int vocab);
+    }
+
+    LogitsObserver observer;
+
     /** A generator without a decoder: completions carry no text and stop strings cannot be used. */
     public Generator(Transformer model) {
         this(model, null);
@@ -205,6 +213,7 @@ public final class Generator {
             }
             runModel(n, nOut, true);
             job.count = nOut * G;
+            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
             Parallel.forRange(job.count, 1, job);
         }
 
@@ -229,6 +238,7 @@ public final class Generator {
             activeRows[steps++] = nActive;
             runModel(nActive, nActive, false);
             job.count = nActive;
+            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
             Parallel.forRange(nActive, 1, job);
             // compact: finished sequences leave the batch
             int m = 0;

@@ -80,15 +80,7 @@ public final class Sampler {
      */
     int sampleProcessed(float[] z, SamplingParams p, SplittableRandom rng) {
         float invT = (float) (1.0 / p.temperature());
-        int n = -1; // -1: every token is still in; otherwise the candidates are cand[0..n)
-        if (p.topK() > 0 && p.topK() < vocab) {
-            System.arraycopy(z, 0, tmp, 0, vocab);
-            float kth = select(tmp, vocab, p.topK() - 1);
-            n = 0;
-            for (int i = 0; i < vocab; i++) if (z[i] >= kth) cand[n++] = i;
-        }
-        if (p.topP() < 1.0) n = topP(z, n, p.topP(), invT);
-        if (p.minP() > 0.0) n = minP(z, n, (float) p.minP(), invT);
+        int n = filter(z, p, invT);
         // the draw: inverse CDF over the remaining tokens, in candidate (or vocabulary) order
         if (n < 0) {
             float max = max(z, vocab);
@@ -113,6 +105,27 @@ public final class Sampler {
             if (acc > u) return cand[i];
         }
         return cand[n - 1];
+    }
+
+    /**
+     * Top-k, top-p and min-p of {@code p} on the logits {@code z}: returns -1 when every token is still in, else
+     * the number of candidates left in {@link #candidates()}.
+     */
+    int filter(float[] z, SamplingParams p, float invT) {
+        int n = -1;
+        if (p.topK() > 0 && p.topK() < vocab) {
+            System.arraycopy(z, 0, tmp, 0, vocab);
+            float kth = select(tmp, vocab, p.topK() - 1);
+            n = 0;
+            for (int i = 0; i < vocab; i++) if (z[i] >= kth) cand[n++] = i;
+        }
+        if (p.topP() < 1.0) n = topP(z, n, p.topP(), invT);
+        if (p.minP() > 0.0) n = minP(z, n, (float) p.minP(), invT);
+        return n;
+    }
+
+    int[] candidates() {
+        return cand;
     }
 
     /**
