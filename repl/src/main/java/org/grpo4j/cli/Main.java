@@ -10,8 +10,10 @@ public final class Main {
     static List<Command> commands() {
         return List.of(
                 new LogprobsCommand(),
+                new GenerateCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
                         new org.grpo4j.bench.TrainBenchmark(),
+                        new org.grpo4j.bench.GenerateBenchmark(),
                         new org.grpo4j.dsl.RewardsBenchmark())));
     }
 
