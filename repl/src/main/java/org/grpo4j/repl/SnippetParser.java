@@ -3,6 +3,7 @@ package org.grpo4j.repl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.jline.reader.CompletingParsedLine;
 import org.jline.reader.EOFError;
 import org.jline.reader.ParsedLine;
 import org.jline.reader.Parser;
@@ -48,5 +49,22 @@ final class SnippetParser implements Parser {
         return new Line(word, cursor - start, wordIndex, List.copyOf(words), line, cursor);
     }
 
-    record Line(String word, int wordCursor, int wordIndex, List<String> words, String line, int cursor) implements ParsedLine {}
+    /** Java words are never quoted or escaped, so the raw word is the word. */
+    record Line(String word, int wordCursor, int wordIndex, List<String> words, String line, int cursor)
+            implements CompletingParsedLine {
+        @Override
+        public CharSequence escape(CharSequence candidate, boolean complete) {
+            return candidate;
+        }
+
+        @Override
+        public int rawWordCursor() {
+            return wordCursor;
+        }
+
+        @Override
+        public int rawWordLength() {
+            return word.length();
+        }
+    }
 }
