@@ -209,6 +209,10 @@ public final class Repl implements AutoCloseable {
         } catch (Shell.EvalError e) {
             ui.error("error: " + e.getMessage());
             failed = true;
+        } catch (Shell.TaskFailure e) {
+            ui.error(name + ": " + (e.failure.message() == null ? e.failure.exceptionClass() : e.failure.message()));
+            if (!e.failure.frames().isEmpty() && System.getenv("GRPO_DEBUG") != null) Problems.format(e.failure).forEach(ui::error);
+            failed = true;
         } catch (Exception e) {
             ui.error(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             failed = true;
@@ -343,18 +347,19 @@ public final class Repl implements AutoCloseable {
         return s;
     }
 
-    private void table(List<WeightedReward> parts, List<Sample> samples) throws CommandError {
+    private void table(List<WeightedReward> parts, List<Sample> samples) throws CommandError, Shell.EvalError {
         double[][] scores;
+        String[] current = new String[1];
         try {
-            scores = RewardTable.score(parts, samples);
-        } catch (RewardTable.ScoringError e) {
-            if (e.userException != null) {
-                ui.error("error: a reward function threw:");
-                Problems.format(shell.failure(e.userException)).forEach(ui::error);
-                failed = true;
-                return;
+            scores = shell.call(() -> RewardTable.score(parts, samples, current));
+        } catch (Shell.TaskFailure e) {
+            if (e.failure.exceptionClass().equals(RewardTable.ScoringError.class.getName())) {
+                throw new CommandError("error: " + e.failure.message());
             }
-            throw new CommandError("error: " + e.getMessage());
+            ui.error("reward " + current[0] + " failed:");
+            Problems.format(e.failure).forEach(ui::error);
+            failed = true;
+            return;
         }
         RewardTable.render(parts, samples, scores).forEach(ui::out);
     }
@@ -376,7 +381,8 @@ public final class Repl implements AutoCloseable {
         }
         Object model = shell.value(words.get(0));
         String prompt = text(words.get(1));
-        List<String> completions = services.sample(model, prompt, n);
+        int count = n;
+        List<String> completions = shell.call(() -> services.sample(model, prompt, count));
         for (int i = 0; i < completions.size(); i++) {
             List<String> lines = completions.get(i).lines().toList();
             ui.out("[" + (i + 1) + "] " + (lines.isEmpty() ? "" : lines.getFirst()));
@@ -393,7 +399,7 @@ public final class Repl implements AutoCloseable {
         TrainingSession t = training;
         if (t != null && t.isRunning()) throw new CommandError("a training run is going on; :stop it first");
         Object recipe = shell.value(expr);
-        training = services.startTraining(recipe, ui.logStream());
+        training = shell.call(() -> services.startTraining(recipe, ui.logStream()));
         lastShownStep = -1;
         trainingReported.set(false);
         ui.info("training in the background; :metrics shows progress, :stop saves a checkpoint and stops");

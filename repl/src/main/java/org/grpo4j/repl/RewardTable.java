@@ -23,30 +23,26 @@ final class RewardTable {
 
     private RewardTable() {}
 
-    /** A reward function that threw or broke the contract; {@code cause} is the user's exception, if any. */
-    static final class ScoringError extends Exception {
-        final Throwable userException;
-
-        ScoringError(String message, Throwable userException) {
+    /** A reward function broke the contract (wrong number of values). */
+    static final class ScoringError extends RuntimeException {
+        ScoringError(String message) {
             super(message);
-            this.userException = userException;
         }
     }
 
-    /** Scores; {@code scores[k][i]} is function k's reward for sample i. */
-    static double[][] score(List<WeightedReward> parts, List<Sample> samples) throws ScoringError {
+    /**
+     * Scores; {@code scores[k][i]} is function k's reward for sample i. A function's exception propagates
+     * unchanged (its stack is the user's code); {@code current[0]} names the function that was running.
+     */
+    static double[][] score(List<WeightedReward> parts, List<Sample> samples, String[] current) {
         double[][] scores = new double[parts.size()][];
         for (int k = 0; k < parts.size(); k++) {
             String name = name(parts.get(k));
-            double[] r;
-            try {
-                r = parts.get(k).function().score(samples);
-            } catch (Throwable t) {
-                throw new ScoringError("reward " + name + " threw " + t, t);
-            }
+            current[0] = name;
+            double[] r = parts.get(k).function().score(samples);
             if (r == null || r.length != samples.size()) {
                 throw new ScoringError("reward " + name + " returned " + (r == null ? "null" : r.length + " values")
-                        + " for " + samples.size() + " samples", null);
+                        + " for " + samples.size() + " samples");
             }
             scores[k] = r;
         }

@@ -219,6 +219,30 @@ final class Shell implements AutoCloseable {
         return HostBridge.take();
     }
 
+    /**
+     * Runs host code as a snippet: Ctrl-C ({@link #stop}) interrupts it, and an exception comes back as a
+     * {@link TaskFailure} whose stack names the user's snippet lines (e.g. inside a reward lambda).
+     */
+    @SuppressWarnings("unchecked")
+    <T> T call(java.util.concurrent.Callable<T> task) throws TaskFailure, EvalError {
+        HostBridge.prepare(task);
+        Result r = evalInternal("org.grpo4j.repl.HostBridge.call();");
+        if (r.error() != null) throw new EvalError("internal: " + r.error().message());
+        if (r.stopped()) throw new EvalError("stopped");
+        if (r.failure() != null) throw new TaskFailure(r.failure());
+        return (T) HostBridge.take();
+    }
+
+    /** Host work run by {@link #call} threw; {@code failure} is the mapped exception. */
+    static final class TaskFailure extends Exception {
+        final Failure failure;
+
+        TaskFailure(Failure failure) {
+            super(failure.exceptionClass() + (failure.message() == null ? "" : ": " + failure.message()));
+            this.failure = failure;
+        }
+    }
+
     /** Why {@link #value} could not produce a value; the message is meant for the user. */
     static final class EvalError extends Exception {
         EvalError(String message) {
@@ -308,16 +332,16 @@ final class Shell implements AutoCloseable {
         }
         StackTraceElement[] st = t.getStackTrace();
         int last = -1;
-        for (int i = 0; i < st.length; i++) if (isSnippetFrame(st[i])) last = i;
+        for (int i = 0; i < st.length; i++) if (isSnippetFrame(st[i]) && !isInternalFrame(st[i])) last = i;
         List<String> frames = new ArrayList<>();
         String origin = null, sourceLine = null;
         int line = 0;
         int end = last >= 0 ? last + 1 : st.length;
         for (int i = 0; i < end; i++) {
             StackTraceElement f = st[i];
-            if (last < 0 && isMachinery(f)) continue;
+            if (last < 0 && (isMachinery(f) || isSnippetFrame(f) && isInternalFrame(f))) continue;
             frames.add(frameText(f));
-            if (origin == null && sourceLine == null && isSnippetFrame(f)) {
+            if (origin == null && sourceLine == null && isSnippetFrame(f) && !isInternalFrame(f)) {
                 Origin o = origins.get(f.getFileName().substring(1));
                 if (o != null) {
                     origin = o.origin() == null ? f.getFileName() : o.origin();
@@ -334,6 +358,10 @@ final class Shell implements AutoCloseable {
 
     private static boolean isSnippetFrame(StackTraceElement f) {
         return f.getFileName() != null && f.getFileName().startsWith("#");
+    }
+
+    private boolean isInternalFrame(StackTraceElement f) {
+        return internal.contains(f.getFileName().substring(1));
     }
 
     private static boolean isMachinery(StackTraceElement f) {
