@@ -252,9 +252,19 @@ final class Shell implements AutoCloseable {
 
     /** Interrupts the running snippet (from another thread, e.g. on Ctrl-C); no-op when none runs. */
     void stop() {
-        if (!evaluating) return;
+        if (!evaluating || stopRequested) return;
         stopRequested = true;
-        jshell.stop();
+        // JShell ignores a stop that arrives while the snippet is still being compiled; repeat until it runs
+        Thread.ofPlatform().daemon().name("grpo-repl-stop").start(() -> {
+            while (evaluating && stopRequested) {
+                jshell.stop();
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
     }
 
     boolean evaluating() {
