@@ -208,6 +208,20 @@ class ReplPipeTest {
     }
 
     @Test
+    void loadFirstThenResetForgetsTheSession() throws IOException {
+        Path lib = dir.resolve("lib.grpo");
+        Files.writeString(lib, "#!/usr/bin/env grpo\nint base = 40;\nint plus(int x) { return base + x; }\n");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Repl.runPlain(ReplServices.basic(),
+                new ByteArrayInputStream("System.out.println(plus(2))\n:reset\nSystem.out.println(base)\n".getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), lib);
+        String o = out.toString(StandardCharsets.UTF_8), e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code);
+        assertTrue(o.startsWith("42\nsession reset\n"), o);
+        assertTrue(e.contains("stdin:3:20: error: cannot find symbol"), e);
+    }
+
+    @Test
     void pipedSessionThroughTheLauncher() throws Exception {
         String input = REWARD_HELPER + """
                 var len = reward("len", x -> x.completion().length() / 10.0);
