@@ -56,7 +56,7 @@ public final class Repl implements AutoCloseable {
     private final AtomicBoolean trainingReported = new AtomicBoolean(true);
     private volatile int lastShownStep = -1;
     private final ScheduledExecutorService ticker;
-    private boolean failed;
+    private volatile boolean failed;
     private boolean exitRequested;
 
     /**

@@ -177,7 +177,7 @@ class ReplPipeTest {
     }
 
     @Test
-    void plainSessionWaitsForTrainingAndPrintsStatusLines() {
+    void plainSessionWaitsForTrainingToFinishAtTheEndOfInput() {
         FakeServices services = new FakeServices(dir);
         services.steps = 4;
         services.free = true;
