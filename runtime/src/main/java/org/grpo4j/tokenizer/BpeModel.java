@@ -99,6 +99,7 @@ final class BpeModel {
         for (int i = 0; i < n; ) {
             int cp = word.codePointAt(i);
             int len = Character.charCount(cp);
+            if (count + 4 > sym.length) sym = Arrays.copyOf(sym, sym.length * 2); // 4: the most UTF-8 bytes of one char
             int id = -1;
             String piece = null;
             if (charIds != null && len == 1) {
@@ -114,7 +115,6 @@ final class BpeModel {
                 boolean all = true;
                 for (byte b : bytes) all &= byteIds[b & 0xFF] >= 0;
                 if (all) {
-                    if (count + bytes.length > sym.length) sym = Arrays.copyOf(sym, sym.length * 2 + bytes.length);
                     for (byte b : bytes) sym[count++] = byteIds[b & 0xFF];
                     lastWasUnk = false;
                     i += len;
