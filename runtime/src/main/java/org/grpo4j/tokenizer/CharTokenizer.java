@@ -21,7 +21,9 @@ import java.util.TreeSet;
  * characters and special tokens. <b>Unseen characters</b> encode to {@code <unk>} (one per character) and decode to
  * the text {@code "<unk>"}, or to nothing with {@code skipSpecialTokens}. A {@code tokenizer_config.json} names
  * the EOS/PAD tokens and holds a ChatML chat template when {@code <|im_start|>} and {@code <|im_end|>} are among
- * the special tokens (else a plain {@code role: content} template).
+ * the special tokens (else a plain {@code role: content} template); the characters of the role names
+ * ({@code system user assistant tool}), {@code ':'}, space and newline are always in the vocabulary so rendered
+ * prompts never contain {@code <unk>}.
  *
  * <pre>{@code
  * CharTokenizer ct = CharTokenizer.build(List.of("2+2=4", "3*3=9"), List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>"));
@@ -31,6 +33,8 @@ import java.util.TreeSet;
  */
 public final class CharTokenizer {
     public static final String UNK = "<unk>";
+    /** Characters the written chat templates emit around messages: role names, ": " and newlines. */
+    private static final String TEMPLATE_TEXT = "system user assistant tool:\n";
 
     private final List<String> specialTokens;
     private final List<String> chars;
@@ -49,6 +53,7 @@ public final class CharTokenizer {
         }
         TreeSet<Integer> cps = new TreeSet<>();
         for (String text : corpus) text.codePoints().forEach(cps::add);
+        TEMPLATE_TEXT.codePoints().forEach(cps::add); // the chat template's own text never becomes <unk>
         List<String> chars = new ArrayList<>(cps.size());
         for (int cp : cps) {
             String c = Character.toString(cp);
