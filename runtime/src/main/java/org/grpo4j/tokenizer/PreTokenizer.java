@@ -19,12 +19,28 @@ sealed interface PreTokenizer {
     /** How a {@link Split} keeps the matches of its pattern (Hugging Face's {@code SplitDelimiterBehavior}). */
     enum Behavior { REMOVED, ISOLATED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
 
-    /** Splits at the matches of a regex (or a literal, quoted into a regex); {@code invert} swaps match and gap. */
-    record Split(Pattern pattern, Behavior behavior, boolean invert) implements PreTokenizer {
+    /**
+     * Splits at the matches of a regex (or a literal, quoted into a regex); {@code invert} swaps match and gap.
+     * {@code fast}, when non-null, is a hand-written matcher equivalent to the pattern ({@link FastSplit}).
+     */
+    record Split(Pattern pattern, Behavior behavior, boolean invert, FastSplit fast) implements PreTokenizer {
+        /** Whether {@link FastSplit} can do this split: its matches tile the text, each one a word. */
+        boolean tilesWithFastSplit() {
+            return fast != null && behavior == Behavior.ISOLATED && !invert;
+        }
+
         @Override
         public void split(String text, boolean atOrigin, Sink out) {
             if (text.isEmpty()) return;
-            if (behavior == Behavior.ISOLATED && !invert) { // the hot path of every byte-level model
+            if (tilesWithFastSplit()) {
+                for (int pos = 0, n = text.length(); pos < n; ) {
+                    int end = fast.matchEnd(text, pos);
+                    out.accept(text.substring(pos, end), atOrigin && pos == 0);
+                    pos = end;
+                }
+                return;
+            }
+            if (behavior == Behavior.ISOLATED && !invert) { // the common case of byte-level models
                 Matcher m = pattern.matcher(text);
                 int prev = 0;
                 while (m.find()) {
@@ -107,7 +123,7 @@ sealed interface PreTokenizer {
     record ByteLevelPre(boolean addPrefixSpace, boolean useRegex) implements PreTokenizer {
         static final Pattern GPT2 = Text.compileOniguruma(
                 "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
-        private static final Split GPT2_SPLIT = new Split(GPT2, Behavior.ISOLATED, false);
+        private static final Split GPT2_SPLIT = new Split(GPT2, Behavior.ISOLATED, false, null);
 
         @Override
         public void split(String text, boolean atOrigin, Sink out) {

@@ -40,6 +40,13 @@ public final class Tokenizer {
     private final TokenizerConfig config;
     private final int vocabSize;
     private volatile ChatTemplate chatTemplate;
+    /**
+     * Set when the pre-tokenizer is the byte-level families' {@code Sequence[Split(known regex), ByteLevel]}: words
+     * are then cut by {@link FastSplit} and their ids cached per thread by the raw text, skipping the byte-level
+     * mapping for repeated words. Same ids as the general path (checked by the oracle tests, which use it).
+     */
+    private final FastSplit byteLevelWords;
+    private final ThreadLocal<WordCache> wordCache = ThreadLocal.withInitial(WordCache::new);
 
     private Tokenizer(String source, TokenizerJson.Parts parts, TokenizerConfig config) {
         this.source = source;
@@ -70,6 +77,7 @@ public final class Tokenizer {
                 rawPatterns.add(t.content());
             }
         }
+        this.byteLevelWords = byteLevelFastPath(preTokenizer);
         this.rawAdded = new AddedVocabulary(raw, rawPatterns);
         this.normalizedAdded = new AddedVocabulary(norm, normPatterns);
         for (String name : new String[] {"bos_token", "eos_token", "pad_token", "unk_token"}) {
@@ -150,8 +158,41 @@ public final class Tokenizer {
         }
     }
 
+    private static FastSplit byteLevelFastPath(PreTokenizer pre) {
+        if (pre instanceof PreTokenizer.Sequence(List<PreTokenizer> steps) && steps.size() == 2
+                && steps.get(0) instanceof PreTokenizer.Split split && split.tilesWithFastSplit()
+                && steps.get(1) instanceof PreTokenizer.ByteLevelPre(boolean addPrefixSpace, boolean useRegex)
+                && !addPrefixSpace && !useRegex)
+            return split.fast();
+        return null;
+    }
+
     private void encodeWords(String s, boolean atOrigin, IntList out) {
         if (s.isEmpty()) return;
+        if (byteLevelWords != null) {
+            WordCache cache = wordCache.get();
+            for (int pos = 0, n = s.length(); pos < n; ) {
+                int end = byteLevelWords.matchEnd(s, pos);
+                if (end - pos <= WordCache.MAX_WORD) {
+                    int slot = WordCache.hash(s, pos, end);
+                    int[] ids = cache.get(s, pos, end, slot);
+                    if (ids == null) {
+                        String word = s.substring(pos, end);
+                        int before = out.size();
+                        model.encodeWord(ByteLevel.encode(word), out);
+                        ids = new int[out.size() - before];
+                        for (int i = 0; i < ids.length; i++) ids[i] = out.get(before + i);
+                        cache.put(slot, word, ids);
+                    } else {
+                        out.addAll(ids);
+                    }
+                } else {
+                    model.encodeWord(ByteLevel.encode(s.substring(pos, end)), out);
+                }
+                pos = end;
+            }
+            return;
+        }
         if (preTokenizer == null) model.encodeWord(s, out);
         else preTokenizer.split(s, atOrigin, (word, o) -> model.encodeWord(word, out));
     }

@@ -248,7 +248,9 @@ final class TokenizerJson {
                     case "Contiguous" -> PreTokenizer.Behavior.CONTIGUOUS;
                     default -> throw error(where + ".behavior", "unknown split behavior '" + behavior + "'");
                 };
-                yield new PreTokenizer.Split(rx, b, bool(n, "invert", false));
+                FastSplit fast = n.path("pattern").hasNonNull("Regex")
+                        ? FastSplit.forPattern(n.get("pattern").get("Regex").asText()) : null;
+                yield new PreTokenizer.Split(rx, b, bool(n, "invert", false), fast);
             }
             case "ByteLevel" -> new PreTokenizer.ByteLevelPre(bool(n, "add_prefix_space", true), bool(n, "use_regex", true));
             case "Metaspace" -> new PreTokenizer.Metaspace(singleChar(n, "replacement", where), prependScheme(n, where),
