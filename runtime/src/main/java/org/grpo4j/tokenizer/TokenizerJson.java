@@ -253,6 +253,9 @@ final class TokenizerJson {
                 yield new PreTokenizer.Split(rx, b, bool(n, "invert", false), fast);
             }
             case "ByteLevel" -> new PreTokenizer.ByteLevelPre(bool(n, "add_prefix_space", true), bool(n, "use_regex", true));
+            // SmolLM2 / StarCoder: digits split off (one by one, or as runs), as Rust's char::is_numeric
+            case "Digits" -> new PreTokenizer.Split(Pattern.compile("\\p{N}"), bool(n, "individual_digits", false)
+                    ? PreTokenizer.Behavior.ISOLATED : PreTokenizer.Behavior.CONTIGUOUS, false, null);
             case "Metaspace" -> new PreTokenizer.Metaspace(singleChar(n, "replacement", where), prependScheme(n, where),
                     bool(n, "split", true));
             case "Sequence" -> {
@@ -263,7 +266,7 @@ final class TokenizerJson {
                 yield new PreTokenizer.Sequence(List.copyOf(steps));
             }
             default -> throw error(where + ".type", "unsupported pre-tokenizer '" + type
-                    + "' (supported: Split, ByteLevel, Metaspace, Sequence)");
+                    + "' (supported: Split, ByteLevel, Metaspace, Digits, Sequence)");
         };
     }
 

@@ -54,6 +54,7 @@ class HfOracleTest {
         compare(llama, hfLlama, TestCorpus.all(33, 1500, TestCorpus.LLAMA_SPECIALS), s -> s);
     }
 
+    /** Ids and decoding equal Hugging Face's; {@code roundTrip} (null: not checked) is what decode(encode(s)) must give. */
     static void compare(Tokenizer ours, HuggingFaceTokenizer hf, List<String> texts,
                         java.util.function.UnaryOperator<String> roundTrip) {
         assertTrue(texts.size() >= 1000);
@@ -66,7 +67,7 @@ class HfOracleTest {
                 continue;
             }
             String back = ours.decode(got);
-            if (!back.equals(roundTrip.apply(s))) failures.add("decode(encode(" + show(s) + ")) = " + show(back));
+            if (roundTrip != null && !back.equals(roundTrip.apply(s))) failures.add("decode(encode(" + show(s) + ")) = " + show(back));
             String hfBack = hf.decode(toLong(got), false);
             if (!back.equals(hfBack)) failures.add("decode of " + show(s) + ": ours " + show(back) + " hf " + show(hfBack));
             String skip = ours.decode(got, true), hfSkip = hf.decode(toLong(got), true);

@@ -69,8 +69,8 @@ class TokenizerErrorsTest {
     void unsupportedComponentsAreNamedNeverIgnored() throws Exception {
         mentions(loadFails(valid().replace("\"normalizer\": null", "\"normalizer\": {\"type\": \"BertNormalizer\"}")),
                 "normalizer.type", "BertNormalizer");
-        mentions(loadFails(valid().replace("{\"type\": \"ByteLevel\", \"add_prefix_space\"", "{\"type\": \"Digits\", \"x\"")),
-                "pre_tokenizer.type", "Digits");
+        mentions(loadFails(valid().replace("{\"type\": \"ByteLevel\", \"add_prefix_space\"", "{\"type\": \"Punctuation\", \"x\"")),
+                "pre_tokenizer.type", "Punctuation");
         mentions(loadFails(valid().replace("\"decoder\": {\"type\": \"ByteLevel\"}", "\"decoder\": {\"type\": \"WordPiece\"}")),
                 "decoder.type", "WordPiece");
         mentions(loadFails(valid().replace("\"post_processor\": null", "\"post_processor\": {\"type\": \"Mystery\"}")),
