@@ -18,6 +18,12 @@ import java.util.OptionalInt;
  * post-processors those families use. Anything else fails to load with a {@link TokenizerException} naming it.
  * Instances are immutable and safe to share between threads.
  *
+ * <p>Semantics are those of Hugging Face's Rust {@code tokenizers} (checked id for id against it): the
+ * {@code post_processor} of tokenizer.json decides what {@code encode} adds ({@code add_bos_token} of
+ * tokenizer_config.json is not consulted; the two agree in published models); {@code decode} returns exactly what
+ * the tokens spell, without transformers' optional {@code clean_up_tokenization_spaces}; with a normalizer such
+ * as Qwen's NFC, {@code decode(encode(s))} is the normalised form of {@code s}.
+ *
  * <pre>{@code
  * Tokenizer tok = Tokenizer.load(Path.of("models/Qwen3-0.6B"));
  * int[] ids = tok.encode("Hello, world!");           // [9707, 11, 1879, 0]
