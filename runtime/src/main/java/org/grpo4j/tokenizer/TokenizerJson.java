@@ -1,14 +1,16 @@
 package org.grpo4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -41,25 +43,94 @@ final class TokenizerJson {
     }
 
     static Parts parse(String json, String fileName) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
+        TokenizerJson reader = new TokenizerJson(fileName);
+        ObjectNode root = JSON.createObjectNode();
+        ModelData model = null;
+        // streamed, not read as a tree: the vocabulary and merges of a real model are hundreds of thousands of
+        // entries, and building them as JsonNodes first doubles the (cold-JVM) load time
+        try (JsonParser p = JSON.getFactory().createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new TokenizerException(fileName + ": not a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("model") && value == JsonToken.START_OBJECT) {
+                    model = reader.readModel(p);
+                    root.putObject("model");
+                } else {
+                    root.set(name, p.readValueAsTree());
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null)
+                throw new TokenizerException(fileName + ": malformed JSON: content after the top-level object");
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             throw new TokenizerException(fileName + ": malformed JSON" + (loc == null ? "" :
                     " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new TokenizerException(fileName + ": cannot read: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new TokenizerException(fileName + ": not a JSON object");
-        return new TokenizerJson(fileName).parts(root);
+        return reader.parts(root, model);
+    }
+
+    /** The model object: its small fields as a tree, the vocabulary and merges as they stream by. */
+    private record ModelData(ObjectNode fields, Map<String, Integer> vocab, List<String> left, List<String> right) {}
+
+    private ModelData readModel(JsonParser p) throws IOException {
+        ObjectNode fields = JSON.createObjectNode();
+        Map<String, Integer> vocab = null;
+        List<String> left = null, right = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if (name.equals("vocab") && t == JsonToken.START_OBJECT) {
+                vocab = new HashMap<>(1 << 18);
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String token = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (v != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0 || p.getLongValue() > Integer.MAX_VALUE)
+                        throw error("model.vocab[\"" + token + "\"]", "expected a non-negative integer id, got "
+                                + p.readValueAsTree());
+                    vocab.put(token, p.getIntValue());
+                }
+            } else if (name.equals("merges") && t == JsonToken.START_ARRAY) {
+                left = new ArrayList<>(1 << 18);
+                right = new ArrayList<>(1 << 18);
+                for (int i = 0; p.nextToken() != JsonToken.END_ARRAY; i++) {
+                    if (p.currentToken() == JsonToken.VALUE_STRING) {
+                        String m = p.getText();
+                        int sp = m.indexOf(' ');
+                        if (sp < 0 || m.indexOf(' ', sp + 1) >= 0)
+                            throw error("model.merges[" + i + "]", "expected \"left right\", got \"" + m + "\"");
+                        left.add(m.substring(0, sp));
+                        right.add(m.substring(sp + 1));
+                    } else if (p.currentToken() == JsonToken.START_ARRAY && p.nextToken() == JsonToken.VALUE_STRING) {
+                        String a = p.getText();
+                        if (p.nextToken() != JsonToken.VALUE_STRING)
+                            throw error("model.merges[" + i + "]", "expected [\"left\", \"right\"]");
+                        String b = p.getText();
+                        if (p.nextToken() != JsonToken.END_ARRAY)
+                            throw error("model.merges[" + i + "]", "expected [\"left\", \"right\"], got more");
+                        left.add(a);
+                        right.add(b);
+                    } else {
+                        throw error("model.merges[" + i + "]", "expected \"left right\" or [\"left\", \"right\"], got "
+                                + (p.currentToken() == JsonToken.START_ARRAY ? "an array of non-strings" : p.readValueAsTree()));
+                    }
+                }
+            } else {
+                fields.set(name, p.readValueAsTree());
+            }
+        }
+        return new ModelData(fields, vocab, left, right);
     }
 
     private TokenizerException error(String where, String message) {
         return new TokenizerException(file + ": " + where + ": " + message);
     }
 
-    private Parts parts(JsonNode root) {
-        if (!has(root, "model")) throw error("model", "missing");
-        BpeModel model = model(root.get("model"));
+    private Parts parts(JsonNode root, ModelData modelData) {
+        if (modelData == null) throw error("model", has(root, "model") ? "expected an object" : "missing");
+        BpeModel model = model(modelData);
         List<AddedToken> added = addedTokens(root.get("added_tokens"));
         Normalizer normalizer = has(root, "normalizer") ? normalizer(root.get("normalizer"), "normalizer") : null;
         PreTokenizer pre = has(root, "pre_tokenizer") ? preTokenizer(root.get("pre_tokenizer"), "pre_tokenizer") : null;
@@ -106,24 +177,17 @@ final class TokenizerJson {
 
     // ---------------------------------------------------------------- model
 
-    private BpeModel model(JsonNode m) {
-        String type = m.hasNonNull("type") ? m.get("type").asText() : (m.has("merges") ? "BPE" : "?");
+    private BpeModel model(ModelData data) {
+        JsonNode m = data.fields();
+        String type = m.hasNonNull("type") ? m.get("type").asText() : (data.left() != null ? "BPE" : "?");
         if (!type.equals("BPE"))
             throw error("model.type", "unsupported model type '" + type + "' (supported: BPE)");
         if (m.hasNonNull("dropout") && m.get("dropout").asDouble() != 0.0)
             throw error("model.dropout", "BPE dropout is not supported (encoding must be deterministic)");
-        JsonNode vocabNode = m.get("vocab");
-        if (vocabNode == null || !vocabNode.isObject()) throw error("model.vocab", "missing or not an object");
-        Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
+        Map<String, Integer> vocab = data.vocab();
+        if (vocab == null) throw error("model.vocab", "missing or not an object");
         int maxId = -1;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0)
-                throw error("model.vocab[\"" + e.getKey() + "\"]", "expected a non-negative integer id, got " + e.getValue());
-            int id = e.getValue().asInt();
-            vocab.put(e.getKey(), id);
-            maxId = Math.max(maxId, id);
-        }
+        for (int id : vocab.values()) maxId = Math.max(maxId, id);
         String[] idToToken = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             if (idToToken[e.getValue()] != null)
@@ -133,25 +197,11 @@ final class TokenizerJson {
         }
         String prefix = string(m, "continuing_subword_prefix", "model", "");
         String suffix = string(m, "end_of_word_suffix", "model", "");
-        JsonNode mergesNode = m.get("merges");
-        if (mergesNode == null || !mergesNode.isArray()) throw error("model.merges", "missing or not an array");
-        PairMap merges = new PairMap(mergesNode.size());
-        for (int i = 0; i < mergesNode.size(); i++) {
-            JsonNode mn = mergesNode.get(i);
-            String a, b;
-            if (mn.isTextual()) {
-                String s = mn.asText();
-                int sp = s.indexOf(' ');
-                if (sp < 0 || s.indexOf(' ', sp + 1) >= 0)
-                    throw error("model.merges[" + i + "]", "expected \"left right\", got \"" + s + "\"");
-                a = s.substring(0, sp);
-                b = s.substring(sp + 1);
-            } else if (mn.isArray() && mn.size() == 2 && mn.get(0).isTextual() && mn.get(1).isTextual()) {
-                a = mn.get(0).asText();
-                b = mn.get(1).asText();
-            } else {
-                throw error("model.merges[" + i + "]", "expected \"left right\" or [\"left\", \"right\"], got " + mn);
-            }
+        if (data.left() == null) throw error("model.merges", "missing or not an array");
+        int count = data.left().size();
+        PairMap merges = new PairMap(count);
+        for (int i = 0; i < count; i++) {
+            String a = data.left().get(i), b = data.right().get(i);
             Integer ia = vocab.get(a), ib = vocab.get(b);
             if (ia == null) throw error("model.merges[" + i + "]", "token \"" + a + "\" is not in model.vocab");
             if (ib == null) throw error("model.merges[" + i + "]", "token \"" + b + "\" is not in model.vocab");
