@@ -44,6 +44,31 @@ class TokenizerApiTest {
     }
 
     @Test
+    void sharedBetweenThreads() throws Exception {
+        Tokenizer t = Tokenizer.load(TestFiles.npmModel("qwen3"));
+        java.util.List<String> texts = TestCorpus.all(17, 400, TestCorpus.QWEN_SPECIALS);
+        java.util.List<int[]> expected = new java.util.ArrayList<>();
+        for (String s : texts) expected.add(t.encode(s));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                int offset = k;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < texts.size(); i++) {
+                        int j = (i * 7 + offset * 13) % texts.size();
+                        if (!java.util.Arrays.equals(expected.get(j), t.encode(texts.get(j)))) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (var f : results) assertTrue(f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS) // a quadratic merge loop would take hours here, not seconds
     void longWordsEncodeWithoutQuadraticCost() {
         Tokenizer t = Tokenizer.load(TestFiles.npmModel("llama3"));
