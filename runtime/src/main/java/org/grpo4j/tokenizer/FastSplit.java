@@ -6,7 +6,8 @@ package org.grpo4j.tokenizer;
  *
  * <pre>{@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,K}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}</pre>
  *
- * java.util.regex runs it at a few MB/s, which would make tokenization the bottleneck of data loading; this
+ * and GPT-2's ({@link #GPT2}, used by ByteLevel's {@code use_regex} for GPT-2 and SmolLM2). java.util.regex runs
+ * these at a few MB/s, which would make tokenization the bottleneck of data loading; this
  * matcher gives the same matches (the regex is the reference: {@code FastSplitTest} compares the two on the
  * oracle corpus and random text). The pattern matches at every position, so the matches tile the text and
  * {@link #matchEnd} is all a split needs.
@@ -25,6 +26,10 @@ final class FastSplit {
         }
     }
 
+    /** GPT-2's pattern, built into the ByteLevel pre-tokenizer ({@code use_regex: true}). */
+    static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+    /** Digits per match for the GPT-4-style patterns; 0 selects GPT-2's pattern. */
     private final int maxDigits;
 
     private FastSplit(int maxDigits) {
@@ -35,6 +40,7 @@ final class FastSplit {
     static FastSplit forPattern(String regex) {
         if (regex.equals(QWEN)) return new FastSplit(1);
         if (regex.equals(LLAMA3)) return new FastSplit(3);
+        if (regex.equals(GPT2)) return new FastSplit(0);
         return null;
     }
 
@@ -55,6 +61,7 @@ final class FastSplit {
 
     /** The end of the match that starts at {@code pos} (always {@code > pos} when {@code pos < s.length()}). */
     int matchEnd(String s, int pos) {
+        if (maxDigits == 0) return gpt2MatchEnd(s, pos);
         int n = s.length();
         int c0 = s.codePointAt(pos);
         int l0 = Character.charCount(c0);
@@ -112,6 +119,48 @@ final class FastSplit {
         if (last > pos) return last;
         // 7. \s+
         return w;
+    }
+
+    /** {@code 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+} */
+    private static int gpt2MatchEnd(String s, int pos) {
+        int n = s.length();
+        int c0 = s.codePointAt(pos);
+        if (c0 == '\'' && pos + 1 < n) { // case-sensitive here, unlike the GPT-4-style patterns
+            char c1 = s.charAt(pos + 1);
+            if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') return pos + 2;
+            if (pos + 2 < n) {
+                char c2 = s.charAt(pos + 2);
+                if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) return pos + 3;
+            }
+        }
+        int start = pos;
+        byte k = kind(c0);
+        if (c0 == ' ' && pos + 1 < n) {
+            byte k1 = kind(s.codePointAt(pos + 1));
+            if (k1 == LETTER || k1 == NUMBER || k1 == OTHER) {
+                start = pos + 1;
+                k = k1;
+            }
+        }
+        if (k == LETTER || k == NUMBER || k == OTHER) { // one run of the same class
+            int p = start;
+            while (p < n) {
+                int c = s.codePointAt(p);
+                if (kind(c) != k) break;
+                p += Character.charCount(c);
+            }
+            return p;
+        }
+        int w = pos; // whitespace (line breaks included)
+        while (w < n) {
+            int c = s.codePointAt(w);
+            byte kc = kind(c);
+            if (kc != SPACE && kc != NEWLINE) break;
+            w += Character.charCount(c);
+        }
+        if (w == n) return w;
+        int last = s.offsetByCodePoints(w, -1);
+        return last > pos ? last : w;
     }
 
     private static int letters(String s, int p) {

@@ -121,9 +121,8 @@ sealed interface PreTokenizer {
      * its printable stand-in ({@link ByteLevel}).
      */
     record ByteLevelPre(boolean addPrefixSpace, boolean useRegex) implements PreTokenizer {
-        static final Pattern GPT2 = Text.compileOniguruma(
-                "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
-        private static final Split GPT2_SPLIT = new Split(GPT2, Behavior.ISOLATED, false, null);
+        static final Pattern GPT2 = Text.compileOniguruma(FastSplit.GPT2);
+        private static final Split GPT2_SPLIT = new Split(GPT2, Behavior.ISOLATED, false, FastSplit.forPattern(FastSplit.GPT2));
 
         @Override
         public void split(String text, boolean atOrigin, Sink out) {

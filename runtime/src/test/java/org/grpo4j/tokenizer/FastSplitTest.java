@@ -43,7 +43,7 @@ class FastSplitTest {
         String alphabet = "'sStTrReEvVmMlLdDſ \t\n\r\u000b\u000c\u0085\u00a0\u2028\u2029\u3000\u200b"
                 + "aZé你ｱ가ǅ١٢३४Ⅻ½²0123456789.,;!?-_()[]{}<>/\\\"#$%&*+=@^`|~\u0301\u0903😀🤖€©";
         int[] cps = alphabet.codePoints().toArray();
-        for (String pattern : List.of(FastSplit.QWEN, FastSplit.LLAMA3)) {
+        for (String pattern : List.of(FastSplit.QWEN, FastSplit.LLAMA3, FastSplit.GPT2)) {
             Pattern regex = Text.compileOniguruma(pattern);
             FastSplit fast = FastSplit.forPattern(pattern);
             assertNotNull(fast);
