@@ -13,7 +13,9 @@ public final class Main {
                 new org.grpo4j.repl.RunCommand(),
                 new LogprobsCommand(),
                 new GenerateCommand(),
+                new TokenizeCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
+                        new org.grpo4j.bench.TokenizeBenchmark(),
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),
                         new org.grpo4j.dsl.RewardsBenchmark())));
