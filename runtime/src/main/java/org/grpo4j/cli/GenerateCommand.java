@@ -1,5 +1,9 @@
 package org.grpo4j.cli;
 
+import java.nio.file.Files;
+import org.grpo4j.tokenizer.ChatMessage;
+import org.grpo4j.tokenizer.Tokenizer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -80,16 +84,26 @@ public final class GenerateCommand implements Command {
     }
 
     /**
-     * TEXT PROMPTS — to be wired to {@code org.grpo4j.tokenizer.Tokenizer} once it is merged:
-     * {@code Tokenizer t = Tokenizer.load(dir); return chat ? t.encode(t.chatTemplate().apply(List.of(ChatMessage.user(text)), true)) : t.encode(text);}
+     * A text prompt through the model folder's tokenizer. With {@code --chat} the chat template renders a user
+     * message with the generation prompt, and the result is encoded without adding special tokens again (the
+     * template writes them), as transformers' {@code apply_chat_template(tokenize=True)} does.
      */
     static int[] encodePrompt(Path dir, String text, boolean chat) {
-        throw new UsageException("text prompts need the tokenizer, which is not wired into this build yet; give token ids with --ids 1,2,3");
+        Tokenizer t = tokenizer(dir);
+        if (t == null) throw new UsageException(dir + " has no tokenizer.json; give token ids with --ids 1,2,3");
+        if (!chat) return t.encode(text);
+        if (!t.hasChatTemplate()) throw new UsageException(dir + " has no chat template (tokenizer_config.json chat_template); drop --chat");
+        return t.encode(t.chatTemplate().apply(List.of(ChatMessage.user(text)), true), false);
     }
 
-    /** Turns completions into text; null (print ids) until the tokenizer is wired: {@code return Tokenizer.load(dir)::decode;} */
+    /** Completions as text (special tokens skipped), or null to print ids when the folder has no tokenizer. */
     static Function<int[], String> decoder(Path dir) {
-        return null;
+        Tokenizer t = tokenizer(dir);
+        return t == null ? null : ids -> t.decode(ids, true);
+    }
+
+    private static Tokenizer tokenizer(Path dir) {
+        return Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
     }
 
     static int[] parseIds(String s) {
