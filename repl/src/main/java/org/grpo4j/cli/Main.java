@@ -18,6 +18,7 @@ public final class Main {
                         new org.grpo4j.bench.TokenizeBenchmark(),
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),
+                        new org.grpo4j.bench.GrpoStepBenchmark(),
                         new org.grpo4j.dsl.RewardsBenchmark())));
     }
 
