@@ -1,0 +1,164 @@
+package org.grpo4j.backend;
+
+/**
+ * Every computation of the engine goes through this interface, so that a device backend can keep weights,
+ * activations, gradients and optimiser state resident and the host only orchestrates (the model code in
+ * {@code org.grpo4j.model} calls these ops layer by layer, llm.c style).
+ *
+ * <p>Conventions. All matrices are row-major. Activations are packed rows, one per token of every sequence of
+ * the batch ({@link SequenceLayout}); linear weights have the Hugging Face layout {@code [out, in]}. The fused
+ * projection row layouts are fixed: a QKV row is {@code [q (heads·hd) | k (kvHeads·hd) | v (kvHeads·hd)]}, a
+ * gate/up row is {@code [gate (F) | up (F)]}. Backward ops that say "accumulates" add into their gradient
+ * outputs ({@code +=}); the others overwrite. Ops never allocate.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A human-readable description, e.g. {@code cpu (Vector API 512-bit, 2 threads)}. */
+    String name();
+
+    // ---------------------------------------------------------------- memory
+
+    /** A new zero-filled tensor of {@code size} floats. */
+    Tensor allocate(long size);
+
+    /** A new int tensor holding a copy of {@code values}. */
+    IntTensor ints(int[] values);
+
+    /** Copies {@code n} floats from {@code src[srcOffset..]} into the start of {@code dst}. */
+    void write(Tensor dst, float[] src, int srcOffset, int n);
+
+    /** Copies the first {@code n} floats of {@code src} into {@code dst[dstOffset..]}. */
+    void read(Tensor src, float[] dst, int dstOffset, int n);
+
+    default void write(Tensor dst, float[] src) {
+        write(dst, src, 0, src.length);
+    }
+
+    default float[] read(Tensor src) {
+        float[] out = new float[Math.toIntExact(src.size())];
+        read(src, out, 0, out.length);
+        return out;
+    }
+
+    void fill(Tensor t, float value);
+
+    /** {@code dst = src}; both the same size. */
+    void copy(Tensor dst, Tensor src);
+
+    /** {@code t *= s}. */
+    void scale(Tensor t, float s);
+
+    /** {@code dst += src}; both the same size. */
+    void add(Tensor dst, Tensor src);
+
+    /** Σ t² in double precision (gradient norms). */
+    double sumOfSquares(Tensor t);
+
+    // ---------------------------------------------------------------- linear layers
+
+    /** {@code out[M,N] (+)= in[M,K] · w[N,K]ᵀ (+ bias[N])}; {@code bias} may be null. */
+    void matmul(Tensor out, Tensor in, Tensor w, Tensor bias, int M, int N, int K, boolean accumulate);
+
+    /** Gradient to the input of {@link #matmul}: {@code dIn[M,K] (+)= dOut[M,N] · w[N,K]}. */
+    void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate);
+
+    /** Gradient to the weight of {@link #matmul}, accumulates: {@code dW[N,K] += dOut[M,N]ᵀ · in[M,K]}. */
+    void matmulBackwardWeight(Tensor dW, Tensor dOut, Tensor in, int M, int N, int K);
+
+    /** Gradient to the bias of {@link #matmul}, accumulates: {@code dBias[N] += Σ_rows dOut[M,N]}. */
+    void biasBackward(Tensor dBias, Tensor dOut, int M, int N);
+
+    // ---------------------------------------------------------------- embedding
+
+    /** {@code out[r,:] = table[tokens[r],:]} for {@code rows} rows of width {@code dim}. */
+    void embedding(Tensor out, IntTensor tokens, Tensor table, int rows, int dim);
+
+    /** Accumulates: {@code dTable[tokens[r],:] += dOut[r,:]}. Deterministic (no order-dependent sums). */
+    void embeddingBackward(Tensor dTable, Tensor dOut, IntTensor tokens, int rows, int dim);
+
+    /** {@code out[i,:] = in[index[i],:]} for {@code n} rows of width {@code dim}. */
+    void gatherRows(Tensor out, Tensor in, IntTensor index, int n, int dim);
+
+    /** Accumulates: {@code dIn[index[i],:] += dOut[i,:]}; the indices are distinct. */
+    void scatterAddRows(Tensor dIn, Tensor dOut, IntTensor index, int n, int dim);
+
+    // ---------------------------------------------------------------- normalisation
+
+    /**
+     * RMSNorm over rows: {@code out = w · x / sqrt(mean(x²) + eps)}; saves {@code rstd[r] = 1/sqrt(mean(x²)+eps)}
+     * for the backward. Row {@code r} of {@code in}/{@code out} starts at {@code r · dim}.
+     */
+    void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps);
+
+    /** Accumulates into {@code dIn} and {@code dWeight} the gradients of {@link #rmsNorm}. */
+    void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim);
+
+    /**
+     * Qwen3's per-head RMSNorm of the q and k parts of fused QKV rows: each q head (hd floats) is normalised
+     * with {@code qWeight[hd]}, each k head with {@code kWeight[hd]}; v is copied. {@code rstd} holds
+     * {@code rows · (heads + kvHeads)} values.
+     */
+    void qkNorm(Tensor out, Tensor rstd, Tensor qkv, Tensor qWeight, Tensor kWeight, int rows, int heads, int kvHeads, int headDim, float eps);
+
+    /** Overwrites {@code dQkv} (v part copied from {@code dOut}) and accumulates into the weights. */
+    void qkNormBackward(Tensor dQkv, Tensor dqWeight, Tensor dkWeight, Tensor dOut, Tensor qkv, Tensor qWeight, Tensor kWeight,
+                        Tensor rstd, int rows, int heads, int kvHeads, int headDim);
+
+    // ---------------------------------------------------------------- rotary position embedding
+
+    /**
+     * Rotates the q and k heads of fused QKV rows in place (HF rotate-half: pairs {@code (i, i + hd/2)}), row
+     * {@code r} at position {@code positions[r]}, using the tables {@code cos[p, i]}, {@code sin[p, i]} of
+     * shape {@code [maxPositions, hd/2]} built from the model's {@code rope_theta}.
+     */
+    void rope(Tensor qkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim);
+
+    /** The inverse rotation, in place on the q/k gradients ({@code v} untouched): RoPE is linear and orthogonal. */
+    void ropeBackward(Tensor dQkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim);
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Causal grouped-query attention of every packed sequence: query head {@code h} uses kv head
+     * {@code h / (heads / kvHeads)}, scale {@code 1/sqrt(hd)}. Writes {@code out[rows, heads·hd]} and saves the
+     * softmax probabilities (only the causal part is meaningful) for the backward.
+     */
+    void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim);
+
+    /** Overwrites {@code dQkv} with the gradients of {@link #attention} with respect to its q, k and v parts. */
+    void attentionBackward(Tensor dQkv, Tensor dOut, Tensor qkv, Tensor probs, SequenceLayout layout, int heads, int kvHeads, int headDim);
+
+    // ---------------------------------------------------------------- MLP
+
+    /** SwiGLU: {@code out[r,j] = silu(gateUp[r,j]) · gateUp[r,F+j]} for {@code rows} rows of {@code F} outputs. */
+    void swiglu(Tensor out, Tensor gateUp, int rows, int F);
+
+    /** Overwrites {@code dGateUp} with the gradients of {@link #swiglu}. */
+    void swigluBackward(Tensor dGateUp, Tensor dOut, Tensor gateUp, int rows, int F);
+
+    // ---------------------------------------------------------------- output head
+
+    /**
+     * For each of {@code rows} logits rows of width {@code vocab} (scaled by {@code 1/temperature}): the log-prob of
+     * {@code targets[targetOffset + r]} into {@code logp[r]} and the entropy of the distribution into
+     * {@code entropy[r]} ({@code entropy} may be null). The logits are left unchanged.
+     */
+    void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature);
+
+    /**
+     * In place, turns logits into their gradients given {@code dLogp[r]}:
+     * {@code dlogits[r,j] = dLogp[r] · (1[j = target] − softmax_j) / temperature}.
+     */
+    void logSoftmaxBackward(Tensor logits, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature);
+
+    // ---------------------------------------------------------------- optimiser
+
+    /**
+     * One AdamW step (torch.optim.AdamW): {@code p -= lr·wd·p}; {@code m = b1·m + (1−b1)·g}; {@code v = b2·v + (1−b2)·g²};
+     * {@code p -= lr · (m / (1−b1^t)) / (sqrt(v / (1−b2^t)) + eps)}; all four tensors the same size.
+     */
+    void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
+
+    @Override
+    void close();
+}

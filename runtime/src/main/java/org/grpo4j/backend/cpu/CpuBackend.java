@@ -1,0 +1,259 @@
+package org.grpo4j.backend.cpu;
+
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.IntTensor;
+import org.grpo4j.backend.SequenceLayout;
+import org.grpo4j.backend.Tensor;
+
+/**
+ * The CPU backend: Java arrays, the Vector API and the fixed thread pool {@link Parallel}. Each op unwraps its
+ * tensors and calls the kernel of its concept ({@link Gemm}, {@link RmsNorm}, {@link Rope}, {@link Attention},
+ * {@link SwiGlu}, {@link LogSoftmax}, {@link AdamW}).
+ */
+public final class CpuBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "cpu (Vector API " + VectorMath.F.vectorBitSize() + "-bit, " + Parallel.threads() + " threads)";
+    }
+
+    private static CpuTensor c(Tensor t) {
+        if (t instanceof CpuTensor ct) return ct;
+        throw new IllegalArgumentException("the CPU backend got a tensor of another backend: " + t.getClass().getSimpleName());
+    }
+
+    private static int[] c(IntTensor t) {
+        if (t instanceof CpuIntTensor ct) return ct.data;
+        throw new IllegalArgumentException("the CPU backend got an int tensor of another backend: " + t.getClass().getSimpleName());
+    }
+
+    /** Wraps an existing array (no copy): lets host code share arrays with the CPU backend. */
+    public static CpuTensor wrap(float[] data) {
+        return new CpuTensor(data, 0, data.length);
+    }
+
+    @Override
+    public Tensor allocate(long size) {
+        if (size > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException("a CPU tensor holds at most 2^31 floats; asked for " + size + " (use smaller micro-batches)");
+        return new CpuTensor(new float[(int) size], 0, (int) size);
+    }
+
+    @Override
+    public IntTensor ints(int[] values) {
+        return new CpuIntTensor(values.clone());
+    }
+
+    @Override
+    public void write(Tensor dst, float[] src, int srcOffset, int n) {
+        CpuTensor d = c(dst);
+        if (n > d.size()) throw new IndexOutOfBoundsException("write of " + n + " floats into a tensor of " + d.size());
+        System.arraycopy(src, srcOffset, d.data, d.offset, n);
+    }
+
+    @Override
+    public void read(Tensor src, float[] dst, int dstOffset, int n) {
+        CpuTensor s = c(src);
+        if (n > s.size()) throw new IndexOutOfBoundsException("read of " + n + " floats from a tensor of " + s.size());
+        System.arraycopy(s.data, s.offset, dst, dstOffset, n);
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        CpuTensor x = c(t);
+        java.util.Arrays.fill(x.data, x.offset, x.offset + x.length(), value);
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        CpuTensor d = c(dst), s = c(src);
+        if (d.size() != s.size()) throw new IllegalArgumentException("copy between sizes " + s.size() + " and " + d.size());
+        System.arraycopy(s.data, s.offset, d.data, d.offset, d.length());
+    }
+
+    @Override
+    public void scale(Tensor t, float s) {
+        CpuTensor x = c(t);
+        Parallel.forRange(x.length(), 1 << 14, (from, to) -> {
+            for (int i = from; i < to; i++) x.data[x.offset + i] *= s;
+        });
+    }
+
+    @Override
+    public void add(Tensor dst, Tensor src) {
+        CpuTensor d = c(dst), s = c(src);
+        if (d.size() != s.size()) throw new IllegalArgumentException("add of sizes " + s.size() + " and " + d.size());
+        Parallel.forRange(d.length(), 1 << 14, (from, to) -> VectorMath.axpy(d.data, d.offset + from, 1f, s.data, s.offset + from, to - from));
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        CpuTensor x = c(t);
+        int n = x.length(), chunk = 1 << 16, chunks = (n + chunk - 1) / chunk;
+        double[] partial = new double[chunks];
+        // fixed chunks summed in order: the result does not depend on the thread count
+        Parallel.forRange(chunks, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                int o = k * chunk, len = Math.min(chunk, n - o);
+                partial[k] = VectorMath.sumSquares(x.data, x.offset + o, len);
+            }
+        });
+        double s = 0;
+        for (double p : partial) s += p;
+        return s;
+    }
+
+    @Override
+    public void matmul(Tensor out, Tensor in, Tensor w, Tensor bias, int M, int N, int K, boolean accumulate) {
+        CpuTensor o = c(out), a = c(in), b = c(w);
+        CpuTensor bi = bias == null ? null : c(bias);
+        Gemm.matmulNT(o.data, o.offset, a.data, a.offset, b.data, b.offset, bi == null ? null : bi.data, bi == null ? 0 : bi.offset, M, N, K, accumulate);
+    }
+
+    @Override
+    public void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate) {
+        CpuTensor o = c(dIn), a = c(dOut), b = c(w);
+        Gemm.matmulNN(o.data, o.offset, a.data, a.offset, b.data, b.offset, M, N, K, accumulate);
+    }
+
+    @Override
+    public void matmulBackwardWeight(Tensor dW, Tensor dOut, Tensor in, int M, int N, int K) {
+        CpuTensor o = c(dW), a = c(dOut), b = c(in);
+        Gemm.matmulTN(o.data, o.offset, a.data, a.offset, b.data, b.offset, M, N, K, true);
+    }
+
+    @Override
+    public void biasBackward(Tensor dBias, Tensor dOut, int M, int N) {
+        CpuTensor o = c(dBias), a = c(dOut);
+        Gemm.sumRows(o.data, o.offset, a.data, a.offset, M, N);
+    }
+
+    @Override
+    public void embedding(Tensor out, IntTensor tokens, Tensor table, int rows, int dim) {
+        CpuTensor o = c(out), t = c(table);
+        int[] ids = c(tokens);
+        long vocab = t.size() / dim;
+        Parallel.forRange(rows, 64, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int id = ids[r];
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + vocab);
+                System.arraycopy(t.data, t.offset + id * dim, o.data, o.offset + r * dim, dim);
+            }
+        });
+    }
+
+    @Override
+    public void embeddingBackward(Tensor dTable, Tensor dOut, IntTensor tokens, int rows, int dim) {
+        CpuTensor d = c(dTable), g = c(dOut);
+        int[] ids = c(tokens);
+        // split by columns, rows in order: repeated tokens never race and sums do not depend on threads
+        Parallel.forRange(dim, 16, (from, to) -> {
+            for (int r = 0; r < rows; r++)
+                VectorMath.axpy(d.data, d.offset + ids[r] * dim + from, 1f, g.data, g.offset + r * dim + from, to - from);
+        });
+    }
+
+    @Override
+    public void gatherRows(Tensor out, Tensor in, IntTensor index, int n, int dim) {
+        CpuTensor o = c(out), x = c(in);
+        int[] idx = c(index);
+        for (int i = 0; i < n; i++) System.arraycopy(x.data, x.offset + idx[i] * dim, o.data, o.offset + i * dim, dim);
+    }
+
+    @Override
+    public void scatterAddRows(Tensor dIn, Tensor dOut, IntTensor index, int n, int dim) {
+        CpuTensor d = c(dIn), g = c(dOut);
+        int[] idx = c(index);
+        Parallel.forRange(n, 16, (from, to) -> {
+            for (int i = from; i < to; i++) VectorMath.axpy(d.data, d.offset + idx[i] * dim, 1f, g.data, g.offset + i * dim, dim);
+        });
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps) {
+        CpuTensor o = c(out), s = c(rstd), x = c(in), w = c(weight);
+        RmsNorm.forward(o.data, o.offset, s.data, s.offset, x.data, x.offset, w.data, w.offset, rows, dim, eps);
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim) {
+        CpuTensor di = c(dIn), dw = c(dWeight), d = c(dOut), x = c(in), w = c(weight), s = c(rstd);
+        RmsNorm.backward(di.data, di.offset, dw.data, dw.offset, d.data, d.offset, x.data, x.offset, w.data, w.offset, s.data, s.offset, rows, dim);
+    }
+
+    @Override
+    public void qkNorm(Tensor out, Tensor rstd, Tensor qkv, Tensor qWeight, Tensor kWeight, int rows, int heads, int kvHeads, int headDim, float eps) {
+        CpuTensor o = c(out), s = c(rstd), x = c(qkv), qw = c(qWeight), kw = c(kWeight);
+        RmsNorm.qkForward(o.data, o.offset, s.data, s.offset, x.data, x.offset, qw.data, qw.offset, kw.data, kw.offset, rows, heads, kvHeads, headDim, eps);
+    }
+
+    @Override
+    public void qkNormBackward(Tensor dQkv, Tensor dqWeight, Tensor dkWeight, Tensor dOut, Tensor qkv, Tensor qWeight, Tensor kWeight,
+                               Tensor rstd, int rows, int heads, int kvHeads, int headDim) {
+        CpuTensor dx = c(dQkv), dqw = c(dqWeight), dkw = c(dkWeight), d = c(dOut), x = c(qkv), qw = c(qWeight), kw = c(kWeight), s = c(rstd);
+        RmsNorm.qkBackward(dx.data, dx.offset, dqw.data, dqw.offset, dkw.data, dkw.offset, d.data, d.offset, x.data, x.offset,
+                qw.data, qw.offset, kw.data, kw.offset, s.data, s.offset, rows, heads, kvHeads, headDim);
+    }
+
+    @Override
+    public void rope(Tensor qkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim) {
+        CpuTensor x = c(qkv), co = c(cos), si = c(sin);
+        Rope.rotate(x.data, x.offset, c(positions), co.data, co.offset, si.data, si.offset, rows, heads, kvHeads, headDim, 1f);
+    }
+
+    @Override
+    public void ropeBackward(Tensor dQkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim) {
+        CpuTensor x = c(dQkv), co = c(cos), si = c(sin);
+        Rope.rotate(x.data, x.offset, c(positions), co.data, co.offset, si.data, si.offset, rows, heads, kvHeads, headDim, -1f);
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        CpuTensor o = c(out), p = c(probs), x = c(qkv);
+        Attention.forward(o.data, o.offset, p.data, p.offset, x.data, x.offset, c(layout.seqStart()), c(layout.probStart()),
+                layout.batch(), layout.rows(), heads, kvHeads, headDim);
+    }
+
+    @Override
+    public void attentionBackward(Tensor dQkv, Tensor dOut, Tensor qkv, Tensor probs, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        CpuTensor dx = c(dQkv), d = c(dOut), x = c(qkv), p = c(probs);
+        Attention.backward(dx.data, dx.offset, d.data, d.offset, x.data, x.offset, p.data, p.offset,
+                c(layout.seqStart()), c(layout.probStart()), layout.batch(), heads, kvHeads, headDim);
+    }
+
+    @Override
+    public void swiglu(Tensor out, Tensor gateUp, int rows, int F) {
+        CpuTensor o = c(out), g = c(gateUp);
+        SwiGlu.forward(o.data, o.offset, g.data, g.offset, rows, F);
+    }
+
+    @Override
+    public void swigluBackward(Tensor dGateUp, Tensor dOut, Tensor gateUp, int rows, int F) {
+        CpuTensor dg = c(dGateUp), d = c(dOut), g = c(gateUp);
+        SwiGlu.backward(dg.data, dg.offset, d.data, d.offset, g.data, g.offset, rows, F);
+    }
+
+    @Override
+    public void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+        CpuTensor lp = c(logp), x = c(logits);
+        CpuTensor e = entropy == null ? null : c(entropy);
+        LogSoftmax.gather(lp.data, lp.offset, e == null ? null : e.data, e == null ? 0 : e.offset, x.data, x.offset, c(targets), targetOffset, rows, vocab, temperature);
+    }
+
+    @Override
+    public void logSoftmaxBackward(Tensor logits, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+        CpuTensor x = c(logits), d = c(dLogp);
+        LogSoftmax.backward(x.data, x.offset, d.data, d.offset, c(targets), targetOffset, rows, vocab, temperature);
+    }
+
+    @Override
+    public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        CpuTensor p = c(params), g = c(grads), mm = c(m), vv = c(v);
+        if (p.size() != g.size() || p.size() != mm.size() || p.size() != vv.size())
+            throw new IllegalArgumentException("AdamW tensors differ in size");
+        AdamW.step(p.data, p.offset, g.data, g.offset, mm.data, mm.offset, vv.data, vv.offset, p.length(), lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,73 @@
+package org.grpo4j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vectorised building blocks of the CPU kernels (head, body, tail loops). One property gates the width:
+ * {@code -Dgrpo4j.vectorBits=128|256|512} (default: the machine's preferred species).
+ */
+public final class VectorMath {
+    public static final VectorSpecies<Float> F = species();
+    public static final int W = F.length();
+
+    private VectorMath() {}
+
+    private static VectorSpecies<Float> species() {
+        int bits = Integer.getInteger("grpo4j.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
+        return switch (bits) {
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("grpo4j.vectorBits must be 128, 256 or 512, got " + bits);
+        };
+    }
+
+    /** Σ a[i]·b[i] over {@code n} elements. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int upper = F.loopBound(n); i < upper; i += W)
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** y[i] += alpha·x[i]. */
+    public static void axpy(float[] y, int yo, float alpha, float[] x, int xo, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        for (int upper = F.loopBound(n); i < upper; i += W)
+            FloatVector.fromArray(F, x, xo + i).fma(va, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /** Σ x[i]² in float (row norms). */
+    public static float sumSquares(float[] x, int xo, int n) {
+        return dot(x, xo, x, xo, n);
+    }
+
+    /** out[i] = a[i]·s·w[i]. */
+    public static void scaleMul(float[] out, int oo, float[] a, int ao, float s, float[] w, int wo, int n) {
+        int i = 0;
+        FloatVector vs = FloatVector.broadcast(F, s);
+        for (int upper = F.loopBound(n); i < upper; i += W)
+            FloatVector.fromArray(F, a, ao + i).mul(vs).mul(FloatVector.fromArray(F, w, wo + i)).intoArray(out, oo + i);
+        for (; i < n; i++) out[oo + i] = a[ao + i] * s * w[wo + i];
+    }
+
+    /** max over x[xo..xo+n). */
+    public static float max(float[] x, int xo, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= W) {
+            FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int upper = F.loopBound(n); i < upper; i += W) acc = acc.max(FloatVector.fromArray(F, x, xo + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[xo + i]);
+        return m;
+    }
+}

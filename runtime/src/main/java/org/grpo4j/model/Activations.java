@@ -1,0 +1,108 @@
+package org.grpo4j.model;
+
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.Tensor;
+
+/**
+ * Everything the forward pass saves for the backward, for one packed batch, as named views of one allocation
+ * (llm.c's activation block), plus the per-layer scratch gradients the backward reuses layer after layer.
+ * The block grows when a batch needs more and is reused otherwise, so steady-state training allocates nothing.
+ */
+final class Activations {
+    /** The saved tensors of one decoder layer. */
+    static final class Layer {
+        Tensor resid;      // [N, d]  input of the layer (the residual stream)
+        Tensor ln1;        // [N, d]  input_layernorm(resid)
+        Tensor rstd1;      // [N]
+        Tensor qkv;        // [N, qkvDim]  fused projection output (before q/k norm and RoPE)
+        Tensor qkvRot;     // [N, qkvDim]  after q/k norm and RoPE; the same view as qkv when there is no q/k norm
+        Tensor rstdQk;     // [N, heads + kvHeads]  (Qwen3 only)
+        Tensor att;        // [N, heads·hd]
+        Tensor probs;      // the layer's attention probabilities
+        Tensor resid2;     // [N, d]  resid + o_proj(att)
+        Tensor ln2;        // [N, d]
+        Tensor rstd2;      // [N]
+        Tensor gateUp;     // [N, 2F]
+        Tensor act;        // [N, F]  silu(gate)·up
+    }
+
+    final Layer[] layers;
+    Tensor residOut, lnf, rstdf;                                      // final residual, final norm
+    Tensor dResid, dLn, dQkv, dQkvRot, dAtt, dGateUp, dAct;            // backward scratch (one layer)
+    Tensor headIn, dHeadIn, logits, logp, entropy, dLogp;             // output head, in chunks of target rows
+    int rows, targets, chunkRows;
+
+    private final Backend backend;
+    private Tensor block;
+
+    Activations(Backend backend, int numLayers) {
+        this.backend = backend;
+        this.layers = new Layer[numLayers];
+        for (int l = 0; l < numLayers; l++) layers[l] = new Layer();
+    }
+
+    /** Floats needed for a batch of {@code rows} tokens, {@code targets} scored tokens and the given probability buffer. */
+    static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
+        long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
+        long perLayer = N * d * 4 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
+                + N * a + probs + N * 2 * F + N * F;
+        long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
+        long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 3L;
+        return perLayer * c.numLayers() + N * d * 2 + N + backward + head;
+    }
+
+    /** Lays the views out for this batch, growing the block if needed. */
+    void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
+        long need = floatsFor(c, rows, probs, targets, chunkRows);
+        if (block == null || block.size() < need) {
+            block = null; // let the old block go before allocating the new one
+            block = backend.allocate(need);
+        }
+        this.rows = rows;
+        this.targets = targets;
+        this.chunkRows = chunkRows;
+        long[] at = {0};
+        long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
+        for (Layer L : layers) {
+            L.resid = take(at, N * d);
+            L.ln1 = take(at, N * d);
+            L.rstd1 = take(at, N);
+            L.qkv = take(at, N * q);
+            L.qkvRot = c.qkNorm() ? take(at, N * q) : L.qkv;
+            L.rstdQk = c.qkNorm() ? take(at, N * (c.numHeads() + c.numKvHeads())) : null;
+            L.att = take(at, N * a);
+            L.probs = take(at, probs);
+            L.resid2 = take(at, N * d);
+            L.ln2 = take(at, N * d);
+            L.rstd2 = take(at, N);
+            L.gateUp = take(at, N * 2 * F);
+            L.act = take(at, N * F);
+        }
+        residOut = take(at, N * d);
+        lnf = take(at, N * d);
+        rstdf = take(at, N);
+        dResid = take(at, N * d);
+        dLn = take(at, N * d);
+        dQkv = take(at, N * q);
+        dQkvRot = c.qkNorm() ? take(at, N * q) : dQkv;
+        dAtt = take(at, N * a);
+        dGateUp = take(at, N * 2 * F);
+        dAct = take(at, N * F);
+        headIn = take(at, (long) chunkRows * d);
+        dHeadIn = take(at, (long) chunkRows * d);
+        logits = take(at, (long) chunkRows * c.vocabSize());
+        logp = take(at, targets);
+        entropy = take(at, targets);
+        dLogp = take(at, targets);
+    }
+
+    private Tensor take(long[] at, long n) {
+        Tensor t = block.slice(at[0], n);
+        at[0] += n;
+        return t;
+    }
+
+    long allocatedFloats() {
+        return block == null ? 0 : block.size();
+    }
+}
