@@ -5,22 +5,61 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.util.Set;
 
 /**
  * Device memory ({@code clCreateBuffer}, read-write). Transfers from and to Java arrays are blocking and pass
  * through the queue's native staging area in chunks; offsets and counts are in elements of 4 bytes.
+ *
+ * <p>{@link #close()} releases the memory; a buffer that becomes unreachable unclosed is released by a
+ * {@link Cleaner} (a model's activation block is replaced when a larger batch arrives, and the engine drops the
+ * old one rather than closing it). OpenCL keeps the memory alive until queued kernels that use it finish.
  */
 public final class Buffer implements AutoCloseable {
-    private final long bytes;
-    private MemorySegment handle;
+    private static final Cleaner CLEANER = Cleaner.create();
 
-    private Buffer(MemorySegment handle, long bytes) {
+    /** The native handle, shared with the cleaning action (which must not reach the Buffer itself). */
+    static final class Release implements Runnable {
+        private volatile MemorySegment handle;
+        private final Set<Release> registry;
+        int status;
+
+        Release(MemorySegment handle, Set<Release> registry) {
+            this.handle = handle;
+            this.registry = registry;
+        }
+
+        @Override
+        public synchronized void run() {
+            MemorySegment h = handle;
+            if (h == null) return;
+            handle = null;
+            if (registry != null) registry.remove(this);
+            status = Cl.releaseMemObject(h);
+        }
+    }
+
+    private final long bytes;
+    private final MemorySegment handle;
+    private final Release release;
+    private final Cleaner.Cleanable cleanable;
+
+    private Buffer(MemorySegment handle, long bytes, Set<Release> registry) {
         this.handle = handle;
         this.bytes = bytes;
+        this.release = new Release(handle, registry);
+        if (registry != null) registry.add(release);
+        this.cleanable = CLEANER.register(this, release);
     }
 
     /** A new buffer of {@code bytes} bytes; its contents are undefined until written or filled. */
     public static Buffer allocate(Context context, long bytes) {
+        return allocate(context, bytes, null);
+    }
+
+    /** As {@link #allocate(Context, long)}, recording the live buffer in {@code registry} until it is released. */
+    static Buffer allocate(Context context, long bytes, Set<Release> registry) {
         if (bytes <= 0) throw new IllegalArgumentException("an OpenCL buffer needs a positive size, got " + bytes + " bytes");
         if (bytes > context.device().maxAllocBytes())
             throw new OpenClException(String.format("a buffer of %,d bytes exceeds the largest allocation %s allows (%,d bytes)",
@@ -31,7 +70,7 @@ public final class Buffer implements AutoCloseable {
             int status = err.get(JAVA_INT, 0);
             if (status != 0)
                 throw new OpenClException(String.format("clCreateBuffer(%,d bytes) failed: %s (%d)", bytes, ClStatus.name(status), status), status, null);
-            return new Buffer(mem, bytes);
+            return new Buffer(mem, bytes, registry);
         }
     }
 
@@ -40,7 +79,7 @@ public final class Buffer implements AutoCloseable {
     }
 
     MemorySegment handle() {
-        if (handle == null) throw new IllegalStateException("the OpenCL buffer was released");
+        if (release.handle == null) throw new IllegalStateException("the OpenCL buffer was released");
         return handle;
     }
 
@@ -116,10 +155,7 @@ public final class Buffer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (handle != null) {
-            MemorySegment h = handle;
-            handle = null;
-            ClStatus.check(Cl.releaseMemObject(h), "clReleaseMemObject");
-        }
+        cleanable.clean();
+        ClStatus.check(release.status, "clReleaseMemObject");
     }
 }

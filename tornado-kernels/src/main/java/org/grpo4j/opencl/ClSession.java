@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One device in use: its context, an in-order queue and the program cache. Kernel sources are the
@@ -23,7 +25,8 @@ public final class ClSession implements AutoCloseable {
     private final CommandQueue queue;
     private final Map<String, Program> programs = new HashMap<>();
     private final Map<String, Kernel> kernels = new HashMap<>();
-    private final List<Buffer> owned = new ArrayList<>();
+    /** Buffers allocated here and not yet released: released, at the latest, when the session closes. */
+    private final Set<Buffer.Release> live = ConcurrentHashMap.newKeySet();
     private boolean closed;
 
     public ClSession(ClDevice device) {
@@ -60,16 +63,17 @@ public final class ClSession implements AutoCloseable {
         return queue;
     }
 
-    /** A new buffer of {@code floats} 4-byte elements, released when the session closes (or earlier by the caller). */
+    /**
+     * A new buffer of {@code floats} 4-byte elements (contents undefined). It is released by {@link Buffer#close()},
+     * when it becomes unreachable, or when the session closes, whichever comes first.
+     */
     public Buffer allocate(long floats) {
-        Buffer b = Buffer.allocate(context, Math.max(1, floats) * 4);
-        owned.add(b);
-        return b;
+        return Buffer.allocate(context, Math.max(1, floats) * 4, live);
     }
 
-    /** Releases {@code b} now rather than when the session closes. */
-    public void release(Buffer b) {
-        if (owned.remove(b)) b.close();
+    /** Buffers of this session not yet released (tests check that nothing leaks). */
+    public int liveBuffers() {
+        return live.size();
     }
 
     /**
@@ -83,7 +87,9 @@ public final class ClSession implements AutoCloseable {
         String programKey = file + '\u0000' + defines;
         Program p = programs.get(programKey);
         if (p == null) {
-            p = Program.build(context, file, source(file), "-cl-std=CL1.2 " + defines);
+            // the shared helpers go first; #line keeps the compiler's line numbers those of the file itself
+            String text = file.equals("common.cl") ? source(file) : source("common.cl") + "\n#line 1\n" + source(file);
+            p = Program.build(context, file, text, "-cl-std=CL1.2 " + defines);
             programs.put(programKey, p);
         }
         k = Kernel.create(p, name);
@@ -118,7 +124,7 @@ public final class ClSession implements AutoCloseable {
         }
         List<AutoCloseable> all = new ArrayList<>(kernels.values());
         all.addAll(programs.values());
-        all.addAll(owned);
+        for (Buffer.Release r : List.copyOf(live)) all.add(r::run);
         for (AutoCloseable c : all) {
             try {
                 c.close();
@@ -128,7 +134,6 @@ public final class ClSession implements AutoCloseable {
         }
         kernels.clear();
         programs.clear();
-        owned.clear();
         try {
             context.close();
         } catch (RuntimeException e) {

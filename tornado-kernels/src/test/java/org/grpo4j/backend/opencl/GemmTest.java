@@ -89,7 +89,7 @@ class GemmTest {
                 eb[j] = (float) sum;
             }
             assertClose(eb, download(session, DB, off, N), 1e-5, 1e-5, "bias backward " + shape);
-            for (Buffer b : new Buffer[] {A, W, Bias, Out, DOut, DIn, DW, DB}) session.release(b);
+            for (Buffer b : new Buffer[] {A, W, Bias, Out, DOut, DIn, DW, DB}) b.close();
         }
     }
 }

@@ -1,0 +1,527 @@
+package org.grpo4j.backend.opencl;
+
+import java.util.Arrays;
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.IntTensor;
+import org.grpo4j.backend.SequenceLayout;
+import org.grpo4j.backend.Tensor;
+import org.grpo4j.opencl.Buffer;
+import org.grpo4j.opencl.ClDevice;
+import org.grpo4j.opencl.ClSession;
+import org.grpo4j.opencl.Kernel;
+
+/**
+ * The device backend: every tensor lives in OpenCL device memory ({@link ClTensor}: a buffer and an element
+ * offset), every op is a kernel from {@code kernels/*.cl} enqueued on one in-order queue. The host uploads token
+ * ids and reads back only what the engine asks for ({@link #read}); nothing else crosses the bus.
+ *
+ * <p>Each op checks its tensors' ranges on the host, then sets the kernel's arguments and enqueues it — one
+ * method per op, mirroring {@code CpuBackend}, whose semantics (argument order, layouts, which gradients
+ * accumulate) this class follows exactly; {@code OpenClBackendTest} holds every op to the CPU backend.
+ * Kernels run asynchronously; errors of a launch surface at the next blocking read. Not thread-safe.
+ */
+public final class OpenClBackend implements Backend {
+    private final ClSession session;
+    private final boolean ownsSession;
+    private final Gemm gemm;
+    private final int wg;
+    private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw;
+    private final Kernel gatherRows, scatterAddRows, embeddingBackward;
+    private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
+    private final Kernel rope, attentionForward, attentionBackwardQ, attentionBackwardKv;
+    private final Kernel logSoftmaxGather, logSoftmaxBackward;
+    private Buffer partials, attentionScratch;
+    private float[] partialHost;
+
+    /** A backend on {@code opencl:index} ({@link org.grpo4j.opencl.OpenCl#devices()}); closes its session on {@link #close()}. */
+    public static OpenClBackend open(int index) {
+        ClSession s = ClSession.open(index);
+        try {
+            return new OpenClBackend(s, true);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** A backend on an open session, which the caller keeps and closes. */
+    public OpenClBackend(ClSession session) {
+        this(session, false);
+    }
+
+    private OpenClBackend(ClSession session, boolean ownsSession) {
+        this.session = session;
+        this.ownsSession = ownsSession;
+        this.gemm = new Gemm(session);
+        // the reduction work-group: 256 where the device allows it (a power of two, compiled in as WG)
+        int w = 256;
+        while (w > session.device().maxWorkGroupSize()) w >>= 1;
+        this.wg = w;
+        String d = "-DWG=" + wg;
+        scale = session.kernel("elementwise.cl", "scale", d);
+        add = session.kernel("elementwise.cl", "add", d);
+        sumSquares = session.kernel("elementwise.cl", "sum_squares", d);
+        swigluForward = session.kernel("elementwise.cl", "swiglu_forward", d);
+        swigluBackward = session.kernel("elementwise.cl", "swiglu_backward", d);
+        adamw = session.kernel("elementwise.cl", "adamw", d);
+        gatherRows = session.kernel("embedding.cl", "gather_rows", d);
+        scatterAddRows = session.kernel("embedding.cl", "scatter_add_rows", d);
+        embeddingBackward = session.kernel("embedding.cl", "embedding_backward", d);
+        rmsForward = session.kernel("norm.cl", "rmsnorm_forward", d);
+        rmsBackwardInput = session.kernel("norm.cl", "rmsnorm_backward_input", d);
+        rmsBackwardWeight = session.kernel("norm.cl", "rmsnorm_backward_weight", d);
+        qkForward = session.kernel("norm.cl", "qknorm_forward", d);
+        qkBackward = session.kernel("norm.cl", "qknorm_backward", d);
+        qkBackwardWeight = session.kernel("norm.cl", "qknorm_backward_weight", d);
+        rope = session.kernel("rope.cl", "rope", d);
+        attentionForward = session.kernel("attention.cl", "attention_forward", d);
+        attentionBackwardQ = session.kernel("attention.cl", "attention_backward_q", d);
+        attentionBackwardKv = session.kernel("attention.cl", "attention_backward_kv", d);
+        logSoftmaxGather = session.kernel("logsoftmax.cl", "logsoftmax_gather", d);
+        logSoftmaxBackward = session.kernel("logsoftmax.cl", "logsoftmax_backward", d);
+    }
+
+    public ClSession session() {
+        return session;
+    }
+
+    public ClDevice device() {
+        return session.device();
+    }
+
+    @Override
+    public String name() {
+        ClDevice d = session.device();
+        return "opencl:" + d.index() + " (" + d.type() + " " + d.name() + ", " + d.platform() + "; gemm " + gemm.variant() + ")";
+    }
+
+    // ---------------------------------------------------------------- tensors
+
+    private static ClTensor c(Tensor t, String what) {
+        if (t instanceof ClTensor ct) return ct;
+        if (t == null) throw new IllegalArgumentException(what + " is null");
+        throw new IllegalArgumentException("the OpenCL backend got a tensor of another backend for " + what + ": " + t.getClass().getSimpleName());
+    }
+
+    private static ClIntTensor c(IntTensor t, String what) {
+        if (t instanceof ClIntTensor ct) return ct;
+        if (t == null) throw new IllegalArgumentException(what + " is null");
+        throw new IllegalArgumentException("the OpenCL backend got an int tensor of another backend for " + what + ": " + t.getClass().getSimpleName());
+    }
+
+    /** Checks that {@code t} holds at least {@code n} floats and returns its element offset as the kernels' int. */
+    private static int need(ClTensor t, long n, String what) {
+        if (t.size() < n) throw new IndexOutOfBoundsException(what + " holds " + t.size() + " floats, the op needs " + n);
+        Ops.i(t.offset + n);
+        return (int) t.offset;
+    }
+
+    private static void needInts(ClIntTensor t, long n, String what) {
+        if (t.size() < n) throw new IndexOutOfBoundsException(what + " holds " + t.size() + " ints, the op needs " + n);
+    }
+
+    @Override
+    public Tensor allocate(long size) {
+        Buffer b = session.allocate(size);
+        b.fill(session.queue(), 0, Math.max(1, size), 0f);
+        return new ClTensor(b, 0, size);
+    }
+
+    @Override
+    public IntTensor ints(int[] values) {
+        int[] host = values.clone();
+        Buffer b = session.allocate(host.length);
+        if (host.length > 0) b.write(session.queue(), 0, host, 0, host.length);
+        return new ClIntTensor(b, host);
+    }
+
+    @Override
+    public void write(Tensor dst, float[] src, int srcOffset, int n) {
+        ClTensor d = c(dst, "dst");
+        if (n > d.size()) throw new IndexOutOfBoundsException("write of " + n + " floats into a tensor of " + d.size());
+        d.buffer.write(session.queue(), d.offset, src, srcOffset, n);
+    }
+
+    @Override
+    public void read(Tensor src, float[] dst, int dstOffset, int n) {
+        ClTensor s = c(src, "src");
+        if (n > s.size()) throw new IndexOutOfBoundsException("read of " + n + " floats from a tensor of " + s.size());
+        s.buffer.read(session.queue(), s.offset, dst, dstOffset, n);
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        ClTensor x = c(t, "t");
+        x.buffer.fill(session.queue(), x.offset, x.size(), value);
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        ClTensor d = c(dst, "dst"), s = c(src, "src");
+        if (d.size() != s.size()) throw new IllegalArgumentException("copy between sizes " + s.size() + " and " + d.size());
+        d.buffer.copyFrom(session.queue(), s.buffer, s.offset, d.offset, d.size());
+    }
+
+    @Override
+    public void scale(Tensor t, float s) {
+        ClTensor x = c(t, "t");
+        int n = Ops.i(x.size());
+        scale.arg(0, x.buffer).arg(1, need(x, n, "t")).arg(2, n).arg(3, s);
+        scale.launch(session.queue(), n, 0);
+    }
+
+    @Override
+    public void add(Tensor dst, Tensor src) {
+        ClTensor d = c(dst, "dst"), s = c(src, "src");
+        if (d.size() != s.size()) throw new IllegalArgumentException("add of sizes " + s.size() + " and " + d.size());
+        int n = Ops.i(d.size());
+        add.arg(0, d.buffer).arg(1, need(d, n, "dst")).arg(2, s.buffer).arg(3, need(s, n, "src")).arg(4, n);
+        add.launch(session.queue(), n, 0);
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        ClTensor x = c(t, "t");
+        int n = Ops.i(x.size());
+        if (n == 0) return 0;
+        int groups = Math.min(Ops.ceilDiv(n, wg), 1024);
+        if (partials == null) {
+            partials = session.allocate(1024);
+            partialHost = new float[1024];
+        }
+        sumSquares.arg(0, partials).arg(1, x.buffer).arg(2, need(x, n, "t")).arg(3, n);
+        sumSquares.launch(session.queue(), (long) groups * wg, wg);
+        partials.read(session.queue(), 0, partialHost, 0, groups);
+        double s = 0;
+        for (int g = 0; g < groups; g++) s += partialHost[g];
+        return s;
+    }
+
+    // ---------------------------------------------------------------- linear layers
+
+    @Override
+    public void matmul(Tensor out, Tensor in, Tensor w, Tensor bias, int M, int N, int K, boolean accumulate) {
+        ClTensor o = c(out, "out"), a = c(in, "in"), b = c(w, "w");
+        ClTensor bi = bias == null ? null : c(bias, "bias");
+        need(o, (long) M * N, "out");
+        need(a, (long) M * K, "in");
+        need(b, (long) N * K, "w");
+        if (bi != null) need(bi, N, "bias");
+        gemm.nt(o.buffer, o.offset, a.buffer, a.offset, b.buffer, b.offset, bi == null ? null : bi.buffer, bi == null ? 0 : bi.offset,
+                M, N, K, accumulate);
+    }
+
+    @Override
+    public void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate) {
+        ClTensor o = c(dIn, "dIn"), a = c(dOut, "dOut"), b = c(w, "w");
+        need(o, (long) M * K, "dIn");
+        need(a, (long) M * N, "dOut");
+        need(b, (long) N * K, "w");
+        gemm.nn(o.buffer, o.offset, a.buffer, a.offset, b.buffer, b.offset, M, N, K, accumulate);
+    }
+
+    @Override
+    public void matmulBackwardWeight(Tensor dW, Tensor dOut, Tensor in, int M, int N, int K) {
+        ClTensor o = c(dW, "dW"), a = c(dOut, "dOut"), b = c(in, "in");
+        need(o, (long) N * K, "dW");
+        need(a, (long) M * N, "dOut");
+        need(b, (long) M * K, "in");
+        gemm.tn(o.buffer, o.offset, a.buffer, a.offset, b.buffer, b.offset, M, N, K);
+    }
+
+    @Override
+    public void biasBackward(Tensor dBias, Tensor dOut, int M, int N) {
+        ClTensor o = c(dBias, "dBias"), a = c(dOut, "dOut");
+        need(o, N, "dBias");
+        need(a, (long) M * N, "dOut");
+        gemm.biasBackward(o.buffer, o.offset, a.buffer, a.offset, M, N);
+    }
+
+    // ---------------------------------------------------------------- embedding
+
+    @Override
+    public void embedding(Tensor out, IntTensor tokens, Tensor table, int rows, int dim) {
+        ClIntTensor ids = c(tokens, "tokens");
+        ClTensor t = c(table, "table");
+        checkIds(ids, 0, rows, t.size() / dim, "token id", "the vocabulary");
+        gatherRows(out, table, ids, rows, dim, "embedding");
+    }
+
+    @Override
+    public void embeddingBackward(Tensor dTable, Tensor dOut, IntTensor tokens, int rows, int dim) {
+        ClTensor d = c(dTable, "dTable"), g = c(dOut, "dOut");
+        ClIntTensor ids = c(tokens, "tokens");
+        checkIds(ids, 0, rows, d.size() / dim, "token id", "the vocabulary");
+        int gOff = need(g, (long) rows * dim, "dOut");
+        int dOff = need(d, d.size(), "dTable");
+        if (rows == 0) return;
+        if (ids.groupedRows != rows) groupByToken(ids, rows);
+        embeddingBackward.arg(0, d.buffer).arg(1, dOff).arg(2, g.buffer).arg(3, gOff).arg(4, ids.groups).arg(5, ids.distinct).arg(6, dim);
+        embeddingBackward.launch(session.queue(), (long) ids.distinct * dim, 0);
+    }
+
+    /** Uploads {@code [distinct tokens | start offsets | rows in order]} for the first {@code rows} ids. */
+    private void groupByToken(ClIntTensor ids, int rows) {
+        long[] keyed = new long[rows];
+        for (int r = 0; r < rows; r++) keyed[r] = ((long) ids.host[r] << 32) | r;
+        Arrays.sort(keyed);
+        int distinct = 0;
+        for (int k = 0; k < rows; k++) if (k == 0 || (keyed[k] >>> 32) != (keyed[k - 1] >>> 32)) distinct++;
+        int[] groups = new int[2 * distinct + 1 + rows];
+        int u = -1;
+        for (int k = 0; k < rows; k++) {
+            int token = (int) (keyed[k] >>> 32);
+            if (k == 0 || token != (int) (keyed[k - 1] >>> 32)) {
+                u++;
+                groups[u] = token;
+                groups[distinct + u] = k;
+            }
+            groups[2 * distinct + 1 + k] = (int) keyed[k];
+        }
+        groups[2 * distinct] = rows;
+        if (ids.groups != null) ids.groups.close();
+        ids.groups = session.allocate(groups.length);
+        ids.groups.write(session.queue(), 0, groups, 0, groups.length);
+        ids.distinct = distinct;
+        ids.groupedRows = rows;
+    }
+
+    @Override
+    public void gatherRows(Tensor out, Tensor in, IntTensor index, int n, int dim) {
+        ClIntTensor idx = c(index, "index");
+        checkIds(idx, 0, n, c(in, "in").size() / dim, "row index", "the source rows");
+        gatherRows(out, in, idx, n, dim, "gatherRows");
+    }
+
+    private void gatherRows(Tensor out, Tensor in, ClIntTensor idx, int n, int dim, String op) {
+        ClTensor o = c(out, "out"), x = c(in, "in");
+        int oOff = need(o, (long) n * dim, op + " out");
+        int xOff = need(x, x.size(), op + " in");
+        gatherRows.arg(0, o.buffer).arg(1, oOff).arg(2, x.buffer).arg(3, xOff).arg(4, idx.buffer).arg(5, n).arg(6, dim);
+        gatherRows.launch(session.queue(), (long) n * dim, 0);
+    }
+
+    @Override
+    public void scatterAddRows(Tensor dIn, Tensor dOut, IntTensor index, int n, int dim) {
+        ClTensor d = c(dIn, "dIn"), g = c(dOut, "dOut");
+        ClIntTensor idx = c(index, "index");
+        checkIds(idx, 0, n, d.size() / dim, "row index", "the destination rows");
+        int dOff = need(d, d.size(), "dIn"), gOff = need(g, (long) n * dim, "dOut");
+        scatterAddRows.arg(0, d.buffer).arg(1, dOff).arg(2, g.buffer).arg(3, gOff).arg(4, idx.buffer).arg(5, n).arg(6, dim);
+        scatterAddRows.launch(session.queue(), (long) n * dim, 0);
+    }
+
+    private static void checkIds(ClIntTensor ids, int from, int n, long limit, String what, String range) {
+        needInts(ids, (long) from + n, what + "s");
+        for (int i = from; i < from + n; i++) {
+            int id = ids.host[i];
+            if (id < 0 || id >= limit) throw new IllegalArgumentException(what + " " + id + " (entry " + i + ") outside " + range + " of " + limit);
+        }
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps) {
+        ClTensor o = c(out, "out"), s = c(rstd, "rstd"), x = c(in, "in"), w = c(weight, "weight");
+        long n = (long) rows * dim;
+        rmsForward.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, s.buffer).arg(3, need(s, rows, "rstd"))
+                .arg(4, x.buffer).arg(5, need(x, n, "in")).arg(6, w.buffer).arg(7, need(w, dim, "weight"))
+                .arg(8, dim).arg(9, eps);
+        rmsForward.launch(session.queue(), (long) rows * wg, wg);
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim) {
+        ClTensor di = c(dIn, "dIn"), dw = c(dWeight, "dWeight"), d = c(dOut, "dOut"), x = c(in, "in"), w = c(weight, "weight"), s = c(rstd, "rstd");
+        long n = (long) rows * dim;
+        int dOff = need(d, n, "dOut"), xOff = need(x, n, "in"), sOff = need(s, rows, "rstd");
+        rmsBackwardInput.arg(0, di.buffer).arg(1, need(di, n, "dIn")).arg(2, d.buffer).arg(3, dOff)
+                .arg(4, x.buffer).arg(5, xOff).arg(6, w.buffer).arg(7, need(w, dim, "weight"))
+                .arg(8, s.buffer).arg(9, sOff).arg(10, dim);
+        rmsBackwardInput.launch(session.queue(), (long) rows * wg, wg);
+        rmsBackwardWeight.arg(0, dw.buffer).arg(1, need(dw, dim, "dWeight")).arg(2, d.buffer).arg(3, dOff)
+                .arg(4, x.buffer).arg(5, xOff).arg(6, s.buffer).arg(7, sOff).arg(8, rows).arg(9, dim);
+        rmsBackwardWeight.launch(session.queue(), dim, 0);
+    }
+
+    @Override
+    public void qkNorm(Tensor out, Tensor rstd, Tensor qkv, Tensor qWeight, Tensor kWeight, int rows, int heads, int kvHeads, int headDim, float eps) {
+        ClTensor o = c(out, "out"), s = c(rstd, "rstd"), x = c(qkv, "qkv"), qw = c(qWeight, "qWeight"), kw = c(kWeight, "kWeight");
+        long n = (long) rows * (heads + 2 * kvHeads) * headDim;
+        qkForward.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, s.buffer).arg(3, need(s, (long) rows * (heads + kvHeads), "rstd"))
+                .arg(4, x.buffer).arg(5, need(x, n, "qkv")).arg(6, qw.buffer).arg(7, need(qw, headDim, "qWeight"))
+                .arg(8, kw.buffer).arg(9, need(kw, headDim, "kWeight")).arg(10, rows).arg(11, heads).arg(12, kvHeads)
+                .arg(13, headDim).arg(14, eps);
+        qkForward.launch(session.queue(), (long) rows * (heads + 2 * kvHeads), 0);
+    }
+
+    @Override
+    public void qkNormBackward(Tensor dQkv, Tensor dqWeight, Tensor dkWeight, Tensor dOut, Tensor qkv, Tensor qWeight, Tensor kWeight,
+                               Tensor rstd, int rows, int heads, int kvHeads, int headDim) {
+        ClTensor dx = c(dQkv, "dQkv"), dqw = c(dqWeight, "dqWeight"), dkw = c(dkWeight, "dkWeight"), d = c(dOut, "dOut"),
+                x = c(qkv, "qkv"), qw = c(qWeight, "qWeight"), kw = c(kWeight, "kWeight"), s = c(rstd, "rstd");
+        long n = (long) rows * (heads + 2 * kvHeads) * headDim;
+        int dOff = need(d, n, "dOut"), xOff = need(x, n, "qkv"), sOff = need(s, (long) rows * (heads + kvHeads), "rstd");
+        qkBackward.arg(0, dx.buffer).arg(1, need(dx, n, "dQkv")).arg(2, d.buffer).arg(3, dOff).arg(4, x.buffer).arg(5, xOff)
+                .arg(6, qw.buffer).arg(7, need(qw, headDim, "qWeight")).arg(8, kw.buffer).arg(9, need(kw, headDim, "kWeight"))
+                .arg(10, s.buffer).arg(11, sOff).arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim);
+        qkBackward.launch(session.queue(), (long) rows * (heads + 2 * kvHeads), 0);
+        qkBackwardWeight.arg(0, dqw.buffer).arg(1, need(dqw, headDim, "dqWeight")).arg(2, dkw.buffer).arg(3, need(dkw, headDim, "dkWeight"))
+                .arg(4, d.buffer).arg(5, dOff).arg(6, x.buffer).arg(7, xOff).arg(8, s.buffer).arg(9, sOff)
+                .arg(10, rows).arg(11, heads).arg(12, kvHeads).arg(13, headDim);
+        qkBackwardWeight.launch(session.queue(), 2L * headDim, 0);
+    }
+
+    // ---------------------------------------------------------------- rotary position embedding
+
+    @Override
+    public void rope(Tensor qkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim) {
+        rotate(qkv, positions, cos, sin, rows, heads, kvHeads, headDim, 1f);
+    }
+
+    @Override
+    public void ropeBackward(Tensor dQkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim) {
+        rotate(dQkv, positions, cos, sin, rows, heads, kvHeads, headDim, -1f);
+    }
+
+    private void rotate(Tensor qkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim, float sign) {
+        ClTensor x = c(qkv, "qkv"), co = c(cos, "cos"), si = c(sin, "sin");
+        ClIntTensor pos = c(positions, "positions");
+        int half = headDim / 2;
+        checkIds(pos, 0, rows, Math.min(co.size(), si.size()) / half, "position", "the RoPE tables' positions");
+        long n = (long) rows * (heads + 2 * kvHeads) * headDim;
+        rope.arg(0, x.buffer).arg(1, need(x, n, "qkv")).arg(2, pos.buffer).arg(3, co.buffer).arg(4, need(co, co.size(), "cos"))
+                .arg(5, si.buffer).arg(6, need(si, si.size(), "sin")).arg(7, rows).arg(8, heads).arg(9, kvHeads)
+                .arg(10, headDim).arg(11, sign);
+        rope.launch(session.queue(), (long) rows * (heads + kvHeads) * half, 0);
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    private static float attentionScale(int headDim) {
+        return (float) (1.0 / Math.sqrt(headDim));
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        ClTensor o = c(out, "out"), p = c(probs, "probs"), x = c(qkv, "qkv");
+        ClIntTensor seqStart = c(layout.seqStart(), "seqStart"), probStart = c(layout.probStart(), "probStart");
+        int rows = layout.rows();
+        checkHeads(heads, kvHeads);
+        Kernel k = attentionForward;
+        k.arg(0, o.buffer).arg(1, need(o, (long) rows * heads * headDim, "out")).arg(2, p.buffer).arg(3, need(p, layout.probsSize(), "probs"))
+                .arg(4, x.buffer).arg(5, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
+                .arg(6, seqStart.buffer).arg(7, probStart.buffer).arg(8, layout.batch()).arg(9, rows).arg(10, heads)
+                .arg(11, kvHeads).arg(12, headDim).arg(13, attentionScale(headDim));
+        k.launch(session.queue(), (long) rows * heads, 0);
+    }
+
+    @Override
+    public void attentionBackward(Tensor dQkv, Tensor dOut, Tensor qkv, Tensor probs, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        ClTensor dx = c(dQkv, "dQkv"), d = c(dOut, "dOut"), x = c(qkv, "qkv"), p = c(probs, "probs");
+        ClIntTensor seqStart = c(layout.seqStart(), "seqStart"), probStart = c(layout.probStart(), "probStart");
+        int rows = layout.rows();
+        checkHeads(heads, kvHeads);
+        long width = (long) rows * (heads + 2 * kvHeads) * headDim;
+        int dxOff = need(dx, width, "dQkv"), dOff = need(d, (long) rows * heads * headDim, "dOut"), xOff = need(x, width, "qkv"),
+                pOff = need(p, layout.probsSize(), "probs");
+        if (attentionScratch == null || attentionScratch.bytes() < Math.max(1, layout.probsSize()) * 4) {
+            if (attentionScratch != null) attentionScratch.close();
+            attentionScratch = session.allocate(Math.max(1, layout.probsSize()));
+        }
+        Kernel q = attentionBackwardQ;
+        q.arg(0, dx.buffer).arg(1, dxOff).arg(2, attentionScratch).arg(3, d.buffer).arg(4, dOff).arg(5, x.buffer).arg(6, xOff)
+                .arg(7, p.buffer).arg(8, pOff).arg(9, seqStart.buffer).arg(10, probStart.buffer).arg(11, layout.batch())
+                .arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim).arg(16, attentionScale(headDim));
+        q.launch(session.queue(), (long) rows * heads, 0);
+        Kernel kv = attentionBackwardKv;
+        kv.arg(0, dx.buffer).arg(1, dxOff).arg(2, attentionScratch).arg(3, d.buffer).arg(4, dOff).arg(5, x.buffer).arg(6, xOff)
+                .arg(7, p.buffer).arg(8, pOff).arg(9, seqStart.buffer).arg(10, probStart.buffer).arg(11, layout.batch())
+                .arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim);
+        kv.launch(session.queue(), (long) rows * kvHeads * headDim, 0);
+    }
+
+    private static void checkHeads(int heads, int kvHeads) {
+        if (kvHeads <= 0 || heads % kvHeads != 0)
+            throw new IllegalArgumentException("attention heads " + heads + " must be a multiple of the kv heads " + kvHeads);
+    }
+
+    // ---------------------------------------------------------------- MLP
+
+    @Override
+    public void swiglu(Tensor out, Tensor gateUp, int rows, int F) {
+        ClTensor o = c(out, "out"), g = c(gateUp, "gateUp");
+        long n = (long) rows * F;
+        swigluForward.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, g.buffer).arg(3, need(g, 2 * n, "gateUp")).arg(4, rows).arg(5, F);
+        swigluForward.launch(session.queue(), n, 0);
+    }
+
+    @Override
+    public void swigluBackward(Tensor dGateUp, Tensor dOut, Tensor gateUp, int rows, int F) {
+        ClTensor dg = c(dGateUp, "dGateUp"), d = c(dOut, "dOut"), g = c(gateUp, "gateUp");
+        long n = (long) rows * F;
+        swigluBackward.arg(0, dg.buffer).arg(1, need(dg, 2 * n, "dGateUp")).arg(2, d.buffer).arg(3, need(d, n, "dOut"))
+                .arg(4, g.buffer).arg(5, need(g, 2 * n, "gateUp")).arg(6, rows).arg(7, F);
+        swigluBackward.launch(session.queue(), n, 0);
+    }
+
+    // ---------------------------------------------------------------- output head
+
+    @Override
+    public void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+        ClTensor lp = c(logp, "logp"), x = c(logits, "logits");
+        ClTensor e = entropy == null ? null : c(entropy, "entropy");
+        ClIntTensor t = c(targets, "targets");
+        checkIds(t, targetOffset, rows, vocab, "target token", "the vocabulary");
+        if (rows == 0) return;
+        Kernel k = logSoftmaxGather;
+        k.arg(0, lp.buffer).arg(1, need(lp, rows, "logp")).arg(2, e == null ? null : e.buffer).arg(3, e == null ? 0 : need(e, rows, "entropy"))
+                .arg(4, e == null ? 0 : 1).arg(5, x.buffer).arg(6, need(x, (long) rows * vocab, "logits")).arg(7, t.buffer)
+                .arg(8, targetOffset).arg(9, vocab).arg(10, 1f / temperature);
+        k.launch(session.queue(), (long) rows * wg, wg);
+    }
+
+    @Override
+    public void logSoftmaxBackward(Tensor logits, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+        ClTensor x = c(logits, "logits"), d = c(dLogp, "dLogp");
+        ClIntTensor t = c(targets, "targets");
+        checkIds(t, targetOffset, rows, vocab, "target token", "the vocabulary");
+        if (rows == 0) return;
+        Kernel k = logSoftmaxBackward;
+        k.arg(0, x.buffer).arg(1, need(x, (long) rows * vocab, "logits")).arg(2, d.buffer).arg(3, need(d, rows, "dLogp"))
+                .arg(4, t.buffer).arg(5, targetOffset).arg(6, vocab).arg(7, 1f / temperature);
+        k.launch(session.queue(), (long) rows * wg, wg);
+    }
+
+    // ---------------------------------------------------------------- optimiser
+
+    @Override
+    public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        ClTensor p = c(params, "params"), g = c(grads, "grads"), mm = c(m, "m"), vv = c(v, "v");
+        if (p.size() != g.size() || p.size() != mm.size() || p.size() != vv.size())
+            throw new IllegalArgumentException("AdamW tensors differ in size");
+        // the same float constants as the CPU backend, computed once on the host
+        float c1 = (float) (1 - Math.pow(beta1, step)), c2 = (float) (1 - Math.pow(beta2, step));
+        float decay = 1f - lr * weightDecay, stepSize = lr / c1, sqrtC2 = (float) Math.sqrt(c2);
+        int n = Ops.i(p.size());
+        adamw.arg(0, p.buffer).arg(1, need(p, n, "params")).arg(2, g.buffer).arg(3, need(g, n, "grads"))
+                .arg(4, mm.buffer).arg(5, need(mm, n, "m")).arg(6, vv.buffer).arg(7, need(vv, n, "v")).arg(8, n)
+                .arg(9, beta1).arg(10, beta2).arg(11, eps).arg(12, decay).arg(13, stepSize).arg(14, sqrtC2);
+        adamw.launch(session.queue(), n, 0);
+    }
+
+    /** Waits for every enqueued kernel (benchmarks time whole ops this way). */
+    public void finish() {
+        session.finish();
+    }
+
+    @Override
+    public void close() {
+        if (ownsSession) session.close();
+        else {
+            if (partials != null) partials.close();
+            if (attentionScratch != null) attentionScratch.close();
+        }
+    }
+}
