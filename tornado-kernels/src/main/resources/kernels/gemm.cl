@@ -8,7 +8,7 @@
 //  - gemm_tiled: for GPUs. A work-group computes a TSM x TSN block of C; tiles of A and B pass through local
 //    memory TSK deep; each work-item keeps WPTM x WPTN results in registers.
 //  - gemm_rowb / gemm_dot: for CPU drivers (PoCL), which only run fast with explicit vectors. gemm_rowb (B
-//    contiguous along j: NN, TN) gives each work-item RM rows x 16 columns as float16 accumulators; gemm_dot
+//    contiguous along j: NN, TN) gives each work-item RM rows x 32 columns as float16 accumulators; gemm_dot
 //    (A and B both contiguous along p: NT) gives each work-item DM x DN dot products as float16 partial sums.
 // Offsets and strides are in floats; every size fits an int (the Java side checks).
 
@@ -88,31 +88,44 @@ void gemm_tiled(const int I, const int J, const int P,
 #define RM 6
 #endif
 
-// B(p,j) = B[bOff + p*sbp + j]; work-item (ib, jb) owns rows [ib*RM, ib*RM+RM) x columns [jb*16, jb*16+16)
+// B(p,j) = B[bOff + p*sbp + j]; work-item (ib, jb) owns rows [ib*RM, ib*RM+RM) x columns [jb*32, jb*32+32):
+// 2*RM float16 accumulators (12 of the 32 AVX-512 registers for RM = 6), per p two vector loads of B and RM
+// broadcasts of A. Blocks at the right edge narrower than 32 columns take the scalar path.
 __kernel void gemm_rowb(const int I, const int J, const int P,
                         __global const float* A, const int aOff, const int sai, const int sap,
                         __global const float* B, const int bOff, const int sbp,
                         __global float* C, const int cOff, const int ldc,
                         __global const float* bias, const int biasOff, const int hasBias, const int accumulate) {
-    const int i0 = get_global_id(0) * RM, j0 = get_global_id(1) * 16;
+    const int i0 = get_global_id(0) * RM, j0 = get_global_id(1) * 32;
     if (i0 >= I || j0 >= J) return;
     __global const float* a[RM];
     for (int r = 0; r < RM; r++) a[r] = A + aOff + min(i0 + r, I - 1) * sai; // clamped rows are computed, not stored
     __global const float* b = B + bOff + j0;
-    if (j0 + 16 <= J) {
-        float16 acc[RM];
-        for (int r = 0; r < RM; r++) acc[r] = (float16)(0.0f);
+    if (j0 + 32 <= J) {
+        float16 acc0[RM], acc1[RM];
+        for (int r = 0; r < RM; r++) acc0[r] = acc1[r] = (float16)(0.0f);
         for (int p = 0; p < P; p++) {
-            const float16 bv = vload16(0, b + p * sbp);
-            for (int r = 0; r < RM; r++) acc[r] = fma((float16)(a[r][p * sap]), bv, acc[r]);
+            const float16 b0 = vload16(0, b + p * sbp), b1 = vload16(1, b + p * sbp);
+            for (int r = 0; r < RM; r++) {
+                const float16 av = (float16)(a[r][p * sap]);
+                acc0[r] = fma(av, b0, acc0[r]);
+                acc1[r] = fma(av, b1, acc1[r]);
+            }
         }
         for (int r = 0; r < RM; r++) {
             if (i0 + r >= I) break;
             __global float* c = C + cOff + (i0 + r) * ldc + j0;
-            float16 v = acc[r];
-            if (hasBias) v += vload16(0, bias + biasOff + j0);
-            if (accumulate) v += vload16(0, c);
-            vstore16(v, 0, c);
+            float16 v0 = acc0[r], v1 = acc1[r];
+            if (hasBias) {
+                v0 += vload16(0, bias + biasOff + j0);
+                v1 += vload16(1, bias + biasOff + j0);
+            }
+            if (accumulate) {
+                v0 += vload16(0, c);
+                v1 += vload16(1, c);
+            }
+            vstore16(v0, 0, c);
+            vstore16(v1, 1, c);
         }
     } else {
         for (int r = 0; r < RM && i0 + r < I; r++) {
@@ -125,6 +138,18 @@ __kernel void gemm_rowb(const int I, const int J, const int P,
             }
         }
     }
+}
+
+// out[c, r] = in[r, c] for an R x Cols matrix, through 16x16 local tiles
+__kernel __attribute__((reqd_work_group_size(16, 16, 1)))
+void transpose(__global float* out, const int oo, __global const float* in, const int io, const int R, const int Cols) {
+    __local float tile[16][17];
+    const int c = get_global_id(0), r = get_global_id(1);
+    const int lc = get_local_id(0), lr = get_local_id(1);
+    if (r < R && c < Cols) tile[lr][lc] = in[io + r * Cols + c];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const int oc = get_group_id(1) * 16 + lc, orow = get_group_id(0) * 16 + lr; // out row = in column
+    if (orow < Cols && oc < R) out[oo + orow * R + oc] = tile[lc][lr];
 }
 
 #ifndef DM

@@ -9,7 +9,12 @@ public final class Main {
     /** Every subcommand, in the order {@code grpo --help} lists them. */
     static List<Command> commands() {
         return List.of(
-                new org.grpo4j.opencl.DevicesCommand());
+                new LogprobsCommand(),
+                new org.grpo4j.opencl.DevicesCommand(),
+                new org.grpo4j.bench.BenchCommand(List.of(
+                        new org.grpo4j.bench.TrainBenchmark(),
+                        new org.grpo4j.backend.opencl.OpenClMatmulBenchmark(),
+                        new org.grpo4j.dsl.RewardsBenchmark())));
     }
 
     public static void main(String[] argv) {

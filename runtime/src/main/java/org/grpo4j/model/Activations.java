@@ -8,7 +8,7 @@ import org.grpo4j.backend.Tensor;
  * (llm.c's activation block), plus the per-layer scratch gradients the backward reuses layer after layer.
  * The block grows when a batch needs more and is reused otherwise, so steady-state training allocates nothing.
  */
-final class Activations {
+public final class Activations {
     /** The saved tensors of one decoder layer. */
     static final class Layer {
         Tensor resid;      // [N, d]  input of the layer (the residual stream)
@@ -42,7 +42,7 @@ final class Activations {
     }
 
     /** Floats needed for a batch of {@code rows} tokens, {@code targets} scored tokens and the given probability buffer. */
-    static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
+    public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         long perLayer = N * d * 4 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
                 + N * a + probs + N * 2 * F + N * F;

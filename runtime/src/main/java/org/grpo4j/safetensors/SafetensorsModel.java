@@ -64,6 +64,18 @@ public final class SafetensorsModel implements AutoCloseable {
         }
     }
 
+    /** The tensors of the given files together (a tensor may appear in only one of them). */
+    public static SafetensorsModel of(Path... files) throws IOException {
+        SafetensorsModel m = new SafetensorsModel();
+        try {
+            for (Path p : files) m.add(SafetensorsFile.open(p));
+            return m;
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
     private void add(SafetensorsFile f) throws IOException {
         files.add(f);
         for (String name : f.tensors().keySet()) {

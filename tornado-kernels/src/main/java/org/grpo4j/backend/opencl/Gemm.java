@@ -20,7 +20,10 @@ public final class Gemm {
 
     private final ClSession session;
     private final boolean tiled;
-    private final Kernel gemmTiled, gemmRowB, gemmDot, biasBackward;
+    private final Kernel gemmTiled, gemmRowB, gemmDot, transpose, biasBackward;
+    /** CPU path for NT: transpose w into scratch and run gemm_rowb, or run gemm_dot on w directly. */
+    private final boolean ntByTranspose;
+    private Buffer scratch;
 
     public Gemm(ClSession session) {
         this(session, switch (System.getProperty("grpo4j.opencl.gemm", "")) {
@@ -29,13 +32,14 @@ public final class Gemm {
             case "" -> !session.device().isCpu();
             default -> throw new IllegalArgumentException("-Dgrpo4j.opencl.gemm must be tiled or vector, got '"
                     + System.getProperty("grpo4j.opencl.gemm") + "'");
-        });
+        }, !System.getProperty("grpo4j.opencl.nt", "transpose").equals("dot"));
     }
 
     /** {@code tiled}: the local-memory kernel whatever the device (tests run the GPU path on PoCL this way). */
-    Gemm(ClSession session, boolean tiled) {
+    Gemm(ClSession session, boolean tiled, boolean ntByTranspose) {
         this.session = session;
         this.tiled = tiled;
+        this.ntByTranspose = ntByTranspose;
         String defines = "-DTSM=" + TSM + " -DTSN=" + TSN + " -DTSK=" + TSK + " -DWPTM=" + WPTM + " -DWPTN=" + WPTN
                 + " -DRM=" + RM + " -DDM=" + DM + " -DDN=" + DN;
         if (tiled) {
@@ -46,6 +50,7 @@ public final class Gemm {
             gemmRowB = session.kernel("gemm.cl", "gemm_rowb", defines);
             gemmDot = session.kernel("gemm.cl", "gemm_dot", defines);
         }
+        transpose = tiled ? null : session.kernel("gemm.cl", "transpose", defines);
         biasBackward = session.kernel("gemm.cl", "bias_backward", defines);
     }
 
@@ -62,7 +67,17 @@ public final class Gemm {
         Ops.checkMatrix(w, wOff, (long) N * K, "w");
         if (bias != null) Ops.checkMatrix(bias, biasOff, N, "bias");
         if (tiled) launchTiled(M, N, K, a, aOff, K, 1, w, wOff, 1, K, out, outOff, N, bias, biasOff, accumulate);
-        else {
+        else if (ntByTranspose) {
+            // wT[K,N] = w[N,K]ᵀ makes B contiguous along the output columns, the form the float16 kernel wants
+            long need = (long) N * K;
+            if (scratch == null || scratch.bytes() < need * 4) {
+                if (scratch != null) scratch.close();
+                scratch = session.allocate(need);
+            }
+            transpose.arg(0, scratch).arg(1, 0).arg(2, w).arg(3, Ops.i(wOff)).arg(4, N).arg(5, K);
+            transpose.launch(session.queue(), (long) Ops.ceilDiv(K, 16) * 16, (long) Ops.ceilDiv(N, 16) * 16, 16, 16);
+            launchRowB(M, N, K, a, aOff, K, 1, scratch, 0, N, out, outOff, N, bias, biasOff, accumulate);
+        } else {
             Kernel k = gemmDot;
             k.arg(0, M).arg(1, N).arg(2, K)
                     .arg(3, a).arg(4, Ops.i(aOff)).arg(5, K)
@@ -79,7 +94,7 @@ public final class Gemm {
         Ops.checkMatrix(dOut, dOutOff, (long) M * N, "dOut");
         Ops.checkMatrix(w, wOff, (long) N * K, "w");
         if (tiled) launchTiled(M, K, N, dOut, dOutOff, N, 1, w, wOff, K, 1, dIn, dInOff, K, null, 0, accumulate);
-        else launchRowB(M, K, N, dOut, dOutOff, N, 1, w, wOff, K, dIn, dInOff, K, accumulate);
+        else launchRowB(M, K, N, dOut, dOutOff, N, 1, w, wOff, K, dIn, dInOff, K, null, 0, accumulate);
     }
 
     /** Gradient to the weight, accumulating: {@code dW[N,K] += dOut[M,N]ᵀ · in[M,K]}. */
@@ -88,7 +103,7 @@ public final class Gemm {
         Ops.checkMatrix(dOut, dOutOff, (long) M * N, "dOut");
         Ops.checkMatrix(in, inOff, (long) M * K, "in");
         if (tiled) launchTiled(N, K, M, dOut, dOutOff, 1, N, in, inOff, K, 1, dW, dWOff, K, null, 0, true);
-        else launchRowB(N, K, M, dOut, dOutOff, 1, N, in, inOff, K, dW, dWOff, K, true);
+        else launchRowB(N, K, M, dOut, dOutOff, 1, N, in, inOff, K, dW, dWOff, K, null, 0, true);
     }
 
     /** Accumulates {@code dBias[N] += Σ_rows dOut[M,N]} (rows summed in order: deterministic). */
@@ -112,13 +127,13 @@ public final class Gemm {
     }
 
     private void launchRowB(int I, int J, int P, Buffer A, long aOff, int sai, int sap, Buffer B, long bOff, int sbp,
-                            Buffer C, long cOff, int ldc, boolean accumulate) {
+                            Buffer C, long cOff, int ldc, Buffer bias, long biasOff, boolean accumulate) {
         Kernel k = gemmRowB;
         k.arg(0, I).arg(1, J).arg(2, P)
                 .arg(3, A).arg(4, Ops.i(aOff)).arg(5, sai).arg(6, sap)
                 .arg(7, B).arg(8, Ops.i(bOff)).arg(9, sbp)
                 .arg(10, C).arg(11, Ops.i(cOff)).arg(12, ldc)
-                .arg(13, (Buffer) null).arg(14, 0).arg(15, 0).arg(16, accumulate ? 1 : 0);
-        k.launch(session.queue(), Ops.ceilDiv(I, RM), Ops.ceilDiv(J, 16), 0, 0);
+                .arg(13, bias).arg(14, Ops.i(biasOff)).arg(15, bias != null ? 1 : 0).arg(16, accumulate ? 1 : 0);
+        k.launch(session.queue(), Ops.ceilDiv(I, RM), Ops.ceilDiv(J, 32), 0, 0);
     }
 }

@@ -30,11 +30,13 @@ class GemmTest {
 
     static final int[][] SHAPES = {{1, 1, 1}, {7, 5, 3}, {17, 33, 65}, {65, 17, 130}, {64, 64, 64}, {130, 70, 200}, {3, 129, 16}, {96, 16, 31}};
 
+    /** tiled: the GPU kernel; vector: the PoCL kernels with NT through a transpose; vector-dot: NT by gemm_dot. */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void allThreeFormsMatchTheNaiveProduct(boolean tiled) {
-        Gemm g = new Gemm(session, tiled);
-        Random rnd = new Random(tiled ? 1 : 2);
+    @ValueSource(strings = {"tiled", "vector", "vector-dot"})
+    void allThreeFormsMatchTheNaiveProduct(String variant) {
+        boolean tiled = variant.equals("tiled");
+        Gemm g = new Gemm(session, tiled, !variant.equals("vector-dot"));
+        Random rnd = new Random(variant.hashCode());
         for (int[] s : SHAPES) {
             int M = s[0], N = s[1], K = s[2];
             int off = 3; // views that start mid-buffer, as slices of one allocation do
@@ -43,7 +45,7 @@ class GemmTest {
             float[] dIn0 = random(rnd, M * K + off, 1), dW0 = random(rnd, N * K + off, 1);
             Buffer A = upload(session, a), W = upload(session, w), Bias = upload(session, bias), Out = upload(session, out0),
                     DOut = upload(session, dOut), DIn = upload(session, dIn0), DW = upload(session, dW0);
-            String shape = (tiled ? "tiled" : "vector") + " M=" + M + " N=" + N + " K=" + K;
+            String shape = variant + " M=" + M + " N=" + N + " K=" + K;
             for (boolean acc : new boolean[] {false, true}) {
                 for (boolean withBias : new boolean[] {false, true}) {
                     Out.write(session.queue(), 0, out0, 0, out0.length);

@@ -1,0 +1,94 @@
+package org.grpo4j.dsl.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.grpo4j.dsl.Rewards;
+import org.grpo4j.dsl.reward.Reward;
+import org.junit.jupiter.api.Test;
+
+/** Malformed and adversarial text never throws and never hangs; the pieces of the verifier do what they say. */
+class VerifierRobustnessTest {
+    static final String[] FRAGMENTS = {"\\boxed{", "}", "{", "\\frac", "\\sqrt", "[", "]", "(", ")", "^", "_", "-", "+",
+            "*", "/", "=", ",", "\\pi", "\\infty", "x", "y", "2", "10", "0.5", "\\left", "\\right", "\\text{", "cm", "\\%",
+            "$", "\\", "\\{", "\\}", "|", "!", "\\cup", "\\pm", "The answer is ", "#### ", "<answer>", "</answer>", " ",
+            "\n", "\\dfrac", "e", "^{", "\\cdot", "1,000", "\\unknown", "π", "−", "°", "'", "\"", "\\sin", "\\log_"};
+
+    @Test
+    void randomLatexNeverThrows() {
+        SplittableRandom rnd = new SplittableRandom(42);
+        List<Reward> rewards = List.of(Rewards.accuracy(), Rewards.length(), Rewards.cosine());
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder c = new StringBuilder(), g = new StringBuilder();
+            int n = rnd.nextInt(30), m = rnd.nextInt(12);
+            for (int k = 0; k < n; k++) c.append(FRAGMENTS[rnd.nextInt(FRAGMENTS.length)]);
+            for (int k = 0; k < m; k++) g.append(FRAGMENTS[rnd.nextInt(FRAGMENTS.length)]);
+            double v = MathVerifier.DEFAULT.verify(c.toString(), g.toString());
+            assertTrue(v == 0.0 || v == 1.0 || Double.isNaN(v), "verdict " + v + " for " + c + " | " + g);
+            for (Reward r : rewards) r.score(c.toString(), g.toString());
+        }
+    }
+
+    @Test
+    void pathologicalSizesAreRefusedQuickly() {
+        long t0 = System.nanoTime();
+        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{" + "(".repeat(100_000) + "}", "1"));
+        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{1e999999999}", "1"));
+        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{(10^{100000})!}", "1"));
+        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{2^{2^{2^{2^{2^{2}}}}}}", "1"));
+        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{" + "x".repeat(5000) + "}", "1"));
+        assertEquals(1.0, MathVerifier.DEFAULT.verify("x ".repeat(50_000) + "\\boxed{1}", "1"));
+        assertTrue(System.nanoTime() - t0 < 5e9, "took " + (System.nanoTime() - t0) / 1e9 + " s");
+    }
+
+    @Test
+    void rationalArithmetic() {
+        assertEquals(Rational.of(1, 2), Rational.parseDecimal("0.50"));
+        assertEquals(Rational.of(-3, 8), Rational.parseDecimal("-.375"));
+        assertEquals(Rational.of(1500, 1), Rational.parseDecimal("1.5e3"));
+        assertEquals(Rational.of(3, 2), Rational.of(9, 4).root(2));
+        assertNull(Rational.of(2, 1).root(2));
+        assertEquals(Rational.of(-2, 1), Rational.of(-8, 1).root(3));
+        assertEquals(Rational.of(1, 8), Rational.of(2, 1).pow(-3));
+        assertNull(Rational.of(3, 1).pow(1_000_000), "refuses a million-bit power");
+        assertEquals(Rational.of(2, 1), Rational.of(-6, -3));
+    }
+
+    @Test
+    void extraction() {
+        assertEquals("\\frac{1}{2}", AnswerExtractor.lastBoxed("a \\boxed{3} b \\boxed{\\frac{1}{2}}"));
+        assertEquals("3", AnswerExtractor.lastBoxed("a \\boxed{3} b \\boxed{\\frac{1}{2"), "an unclosed last box falls back");
+        assertNull(AnswerExtractor.lastBoxed("no box here"));
+        assertEquals("\\frac{1}{2}", AnswerExtractor.fromCompletion("So the answer is $\\frac{1}{2}$."));
+        assertEquals("42", AnswerExtractor.fromCompletion("Final answer: 42 apples."));
+        assertEquals("3.5", AnswerExtractor.fromCompletion("The answer is 3.5."));
+        assertNull(AnswerExtractor.fromCompletion("x = 10"));
+        assertNull(AnswerExtractor.fromCompletion(""));
+        assertEquals("10", AnswerExtractor.fromGold("10"));
+        assertEquals("72", AnswerExtractor.fromGold("48 + 24 = 72\n#### 72"));
+    }
+
+    @Test
+    void parserShapes() {
+        assertEquals(new Expr.Interval(new Expr.Num(Rational.ONE), new Expr.Num(Rational.of(2, 1)), true, false), LatexParser.parse("(1, 2]"));
+        assertTrue(LatexParser.parse("\\{1, 2\\}") instanceof Expr.SetOf);
+        assertTrue(LatexParser.parse("(1, 2)") instanceof Expr.Tuple);
+        assertTrue(LatexParser.parse("x = 3") instanceof Expr.Eq);
+        assertEquals(Rational.of(5, 2), Expr.exact(LatexParser.parse("2\\frac{1}{2}")), "mixed number");
+        assertEquals(Rational.of(3, 4), Expr.exact(LatexParser.parse("\\dfrac{6}{8}")));
+        assertEquals(Rational.of(1000, 1), Expr.exact(LatexParser.parse("1{,}000 \\text{ cm}")));
+        assertNull(LatexParser.parse("I can't parse this"), "prose is not an answer");
+        assertNull(LatexParser.parse("x \\le 3"), "inequalities are refused, not misread");
+    }
+
+    @Test
+    void toleranceIsConfigurable() {
+        MathVerifier loose = new MathVerifier(1e-3, 6, 1);
+        assertEquals(1.0, loose.verify("\\boxed{3.1416}", "\\pi"));
+        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{3.1416}", "\\pi"));
+        assertEquals(1.0, Rewards.accuracy(null, loose).score("\\boxed{1.41421}", "\\sqrt{2}"));
+    }
+}

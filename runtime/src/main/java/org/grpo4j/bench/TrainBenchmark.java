@@ -1,0 +1,118 @@
+package org.grpo4j.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.backend.cpu.Parallel;
+import org.grpo4j.cli.Args;
+import org.grpo4j.model.MemoryPlan;
+import org.grpo4j.model.ModelConfig;
+import org.grpo4j.model.TokenBatch;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.optim.AdamW;
+
+/**
+ * {@code grpo bench train --config bench-m}: policy forward+backward over 16 sequences × 192 tokens (64 prompt,
+ * 128 scored completion tokens, as the GRPO workload) in micro-batches, and one AdamW step; the PyTorch peer's
+ * figures for the same workload are measured in the same run.
+ */
+public final class TrainBenchmark implements Benchmark {
+    @Override
+    public String name() {
+        return "train";
+    }
+
+    @Override
+    public String summary() {
+        return "forward+backward tok/s and AdamW ms (--config bench-m|bench-s|qwen05b [--micro N] [--reps 5] [--no-peer])";
+    }
+
+    @Override
+    public java.util.Set<String> flags() {
+        return java.util.Set.of("no-peer");
+    }
+
+    @Override
+    public void run(Args args) throws Exception {
+        String name = args.get("config", "bench-m");
+        int sequences = args.getInt("batch", 16), prompt = args.getInt("prompt", 64), completion = args.getInt("completion", 128);
+        int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : sequences);
+        int reps = args.getInt("reps", name.equals("qwen05b") ? 2 : 5), warmup = args.getInt("warmup", 1);
+        int threads = args.getInt("threads", Parallel.threads());
+        boolean peer = !args.flag("no-peer");
+        args.rejectUnknown();
+        Parallel.setThreads(threads);
+        ModelConfig c = BenchModels.named(name);
+        int len = prompt + completion;
+        MemoryPlan plan = MemoryPlan.training(c, micro, len, completion, false);
+        System.out.println("# " + name + ": " + c + ", " + sequences + " sequences × " + len + " tokens, micro-batches of " + micro + ", " + threads + " threads");
+        System.out.println("# memory plan: " + plan + " = " + String.format("%.2f GiB", plan.totalBytes() / (double) (1L << 30)));
+        plan.requireFits(MemoryPlan.availableHeap());
+
+        Transformer model = Transformer.create(c, new CpuBackend()).initialise(1, 0.02);
+        AdamW opt = new AdamW(model, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+        SplittableRandom rng = new SplittableRandom(2);
+        List<TokenBatch> microBatches = new ArrayList<>();
+        for (int s0 = 0; s0 < sequences; s0 += micro) {
+            List<int[]> seqs = new ArrayList<>();
+            int n = Math.min(micro, sequences - s0);
+            int[] first = new int[n];
+            for (int b = 0; b < n; b++) {
+                int[] ids = new int[len];
+                for (int i = 0; i < len; i++) ids[i] = rng.nextInt(c.vocabSize());
+                seqs.add(ids);
+                first[b] = prompt;
+            }
+            microBatches.add(TokenBatch.of(seqs, first));
+        }
+        float[][] dLogp = new float[microBatches.size()][];
+        for (int i = 0; i < dLogp.length; i++) {
+            dLogp[i] = new float[microBatches.get(i).targets()];
+            for (int t = 0; t < dLogp[i].length; t++) dLogp[i][t] = (float) (rng.nextDouble() - 0.5) / (sequences * completion);
+        }
+        double[] fb = Stats.time(warmup, reps, () -> {
+            model.zeroGrad();
+            for (int i = 0; i < microBatches.size(); i++) {
+                model.forward(microBatches.get(i), 1f);
+                model.backward(dLogp[i]);
+            }
+        });
+        double[] ad = Stats.time(warmup, Math.max(reps, 5), () -> opt.step(1e-5));
+        double tokPerS = sequences * len / Stats.median(fb), adamMs = Stats.median(ad) * 1e3;
+        System.out.printf("fwd+bwd: %.1f tok/s%n", tokPerS);
+        System.out.printf("adamw: %.1f ms%n", adamMs);
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
+        System.out.printf("peak heap: %.2f GiB%n", peak / (double) (1L << 30));
+
+        if (!peer) return;
+        if (name.equals("qwen05b")) {
+            JsonNode r = PytorchPeer.run("fwdbwd", "--config", name, "--batch", "" + sequences, "--seq", "" + len, "--micro", "" + micro, "--reps", "1");
+            if (r != null && r.has("times")) {
+                double t = median(r.get("times"));
+                System.out.printf("pytorch fwd+bwd: %.1f tok/s%n", sequences * len / t);
+                PytorchPeer.printRatio("fwd+bwd", tokPerS, sequences * len / t, true);
+            }
+            return;
+        }
+        JsonNode r = PytorchPeer.run("bench", "--config", name, "--steps", "" + Math.max(3, reps), "--warmup", "1");
+        if (r == null) return;
+        double peerTok = r.path("derived").path("fwdbwd_tok_per_s(16x192)").path("median").asDouble();
+        double peerAdam = r.path("times_s").path("adamw").path("median").asDouble() * 1e3;
+        System.out.printf("pytorch fwd+bwd: %.1f tok/s%n", peerTok);
+        System.out.printf("pytorch adamw: %.1f ms%n", peerAdam);
+        PytorchPeer.printRatio("fwd+bwd", tokPerS, peerTok, true);
+        PytorchPeer.printRatio("adamw", adamMs, peerAdam, false);
+    }
+
+    private static double median(JsonNode arr) {
+        double[] xs = new double[arr.size()];
+        for (int i = 0; i < xs.length; i++) xs[i] = arr.get(i).isObject() ? arr.get(i).path("total").asDouble() : arr.get(i).asDouble();
+        return Stats.median(xs);
+    }
+}

@@ -1,0 +1,47 @@
+package org.grpo4j.model;
+
+/**
+ * Memory a training run needs, computed before any work starts: parameters, gradients, AdamW moments, a frozen
+ * reference copy when {@code beta ≠ 0}, and the activations of one micro-batch. A plan that does not fit says
+ * which setting to lower instead of failing halfway through a run.
+ */
+public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizerBytes, long referenceBytes, long activationBytes) {
+
+    public static MemoryPlan training(ModelConfig c, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
+        long params = new ParameterLayout(c).size() * 4;
+        int rows = microBatchSequences * sequenceLength;
+        long probs = (long) microBatchSequences * c.numHeads() * sequenceLength * sequenceLength;
+        int targets = microBatchSequences * targetsPerSequence;
+        int chunk = (int) Math.max(1, Math.min(Math.max(1, targets), (32L << 20) / c.vocabSize()));
+        long acts = Activations.floatsFor(c, rows, probs, targets, chunk) * 4;
+        return new MemoryPlan(params, params, 2 * params, reference ? params : 0, acts);
+    }
+
+    public long totalBytes() {
+        return parameterBytes + gradientBytes + optimizerBytes + referenceBytes + activationBytes;
+    }
+
+    /** Throws when the plan exceeds {@code availableBytes}, naming the settings that shrink it. */
+    public void requireFits(long availableBytes) {
+        if (totalBytes() > availableBytes)
+            throw new IllegalStateException("training needs " + gib(totalBytes()) + " (" + this + ") but only " + gib(availableBytes)
+                    + " is available; lower per_device_train_batch_size (raise gradient_accumulation_steps to keep the batch), "
+                    + "max_completion_length, or set beta = 0 to drop the reference model; or raise the JVM heap (GRPO_MAX_RAM_PERCENT)");
+    }
+
+    /** The heap this JVM may still use. */
+    public static long availableHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    }
+
+    static String gib(long bytes) {
+        return String.format("%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    @Override
+    public String toString() {
+        return "parameters " + gib(parameterBytes) + ", gradients " + gib(gradientBytes) + ", AdamW " + gib(optimizerBytes)
+                + (referenceBytes > 0 ? ", reference " + gib(referenceBytes) : "") + ", activations " + gib(activationBytes);
+    }
+}

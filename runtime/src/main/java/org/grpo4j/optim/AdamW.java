@@ -1,0 +1,110 @@
+package org.grpo4j.optim;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.Tensor;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.safetensors.DType;
+import org.grpo4j.safetensors.SafetensorsFile;
+import org.grpo4j.safetensors.SafetensorsWriter;
+
+/**
+ * AdamW (decoupled weight decay, bias correction; torch.optim.AdamW) over the model's flat parameter block.
+ * Weight decay skips biases and norm weights, as Hugging Face's Trainer does. The moments live in the
+ * model's backend, in the parameters' layout, so one step is one kernel call per decay group.
+ */
+public final class AdamW {
+    /** The optimiser settings under TRL/transformers names; defaults are TRL's. */
+    public record Settings(double learningRate, double beta1, double beta2, double epsilon, double weightDecay) {
+        public static Settings defaults() {
+            return new Settings(1e-6, 0.9, 0.999, 1e-8, 0.0);
+        }
+
+        public Settings {
+            if (!(learningRate >= 0)) throw new IllegalArgumentException("learning_rate must be >= 0, got " + learningRate);
+            if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("adam_beta1 must be in [0, 1), got " + beta1);
+            if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("adam_beta2 must be in [0, 1), got " + beta2);
+            if (!(epsilon > 0)) throw new IllegalArgumentException("adam_epsilon must be > 0, got " + epsilon);
+            if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight_decay must be >= 0, got " + weightDecay);
+        }
+    }
+
+    private final Transformer model;
+    private final Settings settings;
+    private final Tensor m, v;
+    private final List<long[]> groups;
+    private int step;
+
+    public AdamW(Transformer model, Settings settings) {
+        this.model = model;
+        this.settings = settings;
+        Backend be = model.backend();
+        this.m = be.allocate(model.layout().size());
+        this.v = be.allocate(model.layout().size());
+        this.groups = model.layout().decayGroups();
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Optimiser steps taken so far. */
+    public int stepCount() {
+        return step;
+    }
+
+    /** One update with learning rate {@code lr} (from the schedule) using the model's accumulated gradients. */
+    public void step(double lr) {
+        step++;
+        Backend be = model.backend();
+        Tensor p = model.params(), g = model.grads();
+        for (long[] grp : groups) {
+            float wd = grp[2] == 1 ? (float) settings.weightDecay() : 0f;
+            be.adamw(p.slice(grp[0], grp[1]), g.slice(grp[0], grp[1]), m.slice(grp[0], grp[1]), v.slice(grp[0], grp[1]),
+                    (float) lr, (float) settings.beta1(), (float) settings.beta2(), (float) settings.epsilon(), wd, step);
+        }
+    }
+
+    /**
+     * Scales the gradients so their global L2 norm is at most {@code maxNorm} (torch's clip_grad_norm_, with its
+     * 1e-6) and returns the norm before clipping; {@code maxNorm <= 0} only measures.
+     */
+    public static double clipGradNorm(Transformer model, double maxNorm) {
+        Backend be = model.backend();
+        double norm = Math.sqrt(be.sumOfSquares(model.grads()));
+        if (maxNorm > 0 && Double.isFinite(norm)) {
+            double coef = maxNorm / (norm + 1e-6);
+            if (coef < 1) be.scale(model.grads(), (float) coef);
+        }
+        return norm;
+    }
+
+    /** Writes the moments and the step count (a checkpoint's {@code optimizer.safetensors}). */
+    public void save(Path file) throws IOException {
+        Backend be = model.backend();
+        long n = model.layout().size();
+        new SafetensorsWriter(Map.of("step", Integer.toString(step), "format", "grpo4j-adamw"))
+                .add("exp_avg", DType.F32, new long[] {n}, (dst, off) -> be.read(m, dst, off, (int) n))
+                .add("exp_avg_sq", DType.F32, new long[] {n}, (dst, off) -> be.read(v, dst, off, (int) n))
+                .write(file);
+    }
+
+    /** Restores what {@link #save} wrote; the model must have the same parameter layout. */
+    public void load(Path file) throws IOException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            long n = model.layout().size();
+            for (String name : new String[] {"exp_avg", "exp_avg_sq"})
+                if (f.info(name).elements() != n)
+                    throw new IOException(file + ": tensor '" + name + "' has " + f.info(name).elements() + " values, the model has " + n + " parameters");
+            String s = f.metadata().get("step");
+            if (s == null) throw new IOException(file + ": no 'step' in the metadata");
+            Backend be = model.backend();
+            be.write(m, f.readFloats("exp_avg"));
+            be.write(v, f.readFloats("exp_avg_sq"));
+            step = Integer.parseInt(s);
+        }
+    }
+}
