@@ -81,6 +81,19 @@ public final class Kernel implements AutoCloseable {
         return scratch.get(JAVA_LONG, 0);
     }
 
+    /** Work-items per group of {@link #launchItems}: a multiple of every GPU's SIMD width (32 or 64). */
+    public static final int ITEM_GROUP = 64;
+
+    /**
+     * Enqueues a 1-D launch over {@code n} items, rounded up to whole groups of {@link #ITEM_GROUP}: the kernel
+     * must ignore ids {@code >= n}. (With a driver-chosen group size, an odd {@code n} could leave a GPU running
+     * groups of one work-item.)
+     */
+    public void launchItems(CommandQueue queue, long n) {
+        if (n == 0) return;
+        launch(queue, (n + ITEM_GROUP - 1) / ITEM_GROUP * ITEM_GROUP, ITEM_GROUP);
+    }
+
     /** Enqueues a 1-D launch of {@code global} work-items in groups of {@code local} (0: the driver chooses). */
     public void launch(CommandQueue queue, long global, long local) {
         if (global == 0) return;

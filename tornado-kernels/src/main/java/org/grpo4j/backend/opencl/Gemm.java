@@ -111,7 +111,7 @@ public final class Gemm {
         Ops.checkMatrix(dBias, dBiasOff, N, "dBias");
         Ops.checkMatrix(dOut, dOutOff, (long) M * N, "dOut");
         biasBackward.arg(0, dBias).arg(1, Ops.i(dBiasOff)).arg(2, dOut).arg(3, Ops.i(dOutOff)).arg(4, M).arg(5, N);
-        biasBackward.launch(session.queue(), N, 0);
+        biasBackward.launchItems(session.queue(), N);
     }
 
     private void launchTiled(int I, int J, int P, Buffer A, long aOff, int sai, int sap, Buffer B, long bOff, int sbp, int sbj,

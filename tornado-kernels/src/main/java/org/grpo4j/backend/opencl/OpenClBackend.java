@@ -167,7 +167,7 @@ public final class OpenClBackend implements Backend {
         ClTensor x = c(t, "t");
         int n = Ops.i(x.size());
         scale.arg(0, x.buffer).arg(1, need(x, n, "t")).arg(2, n).arg(3, s);
-        scale.launch(session.queue(), n, 0);
+        scale.launchItems(session.queue(), n);
     }
 
     @Override
@@ -176,7 +176,7 @@ public final class OpenClBackend implements Backend {
         if (d.size() != s.size()) throw new IllegalArgumentException("add of sizes " + s.size() + " and " + d.size());
         int n = Ops.i(d.size());
         add.arg(0, d.buffer).arg(1, need(d, n, "dst")).arg(2, s.buffer).arg(3, need(s, n, "src")).arg(4, n);
-        add.launch(session.queue(), n, 0);
+        add.launchItems(session.queue(), n);
     }
 
     @Override
@@ -257,7 +257,7 @@ public final class OpenClBackend implements Backend {
         if (rows == 0) return;
         if (ids.groupedRows != rows) groupByToken(ids, rows);
         embeddingBackward.arg(0, d.buffer).arg(1, dOff).arg(2, g.buffer).arg(3, gOff).arg(4, ids.groups).arg(5, ids.distinct).arg(6, dim);
-        embeddingBackward.launch(session.queue(), (long) ids.distinct * dim, 0);
+        embeddingBackward.launchItems(session.queue(), (long) ids.distinct * dim);
     }
 
     /** Uploads {@code [distinct tokens | start offsets | rows in order]} for the first {@code rows} ids. */
@@ -298,7 +298,7 @@ public final class OpenClBackend implements Backend {
         int oOff = need(o, (long) n * dim, op + " out");
         int xOff = need(x, x.size(), op + " in");
         gatherRows.arg(0, o.buffer).arg(1, oOff).arg(2, x.buffer).arg(3, xOff).arg(4, idx.buffer).arg(5, n).arg(6, dim);
-        gatherRows.launch(session.queue(), (long) n * dim, 0);
+        gatherRows.launchItems(session.queue(), (long) n * dim);
     }
 
     @Override
@@ -308,7 +308,7 @@ public final class OpenClBackend implements Backend {
         checkIds(idx, 0, n, d.size() / dim, "row index", "the destination rows");
         int dOff = need(d, d.size(), "dIn"), gOff = need(g, (long) n * dim, "dOut");
         scatterAddRows.arg(0, d.buffer).arg(1, dOff).arg(2, g.buffer).arg(3, gOff).arg(4, idx.buffer).arg(5, n).arg(6, dim);
-        scatterAddRows.launch(session.queue(), (long) n * dim, 0);
+        scatterAddRows.launchItems(session.queue(), (long) n * dim);
     }
 
     private static void checkIds(ClIntTensor ids, int from, int n, long limit, String what, String range) {
@@ -342,7 +342,7 @@ public final class OpenClBackend implements Backend {
         rmsBackwardInput.launch(session.queue(), (long) rows * wg, wg);
         rmsBackwardWeight.arg(0, dw.buffer).arg(1, need(dw, dim, "dWeight")).arg(2, d.buffer).arg(3, dOff)
                 .arg(4, x.buffer).arg(5, xOff).arg(6, s.buffer).arg(7, sOff).arg(8, rows).arg(9, dim);
-        rmsBackwardWeight.launch(session.queue(), dim, 0);
+        rmsBackwardWeight.launchItems(session.queue(), dim);
     }
 
     @Override
@@ -353,7 +353,7 @@ public final class OpenClBackend implements Backend {
                 .arg(4, x.buffer).arg(5, need(x, n, "qkv")).arg(6, qw.buffer).arg(7, need(qw, headDim, "qWeight"))
                 .arg(8, kw.buffer).arg(9, need(kw, headDim, "kWeight")).arg(10, rows).arg(11, heads).arg(12, kvHeads)
                 .arg(13, headDim).arg(14, eps);
-        qkForward.launch(session.queue(), (long) rows * (heads + 2 * kvHeads), 0);
+        qkForward.launchItems(session.queue(), (long) rows * (heads + 2 * kvHeads));
     }
 
     @Override
@@ -366,11 +366,11 @@ public final class OpenClBackend implements Backend {
         qkBackward.arg(0, dx.buffer).arg(1, need(dx, n, "dQkv")).arg(2, d.buffer).arg(3, dOff).arg(4, x.buffer).arg(5, xOff)
                 .arg(6, qw.buffer).arg(7, need(qw, headDim, "qWeight")).arg(8, kw.buffer).arg(9, need(kw, headDim, "kWeight"))
                 .arg(10, s.buffer).arg(11, sOff).arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim);
-        qkBackward.launch(session.queue(), (long) rows * (heads + 2 * kvHeads), 0);
+        qkBackward.launchItems(session.queue(), (long) rows * (heads + 2 * kvHeads));
         qkBackwardWeight.arg(0, dqw.buffer).arg(1, need(dqw, headDim, "dqWeight")).arg(2, dkw.buffer).arg(3, need(dkw, headDim, "dkWeight"))
                 .arg(4, d.buffer).arg(5, dOff).arg(6, x.buffer).arg(7, xOff).arg(8, s.buffer).arg(9, sOff)
                 .arg(10, rows).arg(11, heads).arg(12, kvHeads).arg(13, headDim);
-        qkBackwardWeight.launch(session.queue(), 2L * headDim, 0);
+        qkBackwardWeight.launchItems(session.queue(), 2L * headDim);
     }
 
     // ---------------------------------------------------------------- rotary position embedding
@@ -394,7 +394,7 @@ public final class OpenClBackend implements Backend {
         rope.arg(0, x.buffer).arg(1, need(x, n, "qkv")).arg(2, pos.buffer).arg(3, co.buffer).arg(4, need(co, co.size(), "cos"))
                 .arg(5, si.buffer).arg(6, need(si, si.size(), "sin")).arg(7, rows).arg(8, heads).arg(9, kvHeads)
                 .arg(10, headDim).arg(11, sign);
-        rope.launch(session.queue(), (long) rows * (heads + kvHeads) * half, 0);
+        rope.launchItems(session.queue(), (long) rows * (heads + kvHeads) * half);
     }
 
     // ---------------------------------------------------------------- attention
@@ -414,7 +414,7 @@ public final class OpenClBackend implements Backend {
                 .arg(4, x.buffer).arg(5, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
                 .arg(6, seqStart.buffer).arg(7, probStart.buffer).arg(8, layout.batch()).arg(9, rows).arg(10, heads)
                 .arg(11, kvHeads).arg(12, headDim).arg(13, attentionScale(headDim));
-        k.launch(session.queue(), (long) rows * heads, 0);
+        k.launchItems(session.queue(), (long) rows * heads);
     }
 
     @Override
@@ -434,12 +434,12 @@ public final class OpenClBackend implements Backend {
         q.arg(0, dx.buffer).arg(1, dxOff).arg(2, attentionScratch).arg(3, d.buffer).arg(4, dOff).arg(5, x.buffer).arg(6, xOff)
                 .arg(7, p.buffer).arg(8, pOff).arg(9, seqStart.buffer).arg(10, probStart.buffer).arg(11, layout.batch())
                 .arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim).arg(16, attentionScale(headDim));
-        q.launch(session.queue(), (long) rows * heads, 0);
+        q.launchItems(session.queue(), (long) rows * heads);
         Kernel kv = attentionBackwardKv;
         kv.arg(0, dx.buffer).arg(1, dxOff).arg(2, attentionScratch).arg(3, d.buffer).arg(4, dOff).arg(5, x.buffer).arg(6, xOff)
                 .arg(7, p.buffer).arg(8, pOff).arg(9, seqStart.buffer).arg(10, probStart.buffer).arg(11, layout.batch())
                 .arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim);
-        kv.launch(session.queue(), (long) rows * kvHeads * headDim, 0);
+        kv.launchItems(session.queue(), (long) rows * kvHeads * headDim);
     }
 
     private static void checkHeads(int heads, int kvHeads) {
@@ -454,7 +454,7 @@ public final class OpenClBackend implements Backend {
         ClTensor o = c(out, "out"), g = c(gateUp, "gateUp");
         long n = (long) rows * F;
         swigluForward.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, g.buffer).arg(3, need(g, 2 * n, "gateUp")).arg(4, rows).arg(5, F);
-        swigluForward.launch(session.queue(), n, 0);
+        swigluForward.launchItems(session.queue(), n);
     }
 
     @Override
@@ -463,7 +463,7 @@ public final class OpenClBackend implements Backend {
         long n = (long) rows * F;
         swigluBackward.arg(0, dg.buffer).arg(1, need(dg, 2 * n, "dGateUp")).arg(2, d.buffer).arg(3, need(d, n, "dOut"))
                 .arg(4, g.buffer).arg(5, need(g, 2 * n, "gateUp")).arg(6, rows).arg(7, F);
-        swigluBackward.launch(session.queue(), n, 0);
+        swigluBackward.launchItems(session.queue(), n);
     }
 
     // ---------------------------------------------------------------- output head
@@ -508,7 +508,7 @@ public final class OpenClBackend implements Backend {
         adamw.arg(0, p.buffer).arg(1, need(p, n, "params")).arg(2, g.buffer).arg(3, need(g, n, "grads"))
                 .arg(4, mm.buffer).arg(5, need(mm, n, "m")).arg(6, vv.buffer).arg(7, need(vv, n, "v")).arg(8, n)
                 .arg(9, beta1).arg(10, beta2).arg(11, eps).arg(12, decay).arg(13, stepSize).arg(14, sqrtC2);
-        adamw.launch(session.queue(), n, 0);
+        adamw.launchItems(session.queue(), n);
     }
 
     /** Waits for every enqueued kernel (benchmarks time whole ops this way). */

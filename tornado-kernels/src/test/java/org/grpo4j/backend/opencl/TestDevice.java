@@ -14,10 +14,10 @@ import org.grpo4j.opencl.OpenCl;
  * The device the kernel tests run on: the first OpenCL device (PoCL on CI machines). Never skips: without an
  * OpenCL runtime the tests fail and say how to get one.
  */
-final class TestDevice {
+public final class TestDevice {
     private TestDevice() {}
 
-    static ClSession open() {
+    public static ClSession open() {
         String why = Cl.unavailableReason();
         if (why != null) fail(why + " -- the OpenCL kernel tests need PoCL; run ./grpo test, which installs it");
         List<ClDevice> devices = OpenCl.devices();
@@ -25,32 +25,32 @@ final class TestDevice {
         return new ClSession(devices.get(0));
     }
 
-    static float[] random(Random rnd, int n, float scale) {
+    public static float[] random(Random rnd, int n, float scale) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (rnd.nextFloat() * 2 - 1) * scale;
         return x;
     }
 
-    static Buffer upload(ClSession s, float[] x) {
+    public static Buffer upload(ClSession s, float[] x) {
         Buffer b = s.allocate(x.length);
         b.write(s.queue(), 0, x, 0, x.length);
         return b;
     }
 
-    static Buffer upload(ClSession s, int[] x) {
+    public static Buffer upload(ClSession s, int[] x) {
         Buffer b = s.allocate(x.length);
         b.write(s.queue(), 0, x, 0, x.length);
         return b;
     }
 
-    static float[] download(ClSession s, Buffer b, long offset, int n) {
+    public static float[] download(ClSession s, Buffer b, long offset, int n) {
         float[] x = new float[n];
         b.read(s.queue(), offset, x, 0, n);
         return x;
     }
 
     /** Fails naming the first element where |a−b| > atol + rtol·|b|, with the largest error seen. */
-    static void assertClose(float[] expected, float[] actual, double atol, double rtol, String what) {
+    public static void assertClose(float[] expected, float[] actual, double atol, double rtol, String what) {
         if (expected.length != actual.length) fail(what + ": lengths " + expected.length + " vs " + actual.length);
         double worst = 0;
         int worstAt = -1;
