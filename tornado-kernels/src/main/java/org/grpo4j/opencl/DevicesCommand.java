@@ -21,13 +21,13 @@ public final class DevicesCommand implements Command {
         args.rejectUnknown();
         String why = Cl.unavailableReason();
         if (why != null) {
-            System.out.println(why + "; training runs on the cpu backend.");
+            System.out.println(why + "; the cpu backend runs instead.");
             return 0;
         }
         List<ClDevice> devices = OpenCl.devices();
         if (devices.isEmpty()) {
             System.out.println("no OpenCL device: " + Cl.LIBRARY + " is installed but no driver is registered in /etc/OpenCL/vendors"
-                    + " (apt-get install pocl-opencl-icd, or a GPU driver); training runs on the cpu backend.");
+                    + " (apt-get install pocl-opencl-icd, or a GPU driver); the cpu backend runs instead.");
             return 0;
         }
         for (ClDevice d : devices) System.out.println(d.describe());

@@ -114,6 +114,14 @@ public final class Gemm {
         biasBackward.launchItems(session.queue(), N);
     }
 
+    /** Releases the transpose scratch (the kernels belong to the session). */
+    void close() {
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+        }
+    }
+
     private void launchTiled(int I, int J, int P, Buffer A, long aOff, int sai, int sap, Buffer B, long bOff, int sbp, int sbj,
                              Buffer C, long cOff, int ldc, Buffer bias, long biasOff, boolean accumulate) {
         Kernel k = gemmTiled;

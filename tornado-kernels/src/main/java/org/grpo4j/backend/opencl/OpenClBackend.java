@@ -520,6 +520,7 @@ public final class OpenClBackend implements Backend {
     public void close() {
         if (ownsSession) session.close();
         else {
+            gemm.close();
             if (partials != null) partials.close();
             if (attentionScratch != null) attentionScratch.close();
         }
