@@ -6,8 +6,47 @@
 // Backward, without atomics (every gradient element has exactly one writer, sums run in a fixed order):
 //   attention_backward_q   one work-item per (row t, head h):  dP[s] = dO[t,h].V[s];  D = sum_s P[s] dP[s];
 //                          dS[s] = P[s] (dP[s] - D) scale  (saved to a scratch the size of probs);  dQ[t,h] = sum_s dS[s] K[s]
-//   attention_backward_kv  one work-item per (row s, kv head, element d):
+//   attention_backward_kv  one work-item per (row s, kv head, VW elements d):
 //                          dK[s,d] = sum_{h in group} sum_{t>=s} dS[h,t,s] Q[t,h,d];  dV[s,d] = sum_h sum_t P[h,t,s] dO[t,h,d]
+//
+// VW (1 or 8, compile-time) is the vector width along a head: the host compiles VW = 8 when head_dim is a
+// multiple of 8 (every real model), so CPU drivers run float8 loops and GPUs issue 32-byte loads.
+
+#ifndef VW
+#define VW 1
+#endif
+#if VW == 8
+typedef float8 floatv;
+#define LOADV(p) vload8(0, (p))
+#define STOREV(v, p) vstore8((v), 0, (p))
+inline float hsumv(const float8 v) {
+    const float4 q = v.lo + v.hi;
+    return (q.x + q.y) + (q.z + q.w);
+}
+#else
+typedef float floatv;
+#define LOADV(p) (*(p))
+#define STOREV(v, p) (*(p) = (v))
+inline float hsumv(const float v) { return v; }
+#endif
+
+// q . k over one head
+inline float head_dot(__global const float* q, __global const float* k, const int hd) {
+    floatv acc = (floatv)(0.0f);
+    for (int d = 0; d < hd; d += VW) acc = fma(LOADV(q + d), LOADV(k + d), acc);
+    return hsumv(acc);
+}
+
+// o[:] = sum_{s <= t} w[s] * x[s*stride + :], one head wide
+inline void weighted_rows(__global float* o, __global const float* w, __global const float* x, const int stride,
+                          const int t, const int hd) {
+    for (int d = 0; d < hd; d += VW) {
+        floatv acc = (floatv)(0.0f);
+        for (int s = 0; s <= t; s++) acc = fma((floatv)(w[s]), LOADV(x + s * stride + d), acc);
+        STOREV(acc, o + d);
+    }
+}
+
 
 inline int sequence_of(__global const int* seqStart, const int batch, const int row) {
     int lo = 0, hi = batch - 1;
@@ -34,10 +73,7 @@ __kernel void attention_forward(__global float* out, const int oo, __global floa
     __global float* p = probs + po + probStart[b] + (h * T + t) * T;
     float max = -INFINITY;
     for (int s = 0; s <= t; s++) {
-        __global const float* ks = k + s * width;
-        float dot = 0.0f;
-        for (int d = 0; d < hd; d++) dot = fma(q[d], ks[d], dot);
-        const float score = dot * scale;
+        const float score = head_dot(q, k + s * width, hd) * scale;
         p[s] = score;
         max = fmax(max, score);
     }
@@ -49,12 +85,7 @@ __kernel void attention_forward(__global float* out, const int oo, __global floa
     }
     const float inv = 1.0f / sum;
     for (int s = 0; s <= t; s++) p[s] *= inv;
-    __global float* o = out + oo + r * heads * hd + h * hd;
-    for (int d = 0; d < hd; d++) {
-        float acc = 0.0f;
-        for (int s = 0; s <= t; s++) acc = fma(p[s], v[s * width + d], acc);
-        o[d] = acc;
-    }
+    weighted_rows(out + oo + r * heads * hd + h * hd, p, v, width, t, hd);
 }
 
 __kernel void attention_backward_q(__global float* dQkv, const int dqo, __global float* dS,
@@ -76,19 +107,12 @@ __kernel void attention_backward_q(__global float* dQkv, const int dqo, __global
     __global float* ds = dS + pi;
     float D = 0.0f;
     for (int s = 0; s <= t; s++) {
-        __global const float* vs = v + s * width;
-        float dp = 0.0f;
-        for (int e = 0; e < hd; e++) dp = fma(d[e], vs[e], dp);
+        const float dp = head_dot(d, v + s * width, hd);
         ds[s] = dp;
         D += dp * p[s];
     }
     for (int s = 0; s <= t; s++) ds[s] = p[s] * (ds[s] - D) * scale;
-    __global float* dq = dQkv + dqo + r * width + h * hd;
-    for (int e = 0; e < hd; e++) {
-        float acc = 0.0f;
-        for (int s = 0; s <= t; s++) acc = fma(ds[s], k[s * width + e], acc);
-        dq[e] = acc;
-    }
+    weighted_rows(dQkv + dqo + r * width + h * hd, ds, k, width, t, hd);
 }
 
 __kernel void attention_backward_kv(__global float* dQkv, const int dqo, __global const float* dS,
@@ -96,22 +120,23 @@ __kernel void attention_backward_kv(__global float* dQkv, const int dqo, __globa
                                     __global const float* probs, const int po, __global const int* seqStart,
                                     __global const int* probStart, const int batch, const int rows, const int heads,
                                     const int kvHeads, const int hd) {
+    const int chunks = hd / VW;
     const int item = get_global_id(0);
-    if (item >= rows * kvHeads * hd) return;
-    const int e = item % hd, kvh = (item / hd) % kvHeads, row = item / (hd * kvHeads);
+    if (item >= rows * kvHeads * chunks) return;
+    const int e = (item % chunks) * VW, kvh = (item / chunks) % kvHeads, row = item / (chunks * kvHeads);
     const int b = sequence_of(seqStart, batch, row);
     const int start = seqStart[b], T = seqStart[b + 1] - start, s = row - start;
     const int width = (heads + 2 * kvHeads) * hd, group = heads / kvHeads, outWidth = heads * hd;
-    float dk = 0.0f, dv = 0.0f;
+    floatv dk = (floatv)(0.0f), dv = (floatv)(0.0f);
     for (int h = kvh * group; h < (kvh + 1) * group; h++) {
         const int base = probStart[b] + h * T * T + s;
         for (int t = s; t < T; t++) {
             const int pi = base + t * T;
-            dk = fma(dS[pi], qkv[io + (start + t) * width + h * hd + e], dk);
-            dv = fma(probs[po + pi], dOut[doo + (start + t) * outWidth + h * hd + e], dv);
+            dk = fma((floatv)(dS[pi]), LOADV(qkv + io + (start + t) * width + h * hd + e), dk);
+            dv = fma((floatv)(probs[po + pi]), LOADV(dOut + doo + (start + t) * outWidth + h * hd + e), dv);
         }
     }
     __global float* g = dQkv + dqo + row * width + heads * hd + kvh * hd + e;
-    g[0] = dk;
-    g[kvHeads * hd] = dv;
+    STOREV(dk, g);
+    STOREV(dv, g + kvHeads * hd);
 }

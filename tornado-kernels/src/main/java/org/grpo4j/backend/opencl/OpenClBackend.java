@@ -28,7 +28,9 @@ public final class OpenClBackend implements Backend {
     private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw;
     private final Kernel gatherRows, scatterAddRows, embeddingBackward;
     private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
-    private final Kernel rope, attentionForward, attentionBackwardQ, attentionBackwardKv;
+    private final Kernel rope;
+    /** Attention kernels by vector width along a head: [0] scalar, [1] float8 (head_dim a multiple of 8). */
+    private final Kernel[] attentionForward = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2];
     private final Kernel logSoftmaxGather, logSoftmaxBackward;
     private Buffer partials, attentionScratch;
     private float[] partialHost;
@@ -50,11 +52,26 @@ public final class OpenClBackend implements Backend {
     }
 
     private OpenClBackend(ClSession session, boolean ownsSession) {
+        // the reduction work-group (a power of two, compiled in as WG): 256 on GPUs; on CPU drivers a group runs
+        // as a loop per core and every barrier splits it, so one work-item per row is fastest there
+        this(session, ownsSession, new Gemm(session),
+                Integer.getInteger("grpo4j.opencl.wg", session.device().isCpu() ? 1 : 256));
+    }
+
+    /**
+     * A backend with the kernel shapes of a GPU whatever the device: the tiled GEMM and 256-wide reductions
+     * (tests run the GPU code paths on PoCL this way).
+     */
+    static OpenClBackend gpuShaped(ClSession session) {
+        return new OpenClBackend(session, false, new Gemm(session, true, false), 256);
+    }
+
+    private OpenClBackend(ClSession session, boolean ownsSession, Gemm gemm, int workGroup) {
         this.session = session;
         this.ownsSession = ownsSession;
-        this.gemm = new Gemm(session);
-        // the reduction work-group: 256 where the device allows it (a power of two, compiled in as WG)
-        int w = 256;
+        this.gemm = gemm;
+        int w = workGroup;
+        if (Integer.bitCount(w) != 1) throw new IllegalArgumentException("the reduction work-group must be a power of two, got " + w);
         while (w > session.device().maxWorkGroupSize()) w >>= 1;
         this.wg = w;
         String d = "-DWG=" + wg;
@@ -74,9 +91,12 @@ public final class OpenClBackend implements Backend {
         qkBackward = session.kernel("norm.cl", "qknorm_backward", d);
         qkBackwardWeight = session.kernel("norm.cl", "qknorm_backward_weight", d);
         rope = session.kernel("rope.cl", "rope", d);
-        attentionForward = session.kernel("attention.cl", "attention_forward", d);
-        attentionBackwardQ = session.kernel("attention.cl", "attention_backward_q", d);
-        attentionBackwardKv = session.kernel("attention.cl", "attention_backward_kv", d);
+        for (int v = 0; v < 2; v++) {
+            String dv = d + " -DVW=" + (v == 0 ? 1 : 8);
+            attentionForward[v] = session.kernel("attention.cl", "attention_forward", dv);
+            attentionBackwardQ[v] = session.kernel("attention.cl", "attention_backward_q", dv);
+            attentionBackwardKv[v] = session.kernel("attention.cl", "attention_backward_kv", dv);
+        }
         logSoftmaxGather = session.kernel("logsoftmax.cl", "logsoftmax_gather", d);
         logSoftmaxBackward = session.kernel("logsoftmax.cl", "logsoftmax_backward", d);
     }
@@ -92,7 +112,8 @@ public final class OpenClBackend implements Backend {
     @Override
     public String name() {
         ClDevice d = session.device();
-        return "opencl:" + d.index() + " (" + d.type() + " " + d.name() + ", " + d.platform() + "; gemm " + gemm.variant() + ")";
+        return "opencl:" + d.index() + " (" + d.type() + " " + d.name() + ", " + d.platform() + "; gemm " + gemm.variant()
+                + ", reductions in groups of " + wg + ")";
     }
 
     // ---------------------------------------------------------------- tensors
@@ -409,7 +430,7 @@ public final class OpenClBackend implements Backend {
         ClIntTensor seqStart = c(layout.seqStart(), "seqStart"), probStart = c(layout.probStart(), "probStart");
         int rows = layout.rows();
         checkHeads(heads, kvHeads);
-        Kernel k = attentionForward;
+        Kernel k = attentionForward[headDim % 8 == 0 ? 1 : 0];
         k.arg(0, o.buffer).arg(1, need(o, (long) rows * heads * headDim, "out")).arg(2, p.buffer).arg(3, need(p, layout.probsSize(), "probs"))
                 .arg(4, x.buffer).arg(5, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
                 .arg(6, seqStart.buffer).arg(7, probStart.buffer).arg(8, layout.batch()).arg(9, rows).arg(10, heads)
@@ -430,16 +451,17 @@ public final class OpenClBackend implements Backend {
             if (attentionScratch != null) attentionScratch.close();
             attentionScratch = session.allocate(Math.max(1, layout.probsSize()));
         }
-        Kernel q = attentionBackwardQ;
+        int vw = headDim % 8 == 0 ? 8 : 1;
+        Kernel q = attentionBackwardQ[vw == 8 ? 1 : 0];
         q.arg(0, dx.buffer).arg(1, dxOff).arg(2, attentionScratch).arg(3, d.buffer).arg(4, dOff).arg(5, x.buffer).arg(6, xOff)
                 .arg(7, p.buffer).arg(8, pOff).arg(9, seqStart.buffer).arg(10, probStart.buffer).arg(11, layout.batch())
                 .arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim).arg(16, attentionScale(headDim));
         q.launchItems(session.queue(), (long) rows * heads);
-        Kernel kv = attentionBackwardKv;
+        Kernel kv = attentionBackwardKv[vw == 8 ? 1 : 0];
         kv.arg(0, dx.buffer).arg(1, dxOff).arg(2, attentionScratch).arg(3, d.buffer).arg(4, dOff).arg(5, x.buffer).arg(6, xOff)
                 .arg(7, p.buffer).arg(8, pOff).arg(9, seqStart.buffer).arg(10, probStart.buffer).arg(11, layout.batch())
                 .arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim);
-        kv.launchItems(session.queue(), (long) rows * kvHeads * headDim);
+        kv.launchItems(session.queue(), (long) rows * kvHeads * (headDim / vw));
     }
 
     private static void checkHeads(int heads, int kvHeads) {

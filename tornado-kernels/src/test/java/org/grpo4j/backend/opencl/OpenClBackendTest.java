@@ -15,6 +15,9 @@ import org.grpo4j.opencl.ClSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every {@link Backend} op of {@link OpenClBackend} against {@link CpuBackend} (the engine's semantics) on the same
@@ -22,28 +25,34 @@ import org.junit.jupiter.api.Test;
  * Sizes are odd on purpose (not multiples of any work-group or vector width) and every tensor is a view that
  * starts mid-allocation. Tolerances are stated per op (absolute + relative, fp32).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenClBackendTest {
-    static ClSession session;
-    static OpenClBackend cl;
-    static final CpuBackend cpu = new CpuBackend();
-    static Backend[] B;
+    ClSession session;
+    OpenClBackend cl;
+    final CpuBackend cpu = new CpuBackend();
+    Backend[] B;
     static final int OFF = 5;
 
+    /** The backend as {@code Backends.select} makes it for this device (on PoCL: float16 GEMM, one-item reductions). */
+    OpenClBackend backend(ClSession s) {
+        return new OpenClBackend(s);
+    }
+
     @BeforeAll
-    static void open() {
+    void open() {
         session = TestDevice.open();
-        cl = new OpenClBackend(session);
+        cl = backend(session);
         B = new Backend[] {cpu, cl};
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         if (cl != null) cl.close();
         if (session != null) session.close();
     }
 
     /** The same host data as a view in each backend: index 0 CPU, 1 OpenCL. */
-    static Tensor[] t(float[] x) {
+    Tensor[] t(float[] x) {
         Tensor[] r = new Tensor[2];
         for (int k = 0; k < 2; k++) {
             r[k] = B[k].allocate(x.length + 2 * OFF).slice(OFF, x.length);
@@ -52,7 +61,7 @@ class OpenClBackendTest {
         return r;
     }
 
-    static IntTensor[] ints(int[] x) {
+    IntTensor[] ints(int[] x) {
         return new IntTensor[] {cpu.ints(x), cl.ints(x)};
     }
 
@@ -60,21 +69,21 @@ class OpenClBackendTest {
         void run(Backend b, int k);
     }
 
-    static void both(Op op) {
+    void both(Op op) {
         for (int k = 0; k < 2; k++) op.run(B[k], k);
     }
 
-    static float[] get(Tensor[] t, int k) {
+    float[] get(Tensor[] t, int k) {
         return B[k].read(t[k]);
     }
 
     /** OpenCL's values against the CPU backend's. */
-    static void same(Tensor[] t, double atol, double rtol, String what) {
+    void same(Tensor[] t, double atol, double rtol, String what) {
         assertClose(get(t, 0), get(t, 1), atol, rtol, what + " (OpenCL vs CPU)");
     }
 
     /** Both backends against a naive reference. */
-    static void naive(float[] expected, Tensor[] t, double atol, double rtol, String what) {
+    void naive(float[] expected, Tensor[] t, double atol, double rtol, String what) {
         assertClose(expected, get(t, 0), atol, rtol, what + " (CPU vs naive)");
         assertClose(expected, get(t, 1), atol, rtol, what + " (OpenCL vs naive)");
     }
@@ -226,10 +235,12 @@ class OpenClBackendTest {
         naive(x, qkv, 1e-5, 1e-5, "ropeBackward(rope(x)) = x");
     }
 
-    @Test
-    void raggedCausalGqaAttention() {
+    /** head_dim 10 runs the scalar kernels, 16 the float8 ones. */
+    @ParameterizedTest
+    @ValueSource(ints = {10, 16})
+    void raggedCausalGqaAttention(int hd) {
         Random rnd = new Random(7);
-        int heads = 6, kv = 2, hd = 10, width = (heads + 2 * kv) * hd, group = heads / kv;
+        int heads = 6, kv = 2, width = (heads + 2 * kv) * hd, group = heads / kv;
         int[] lengths = {5, 1, 13, 8};
         SequenceLayout cpuL = SequenceLayout.of(cpu, lengths, heads), clL = SequenceLayout.of(cl, lengths, heads);
         SequenceLayout[] L = {cpuL, clL};

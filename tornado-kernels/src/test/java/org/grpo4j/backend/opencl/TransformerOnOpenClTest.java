@@ -26,7 +26,6 @@ import org.grpo4j.safetensors.SafetensorsModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -72,9 +71,18 @@ class TransformerOnOpenClTest {
         assertTrue(e < TOL, what + ": OpenCL off the CPU backend by " + e + " (relative to the largest magnitude)");
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> architecturesAndShapes() {
+        List<org.junit.jupiter.params.provider.Arguments> all = new ArrayList<>();
+        for (Architecture a : Architecture.values())
+            for (boolean gpuShaped : new boolean[] {false, true}) all.add(org.junit.jupiter.params.provider.Arguments.of(a, gpuShaped));
+        return all.stream();
+    }
+
+    /** {@code gpuShaped}: the kernel shapes a GPU gets (tiled GEMM, 256-wide reductions), on this machine's device. */
     @ParameterizedTest
-    @EnumSource(Architecture.class)
-    void forwardBackwardAndAdamWMatchTheCpuBackend(Architecture arch) {
+    @org.junit.jupiter.params.provider.MethodSource("architecturesAndShapes")
+    void forwardBackwardAndAdamWMatchTheCpuBackend(Architecture arch, boolean gpuShaped) {
+        OpenClBackend cl = gpuShaped ? OpenClBackend.gpuShaped(session) : TransformerOnOpenClTest.cl;
         ModelConfig c = new ModelConfig(arch, 97, 48, 80, 2, 6, 2, 8, 1e-6f, 1_000_000, null, arch != Architecture.QWEN2,
                 64, arch == Architecture.QWEN2, 1, new int[] {2}, "float32");
         Backend cpu = new CpuBackend();
@@ -123,6 +131,7 @@ class TransformerOnOpenClTest {
             close(cpu.read(a.params()), cl.read(b.params()), arch + " parameters after AdamW step " + (step + 1));
         }
         close(a.forward(batch, temperature).logp(), b.forward(batch, temperature).logp(), arch + " logp after training");
+        if (gpuShaped) cl.close();
     }
 
     // ------------------------------------------------------------------ PyTorch fixtures on the OpenCL backend
