@@ -30,12 +30,12 @@ class GemmTest {
 
     static final int[][] SHAPES = {{1, 1, 1}, {7, 5, 3}, {17, 33, 65}, {65, 17, 130}, {64, 64, 64}, {130, 70, 200}, {3, 129, 16}, {96, 16, 31}};
 
-    /** tiled: the GPU kernel; vector: the PoCL kernels with NT through a transpose; vector-dot: NT by gemm_dot. */
+    /** tiled: the GPU kernel; vector: the PoCL kernels with NT and TN through transposes; vector-direct: without. */
     @ParameterizedTest
-    @ValueSource(strings = {"tiled", "vector", "vector-dot"})
+    @ValueSource(strings = {"tiled", "vector", "vector-direct"})
     void allThreeFormsMatchTheNaiveProduct(String variant) {
         boolean tiled = variant.equals("tiled");
-        Gemm g = new Gemm(session, tiled, !variant.equals("vector-dot"));
+        Gemm g = new Gemm(session, tiled, !variant.equals("vector-direct"));
         Random rnd = new Random(variant.hashCode());
         for (int[] s : SHAPES) {
             int M = s[0], N = s[1], K = s[2];
