@@ -57,3 +57,13 @@ __kernel void adamw(__global float* p, const int po, __global const float* g, co
     v[vo + i] = vi;
     p[po + i] = p[po + i] * decay - stepSize * mi / (sqrt(vi) / sqrtC2 + eps);
 }
+
+// dW[j] += sum_b partial[pOff + b*stride + j], blocks in order: the second pass of the column sums
+__kernel void add_partials(__global float* dW, const int dwo, __global const float* partial, const int pOff,
+                           const int stride, const int blocks, const int n) {
+    const int j = get_global_id(0);
+    if (j >= n) return;
+    float acc = 0.0f;
+    for (int b = 0; b < blocks; b++) acc += partial[pOff + b * stride + j];
+    dW[dwo + j] += acc;
+}

@@ -37,14 +37,19 @@ void rmsnorm_backward_input(__global float* dIn, const int dio, __global const f
     for (int j = lid; j < dim; j += WG) g[j] += s * (d[j] * w[wo + j] - x[j] * c);
 }
 
-__kernel void rmsnorm_backward_weight(__global float* dW, const int dwo, __global const float* dOut, const int doo,
+// Weight gradients are column sums over rows, split in two deterministic passes so a GPU has enough work-items:
+// here one work-item per (block of rowsPerBlock rows, column) writes partial[block, column]; add_partials
+// (elementwise.cl) then adds the blocks in order. A CPU driver uses a single block.
+__kernel void rmsnorm_backward_weight(__global float* partial, __global const float* dOut, const int doo,
                                       __global const float* in, const int io, __global const float* rstd, const int ro,
-                                      const int rows, const int dim) {
-    const int j = get_global_id(0);
-    if (j >= dim) return;
-    float acc = dW[dwo + j];
-    for (int r = 0; r < rows; r++) acc += dOut[doo + r * dim + j] * in[io + r * dim + j] * rstd[ro + r];
-    dW[dwo + j] = acc;
+                                      const int rows, const int dim, const int rowsPerBlock) {
+    const int item = get_global_id(0);
+    const int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+    if (item >= blocks * dim) return;
+    const int j = item % dim, r0 = (item / dim) * rowsPerBlock, r1 = min(rows, r0 + rowsPerBlock);
+    float acc = 0.0f;
+    for (int r = r0; r < r1; r++) acc += dOut[doo + r * dim + j] * in[io + r * dim + j] * rstd[ro + r];
+    partial[item] = acc;
 }
 
 // one work-item per (row, head): q and k heads are normalised, v heads copied
@@ -93,22 +98,23 @@ __kernel void qknorm_backward(__global float* dQkv, const int dqo, __global cons
     for (int j = 0; j < hd; j++) g[j] = s * (d[j] * w[j] - x[j] * c);
 }
 
-// work-item j < hd: q-norm weight column j; hd <= j < 2hd: k-norm weight column j-hd. Rows, then heads, in order.
-__kernel void qknorm_backward_weight(__global float* dqw, const int dqwo, __global float* dkw, const int dkwo,
-                                     __global const float* dOut, const int doo, __global const float* qkv, const int io,
-                                     __global const float* rstd, const int ro, const int rows, const int heads,
-                                     const int kvHeads, const int hd) {
+// partial[block, c]: c < hd is q-norm weight column c, hd <= c < 2hd k-norm weight column c-hd; rows, then heads,
+// in order within the block
+__kernel void qknorm_backward_weight(__global float* partial, __global const float* dOut, const int doo,
+                                     __global const float* qkv, const int io, __global const float* rstd, const int ro,
+                                     const int rows, const int heads, const int kvHeads, const int hd, const int rowsPerBlock) {
     const int item = get_global_id(0);
-    if (item >= 2 * hd) return;
-    const int which = item / hd, j = item % hd;
+    const int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+    if (item >= blocks * 2 * hd) return;
+    const int c = item % (2 * hd), which = c / hd, j = c % hd;
+    const int r0 = (item / (2 * hd)) * rowsPerBlock, r1 = min(rows, r0 + rowsPerBlock);
     const int normed = heads + kvHeads, width = (heads + 2 * kvHeads) * hd;
     const int h0 = which == 0 ? 0 : heads, h1 = which == 0 ? heads : normed;
-    __global float* dw = which == 0 ? dqw + dqwo : dkw + dkwo;
-    float acc = dw[j];
-    for (int r = 0; r < rows; r++)
+    float acc = 0.0f;
+    for (int r = r0; r < r1; r++)
         for (int h = h0; h < h1; h++) {
             const int off = r * width + h * hd + j;
             acc += dOut[doo + off] * qkv[io + off] * rstd[ro + r * normed + h];
         }
-    dw[j] = acc;
+    partial[item] = acc;
 }

@@ -21,7 +21,7 @@ public final class Gemm {
 
     private final ClSession session;
     private final boolean tiled;
-    private final Kernel gemmTiled, gemmRowB, gemmDot, transpose, biasBackward;
+    private final Kernel gemmTiled, gemmRowB, gemmDot, transpose;
     /**
      * CPU path: NT transposes w so gemm_rowb can run (else gemm_dot runs on w directly); TN transposes dOut so each
      * work-item streams whole rows rather than 6 floats of every cache line (2-3x faster on PoCL, measured).
@@ -55,7 +55,6 @@ public final class Gemm {
             gemmDot = session.kernel("gemm.cl", "gemm_dot", defines);
         }
         transpose = tiled ? null : session.kernel("gemm.cl", "transpose", defines);
-        biasBackward = session.kernel("gemm.cl", "bias_backward", defines);
     }
 
     /** {@code tiled} or {@code vector}: which kernel family this session runs. */
@@ -105,14 +104,6 @@ public final class Gemm {
             Buffer dOutT = transposed(dOut, dOutOff, M, N);
             launchRowB(N, K, M, dOutT, 0, M, 1, in, inOff, K, dW, dWOff, K, null, 0, true);
         } else launchRowB(N, K, M, dOut, dOutOff, 1, N, in, inOff, K, dW, dWOff, K, null, 0, true);
-    }
-
-    /** Accumulates {@code dBias[N] += Σ_rows dOut[M,N]} (rows summed in order: deterministic). */
-    public void biasBackward(Buffer dBias, long dBiasOff, Buffer dOut, long dOutOff, int M, int N) {
-        Ops.checkMatrix(dBias, dBiasOff, N, "dBias");
-        Ops.checkMatrix(dOut, dOutOff, (long) M * N, "dOut");
-        biasBackward.arg(0, dBias).arg(1, Ops.i(dBiasOff)).arg(2, dOut).arg(3, Ops.i(dOutOff)).arg(4, M).arg(5, N);
-        biasBackward.launchItems(session.queue(), N);
     }
 
     /** {@code x[R,C]ᵀ} in the scratch buffer (grown on demand; one transpose in flight at a time). */

@@ -24,15 +24,15 @@ public final class OpenClBackend implements Backend {
     private final ClSession session;
     private final boolean ownsSession;
     private final Gemm gemm;
-    private final int wg;
-    private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw;
+    private final int wg, rowBlock;
+    private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw, addPartials, biasBackward;
     private final Kernel gatherRows, scatterAddRows, embeddingBackward;
     private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
     private final Kernel rope;
     /** Attention kernels by vector width along a head: [0] scalar, [1] float8 (head_dim a multiple of 8). */
     private final Kernel[] attentionForward = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2];
     private final Kernel logSoftmaxGather, logSoftmaxBackward;
-    private Buffer partials, attentionScratch;
+    private Buffer partials, attentionScratch, columnPartials;
     private float[] partialHost;
 
     /** A backend on {@code opencl:index} ({@link org.grpo4j.opencl.OpenCl#devices()}); closes its session on {@link #close()}. */
@@ -55,21 +55,24 @@ public final class OpenClBackend implements Backend {
         // the reduction work-group (a power of two, compiled in as WG): 256 on GPUs; on CPU drivers a group runs
         // as a loop per core and every barrier splits it, so one work-item per row is fastest there
         this(session, ownsSession, new Gemm(session),
-                Integer.getInteger("grpo4j.opencl.wg", session.device().isCpu() ? 1 : 256));
+                Integer.getInteger("grpo4j.opencl.wg", session.device().isCpu() ? 1 : 256), session.device().isCpu() ? 0 : 64);
     }
 
     /**
-     * A backend with the kernel shapes of a GPU whatever the device: the tiled GEMM and 256-wide reductions
-     * (tests run the GPU code paths on PoCL this way).
+     * A backend with the kernel shapes of a GPU whatever the device: the tiled GEMM, 256-wide reductions and column
+     * sums in blocks (of 8 rows, so that small test shapes span several blocks); tests run the GPU code paths on
+     * PoCL this way.
      */
     static OpenClBackend gpuShaped(ClSession session) {
-        return new OpenClBackend(session, false, new Gemm(session, true, false), 256);
+        return new OpenClBackend(session, false, new Gemm(session, true, false), 256, 8);
     }
 
-    private OpenClBackend(ClSession session, boolean ownsSession, Gemm gemm, int workGroup) {
+    /** {@code rowBlock}: rows per partial block of a column sum, 0 for a single block. */
+    private OpenClBackend(ClSession session, boolean ownsSession, Gemm gemm, int workGroup, int rowBlock) {
         this.session = session;
         this.ownsSession = ownsSession;
         this.gemm = gemm;
+        this.rowBlock = rowBlock;
         int w = workGroup;
         if (Integer.bitCount(w) != 1) throw new IllegalArgumentException("the reduction work-group must be a power of two, got " + w);
         while (w > session.device().maxWorkGroupSize()) w >>= 1;
@@ -81,6 +84,8 @@ public final class OpenClBackend implements Backend {
         swigluForward = session.kernel("elementwise.cl", "swiglu_forward", d);
         swigluBackward = session.kernel("elementwise.cl", "swiglu_backward", d);
         adamw = session.kernel("elementwise.cl", "adamw", d);
+        addPartials = session.kernel("elementwise.cl", "add_partials", d);
+        biasBackward = session.kernel("gemm.cl", "bias_backward", d);
         gatherRows = session.kernel("embedding.cl", "gather_rows", d);
         scatterAddRows = session.kernel("embedding.cl", "scatter_add_rows", d);
         embeddingBackward = session.kernel("embedding.cl", "embedding_backward", d);
@@ -254,8 +259,33 @@ public final class OpenClBackend implements Backend {
     public void biasBackward(Tensor dBias, Tensor dOut, int M, int N) {
         ClTensor o = c(dBias, "dBias"), a = c(dOut, "dOut");
         need(o, N, "dBias");
-        need(a, (long) M * N, "dOut");
-        gemm.biasBackward(o.buffer, o.offset, a.buffer, a.offset, M, N);
+        int rpb = rowsPerBlock(M), blocks = Ops.ceilDiv(Math.max(M, 1), rpb);
+        Buffer part = columnPartials((long) blocks * N);
+        biasBackward.arg(0, part).arg(1, a.buffer).arg(2, need(a, (long) M * N, "dOut")).arg(3, M).arg(4, N).arg(5, rpb);
+        biasBackward.launchItems(session.queue(), (long) blocks * N);
+        addColumns(o, part, 0, N, blocks, N);
+    }
+
+    // ---------------------------------------------------------------- column sums (weight and bias gradients)
+
+    /** Rows per partial block of a column sum: enough blocks to fill a GPU; one block on a CPU driver. */
+    private int rowsPerBlock(int rows) {
+        return rowBlock == 0 ? Math.max(1, rows) : rowBlock;
+    }
+
+    private Buffer columnPartials(long n) {
+        if (columnPartials == null || columnPartials.bytes() < Math.max(1, n) * 4) {
+            if (columnPartials != null) columnPartials.close();
+            columnPartials = session.allocate(Math.max(1, n));
+        }
+        return columnPartials;
+    }
+
+    /** {@code dW[j] += Σ_b partial[pOff + b·stride + j]} for {@code j < n}, blocks in order. */
+    private void addColumns(ClTensor dW, Buffer partial, int pOff, int stride, int blocks, int n) {
+        addPartials.arg(0, dW.buffer).arg(1, need(dW, n, "weight gradient")).arg(2, partial).arg(3, pOff).arg(4, stride)
+                .arg(5, blocks).arg(6, n);
+        addPartials.launchItems(session.queue(), n);
     }
 
     // ---------------------------------------------------------------- embedding
@@ -361,9 +391,12 @@ public final class OpenClBackend implements Backend {
                 .arg(4, x.buffer).arg(5, xOff).arg(6, w.buffer).arg(7, need(w, dim, "weight"))
                 .arg(8, s.buffer).arg(9, sOff).arg(10, dim);
         rmsBackwardInput.launch(session.queue(), (long) rows * wg, wg);
-        rmsBackwardWeight.arg(0, dw.buffer).arg(1, need(dw, dim, "dWeight")).arg(2, d.buffer).arg(3, dOff)
-                .arg(4, x.buffer).arg(5, xOff).arg(6, s.buffer).arg(7, sOff).arg(8, rows).arg(9, dim);
-        rmsBackwardWeight.launchItems(session.queue(), dim);
+        int rpb = rowsPerBlock(rows), blocks = Ops.ceilDiv(Math.max(rows, 1), rpb);
+        Buffer part = columnPartials((long) blocks * dim);
+        rmsBackwardWeight.arg(0, part).arg(1, d.buffer).arg(2, dOff).arg(3, x.buffer).arg(4, xOff).arg(5, s.buffer).arg(6, sOff)
+                .arg(7, rows).arg(8, dim).arg(9, rpb);
+        rmsBackwardWeight.launchItems(session.queue(), (long) blocks * dim);
+        addColumns(dw, part, 0, dim, blocks, dim);
     }
 
     @Override
@@ -388,10 +421,13 @@ public final class OpenClBackend implements Backend {
                 .arg(6, qw.buffer).arg(7, need(qw, headDim, "qWeight")).arg(8, kw.buffer).arg(9, need(kw, headDim, "kWeight"))
                 .arg(10, s.buffer).arg(11, sOff).arg(12, rows).arg(13, heads).arg(14, kvHeads).arg(15, headDim);
         qkBackward.launchItems(session.queue(), (long) rows * (heads + 2 * kvHeads));
-        qkBackwardWeight.arg(0, dqw.buffer).arg(1, need(dqw, headDim, "dqWeight")).arg(2, dkw.buffer).arg(3, need(dkw, headDim, "dkWeight"))
-                .arg(4, d.buffer).arg(5, dOff).arg(6, x.buffer).arg(7, xOff).arg(8, s.buffer).arg(9, sOff)
-                .arg(10, rows).arg(11, heads).arg(12, kvHeads).arg(13, headDim);
-        qkBackwardWeight.launchItems(session.queue(), 2L * headDim);
+        int rpb = rowsPerBlock(rows), blocks = Ops.ceilDiv(Math.max(rows, 1), rpb);
+        Buffer part = columnPartials((long) blocks * 2 * headDim);
+        qkBackwardWeight.arg(0, part).arg(1, d.buffer).arg(2, dOff).arg(3, x.buffer).arg(4, xOff).arg(5, s.buffer).arg(6, sOff)
+                .arg(7, rows).arg(8, heads).arg(9, kvHeads).arg(10, headDim).arg(11, rpb);
+        qkBackwardWeight.launchItems(session.queue(), (long) blocks * 2 * headDim);
+        addColumns(dqw, part, 0, 2 * headDim, blocks, headDim);
+        addColumns(dkw, part, headDim, 2 * headDim, blocks, headDim);
     }
 
     // ---------------------------------------------------------------- rotary position embedding
@@ -544,6 +580,7 @@ public final class OpenClBackend implements Backend {
         else {
             gemm.close();
             if (partials != null) partials.close();
+            if (columnPartials != null) columnPartials.close();
             if (attentionScratch != null) attentionScratch.close();
         }
     }

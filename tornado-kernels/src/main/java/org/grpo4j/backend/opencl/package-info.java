@@ -7,13 +7,14 @@
  * op (Backend)                      kernel (kernels/*.cl)                         launch
  * matmul / BackwardInput / Weight   gemm_tiled            (GPU)                   64x64 C tiles, 16x16 items, 4x4 each
  *                                   gemm_rowb, transpose  (CPU drivers)           6 rows x 32 cols per item, float16
- * biasBackward                      bias_backward                                 one item per column
+ * biasBackward                      bias_backward + add_partials                  (row block, column); column
  * embedding, gatherRows             gather_rows                                   one item per element
  * embeddingBackward                 embedding_backward (rows grouped by token)    one item per (token, column)
  * scatterAddRows                    scatter_add_rows                              one item per element
  * rmsNorm / Backward                rmsnorm_forward, rmsnorm_backward_input       one work-group (WG) per row
- *                                   rmsnorm_backward_weight                       one item per column
- * qkNorm / Backward                 qknorm_forward, qknorm_backward(_weight)      one item per (row, head)
+ *                                   rmsnorm_backward_weight + add_partials        (row block, column); column
+ * qkNorm / Backward                 qknorm_forward, qknorm_backward               one item per (row, head)
+ *                                   qknorm_backward_weight + add_partials         (row block, column); column
  * rope / ropeBackward               rope (sign +1 / -1; cos/sin tables)           one item per rotated pair
  * attention                         attention_forward                             one item per (row, head)
  * attentionBackward                 attention_backward_q, attention_backward_kv   (row, head); (row, kv head, dim)
@@ -25,7 +26,8 @@
  * </pre>
  *
  * Every gradient element has exactly one writer and every sum runs in a fixed order, so results are
- * deterministic (no atomics). Model hyperparameters (RoPE theta, eps, head counts, temperature) are kernel
+ * deterministic (no atomics). Column sums (weight and bias gradients) run in two passes: partial sums over
+ * blocks of 64 rows on GPUs (one block on CPU drivers), then the blocks added in order. Model hyperparameters (RoPE theta, eps, head counts, temperature) are kernel
  * arguments; only tile and work-group sizes are compile-time defines.
  */
 package org.grpo4j.backend.opencl;
