@@ -9,10 +9,17 @@ public final class Main {
     /** Every subcommand, in the order {@code grpo --help} lists them. */
     static List<Command> commands() {
         return List.of(
+                new org.grpo4j.repl.ReplCommand(),
+                new org.grpo4j.repl.RunCommand(),
                 new LogprobsCommand(),
+                new GenerateCommand(),
+                new TokenizeCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
+                        new org.grpo4j.bench.TokenizeBenchmark(),
                         new org.grpo4j.bench.TrainBenchmark(),
+                        new org.grpo4j.bench.GenerateBenchmark(),
+                        new org.grpo4j.bench.GrpoStepBenchmark(),
                         new org.grpo4j.backend.opencl.OpenClMatmulBenchmark(),
                         new org.grpo4j.dsl.RewardsBenchmark())));
     }
@@ -23,7 +30,10 @@ public final class Main {
 
     static int run(String[] argv) {
         List<Command> commands = commands();
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+        // `./grpo` alone opens the REPL, `./grpo FILE.grpo` runs a script (the #!/usr/bin/env grpo case)
+        if (argv.length == 0 || argv[0].startsWith("--load")) argv = prepend("repl", argv);
+        else if (argv[0].endsWith(".grpo")) argv = prepend("run", argv);
+        if (argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             printHelp(commands);
             return 0;
         }
@@ -47,13 +57,20 @@ public final class Main {
         return 2;
     }
 
+    private static String[] prepend(String first, String[] rest) {
+        String[] out = new String[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
     static String describe(Throwable e) {
         String m = e.getMessage();
         return (m == null || m.isBlank()) ? e.toString() : m;
     }
 
     private static void printHelp(List<Command> commands) {
-        System.out.println("usage: ./grpo <command> [options]\n");
+        System.out.println("usage: ./grpo <command> [options]     (./grpo alone opens the REPL, ./grpo FILE.grpo runs a script)\n");
         System.out.println("  test                 run the whole test suite (installs PoCL and test files when missing)");
         System.out.println("  build                build the project");
         for (Command c : commands) System.out.printf("  %-20s %s%n", c.name(), c.summary());

@@ -159,6 +159,41 @@ public interface Backend extends AutoCloseable {
      */
     void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
 
+    // ---------------------------------------------------------------- generation (KV cache)
+
+    /** Copies {@code n} ints from the start of {@code src} into the start of {@code dst} (per-step token ids, positions, slots). */
+    default void writeInts(IntTensor dst, int[] src, int n) {
+        throw notImplemented("writeInts");
+    }
+
+    /**
+     * Stores the k and v parts of {@code rows} fused QKV rows (after q/k norm and RoPE) in a KV cache: row {@code r}'s
+     * k heads go to row {@code slots[r]} of {@code kCache}, its v heads to row {@code slots[r]} of {@code vCache}.
+     * Both caches are row-major {@code [cacheRows, kvHeads·hd]}; a slot is one token of one sequence.
+     */
+    default void kvStore(Tensor kCache, Tensor vCache, Tensor qkv, IntTensor slots, int rows, int heads, int kvHeads, int headDim) {
+        throw notImplemented("kvStore");
+    }
+
+    /**
+     * Grouped-query attention of {@code rows} query rows over cached keys and values (inference, nothing saved).
+     * Query row {@code r} is the q part of fused QKV row {@code r}; it attends to two runs of cache rows, in order:
+     * {@code [segments[4r], segments[4r] + segments[4r+1])} (a prefix shared by several rows, e.g. the prompt of a
+     * group of samples) then {@code [segments[4r+2], segments[4r+2] + segments[4r+3])} (the row's own tokens,
+     * including itself, stored by {@link #kvStore} before this call). Either run may be empty. Query head {@code h}
+     * uses kv head {@code h / (heads / kvHeads)}, scale {@code 1/sqrt(hd)}; writes {@code out[rows, heads·hd]}.
+     * Causal prefill is the special case of prefix runs that end at each row's own position.
+     */
+    default void attentionCached(Tensor out, Tensor qkv, Tensor kCache, Tensor vCache, IntTensor segments, int rows, int heads, int kvHeads, int headDim) {
+        throw notImplemented("attentionCached");
+    }
+
+    // The generation ops arrived after the first backends: a backend that lacks them fails with a clear message
+    // when generation is used, and still compiles and trains.
+    private UnsupportedOperationException notImplemented(String op) {
+        return new UnsupportedOperationException("the " + name() + " backend does not implement " + op + " (generation with a KV cache); generate on the CPU backend");
+    }
+
     @Override
     void close();
 }

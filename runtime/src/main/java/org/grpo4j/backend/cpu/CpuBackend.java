@@ -255,5 +255,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void writeInts(IntTensor dst, int[] src, int n) {
+        int[] d = c(dst);
+        if (n > d.length) throw new IndexOutOfBoundsException("write of " + n + " ints into an int tensor of " + d.length);
+        System.arraycopy(src, 0, d, 0, n);
+    }
+
+    @Override
+    public void kvStore(Tensor kCache, Tensor vCache, Tensor qkv, IntTensor slots, int rows, int heads, int kvHeads, int headDim) {
+        CpuTensor k = c(kCache), v = c(vCache), x = c(qkv);
+        int[] s = c(slots);
+        long cacheRows = k.size() / ((long) kvHeads * headDim);
+        for (int r = 0; r < rows; r++)
+            if (s[r] < 0 || s[r] >= cacheRows) throw new IndexOutOfBoundsException("KV cache slot " + s[r] + " outside 0.." + (cacheRows - 1));
+        DecodeAttention.store(k.data, k.offset, v.data, v.offset, x.data, x.offset, s, rows, heads, kvHeads, headDim);
+    }
+
+    @Override
+    public void attentionCached(Tensor out, Tensor qkv, Tensor kCache, Tensor vCache, IntTensor segments, int rows, int heads, int kvHeads, int headDim) {
+        CpuTensor o = c(out), x = c(qkv), k = c(kCache), v = c(vCache);
+        DecodeAttention.forward(o.data, o.offset, x.data, x.offset, k.data, k.offset, v.data, v.offset, c(segments), rows, heads, kvHeads, headDim);
+    }
+
+    @Override
     public void close() {}
 }

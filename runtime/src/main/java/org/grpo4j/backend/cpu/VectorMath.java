@@ -2,6 +2,7 @@ package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,7 +13,31 @@ public final class VectorMath {
     public static final VectorSpecies<Float> F = species();
     public static final int W = F.length();
 
+    /** ROTATE[k]: lane i reads lane i + W/2^(k+1), for the fixed-order tree sum of {@link #sum}. */
+    private static final VectorShuffle<Float>[] ROTATE = rotations();
+
     private VectorMath() {}
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] rotations() {
+        int steps = Integer.numberOfTrailingZeros(W);
+        VectorShuffle<Float>[] r = new VectorShuffle[steps];
+        for (int k = 0, w = W / 2; k < steps; k++, w /= 2) {
+            final int shift = w;
+            r[k] = VectorShuffle.fromOp(F, i -> (i + shift) % W);
+        }
+        return r;
+    }
+
+    /**
+     * The sum of a vector's lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order unspecified, and
+     * the interpreter's and the JIT's orders differ, so a run would depend on when methods got compiled; lanewise
+     * adds are exact IEEE operations in every tier, which makes training bitwise reproducible.
+     */
+    public static float sum(FloatVector v) {
+        for (VectorShuffle<Float> r : ROTATE) v = v.add(v.rearrange(r));
+        return v.lane(0);
+    }
 
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("grpo4j.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
@@ -30,7 +55,7 @@ public final class VectorMath {
         FloatVector acc = FloatVector.zero(F);
         for (int upper = F.loopBound(n); i < upper; i += W)
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sum(acc);
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

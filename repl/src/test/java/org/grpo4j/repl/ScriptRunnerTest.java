@@ -1,0 +1,145 @@
+package org.grpo4j.repl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScriptRunnerTest {
+    @TempDir
+    Path dir;
+
+    record Outcome(int exit, String out, String err) {}
+
+    private Outcome run(String name, String script) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, script);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = ScriptRunner.run(f, o, e);
+        }
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void goodScriptRunsWithShebangDeclarationsAndTheHostClasses() throws IOException {
+        Outcome r = run("good.grpo", """
+                #!/usr/bin/env grpo
+                // rewards are host objects: the snippet's Sample is the host's Sample
+                int twice(int x) {
+                    return 2 * x;
+                }
+                var xs = List.of(1, 2, 3);
+                System.out.println("sum=" + xs.stream().mapToInt(x -> twice(x)).sum());
+                record Pair(String a, int b) {}
+                System.out.println(new Pair("p", 7));
+                Sample s = Sample.of("42", Map.of("answer", "42"));
+                System.out.println(s.getClass().getClassLoader() == org.grpo4j.repl.HostBridge.class.getClassLoader());
+                System.out.println(jdk.incubator.vector.FloatVector.SPECIES_128.length());
+                """);
+        assertEquals("", r.err());
+        assertEquals(0, r.exit());
+        assertEquals("sum=12\nPair[a=p, b=7]\ntrue\n4\n", r.out());
+    }
+
+    @Test
+    void compileErrorNamesFileLineColumnAndShowsACaret() throws IOException {
+        Outcome r = run("bad.grpo", """
+                int a = 1;
+                System.out.println("printed before the error");
+
+                int b = a + zork;
+                System.out.println("never printed");
+                """);
+        assertEquals(1, r.exit());
+        assertEquals("printed before the error\n", r.out());
+        Path f = dir.resolve("bad.grpo");
+        assertTrue(r.err().startsWith(f + ":4:13: error: cannot find symbol\n"
+                + "int b = a + zork;\n"
+                + "            ^\n"
+                + "  symbol:   variable zork\n"), r.err());
+    }
+
+    @Test
+    void exceptionNamesTheScriptLineWhereItHappenedAndItsCause() throws IOException {
+        Outcome r = run("boom.grpo", """
+                #!/usr/bin/env grpo
+                void check(int v) {
+                    if (v > 2)
+                        throw new IllegalStateException("too big: " + v, new ArithmeticException("inner"));
+                }
+                System.out.println("before");
+                for (int i = 0; i < 5; i++) check(i);
+                System.out.println("after");
+                """);
+        Path f = dir.resolve("boom.grpo");
+        assertEquals(1, r.exit());
+        assertEquals("before\n", r.out());
+        String expected = f + ":4: error: exception java.lang.IllegalStateException: too big: 3\n"
+                + "        throw new IllegalStateException(\"too big: \" + v, new ArithmeticException(\"inner\"));\n"
+                + "    at check (" + f + ":4)\n"
+                + "    at " + f + ":7\n"
+                + "Caused by: java.lang.ArithmeticException: inner\n";
+        assertTrue(r.err().startsWith(expected), r.err());
+    }
+
+    @Test
+    void aFileThatEndsInsideASnippetIsReportedAtTheSnippetsFirstLine() throws IOException {
+        Outcome r = run("open.grpo", "int a = 1;\n\nvoid f() {\n  int b = 2;\n");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith(dir.resolve("open.grpo") + ":3:1: error: the file ends inside this snippet"), r.err());
+    }
+
+    @Test
+    void aDeclarationLeftUnresolvedAtTheEndFails() throws IOException {
+        Outcome r = run("unresolved.grpo", "void f() { helper(); }\nSystem.out.println(\"ran\");\n");
+        assertEquals(1, r.exit());
+        assertEquals("ran\n", r.out());
+        assertTrue(r.err().contains(dir.resolve("unresolved.grpo") + ":1: error: method f() cannot be invoked until method helper() is declared"),
+                r.err());
+    }
+
+    @Test
+    void forwardReferencesBetweenDeclarationsAreFine() throws IOException {
+        Outcome r = run("forward.grpo", "int f() { return g() + 1; }\nint g() { return 41; }\nSystem.out.println(f());\n");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("42\n", r.out());
+    }
+
+    @Test
+    void missingFileIsAUsageError() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ScriptRunner.run(dir.resolve("nope.grpo"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no such script: " + dir.resolve("nope.grpo")));
+    }
+
+    @Test
+    void endToEndThroughTheLauncher() throws Exception {
+        Path good = dir.resolve("e2e.grpo");
+        Files.writeString(good, "#!/usr/bin/env grpo\nvar words = new ArrayList<String>(List.of(\"b\", \"a\"));\nCollections.sort(words);\nSystem.out.println(words);\n");
+        Launcher.Run ok = Launcher.run("", Map.of(), "run", good.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals("[a, b]\n", ok.out());
+
+        Path bad = dir.resolve("e2e-bad.grpo");
+        Files.writeString(bad, "System.out.println(\"one\");\nthrow new IllegalArgumentException(\"no way\");\n");
+        Launcher.Run fail = Launcher.run("", Map.of(), bad.toString());
+        assertEquals(1, fail.exit());
+        assertEquals("one\n", fail.out());
+        assertTrue(fail.err().contains(bad + ":2: error: exception java.lang.IllegalArgumentException: no way"), fail.err());
+
+        Launcher.Run usage = Launcher.run("", Map.of(), "run");
+        assertEquals(2, usage.exit());
+    }
+}

@@ -1,0 +1,512 @@
+package org.grpo4j.generate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.IntTensor;
+import org.grpo4j.backend.Tensor;
+import org.grpo4j.backend.cpu.Parallel;
+import org.grpo4j.model.ModelConfig;
+import org.grpo4j.model.ParameterLayout;
+import org.grpo4j.model.RopeTables;
+import org.grpo4j.model.Transformer;
+
+/**
+ * Samples {@code num_generations} completions for each of a batch of prompts in one batched loop with a KV cache,
+ * the generation phase of GRPO.
+ *
+ * <p>How the work is shared. Each prompt is run through the model once (the prefill: the prompts packed row after
+ * row, no padding); its keys and values are stored once in the cache and every one of its G samples attends to
+ * them, followed by its own tokens. Each decode step then runs one row per sequence still going: a sequence that
+ * has finished leaves the batch, so the rest run faster. Everything the model computes goes through the
+ * {@link Backend} ops (the same layer sequence as {@link Transformer#forward}); only the logits of the rows that
+ * sample are read back, and the sampling itself ({@link Sampler}) runs on the host.
+ *
+ * <p>KV cache layout (per layer, {@code [slots, kvHeads·hd]} for k and for v): prompt {@code p} owns slots
+ * {@code [promptSlot[p], promptSlot[p] + len_p)}, sequence {@code s} owns the next {@code max_completion_length − 1}
+ * slots after all prompts (its last token is never fed back). The whole cache is sized up front from the lengths and
+ * checked against a memory budget.
+ *
+ * <p>Reproducibility: sequence {@code (prompt i, sample g)} draws from its own {@code SplittableRandom} seeded from
+ * {@code (seed, firstPromptIndex + i, g)}, one draw per token, so a completion does not depend on which other
+ * prompts share its batch.
+ *
+ * <pre>{@code
+ * Generator gen = new Generator(model, tokenizer::decode);
+ * List<Completion> out = gen.generate(List.of(promptIds), SamplingParams.defaults().withNumGenerations(4));
+ * }</pre>
+ */
+public final class Generator {
+    /** Prompt rows run through the model at once; longer prefills go in chunks (the cache makes them exact). */
+    private static final int PREFILL_CHUNK = Integer.getInteger("grpo4j.prefillChunk", 512);
+
+    private final Transformer model;
+    private final Backend backend;
+    private final ModelConfig c;
+    private final Function<int[], String> decoder;
+    private long memoryBudget;
+
+    // weight views, made once
+    private final Tensor embedding, finalNorm, lmHead;
+    private final Tensor[] inNorm, qkvW, qkvB, qNorm, kNorm, oW, postNorm, guW, downW;
+
+    // RoPE tables, grown to the longest sequence seen
+    private Tensor ropeCos, ropeSin;
+    private int ropePositions;
+
+    // KV cache, one [2, slots, kvDim] block per layer (k then v), grown when a call needs more
+    private Tensor[] kCache, vCache;
+    private long cacheSlots;
+
+    // workspace for `rows` model rows and `logitRows` rows of logits
+    private int workRows, logitRows;
+    private Tensor x, ln, rstd, qkv, qkvNorm, rstdQk, att, gateUp, act, last, lnLast, logits;
+    private IntTensor tokensT, positionsT, slotsT, segmentsT, lastRowsT;
+    private int[] tokens, positions, slots, segments, lastRows;
+    private float[] hostLogits;
+
+    private final ThreadLocal<Sampler> samplers;
+    private GenerationStats lastStats;
+
+    /** Sees the raw logits of every sampling step (tests compare them with a full forward). */
+    interface LogitsObserver {
+        /** Sequence {@code seq[j]} (which has {@code len[seq[j]]} tokens so far) samples from logits row {@code row[j]}. */
+        void logits(int[] seq, int[] row, int count, int[] len, float[] logits, int vocab);
+    }
+
+    LogitsObserver observer;
+
+    /** A generator without a decoder: completions carry no text and stop strings cannot be used. */
+    public Generator(Transformer model) {
+        this(model, null);
+    }
+
+    /** {@code decoder} turns token ids into text (e.g. {@code tokenizer::decode}); it may be null. */
+    public Generator(Transformer model, Function<int[], String> decoder) {
+        this.model = model;
+        this.backend = model.backend();
+        this.c = model.config();
+        this.decoder = decoder;
+        ParameterLayout L = model.layout();
+        int d = c.hiddenSize(), hd = c.headDim(), q = c.qkvDim(), F = c.intermediateSize(), n = c.numLayers();
+        embedding = p(L.embedding(), (long) c.vocabSize() * d);
+        finalNorm = p(L.finalNorm(), d);
+        lmHead = p(L.lmHead(), (long) c.vocabSize() * d);
+        inNorm = new Tensor[n];
+        qkvW = new Tensor[n];
+        qkvB = new Tensor[n];
+        qNorm = new Tensor[n];
+        kNorm = new Tensor[n];
+        oW = new Tensor[n];
+        postNorm = new Tensor[n];
+        guW = new Tensor[n];
+        downW = new Tensor[n];
+        for (int l = 0; l < n; l++) {
+            ParameterLayout.Layer w = L.layer(l);
+            inNorm[l] = p(w.inputNorm(), d);
+            qkvW[l] = p(w.qkvWeight(), (long) q * d);
+            qkvB[l] = w.qkvBias() < 0 ? null : p(w.qkvBias(), q);
+            qNorm[l] = w.qNorm() < 0 ? null : p(w.qNorm(), hd);
+            kNorm[l] = w.kNorm() < 0 ? null : p(w.kNorm(), hd);
+            oW[l] = p(w.oWeight(), (long) d * c.numHeads() * hd);
+            postNorm[l] = p(w.postNorm(), d);
+            guW[l] = p(w.gateUpWeight(), 2L * F * d);
+            downW[l] = p(w.downWeight(), (long) d * F);
+        }
+        int vocab = c.vocabSize();
+        samplers = ThreadLocal.withInitial(() -> new Sampler(vocab));
+    }
+
+    private Tensor p(long offset, long size) {
+        return model.params().slice(offset, size);
+    }
+
+    /**
+     * Bytes the KV cache and workspace may take; 0 (the default) means the JVM heap still free
+     * ({@code Runtime.maxMemory()} minus what is in use, plus what this generator already holds).
+     */
+    public Generator memoryBudget(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("memory budget must be ≥ 0 (0 = the free heap), got " + bytes);
+        this.memoryBudget = bytes;
+        return this;
+    }
+
+    /** What the last {@link #generate} call did (null before the first). */
+    public GenerationStats lastStats() {
+        return lastStats;
+    }
+
+    /** Bytes of KV cache for {@code cacheSlots} token slots: layers × (k + v) × kvHeads × hd floats each. */
+    public static long kvCacheBytes(ModelConfig c, long cacheSlots) {
+        return 4L * c.numLayers() * 2 * c.numKvHeads() * c.headDim() * cacheSlots;
+    }
+
+    /** The completions of every prompt, prompt-major (prompt 0's G samples, then prompt 1's, …), as TRL orders them. */
+    public List<Completion> generate(List<int[]> prompts, SamplingParams params) {
+        return generate(prompts, params, 0);
+    }
+
+    /**
+     * As {@link #generate(List, SamplingParams)}, with prompt {@code i}'s random streams derived from prompt index
+     * {@code firstPromptIndex + i}: a trainer passes the prompt's index in its data set, so a prompt's completions are
+     * the same whichever batch it is generated in.
+     */
+    public List<Completion> generate(List<int[]> prompts, SamplingParams params, int firstPromptIndex) {
+        long t0 = System.nanoTime();
+        int B = prompts.size(), G = params.numGenerations(), S = B * G, maxNew = params.maxCompletionLength(), V = c.vocabSize();
+        if (B == 0) return List.of();
+        if (!params.stopStrings().isEmpty() && decoder == null)
+            throw new IllegalArgumentException("stop_strings " + params.stopStrings() + " need a decoder: create the Generator with the tokenizer's decode");
+        int[] promptSlot = new int[B + 1];
+        int longest = 0;
+        for (int b = 0; b < B; b++) {
+            int[] pr = prompts.get(b);
+            if (pr == null || pr.length == 0) throw new IllegalArgumentException("prompt " + b + " is empty (a prompt needs at least one token, e.g. BOS)");
+            for (int i = 0; i < pr.length; i++)
+                if (pr[i] < 0 || pr[i] >= V) throw new IllegalArgumentException("prompt " + b + ", token " + i + ": id " + pr[i] + " outside the vocabulary of " + V);
+            if ((long) pr.length + maxNew > c.maxPositionEmbeddings())
+                throw new IllegalArgumentException("prompt " + b + " has " + pr.length + " tokens; with max_completion_length " + maxNew
+                        + " it exceeds max_position_embeddings = " + c.maxPositionEmbeddings() + " of the model");
+            promptSlot[b + 1] = promptSlot[b] + pr.length;
+            longest = Math.max(longest, pr.length);
+        }
+        int promptTokens = promptSlot[B], own = maxNew - 1;
+        long slotsNeeded = promptTokens + (long) S * own;
+        if (slotsNeeded > Integer.MAX_VALUE) throw new IllegalArgumentException(memoryMessage(B, G, promptTokens, maxNew, Long.MAX_VALUE, 0));
+        int chunk = Math.min(promptTokens, Math.max(PREFILL_CHUNK, 1));
+        int rows = Math.max(chunk, S), outRows = Math.max(Math.min(B, chunk), S);
+        prepare(B, G, promptTokens, maxNew, slotsNeeded, rows, outRows, longest + maxNew);
+
+        int[] stopIds = params.ignoreEos() ? new int[0] : params.stopTokenIds() != null ? params.stopTokenIds() : c.eosTokenIds();
+        int[][] out = new int[S][maxNew];
+        float[][] lps = new float[S][maxNew];
+        int[] len = new int[S];
+        Completion.FinishReason[] reason = new Completion.FinishReason[S];
+        String[] stoppedText = new String[S];
+        SplittableRandom[] rng = new SplittableRandom[S];
+        for (int s = 0; s < S; s++) rng[s] = new SplittableRandom(streamSeed(params.seed(), firstPromptIndex + s / G, s % G));
+        Job job = new Job(params, prompts, G, out, lps, len, rng);
+
+        // prefill, chunk by chunk of packed prompt rows; each prompt's last row gives the first token of its G samples
+        for (int r0 = 0; r0 < promptTokens; r0 += chunk) {
+            int n = Math.min(chunk, promptTokens - r0), nOut = 0;
+            for (int i = 0; i < n; i++) {
+                int r = r0 + i, b = promptOf(promptSlot, B, r), t = r - promptSlot[b];
+                tokens[i] = prompts.get(b)[t];
+                positions[i] = t;
+                slots[i] = r;
+                segments[4 * i] = promptSlot[b];
+                segments[4 * i + 1] = t + 1;
+                segments[4 * i + 2] = 0;
+                segments[4 * i + 3] = 0;
+                if (r == promptSlot[b + 1] - 1) {
+                    lastRows[nOut] = i;
+                    for (int g = 0; g < G; g++) {
+                        job.row[nOut * G + g] = nOut;
+                        job.seq[nOut * G + g] = b * G + g;
+                    }
+                    nOut++;
+                }
+            }
+            runModel(n, nOut, true);
+            job.count = nOut * G;
+            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
+            Parallel.forRange(job.count, 1, job);
+        }
+
+        int[] active = new int[S];
+        int nActive = 0;
+        for (int s = 0; s < S; s++) if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[nActive++] = s;
+        int[] activeRows = new int[Math.max(0, own)];
+        int steps = 0;
+        for (int k = 1; k < maxNew && nActive > 0; k++) {
+            for (int i = 0; i < nActive; i++) {
+                int s = active[i], b = s / G, pl = prompts.get(b).length;
+                tokens[i] = out[s][k - 1];
+                positions[i] = pl + k - 1;
+                slots[i] = promptTokens + s * own + k - 1;
+                segments[4 * i] = promptSlot[b];
+                segments[4 * i + 1] = pl;
+                segments[4 * i + 2] = promptTokens + s * own;
+                segments[4 * i + 3] = k;
+                job.row[i] = i;
+                job.seq[i] = s;
+            }
+            activeRows[steps++] = nActive;
+            runModel(nActive, nActive, false);
+            job.count = nActive;
+            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
+            Parallel.forRange(nActive, 1, job);
+            // compact: finished sequences leave the batch
+            int m = 0;
+            for (int i = 0; i < nActive; i++) {
+                int s = active[i];
+                if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
+            }
+            nActive = m;
+        }
+
+        List<Completion> result = new ArrayList<>(S);
+        long newTokens = 0;
+        for (int s = 0; s < S; s++) {
+            int[] ids = Arrays.copyOf(out[s], len[s]);
+            newTokens += ids.length;
+            String text = null;
+            if (decoder != null) {
+                if (reason[s] == Completion.FinishReason.STOP) text = stoppedText[s];
+                else text = decoder.apply(reason[s] == Completion.FinishReason.EOS ? Arrays.copyOf(ids, ids.length - 1) : ids);
+            }
+            result.add(new Completion(s / G, s % G, ids, text, reason[s], Arrays.copyOf(lps[s], len[s])));
+        }
+        lastStats = new GenerationStats(B, S, promptTokens, Arrays.copyOf(activeRows, steps), newTokens, kvCacheBytes(c, slotsNeeded),
+                (System.nanoTime() - t0) * 1e-9);
+        return result;
+    }
+
+    /** Sets the finish reason of sequence {@code s} after its latest token, if it is done; returns whether it is. */
+    private boolean finished(int s, int[][] out, int[] len, Completion.FinishReason[] reason, String[] stoppedText, int[] stopIds,
+                             SamplingParams params, int maxNew) {
+        int n = len[s], tok = out[s][n - 1];
+        for (int id : stopIds)
+            if (id == tok) {
+                reason[s] = Completion.FinishReason.EOS;
+                return true;
+            }
+        if (!params.stopStrings().isEmpty()) {
+            String text = decoder.apply(Arrays.copyOf(out[s], n));
+            int cut = -1;
+            for (String stop : params.stopStrings()) {
+                int at = text.indexOf(stop);
+                if (at >= 0 && (cut < 0 || at + stop.length() < cut)) cut = at + stop.length();
+            }
+            if (cut >= 0) {
+                reason[s] = Completion.FinishReason.STOP;
+                stoppedText[s] = text.substring(0, cut);
+                return true;
+            }
+        }
+        if (n >= maxNew) {
+            reason[s] = Completion.FinishReason.LENGTH;
+            return true;
+        }
+        return false;
+    }
+
+    /** The sampling of one step: job {@code j} draws the next token of sequence {@code seq[j]} from logits row {@code row[j]}. */
+    private final class Job implements Parallel.Range {
+        final SamplingParams params;
+        final List<int[]> prompts;
+        final int G;
+        final int[][] out;
+        final float[][] lps;
+        final int[] len;
+        final SplittableRandom[] rng;
+        final int[] row, seq;
+        final float temperature;
+        int count;
+
+        Job(SamplingParams params, List<int[]> prompts, int G, int[][] out, float[][] lps, int[] len, SplittableRandom[] rng) {
+            this.params = params;
+            this.prompts = prompts;
+            this.G = G;
+            this.out = out;
+            this.lps = lps;
+            this.len = len;
+            this.rng = rng;
+            int S = out.length;
+            row = new int[S];
+            seq = new int[S];
+            temperature = params.greedy() ? 1f : (float) params.temperature();
+        }
+
+        @Override
+        public void run(int from, int to) {
+            Sampler sampler = samplers.get();
+            int V = c.vocabSize();
+            for (int j = from; j < to; j++) {
+                int s = seq[j], off = row[j] * V, n = len[s];
+                int tok = sampler.next(hostLogits, off, prompts.get(s / G), out[s], n, params, rng[s]);
+                lps[s][n] = sampler.logprob(hostLogits, off, tok, temperature);
+                out[s][n] = tok;
+                len[s] = n + 1;
+            }
+        }
+    }
+
+    /**
+     * Runs {@code n} rows (tokens, positions, slots and segments already in the host arrays) through the model,
+     * storing their keys and values, and leaves the logits of {@code nOut} rows in {@link #hostLogits}: the rows
+     * {@code lastRows[0..nOut)} when {@code gather}, else rows {@code 0..nOut)}.
+     */
+    private void runModel(int n, int nOut, boolean gather) {
+        int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), q = c.qkvDim(), F = c.intermediateSize();
+        int V = c.vocabSize();
+        float eps = c.rmsNormEps();
+        backend.writeInts(tokensT, tokens, n);
+        backend.writeInts(positionsT, positions, n);
+        backend.writeInts(slotsT, slots, n);
+        backend.writeInts(segmentsT, segments, 4 * n);
+        backend.embedding(x, tokensT, embedding, n, d);
+        for (int l = 0; l < c.numLayers(); l++) {
+            backend.rmsNorm(ln, rstd, x, inNorm[l], n, d, eps);
+            backend.matmul(qkv, ln, qkvW[l], qkvB[l], n, q, d, false);
+            Tensor rot = qkv;
+            if (c.qkNorm()) {
+                backend.qkNorm(qkvNorm, rstdQk, qkv, qNorm[l], kNorm[l], n, H, KV, hd, eps);
+                rot = qkvNorm;
+            }
+            backend.rope(rot, positionsT, ropeCos, ropeSin, n, H, KV, hd);
+            backend.kvStore(kCache[l], vCache[l], rot, slotsT, n, H, KV, hd);
+            backend.attentionCached(att, rot, kCache[l], vCache[l], segmentsT, n, H, KV, hd);
+            backend.matmul(x, att, oW[l], null, n, d, H * hd, true);
+            backend.rmsNorm(ln, rstd, x, postNorm[l], n, d, eps);
+            backend.matmul(gateUp, ln, guW[l], null, n, 2 * F, d, false);
+            backend.swiglu(act, gateUp, n, F);
+            backend.matmul(x, act, downW[l], null, n, d, F, true);
+        }
+        if (nOut == 0) return;
+        Tensor head = x;
+        if (gather) {
+            backend.writeInts(lastRowsT, lastRows, nOut);
+            backend.gatherRows(last, x, lastRowsT, nOut, d);
+            head = last;
+        }
+        // RMSNorm is per row, so only the rows that sample are normalised and projected
+        backend.rmsNorm(lnLast, rstd, head, finalNorm, nOut, d, eps);
+        backend.matmul(logits, lnLast, lmHead, null, nOut, V, d, false);
+        backend.read(logits, hostLogits, 0, nOut * V);
+    }
+
+    /** Makes sure the cache, workspace and RoPE tables are large enough, within the memory budget. */
+    private void prepare(int B, int G, int promptTokens, int maxNew, long slotsNeeded, int rows, int outRows, int positionsNeeded) {
+        int d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), V = c.vocabSize(), a = c.numHeads() * c.headDim();
+        boolean growCache = kCache == null || cacheSlots < slotsNeeded;
+        boolean growWork = workRows < rows || logitRows < outRows;
+        long cacheBytes = growCache ? kvCacheBytes(c, slotsNeeded) : 0;
+        long workBytes = growWork ? 4 * workFloats(Math.max(rows, workRows), Math.max(outRows, logitRows)) : 0;
+        long heldCache = kCache == null ? 0 : kvCacheBytes(c, cacheSlots), heldWork = workRows == 0 ? 0 : 4 * workFloats(workRows, logitRows);
+        // blocks about to be replaced are dropped before the new ones are allocated, so they count as free
+        long kept = (growCache ? 0 : heldCache) + (growWork ? 0 : heldWork);
+        long need = cacheBytes + workBytes;
+        if (need > 0) {
+            long budget;
+            if (memoryBudget > 0) budget = memoryBudget - kept;
+            else {
+                Runtime rt = Runtime.getRuntime();
+                budget = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) + (heldCache + heldWork - kept);
+            }
+            if (need > budget) throw new IllegalStateException(memoryMessage(B, G, promptTokens, maxNew, need, budget));
+        }
+        if (growCache) {
+            kCache = null;
+            vCache = null;
+            int n = c.numLayers();
+            Tensor[] k = new Tensor[n], v = new Tensor[n];
+            long per = slotsNeeded * c.numKvHeads() * c.headDim();
+            for (int l = 0; l < n; l++) {
+                Tensor block = backend.allocate(2 * per);
+                k[l] = block.slice(0, per);
+                v[l] = block.slice(per, per);
+            }
+            kCache = k;
+            vCache = v;
+            cacheSlots = slotsNeeded;
+        }
+        if (growWork) {
+            int R = Math.max(rows, workRows), O = Math.max(outRows, logitRows);
+            x = null;
+            Tensor w = backend.allocate(workFloats(R, O));
+            long[] at = {0};
+            x = take(w, at, (long) R * d);
+            ln = take(w, at, (long) R * d);
+            rstd = take(w, at, R);
+            qkv = take(w, at, (long) R * q);
+            qkvNorm = c.qkNorm() ? take(w, at, (long) R * q) : null;
+            rstdQk = c.qkNorm() ? take(w, at, (long) R * (c.numHeads() + c.numKvHeads())) : null;
+            att = take(w, at, (long) R * a);
+            gateUp = take(w, at, 2L * R * F);
+            act = take(w, at, (long) R * F);
+            last = take(w, at, (long) O * d);
+            lnLast = take(w, at, (long) O * d);
+            logits = take(w, at, (long) O * V);
+            hostLogits = new float[Math.toIntExact((long) O * V)];
+            int ints = Math.max(R, O);
+            tokens = new int[ints];
+            positions = new int[ints];
+            slots = new int[ints];
+            segments = new int[4 * ints];
+            lastRows = new int[ints];
+            tokensT = backend.ints(tokens);
+            positionsT = backend.ints(positions);
+            slotsT = backend.ints(slots);
+            segmentsT = backend.ints(segments);
+            lastRowsT = backend.ints(lastRows);
+            workRows = R;
+            logitRows = O;
+        }
+        if (ropePositions < positionsNeeded) {
+            int half = c.headDim() / 2;
+            float[] cos = new float[positionsNeeded * half], sin = new float[positionsNeeded * half];
+            RopeTables.build(c, positionsNeeded, cos, sin);
+            ropeCos = backend.allocate(cos.length);
+            ropeSin = backend.allocate(sin.length);
+            backend.write(ropeCos, cos);
+            backend.write(ropeSin, sin);
+            ropePositions = positionsNeeded;
+        }
+    }
+
+    private long workFloats(long R, long O) {
+        long d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), V = c.vocabSize(), a = (long) c.numHeads() * c.headDim();
+        long perRow = 2 * d + 1 + q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? c.numHeads() + c.numKvHeads() : 0) + a + 3 * F;
+        // logits twice: the backend's tensor and the host copy
+        return R * perRow + O * (2 * d + 2 * V);
+    }
+
+    private static Tensor take(Tensor block, long[] at, long n) {
+        Tensor t = block.slice(at[0], n);
+        at[0] += n;
+        return t;
+    }
+
+    private String memoryMessage(int B, int G, int promptTokens, int maxNew, long need, long budget) {
+        return String.format("generation needs %s for the KV cache and workspace (%d prompts × num_generations %d, %d prompt tokens, "
+                        + "max_completion_length %d; %d layers × %d kv heads × %d) but only %s is available (%s); lower num_generations, "
+                        + "max_completion_length or the number of prompts per generation batch%s",
+                bytes(need), B, G, promptTokens, maxNew, c.numLayers(), c.numKvHeads(), c.headDim(), bytes(budget),
+                memoryBudget > 0 ? "the generator's memory budget" : "free JVM heap of -Xmx " + bytes(Runtime.getRuntime().maxMemory()),
+                memoryBudget > 0 ? ", or raise the memory budget" : ", or give the JVM more heap (-Xmx)");
+    }
+
+    private static String bytes(long b) {
+        if (b == Long.MAX_VALUE) return "more than 8 GiB per tensor";
+        if (b >= 1L << 30) return String.format("%.2f GiB", b / (double) (1L << 30));
+        return String.format("%.1f MiB", b / (double) (1L << 20));
+    }
+
+    private static int promptOf(int[] promptSlot, int B, int row) {
+        int lo = 0, hi = B - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (promptSlot[mid] <= row) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    /** The seed of sequence (prompt, sample): SplitMix64 finalisers over the three, so nearby indices give unrelated streams. */
+    static long streamSeed(long seed, int prompt, int sample) {
+        long h = mix(seed ^ 0x9E3779B97F4A7C15L);
+        h = mix(h ^ (prompt * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL));
+        return mix(h ^ (sample * 0x94D049BB133111EBL + 0x2545F4914F6CDD1DL));
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

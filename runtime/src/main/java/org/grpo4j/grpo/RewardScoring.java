@@ -1,0 +1,132 @@
+package org.grpo4j.grpo;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.Sample;
+
+/**
+ * Calls each reward function once on a batch of samples, so that one broken function costs its own rewards and
+ * not the run: a function that throws, or does not return within the time limit, gives NaN for every sample of
+ * the call; a ±Infinity becomes NaN for that sample; each is reported as a {@link RewardFailure}. A function
+ * that returns the wrong number of values is a programming error and throws.
+ *
+ * <p>Each call runs on its own daemon thread so that it can be abandoned on timeout: the thread is interrupted,
+ * but Java cannot stop a loop that ignores interrupts, so such a thread keeps a core busy until it ends (being a
+ * daemon, it does not keep the JVM alive). Functions run one after another, as in TRL, so a function never has
+ * to be safe against another one running at the same time.
+ */
+public final class RewardScoring {
+    /** Default wall-clock limit of one reward function call. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<RewardFunction> functions;
+    private final List<String> names;
+    private final Duration timeout;
+
+    public RewardScoring(List<? extends RewardFunction> functions) {
+        this(functions, DEFAULT_TIMEOUT);
+    }
+
+    public RewardScoring(List<? extends RewardFunction> functions, Duration timeout) {
+        if (functions.isEmpty()) throw new IllegalArgumentException("at least one reward function is needed");
+        if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("reward timeout must be positive, got " + timeout);
+        this.functions = List.copyOf(functions);
+        this.timeout = timeout;
+        List<String> ns = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int k = 0; k < this.functions.size(); k++) {
+            String name = this.functions.get(k).name();
+            if (name == null || name.isBlank()) throw new IllegalArgumentException("reward function " + k + " has no name");
+            if (!seen.add(name)) throw new IllegalArgumentException("two reward functions are named '" + name + "': their metrics would collide");
+            ns.add(name);
+        }
+        this.names = List.copyOf(ns);
+    }
+
+    /** The functions' names, in order. */
+    public List<String> names() {
+        return names;
+    }
+
+    /**
+     * Scores {@code samples} with every function.
+     *
+     * @throws IllegalStateException if a function returns null or a number of values other than {@code samples.size()}
+     * @throws CancellationException if the calling thread is interrupted (its interrupt flag is kept)
+     */
+    public RewardScores score(List<Sample> samples) {
+        List<Sample> batch = List.copyOf(samples);
+        int n = batch.size();
+        double[][] values = new double[functions.size()][];
+        List<RewardFailure> failures = new ArrayList<>();
+        for (int k = 0; k < functions.size(); k++) {
+            double[] v = new double[n];
+            Arrays.fill(v, Double.NaN);
+            values[k] = v;
+            RewardFailure f = scoreOne(functions.get(k), names.get(k), batch, v);
+            if (f != null) failures.add(f);
+        }
+        return new RewardScores(names, values, failures);
+    }
+
+    /** Fills {@code out} (pre-filled with NaN); returns the failure, or null. */
+    private RewardFailure scoreOne(RewardFunction fn, String name, List<Sample> batch, double[] out) {
+        int n = batch.size();
+        Outcome o = new Outcome();
+        Thread t = Thread.ofPlatform().daemon(true).name("reward-" + name).unstarted(() -> {
+            try {
+                o.values = fn.score(batch);
+            } catch (Throwable e) { // a reward's bug, whatever its kind, is reported, not fatal
+                o.error = e;
+            }
+        });
+        t.start();
+        boolean finished;
+        try {
+            finished = t.join(timeout);
+        } catch (InterruptedException e) {
+            t.interrupt();
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while reward '" + name + "' was scoring");
+        }
+        if (!finished) {
+            t.interrupt();
+            return new RewardFailure(name, n, "reward '" + name + "' timed out after " + seconds(timeout));
+        }
+        if (o.error != null) {
+            Throwable e = o.error;
+            String msg = e.getMessage() == null ? "" : ": " + e.getMessage();
+            return new RewardFailure(name, n, "reward '" + name + "' threw " + e.getClass().getName() + msg);
+        }
+        double[] v = o.values;
+        if (v == null) throw new IllegalStateException("reward '" + name + "' returned null instead of " + n + " values");
+        if (v.length != n) throw new IllegalStateException("reward '" + name + "' returned " + v.length + " values for " + n + " samples");
+        int bad = 0;
+        String first = null;
+        for (int i = 0; i < n; i++) {
+            if (Double.isInfinite(v[i])) {
+                if (bad++ == 0) first = "reward '" + name + "' returned " + v[i] + " for sample " + i;
+            } else {
+                out[i] = v[i];
+            }
+        }
+        return bad == 0 ? null : new RewardFailure(name, bad, first);
+    }
+
+    private static final class Outcome {
+        volatile double[] values;
+        volatile Throwable error;
+    }
+
+    /** "60 s", "0.25 s". */
+    static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + " s";
+    }
+}

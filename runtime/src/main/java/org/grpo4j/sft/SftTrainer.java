@@ -1,0 +1,196 @@
+package org.grpo4j.sft;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.grpo4j.model.MemoryPlan;
+import org.grpo4j.model.TokenBatch;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.optim.AdamW;
+import org.grpo4j.optim.LearningRateSchedule;
+import org.grpo4j.train.Checkpoints;
+import org.grpo4j.train.MetricsLog;
+import org.grpo4j.train.StopSignal;
+import org.grpo4j.train.TrainerState;
+
+/**
+ * Supervised fine-tuning (TRL's SFTTrainer semantics): the mean negative log-likelihood over the completion
+ * tokens of each optimiser step's whole batch (every micro-batch of the accumulation divides by the same token
+ * count, as TRL's {@code num_items_in_batch}), AdamW with a schedule, clipping, metrics and resumable checkpoints.
+ */
+public final class SftTrainer {
+    /** What a run did: steps, last training loss, last held-out loss (NaN without evaluation data). */
+    public record Result(int steps, double trainLoss, double evalLoss, boolean stopped, Path lastCheckpoint) {}
+
+    private final Transformer model;
+    private final SftConfig config;
+    private final List<SftExample> train, eval;
+    private final Path tokenizerDir;
+    private final PrintStream console;
+    private final StopSignal stop;
+
+    public SftTrainer(Transformer model, SftConfig config, List<SftExample> train, List<SftExample> eval, Path tokenizerDir,
+                      PrintStream console, StopSignal stop) {
+        if (train.isEmpty()) throw new IllegalArgumentException("the SFT training set is empty");
+        this.model = model;
+        this.config = config;
+        this.train = List.copyOf(train);
+        this.eval = eval == null ? List.of() : List.copyOf(eval);
+        this.tokenizerDir = tokenizerDir;
+        this.console = console;
+        this.stop = stop == null ? new StopSignal() : stop;
+    }
+
+    /** The micro-batches of one epoch, in the seeded order of that epoch. */
+    List<List<SftExample>> epochBatches(int epoch) {
+        List<SftExample> order = new ArrayList<>(train);
+        SplittableRandom rng = new SplittableRandom(config.integer("seed") * 1_000_003L + epoch);
+        for (int i = order.size() - 1; i > 0; i--) java.util.Collections.swap(order, i, rng.nextInt(i + 1));
+        List<List<SftExample>> batches = new ArrayList<>();
+        int bs = config.integer("per_device_train_batch_size"), maxLen = config.integer("max_length");
+        long budget = (long) bs * maxLen;
+        List<SftExample> cur = new ArrayList<>();
+        long tokens = 0;
+        for (SftExample e : order) {
+            int len = Math.min(maxLen, e.length());
+            boolean full = config.flag("packing") ? tokens + len > budget && !cur.isEmpty() : cur.size() == bs;
+            if (full) {
+                batches.add(cur);
+                cur = new ArrayList<>();
+                tokens = 0;
+            }
+            cur.add(e);
+            tokens += len;
+        }
+        if (!cur.isEmpty()) batches.add(cur);
+        return batches;
+    }
+
+    /** Packs examples into a token batch, truncated to {@code max_length}; targets are the completion (or everything). */
+    TokenBatch pack(List<SftExample> examples) {
+        int maxLen = config.integer("max_length");
+        boolean completionOnly = config.flag("completion_only_loss");
+        List<int[]> seqs = new ArrayList<>();
+        int[] first = new int[examples.size()];
+        for (int i = 0; i < examples.size(); i++) {
+            SftExample e = examples.get(i);
+            int[] ids = new int[Math.min(maxLen, e.length())];
+            int p = Math.min(e.prompt().length, ids.length);
+            System.arraycopy(e.prompt(), 0, ids, 0, p);
+            System.arraycopy(e.completion(), 0, ids, p, ids.length - p);
+            seqs.add(ids);
+            // a prompt that fills max_length leaves nothing to learn: score its last token so the batch stays well formed
+            first[i] = completionOnly ? Math.max(1, Math.min(p, ids.length - 1)) : 1;
+        }
+        return TokenBatch.of(seqs, first);
+    }
+
+    public Result train() throws IOException {
+        int ga = config.integer("gradient_accumulation_steps");
+        int perEpoch = (epochBatches(0).size() + ga - 1) / ga;
+        int total = config.integer("max_steps") > 0 ? config.integer("max_steps") : (int) Math.ceil(perEpoch * config.number("num_train_epochs"));
+        int maxLen = 0;
+        for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.integer("max_length"), e.length()));
+        MemoryPlan.training(model.config(), config.integer("per_device_train_batch_size"), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
+
+        AdamW opt = new AdamW(model, new AdamW.Settings(config.number("learning_rate"), config.number("adam_beta1"), config.number("adam_beta2"),
+                config.number("adam_epsilon"), config.number("weight_decay")));
+        LearningRateSchedule schedule = LearningRateSchedule.of(config.text("lr_scheduler_type"), config.number("learning_rate"), total,
+                config.number("warmup_ratio"), config.integer("warmup_steps"), config.number("min_lr_rate"));
+        Path out = Path.of(config.text("output_dir"));
+        TrainerState state = TrainerState.start(config.integer("seed"));
+        Path resume = Checkpoints.resolveResume(config.get("resume_from_checkpoint"), out);
+        if (resume != null) {
+            try (var w = org.grpo4j.safetensors.SafetensorsModel.open(resume)) {
+                model.loadWeights(w);
+            }
+            opt.load(resume.resolve("optimizer.safetensors"));
+            state = TrainerState.load(resume.resolve("trainer_state.json"));
+            if (console != null) console.println("resumed from " + resume + " at step " + state.globalStep());
+        }
+        int keep = config.isSet("save_total_limit") ? config.integer("save_total_limit") : 0;
+        double lastLoss = Double.NaN, evalLoss = Double.NaN;
+        Path lastCheckpoint = resume;
+        try (MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
+            List<List<SftExample>> batches = epochBatches(state.epoch());
+            int epoch = state.epoch(), pos = state.position();
+            long tokensSeen = state.tokensSeen();
+            double lossSum = 0, normSum = 0;
+            int logged = 0;
+            long t0 = System.nanoTime();
+            for (int step = state.globalStep(); step < total && !stop.requested(); ) {
+                List<TokenBatch> micro = new ArrayList<>();
+                for (int k = 0; k < ga; k++) {
+                    if (pos >= batches.size()) {
+                        epoch++;
+                        pos = 0;
+                        batches = epochBatches(epoch);
+                    }
+                    micro.add(pack(batches.get(pos++)));
+                }
+                int targets = 0;
+                for (TokenBatch b : micro) targets += b.targets();
+                model.zeroGrad();
+                double loss = 0;
+                for (TokenBatch b : micro) {
+                    float[] logp = model.forward(b, 1f).logp();
+                    float[] d = new float[logp.length];
+                    java.util.Arrays.fill(d, -1f / targets);
+                    for (float lp : logp) loss -= lp;
+                    model.backward(d);
+                    tokensSeen += b.rows();
+                }
+                loss /= targets;
+                double norm = AdamW.clipGradNorm(model, config.number("max_grad_norm"));
+                double lr = schedule.at(step);
+                opt.step(lr);
+                step++;
+                lossSum += loss;
+                normSum += norm;
+                logged++;
+                lastLoss = loss;
+                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen);
+                boolean evalNow = !eval.isEmpty() && config.isSet("eval_steps") && step % config.integer("eval_steps") == 0;
+                if (evalNow) evalLoss = evaluate();
+                if (step % config.integer("logging_steps") == 0 || step == total || evalNow) {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    m.put("loss", lossSum / logged);
+                    m.put("grad_norm", normSum / logged);
+                    m.put("learning_rate", lr);
+                    m.put("num_tokens", (double) tokensSeen);
+                    m.put("epoch", epoch + pos / (double) batches.size());
+                    m.put("step_time", (System.nanoTime() - t0) * 1e-9 / logged);
+                    if (evalNow) m.put("eval_loss", evalLoss);
+                    log.log(step, m);
+                    lossSum = normSum = 0;
+                    logged = 0;
+                    t0 = System.nanoTime();
+                }
+                if (step % config.integer("save_steps") == 0 && step < total)
+                    lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+            }
+            if (!eval.isEmpty()) evalLoss = evaluate();
+            lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+            if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
+        }
+        return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
+    }
+
+    /** Mean NLL per completion token of the held-out examples. */
+    public double evaluate() {
+        double nll = 0;
+        long n = 0;
+        int bs = config.integer("per_device_train_batch_size");
+        for (int i = 0; i < eval.size(); i += bs) {
+            float[] logp = model.forward(pack(eval.subList(i, Math.min(eval.size(), i + bs))), 1f).logp();
+            for (float lp : logp) nll -= lp;
+            n += logp.length;
+        }
+        return nll / Math.max(1, n);
+    }
+}

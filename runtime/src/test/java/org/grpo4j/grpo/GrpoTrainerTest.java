@@ -1,0 +1,143 @@
+package org.grpo4j.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.model.Architecture;
+import org.grpo4j.model.ModelConfig;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.Sample;
+import org.grpo4j.train.Checkpoints;
+import org.grpo4j.train.StopSignal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GrpoTrainerTest {
+    static final int TARGET = 7;
+
+    static ModelConfig config() {
+        return new ModelConfig(Architecture.QWEN2, 24, 32, 64, 2, 4, 2, 8, 1e-6f, 1e4, null, true, 64, true, -1, new int[] {0}, "float32");
+    }
+
+    static List<Prompt> prompts(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Prompt> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] ids = {1 + rng.nextInt(23), 1 + rng.nextInt(23), 1 + rng.nextInt(23)};
+            out.add(new Prompt(i, ids, "p" + i, Map.of()));
+        }
+        return out;
+    }
+
+    /** 1 when the completion contains the target token. */
+    static final RewardFunction CONTAINS = new RewardFunction() {
+        public String name() {
+            return "contains";
+        }
+
+        public double[] score(List<Sample> samples) {
+            double[] r = new double[samples.size()];
+            for (int i = 0; i < r.length; i++)
+                for (int id : samples.get(i).completionIds()) if (id == TARGET) r[i] = 1;
+            return r;
+        }
+    };
+
+    static GrpoConfig.Builder settings(Path out) {
+        return GrpoConfig.builder().set("num_generations", 8).set("per_device_train_batch_size", 16).set("max_completion_length", 4)
+                .set("max_prompt_length", 8).set("learning_rate", 2e-2).set("lr_scheduler_type", "constant").set("loss_type", "grpo")
+                .set("logging_steps", 1).set("save_steps", 1000).set("output_dir", out.toString()).set("seed", 3).set("max_grad_norm", 1.0);
+    }
+
+    static GrpoTrainer trainer(Transformer m, GrpoConfig c, StopSignal stop) {
+        return new GrpoTrainer(m, c, prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null, null, stop);
+    }
+
+    @Test
+    void meanRewardRisesWhenOneTokenIsRewarded(@TempDir Path dir) throws Exception {
+        Transformer m = Transformer.create(config(), new CpuBackend()).initialise(11, 0.02);
+        GrpoTrainer t = trainer(m, settings(dir).set("max_steps", 40).build(), null);
+        GrpoTrainer.Result r = t.train();
+        List<String> lines = Files.readAllLines(dir.resolve("metrics.jsonl"));
+        ObjectMapper json = new ObjectMapper();
+        double first = json.readTree(lines.get(0)).get("reward").asDouble();
+        double lastReward = 0;
+        for (int i = lines.size() - 6; i < lines.size() - 1; i++) lastReward += json.readTree(lines.get(i)).get("reward").asDouble() / 5;
+        assertTrue(first < 0.2, "initial mean reward " + first);
+        assertTrue(lastReward > 0.8, "final mean reward " + lastReward + " (from " + first + ")");
+        var metrics = json.readTree(lines.get(3));
+        for (String k : new String[] {"loss", "grad_norm", "learning_rate", "num_tokens", "reward_std", "rewards/contains/mean", "rewards/contains/std",
+                "frac_reward_zero_std", "entropy", "completions/mean_length", "completions/clipped_ratio", "clip_ratio/region_mean", "step_time"})
+            assertTrue(metrics.has(k), "metric " + k + " missing from " + metrics);
+        assertTrue(r.evaluation().accuracy() > 0.5, "held-out greedy accuracy " + r.evaluation().accuracy());
+        assertTrue(Files.readAllLines(dir.resolve("completions.jsonl")).get(0).contains("\"advantage\""));
+        assertEquals("checkpoint-40", Checkpoints.latest(dir).getFileName().toString());
+    }
+
+    @Test
+    void threeStepsResumeThreeStepsEqualsSixSteps(@TempDir Path dir) throws Exception {
+        // beta > 0: the reference model is part of what must resume exactly
+        GrpoConfig cfg = settings(dir).set("beta", 0.04).set("max_steps", 6).set("loss_type", "dapo").set("lr_scheduler_type", "linear").build();
+        Transformer a = Transformer.create(config(), new CpuBackend()).initialise(5, 0.05);
+        trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
+
+        Transformer b = Transformer.create(config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainer[] holder = new GrpoTrainer[1];
+        StopSignal afterThree = new StopSignal() {
+            @Override
+            public boolean requested() {
+                var log = holder[0].metricsLog();
+                return log != null && log.history().size() >= 3; // logging_steps = 1: one entry per optimiser step
+            }
+        };
+        holder[0] = trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterThree);
+        GrpoTrainer.Result stopped = holder[0].train();
+        assertTrue(stopped.stopped());
+        assertEquals(3, stopped.steps());
+        Transformer c = Transformer.create(config(), new CpuBackend()).initialise(77, 0.05); // weights come from the checkpoint
+        GrpoTrainer.Result resumed = trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null).train();
+        assertEquals(6, resumed.steps());
+        assertArrayEquals(a.backend().read(a.params()), c.backend().read(c.params()));
+    }
+
+    @Test
+    void reusedBatchesResumeExactlyAtGenerationBoundaries(@TempDir Path dir) throws Exception {
+        // num_iterations 2: each generation batch makes two optimiser steps with old log-probs; checkpoints fall between batches
+        GrpoConfig cfg = settings(dir).set("num_iterations", 2).set("max_steps", 6).set("save_steps", 2).build();
+        Transformer a = Transformer.create(config(), new CpuBackend()).initialise(5, 0.05);
+        trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
+        Transformer c = Transformer.create(config(), new CpuBackend()).initialise(5, 0.05);
+        trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("max_steps", 4), null).train();
+        Transformer d = Transformer.create(config(), new CpuBackend()).initialise(77, 0.05);
+        trainer(d, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", dir.resolve("b").resolve("checkpoint-2").toString()), null).train();
+        assertArrayEquals(a.backend().read(a.params()), d.backend().read(d.params()));
+    }
+
+    @Test
+    void aRewardThatAlwaysFailsStopsTheRunWithItsMessage(@TempDir Path dir) {
+        RewardFunction broken = new RewardFunction() {
+            public String name() {
+                return "broken";
+            }
+
+            public double[] score(List<Sample> s) {
+                throw new IllegalStateException("no gold answer column");
+            }
+        };
+        Transformer m = Transformer.create(config(), new CpuBackend()).initialise(1, 0.02);
+        var t = new GrpoTrainer(m, settings(dir).set("max_steps", 2).build(), prompts(4, 1), null, List.of(broken), null, new int[0], null, null, null);
+        var e = assertThrows(IllegalStateException.class, t::train);
+        assertTrue(e.getMessage().contains("broken") && e.getMessage().contains("no gold answer column"), e.getMessage());
+    }
+}

@@ -1,0 +1,140 @@
+package org.grpo4j.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.Sample;
+import org.junit.jupiter.api.Test;
+
+class RewardScoringTest {
+    static final double NaN = Double.NaN;
+    static final List<Sample> SAMPLES = List.of(Sample.of("a", Map.of()), Sample.of("bb", Map.of()), Sample.of("ccc", Map.of()));
+
+    static RewardFunction fn(String name, Function<List<Sample>, double[]> body) {
+        return new RewardFunction() {
+            public String name() {
+                return name;
+            }
+
+            public double[] score(List<Sample> samples) {
+                return body.apply(samples);
+            }
+        };
+    }
+
+    static final RewardFunction LENGTH = fn("length", s -> s.stream().mapToDouble(x -> x.completion().length()).toArray());
+
+    @Test
+    void scoresEveryFunctionOnADaemonThread() {
+        AtomicBoolean daemon = new AtomicBoolean();
+        RewardFunction probe = fn("probe", s -> {
+            daemon.set(Thread.currentThread().isDaemon());
+            return new double[] {NaN, 1, NaN};
+        });
+        RewardScores r = new RewardScoring(List.of(LENGTH, probe)).score(SAMPLES);
+        assertEquals(List.of("length", "probe"), r.names());
+        assertArrayEquals(new double[] {1, 2, 3}, r.values()[0], 0);
+        assertArrayEquals(new double[] {NaN, 1, NaN}, r.values()[1], 0);
+        assertTrue(r.failures().isEmpty());
+        assertTrue(daemon.get());
+        assertEquals(2.0, r.metrics().get("rewards/length/mean"));
+        r.requireAnyFinite();
+    }
+
+    @Test
+    void aThrowingFunctionGivesNaNAndIsReported() {
+        RewardFunction boom = fn("boom", s -> {
+            throw new IllegalStateException("no answer column");
+        });
+        RewardScores r = new RewardScoring(List.of(boom, LENGTH)).score(SAMPLES);
+        assertArrayEquals(new double[] {NaN, NaN, NaN}, r.values()[0], 0);
+        assertArrayEquals(new double[] {1, 2, 3}, r.values()[1], 0);
+        assertEquals(List.of(new RewardFailure("boom", 3, "reward 'boom' threw java.lang.IllegalStateException: no answer column")), r.failures());
+    }
+
+    @Test
+    void infinitiesBecomeNaNAndAreCounted() {
+        RewardFunction inf = fn("inf", s -> new double[] {Double.NEGATIVE_INFINITY, 0.5, Double.POSITIVE_INFINITY});
+        RewardScores r = new RewardScoring(List.of(inf)).score(SAMPLES);
+        assertArrayEquals(new double[] {NaN, 0.5, NaN}, r.values()[0], 0);
+        assertEquals(List.of(new RewardFailure("inf", 2, "reward 'inf' returned -Infinity for sample 0")), r.failures());
+    }
+
+    @Test
+    void theWrongNumberOfValuesIsAnErrorNamingTheFunction() {
+        RewardFunction shortFn = fn("short", s -> new double[] {1});
+        var e = assertThrows(IllegalStateException.class, () -> new RewardScoring(List.of(LENGTH, shortFn)).score(SAMPLES));
+        assertEquals("reward 'short' returned 1 values for 3 samples", e.getMessage());
+        RewardFunction nullFn = fn("null", s -> null);
+        e = assertThrows(IllegalStateException.class, () -> new RewardScoring(List.of(nullFn)).score(SAMPLES));
+        assertTrue(e.getMessage().contains("reward 'null' returned null"), e.getMessage());
+    }
+
+    @Test
+    void aFunctionThatHangsTimesOutIsInterruptedAndTheOthersStillRun() throws InterruptedException {
+        CountDownLatch interrupted = new CountDownLatch(1);
+        RewardFunction sleeper = fn("sleeper", s -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(10));
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+            return new double[] {9, 9, 9};
+        });
+        // ignores interrupts: a loop that never ends on its own (it sleeps, so it does not burn a core)
+        RewardFunction stubborn = fn("stubborn", s -> {
+            while (true) {
+                try {
+                    Thread.sleep(Duration.ofMinutes(10));
+                } catch (InterruptedException ignored) {
+                    // a badly written reward swallows the interrupt
+                }
+            }
+        });
+        long t0 = System.nanoTime();
+        RewardScores r = new RewardScoring(List.of(sleeper, stubborn, LENGTH), Duration.ofMillis(200)).score(SAMPLES);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(ms < 5_000, "took " + ms + " ms");
+        assertTrue(interrupted.await(5, TimeUnit.SECONDS), "the timed-out call was not interrupted");
+        assertArrayEquals(new double[] {NaN, NaN, NaN}, r.values()[0], 0); // a late answer is discarded
+        assertArrayEquals(new double[] {NaN, NaN, NaN}, r.values()[1], 0);
+        assertArrayEquals(new double[] {1, 2, 3}, r.values()[2], 0);
+        assertEquals(List.of(new RewardFailure("sleeper", 3, "reward 'sleeper' timed out after 0.2 s"),
+                new RewardFailure("stubborn", 3, "reward 'stubborn' timed out after 0.2 s")), r.failures());
+        assertEquals("60 s", RewardScoring.seconds(RewardScoring.DEFAULT_TIMEOUT));
+    }
+
+    @Test
+    void requireAnyFiniteStopsAStepWithoutAnyReward() {
+        RewardFunction boom = fn("boom", s -> {
+            throw new RuntimeException("parser crashed");
+        });
+        RewardFunction na = fn("na", s -> new double[] {NaN, NaN, NaN});
+        RewardScores r = new RewardScoring(List.of(boom, na)).score(SAMPLES);
+        var e = assertThrows(IllegalStateException.class, r::requireAnyFinite);
+        assertTrue(e.getMessage().startsWith("no reward function gave a finite reward for any of the 3 completions of this step (reward functions: boom, na)"), e.getMessage());
+        assertTrue(e.getMessage().contains("reward 'boom' threw java.lang.RuntimeException: parser crashed (3 samples)"), e.getMessage());
+
+        RewardScores allNa = new RewardScoring(List.of(na)).score(SAMPLES);
+        e = assertThrows(IllegalStateException.class, allNa::requireAnyFinite);
+        assertTrue(e.getMessage().contains("every function returned NaN"), e.getMessage());
+    }
+
+    @Test
+    void constructorChecks() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new RewardScoring(List.of(LENGTH, LENGTH)));
+        assertTrue(e.getMessage().contains("two reward functions are named 'length'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new RewardScoring(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new RewardScoring(List.of(LENGTH), Duration.ZERO));
+    }
+}
