@@ -140,3 +140,51 @@ __kernel void attention_backward_kv(__global float* dQkv, const int dqo, __globa
     STOREV(dk, g);
     STOREV(dv, g + kvHeads * hd);
 }
+
+// ---------------------------------------------------------------- generation: KV cache
+
+// k and v heads of fused QKV row r go to row slots[r] of the caches ([cacheRows, kvHeads*hd] each)
+__kernel void kv_store(__global float* kCache, const int ko, __global float* vCache, const int vo,
+                       __global const float* qkv, const int io, __global const int* slots, const int rows,
+                       const int heads, const int kvHeads, const int hd) {
+    const int kvDim = kvHeads * hd;
+    const int item = get_global_id(0);
+    if (item >= rows * kvDim) return;
+    const int r = item / kvDim, e = item % kvDim;
+    const int src = io + r * (heads + 2 * kvHeads) * hd + heads * hd + e, dst = slots[r] * kvDim + e;
+    kCache[ko + dst] = qkv[src];
+    vCache[vo + dst] = qkv[src + kvDim];
+}
+
+// One work-item per (query row, head) over two runs of cache rows: [seg[4r], +seg[4r+1]) then [seg[4r+2], +seg[4r+3]).
+// Two passes over the keys, no scratch: the scores' maximum, then exp-weighted values summed into the output row
+// (normalised at the end), so contexts of any length need no buffer.
+__kernel void attention_cached(__global float* out, const int oo, __global const float* qkv, const int io,
+                               __global const float* kCache, const int ko, __global const float* vCache, const int vo,
+                               __global const int* seg, const int rows, const int heads, const int kvHeads, const int hd,
+                               const float scale) {
+    const int item = get_global_id(0);
+    if (item >= rows * heads) return;
+    const int r = item / heads, h = item % heads, kvDim = kvHeads * hd, kvh = h / (heads / kvHeads);
+    const int aStart = seg[4 * r], aLen = seg[4 * r + 1], bStart = seg[4 * r + 2], bLen = seg[4 * r + 3], T = aLen + bLen;
+    __global const float* q = qkv + io + r * (heads + 2 * kvHeads) * hd + h * hd;
+    __global const float* k = kCache + ko + kvh * hd;
+    __global const float* v = vCache + vo + kvh * hd;
+    float max = -INFINITY;
+    for (int t = 0; t < T; t++) {
+        const int slot = t < aLen ? aStart + t : bStart + t - aLen;
+        max = fmax(max, head_dot(q, k + slot * kvDim, hd) * scale);
+    }
+    __global float* o = out + oo + r * heads * hd + h * hd;
+    for (int d = 0; d < hd; d += VW) STOREV((floatv)(0.0f), o + d);
+    float sum = 0.0f;
+    for (int t = 0; t < T; t++) {
+        const int slot = t < aLen ? aStart + t : bStart + t - aLen;
+        const float w = exp(head_dot(q, k + slot * kvDim, hd) * scale - max);
+        sum += w;
+        __global const float* vs = v + slot * kvDim;
+        for (int d = 0; d < hd; d += VW) STOREV(fma((floatv)(w), LOADV(vs + d), LOADV(o + d)), o + d);
+    }
+    const float inv = 1.0f / sum;
+    for (int d = 0; d < hd; d += VW) STOREV(LOADV(o + d) * inv, o + d);
+}

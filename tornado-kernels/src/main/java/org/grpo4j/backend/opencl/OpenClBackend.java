@@ -30,7 +30,9 @@ public final class OpenClBackend implements Backend {
     private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
     private final Kernel rope;
     /** Attention kernels by vector width along a head: [0] scalar, [1] float8 (head_dim a multiple of 8). */
-    private final Kernel[] attentionForward = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2];
+    private final Kernel[] attentionForward = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2],
+            attentionCached = new Kernel[2];
+    private final Kernel kvStore;
     private final Kernel logSoftmaxGather, logSoftmaxBackward;
     private Buffer partials, attentionScratch, columnPartials;
     private float[] partialHost;
@@ -101,7 +103,9 @@ public final class OpenClBackend implements Backend {
             attentionForward[v] = session.kernel("attention.cl", "attention_forward", dv);
             attentionBackwardQ[v] = session.kernel("attention.cl", "attention_backward_q", dv);
             attentionBackwardKv[v] = session.kernel("attention.cl", "attention_backward_kv", dv);
+            attentionCached[v] = session.kernel("attention.cl", "attention_cached", dv);
         }
+        kvStore = session.kernel("attention.cl", "kv_store", d + " -DVW=1");
         logSoftmaxGather = session.kernel("logsoftmax.cl", "logsoftmax_gather", d);
         logSoftmaxBackward = session.kernel("logsoftmax.cl", "logsoftmax_backward", d);
     }
@@ -503,6 +507,52 @@ public final class OpenClBackend implements Backend {
     private static void checkHeads(int heads, int kvHeads) {
         if (kvHeads <= 0 || heads % kvHeads != 0)
             throw new IllegalArgumentException("attention heads " + heads + " must be a multiple of the kv heads " + kvHeads);
+    }
+
+    // ---------------------------------------------------------------- generation (KV cache)
+
+    @Override
+    public void writeInts(IntTensor dst, int[] src, int n) {
+        ClIntTensor d = c(dst, "dst");
+        if (n > d.size()) throw new IndexOutOfBoundsException("write of " + n + " ints into an int tensor of " + d.size());
+        System.arraycopy(src, 0, d.host, 0, n);
+        d.groupedRows = -1; // the embedding backward's grouping is stale
+        if (n > 0) d.buffer.write(session.queue(), 0, src, 0, n);
+    }
+
+    @Override
+    public void kvStore(Tensor kCache, Tensor vCache, Tensor qkv, IntTensor slots, int rows, int heads, int kvHeads, int headDim) {
+        ClTensor k = c(kCache, "kCache"), v = c(vCache, "vCache"), x = c(qkv, "qkv");
+        ClIntTensor s = c(slots, "slots");
+        long kvDim = (long) kvHeads * headDim;
+        checkIds(s, 0, rows, Math.min(k.size(), v.size()) / kvDim, "KV cache slot", "the cache rows");
+        kvStore.arg(0, k.buffer).arg(1, need(k, k.size(), "kCache")).arg(2, v.buffer).arg(3, need(v, v.size(), "vCache"))
+                .arg(4, x.buffer).arg(5, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv")).arg(6, s.buffer)
+                .arg(7, rows).arg(8, heads).arg(9, kvHeads).arg(10, headDim);
+        kvStore.launchItems(session.queue(), rows * kvDim);
+    }
+
+    @Override
+    public void attentionCached(Tensor out, Tensor qkv, Tensor kCache, Tensor vCache, IntTensor segments, int rows, int heads, int kvHeads, int headDim) {
+        ClTensor o = c(out, "out"), x = c(qkv, "qkv"), k = c(kCache, "kCache"), v = c(vCache, "vCache");
+        ClIntTensor seg = c(segments, "segments");
+        checkHeads(heads, kvHeads);
+        needInts(seg, 4L * rows, "segments");
+        long cacheRows = Math.min(k.size(), v.size()) / ((long) kvHeads * headDim);
+        for (int r = 0; r < rows; r++) {
+            int aStart = seg.host[4 * r], aLen = seg.host[4 * r + 1], bStart = seg.host[4 * r + 2], bLen = seg.host[4 * r + 3];
+            if (aLen + bLen <= 0) throw new IllegalArgumentException("attention row " + r + " has no keys to attend to");
+            if (aLen < 0 || bLen < 0 || (aLen > 0 && (aStart < 0 || aStart + (long) aLen > cacheRows))
+                    || (bLen > 0 && (bStart < 0 || bStart + (long) bLen > cacheRows)))
+                throw new IndexOutOfBoundsException("attention row " + r + ": cache runs [" + aStart + ", +" + aLen + ") and ["
+                        + bStart + ", +" + bLen + ") outside the " + cacheRows + " cache rows");
+        }
+        Kernel kn = attentionCached[headDim % 8 == 0 ? 1 : 0];
+        kn.arg(0, o.buffer).arg(1, need(o, (long) rows * heads * headDim, "out"))
+                .arg(2, x.buffer).arg(3, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
+                .arg(4, k.buffer).arg(5, need(k, k.size(), "kCache")).arg(6, v.buffer).arg(7, need(v, v.size(), "vCache"))
+                .arg(8, seg.buffer).arg(9, rows).arg(10, heads).arg(11, kvHeads).arg(12, headDim).arg(13, attentionScale(headDim));
+        kn.launchItems(session.queue(), (long) rows * heads);
     }
 
     // ---------------------------------------------------------------- MLP

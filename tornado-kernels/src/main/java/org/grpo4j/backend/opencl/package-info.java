@@ -18,6 +18,8 @@
  * rope / ropeBackward               rope (sign +1 / -1; cos/sin tables)           one item per rotated pair
  * attention                         attention_forward                             one item per (row, head)
  * attentionBackward                 attention_backward_q, attention_backward_kv   (row, head); (row, kv head, dim)
+ * kvStore, attentionCached          kv_store, attention_cached (two passes, no scratch)  element; (row, head)
+ * writeInts                         clEnqueueWriteBuffer (and the host copy)
  * swiglu / Backward                 swiglu_forward, swiglu_backward               one item per output
  * logSoftmaxGather / Backward       logsoftmax_gather, logsoftmax_backward        one work-group per row
  * adamw                             adamw                                         one item per parameter

@@ -298,6 +298,35 @@ class OpenClBackendTest {
         naive(eGrad, dQkv, 1e-5, 1e-4, "attentionBackward dQkv");
     }
 
+    /** Generation: tokens stored in a KV cache, then attention over a shared prefix run and each row's own run. */
+    @ParameterizedTest
+    @ValueSource(ints = {10, 16})
+    void kvCacheAndCachedAttention(int hd) {
+        Random rnd = new Random(11);
+        int heads = 6, kv = 2, width = (heads + 2 * kv) * hd, kvDim = kv * hd, cacheRows = 40, rows = 5;
+        Tensor[] kc = t(random(rnd, cacheRows * kvDim, 1)), vc = t(random(rnd, cacheRows * kvDim, 1));
+        Tensor[] qkv = t(random(rnd, rows * width, 1.5f)), out = t(new float[rows * heads * hd]);
+        IntTensor[] slots = ints(new int[] {30, 31, 3, 17, 39});
+        both((b, k) -> b.kvStore(kc[k], vc[k], qkv[k], slots[k], rows, heads, kv, hd));
+        same(kc, 0, 0, "kvStore k");
+        same(vc, 0, 0, "kvStore v");
+        int[] seg = {
+            0, 10, 30, 1,   // a prompt of 10 shared rows, then the row itself
+            0, 10, 30, 2,
+            5, 0, 0, 4,     // no prefix
+            20, 12, 17, 1,
+            0, 0, 35, 5};   // only its own run
+        IntTensor[] sg = ints(seg);
+        both((b, k) -> b.attentionCached(out[k], qkv[k], kc[k], vc[k], sg[k], rows, heads, kv, hd));
+        same(out, 1e-5, 1e-4, "attentionCached");
+        // per-step ints are rewritten in place: the OpenCL host copy (used for checks) must follow
+        both((b, k) -> b.writeInts(sg[k], new int[] {0, 0, 0, 0}, 4));
+        assertThrows(IllegalArgumentException.class, () -> cl.attentionCached(out[1], qkv[1], kc[1], vc[1], sg[1], 1, heads, kv, hd));
+        both((b, k) -> b.writeInts(sg[k], new int[] {1, 38, 2, 2}, 4));
+        both((b, k) -> b.attentionCached(out[k], qkv[k], kc[k], vc[k], sg[k], 1, heads, kv, hd));
+        same(out, 1e-5, 1e-4, "attentionCached after writeInts");
+    }
+
     @Test
     void swiglu() {
         Random rnd = new Random(8);
