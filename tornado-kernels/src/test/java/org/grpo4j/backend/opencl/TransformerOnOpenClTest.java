@@ -1,5 +1,6 @@
 package org.grpo4j.backend.opencl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,6 +15,9 @@ import java.util.List;
 import java.util.Random;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.generate.Completion;
+import org.grpo4j.generate.Generator;
+import org.grpo4j.generate.SamplingParams;
 import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.ParameterLayout;
@@ -26,6 +30,7 @@ import org.grpo4j.safetensors.SafetensorsModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -132,6 +137,23 @@ class TransformerOnOpenClTest {
         }
         close(a.forward(batch, temperature).logp(), b.forward(batch, temperature).logp(), arch + " logp after training");
         if (gpuShaped) cl.close();
+    }
+
+    /** Greedy generation with the KV cache (groups share their prompt) picks the same tokens on both backends. */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void greedyGenerationMatchesTheCpuBackend(Architecture arch) {
+        ModelConfig c = new ModelConfig(arch, 97, 48, 80, 2, 6, 2, 8, 1e-6f, 10_000, null, true, 64, arch == Architecture.QWEN2,
+                1, new int[] {2}, "float32");
+        Transformer a = Transformer.create(c, new CpuBackend()).initialise(5, 0.5), b = Transformer.create(c, cl).initialise(5, 0.5);
+        List<int[]> prompts = List.of(new int[] {3, 14, 15, 92, 65}, new int[] {35}, new int[] {89, 79, 32, 38, 46, 26, 43, 38, 32});
+        SamplingParams p = new SamplingParams(2, 0.0, false, 0, 1.0, 0.0, 1.0, 12, null, List.of(), true, 1);
+        List<Completion> ca = new Generator(a).generate(prompts, p), cb = new Generator(b).generate(prompts, p);
+        assertEquals(ca.size(), cb.size());
+        for (int i = 0; i < ca.size(); i++) {
+            assertArrayEquals(ca.get(i).tokenIds(), cb.get(i).tokenIds(), arch + " completion " + i);
+            close(ca.get(i).logprobs(), cb.get(i).logprobs(), arch + " completion " + i + " logprobs");
+        }
     }
 
     // ------------------------------------------------------------------ PyTorch fixtures on the OpenCL backend
