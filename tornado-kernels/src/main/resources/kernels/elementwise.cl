@@ -1,4 +1,5 @@
-// Element-wise ops over flat ranges (offsets in floats), the SwiGLU activation and the AdamW step.
+// Element-wise ops over flat ranges (offsets in floats), the SwiGLU activation, the AdamW step and the column
+// sums of weight and bias gradients (partials per row block, then the blocks added in order).
 
 __kernel void scale(__global float* x, const int xo, const int n, const float s) {
     const int i = get_global_id(0);
@@ -66,4 +67,17 @@ __kernel void add_partials(__global float* dW, const int dwo, __global const flo
     float acc = 0.0f;
     for (int b = 0; b < blocks; b++) acc += partial[pOff + b * stride + j];
     dW[dwo + j] += acc;
+}
+
+// partial[block, j] = sum over the block's rows of dOut[r, j] (the bias gradient); add_partials finishes it
+__kernel void bias_backward(__global float* partial, __global const float* dOut, const int doOff,
+                            const int M, const int N, const int rowsPerBlock) {
+    const int item = get_global_id(0);
+    const int blocks = (M + rowsPerBlock - 1) / rowsPerBlock;
+    if (item >= blocks * N) return;
+    const int j = item % N, r0 = (item / N) * rowsPerBlock, r1 = min(M, r0 + rowsPerBlock);
+    __global const float* d = dOut + doOff + j;
+    float s = 0.0f;
+    for (int r = r0; r < r1; r++) s += d[r * N];
+    partial[item] = s;
 }

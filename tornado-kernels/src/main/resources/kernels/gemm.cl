@@ -203,16 +203,3 @@ __kernel void gemm_dot(const int I, const int J, const int P,
         }
     }
 }
-
-// partial[block, j] = sum over the block's rows of dOut[r, j]; add_partials (elementwise.cl) finishes dBias
-__kernel void bias_backward(__global float* partial, __global const float* dOut, const int doOff,
-                            const int M, const int N, const int rowsPerBlock) {
-    const int item = get_global_id(0);
-    const int blocks = (M + rowsPerBlock - 1) / rowsPerBlock;
-    if (item >= blocks * N) return;
-    const int j = item % N, r0 = (item / N) * rowsPerBlock, r1 = min(M, r0 + rowsPerBlock);
-    __global const float* d = dOut + doOff + j;
-    float s = 0.0f;
-    for (int r = r0; r < r1; r++) s += d[r * N];
-    partial[item] = s;
-}

@@ -87,7 +87,7 @@ public final class OpenClBackend implements Backend {
         swigluBackward = session.kernel("elementwise.cl", "swiglu_backward", d);
         adamw = session.kernel("elementwise.cl", "adamw", d);
         addPartials = session.kernel("elementwise.cl", "add_partials", d);
-        biasBackward = session.kernel("gemm.cl", "bias_backward", d);
+        biasBackward = session.kernel("elementwise.cl", "bias_backward", d);
         gatherRows = session.kernel("embedding.cl", "gather_rows", d);
         scatterAddRows = session.kernel("embedding.cl", "scatter_add_rows", d);
         embeddingBackward = session.kernel("embedding.cl", "embedding_backward", d);
