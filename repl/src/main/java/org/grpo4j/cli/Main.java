@@ -21,6 +21,7 @@ public final class Main {
                         new org.grpo4j.bench.GenerateBenchmark(),
                         new org.grpo4j.bench.GrpoStepBenchmark(),
                         new org.grpo4j.backend.opencl.OpenClMatmulBenchmark(),
+                        new org.grpo4j.backend.opencl.OpenClTrainBenchmark(),
                         new org.grpo4j.dsl.RewardsBenchmark())));
     }
 
