@@ -19,7 +19,7 @@
 typedef float8 floatv;
 #define LOADV(p) vload8(0, (p))
 #define STOREV(v, p) vstore8((v), 0, (p))
-inline float hsumv(const float8 v) {
+float hsumv(const float8 v) {
     const float4 q = v.lo + v.hi;
     return (q.x + q.y) + (q.z + q.w);
 }
@@ -27,18 +27,18 @@ inline float hsumv(const float8 v) {
 typedef float floatv;
 #define LOADV(p) (*(p))
 #define STOREV(v, p) (*(p) = (v))
-inline float hsumv(const float v) { return v; }
+float hsumv(const float v) { return v; }
 #endif
 
 // q . k over one head
-inline float head_dot(__global const float* q, __global const float* k, const int hd) {
+float head_dot(__global const float* q, __global const float* k, const int hd) {
     floatv acc = (floatv)(0.0f);
     for (int d = 0; d < hd; d += VW) acc = fma(LOADV(q + d), LOADV(k + d), acc);
     return hsumv(acc);
 }
 
 // o[:] = sum_{s <= t} w[s] * x[s*stride + :], one head wide
-inline void weighted_rows(__global float* o, __global const float* w, __global const float* x, const int stride,
+void weighted_rows(__global float* o, __global const float* w, __global const float* x, const int stride,
                           const int t, const int hd) {
     for (int d = 0; d < hd; d += VW) {
         floatv acc = (floatv)(0.0f);
@@ -48,7 +48,7 @@ inline void weighted_rows(__global float* o, __global const float* w, __global c
 }
 
 
-inline int sequence_of(__global const int* seqStart, const int batch, const int row) {
+int sequence_of(__global const int* seqStart, const int batch, const int row) {
     int lo = 0, hi = batch - 1;
     while (lo < hi) {
         const int mid = (lo + hi + 1) >> 1;

@@ -159,7 +159,7 @@ void transpose(__global float* out, const int oo, __global const float* in, cons
 #define DN 4
 #endif
 
-inline float hsum16(const float16 v) {
+float hsum16(const float16 v) {
     const float8 h = v.lo + v.hi;
     const float4 q = h.lo + h.hi;
     return (q.x + q.y) + (q.z + q.w);

@@ -81,7 +81,7 @@ public final class Gemm {
                     .arg(6, w).arg(7, Ops.i(wOff)).arg(8, K)
                     .arg(9, out).arg(10, Ops.i(outOff)).arg(11, N)
                     .arg(12, bias).arg(13, Ops.i(biasOff)).arg(14, bias != null ? 1 : 0).arg(15, accumulate ? 1 : 0);
-            k.launch(session.queue(), Ops.ceilDiv(N, DN), Ops.ceilDiv(M, DM), 0, 0);
+            k.launch(session.queue(), Ops.ceilDiv(N, DN), Ops.ceilDiv(M, DM), 1, 1);
         }
     }
 
@@ -146,6 +146,9 @@ public final class Gemm {
                 .arg(7, B).arg(8, Ops.i(bOff)).arg(9, sbp)
                 .arg(10, C).arg(11, Ops.i(cOff)).arg(12, ldc)
                 .arg(13, bias).arg(14, Ops.i(biasOff)).arg(15, bias != null ? 1 : 0).arg(16, accumulate ? 1 : 0);
-        k.launch(session.queue(), Ops.ceilDiv(I, RM), Ops.ceilDiv(J, 32), 0, 0);
+        // one work-item per group: PoCL compiles a kernel once per group shape, so a fixed shape compiles once for
+        // every matrix size (a driver-chosen shape follows the global size and recompiles), and a work-item
+        // already holds a whole register block
+        k.launch(session.queue(), Ops.ceilDiv(I, RM), Ops.ceilDiv(J, 32), 1, 1);
     }
 }
