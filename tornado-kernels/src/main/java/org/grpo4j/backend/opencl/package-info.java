@@ -30,6 +30,8 @@
  * Every gradient element has exactly one writer and every sum runs in a fixed order, so results are
  * deterministic (no atomics). Column sums (weight and bias gradients) run in two passes: partial sums over
  * blocks of 64 rows on GPUs (one block on CPU drivers), then the blocks added in order. Model hyperparameters (RoPE theta, eps, head counts, temperature) are kernel
- * arguments; only tile and work-group sizes are compile-time defines.
+ * arguments; only tile and work-group sizes (and the vector width along a head) are compile-time defines.
+ * Kernels index with 32-bit ints: a tensor view must end below 2³¹ floats (8 GiB) of its allocation, which the
+ * host checks before every launch.
  */
 package org.grpo4j.backend.opencl;
