@@ -61,7 +61,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
             problems.add("promptColumn = '" + r.promptColumn() + "' and promptTemplate are both set: the template names its columns itself");
         String dev = Devices.problem(r.device());
         if (dev != null) problems.add(dev);
-        if (config != null && r.settings().containsKey("reward_weights") && config.get("reward_weights") instanceof List<?> w && w.size() != r.rewards().size())
+        if (r.settings().get("reward_weights") instanceof List<?> w && w.size() != r.rewards().size())
             problems.add("reward_weights has " + w.size() + " weights but the recipe has " + r.rewards().size() + " reward functions");
 
         // ---- the model folder and the tokenizer
