@@ -232,12 +232,12 @@ public final class Dataset {
      * Transforms every row: {@code f} gets the (unmodifiable) row and returns the new one, e.g. a copy with a
      * column added. An exception names the row's file and line.
      */
-    public Dataset map(Function<Map<String, Object>, Map<String, Object>> f) {
+    public Dataset map(Function<Map<String, Object>, ? extends Map<String, ?>> f) {
         Objects.requireNonNull(f, "f");
         return derive("map", t -> {
             List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
             for (int i = 0; i < t.rows().size(); i++) {
-                Map<String, Object> out;
+                Map<String, ?> out;
                 try {
                     out = f.apply(t.rows().get(i));
                 } catch (RuntimeException e) {

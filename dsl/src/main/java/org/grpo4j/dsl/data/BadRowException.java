@@ -1,6 +1,13 @@
 package org.grpo4j.dsl.data;
 
-/** A row of a data file that cannot be read; the message starts with {@code file:line:}. */
+/**
+ * A row of a data file that cannot be read; the message starts with {@code file:line:}.
+ *
+ * <pre>{@code
+ * try { Dataset.jsonl("data/train.jsonl").size(); }
+ * catch (BadRowException e) { System.err.println("fix line " + e.line() + " of " + e.file()); }
+ * }</pre>
+ */
 public final class BadRowException extends IllegalArgumentException {
     private final String file;
     private final int line;

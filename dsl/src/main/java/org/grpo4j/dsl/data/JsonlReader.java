@@ -20,7 +20,12 @@ import org.grpo4j.dsl.BadRows;
 /**
  * Reads JSON Lines: one JSON object per line (blank lines are allowed and ignored, as Hugging Face
  * {@code datasets} does). Values become Java values: strings, {@code Long} or {@code Double}, {@code Boolean},
- * null, lists and maps.
+ * null, lists and maps. {@link org.grpo4j.dsl.Dataset#jsonl} is the usual way in.
+ *
+ * <pre>{@code
+ * Table t = JsonlReader.read(Path.of("data/train.jsonl"), BadRows.SKIP);
+ * t.badRows().forEach(System.err::println);   // data/train.jsonl:17: malformed JSON: ...
+ * }</pre>
  */
 public final class JsonlReader {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -12,6 +12,11 @@ import java.util.Map;
  * rows built in memory) so that any later complaint about a row can name it, the columns in first-seen order, and
  * the rows that were skipped while reading.
  *
+ * <pre>{@code
+ * Table t = JsonlReader.read(Path.of("data/train.jsonl"), BadRows.STOP);
+ * System.out.println(t.rows().size() + " rows from " + t.source() + ", first at " + t.origins().getFirst());
+ * }</pre>
+ *
  * @param badRows the messages of skipped rows ({@code file:line: problem}), in file order
  */
 public record Table(String source, List<Map<String, Object>> rows, List<String> origins, List<String> columns, List<String> badRows) {
