@@ -115,7 +115,12 @@ class DatasetTest {
 
     static Dataset numbers(int n) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = 0; i < n; i++) rows.add(Map.of("i", i, "text", "row " + i));
+        for (int i = 0; i < n; i++) {
+            Map<String, Object> row = new LinkedHashMap<>(); // Map.of's order changes from run to run
+            row.put("i", i);
+            row.put("text", "row " + i);
+            rows.add(row);
+        }
         return Dataset.of(rows);
     }
 
