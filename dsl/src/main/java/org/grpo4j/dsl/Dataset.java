@@ -93,7 +93,11 @@ public final class Dataset {
         throw new IllegalArgumentException(file + ": unknown data file type; use a .jsonl or .csv file");
     }
 
-    /** Rows built in memory (copied and frozen). Values may be strings, numbers, booleans, null, lists and maps. */
+    /**
+     * Rows built in memory (copied and frozen). Values may be strings, numbers, booleans, null, lists and maps. The
+     * columns are in first-seen key order, so build rows with a {@code LinkedHashMap} when the order matters
+     * ({@code Map.of} has none).
+     */
     public static Dataset of(List<? extends Map<String, ?>> rows) {
         List<Map<String, Object>> copy = new ArrayList<>(rows.size());
         List<String> origins = new ArrayList<>(rows.size());
