@@ -59,7 +59,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
             problems.add("testSplit = " + r.testSplit() + " must be between 0 and 1 (exclusive)");
         if (r.promptTemplate() != null && !r.promptColumn().equals("prompt"))
             problems.add("promptColumn = '" + r.promptColumn() + "' and promptTemplate are both set: the template names its columns itself");
-        String dev = Devices.problem(r.device());
+        String dev = org.grpo4j.backend.Devices.problem(r.device());
         if (dev != null) problems.add(dev);
         if (r.settings().get("reward_weights") instanceof List<?> w && w.size() != r.rewards().size())
             problems.add("reward_weights has " + w.size() + " weights but the recipe has " + r.rewards().size() + " reward functions");

@@ -46,7 +46,7 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
         if (r.evalDataset() != null && r.testSplit() != null) problems.add("evalDataset and testSplit are both set: choose one source of held-out examples");
         if (r.testSplit() != null && !(r.testSplit() > 0 && r.testSplit() < 1))
             problems.add("testSplit = " + r.testSplit() + " must be between 0 and 1 (exclusive)");
-        String dev = Devices.problem(r.device());
+        String dev = org.grpo4j.backend.Devices.problem(r.device());
         if (dev != null) problems.add(dev);
 
         if (r.newModelShape() != null) {

@@ -49,7 +49,7 @@ public final class Training {
     /** The model of a checked recipe, loaded on its device, inside a trainer. */
     public static GrpoTrainer grpoTrainer(GrpoPlan plan, StopSignal stop, PrintStream console) {
         GrpoRecipe r = plan.recipe();
-        Backend backend = Devices.backend(r.device());
+        Backend backend = org.grpo4j.backend.Devices.open(r.device());
         Transformer policy;
         try {
             policy = Transformer.load(r.model(), backend);
@@ -107,7 +107,7 @@ public final class Training {
                 tokenizerDir = outDir.resolve("tokenizer");
                 plan.charTokenizer().save(tokenizerDir);
             }
-            Backend backend = Devices.backend(recipe.device());
+            Backend backend = org.grpo4j.backend.Devices.open(recipe.device());
             Transformer model = plan.newModel()
                     ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().integer("seed"), 0.02)
                     : Transformer.load(recipe.model(), backend);
