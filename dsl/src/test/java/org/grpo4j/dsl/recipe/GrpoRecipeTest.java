@@ -112,7 +112,7 @@ class GrpoRecipeTest {
         List<String> p = problems(valid().numGenerations(3).set("reward_weights", List.of(1.0, 2.0)).device("tpu").testSplit(1.5));
         assertTrue(p.contains("the generation batch (per_device_train_batch_size × steps_per_generation = 8 completions) must be divisible by num_generations = 3"), p.toString());
         assertTrue(p.contains("reward_weights has 2 weights but the recipe has 1 reward functions"), p.toString());
-        assertTrue(p.contains("device = 'tpu' is not known to this build; it knows cpu only"), p.toString());
+        assertTrue(p.contains("device = 'tpu' is not known to this build; it knows cpu only (the tornado-kernels module, which provides opencl, is not on the class path)"), p.toString());
         assertTrue(p.contains("testSplit = 1.5 must be between 0 and 1 (exclusive)"), p.toString());
     }
 
