@@ -100,7 +100,7 @@ public final class GrpoTrainer {
         return w;
     }
 
-    /** The live metrics log (for the REPL's status line and {@code :metrics}); null before the run starts. */
+    /** The metrics log of the run (the REPL's status line and {@code :metrics}); null before the run starts. */
     public MetricsLog metricsLog() {
         return log;
     }
@@ -300,8 +300,6 @@ public final class GrpoTrainer {
             }
             lastCheckpoint = save(out, opt, state, keep);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
-        } finally {
-            log = null;
         }
         return new Result(state.globalStep(), last, evaluation, stopped, lastCheckpoint);
     }

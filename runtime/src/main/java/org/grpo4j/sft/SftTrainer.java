@@ -33,6 +33,7 @@ public final class SftTrainer {
     private final Path tokenizerDir;
     private final PrintStream console;
     private final StopSignal stop;
+    private volatile MetricsLog log;
 
     public SftTrainer(Transformer model, SftConfig config, List<SftExample> train, List<SftExample> eval, Path tokenizerDir,
                       PrintStream console, StopSignal stop) {
@@ -117,6 +118,7 @@ public final class SftTrainer {
         double lastLoss = Double.NaN, evalLoss = Double.NaN;
         Path lastCheckpoint = resume;
         try (MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
+            this.log = log;
             List<List<SftExample>> batches = epochBatches(state.epoch());
             int epoch = state.epoch(), pos = state.position();
             long tokensSeen = state.tokensSeen();
@@ -179,6 +181,11 @@ public final class SftTrainer {
             if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
+    }
+
+    /** The live metrics log (for the REPL's status line); null outside {@link #train()}. */
+    public MetricsLog metricsLog() {
+        return log;
     }
 
     /** Mean NLL per completion token of the held-out examples. */
