@@ -29,7 +29,7 @@ final class Attention {
                 for (int h = kvh * group; h < (kvh + 1) * group; h++)
                     for (int t = 0; t < T; t++) {
                         int q = io + (start + t) * width + h * hd, p = po + probStart[b] + (h * T + t) * T, n = t + 1;
-                        alongKeys(probs, p, n, qkv, q, scale, kt, Tp, hd);
+                        alongKeys(probs, p, n, T, qkv, q, scale, kt, Tp, hd);
                         softmaxInPlace(probs, p, n);
                         weightedRows(out, oo + (start + t) * outWidth + h * hd, probs, p, n, qkv, vCol + start * width, width, hd);
                     }
@@ -42,14 +42,20 @@ final class Attention {
 
     /**
      * {@code out[s] = Σ_i a·x[i] · tile[i, s]} for keys {@code s < n}, a key block per vector register: each block is
-     * hd fused multiply-adds from the transposed tile, stored once (the last block with a lane mask).
+     * hd fused multiply-adds from the transposed tile, stored once. Whole blocks may write past {@code n} up to
+     * {@code room} (the caller's row holds nothing there yet); the rest is scalar, because masked stores are slow.
      */
-    static void alongKeys(float[] out, int o, int n, float[] x, int xo, float a, float[] tile, int stride, int hd) {
-        for (int s0 = 0; s0 < n; s0 += W) {
+    static void alongKeys(float[] out, int o, int n, int room, float[] x, int xo, float a, float[] tile, int stride, int hd) {
+        int s0 = 0;
+        for (; s0 < n && s0 + W <= room; s0 += W) {
             FloatVector acc = FloatVector.zero(S);
             for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(S, tile, i * stride + s0).fma(FloatVector.broadcast(S, x[xo + i] * a), acc);
-            if (s0 + W <= n) acc.intoArray(out, o + s0);
-            else acc.intoArray(out, o + s0, S.indexInRange(s0, n));
+            acc.intoArray(out, o + s0);
+        }
+        for (int s = s0; s < n; s++) {
+            float acc = 0f;
+            for (int i = 0; i < hd; i++) acc += x[xo + i] * a * tile[i * stride + s];
+            out[o + s] = acc;
         }
     }
 
@@ -115,7 +121,7 @@ final class Attention {
                         int q = io + r * width + h * hd, dq = dqo + r * width + h * hd, d = doo + r * outWidth + h * hd;
                         int p = po + probStart[b] + (h * T + t) * T;
                         // dp_s = dOut · v_s along the keys; ds_s = p_s (dp_s − Σ p·dp) / sqrt(hd)
-                        alongKeys(dp, 0, n, dOut, d, 1f, vt, Tp, hd);
+                        alongKeys(dp, 0, n, Tp, dOut, d, 1f, vt, Tp, hd);
                         float dot = VectorMath.dot(dp, 0, probs, p, n);
                         for (int s = 0; s < n; s++) ds[s] = probs[p + s] * (dp[s] - dot) * scale;
                         weightedRows(dQkv, dq, ds, 0, n, qkv, io + start * width + kCol, width, hd);
