@@ -1,0 +1,464 @@
+package org.grpo4j.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * fp32 matrix products for the linear layers of the CPU backend: forward ({@link #matmulNT}), gradient to the
+ * input ({@link #matmulNN}), gradient to the weight ({@link #matmulTN}) and to the bias ({@link #sumRows}).
+ * Every array is row-major and addressed through an offset, so callers pass views into one flat allocation.
+ *
+ * <p>Design (GotoBLAS/BLIS style, written for the Vector API): the product is cut into K-blocks of
+ * {@link #KC} and column blocks of {@link #NC}; each block of the right operand is packed once into
+ * {@link #NR}-wide panels ({@code [k][NR]}, two vectors per k) shared by all threads, and each thread packs
+ * {@link #MR} rows of the left operand ({@code [k][MR]}) into its own buffer. The micro-kernel keeps an
+ * {@code MR × NR} tile of the output in {@code 2·MR} vector registers and, per k, loads two vectors of the
+ * panel and broadcasts {@code MR} scalars, so 2·MR FMAs cost 2 vector loads. Packing makes every inner-loop
+ * access unit-stride with constant scale, which lets C2 hoist all bounds checks out of the loop. Tails in any
+ * dimension are zero-padded in the packed buffers and written back through a small scratch tile.
+ *
+ * <p>Few-row products (decode: M ≤ {@link #SMALL_M}) are memory-bound on the weight, so {@link #matmulNT}
+ * streams each weight row once for all rows instead of packing it.
+ *
+ * <p>The vector width is {@code -Dgrpo4j.vectorBits} (64..512), default the platform's preferred species.
+ * Threads: {@link Parallel}; a call from inside a pool task runs on that thread alone.
+ */
+public final class Gemm {
+    static final VectorSpecies<Float> S = species();
+    /** Floats per vector. */
+    static final int L = S.length();
+    /** Rows of the output tile held in registers. */
+    static final int MR = 8;
+    /** Columns of the output tile held in registers (two vectors). */
+    static final int NR = 2 * L;
+    /** Depth of one packed block; the thread's MR × KC left panel stays in L1. */
+    static final int KC = Integer.getInteger("grpo4j.gemm.kc", 256);
+    /** Width of one packed block; KC × NC floats (1 MiB by default) stay in each core's L2. */
+    static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 1024), NR);
+    /** At most this many rows take the weight-streaming path of {@link #matmulNT}. */
+    static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 16);
+
+    private Gemm() {}
+
+    private static VectorSpecies<Float> species() {
+        String bits = System.getProperty("grpo4j.vectorBits");
+        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
+        return switch (bits.trim()) {
+            case "64" -> FloatVector.SPECIES_64;
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException(
+                    "-Dgrpo4j.vectorBits must be 64, 128, 256 or 512, got '" + bits + "'");
+        };
+    }
+
+    private static int roundUp(int x, int m) {
+        return Math.max(m, (x + m - 1) / m * m);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Public API
+
+    /**
+     * {@code out[M,N] (+)= a[M,K] · w[N,K]ᵀ (+ bias[N])}: the forward of a linear layer with a weight in HF
+     * layout {@code [out features, in features]}.
+     *
+     * @param bias       per-column bias added once, or {@code null}
+     * @param accumulate add into {@code out} instead of overwriting it
+     */
+    public static void matmulNT(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                float[] bias, int biasOff, int M, int N, int K, boolean accumulate) {
+        checkDims(M, N, K);
+        check("out", out, outOff, (long) M * N);
+        check("a", a, aOff, (long) M * K);
+        check("w", w, wOff, (long) N * K);
+        if (bias != null) check("bias", bias, biasOff, N);
+        if (M == 0 || N == 0) return;
+        if (K == 0) {
+            fillBiasOrZero(out, outOff, bias, biasOff, M, N, accumulate);
+            return;
+        }
+        if (M <= SMALL_M) {
+            SmallNT.run(out, outOff, a, aOff, w, wOff, bias, biasOff, M, N, K, accumulate);
+            return;
+        }
+        gemm(out, outOff, N, a, aOff, K, 1, w, wOff, 1, K, bias, biasOff, M, N, K, accumulate);
+    }
+
+    /**
+     * {@code out[M,K] (+)= a[M,N] · w[N,K]}: the gradient of a linear layer's input, {@code dIn = dOut · W}.
+     */
+    public static void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                int M, int N, int K, boolean accumulate) {
+        checkDims(M, N, K);
+        check("out", out, outOff, (long) M * K);
+        check("a", a, aOff, (long) M * N);
+        check("w", w, wOff, (long) N * K);
+        if (M == 0 || K == 0) return;
+        if (N == 0) {
+            fillBiasOrZero(out, outOff, null, 0, M, K, accumulate);
+            return;
+        }
+        gemm(out, outOff, K, a, aOff, N, 1, w, wOff, K, 1, null, 0, M, K, N, accumulate);
+    }
+
+    /**
+     * {@code out[N,K] (+)= a[M,N]ᵀ · b[M,K]}: the gradient of a linear layer's weight,
+     * {@code dW += dOutᵀ · in}; the M rows (tokens) are the reduction.
+     */
+    public static void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff,
+                                int M, int N, int K, boolean accumulate) {
+        checkDims(M, N, K);
+        check("out", out, outOff, (long) N * K);
+        check("a", a, aOff, (long) M * N);
+        check("b", b, bOff, (long) M * K);
+        if (N == 0 || K == 0) return;
+        if (M == 0) {
+            fillBiasOrZero(out, outOff, null, 0, N, K, accumulate);
+            return;
+        }
+        gemm(out, outOff, K, a, aOff, 1, N, b, bOff, K, 1, null, 0, N, K, M, accumulate);
+    }
+
+    /** {@code out[N] += Σ_rows a[M,N]}: the gradient of a bias. */
+    public static void sumRows(float[] out, int outOff, float[] a, int aOff, int M, int N) {
+        if (M < 0 || N < 0) throw new IllegalArgumentException("negative size M=" + M + " N=" + N);
+        check("out", out, outOff, N);
+        check("a", a, aOff, (long) M * N);
+        if (M == 0 || N == 0) return;
+        // columns are independent, so threads split them; 64 columns keep 4 accumulators busy per thread
+        int chunk = 4 * L;
+        int chunks = (N + chunk - 1) / chunk;
+        int grain = Math.max(1, (1 << 16) / Math.max(1, M * chunk));
+        Parallel.forRange(chunks, grain, (from, to) -> {
+            for (int c = from; c < to; c++) sumRowsColumns(out, outOff, a, aOff, M, N, c * chunk, Math.min(N, (c + 1) * chunk));
+        });
+    }
+
+    private static void sumRowsColumns(float[] out, int outOff, float[] a, int aOff, int M, int N, int j0, int j1) {
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            FloatVector s = FloatVector.zero(S);
+            for (int m = 0, idx = aOff + j; m < M; m++, idx += N) s = s.add(FloatVector.fromArray(S, a, idx));
+            s.add(FloatVector.fromArray(S, out, outOff + j)).intoArray(out, outOff + j);
+        }
+        for (; j < j1; j++) {
+            float s = 0f;
+            for (int m = 0, idx = aOff + j; m < M; m++, idx += N) s += a[idx];
+            out[outOff + j] += s;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Argument checks: a wrong offset or size names the operand instead of failing deep inside a kernel
+
+    private static void checkDims(int M, int N, int K) {
+        if (M < 0 || N < 0 || K < 0)
+            throw new IllegalArgumentException("negative matrix size M=" + M + " N=" + N + " K=" + K);
+    }
+
+    private static void check(String name, float[] x, int off, long len) {
+        if (x == null) throw new NullPointerException(name + " is null");
+        if (off < 0 || off + len > x.length)
+            throw new IndexOutOfBoundsException(name + ": offset " + off + " + " + len + " floats exceeds length " + x.length);
+    }
+
+    private static void fillBiasOrZero(float[] out, int outOff, float[] bias, int biasOff, int rows, int cols, boolean acc) {
+        for (int i = 0; i < rows; i++) {
+            int o = outOff + i * cols;
+            for (int j = 0; j < cols; j++) {
+                float b = bias == null ? 0f : bias[biasOff + j];
+                out[o + j] = acc ? out[o + j] + b : b;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Blocked general path: C[rows, cols] (+)= A · B with A(i,p) = a[aOff + i*ars + p*acs] and
+    // B(p,j) = b[bOff + p*brs + j*bcs]; one of each pair of strides is 1.
+
+    /** Per-thread buffers: the packed left panel and the scratch tile for edges. */
+    private static final class Work {
+        final float[] ap = new float[MR * KC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+    /** The packed right block, owned by the calling thread (nested calls from pool workers use their own). */
+    private static final ThreadLocal<float[]> BPACK = ThreadLocal.withInitial(() -> new float[KC * NC]);
+
+    static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
+                     float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
+                     int rows, int cols, int depth, boolean accumulate) {
+        float[] bp = BPACK.get();
+        int rowBlocks = (rows + MR - 1) / MR;
+        for (int jc = 0; jc < cols; jc += NC) {
+            int nc = Math.min(NC, cols - jc);
+            int panels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < depth; pc += KC) {
+                int kc = Math.min(KC, depth - pc);
+                boolean first = pc == 0;
+                boolean load = accumulate || !first;
+                final int jc0 = jc, pc0 = pc;
+                // pack the B block: panels are independent, so threads split them
+                int packGrain = Math.max(1, 8192 / (kc * NR));
+                Parallel.forRange(panels, packGrain, (from, to) -> {
+                    for (int q = from; q < to; q++) {
+                        int j0 = jc0 + q * NR;
+                        packB(bp, q * kc * NR, b, bOff, brs, bcs, pc0, kc, j0, Math.min(NR, cols - j0));
+                    }
+                });
+                // compute: the (row block, panel) tiles in row-major order, so a thread reuses its packed rows
+                long tiles = (long) rowBlocks * panels;
+                int grain = Math.max(1, 32768 / (kc * MR * NR / 64 + 1));
+                Parallel.forRange((int) tiles, grain, (from, to) -> {
+                    Work work = WORK.get();
+                    float[] ap = work.ap;
+                    int packedRb = -1;
+                    for (int t = from; t < to; t++) {
+                        int rb = t / panels, q = t - rb * panels;
+                        int i0 = rb * MR, mr = Math.min(MR, rows - i0);
+                        if (rb != packedRb) {
+                            packA(ap, a, aOff, ars, acs, i0, mr, pc0, kc);
+                            packedRb = rb;
+                        }
+                        int j0 = jc0 + q * NR, nr = Math.min(NR, cols - j0);
+                        float[] bi = first ? bias : null;
+                        if (mr == MR && nr == NR) {
+                            kernel(ap, bp, q * kc * NR, kc, c, cOff + i0 * ldc + j0, ldc, load, bi, biasOff + j0);
+                        } else {
+                            float[] tile = work.tile;
+                            kernel(ap, bp, q * kc * NR, kc, tile, 0, NR, false, null, 0);
+                            for (int r = 0; r < mr; r++) {
+                                int o = cOff + (i0 + r) * ldc + j0;
+                                for (int j = 0; j < nr; j++) {
+                                    float v = tile[r * NR + j];
+                                    if (bi != null) v += bi[biasOff + j0 + j];
+                                    c[o + j] = load ? c[o + j] + v : v;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    /** Packs rows {@code [i0, i0+mr)} × depth {@code [p0, p0+kc)} of A as {@code ap[p*MR + r]}, zero-padding rows. */
+    private static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
+        if (acs == 1) {
+            // rows are contiguous along the depth: a small transpose, row by row so reads stream
+            for (int r = 0; r < mr; r++) {
+                int src = aOff + (i0 + r) * ars + p0;
+                for (int p = 0; p < kc; p++) ap[p * MR + r] = a[src + p];
+            }
+        } else {
+            // A is stored transposed (TN): the MR values of one depth step are contiguous
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * acs + i0;
+                int dst = p * MR;
+                for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
+            }
+        }
+        if (mr < MR) {
+            for (int p = 0; p < kc; p++) for (int r = mr; r < MR; r++) ap[p * MR + r] = 0f;
+        }
+    }
+
+    /** Packs depth {@code [p0, p0+kc)} × columns {@code [j0, j0+nr)} of B as {@code bp[base + p*NR + j]}, zero-padding columns. */
+    private static void packB(float[] bp, int base, float[] b, int bOff, int brs, int bcs, int p0, int kc, int j0, int nr) {
+        if (bcs == 1) {
+            // B rows are contiguous along the columns (NN, TN): copy NR-wide strips
+            if (nr == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * brs + j0, dst = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * brs + j0, dst = base + p * NR;
+                    for (int j = 0; j < nr; j++) bp[dst + j] = b[src + j];
+                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                }
+            }
+        } else {
+            // B is the transposed weight (NT): each weight row becomes one column of the panel
+            for (int j = 0; j < nr; j++) {
+                int src = bOff + (j0 + j) * bcs + p0;
+                for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+            }
+            for (int j = nr; j < NR; j++) for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
+        }
+    }
+
+    /**
+     * The MR × NR micro-kernel: {@code c[r*ldc + j] = (load ? c : 0) + bias[j] + Σ_p ap[p*MR + r] · bp[p*NR + j]}.
+     * Sixteen accumulators plus two panel vectors and one broadcast fit the 32 AVX-512 registers.
+     */
+    private static void kernel(float[] ap, float[] bp, int bI, int kc, float[] c, int cI, int ldc,
+                               boolean load, float[] bias, int biasI) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (load) {
+            int o = cI;
+            c00 = FloatVector.fromArray(S, c, o); c01 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c10 = FloatVector.fromArray(S, c, o); c11 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c20 = FloatVector.fromArray(S, c, o); c21 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c30 = FloatVector.fromArray(S, c, o); c31 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c40 = FloatVector.fromArray(S, c, o); c41 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c50 = FloatVector.fromArray(S, c, o); c51 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c60 = FloatVector.fromArray(S, c, o); c61 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c70 = FloatVector.fromArray(S, c, o); c71 = FloatVector.fromArray(S, c, o + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bo = bI + p * NR, ao = p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, ap[ao]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ao + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ao + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[ao + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[ao + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        if (bias != null) {
+            FloatVector b0 = FloatVector.fromArray(S, bias, biasI), b1 = FloatVector.fromArray(S, bias, biasI + L);
+            c00 = c00.add(b0); c01 = c01.add(b1); c10 = c10.add(b0); c11 = c11.add(b1);
+            c20 = c20.add(b0); c21 = c21.add(b1); c30 = c30.add(b0); c31 = c31.add(b1);
+            c40 = c40.add(b0); c41 = c41.add(b1); c50 = c50.add(b0); c51 = c51.add(b1);
+            c60 = c60.add(b0); c61 = c61.add(b1); c70 = c70.add(b0); c71 = c71.add(b1);
+        }
+        int o = cI;
+        c00.intoArray(c, o); c01.intoArray(c, o + L); o += ldc;
+        c10.intoArray(c, o); c11.intoArray(c, o + L); o += ldc;
+        c20.intoArray(c, o); c21.intoArray(c, o + L); o += ldc;
+        c30.intoArray(c, o); c31.intoArray(c, o + L); o += ldc;
+        c40.intoArray(c, o); c41.intoArray(c, o + L); o += ldc;
+        c50.intoArray(c, o); c51.intoArray(c, o + L); o += ldc;
+        c60.intoArray(c, o); c61.intoArray(c, o + L); o += ldc;
+        c70.intoArray(c, o); c71.intoArray(c, o + L);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Few rows (decode): stream the weight once
+
+    /** {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products: 4 weight rows × 4 input rows. */
+    private static final class SmallNT {
+        static void run(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                        float[] bias, int biasOff, int M, int N, int K, boolean acc) {
+            int blocks = (N + 3) / 4;
+            int grain = Math.max(1, 16384 / Math.max(1, M * K / 4 + 1));
+            Parallel.forRange(blocks, grain, (from, to) -> {
+                for (int nb = from; nb < to; nb++) {
+                    int n0 = nb * 4;
+                    if (n0 + 4 <= N) {
+                        int m = 0;
+                        for (; m + 4 <= M; m += 4) block4x4(out, outOff, a, aOff, w, wOff, bias, biasOff, m, n0, N, K, acc);
+                        for (; m < M; m++) block1x4(out, outOff, a, aOff, w, wOff, bias, biasOff, m, n0, N, K, acc);
+                    } else {
+                        for (int n = n0; n < N; n++)
+                            for (int m = 0; m < M; m++) single(out, outOff, a, aOff, w, wOff, bias, biasOff, m, n, N, K, acc);
+                    }
+                }
+            });
+        }
+
+        private static void store(float[] out, int idx, float v, float[] bias, int bIdx, boolean acc) {
+            if (bias != null) v += bias[bIdx];
+            out[idx] = acc ? out[idx] + v : v;
+        }
+
+        private static void block4x4(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                     float[] bias, int biasOff, int m0, int n0, int N, int K, boolean acc) {
+            int a0 = aOff + m0 * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+            int w0 = wOff + n0 * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+            FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
+                    s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+            int k = 0, kv = K - K % L;
+            for (; k < kv; k += L) {
+                FloatVector x0 = FloatVector.fromArray(S, w, w0 + k), x1 = FloatVector.fromArray(S, w, w1 + k);
+                FloatVector x2 = FloatVector.fromArray(S, w, w2 + k), x3 = FloatVector.fromArray(S, w, w3 + k);
+                FloatVector y = FloatVector.fromArray(S, a, a0 + k);
+                s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+                y = FloatVector.fromArray(S, a, a1 + k);
+                s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+                y = FloatVector.fromArray(S, a, a2 + k);
+                s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+                y = FloatVector.fromArray(S, a, a3 + k);
+                s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+            }
+            if (k < K) {
+                // the depth tail as one masked step, so the sums stay in registers
+                VectorMask<Float> mask = S.indexInRange(k, K);
+                FloatVector x0 = FloatVector.fromArray(S, w, w0 + k, mask), x1 = FloatVector.fromArray(S, w, w1 + k, mask);
+                FloatVector x2 = FloatVector.fromArray(S, w, w2 + k, mask), x3 = FloatVector.fromArray(S, w, w3 + k, mask);
+                FloatVector y = FloatVector.fromArray(S, a, a0 + k, mask);
+                s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+                y = FloatVector.fromArray(S, a, a1 + k, mask);
+                s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+                y = FloatVector.fromArray(S, a, a2 + k, mask);
+                s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+                y = FloatVector.fromArray(S, a, a3 + k, mask);
+                s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+            }
+            int o = outOff + m0 * N + n0, bI = biasOff + n0;
+            store4(out, o, s00, s01, s02, s03, bias, bI, acc);
+            store4(out, o + N, s10, s11, s12, s13, bias, bI, acc);
+            store4(out, o + 2 * N, s20, s21, s22, s23, bias, bI, acc);
+            store4(out, o + 3 * N, s30, s31, s32, s33, bias, bI, acc);
+        }
+
+        private static void store4(float[] out, int o, FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3,
+                                   float[] bias, int bI, boolean acc) {
+            store(out, o, s0.reduceLanes(VectorOperators.ADD), bias, bI, acc);
+            store(out, o + 1, s1.reduceLanes(VectorOperators.ADD), bias, bI + 1, acc);
+            store(out, o + 2, s2.reduceLanes(VectorOperators.ADD), bias, bI + 2, acc);
+            store(out, o + 3, s3.reduceLanes(VectorOperators.ADD), bias, bI + 3, acc);
+        }
+
+        private static void block1x4(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                     float[] bias, int biasOff, int m, int n0, int N, int K, boolean acc) {
+            int a0 = aOff + m * K;
+            int w0 = wOff + n0 * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            int k = 0, kv = K - K % L;
+            for (; k < kv; k += L) {
+                FloatVector y = FloatVector.fromArray(S, a, a0 + k);
+                s0 = y.fma(FloatVector.fromArray(S, w, w0 + k), s0);
+                s1 = y.fma(FloatVector.fromArray(S, w, w1 + k), s1);
+                s2 = y.fma(FloatVector.fromArray(S, w, w2 + k), s2);
+                s3 = y.fma(FloatVector.fromArray(S, w, w3 + k), s3);
+            }
+            if (k < K) {
+                VectorMask<Float> mask = S.indexInRange(k, K);
+                FloatVector y = FloatVector.fromArray(S, a, a0 + k, mask);
+                s0 = y.fma(FloatVector.fromArray(S, w, w0 + k, mask), s0);
+                s1 = y.fma(FloatVector.fromArray(S, w, w1 + k, mask), s1);
+                s2 = y.fma(FloatVector.fromArray(S, w, w2 + k, mask), s2);
+                s3 = y.fma(FloatVector.fromArray(S, w, w3 + k, mask), s3);
+            }
+            store4(out, outOff + m * N + n0, s0, s1, s2, s3, bias, biasOff + n0, acc);
+        }
+
+        private static void single(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                   float[] bias, int biasOff, int m, int n, int N, int K, boolean acc) {
+            int a0 = aOff + m * K, w0 = wOff + n * K;
+            FloatVector s = FloatVector.zero(S);
+            int k = 0, kv = K - K % L;
+            for (; k < kv; k += L) s = FloatVector.fromArray(S, a, a0 + k).fma(FloatVector.fromArray(S, w, w0 + k), s);
+            float r = s.reduceLanes(VectorOperators.ADD);
+            for (; k < K; k++) r += a[a0 + k] * w[w0 + k];
+            store(out, outOff + m * N + n, r, bias, biasOff + n, acc);
+        }
+    }
+}
