@@ -8,7 +8,7 @@ public final class Main {
 
     /** Every subcommand, in the order {@code grpo --help} lists them. */
     static List<Command> commands() {
-        return List.of();
+        return List.of(new org.grpo4j.bench.BenchCommand(List.of(new org.grpo4j.bench.MatmulBenchmark())));
     }
 
     public static void main(String[] argv) {

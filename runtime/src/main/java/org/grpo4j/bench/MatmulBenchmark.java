@@ -1,0 +1,242 @@
+package org.grpo4j.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.grpo4j.backend.cpu.Gemm;
+import org.grpo4j.backend.cpu.Parallel;
+import org.grpo4j.cli.Args;
+import org.grpo4j.cli.Command;
+
+/**
+ * {@code grpo bench matmul}: GFLOP/s of {@link Gemm} on 1024³ and on the linear layers of bench-m training
+ * (16 sequences × 192 tokens = 3072 rows) forward (NT), to the input (NN) and to the weight (TN), plus a decode
+ * shape, on 1 and 2 threads; compared in the same run with OpenBLAS sgemm through Debian's numpy.
+ *
+ * <p>Options: {@code --threads 1,2}, {@code --reps 7}, {@code --shapes 1024,qo,kv,gateup,down,lmhead,decode},
+ * {@code --ops nt,nn,tn}, switch {@code --no-openblas}.
+ */
+public final class MatmulBenchmark implements Benchmark {
+    /** A layer shape in {@link Gemm}'s terms: M rows (tokens), N output features, K input features. */
+    record Shape(String name, int m, int n, int k, boolean trainingOps) {
+        String dims() {
+            return m + "x" + n + "x" + k;
+        }
+
+        double flops() {
+            return 2.0 * m * n * k;
+        }
+    }
+
+    private static final List<Shape> SHAPES = List.of(
+            new Shape("1024", 1024, 1024, 1024, false),
+            new Shape("qo", 3072, 512, 512, true),
+            new Shape("kv", 3072, 256, 512, true),
+            new Shape("gateup", 3072, 1376, 512, true),
+            new Shape("down", 3072, 512, 1376, true),
+            new Shape("lmhead", 3072, 8192, 512, true),
+            new Shape("decode", 16, 1376, 512, false));
+
+    private static final String PYTHON = "/usr/bin/python3";
+    private static final String OPENBLAS_LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+    private static final String INSTALL_HINT = "apt-get install python3-numpy libopenblas0-openmp";
+
+    /** Times numpy's matmul (OpenBLAS sgemm) on the shapes given as M,N,K,op arguments; one "key gflops" line each. */
+    private static final String NUMPY_SCRIPT = """
+            import sys, time
+            import numpy as np
+            reps = int(sys.argv[1])
+            rng = np.random.default_rng(0)
+            for spec in sys.argv[2:]:
+                m, n, k, op = spec.split(',')
+                m, n, k = int(m), int(n), int(k)
+                if op == 'nt':
+                    x = rng.standard_normal((m, k), dtype=np.float32); w = rng.standard_normal((n, k), dtype=np.float32)
+                    f = lambda: x @ w.T
+                elif op == 'nn':
+                    x = rng.standard_normal((m, n), dtype=np.float32); w = rng.standard_normal((n, k), dtype=np.float32)
+                    f = lambda: x @ w
+                else:
+                    x = rng.standard_normal((m, n), dtype=np.float32); w = rng.standard_normal((m, k), dtype=np.float32)
+                    f = lambda: x.T @ w
+                for _ in range(2):
+                    f()
+                ts = []
+                for _ in range(reps):
+                    t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+                ts.sort()
+                print(spec, 2.0 * m * n * k / ts[len(ts) // 2] / 1e9, flush=True)
+            """;
+
+    @Override
+    public String name() {
+        return "matmul";
+    }
+
+    @Override
+    public String summary() {
+        return "fp32 GEMM GFLOP/s (1024³, bench-m layer shapes fwd/dIn/dW, decode) vs OpenBLAS, 1 and 2 threads";
+    }
+
+    @Override
+    public java.util.Set<String> flags() {
+        return java.util.Set.of("no-openblas");
+    }
+
+    @Override
+    public void run(Args args) throws Exception {
+        int[] threads = parseInts(args.get("threads", "1,2"), "threads");
+        int reps = args.getInt("reps", 7);
+        if (reps < 5) throw new Command.UsageException("--reps must be at least 5 (figures are medians), got " + reps);
+        List<Shape> shapes = selectShapes(args.get("shapes", "1024,qo,kv,gateup,down,lmhead,decode"));
+        List<String> ops = new ArrayList<>();
+        for (String op : args.get("ops", "nt,nn,tn").split(",")) {
+            op = op.trim();
+            if (!op.equals("nt") && !op.equals("nn") && !op.equals("tn"))
+                throw new Command.UsageException("--ops takes nt, nn and tn, got '" + op + "'");
+            ops.add(op);
+        }
+        boolean openblas = !args.flag("no-openblas") && openblasAvailable();
+
+        int saved = Parallel.threads();
+        try {
+            for (int t : threads) {
+                Map<String, Double> peer = openblas ? runOpenblas(t, reps, shapes, ops) : Map.of();
+                Parallel.setThreads(t);
+                for (Shape s : shapes) {
+                    for (String op : s.trainingOps() ? ops : List.of("nt")) {
+                        double gflops = measure(s, op, reps);
+                        System.out.printf("matmul %s %s t%d: %.1f GFLOP/s%n", s.dims(), op, t, gflops);
+                        Double p = peer.get(s.dims() + "," + op);
+                        if (p == null) continue;
+                        if (s.name().equals("1024")) {
+                            System.out.printf("openblas %s t%d: %.1f GFLOP/s%n", s.dims(), t, p);
+                            System.out.printf("ratio vs openblas t%d: %.2fx%n", t, gflops / p);
+                        } else {
+                            System.out.printf("openblas %s %s t%d: %.1f GFLOP/s%n", s.dims(), op, t, p);
+                            System.out.printf("ratio vs openblas %s %s t%d: %.2fx%n", s.dims(), op, t, gflops / p);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    private static double measure(Shape s, String op, int reps) {
+        SplittableRandom rnd = new SplittableRandom(1);
+        int m = s.m(), n = s.n(), k = s.k();
+        Runnable body;
+        switch (op) {
+            case "nt" -> {
+                float[] x = random(rnd, m * k), w = random(rnd, n * k), out = new float[m * n];
+                body = () -> Gemm.matmulNT(out, 0, x, 0, w, 0, null, 0, m, n, k, false);
+            }
+            case "nn" -> {
+                float[] g = random(rnd, m * n), w = random(rnd, n * k), out = new float[m * k];
+                body = () -> Gemm.matmulNN(out, 0, g, 0, w, 0, m, n, k, false);
+            }
+            default -> {
+                float[] g = random(rnd, m * n), x = random(rnd, m * k), out = new float[n * k];
+                body = () -> Gemm.matmulTN(out, 0, g, 0, x, 0, m, n, k, false);
+            }
+        }
+        // warm up until C2 has compiled the kernels (at least ~0.5 s or 3 runs), then time
+        long t0 = System.nanoTime();
+        int warm = 0;
+        while (warm < 3 || (System.nanoTime() - t0 < 500_000_000L && warm < 200)) {
+            body.run();
+            warm++;
+        }
+        double[] t = Stats.time(0, reps, body);
+        return s.flops() / Stats.median(t) / 1e9;
+    }
+
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static boolean openblasAvailable() {
+        if (!new File(PYTHON).canExecute() || !new File(OPENBLAS_LIB).isDirectory()) {
+            System.out.println("openblas: not available (needs " + PYTHON + " with numpy and " + OPENBLAS_LIB
+                    + "); install with: " + INSTALL_HINT);
+            return false;
+        }
+        return true;
+    }
+
+    /** Runs the numpy timing script with {@code threads} OpenMP threads; returns GFLOP/s by "MxNxK,op". */
+    private static Map<String, Double> runOpenblas(int threads, int reps, List<Shape> shapes, List<String> ops) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, "-c", NUMPY_SCRIPT, Integer.toString(reps)));
+        for (Shape s : shapes)
+            for (String op : s.trainingOps() ? ops : List.of("nt"))
+                cmd.add(s.m() + "," + s.n() + "," + s.k() + "," + op);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+        pb.environment().put("LD_LIBRARY_PATH", OPENBLAS_LIB);
+        pb.environment().remove("PYTHONPATH");
+        pb.environment().remove("PYTHONHOME");
+        Process p = pb.start();
+        Map<String, Double> result = new HashMap<>();
+        StringBuilder other = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                String[] parts = line.trim().split(" ");
+                if (parts.length == 2 && parts[0].split(",").length == 4) {
+                    String[] d = parts[0].split(",");
+                    result.put(d[0] + "x" + d[1] + "x" + d[2] + "," + d[3], Double.parseDouble(parts[1]));
+                } else {
+                    other.append(line).append('\n');
+                }
+            }
+        }
+        if (!p.waitFor(10, TimeUnit.MINUTES)) p.destroyForcibly();
+        if (p.exitValue() != 0 || result.isEmpty()) {
+            String out = other.toString().strip();
+            System.out.println("openblas: the numpy timing failed (exit " + p.exitValue() + "): "
+                    + (out.contains("No module named") ? "numpy is missing; install with: " + INSTALL_HINT : out));
+        }
+        return result;
+    }
+
+    private static List<Shape> selectShapes(String list) {
+        List<Shape> out = new ArrayList<>();
+        for (String name : list.split(",")) {
+            Shape found = null;
+            for (Shape s : SHAPES) if (s.name().equals(name.trim())) found = s;
+            if (found == null) {
+                StringBuilder known = new StringBuilder();
+                for (Shape s : SHAPES) known.append(known.isEmpty() ? "" : ", ").append(s.name());
+                throw new Command.UsageException("unknown shape '" + name.trim() + "' for --shapes; known: " + known);
+            }
+            out.add(found);
+        }
+        return out;
+    }
+
+    private static int[] parseInts(String list, String option) {
+        String[] parts = list.split(",");
+        int[] xs = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                xs[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new Command.UsageException("--" + option + " expects numbers like 1,2, got '" + list + "'");
+            }
+            if (xs[i] < 1 || xs[i] > 64) throw new Command.UsageException("--" + option + " must be in 1..64, got " + xs[i]);
+        }
+        return xs;
+    }
+}
