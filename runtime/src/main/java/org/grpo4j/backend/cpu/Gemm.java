@@ -34,9 +34,9 @@ public final class Gemm {
     /** Columns of the output tile held in registers (two vectors). */
     static final int NR = 2 * L;
     /** Depth of one packed block; the thread's MR × KC left panel stays in L1. */
-    static final int KC = Integer.getInteger("grpo4j.gemm.kc", 256);
+    static final int KC = Integer.getInteger("grpo4j.gemm.kc", 512);
     /** Width of one packed block; KC × NC floats (1 MiB by default) stay in each core's L2. */
-    static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 1024), NR);
+    static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 512), NR);
     /** At most this many rows take the weight-streaming path of {@link #matmulNT}. */
     static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 16);
 
@@ -180,91 +180,113 @@ public final class Gemm {
     // Blocked general path: C[rows, cols] (+)= A · B with A(i,p) = a[aOff + i*ars + p*acs] and
     // B(p,j) = b[bOff + p*brs + j*bcs]; one of each pair of strides is 1.
 
-    /** Per-thread buffers: the packed left panel and the scratch tile for edges. */
+    /** Per-thread buffers, allocated once per thread: the packed right block, packed left rows, an edge tile. */
     private static final class Work {
+        final float[] bp = new float[KC * NC];
         final float[] ap = new float[MR * KC];
         final float[] tile = new float[MR * NR];
     }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
-    /** The packed right block, owned by the calling thread (nested calls from pool workers use their own). */
-    private static final ThreadLocal<float[]> BPACK = ThreadLocal.withInitial(() -> new float[KC * NC]);
+
+    /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
+    private static final long PARALLEL_MIN_FMAS = 1L << 20;
 
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                      float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
                      int rows, int cols, int depth, boolean accumulate) {
-        float[] bp = BPACK.get();
+        int panels = (cols + NR - 1) / NR;
         int rowBlocks = (rows + MR - 1) / MR;
-        for (int jc = 0; jc < cols; jc += NC) {
-            int nc = Math.min(NC, cols - jc);
+        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Parallel.threads();
+        // One fork per product, no barriers: each thread owns a slab of the output and packs its own operands.
+        // Column slabs when there are enough panels (B is then packed exactly once in total); otherwise row slabs.
+        boolean byColumns = panels >= 2 * threads || panels >= rowBlocks;
+        int units = byColumns ? panels : rowBlocks;
+        int parts = Math.max(1, Math.min(threads, units));
+        Parallel.forRange(parts, 1, (from, to) -> {
+            Work work = WORK.get();
+            for (int t = from; t < to; t++) {
+                int u0 = (int) ((long) units * t / parts), u1 = (int) ((long) units * (t + 1) / parts);
+                if (byColumns) {
+                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff,
+                            0, rows, u0 * NR, Math.min(cols, u1 * NR), depth, accumulate);
+                } else {
+                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff,
+                            u0 * MR, Math.min(rows, u1 * MR), 0, cols, depth, accumulate);
+                }
+            }
+        });
+    }
+
+    /** Computes the slab rows {@code [r0, r1)} × columns {@code [j0, j1)} on the calling thread. */
+    private static void block(Work work, float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
+                              float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
+                              int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
+        float[] bp = work.bp, ap = work.ap, tile = work.tile;
+        // equal depth blocks, so a depth just over KC does not leave a thin last block
+        int kBlocks = (depth + KC - 1) / KC;
+        int kcMax = (depth + kBlocks - 1) / kBlocks;
+        boolean rowsContiguous = acs == 1;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
             int panels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < depth; pc += KC) {
-                int kc = Math.min(KC, depth - pc);
+            for (int pc = 0; pc < depth; pc += kcMax) {
+                int kc = Math.min(kcMax, depth - pc);
                 boolean first = pc == 0;
                 boolean load = accumulate || !first;
-                final int jc0 = jc, pc0 = pc;
-                // pack the B block: panels are independent, so threads split them
-                int packGrain = Math.max(1, 8192 / (kc * NR));
-                Parallel.forRange(panels, packGrain, (from, to) -> {
-                    for (int q = from; q < to; q++) {
-                        int j0 = jc0 + q * NR;
-                        packB(bp, q * kc * NR, b, bOff, brs, bcs, pc0, kc, j0, Math.min(NR, cols - j0));
-                    }
-                });
-                // compute: the (row block, panel) tiles in row-major order, so a thread reuses its packed rows
-                long tiles = (long) rowBlocks * panels;
-                int grain = Math.max(1, 32768 / (kc * MR * NR / 64 + 1));
-                Parallel.forRange((int) tiles, grain, (from, to) -> {
-                    Work work = WORK.get();
-                    float[] ap = work.ap;
-                    int packedRb = -1;
-                    for (int t = from; t < to; t++) {
-                        int rb = t / panels, q = t - rb * panels;
-                        int i0 = rb * MR, mr = Math.min(MR, rows - i0);
-                        if (rb != packedRb) {
-                            packA(ap, a, aOff, ars, acs, i0, mr, pc0, kc);
-                            packedRb = rb;
-                        }
-                        int j0 = jc0 + q * NR, nr = Math.min(NR, cols - j0);
-                        float[] bi = first ? bias : null;
-                        if (mr == MR && nr == NR) {
-                            kernel(ap, bp, q * kc * NR, kc, c, cOff + i0 * ldc + j0, ldc, load, bi, biasOff + j0);
+                float[] bi = first ? bias : null;
+                for (int q = 0; q < panels; q++) {
+                    int jq = jc + q * NR;
+                    packB(bp, q * kc * NR, b, bOff, brs, bcs, pc, kc, jq, Math.min(NR, j1 - jq));
+                }
+                for (int i0 = r0; i0 < r1; i0 += MR) {
+                    int mr = Math.min(MR, r1 - i0);
+                    if (!rowsContiguous) packA(ap, a, aOff, ars, acs, i0, mr, pc, kc);
+                    // rows past the end repeat the last row: their results land in the edge tile and are dropped
+                    int rowBase = aOff + i0 * ars + pc;
+                    int last = mr - 1;
+                    for (int q = 0; q < panels; q++) {
+                        int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
+                        boolean full = mr == MR && nr == NR;
+                        float[] co = full ? c : tile;
+                        int cI = full ? cOff + i0 * ldc + jq : 0, ld = full ? ldc : NR;
+                        if (rowsContiguous) {
+                            kernelRows(a, rowBase, rowBase + Math.min(1, last) * ars, rowBase + Math.min(2, last) * ars,
+                                    rowBase + Math.min(3, last) * ars, rowBase + Math.min(4, last) * ars,
+                                    rowBase + Math.min(5, last) * ars, rowBase + Math.min(6, last) * ars,
+                                    rowBase + Math.min(7, last) * ars, bp, q * kc * NR, kc, co, cI, ld,
+                                    full && load, full ? bi : null, biasOff + jq);
                         } else {
-                            float[] tile = work.tile;
-                            kernel(ap, bp, q * kc * NR, kc, tile, 0, NR, false, null, 0);
+                            kernelPacked(ap, bp, q * kc * NR, kc, co, cI, ld, full && load, full ? bi : null, biasOff + jq);
+                        }
+                        if (!full) {
                             for (int r = 0; r < mr; r++) {
-                                int o = cOff + (i0 + r) * ldc + j0;
+                                int o = cOff + (i0 + r) * ldc + jq;
                                 for (int j = 0; j < nr; j++) {
                                     float v = tile[r * NR + j];
-                                    if (bi != null) v += bi[biasOff + j0 + j];
+                                    if (bi != null) v += bi[biasOff + jq + j];
                                     c[o + j] = load ? c[o + j] + v : v;
                                 }
                             }
                         }
                     }
-                });
+                }
             }
         }
     }
 
-    /** Packs rows {@code [i0, i0+mr)} × depth {@code [p0, p0+kc)} of A as {@code ap[p*MR + r]}, zero-padding rows. */
+    /** Packs MR rows of a transposed A (TN: the MR values of one depth step are contiguous) as {@code ap[p*MR + r]}. */
     private static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
-        if (acs == 1) {
-            // rows are contiguous along the depth: a small transpose, row by row so reads stream
-            for (int r = 0; r < mr; r++) {
-                int src = aOff + (i0 + r) * ars + p0;
-                for (int p = 0; p < kc; p++) ap[p * MR + r] = a[src + p];
-            }
-        } else {
-            // A is stored transposed (TN): the MR values of one depth step are contiguous
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * acs + i0;
-                int dst = p * MR;
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (p0 + p) * acs + i0 * ars;
+            int dst = p * MR;
+            if (mr == MR && ars == 1) {
+                ap[dst] = a[src]; ap[dst + 1] = a[src + 1]; ap[dst + 2] = a[src + 2]; ap[dst + 3] = a[src + 3];
+                ap[dst + 4] = a[src + 4]; ap[dst + 5] = a[src + 5]; ap[dst + 6] = a[src + 6]; ap[dst + 7] = a[src + 7];
+            } else {
                 for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
+                for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
             }
-        }
-        if (mr < MR) {
-            for (int p = 0; p < kc; p++) for (int r = mr; r < MR; r++) ap[p * MR + r] = 0f;
         }
     }
 
@@ -296,11 +318,64 @@ public final class Gemm {
     }
 
     /**
-     * The MR × NR micro-kernel: {@code c[r*ldc + j] = (load ? c : 0) + bias[j] + Σ_p ap[p*MR + r] · bp[p*NR + j]}.
+     * The MR × NR micro-kernel reading the MR rows of A in place ({@code a[aR + p]}, unit stride, so C2 hoists
+     * the bounds checks): {@code c[r*ldc + j] = (load ? c : 0) + bias[j] + Σ_p A(r,p) · bp[p*NR + j]}.
      * Sixteen accumulators plus two panel vectors and one broadcast fit the 32 AVX-512 registers.
      */
-    private static void kernel(float[] ap, float[] bp, int bI, int kc, float[] c, int cI, int ldc,
-                               boolean load, float[] bias, int biasI) {
+    private static void kernelRows(float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
+                                   float[] bp, int bI, int kc, float[] c, int cI, int ldc,
+                                   boolean load, float[] bias, int biasI) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (load) {
+            int o = cI;
+            c00 = FloatVector.fromArray(S, c, o); c01 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c10 = FloatVector.fromArray(S, c, o); c11 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c20 = FloatVector.fromArray(S, c, o); c21 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c30 = FloatVector.fromArray(S, c, o); c31 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c40 = FloatVector.fromArray(S, c, o); c41 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c50 = FloatVector.fromArray(S, c, o); c51 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c60 = FloatVector.fromArray(S, c, o); c61 = FloatVector.fromArray(S, c, o + L); o += ldc;
+            c70 = FloatVector.fromArray(S, c, o); c71 = FloatVector.fromArray(S, c, o + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bo = bI + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        if (bias != null) {
+            FloatVector b0 = FloatVector.fromArray(S, bias, biasI), b1 = FloatVector.fromArray(S, bias, biasI + L);
+            c00 = c00.add(b0); c01 = c01.add(b1); c10 = c10.add(b0); c11 = c11.add(b1);
+            c20 = c20.add(b0); c21 = c21.add(b1); c30 = c30.add(b0); c31 = c31.add(b1);
+            c40 = c40.add(b0); c41 = c41.add(b1); c50 = c50.add(b0); c51 = c51.add(b1);
+            c60 = c60.add(b0); c61 = c61.add(b1); c70 = c70.add(b0); c71 = c71.add(b1);
+        }
+        int o = cI;
+        c00.intoArray(c, o); c01.intoArray(c, o + L); o += ldc;
+        c10.intoArray(c, o); c11.intoArray(c, o + L); o += ldc;
+        c20.intoArray(c, o); c21.intoArray(c, o + L); o += ldc;
+        c30.intoArray(c, o); c31.intoArray(c, o + L); o += ldc;
+        c40.intoArray(c, o); c41.intoArray(c, o + L); o += ldc;
+        c50.intoArray(c, o); c51.intoArray(c, o + L); o += ldc;
+        c60.intoArray(c, o); c61.intoArray(c, o + L); o += ldc;
+        c70.intoArray(c, o); c71.intoArray(c, o + L);
+    }
+
+    /** The same micro-kernel over packed rows {@code ap[p*MR + r]} (TN, where A is stored transposed). */
+    private static void kernelPacked(float[] ap, float[] bp, int bI, int kc, float[] c, int cI, int ldc,
+                                     boolean load, float[] bias, int biasI) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (load) {
             int o = cI;
