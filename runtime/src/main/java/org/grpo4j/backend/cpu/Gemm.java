@@ -19,8 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * access unit-stride with constant scale, which lets C2 hoist all bounds checks out of the loop. Tails in any
  * dimension are zero-padded in the packed buffers and written back through a small scratch tile.
  *
- * <p>Few-row products (decode: M ≤ {@link #SMALL_M}) are memory-bound on the weight, so {@link #matmulNT}
- * streams each weight row once for all rows instead of packing it.
+ * <p>Few-row products (decode, short prompts: M ≤ {@link #SMALL_M} and the input within L2) are dominated by
+ * reading the weight, so {@link #matmulNT} streams each weight row once for all rows as blocked dot products
+ * instead of transposing it into panels: packing costs about as much as {@code 2·M} flops per weight element.
  *
  * <p>The vector width is {@code -Dgrpo4j.vectorBits} (64..512), default the platform's preferred species.
  * Threads: {@link Parallel}; a call from inside a pool task runs on that thread alone.
@@ -38,7 +39,10 @@ public final class Gemm {
     /** Width of one packed block; KC × NC floats (1 MiB by default) stay in each core's L2. */
     static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 512), NR);
     /** At most this many rows take the weight-streaming path of {@link #matmulNT}. */
-    static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 16);
+    static final boolean TRANSPOSE = !Boolean.getBoolean("grpo4j.gemm.scalarPack");
+    static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 160);
+    /** ... and the rows of the input fit this many floats (1 MiB), so they stay in L2 while the weight streams. */
+    static final int SMALL_M_INPUT_FLOATS = 1 << 18;
 
     private Gemm() {}
 
@@ -81,7 +85,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, bias, biasOff, M, N, accumulate);
             return;
         }
-        if (M <= SMALL_M) {
+        if (M <= 16 || (M <= SMALL_M && (long) M * K <= SMALL_M_INPUT_FLOATS)) {
             SmallNT.run(out, outOff, a, aOff, w, wOff, bias, biasOff, M, N, K, accumulate);
             return;
         }
@@ -190,7 +194,7 @@ public final class Gemm {
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
-    private static final long PARALLEL_MIN_FMAS = 1L << 20;
+    private static final long PARALLEL_MIN_FMAS = 1L << 21;
 
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                      float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
@@ -290,8 +294,99 @@ public final class Gemm {
         }
     }
 
+    // 16 × 16 in-register transpose for packing the NT weight (AVX-512): four stages that swap the off-diagonal
+    // h × h blocks (h = 8, 4, 2, 1), each lane picked from a pair of rows by one two-vector selectFrom.
+    private static final FloatVector[] SWAP_LO = new FloatVector[4], SWAP_HI = new FloatVector[4];
+
+    static {
+        if (L == 16) {
+            for (int s = 0; s < 4; s++) {
+                int h = 8 >> s;
+                float[] lo = new float[16], hi = new float[16];
+                for (int lane = 0; lane < 16; lane++) {
+                    boolean left = (lane & h) == 0;
+                    lo[lane] = left ? lane : 16 + lane - h;
+                    hi[lane] = left ? lane + h : 16 + lane;
+                }
+                SWAP_LO[s] = FloatVector.fromArray(S, lo, 0);
+                SWAP_HI[s] = FloatVector.fromArray(S, hi, 0);
+            }
+        }
+    }
+
+    /**
+     * Writes the transpose of the 16 × 16 block {@code b[src + j*stride + p]} (j = row, p = depth) as
+     * {@code bp[dst + p*NR + j]}.
+     */
+    private static void transpose16(float[] b, int src, int stride, float[] bp, int dst) {
+        FloatVector r0 = FloatVector.fromArray(S, b, src); FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * stride);
+        FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * stride); FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * stride);
+        FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * stride); FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * stride);
+        FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * stride); FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * stride);
+        FloatVector r8 = FloatVector.fromArray(S, b, src + 8 * stride); FloatVector r9 = FloatVector.fromArray(S, b, src + 9 * stride);
+        FloatVector r10 = FloatVector.fromArray(S, b, src + 10 * stride); FloatVector r11 = FloatVector.fromArray(S, b, src + 11 * stride);
+        FloatVector r12 = FloatVector.fromArray(S, b, src + 12 * stride); FloatVector r13 = FloatVector.fromArray(S, b, src + 13 * stride);
+        FloatVector r14 = FloatVector.fromArray(S, b, src + 14 * stride); FloatVector r15 = FloatVector.fromArray(S, b, src + 15 * stride);
+        { FloatVector lo = SWAP_LO[0], hi = SWAP_HI[0];
+          FloatVector t0 = lo.selectFrom(r0, r8), t8 = hi.selectFrom(r0, r8);
+          FloatVector t1 = lo.selectFrom(r1, r9), t9 = hi.selectFrom(r1, r9);
+          FloatVector t2 = lo.selectFrom(r2, r10), t10 = hi.selectFrom(r2, r10);
+          FloatVector t3 = lo.selectFrom(r3, r11), t11 = hi.selectFrom(r3, r11);
+          FloatVector t4 = lo.selectFrom(r4, r12), t12 = hi.selectFrom(r4, r12);
+          FloatVector t5 = lo.selectFrom(r5, r13), t13 = hi.selectFrom(r5, r13);
+          FloatVector t6 = lo.selectFrom(r6, r14), t14 = hi.selectFrom(r6, r14);
+          FloatVector t7 = lo.selectFrom(r7, r15), t15 = hi.selectFrom(r7, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        { FloatVector lo = SWAP_LO[1], hi = SWAP_HI[1];
+          FloatVector t0 = lo.selectFrom(r0, r4), t4 = hi.selectFrom(r0, r4);
+          FloatVector t1 = lo.selectFrom(r1, r5), t5 = hi.selectFrom(r1, r5);
+          FloatVector t2 = lo.selectFrom(r2, r6), t6 = hi.selectFrom(r2, r6);
+          FloatVector t3 = lo.selectFrom(r3, r7), t7 = hi.selectFrom(r3, r7);
+          FloatVector t8 = lo.selectFrom(r8, r12), t12 = hi.selectFrom(r8, r12);
+          FloatVector t9 = lo.selectFrom(r9, r13), t13 = hi.selectFrom(r9, r13);
+          FloatVector t10 = lo.selectFrom(r10, r14), t14 = hi.selectFrom(r10, r14);
+          FloatVector t11 = lo.selectFrom(r11, r15), t15 = hi.selectFrom(r11, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        { FloatVector lo = SWAP_LO[2], hi = SWAP_HI[2];
+          FloatVector t0 = lo.selectFrom(r0, r2), t2 = hi.selectFrom(r0, r2);
+          FloatVector t1 = lo.selectFrom(r1, r3), t3 = hi.selectFrom(r1, r3);
+          FloatVector t4 = lo.selectFrom(r4, r6), t6 = hi.selectFrom(r4, r6);
+          FloatVector t5 = lo.selectFrom(r5, r7), t7 = hi.selectFrom(r5, r7);
+          FloatVector t8 = lo.selectFrom(r8, r10), t10 = hi.selectFrom(r8, r10);
+          FloatVector t9 = lo.selectFrom(r9, r11), t11 = hi.selectFrom(r9, r11);
+          FloatVector t12 = lo.selectFrom(r12, r14), t14 = hi.selectFrom(r12, r14);
+          FloatVector t13 = lo.selectFrom(r13, r15), t15 = hi.selectFrom(r13, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        { FloatVector lo = SWAP_LO[3], hi = SWAP_HI[3];
+          FloatVector t0 = lo.selectFrom(r0, r1), t1 = hi.selectFrom(r0, r1);
+          FloatVector t2 = lo.selectFrom(r2, r3), t3 = hi.selectFrom(r2, r3);
+          FloatVector t4 = lo.selectFrom(r4, r5), t5 = hi.selectFrom(r4, r5);
+          FloatVector t6 = lo.selectFrom(r6, r7), t7 = hi.selectFrom(r6, r7);
+          FloatVector t8 = lo.selectFrom(r8, r9), t9 = hi.selectFrom(r8, r9);
+          FloatVector t10 = lo.selectFrom(r10, r11), t11 = hi.selectFrom(r10, r11);
+          FloatVector t12 = lo.selectFrom(r12, r13), t13 = hi.selectFrom(r12, r13);
+          FloatVector t14 = lo.selectFrom(r14, r15), t15 = hi.selectFrom(r14, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        r0.intoArray(bp, dst + 0 * NR);
+        r1.intoArray(bp, dst + 1 * NR);
+        r2.intoArray(bp, dst + 2 * NR);
+        r3.intoArray(bp, dst + 3 * NR);
+        r4.intoArray(bp, dst + 4 * NR);
+        r5.intoArray(bp, dst + 5 * NR);
+        r6.intoArray(bp, dst + 6 * NR);
+        r7.intoArray(bp, dst + 7 * NR);
+        r8.intoArray(bp, dst + 8 * NR);
+        r9.intoArray(bp, dst + 9 * NR);
+        r10.intoArray(bp, dst + 10 * NR);
+        r11.intoArray(bp, dst + 11 * NR);
+        r12.intoArray(bp, dst + 12 * NR);
+        r13.intoArray(bp, dst + 13 * NR);
+        r14.intoArray(bp, dst + 14 * NR);
+        r15.intoArray(bp, dst + 15 * NR);
+    }
+
     /** Packs depth {@code [p0, p0+kc)} × columns {@code [j0, j0+nr)} of B as {@code bp[base + p*NR + j]}, zero-padding columns. */
-    private static void packB(float[] bp, int base, float[] b, int bOff, int brs, int bcs, int p0, int kc, int j0, int nr) {
+    static void packB(float[] bp, int base, float[] b, int bOff, int brs, int bcs, int p0, int kc, int j0, int nr) {
         if (bcs == 1) {
             // B rows are contiguous along the columns (NN, TN): copy NR-wide strips
             if (nr == NR) {
@@ -308,10 +403,22 @@ public final class Gemm {
                 }
             }
         } else {
-            // B is the transposed weight (NT): each weight row becomes one column of the panel
-            for (int j = 0; j < nr; j++) {
-                int src = bOff + (j0 + j) * bcs + p0;
-                for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+            // B is the transposed weight (NT): each weight row becomes one column of the panel. Done in depth
+            // strips of one cache line, so the strip of the panel being written stays in L1.
+            int pb = 0;
+            if (L == 16 && nr == NR && TRANSPOSE) {
+                for (; pb + 16 <= kc; pb += 16) {
+                    int src = bOff + j0 * bcs + p0 + pb;
+                    transpose16(b, src, bcs, bp, base + pb * NR);
+                    transpose16(b, src + 16 * bcs, bcs, bp, base + pb * NR + 16);
+                }
+            }
+            for (; pb < kc; pb += 16) {
+                int pe = Math.min(kc, pb + 16);
+                for (int j = 0; j < nr; j++) {
+                    int src = bOff + (j0 + j) * bcs + p0;
+                    for (int p = pb; p < pe; p++) bp[base + p * NR + j] = b[src + p];
+                }
             }
             for (int j = nr; j < NR; j++) for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
         }

@@ -37,6 +37,8 @@ class GemmTest {
         s.add(new int[] {mr * 2, nr * 3, 2 * kc + 5});
         s.add(new int[] {Gemm.SMALL_M, 2 * nr + 1, kc + 17});
         s.add(new int[] {Gemm.SMALL_M + 1, 2 * nr + 1, kc - 1});
+        // few rows but a long input: the blocked path, not the streaming one
+        s.add(new int[] {20, 37, Gemm.SMALL_M_INPUT_FLOATS / 20 + 3});
         s.add(new int[] {19, nc + nr + 5, 9});
         s.add(new int[] {70, 130, 300});
         s.add(new int[] {4, 1100, 70});
