@@ -1,5 +1,6 @@
 package org.grpo4j.backend.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -195,28 +196,38 @@ public final class Gemm {
 
     /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21;
+    /** Slabs per thread in a parallel product (see {@link #gemm}). */
+    static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
 
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                      float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
                      int rows, int cols, int depth, boolean accumulate) {
         int panels = (cols + NR - 1) / NR;
         int rowBlocks = (rows + MR - 1) / MR;
-        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Parallel.threads();
-        // One fork per product, no barriers: each thread owns a slab of the output and packs its own operands.
-        // Column slabs when there are enough panels (B is then packed exactly once in total); otherwise row slabs.
+        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.threads(), Math.max(panels, rowBlocks));
+        if (threads == 1) {
+            block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff, 0, rows, 0, cols, depth, accumulate);
+            return;
+        }
+        // One fork per product and no barriers: the output is cut into slabs that threads claim from a counter,
+        // each packing its own operands. A few slabs per thread keep the cores busy when one of them is shared
+        // with another process. Column slabs when there are enough panels (B is then packed once in total);
+        // otherwise row slabs.
         boolean byColumns = panels >= 2 * threads || panels >= rowBlocks;
-        int units = byColumns ? panels : rowBlocks;
-        int parts = Math.max(1, Math.min(threads, units));
-        Parallel.forRange(parts, 1, (from, to) -> {
+        int unitsWanted = SLABS_PER_THREAD * threads;
+        int per = byColumns ? Math.min(NC / NR, Math.max(1, (panels + unitsWanted - 1) / unitsWanted))
+                            : Math.max(1, (rowBlocks + unitsWanted - 1) / unitsWanted);
+        int units = ((byColumns ? panels : rowBlocks) + per - 1) / per;
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
             Work work = WORK.get();
-            for (int t = from; t < to; t++) {
-                int u0 = (int) ((long) units * t / parts), u1 = (int) ((long) units * (t + 1) / parts);
+            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
                 if (byColumns) {
                     block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff,
-                            0, rows, u0 * NR, Math.min(cols, u1 * NR), depth, accumulate);
+                            0, rows, u * per * NR, Math.min(cols, (u + 1) * per * NR), depth, accumulate);
                 } else {
                     block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff,
-                            u0 * MR, Math.min(rows, u1 * MR), 0, cols, depth, accumulate);
+                            u * per * MR, Math.min(rows, (u + 1) * per * MR), 0, cols, depth, accumulate);
                 }
             }
         });

@@ -43,6 +43,10 @@ class GemmTest {
         s.add(new int[] {70, 130, 300});
         s.add(new int[] {4, 1100, 70});
         s.add(new int[] {100, 64, 64});
+        // big enough to run in parallel: row slabs (few panels) and column slabs, with edge tiles
+        s.add(new int[] {203, 75, 150});
+        s.add(new int[] {300, 40, 300});
+        s.add(new int[] {45, 1100, 60});
         return s;
     }
 
