@@ -213,7 +213,10 @@ public final class Gemm {
         // each packing its own operands. A few slabs per thread keep the cores busy when one of them is shared
         // with another process. Column slabs when there are enough panels (B is then packed once in total);
         // otherwise row slabs.
-        boolean byColumns = panels >= 2 * threads || panels >= rowBlocks;
+        // When A is packed too (TN), each column slab repacks all of A and each row slab all of B: cut the
+        // longer side so the smaller operand is the one packed repeatedly.
+        boolean byColumns = acs == 1 ? panels >= 2 * threads || panels >= rowBlocks
+                                     : rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
         int unitsWanted = SLABS_PER_THREAD * threads;
         int per = byColumns ? Math.min(NC / NR, Math.max(1, (panels + unitsWanted - 1) / unitsWanted))
                             : Math.max(1, (rowBlocks + unitsWanted - 1) / unitsWanted);
@@ -296,8 +299,7 @@ public final class Gemm {
             int src = aOff + (p0 + p) * acs + i0 * ars;
             int dst = p * MR;
             if (mr == MR && ars == 1) {
-                ap[dst] = a[src]; ap[dst + 1] = a[src + 1]; ap[dst + 2] = a[src + 2]; ap[dst + 3] = a[src + 3];
-                ap[dst + 4] = a[src + 4]; ap[dst + 5] = a[src + 5]; ap[dst + 6] = a[src + 6]; ap[dst + 7] = a[src + 7];
+                FloatVector.fromArray(FloatVector.SPECIES_256, a, src).intoArray(ap, dst);
             } else {
                 for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
                 for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
