@@ -11,21 +11,29 @@ import jdk.incubator.vector.VectorSpecies;
  * input ({@link #matmulNN}), gradient to the weight ({@link #matmulTN}) and to the bias ({@link #sumRows}).
  * Every array is row-major and addressed through an offset, so callers pass views into one flat allocation.
  *
- * <p>Design (GotoBLAS/BLIS style, written for the Vector API): the product is cut into K-blocks of
- * {@link #KC} and column blocks of {@link #NC}; each block of the right operand is packed once into
- * {@link #NR}-wide panels ({@code [k][NR]}, two vectors per k) shared by all threads, and each thread packs
- * {@link #MR} rows of the left operand ({@code [k][MR]}) into its own buffer. The micro-kernel keeps an
- * {@code MR × NR} tile of the output in {@code 2·MR} vector registers and, per k, loads two vectors of the
- * panel and broadcasts {@code MR} scalars, so 2·MR FMAs cost 2 vector loads. Packing makes every inner-loop
- * access unit-stride with constant scale, which lets C2 hoist all bounds checks out of the loop. Tails in any
- * dimension are zero-padded in the packed buffers and written back through a small scratch tile.
+ * <p>Design (GotoBLAS/BLIS style, written for the Vector API). The micro-kernel keeps an {@code MR × NR}
+ * tile of the output ({@value #MR} rows × two vectors) in 16 vector registers and, per step of the
+ * reduction, loads two vectors of a packed panel of the right operand and broadcasts {@value #MR} scalars of
+ * the left one: 16 FMAs for 2 vector loads and 8 scalar loads, so the loop is bound by the FMA units. The
+ * right operand is packed in depth blocks of {@link #KC} into {@link #NR}-wide panels ({@code [k][NR]}, L2
+ * resident, one {@link #NC}-column block at a time); the NT weight ({@code [N,K]}) is transposed on the way
+ * with a 16 × 16 in-register transpose. The left operand is read in place when its rows run along the
+ * reduction (NT, NN: eight unit-stride streams, which C2 range-checks once per loop) and packed as
+ * {@code [k][MR]} otherwise (TN). Tails in any dimension are zero-padded in the panels and written back
+ * through a scratch tile, so the kernel itself never branches on sizes.
+ *
+ * <p>Threads: the output is cut into a few slabs per thread (column slabs, or row slabs when columns are
+ * few), claimed from a counter inside one {@link Parallel#forRange} call; each thread packs what its slab
+ * needs into its own buffers. One fork-join per product and no barriers: a fork costs 10–50 µs here, and a
+ * core shared with another process only delays the slabs it has not yet claimed.
  *
  * <p>Few-row products (decode, short prompts: M ≤ {@link #SMALL_M} and the input within L2) are dominated by
  * reading the weight, so {@link #matmulNT} streams each weight row once for all rows as blocked dot products
  * instead of transposing it into panels: packing costs about as much as {@code 2·M} flops per weight element.
  *
  * <p>The vector width is {@code -Dgrpo4j.vectorBits} (64..512), default the platform's preferred species.
- * Threads: {@link Parallel}; a call from inside a pool task runs on that thread alone.
+ * A call from inside a pool task runs on that thread alone (see {@link Parallel}). Calls from different
+ * threads may run concurrently: all buffers are per thread.
  */
 public final class Gemm {
     static final VectorSpecies<Float> S = species();
@@ -35,12 +43,13 @@ public final class Gemm {
     static final int MR = 8;
     /** Columns of the output tile held in registers (two vectors). */
     static final int NR = 2 * L;
-    /** Depth of one packed block; the thread's MR × KC left panel stays in L1. */
+    /** Depth of one packed block: the MR × KC rows of the left operand (16 KiB) stay in L1. */
     static final int KC = Integer.getInteger("grpo4j.gemm.kc", 512);
     /** Width of one packed block; KC × NC floats (1 MiB by default) stay in each core's L2. */
     static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 512), NR);
-    /** At most this many rows take the weight-streaming path of {@link #matmulNT}. */
+    /** Transpose NT weights in registers (the scalar loop, {@code -Dgrpo4j.gemm.scalarPack=true}, is 3-4× slower). */
     static final boolean TRANSPOSE = !Boolean.getBoolean("grpo4j.gemm.scalarPack");
+    /** At most this many rows take the weight-streaming path of {@link #matmulNT} ... */
     static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 160);
     /** ... and the rows of the input fit this many floats (1 MiB), so they stay in L2 while the weight streams. */
     static final int SMALL_M_INPUT_FLOATS = 1 << 18;
