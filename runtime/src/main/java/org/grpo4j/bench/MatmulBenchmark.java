@@ -2,12 +2,13 @@ package org.grpo4j.bench;
 
 import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.grpo4j.backend.cpu.Gemm;
@@ -48,15 +49,19 @@ public final class MatmulBenchmark implements Benchmark {
     private static final String OPENBLAS_LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
     private static final String INSTALL_HINT = "apt-get install python3-numpy libopenblas0-openmp";
 
-    /** Times numpy's matmul (OpenBLAS sgemm) on the shapes given as M,N,K,op arguments; one "key gflops" line each. */
+    /**
+     * Serves timing requests: reads {@code M,N,K,op reps} lines, answers {@code M,N,K,op gflops} (median of reps
+     * after warm-up), so each OpenBLAS figure is taken right next to the grpo4j one for the same shape.
+     */
     private static final String NUMPY_SCRIPT = """
             import sys, time
             import numpy as np
-            reps = int(sys.argv[1])
             rng = np.random.default_rng(0)
-            for spec in sys.argv[2:]:
+            print('ready', flush=True)
+            for line in sys.stdin:
+                spec, reps = line.split()
                 m, n, k, op = spec.split(',')
-                m, n, k = int(m), int(n), int(k)
+                m, n, k, reps = int(m), int(n), int(k), int(reps)
                 if op == 'nt':
                     x = rng.standard_normal((m, k), dtype=np.float32); w = rng.standard_normal((n, k), dtype=np.float32)
                     f = lambda: x @ w.T
@@ -66,8 +71,9 @@ public final class MatmulBenchmark implements Benchmark {
                 else:
                     x = rng.standard_normal((m, n), dtype=np.float32); w = rng.standard_normal((m, k), dtype=np.float32)
                     f = lambda: x.T @ w
-                for _ in range(2):
-                    f()
+                t0 = time.perf_counter(); warm = 0
+                while warm < 3 or (time.perf_counter() - t0 < 0.3 and warm < 200):
+                    f(); warm += 1
                 ts = []
                 for _ in range(reps):
                     t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
@@ -108,20 +114,19 @@ public final class MatmulBenchmark implements Benchmark {
         int saved = Parallel.threads();
         try {
             for (int t : threads) {
-                Map<String, Double> peer = openblas ? runOpenblas(t, reps, shapes, ops) : Map.of();
-                Parallel.setThreads(t);
-                for (Shape s : shapes) {
-                    for (String op : s.trainingOps() ? ops : List.of("nt")) {
-                        double gflops = measure(s, op, reps);
-                        System.out.printf("matmul %s %s t%d: %.1f GFLOP/s%n", s.dims(), op, t, gflops);
-                        Double p = peer.get(s.dims() + "," + op);
-                        if (p == null) continue;
-                        if (s.name().equals("1024")) {
-                            System.out.printf("openblas %s t%d: %.1f GFLOP/s%n", s.dims(), t, p);
-                            System.out.printf("ratio vs openblas t%d: %.2fx%n", t, gflops / p);
-                        } else {
-                            System.out.printf("openblas %s %s t%d: %.1f GFLOP/s%n", s.dims(), op, t, p);
-                            System.out.printf("ratio vs openblas %s %s t%d: %.2fx%n", s.dims(), op, t, gflops / p);
+                try (Peer peer = openblas ? Peer.start(t) : null) {
+                    Parallel.setThreads(t);
+                    for (Shape s : shapes) {
+                        for (String op : s.trainingOps() ? ops : List.of("nt")) {
+                            // the peer first, then grpo4j at once: both see the same load on this shared machine
+                            double p = peer == null ? Double.NaN : peer.measure(s, op, reps);
+                            double gflops = measure(s, op, reps);
+                            System.out.printf("matmul %s %s t%d: %.1f GFLOP/s%n", s.dims(), op, t, gflops);
+                            if (Double.isNaN(p)) continue;
+                            String what = s.name().equals("1024") ? s.dims() : s.dims() + " " + op;
+                            System.out.printf("openblas %s t%d: %.1f GFLOP/s%n", what, t, p);
+                            System.out.printf("ratio vs openblas %st%d: %.2fx%n",
+                                    s.name().equals("1024") ? "" : what + " ", t, gflops / p);
                         }
                     }
                 }
@@ -175,40 +180,87 @@ public final class MatmulBenchmark implements Benchmark {
         return true;
     }
 
-    /** Runs the numpy timing script with {@code threads} OpenMP threads; returns GFLOP/s by "MxNxK,op". */
-    private static Map<String, Double> runOpenblas(int threads, int reps, List<Shape> shapes, List<String> ops) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, "-c", NUMPY_SCRIPT, Integer.toString(reps)));
-        for (Shape s : shapes)
-            for (String op : s.trainingOps() ? ops : List.of("nt"))
-                cmd.add(s.m() + "," + s.n() + "," + s.k() + "," + op);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
-        pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
-        pb.environment().put("LD_LIBRARY_PATH", OPENBLAS_LIB);
-        pb.environment().remove("PYTHONPATH");
-        pb.environment().remove("PYTHONHOME");
-        Process p = pb.start();
-        Map<String, Double> result = new HashMap<>();
-        StringBuilder other = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    /** OpenBLAS through numpy in a child process pinned to a thread count; measures one shape per request. */
+    private static final class Peer implements AutoCloseable {
+        private final Process process;
+        private final BufferedReader out;
+        private final Writer in;
+        private boolean broken;
+
+        private Peer(Process process) {
+            this.process = process;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        static Peer start(int threads) throws IOException {
+            ProcessBuilder pb = new ProcessBuilder(PYTHON, "-c", NUMPY_SCRIPT).redirectErrorStream(true);
+            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+            pb.environment().put("LD_LIBRARY_PATH", OPENBLAS_LIB);
+            pb.environment().remove("PYTHONPATH");
+            pb.environment().remove("PYTHONHOME");
+            Peer peer = new Peer(pb.start());
+            String first = peer.out.readLine();
+            if (!"ready".equals(first)) peer.fail(first);
+            return peer;
+        }
+
+        /** GFLOP/s of numpy's matmul on this shape, or NaN (after printing why) when the peer cannot run. */
+        double measure(Shape s, String op, int reps) throws IOException {
+            if (broken) return Double.NaN;
+            String spec = s.m() + "," + s.n() + "," + s.k() + "," + op;
+            try {
+                in.write(spec + " " + reps + "\n");
+                in.flush();
+            } catch (IOException e) {
+                fail(null);
+                return Double.NaN;
+            }
             String line;
-            while ((line = r.readLine()) != null) {
+            while ((line = out.readLine()) != null) {
                 String[] parts = line.trim().split(" ");
-                if (parts.length == 2 && parts[0].split(",").length == 4) {
-                    String[] d = parts[0].split(",");
-                    result.put(d[0] + "x" + d[1] + "x" + d[2] + "," + d[3], Double.parseDouble(parts[1]));
-                } else {
-                    other.append(line).append('\n');
+                if (parts.length == 2 && parts[0].equals(spec)) return Double.parseDouble(parts[1]);
+                if (!line.isBlank()) {
+                    fail(line);
+                    return Double.NaN;
                 }
             }
+            fail(null);
+            return Double.NaN;
         }
-        if (!p.waitFor(10, TimeUnit.MINUTES)) p.destroyForcibly();
-        if (p.exitValue() != 0 || result.isEmpty()) {
-            String out = other.toString().strip();
-            System.out.println("openblas: the numpy timing failed (exit " + p.exitValue() + "): "
-                    + (out.contains("No module named") ? "numpy is missing; install with: " + INSTALL_HINT : out));
+
+        private void fail(String firstLine) throws IOException {
+            if (broken) return;
+            broken = true;
+            StringBuilder text = new StringBuilder(firstLine == null ? "" : firstLine);
+            try {
+                if (process.waitFor(5, TimeUnit.SECONDS)) {
+                    String line;
+                    while ((line = out.readLine()) != null) text.append('\n').append(line);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            String msg = text.toString().strip();
+            System.out.println("openblas: the numpy timing failed: " + (msg.contains("No module named")
+                    ? "numpy is missing; install with: " + INSTALL_HINT : msg.isEmpty() ? "no output" : msg));
         }
-        return result;
+
+        @Override
+        public void close() {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // the child already exited; nothing left to tell it
+            }
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static List<Shape> selectShapes(String list) {
