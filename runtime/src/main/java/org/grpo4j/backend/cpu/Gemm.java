@@ -85,21 +85,32 @@ public final class Gemm {
      */
     public static void matmulNT(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
                                 float[] bias, int biasOff, int M, int N, int K, boolean accumulate) {
+        matmulNT(out, outOff, N, a, aOff, K, w, wOff, K, bias, biasOff, M, N, K, accumulate);
+    }
+
+    /**
+     * {@link #matmulNT(float[], int, float[], int, float[], int, float[], int, int, int, int, boolean)} on
+     * strided views: row {@code i} of {@code out}, {@code a}, {@code w} starts at {@code off + i·ld} (e.g. one
+     * attention head's columns inside a {@code [tokens, heads·headDim]} activation).
+     */
+    public static void matmulNT(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
+                                float[] w, int wOff, int ldw, float[] bias, int biasOff,
+                                int M, int N, int K, boolean accumulate) {
         checkDims(M, N, K);
-        check("out", out, outOff, (long) M * N);
-        check("a", a, aOff, (long) M * K);
-        check("w", w, wOff, (long) N * K);
-        if (bias != null) check("bias", bias, biasOff, N);
+        check("out", out, outOff, M, N, ldOut);
+        check("a", a, aOff, M, K, lda);
+        check("w", w, wOff, N, K, ldw);
+        if (bias != null) check("bias", bias, biasOff, 1, N, N);
         if (M == 0 || N == 0) return;
         if (K == 0) {
-            fillBiasOrZero(out, outOff, bias, biasOff, M, N, accumulate);
+            fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             return;
         }
         if (M <= 16 || (M <= SMALL_M && (long) M * K <= SMALL_M_INPUT_FLOATS)) {
-            SmallNT.run(out, outOff, a, aOff, w, wOff, bias, biasOff, M, N, K, accumulate);
+            SmallNT.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
         }
-        gemm(out, outOff, N, a, aOff, K, 1, w, wOff, 1, K, bias, biasOff, M, N, K, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, 1, ldw, bias, biasOff, M, N, K, accumulate);
     }
 
     /**
@@ -107,16 +118,22 @@ public final class Gemm {
      */
     public static void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
                                 int M, int N, int K, boolean accumulate) {
+        matmulNN(out, outOff, K, a, aOff, N, w, wOff, K, M, N, K, accumulate);
+    }
+
+    /** {@link #matmulNN(float[], int, float[], int, float[], int, int, int, int, boolean)} on strided views. */
+    public static void matmulNN(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
+                                float[] w, int wOff, int ldw, int M, int N, int K, boolean accumulate) {
         checkDims(M, N, K);
-        check("out", out, outOff, (long) M * K);
-        check("a", a, aOff, (long) M * N);
-        check("w", w, wOff, (long) N * K);
+        check("out", out, outOff, M, K, ldOut);
+        check("a", a, aOff, M, N, lda);
+        check("w", w, wOff, N, K, ldw);
         if (M == 0 || K == 0) return;
         if (N == 0) {
-            fillBiasOrZero(out, outOff, null, 0, M, K, accumulate);
+            fillBiasOrZero(out, outOff, ldOut, null, 0, M, K, accumulate);
             return;
         }
-        gemm(out, outOff, K, a, aOff, N, 1, w, wOff, K, 1, null, 0, M, K, N, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, ldw, 1, null, 0, M, K, N, accumulate);
     }
 
     /**
@@ -125,16 +142,22 @@ public final class Gemm {
      */
     public static void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff,
                                 int M, int N, int K, boolean accumulate) {
+        matmulTN(out, outOff, K, a, aOff, N, b, bOff, K, M, N, K, accumulate);
+    }
+
+    /** {@link #matmulTN(float[], int, float[], int, float[], int, int, int, int, boolean)} on strided views. */
+    public static void matmulTN(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
+                                float[] b, int bOff, int ldb, int M, int N, int K, boolean accumulate) {
         checkDims(M, N, K);
-        check("out", out, outOff, (long) N * K);
-        check("a", a, aOff, (long) M * N);
-        check("b", b, bOff, (long) M * K);
+        check("out", out, outOff, N, K, ldOut);
+        check("a", a, aOff, M, N, lda);
+        check("b", b, bOff, M, K, ldb);
         if (N == 0 || K == 0) return;
         if (M == 0) {
-            fillBiasOrZero(out, outOff, null, 0, N, K, accumulate);
+            fillBiasOrZero(out, outOff, ldOut, null, 0, N, K, accumulate);
             return;
         }
-        gemm(out, outOff, K, a, aOff, 1, N, b, bOff, K, 1, null, 0, N, K, M, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, 1, lda, b, bOff, ldb, 1, null, 0, N, K, M, accumulate);
     }
 
     /** {@code out[N] += Σ_rows a[M,N]}: the gradient of a bias. */
@@ -180,9 +203,20 @@ public final class Gemm {
             throw new IndexOutOfBoundsException(name + ": offset " + off + " + " + len + " floats exceeds length " + x.length);
     }
 
-    private static void fillBiasOrZero(float[] out, int outOff, float[] bias, int biasOff, int rows, int cols, boolean acc) {
+    /** A {@code rows × cols} view with row stride {@code ld}: needs {@code off + (rows-1)·ld + cols} floats. */
+    private static void check(String name, float[] x, int off, int rows, int cols, int ld) {
+        if (x == null) throw new NullPointerException(name + " is null");
+        if (ld < cols) throw new IllegalArgumentException(name + ": row stride " + ld + " is less than its " + cols + " columns");
+        if (rows == 0 || cols == 0) return;
+        long need = (long) (rows - 1) * ld + cols;
+        if (off < 0 || off + need > x.length)
+            throw new IndexOutOfBoundsException(name + ": offset " + off + " + " + rows + " rows × stride " + ld
+                    + " (" + need + " floats) exceeds length " + x.length);
+    }
+
+    private static void fillBiasOrZero(float[] out, int outOff, int ldOut, float[] bias, int biasOff, int rows, int cols, boolean acc) {
         for (int i = 0; i < rows; i++) {
-            int o = outOff + i * cols;
+            int o = outOff + i * ldOut;
             for (int j = 0; j < cols; j++) {
                 float b = bias == null ? 0f : bias[biasOff + j];
                 out[o + j] = acc ? out[o + j] + b : b;
@@ -558,7 +592,7 @@ public final class Gemm {
 
     /** {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products: 4 weight rows × 4 input rows. */
     private static final class SmallNT {
-        static void run(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+        static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
             int blocks = (N + 3) / 4;
             int grain = Math.max(1, 16384 / Math.max(1, M * K / 4 + 1));
@@ -567,11 +601,14 @@ public final class Gemm {
                     int n0 = nb * 4;
                     if (n0 + 4 <= N) {
                         int m = 0;
-                        for (; m + 4 <= M; m += 4) block4x4(out, outOff, a, aOff, w, wOff, bias, biasOff, m, n0, N, K, acc);
-                        for (; m < M; m++) block1x4(out, outOff, a, aOff, w, wOff, bias, biasOff, m, n0, N, K, acc);
+                        for (; m + 4 <= M; m += 4)
+                            block4x4(out, outOff + m * ldo + n0, ldo, a, aOff + m * lda, lda, w, wOff + n0 * ldw, ldw, bias, biasOff + n0, K, acc);
+                        for (; m < M; m++)
+                            block1x4(out, outOff + m * ldo + n0, a, aOff + m * lda, w, wOff + n0 * ldw, ldw, bias, biasOff + n0, K, acc);
                     } else {
                         for (int n = n0; n < N; n++)
-                            for (int m = 0; m < M; m++) single(out, outOff, a, aOff, w, wOff, bias, biasOff, m, n, N, K, acc);
+                            for (int m = 0; m < M; m++)
+                                single(out, outOff + m * ldo + n, a, aOff + m * lda, w, wOff + n * ldw, bias, biasOff + n, K, acc);
                     }
                 }
             });
@@ -582,10 +619,11 @@ public final class Gemm {
             out[idx] = acc ? out[idx] + v : v;
         }
 
-        private static void block4x4(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
-                                     float[] bias, int biasOff, int m0, int n0, int N, int K, boolean acc) {
-            int a0 = aOff + m0 * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
-            int w0 = wOff + n0 * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+        /** Four rows of {@code a} (from {@code a0}) against four rows of {@code w} (from {@code w0}) into {@code out[o..]}. */
+        private static void block4x4(float[] out, int o, int ldo, float[] a, int a0, int lda, float[] w, int w0, int ldw,
+                                     float[] bias, int bI, int K, boolean acc) {
+            int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
             FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
                     s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
             int k = 0, kv = K - K % L;
@@ -615,11 +653,10 @@ public final class Gemm {
                 y = FloatVector.fromArray(S, a, a3 + k, mask);
                 s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
             }
-            int o = outOff + m0 * N + n0, bI = biasOff + n0;
             store4(out, o, s00, s01, s02, s03, bias, bI, acc);
-            store4(out, o + N, s10, s11, s12, s13, bias, bI, acc);
-            store4(out, o + 2 * N, s20, s21, s22, s23, bias, bI, acc);
-            store4(out, o + 3 * N, s30, s31, s32, s33, bias, bI, acc);
+            store4(out, o + ldo, s10, s11, s12, s13, bias, bI, acc);
+            store4(out, o + 2 * ldo, s20, s21, s22, s23, bias, bI, acc);
+            store4(out, o + 3 * ldo, s30, s31, s32, s33, bias, bI, acc);
         }
 
         private static void store4(float[] out, int o, FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3,
@@ -630,10 +667,9 @@ public final class Gemm {
             store(out, o + 3, s3.reduceLanes(VectorOperators.ADD), bias, bI + 3, acc);
         }
 
-        private static void block1x4(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
-                                     float[] bias, int biasOff, int m, int n0, int N, int K, boolean acc) {
-            int a0 = aOff + m * K;
-            int w0 = wOff + n0 * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+        private static void block1x4(float[] out, int o, float[] a, int a0, float[] w, int w0, int ldw,
+                                     float[] bias, int bI, int K, boolean acc) {
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
             int k = 0, kv = K - K % L;
             for (; k < kv; k += L) {
@@ -651,18 +687,17 @@ public final class Gemm {
                 s2 = y.fma(FloatVector.fromArray(S, w, w2 + k, mask), s2);
                 s3 = y.fma(FloatVector.fromArray(S, w, w3 + k, mask), s3);
             }
-            store4(out, outOff + m * N + n0, s0, s1, s2, s3, bias, biasOff + n0, acc);
+            store4(out, o, s0, s1, s2, s3, bias, bI, acc);
         }
 
-        private static void single(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
-                                   float[] bias, int biasOff, int m, int n, int N, int K, boolean acc) {
-            int a0 = aOff + m * K, w0 = wOff + n * K;
+        private static void single(float[] out, int o, float[] a, int a0, float[] w, int w0,
+                                   float[] bias, int bI, int K, boolean acc) {
             FloatVector s = FloatVector.zero(S);
             int k = 0, kv = K - K % L;
             for (; k < kv; k += L) s = FloatVector.fromArray(S, a, a0 + k).fma(FloatVector.fromArray(S, w, w0 + k), s);
             float r = s.reduceLanes(VectorOperators.ADD);
             for (; k < K; k++) r += a[a0 + k] * w[w0 + k];
-            store(out, outOff + m * N + n, r, bias, biasOff + n, acc);
+            store(out, o, r, bias, bI, acc);
         }
     }
 }

@@ -130,6 +130,75 @@ class GemmTest {
         }
     }
 
+    /** Copies a compact {@code rows × cols} matrix into a buffer of row stride {@code ld} at {@code off}, padding with noise. */
+    private static float[] strided(SplittableRandom rnd, float[] compact, int rows, int cols, int off, int ld) {
+        float[] x = random(rnd, off + rows * ld + 7);
+        for (int i = 0; i < rows; i++) System.arraycopy(compact, i * cols, x, off + i * ld, cols);
+        return x;
+    }
+
+    /** Checks the view's rows against the reference and that the padding between rows is untouched. */
+    private static void assertStridedClose(String what, GemmReference.Result ref, float[] out, float[] before,
+                                           int off, int rows, int cols, int ld) {
+        double[] v = ref.value(), sc = ref.scale();
+        boolean[] inView = new boolean[out.length];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                int idx = off + i * ld + j;
+                inView[idx] = true;
+                double err = Math.abs(out[idx] - v[i * cols + j]);
+                if (err > TOL * sc[i * cols + j] + 1e-30)
+                    fail(what + ": (" + i + "," + j + ") is " + out[idx] + ", expected " + v[i * cols + j]);
+            }
+        for (int i = 0; i < out.length; i++)
+            if (!inView[i]) assertEquals(before[i], out[i], what + ": wrote outside the view at " + i);
+    }
+
+    private static float[] compact(float[] x, int off, int rows, int cols, int ld) {
+        float[] c = new float[rows * cols];
+        for (int i = 0; i < rows; i++) System.arraycopy(x, off + i * ld, c, i * cols, cols);
+        return c;
+    }
+
+    @Test
+    void stridedViewsMatchTheReference() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[][] shapes = {{5, 7, 9}, {16, 40, 64}, {64, 33, 64}, {120, 70, 50}, {200, 64, 64}, {33, 100, 300}, {260, 96, 100}};
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (int[] sh : shapes) {
+                int M = sh[0], N = sh[1], K = sh[2];
+                for (boolean acc : new boolean[] {false, true}) {
+                    String tag = "strided M=" + M + " N=" + N + " K=" + K + " acc=" + acc + " t=" + threads;
+                    float[] ac = random(rnd, M * K), wc = random(rnd, N * K), gc = random(rnd, M * N), bias = random(rnd, N);
+                    int lda = K + 5, ldw = K + 3, ldg = N + 17, ldo;
+
+                    ldo = N + 9;
+                    float[] a = strided(rnd, ac, M, K, 2, lda), w = strided(rnd, wc, N, K, 1, ldw);
+                    float[] out = random(rnd, 4 + M * ldo + 3), before = out.clone();
+                    GemmReference.Result ref = GemmReference.matmulNT(compact(out, 4, M, N, ldo), 0, ac, 0, wc, 0, bias, 0, M, N, K, acc);
+                    Gemm.matmulNT(out, 4, ldo, a, 2, lda, w, 1, ldw, bias, 0, M, N, K, acc);
+                    assertStridedClose("NT " + tag, ref, out, before, 4, M, N, ldo);
+
+                    ldo = K + 6;
+                    float[] g = strided(rnd, gc, M, N, 3, ldg);
+                    out = random(rnd, 1 + M * ldo + 2);
+                    before = out.clone();
+                    ref = GemmReference.matmulNN(compact(out, 1, M, K, ldo), 0, gc, 0, wc, 0, M, N, K, acc);
+                    Gemm.matmulNN(out, 1, ldo, g, 3, ldg, w, 1, ldw, M, N, K, acc);
+                    assertStridedClose("NN " + tag, ref, out, before, 1, M, K, ldo);
+
+                    ldo = K + 2;
+                    out = random(rnd, 5 + N * ldo + 1);
+                    before = out.clone();
+                    ref = GemmReference.matmulTN(compact(out, 5, N, K, ldo), 0, gc, 0, ac, 0, M, N, K, acc);
+                    Gemm.matmulTN(out, 5, ldo, g, 3, ldg, a, 2, lda, M, N, K, acc);
+                    assertStridedClose("TN " + tag, ref, out, before, 5, N, K, ldo);
+                }
+            }
+        }
+    }
+
     @Test
     void sumRowsAddsColumnSums() {
         SplittableRandom rnd = new SplittableRandom(3);
@@ -165,5 +234,12 @@ class GemmTest {
         e = assertThrows(IndexOutOfBoundsException.class, () -> Gemm.matmulNN(x, 7, x, 0, x, 0, 2, 2, 3, false));
         assertTrue(e.getMessage().startsWith("out:"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Gemm.matmulTN(x, 0, x, 0, x, 0, -1, 2, 2, false));
+        // a row stride shorter than the row, and a strided view running past the end
+        IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.matmulNN(x, 0, 2, x, 0, 2, x, 0, 3, 2, 2, 3, false));
+        assertTrue(s.getMessage().startsWith("out: row stride 2"), s.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class,
+                () -> Gemm.matmulNT(x, 0, 2, x, 0, 11, x, 0, 2, null, 0, 2, 2, 2, false));
+        assertTrue(e.getMessage().startsWith("a:"), e.getMessage());
     }
 }
