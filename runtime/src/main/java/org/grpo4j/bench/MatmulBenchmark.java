@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,9 @@ import org.grpo4j.cli.Command;
  * shape, on 1 and 2 threads; compared in the same run with OpenBLAS sgemm through Debian's numpy.
  *
  * <p>Options: {@code --threads 1,2}, {@code --reps 7}, {@code --shapes 1024,qo,kv,gateup,down,lmhead,decode},
- * {@code --ops nt,nn,tn}, switch {@code --no-openblas}.
+ * {@code --ops nt,nn,tn}, switches {@code --no-openblas} and {@code --cpu-time}. With {@code --cpu-time} the
+ * one-thread figures divide by the thread's CPU time instead of wall time (both sides), which a machine shared
+ * with other processes cannot skew; multi-thread figures are always wall time.
  */
 public final class MatmulBenchmark implements Benchmark {
     /** A layer shape in {@link Gemm}'s terms: M rows (tokens), N output features, K input features. */
@@ -59,7 +63,8 @@ public final class MatmulBenchmark implements Benchmark {
             rng = np.random.default_rng(0)
             print('ready', flush=True)
             for line in sys.stdin:
-                spec, reps = line.split()
+                spec, reps, clock = line.split()
+                now = time.thread_time if clock == 'cpu' else time.perf_counter
                 m, n, k, op = spec.split(',')
                 m, n, k, reps = int(m), int(n), int(k), int(reps)
                 if op == 'nt':
@@ -76,7 +81,7 @@ public final class MatmulBenchmark implements Benchmark {
                     f(); warm += 1
                 ts = []
                 for _ in range(reps):
-                    t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+                    t = now(); f(); ts.append(now() - t)
                 ts.sort()
                 print(spec, 2.0 * m * n * k / ts[len(ts) // 2] / 1e9, flush=True)
             """;
@@ -93,7 +98,7 @@ public final class MatmulBenchmark implements Benchmark {
 
     @Override
     public java.util.Set<String> flags() {
-        return java.util.Set.of("no-openblas");
+        return java.util.Set.of("no-openblas", "cpu-time");
     }
 
     @Override
@@ -110,6 +115,7 @@ public final class MatmulBenchmark implements Benchmark {
             ops.add(op);
         }
         boolean openblas = !args.flag("no-openblas") && openblasAvailable();
+        boolean cpuTime = args.flag("cpu-time");
 
         int saved = Parallel.threads();
         try {
@@ -119,12 +125,14 @@ public final class MatmulBenchmark implements Benchmark {
                     for (Shape s : shapes) {
                         for (String op : s.trainingOps() ? ops : List.of("nt")) {
                             // the peer first, then grpo4j at once: both see the same load on this shared machine
-                            double p = peer == null ? Double.NaN : peer.measure(s, op, reps);
-                            double gflops = measure(s, op, reps);
-                            System.out.printf("matmul %s %s t%d: %.1f GFLOP/s%n", s.dims(), op, t, gflops);
+                            boolean cpu = cpuTime && t == 1;
+                            double p = peer == null ? Double.NaN : peer.measure(s, op, reps, cpu);
+                            double gflops = measure(s, op, reps, cpu);
+                            String unit = cpu ? "GFLOP/cpu-s" : "GFLOP/s";
+                            System.out.printf("matmul %s %s t%d: %.1f %s%n", s.dims(), op, t, gflops, unit);
                             if (Double.isNaN(p)) continue;
                             String what = s.name().equals("1024") ? s.dims() : s.dims() + " " + op;
-                            System.out.printf("openblas %s t%d: %.1f GFLOP/s%n", what, t, p);
+                            System.out.printf("openblas %s t%d: %.1f %s%n", what, t, p, unit);
                             System.out.printf("ratio vs openblas %st%d: %.2fx%n",
                                     s.name().equals("1024") ? "" : what + " ", t, gflops / p);
                         }
@@ -136,7 +144,7 @@ public final class MatmulBenchmark implements Benchmark {
         }
     }
 
-    private static double measure(Shape s, String op, int reps) {
+    private static double measure(Shape s, String op, int reps, boolean cpuTime) {
         SplittableRandom rnd = new SplittableRandom(1);
         int m = s.m(), n = s.n(), k = s.k();
         Runnable body;
@@ -161,7 +169,19 @@ public final class MatmulBenchmark implements Benchmark {
             body.run();
             warm++;
         }
-        double[] t = Stats.time(0, reps, body);
+        double[] t;
+        if (cpuTime) {
+            // one thread: Parallel runs the whole product on this thread, so its CPU time is the product's
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            t = new double[reps];
+            for (int i = 0; i < reps; i++) {
+                long c0 = mx.getCurrentThreadCpuTime();
+                body.run();
+                t[i] = (mx.getCurrentThreadCpuTime() - c0) * 1e-9;
+            }
+        } else {
+            t = Stats.time(0, reps, body);
+        }
         return s.flops() / Stats.median(t) / 1e9;
     }
 
@@ -207,11 +227,11 @@ public final class MatmulBenchmark implements Benchmark {
         }
 
         /** GFLOP/s of numpy's matmul on this shape, or NaN (after printing why) when the peer cannot run. */
-        double measure(Shape s, String op, int reps) throws IOException {
+        double measure(Shape s, String op, int reps, boolean cpuTime) throws IOException {
             if (broken) return Double.NaN;
             String spec = s.m() + "," + s.n() + "," + s.k() + "," + op;
             try {
-                in.write(spec + " " + reps + "\n");
+                in.write(spec + " " + reps + (cpuTime ? " cpu" : " wall") + "\n");
                 in.flush();
             } catch (IOException e) {
                 fail(null);
