@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorSpecies;
  * threads may run concurrently: all buffers are per thread.
  */
 public final class Gemm {
-    static final VectorSpecies<Float> S = species();
+    static final VectorSpecies<Float> S = chooseSpecies();
     /** Floats per vector. */
     static final int L = S.length();
     /** Rows of the output tile held in registers. */
@@ -56,7 +56,16 @@ public final class Gemm {
 
     private Gemm() {}
 
-    private static VectorSpecies<Float> species() {
+    /**
+     * The float species every CPU kernel should use ({@code -Dgrpo4j.vectorBits}, default the preferred one).
+     * Keep to this one: once a second FloatVector shape is loaded in the JVM, C2 can fail to devirtualise the
+     * vector operations of a kernel it compiles late, leaving that kernel 10× slower.
+     */
+    public static VectorSpecies<Float> floatSpecies() {
+        return S;
+    }
+
+    private static VectorSpecies<Float> chooseSpecies() {
         String bits = System.getProperty("grpo4j.vectorBits");
         if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
         return switch (bits.trim()) {
@@ -110,7 +119,12 @@ public final class Gemm {
             SmallNT.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
         }
-        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, 1, ldw, bias, biasOff, M, N, K, accumulate);
+        if (bias != null) {
+            // the bias goes in first, so the kernels only ever add into C
+            putBias(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
+            accumulate = true;
+        }
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, 1, ldw, M, N, K, accumulate);
     }
 
     /**
@@ -133,7 +147,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, null, 0, M, K, accumulate);
             return;
         }
-        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, ldw, 1, null, 0, M, K, N, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, ldw, 1, M, K, N, accumulate);
     }
 
     /**
@@ -157,7 +171,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, null, 0, N, K, accumulate);
             return;
         }
-        gemm(out, outOff, ldOut, a, aOff, 1, lda, b, bOff, ldb, 1, null, 0, N, K, M, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, 1, lda, b, bOff, ldb, 1, N, K, M, accumulate);
     }
 
     /** {@code out[N] += Σ_rows a[M,N]}: the gradient of a bias. */
@@ -224,6 +238,21 @@ public final class Gemm {
         }
     }
 
+    /** Writes (or, with {@code acc}, adds) the bias into every row of {@code out}: one vectorised pass. */
+    private static void putBias(float[] out, int outOff, int ldOut, float[] bias, int biasOff, int rows, int cols, boolean acc) {
+        int cv = cols - cols % L;
+        for (int i = 0; i < rows; i++) {
+            int o = outOff + i * ldOut;
+            if (acc) {
+                for (int j = 0; j < cv; j += L)
+                    FloatVector.fromArray(S, out, o + j).add(FloatVector.fromArray(S, bias, biasOff + j)).intoArray(out, o + j);
+                for (int j = cv; j < cols; j++) out[o + j] += bias[biasOff + j];
+            } else {
+                System.arraycopy(bias, biasOff, out, o, cols);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Blocked general path: C[rows, cols] (+)= A · B with A(i,p) = a[aOff + i*ars + p*acs] and
     // B(p,j) = b[bOff + p*brs + j*bcs]; one of each pair of strides is 1.
@@ -233,6 +262,8 @@ public final class Gemm {
         final float[] bp = new float[KC * NC];
         final float[] ap = new float[MR * KC];
         final float[] tile = new float[MR * NR];
+        /** Read as "no old value" (row stride 0), so the kernels have no data-dependent branch. */
+        final float[] zeros = new float[NR];
     }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
@@ -243,13 +274,13 @@ public final class Gemm {
     static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
 
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
-                     float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
+                     float[] b, int bOff, int brs, int bcs,
                      int rows, int cols, int depth, boolean accumulate) {
         int panels = (cols + NR - 1) / NR;
         int rowBlocks = (rows + MR - 1) / MR;
         int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.threads(), Math.max(panels, rowBlocks));
         if (threads == 1) {
-            block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff, 0, rows, 0, cols, depth, accumulate);
+            block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, depth, accumulate);
             return;
         }
         // One fork per product and no barriers: the output is cut into slabs that threads claim from a counter,
@@ -269,21 +300,26 @@ public final class Gemm {
             Work work = WORK.get();
             for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
                 if (byColumns) {
-                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff,
+                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
                             0, rows, u * per * NR, Math.min(cols, (u + 1) * per * NR), depth, accumulate);
                 } else {
-                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, bias, biasOff,
+                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
                             u * per * MR, Math.min(rows, (u + 1) * per * MR), 0, cols, depth, accumulate);
                 }
             }
         });
     }
 
-    /** Computes the slab rows {@code [r0, r1)} × columns {@code [j0, j1)} on the calling thread. */
+    /**
+     * Computes the slab rows {@code [r0, r1)} × columns {@code [j0, j1)} on the calling thread.
+     *
+     * <p>Every case (overwrite or accumulate, edge or full tile, NT/NN/TN) reaches the kernels and
+     * packers through separate methods and data, not through branches inside them: C2 compiles a branch it never
+     * saw taken as a trap, and a trap in a Vector API kernel drops it to C1 code that is 10× slower for seconds.
+     */
     private static void block(Work work, float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
-                              float[] b, int bOff, int brs, int bcs, float[] bias, int biasOff,
-                              int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
-        float[] bp = work.bp, ap = work.ap, tile = work.tile;
+                              float[] b, int bOff, int brs, int bcs, int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
+        float[] bp = work.bp, ap = work.ap, tile = work.tile, zeros = work.zeros;
         // equal depth blocks, so a depth just over KC does not leave a thin last block
         int kBlocks = (depth + KC - 1) / KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
@@ -293,60 +329,72 @@ public final class Gemm {
             int panels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < depth; pc += kcMax) {
                 int kc = Math.min(kcMax, depth - pc);
-                boolean first = pc == 0;
-                boolean load = accumulate || !first;
-                float[] bi = first ? bias : null;
+                boolean load = accumulate || pc > 0;
                 for (int q = 0; q < panels; q++) {
-                    int jq = jc + q * NR;
-                    packB(bp, q * kc * NR, b, bOff, brs, bcs, pc, kc, jq, Math.min(NR, j1 - jq));
+                    int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
+                    if (nr < NR) packBEdge(bp, q * kc * NR, b, bOff, brs, bcs, pc, kc, jq, nr);
+                    else if (bcs == 1) packBRows(bp, q * kc * NR, b, bOff, brs, pc, kc, jq);
+                    else packBColumns(bp, q * kc * NR, b, bOff, bcs, pc, kc, jq);
                 }
                 for (int i0 = r0; i0 < r1; i0 += MR) {
                     int mr = Math.min(MR, r1 - i0);
-                    if (!rowsContiguous) packA(ap, a, aOff, ars, acs, i0, mr, pc, kc);
+                    if (!rowsContiguous) {
+                        if (mr == MR && ars == 1) packARows(ap, a, aOff + i0, acs, pc, kc);
+                        else packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
+                    }
                     // rows past the end repeat the last row: their results land in the edge tile and are dropped
                     int rowBase = aOff + i0 * ars + pc;
                     int last = mr - 1;
+                    int a1 = rowBase + Math.min(1, last) * ars, a2 = rowBase + Math.min(2, last) * ars;
+                    int a3 = rowBase + Math.min(3, last) * ars, a4 = rowBase + Math.min(4, last) * ars;
+                    int a5 = rowBase + Math.min(5, last) * ars, a6 = rowBase + Math.min(6, last) * ars;
+                    int a7 = rowBase + Math.min(7, last) * ars;
                     for (int q = 0; q < panels; q++) {
                         int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
                         boolean full = mr == MR && nr == NR;
-                        float[] co = full ? c : tile;
-                        int cI = full ? cOff + i0 * ldc + jq : 0, ld = full ? ldc : NR;
+                        int bI = q * kc * NR;
+                        // full tiles read and write C in place; edge tiles go through the scratch tile
+                        float[] cin = full && load ? c : zeros;
+                        int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
+                        float[] cout = full ? c : tile;
+                        int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
                         if (rowsContiguous) {
-                            kernelRows(a, rowBase, rowBase + Math.min(1, last) * ars, rowBase + Math.min(2, last) * ars,
-                                    rowBase + Math.min(3, last) * ars, rowBase + Math.min(4, last) * ars,
-                                    rowBase + Math.min(5, last) * ars, rowBase + Math.min(6, last) * ars,
-                                    rowBase + Math.min(7, last) * ars, bp, q * kc * NR, kc, co, cI, ld,
-                                    full && load, full ? bi : null, biasOff + jq);
+                            kernelRows(a, rowBase, a1, a2, a3, a4, a5, a6, a7, bp, bI, kc,
+                                    cin, cinI, cinLd, cout, coutI, coutLd);
                         } else {
-                            kernelPacked(ap, bp, q * kc * NR, kc, co, cI, ld, full && load, full ? bi : null, biasOff + jq);
+                            kernelPacked(ap, bp, bI, kc, cin, cinI, cinLd, cout, coutI, coutLd);
                         }
-                        if (!full) {
-                            for (int r = 0; r < mr; r++) {
-                                int o = cOff + (i0 + r) * ldc + jq;
-                                for (int j = 0; j < nr; j++) {
-                                    float v = tile[r * NR + j];
-                                    if (bi != null) v += bi[biasOff + jq + j];
-                                    c[o + j] = load ? c[o + j] + v : v;
-                                }
-                            }
-                        }
+                        if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
                     }
                 }
             }
         }
     }
 
-    /** Packs MR rows of a transposed A (TN: the MR values of one depth step are contiguous) as {@code ap[p*MR + r]}. */
-    private static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
+    /** Adds an edge tile's valid {@code mr × nr} corner into C, or overwrites C with it. */
+    private static void mergeTile(float[] tile, float[] c, int o, int ldc, int mr, int nr, boolean load) {
+        for (int r = 0; r < mr; r++, o += ldc) {
+            for (int j = 0; j < nr; j++) c[o + j] = load ? c[o + j] + tile[r * NR + j] : tile[r * NR + j];
+        }
+    }
+
+    /**
+     * Packs MR full rows of a transposed A (TN: the MR values of one depth step are contiguous) as
+     * {@code ap[p*MR + r]}. Plain copies on purpose: using a second vector species anywhere (e.g. a 256-bit move
+     * here) loads a second FloatVector class, after which C2 could no longer devirtualise the kernels' FMAs
+     * when it compiled one late, leaving it 10× slower for good (seen with JDK 25).
+     */
+    private static void packARows(float[] ap, float[] a, int base, int acs, int p0, int kc) {
+        for (int p = 0, src = base + p0 * acs; p < kc; p++, src += acs) System.arraycopy(a, src, ap, p * MR, MR);
+    }
+
+    /** {@link #packARows} for the last, partial row block or a general stride: missing rows are zero. */
+    private static void packAEdge(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
         for (int p = 0; p < kc; p++) {
             int src = aOff + (p0 + p) * acs + i0 * ars;
             int dst = p * MR;
-            if (mr == MR && ars == 1) {
-                FloatVector.fromArray(FloatVector.SPECIES_256, a, src).intoArray(ap, dst);
-            } else {
-                for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
-                for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
-            }
+            for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
+            for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
         }
     }
 
@@ -441,77 +489,65 @@ public final class Gemm {
         r15.intoArray(bp, dst + 15 * NR);
     }
 
-    /** Packs depth {@code [p0, p0+kc)} × columns {@code [j0, j0+nr)} of B as {@code bp[base + p*NR + j]}, zero-padding columns. */
-    static void packB(float[] bp, int base, float[] b, int bOff, int brs, int bcs, int p0, int kc, int j0, int nr) {
-        if (bcs == 1) {
-            // B rows are contiguous along the columns (NN, TN): copy NR-wide strips
-            if (nr == NR) {
-                for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * brs + j0, dst = base + p * NR;
-                    FloatVector.fromArray(S, b, src).intoArray(bp, dst);
-                    FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * brs + j0, dst = base + p * NR;
-                    for (int j = 0; j < nr; j++) bp[dst + j] = b[src + j];
-                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
-                }
-            }
-        } else {
-            // B is the transposed weight (NT): each weight row becomes one column of the panel. Done in depth
-            // strips of one cache line, so the strip of the panel being written stays in L1.
-            int pb = 0;
-            if (L == 16 && nr == NR && TRANSPOSE) {
-                for (; pb + 16 <= kc; pb += 16) {
-                    int src = bOff + j0 * bcs + p0 + pb;
-                    transpose16(b, src, bcs, bp, base + pb * NR);
-                    transpose16(b, src + 16 * bcs, bcs, bp, base + pb * NR + 16);
-                }
-            }
-            for (; pb < kc; pb += 16) {
-                int pe = Math.min(kc, pb + 16);
-                for (int j = 0; j < nr; j++) {
-                    int src = bOff + (j0 + j) * bcs + p0;
-                    for (int p = pb; p < pe; p++) bp[base + p * NR + j] = b[src + p];
-                }
-            }
-            for (int j = nr; j < NR; j++) for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
+    /** Packs a full panel of B whose rows run along the columns (NN, TN): copies NR-wide strips, {@code bp[base + p*NR + j]}. */
+    private static void packBRows(float[] bp, int base, float[] b, int bOff, int brs, int p0, int kc, int j0) {
+        for (int p = 0, src = bOff + p0 * brs + j0, dst = base; p < kc; p++, src += brs, dst += NR) {
+            FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+            FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
         }
     }
 
     /**
-     * The MR × NR micro-kernel reading the MR rows of A in place ({@code a[aR + p]}, unit stride, so C2 hoists
-     * the bounds checks): {@code c[r*ldc + j] = (load ? c : 0) + bias[j] + Σ_p A(r,p) · bp[p*NR + j]}.
-     * Sixteen accumulators plus two panel vectors and one broadcast fit the 32 AVX-512 registers.
+     * Packs a full panel of the transposed weight (NT, {@code B(p,j) = b[j*bcs + p]}): each weight row becomes
+     * one column of the panel, by 16 × 16 register transposes where the vector has 16 lanes.
+     */
+    static void packBColumns(float[] bp, int base, float[] b, int bOff, int bcs, int p0, int kc, int j0) {
+        int pb = 0;
+        if (L == 16 && TRANSPOSE) {
+            for (; pb + 16 <= kc; pb += 16) {
+                int src = bOff + j0 * bcs + p0 + pb;
+                transpose16(b, src, bcs, bp, base + pb * NR);
+                transpose16(b, src + 16 * bcs, bcs, bp, base + pb * NR + 16);
+            }
+        }
+        if (pb < kc) packBEdge(bp, base + pb * NR, b, bOff, 1, bcs, p0 + pb, kc - pb, j0, NR);
+    }
+
+    /** Packs any panel with scalar moves, zero-padding columns {@code [nr, NR)}; in depth strips of one cache line. */
+    private static void packBEdge(float[] bp, int base, float[] b, int bOff, int brs, int bcs, int p0, int kc, int j0, int nr) {
+        for (int pb = 0; pb < kc; pb += 16) {
+            int pe = Math.min(kc, pb + 16);
+            for (int j = 0; j < NR; j++) {
+                int src = bOff + (j0 + j) * bcs + p0 * brs;
+                for (int p = pb; p < pe; p++) bp[base + p * NR + j] = j < nr ? b[src + p * brs] : 0f;
+            }
+        }
+    }
+
+    /**
+     * The MR × NR micro-kernel, reading the MR rows of A in place ({@code a[aR + p]}: unit stride, so C2 checks
+     * bounds once per loop): {@code cout[r, j] = cin[r, j] + Σ_p A(r, p) · bp[p·NR + j]}. Sixteen
+     * accumulators, two panel vectors and one broadcast fit the 32 AVX-512 registers.
      */
     private static void kernelRows(float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
-                                   float[] bp, int bI, int kc, float[] c, int cI, int ldc,
-                                   boolean load, float[] bias, int biasI) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-        if (load) {
-            int o = cI;
-            c00 = FloatVector.fromArray(S, c, o); c01 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c10 = FloatVector.fromArray(S, c, o); c11 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c20 = FloatVector.fromArray(S, c, o); c21 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c30 = FloatVector.fromArray(S, c, o); c31 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c40 = FloatVector.fromArray(S, c, o); c41 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c50 = FloatVector.fromArray(S, c, o); c51 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c60 = FloatVector.fromArray(S, c, o); c61 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c70 = FloatVector.fromArray(S, c, o); c71 = FloatVector.fromArray(S, c, o + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
-            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
-        }
-        // The depth loop in strips of 64: without this C2 compiles the loop ~20% slower whenever counted loops
-        // carry no safepoint poll (ParallelGC, SerialGC: no loop strip mining), measured on Zen 4 with JDK 25.
+                                   float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+                                   float[] cout, int coutI, int coutLd) {
+        int o = cinI;
+        FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c10 = FloatVector.fromArray(S, cin, o), c11 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c20 = FloatVector.fromArray(S, cin, o), c21 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c30 = FloatVector.fromArray(S, cin, o), c31 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c40 = FloatVector.fromArray(S, cin, o), c41 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c50 = FloatVector.fromArray(S, cin, o), c51 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c60 = FloatVector.fromArray(S, cin, o), c61 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L);
+        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
+        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
         for (int pb = 0; pb < kc; pb += 64) {
             int pe = Math.min(kc, pb + 64);
             for (int p = pb; p < pe; p++) {
                 int bo = bI + p * NR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-                FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
                 FloatVector x;
                 x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
                 x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
@@ -523,77 +559,57 @@ public final class Gemm {
                 x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(S, bias, biasI), b1 = FloatVector.fromArray(S, bias, biasI + L);
-            c00 = c00.add(b0); c01 = c01.add(b1); c10 = c10.add(b0); c11 = c11.add(b1);
-            c20 = c20.add(b0); c21 = c21.add(b1); c30 = c30.add(b0); c31 = c31.add(b1);
-            c40 = c40.add(b0); c41 = c41.add(b1); c50 = c50.add(b0); c51 = c51.add(b1);
-            c60 = c60.add(b0); c61 = c61.add(b1); c70 = c70.add(b0); c71 = c71.add(b1);
-        }
-        int o = cI;
-        c00.intoArray(c, o); c01.intoArray(c, o + L); o += ldc;
-        c10.intoArray(c, o); c11.intoArray(c, o + L); o += ldc;
-        c20.intoArray(c, o); c21.intoArray(c, o + L); o += ldc;
-        c30.intoArray(c, o); c31.intoArray(c, o + L); o += ldc;
-        c40.intoArray(c, o); c41.intoArray(c, o + L); o += ldc;
-        c50.intoArray(c, o); c51.intoArray(c, o + L); o += ldc;
-        c60.intoArray(c, o); c61.intoArray(c, o + L); o += ldc;
-        c70.intoArray(c, o); c71.intoArray(c, o + L);
+        o = coutI;
+        c00.intoArray(cout, o); c01.intoArray(cout, o + L); o += coutLd;
+        c10.intoArray(cout, o); c11.intoArray(cout, o + L); o += coutLd;
+        c20.intoArray(cout, o); c21.intoArray(cout, o + L); o += coutLd;
+        c30.intoArray(cout, o); c31.intoArray(cout, o + L); o += coutLd;
+        c40.intoArray(cout, o); c41.intoArray(cout, o + L); o += coutLd;
+        c50.intoArray(cout, o); c51.intoArray(cout, o + L); o += coutLd;
+        c60.intoArray(cout, o); c61.intoArray(cout, o + L); o += coutLd;
+        c70.intoArray(cout, o); c71.intoArray(cout, o + L);
     }
 
-    /** The same micro-kernel over packed rows {@code ap[p*MR + r]} (TN, where A is stored transposed). */
-    private static void kernelPacked(float[] ap, float[] bp, int bI, int kc, float[] c, int cI, int ldc,
-                                     boolean load, float[] bias, int biasI) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-        if (load) {
-            int o = cI;
-            c00 = FloatVector.fromArray(S, c, o); c01 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c10 = FloatVector.fromArray(S, c, o); c11 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c20 = FloatVector.fromArray(S, c, o); c21 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c30 = FloatVector.fromArray(S, c, o); c31 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c40 = FloatVector.fromArray(S, c, o); c41 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c50 = FloatVector.fromArray(S, c, o); c51 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c60 = FloatVector.fromArray(S, c, o); c61 = FloatVector.fromArray(S, c, o + L); o += ldc;
-            c70 = FloatVector.fromArray(S, c, o); c71 = FloatVector.fromArray(S, c, o + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
-            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
-        }
-        // strips of 64, as in kernelRows
+    /** The same micro-kernel over packed rows {@code ap[p·MR + r]} (TN, where A is stored transposed). */
+    private static void kernelPacked(float[] ap,
+                                   float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+                                   float[] cout, int coutI, int coutLd) {
+        int o = cinI;
+        FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c10 = FloatVector.fromArray(S, cin, o), c11 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c20 = FloatVector.fromArray(S, cin, o), c21 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c30 = FloatVector.fromArray(S, cin, o), c31 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c40 = FloatVector.fromArray(S, cin, o), c41 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c50 = FloatVector.fromArray(S, cin, o), c51 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c60 = FloatVector.fromArray(S, cin, o), c61 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L);
+        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
+        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
         for (int pb = 0; pb < kc; pb += 64) {
             int pe = Math.min(kc, pb + 64);
             for (int p = pb; p < pe; p++) {
-                int bo = bI + p * NR, ao = p * MR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-                FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+                int bo = bI + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
                 FloatVector x;
-                x = FloatVector.broadcast(S, ap[ao]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(S, ap[ao + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(S, ap[ao + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(S, ap[ao + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(S, ap[ao + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(S, ap[ao + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                x = FloatVector.broadcast(S, ap[ao + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(S, ap[ao + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, ap[p * MR]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, ap[p * MR + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, ap[p * MR + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, ap[p * MR + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, ap[p * MR + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, ap[p * MR + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, ap[p * MR + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, ap[p * MR + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
             }
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(S, bias, biasI), b1 = FloatVector.fromArray(S, bias, biasI + L);
-            c00 = c00.add(b0); c01 = c01.add(b1); c10 = c10.add(b0); c11 = c11.add(b1);
-            c20 = c20.add(b0); c21 = c21.add(b1); c30 = c30.add(b0); c31 = c31.add(b1);
-            c40 = c40.add(b0); c41 = c41.add(b1); c50 = c50.add(b0); c51 = c51.add(b1);
-            c60 = c60.add(b0); c61 = c61.add(b1); c70 = c70.add(b0); c71 = c71.add(b1);
-        }
-        int o = cI;
-        c00.intoArray(c, o); c01.intoArray(c, o + L); o += ldc;
-        c10.intoArray(c, o); c11.intoArray(c, o + L); o += ldc;
-        c20.intoArray(c, o); c21.intoArray(c, o + L); o += ldc;
-        c30.intoArray(c, o); c31.intoArray(c, o + L); o += ldc;
-        c40.intoArray(c, o); c41.intoArray(c, o + L); o += ldc;
-        c50.intoArray(c, o); c51.intoArray(c, o + L); o += ldc;
-        c60.intoArray(c, o); c61.intoArray(c, o + L); o += ldc;
-        c70.intoArray(c, o); c71.intoArray(c, o + L);
+        o = coutI;
+        c00.intoArray(cout, o); c01.intoArray(cout, o + L); o += coutLd;
+        c10.intoArray(cout, o); c11.intoArray(cout, o + L); o += coutLd;
+        c20.intoArray(cout, o); c21.intoArray(cout, o + L); o += coutLd;
+        c30.intoArray(cout, o); c31.intoArray(cout, o + L); o += coutLd;
+        c40.intoArray(cout, o); c41.intoArray(cout, o + L); o += coutLd;
+        c50.intoArray(cout, o); c51.intoArray(cout, o + L); o += coutLd;
+        c60.intoArray(cout, o); c61.intoArray(cout, o + L); o += coutLd;
+        c70.intoArray(cout, o); c71.intoArray(cout, o + L);
     }
 
     // ---------------------------------------------------------------------------------------------------------
