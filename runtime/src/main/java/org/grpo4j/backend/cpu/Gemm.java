@@ -380,12 +380,16 @@ public final class Gemm {
 
     /**
      * Packs MR full rows of a transposed A (TN: the MR values of one depth step are contiguous) as
-     * {@code ap[p*MR + r]}. Plain copies on purpose: using a second vector species anywhere (e.g. a 256-bit move
+     * {@code ap[p*MR + r]}. Scalar copies on purpose: using a second vector species anywhere (e.g. a 256-bit move
      * here) loads a second FloatVector class, after which C2 could no longer devirtualise the kernels' FMAs
      * when it compiled one late, leaving it 10× slower for good (seen with JDK 25).
      */
     private static void packARows(float[] ap, float[] a, int base, int acs, int p0, int kc) {
-        for (int p = 0, src = base + p0 * acs; p < kc; p++, src += acs) System.arraycopy(a, src, ap, p * MR, MR);
+        for (int p = 0, src = base + p0 * acs; p < kc; p++, src += acs) {
+            int d = p * MR;
+            ap[d] = a[src]; ap[d + 1] = a[src + 1]; ap[d + 2] = a[src + 2]; ap[d + 3] = a[src + 3];
+            ap[d + 4] = a[src + 4]; ap[d + 5] = a[src + 5]; ap[d + 6] = a[src + 6]; ap[d + 7] = a[src + 7];
+        }
     }
 
     /** {@link #packARows} for the last, partial row block or a general stride: missing rows are zero. */
