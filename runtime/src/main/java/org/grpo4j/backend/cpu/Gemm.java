@@ -2,7 +2,6 @@ package org.grpo4j.backend.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,6 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  * reduction (NT, NN: eight unit-stride streams, which C2 range-checks once per loop) and packed as
  * {@code [k][MR]} otherwise (TN). Tails in any dimension are zero-padded in the panels and written back
  * through a scratch tile, so the kernel itself never branches on sizes.
+ *
+ * <p>What keeps C2 on the fast path (each point cost 10-20× or 20% when violated, JDK 25 on Zen 4): the
+ * kernels have no data-dependent branches (a bias is written into C before the product, "overwrite" reads a
+ * row of zeros with stride 0, every packing variant is its own method), since C2 compiles a branch it never
+ * saw taken as a trap and a deoptimised Vector API kernel runs as C1 code for seconds; they stay small
+ * enough for C2 to inline every vector operation; only one FloatVector species is ever used (see
+ * {@link #floatSpecies()}); and the depth loop runs in strips of 64, which ParallelGC's loop shapes need.
  *
  * <p>Threads: the output is cut into a few slabs per thread (column slabs, or row slabs when columns are
  * few), claimed from a counter inside one {@link Parallel#forRange} call; each thread packs what its slab
@@ -619,44 +625,56 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Few rows (decode): stream the weight once
 
-    /** {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products: 4 weight rows × 4 input rows. */
+    /**
+     * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products, 4 weight rows × 4 input rows:
+     * the vector loops cover the depth in whole vectors and leave their 16 sums in a per-thread array; a scalar
+     * step adds the depth tail, bias and old value. The vector methods thus have no branches but their loops.
+     */
     private static final class SmallNT {
+        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16]);
+
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
             int blocks = (N + 3) / 4;
+            int kv = K - K % L;
+            // a fork pays off from ~64K multiply-adds per chunk (a weight-bound chunk takes ~50 µs then)
             int grain = Math.max(1, 16384 / Math.max(1, M * K / 4 + 1));
             Parallel.forRange(blocks, grain, (from, to) -> {
+                float[] sums = SUMS.get();
                 for (int nb = from; nb < to; nb++) {
                     int n0 = nb * 4;
                     if (n0 + 4 <= N) {
-                        int m = 0;
-                        for (; m + 4 <= M; m += 4)
-                            block4x4(out, outOff + m * ldo + n0, ldo, a, aOff + m * lda, lda, w, wOff + n0 * ldw, ldw, bias, biasOff + n0, K, acc);
-                        for (; m < M; m++)
-                            block1x4(out, outOff + m * ldo + n0, a, aOff + m * lda, w, wOff + n0 * ldw, ldw, bias, biasOff + n0, K, acc);
+                        int w0 = wOff + n0 * ldw, m = 0;
+                        for (; m + 4 <= M; m += 4) {
+                            int a0 = aOff + m * lda;
+                            block4x4(sums, a, a0, lda, w, w0, ldw, kv);
+                            finish(sums, 4, 4, out, outOff + m * ldo + n0, ldo, a, a0, lda, w, w0, ldw, kv, K, bias, biasOff + n0, acc);
+                        }
+                        for (; m < M; m++) {
+                            int a0 = aOff + m * lda;
+                            block1x4(sums, a, a0, w, w0, ldw, kv);
+                            finish(sums, 1, 4, out, outOff + m * ldo + n0, ldo, a, a0, lda, w, w0, ldw, kv, K, bias, biasOff + n0, acc);
+                        }
                     } else {
-                        for (int n = n0; n < N; n++)
-                            for (int m = 0; m < M; m++)
-                                single(out, outOff + m * ldo + n, a, aOff + m * lda, w, wOff + n * ldw, bias, biasOff + n, K, acc);
+                        for (int n = n0; n < N; n++) {
+                            for (int m = 0; m < M; m++) {
+                                int a0 = aOff + m * lda, w0 = wOff + n * ldw;
+                                single(sums, a, a0, w, w0, kv);
+                                finish(sums, 1, 1, out, outOff + m * ldo + n, ldo, a, a0, lda, w, w0, ldw, kv, K, bias, biasOff + n, acc);
+                            }
+                        }
                     }
                 }
             });
         }
 
-        private static void store(float[] out, int idx, float v, float[] bias, int bIdx, boolean acc) {
-            if (bias != null) v += bias[bIdx];
-            out[idx] = acc ? out[idx] + v : v;
-        }
-
-        /** Four rows of {@code a} (from {@code a0}) against four rows of {@code w} (from {@code w0}) into {@code out[o..]}. */
-        private static void block4x4(float[] out, int o, int ldo, float[] a, int a0, int lda, float[] w, int w0, int ldw,
-                                     float[] bias, int bI, int K, boolean acc) {
+        /** {@code sums[i*4 + j] = Σ_{k<kv} a[a0 + i·lda + k] · w[w0 + j·ldw + k]} for i, j < 4. */
+        private static void block4x4(float[] sums, float[] a, int a0, int lda, float[] w, int w0, int ldw, int kv) {
             int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
             int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
             FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
                     s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-            int k = 0, kv = K - K % L;
-            for (; k < kv; k += L) {
+            for (int k = 0; k < kv; k += L) {
                 FloatVector x0 = FloatVector.fromArray(S, w, w0 + k), x1 = FloatVector.fromArray(S, w, w1 + k);
                 FloatVector x2 = FloatVector.fromArray(S, w, w2 + k), x3 = FloatVector.fromArray(S, w, w3 + k);
                 FloatVector y = FloatVector.fromArray(S, a, a0 + k);
@@ -668,65 +686,50 @@ public final class Gemm {
                 y = FloatVector.fromArray(S, a, a3 + k);
                 s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
             }
-            if (k < K) {
-                // the depth tail as one masked step, so the sums stay in registers
-                VectorMask<Float> mask = S.indexInRange(k, K);
-                FloatVector x0 = FloatVector.fromArray(S, w, w0 + k, mask), x1 = FloatVector.fromArray(S, w, w1 + k, mask);
-                FloatVector x2 = FloatVector.fromArray(S, w, w2 + k, mask), x3 = FloatVector.fromArray(S, w, w3 + k, mask);
-                FloatVector y = FloatVector.fromArray(S, a, a0 + k, mask);
-                s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
-                y = FloatVector.fromArray(S, a, a1 + k, mask);
-                s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
-                y = FloatVector.fromArray(S, a, a2 + k, mask);
-                s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
-                y = FloatVector.fromArray(S, a, a3 + k, mask);
-                s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
-            }
-            store4(out, o, s00, s01, s02, s03, bias, bI, acc);
-            store4(out, o + ldo, s10, s11, s12, s13, bias, bI, acc);
-            store4(out, o + 2 * ldo, s20, s21, s22, s23, bias, bI, acc);
-            store4(out, o + 3 * ldo, s30, s31, s32, s33, bias, bI, acc);
+            sums[0] = s00.reduceLanes(VectorOperators.ADD); sums[1] = s01.reduceLanes(VectorOperators.ADD);
+            sums[2] = s02.reduceLanes(VectorOperators.ADD); sums[3] = s03.reduceLanes(VectorOperators.ADD);
+            sums[4] = s10.reduceLanes(VectorOperators.ADD); sums[5] = s11.reduceLanes(VectorOperators.ADD);
+            sums[6] = s12.reduceLanes(VectorOperators.ADD); sums[7] = s13.reduceLanes(VectorOperators.ADD);
+            sums[8] = s20.reduceLanes(VectorOperators.ADD); sums[9] = s21.reduceLanes(VectorOperators.ADD);
+            sums[10] = s22.reduceLanes(VectorOperators.ADD); sums[11] = s23.reduceLanes(VectorOperators.ADD);
+            sums[12] = s30.reduceLanes(VectorOperators.ADD); sums[13] = s31.reduceLanes(VectorOperators.ADD);
+            sums[14] = s32.reduceLanes(VectorOperators.ADD); sums[15] = s33.reduceLanes(VectorOperators.ADD);
         }
 
-        private static void store4(float[] out, int o, FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3,
-                                   float[] bias, int bI, boolean acc) {
-            store(out, o, s0.reduceLanes(VectorOperators.ADD), bias, bI, acc);
-            store(out, o + 1, s1.reduceLanes(VectorOperators.ADD), bias, bI + 1, acc);
-            store(out, o + 2, s2.reduceLanes(VectorOperators.ADD), bias, bI + 2, acc);
-            store(out, o + 3, s3.reduceLanes(VectorOperators.ADD), bias, bI + 3, acc);
-        }
-
-        private static void block1x4(float[] out, int o, float[] a, int a0, float[] w, int w0, int ldw,
-                                     float[] bias, int bI, int K, boolean acc) {
+        /** One input row against four weight rows: {@code sums[0..3]}. */
+        private static void block1x4(float[] sums, float[] a, int a0, float[] w, int w0, int ldw, int kv) {
             int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            int k = 0, kv = K - K % L;
-            for (; k < kv; k += L) {
+            for (int k = 0; k < kv; k += L) {
                 FloatVector y = FloatVector.fromArray(S, a, a0 + k);
                 s0 = y.fma(FloatVector.fromArray(S, w, w0 + k), s0);
                 s1 = y.fma(FloatVector.fromArray(S, w, w1 + k), s1);
                 s2 = y.fma(FloatVector.fromArray(S, w, w2 + k), s2);
                 s3 = y.fma(FloatVector.fromArray(S, w, w3 + k), s3);
             }
-            if (k < K) {
-                VectorMask<Float> mask = S.indexInRange(k, K);
-                FloatVector y = FloatVector.fromArray(S, a, a0 + k, mask);
-                s0 = y.fma(FloatVector.fromArray(S, w, w0 + k, mask), s0);
-                s1 = y.fma(FloatVector.fromArray(S, w, w1 + k, mask), s1);
-                s2 = y.fma(FloatVector.fromArray(S, w, w2 + k, mask), s2);
-                s3 = y.fma(FloatVector.fromArray(S, w, w3 + k, mask), s3);
-            }
-            store4(out, o, s0, s1, s2, s3, bias, bI, acc);
+            sums[0] = s0.reduceLanes(VectorOperators.ADD); sums[1] = s1.reduceLanes(VectorOperators.ADD);
+            sums[2] = s2.reduceLanes(VectorOperators.ADD); sums[3] = s3.reduceLanes(VectorOperators.ADD);
         }
 
-        private static void single(float[] out, int o, float[] a, int a0, float[] w, int w0,
-                                   float[] bias, int bI, int K, boolean acc) {
+        /** One dot product: {@code sums[0]}. */
+        private static void single(float[] sums, float[] a, int a0, float[] w, int w0, int kv) {
             FloatVector s = FloatVector.zero(S);
-            int k = 0, kv = K - K % L;
-            for (; k < kv; k += L) s = FloatVector.fromArray(S, a, a0 + k).fma(FloatVector.fromArray(S, w, w0 + k), s);
-            float r = s.reduceLanes(VectorOperators.ADD);
-            for (; k < K; k++) r += a[a0 + k] * w[w0 + k];
-            store(out, o, r, bias, bI, acc);
+            for (int k = 0; k < kv; k += L) s = FloatVector.fromArray(S, a, a0 + k).fma(FloatVector.fromArray(S, w, w0 + k), s);
+            sums[0] = s.reduceLanes(VectorOperators.ADD);
+        }
+
+        /** Adds the depth tail {@code [kv, K)}, the bias and (with {@code acc}) the old value, and stores rows × cols sums. */
+        private static void finish(float[] sums, int rows, int cols, float[] out, int o, int ldo, float[] a, int a0, int lda,
+                                   float[] w, int w0, int ldw, int kv, int K, float[] bias, int bI, boolean acc) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    float v = sums[i * 4 + j];
+                    for (int k = kv; k < K; k++) v += a[a0 + i * lda + k] * w[w0 + j * ldw + k];
+                    if (bias != null) v += bias[bI + j];
+                    int idx = o + i * ldo + j;
+                    out[idx] = acc ? out[idx] + v : v;
+                }
+            }
         }
     }
 }
