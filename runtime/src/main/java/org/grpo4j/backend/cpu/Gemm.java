@@ -297,20 +297,20 @@ public final class Gemm {
         // longer side so the smaller operand is the one packed repeatedly.
         boolean byColumns = acs == 1 ? panels >= 2 * threads || panels >= rowBlocks
                                      : rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
-        int unitsWanted = SLABS_PER_THREAD * threads;
-        int per = byColumns ? Math.min(NC / NR, Math.max(1, (panels + unitsWanted - 1) / unitsWanted))
-                            : Math.max(1, (rowBlocks + unitsWanted - 1) / unitsWanted);
-        int units = ((byColumns ? panels : rowBlocks) + per - 1) / per;
+        int total = byColumns ? panels : rowBlocks;
+        int units = Math.min(total, SLABS_PER_THREAD * threads);
         AtomicInteger next = new AtomicInteger();
         Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
             Work work = WORK.get();
             for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
+                // slabs differ by at most one panel (row block), so equal shares come out even
+                int s0 = (int) ((long) total * u / units), s1 = (int) ((long) total * (u + 1) / units);
                 if (byColumns) {
                     block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
-                            0, rows, u * per * NR, Math.min(cols, (u + 1) * per * NR), depth, accumulate);
+                            0, rows, s0 * NR, Math.min(cols, s1 * NR), depth, accumulate);
                 } else {
                     block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
-                            u * per * MR, Math.min(rows, (u + 1) * per * MR), 0, cols, depth, accumulate);
+                            s0 * MR, Math.min(rows, s1 * MR), 0, cols, depth, accumulate);
                 }
             }
         });
