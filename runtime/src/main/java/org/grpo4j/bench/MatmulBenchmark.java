@@ -120,7 +120,7 @@ public final class MatmulBenchmark implements Benchmark {
         int saved = Parallel.threads();
         try {
             for (int t : threads) {
-                try (Peer peer = openblas ? Peer.start(t) : null) {
+                try (Peer peer = openblas ? Peer.startOrNull(t) : null) {
                     Parallel.setThreads(t);
                     for (Shape s : shapes) {
                         for (String op : s.trainingOps() ? ops : List.of("nt")) {
@@ -220,6 +220,16 @@ public final class MatmulBenchmark implements Benchmark {
             this.process = process;
             this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** Starts the peer, or prints why it cannot run and returns null (the benchmark goes on without it). */
+        static Peer startOrNull(int threads) {
+            try {
+                return start(threads);
+            } catch (IOException e) {
+                System.out.println("openblas: could not start " + PYTHON + ": " + e.getMessage() + "; install with: " + INSTALL_HINT);
+                return null;
+            }
         }
 
         static Peer start(int threads) throws IOException {
