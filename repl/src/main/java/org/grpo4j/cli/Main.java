@@ -16,6 +16,7 @@ public final class Main {
                 new TokenizeCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
+                        new org.grpo4j.bench.MatmulBenchmark(),
                         new org.grpo4j.bench.TokenizeBenchmark(),
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),

@@ -230,7 +230,7 @@ public final class Sampler {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector e = FloatVector.fromArray(F, x, i).sub(vs).mul(vk).lanewise(VectorOperators.EXP);
             e.intoArray(out, i);
-            total += e.reduceLanes(VectorOperators.ADD);
+            total += org.grpo4j.backend.cpu.VectorMath.sum(e);
         }
         for (; i < n; i++) total += out[i] = (float) Math.exp((x[i] - shift) * scale);
         return total;
