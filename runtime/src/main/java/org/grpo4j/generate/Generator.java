@@ -214,7 +214,7 @@ public final class Generator {
             runModel(n, nOut, true);
             job.count = nOut * G;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(job.count, 1, job);
+            Parallel.forRange(job.count, job.grain, job);
         }
 
         int[] active = new int[S];
@@ -239,7 +239,7 @@ public final class Generator {
             runModel(nActive, nActive, false);
             job.count = nActive;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(nActive, 1, job);
+            Parallel.forRange(nActive, job.grain, job);
             // compact: finished sequences leave the batch
             int m = 0;
             for (int i = 0; i < nActive; i++) {
@@ -306,6 +306,7 @@ public final class Generator {
         final SplittableRandom[] rng;
         final int[] row, seq;
         final float temperature;
+        final int grain = Math.max(1, (1 << 15) / c.vocabSize()); // small vocabularies: several rows per hand-off
         int count;
 
         Job(SamplingParams params, List<int[]> prompts, int G, int[][] out, float[][] lps, int[] len, SplittableRandom[] rng) {

@@ -24,7 +24,11 @@ final class DecodeAttention {
                         int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forRange(rows * kvHeads, 1, (from, to) -> {
+        long work = 0;
+        for (int r = 0; r < rows; r++) work += (long) (seg[4 * r + 1] + seg[4 * r + 3]) * heads * hd;
+        // a handful of short rows is cheaper on the calling thread than a hand-off to the pool
+        int grain = work < (1 << 16) ? rows * kvHeads : 1;
+        Parallel.forRange(rows * kvHeads, grain, (from, to) -> {
             for (int item = from; item < to; item++) {
                 int r = item / kvHeads, kvh = item % kvHeads;
                 int aStart = seg[4 * r], aLen = seg[4 * r + 1], bStart = seg[4 * r + 2], bLen = seg[4 * r + 3];
