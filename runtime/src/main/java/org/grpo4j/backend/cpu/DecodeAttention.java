@@ -1,26 +1,36 @@
 package org.grpo4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Attention of query rows over a KV cache (generation): each row reads a shared prefix run of cache rows (its
- * prompt) and its own run (its generated tokens). One task per (row, kv head) computes all query heads of the
- * group together, so every cached k and v row is loaded once per group rather than once per query head.
+ * prompt) and its own run (its generated tokens). One task per (row, kv head) handles every query head of the group.
+ *
+ * <p>The CPU backend keeps the k cache transposed, {@code [kvHeads·hd, cacheRows]}: the scores of a run of keys are
+ * then {@code Σ_i q[i] · kᵀ[i, run]}, vectorised across keys with no horizontal reductions, and the probabilities
+ * times v accumulate per lane-chunk of the head in registers. The v cache is row-major {@code [cacheRows, kvHeads·hd]}.
  */
 final class DecodeAttention {
     private DecodeAttention() {}
 
+    private static final VectorSpecies<Float> F = VectorMath.F;
+    private static final int W = VectorMath.W;
+
     /** Scores of one task ({@code group × keys}); grows to the longest context seen, then is reused. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[1024]);
 
-    static void store(float[] k, int ko, float[] v, int vo, float[] qkv, int io, int[] slots, int rows, int heads, int kvHeads, int hd) {
+    static void store(float[] k, int ko, int cacheRows, float[] v, int vo, float[] qkv, int io, int[] slots, int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, kvDim = kvHeads * hd;
         for (int r = 0; r < rows; r++) {
-            int src = io + r * width + heads * hd, dst = slots[r] * kvDim;
-            System.arraycopy(qkv, src, k, ko + dst, kvDim);
-            System.arraycopy(qkv, src + kvDim, v, vo + dst, kvDim);
+            int src = io + r * width + heads * hd, slot = slots[r];
+            for (int j = 0; j < kvDim; j++) k[ko + j * cacheRows + slot] = qkv[src + j];
+            System.arraycopy(qkv, src + kvDim, v, vo + slot * kvDim, kvDim);
         }
     }
 
-    static void forward(float[] out, int oo, float[] qkv, int io, float[] k, int ko, float[] v, int vo, int[] seg,
+    static void forward(float[] out, int oo, float[] qkv, int io, float[] k, int ko, int cacheRows, float[] v, int vo, int[] seg,
                         int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
@@ -35,35 +45,60 @@ final class DecodeAttention {
                 int T = aLen + bLen;
                 if (T == 0) throw new IllegalArgumentException("attention row " + r + " has no keys to attend to");
                 float[] s = scratch(group * T);
-                int h0 = kvh * group, kCol = ko + kvh * hd, vCol = vo + kvh * hd;
-                // scores: one pass over the keys, every query head of the group per key
-                for (int t = 0; t < T; t++) {
-                    int slot = t < aLen ? aStart + t : bStart + t - aLen;
-                    int kr = kCol + slot * kvDim;
-                    for (int g = 0; g < group; g++)
-                        s[g * T + t] = VectorMath.dot(qkv, io + r * width + (h0 + g) * hd, k, kr, hd) * scale;
-                }
+                int kRows = ko + kvh * hd * cacheRows, vCol = vo + kvh * hd;
                 for (int g = 0; g < group; g++) {
-                    int p = g * T;
-                    float max = VectorMath.max(s, p, T), sum = 0f;
-                    for (int t = 0; t < T; t++) {
-                        float e = (float) Math.exp(s[p + t] - max);
-                        s[p + t] = e;
-                        sum += e;
+                    int q = io + r * width + (kvh * group + g) * hd, p = g * T;
+                    scores(s, p, qkv, q, k, kRows, cacheRows, aStart, aLen, hd, scale);
+                    scores(s, p + aLen, qkv, q, k, kRows, cacheRows, bStart, bLen, hd, scale);
+                    softmax(s, p, T);
+                    int o = oo + r * outWidth + (kvh * group + g) * hd;
+                    if (hd % W == 0) {
+                        for (int c = 0; c < hd; c += W) {
+                            FloatVector acc = FloatVector.zero(F);
+                            for (int t = 0; t < aLen; t++)
+                                acc = FloatVector.fromArray(F, v, vCol + (aStart + t) * kvDim + c).fma(FloatVector.broadcast(F, s[p + t]), acc);
+                            for (int t = 0; t < bLen; t++)
+                                acc = FloatVector.fromArray(F, v, vCol + (bStart + t) * kvDim + c).fma(FloatVector.broadcast(F, s[p + aLen + t]), acc);
+                            acc.intoArray(out, o + c);
+                        }
+                    } else {
+                        java.util.Arrays.fill(out, o, o + hd, 0f);
+                        for (int t = 0; t < T; t++) {
+                            int slot = t < aLen ? aStart + t : bStart + t - aLen;
+                            VectorMath.axpy(out, o, s[p + t], v, vCol + slot * kvDim, hd);
+                        }
                     }
-                    float inv = 1f / sum;
-                    for (int t = 0; t < T; t++) s[p + t] *= inv;
-                    int o = oo + r * outWidth + (h0 + g) * hd;
-                    java.util.Arrays.fill(out, o, o + hd, 0f);
-                }
-                for (int t = 0; t < T; t++) {
-                    int slot = t < aLen ? aStart + t : bStart + t - aLen;
-                    int vr = vCol + slot * kvDim;
-                    for (int g = 0; g < group; g++)
-                        VectorMath.axpy(out, oo + r * outWidth + (h0 + g) * hd, s[g * T + t], v, vr, hd);
                 }
             }
         });
+    }
+
+    /** {@code s[p + t] = scale · Σ_i q[i] · kᵀ[i, start + t]} for the {@code len} keys of one run, vectorised across keys. */
+    private static void scores(float[] s, int p, float[] qkv, int q, float[] k, int kRows, int cacheRows, int start, int len, int hd, float scale) {
+        int t = 0;
+        for (; t < len; t += W) {
+            VectorMask<Float> m = F.indexInRange(t, len);
+            FloatVector acc = FloatVector.zero(F);
+            int col = kRows + start + t;
+            if (m.allTrue()) {
+                for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(F, k, col + i * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i]), acc);
+                acc.mul(scale).intoArray(s, p + t);
+            } else {
+                for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(F, k, col + i * cacheRows, m).fma(FloatVector.broadcast(F, qkv[q + i]), acc);
+                acc.mul(scale).intoArray(s, p + t, m);
+            }
+        }
+    }
+
+    private static void softmax(float[] s, int p, int T) {
+        float max = VectorMath.max(s, p, T), sum = 0f;
+        for (int t = 0; t < T; t++) {
+            float e = (float) Math.exp(s[p + t] - max);
+            s[p + t] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int t = 0; t < T; t++) s[p + t] *= inv;
     }
 
     private static float[] scratch(int n) {
