@@ -2,6 +2,7 @@ package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -54,11 +55,9 @@ final class DecodeAttention {
                     int o = oo + r * outWidth + (kvh * group + g) * hd;
                     if (hd % W == 0) {
                         for (int c = 0; c < hd; c += W) {
-                            FloatVector acc = FloatVector.zero(F);
-                            for (int t = 0; t < aLen; t++)
-                                acc = FloatVector.fromArray(F, v, vCol + (aStart + t) * kvDim + c).fma(FloatVector.broadcast(F, s[p + t]), acc);
-                            for (int t = 0; t < bLen; t++)
-                                acc = FloatVector.fromArray(F, v, vCol + (bStart + t) * kvDim + c).fma(FloatVector.broadcast(F, s[p + aLen + t]), acc);
+                            int base = vCol + c;
+                            FloatVector acc = pv(s, p, v, base + aStart * kvDim, kvDim, aLen, FloatVector.zero(F));
+                            acc = pv(s, p + aLen, v, base + bStart * kvDim, kvDim, bLen, acc);
                             acc.intoArray(out, o + c);
                         }
                     } else {
@@ -73,32 +72,59 @@ final class DecodeAttention {
         });
     }
 
+    /** {@code acc + Σ_t s[p + t] · v[at + t·stride .. + W]}: four independent chains, so the FMAs pipeline. */
+    private static FloatVector pv(float[] s, int p, float[] v, int at, int stride, int len, FloatVector acc) {
+        FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        int t = 0;
+        for (; t + 4 <= len; t += 4) {
+            int o = at + t * stride;
+            acc = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, s[p + t]), acc);
+            a1 = FloatVector.fromArray(F, v, o + stride).fma(FloatVector.broadcast(F, s[p + t + 1]), a1);
+            a2 = FloatVector.fromArray(F, v, o + 2 * stride).fma(FloatVector.broadcast(F, s[p + t + 2]), a2);
+            a3 = FloatVector.fromArray(F, v, o + 3 * stride).fma(FloatVector.broadcast(F, s[p + t + 3]), a3);
+        }
+        for (; t < len; t++) acc = FloatVector.fromArray(F, v, at + t * stride).fma(FloatVector.broadcast(F, s[p + t]), acc);
+        return acc.add(a1).add(a2.add(a3));
+    }
+
     /** {@code s[p + t] = scale · Σ_i q[i] · kᵀ[i, start + t]} for the {@code len} keys of one run, vectorised across keys. */
     private static void scores(float[] s, int p, float[] qkv, int q, float[] k, int kRows, int cacheRows, int start, int len, int hd, float scale) {
-        int t = 0;
-        for (; t < len; t += W) {
+        for (int t = 0; t < len; t += W) {
             VectorMask<Float> m = F.indexInRange(t, len);
-            FloatVector acc = FloatVector.zero(F);
             int col = kRows + start + t;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            int i = 0;
             if (m.allTrue()) {
-                for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(F, k, col + i * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i]), acc);
-                acc.mul(scale).intoArray(s, p + t);
+                for (; i + 4 <= hd; i += 4) {
+                    int o = col + i * cacheRows;
+                    a0 = FloatVector.fromArray(F, k, o).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
+                    a1 = FloatVector.fromArray(F, k, o + cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 1]), a1);
+                    a2 = FloatVector.fromArray(F, k, o + 2 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 2]), a2);
+                    a3 = FloatVector.fromArray(F, k, o + 3 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 3]), a3);
+                }
+                for (; i < hd; i++) a0 = FloatVector.fromArray(F, k, col + i * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
+                a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(s, p + t);
             } else {
-                for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(F, k, col + i * cacheRows, m).fma(FloatVector.broadcast(F, qkv[q + i]), acc);
-                acc.mul(scale).intoArray(s, p + t, m);
+                for (; i < hd; i++) a0 = FloatVector.fromArray(F, k, col + i * cacheRows, m).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
+                a0.mul(scale).intoArray(s, p + t, m);
             }
         }
     }
 
     private static void softmax(float[] s, int p, int T) {
-        float max = VectorMath.max(s, p, T), sum = 0f;
-        for (int t = 0; t < T; t++) {
-            float e = (float) Math.exp(s[p + t] - max);
-            s[p + t] = e;
-            sum += e;
+        float max = VectorMath.max(s, p, T);
+        FloatVector vmax = FloatVector.broadcast(F, max), sum = FloatVector.zero(F);
+        for (int t = 0; t < T; t += W) {
+            VectorMask<Float> m = F.indexInRange(t, T);
+            FloatVector e = FloatVector.fromArray(F, s, p + t, m).sub(vmax).lanewise(VectorOperators.EXP);
+            e.intoArray(s, p + t, m);
+            sum = sum.add(e, m);
         }
-        float inv = 1f / sum;
-        for (int t = 0; t < T; t++) s[p + t] *= inv;
+        FloatVector inv = FloatVector.broadcast(F, 1f / sum.reduceLanes(VectorOperators.ADD));
+        for (int t = 0; t < T; t += W) {
+            VectorMask<Float> m = F.indexInRange(t, T);
+            FloatVector.fromArray(F, s, p + t, m).mul(inv).intoArray(s, p + t, m);
+        }
     }
 
     private static float[] scratch(int n) {
