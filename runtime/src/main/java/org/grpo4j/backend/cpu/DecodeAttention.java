@@ -1,7 +1,6 @@
 package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -56,9 +55,8 @@ final class DecodeAttention {
                     if (hd % W == 0) {
                         for (int c = 0; c < hd; c += W) {
                             int base = vCol + c;
-                            FloatVector acc = pv(s, p, v, base + aStart * kvDim, kvDim, aLen, FloatVector.zero(F));
-                            acc = pv(s, p + aLen, v, base + bStart * kvDim, kvDim, bLen, acc);
-                            acc.intoArray(out, o + c);
+                            pv(s, p, v, base + aStart * kvDim, kvDim, aLen, out, o + c, false);
+                            pv(s, p + aLen, v, base + bStart * kvDim, kvDim, bLen, out, o + c, true);
                         }
                     } else {
                         java.util.Arrays.fill(out, o, o + hd, 0f);
@@ -72,59 +70,66 @@ final class DecodeAttention {
         });
     }
 
-    /** {@code acc + Σ_t s[p + t] · v[at + t·stride .. + W]}: four independent chains, so the FMAs pipeline. */
-    private static FloatVector pv(float[] s, int p, float[] v, int at, int stride, int len, FloatVector acc) {
+    /**
+     * {@code out[o..o+W) (+)= Σ_t s[p + t] · v[at + t·stride ..]}: four independent chains so the FMAs pipeline; no
+     * vector crosses a method boundary (that would box it when the JIT does not inline).
+     */
+    private static void pv(float[] s, int p, float[] v, int at, int stride, int len, float[] out, int o, boolean accumulate) {
+        FloatVector a0 = accumulate ? FloatVector.fromArray(F, out, o) : FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         int t = 0;
         for (; t + 4 <= len; t += 4) {
-            int o = at + t * stride;
-            acc = FloatVector.fromArray(F, v, o).fma(FloatVector.broadcast(F, s[p + t]), acc);
-            a1 = FloatVector.fromArray(F, v, o + stride).fma(FloatVector.broadcast(F, s[p + t + 1]), a1);
-            a2 = FloatVector.fromArray(F, v, o + 2 * stride).fma(FloatVector.broadcast(F, s[p + t + 2]), a2);
-            a3 = FloatVector.fromArray(F, v, o + 3 * stride).fma(FloatVector.broadcast(F, s[p + t + 3]), a3);
+            int x = at + t * stride;
+            a0 = FloatVector.fromArray(F, v, x).fma(FloatVector.broadcast(F, s[p + t]), a0);
+            a1 = FloatVector.fromArray(F, v, x + stride).fma(FloatVector.broadcast(F, s[p + t + 1]), a1);
+            a2 = FloatVector.fromArray(F, v, x + 2 * stride).fma(FloatVector.broadcast(F, s[p + t + 2]), a2);
+            a3 = FloatVector.fromArray(F, v, x + 3 * stride).fma(FloatVector.broadcast(F, s[p + t + 3]), a3);
         }
-        for (; t < len; t++) acc = FloatVector.fromArray(F, v, at + t * stride).fma(FloatVector.broadcast(F, s[p + t]), acc);
-        return acc.add(a1).add(a2.add(a3));
+        for (; t < len; t++) a0 = FloatVector.fromArray(F, v, at + t * stride).fma(FloatVector.broadcast(F, s[p + t]), a0);
+        a0.add(a1).add(a2.add(a3)).intoArray(out, o);
     }
 
     /** {@code s[p + t] = scale · Σ_i q[i] · kᵀ[i, start + t]} for the {@code len} keys of one run, vectorised across keys. */
     private static void scores(float[] s, int p, float[] qkv, int q, float[] k, int kRows, int cacheRows, int start, int len, int hd, float scale) {
-        for (int t = 0; t < len; t += W) {
-            VectorMask<Float> m = F.indexInRange(t, len);
+        int t = 0;
+        for (int upper = F.loopBound(len); t < upper; t += W) {
             int col = kRows + start + t;
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             int i = 0;
-            if (m.allTrue()) {
-                for (; i + 4 <= hd; i += 4) {
-                    int o = col + i * cacheRows;
-                    a0 = FloatVector.fromArray(F, k, o).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
-                    a1 = FloatVector.fromArray(F, k, o + cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 1]), a1);
-                    a2 = FloatVector.fromArray(F, k, o + 2 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 2]), a2);
-                    a3 = FloatVector.fromArray(F, k, o + 3 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 3]), a3);
-                }
-                for (; i < hd; i++) a0 = FloatVector.fromArray(F, k, col + i * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
-                a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(s, p + t);
-            } else {
-                for (; i < hd; i++) a0 = FloatVector.fromArray(F, k, col + i * cacheRows, m).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
-                a0.mul(scale).intoArray(s, p + t, m);
+            for (; i + 4 <= hd; i += 4) {
+                int o = col + i * cacheRows;
+                a0 = FloatVector.fromArray(F, k, o).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
+                a1 = FloatVector.fromArray(F, k, o + cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 1]), a1);
+                a2 = FloatVector.fromArray(F, k, o + 2 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 2]), a2);
+                a3 = FloatVector.fromArray(F, k, o + 3 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 3]), a3);
             }
+            for (; i < hd; i++) a0 = FloatVector.fromArray(F, k, col + i * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
+            a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(s, p + t);
+        }
+        // the tail keys one by one (strided column reads)
+        for (; t < len; t++) {
+            int col = kRows + start + t;
+            float acc = 0f;
+            for (int i = 0; i < hd; i++) acc += qkv[q + i] * k[col + i * cacheRows];
+            s[p + t] = acc * scale;
         }
     }
 
     private static void softmax(float[] s, int p, int T) {
         float max = VectorMath.max(s, p, T);
-        FloatVector vmax = FloatVector.broadcast(F, max), sum = FloatVector.zero(F);
-        for (int t = 0; t < T; t += W) {
-            VectorMask<Float> m = F.indexInRange(t, T);
-            FloatVector e = FloatVector.fromArray(F, s, p + t, m).sub(vmax).lanewise(VectorOperators.EXP);
-            e.intoArray(s, p + t, m);
-            sum = sum.add(e, m);
+        FloatVector vmax = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
+        int t = 0, upper = F.loopBound(T);
+        for (; t < upper; t += W) {
+            FloatVector e = FloatVector.fromArray(F, s, p + t).sub(vmax).lanewise(VectorOperators.EXP);
+            e.intoArray(s, p + t);
+            acc = acc.add(e);
         }
-        FloatVector inv = FloatVector.broadcast(F, 1f / sum.reduceLanes(VectorOperators.ADD));
-        for (int t = 0; t < T; t += W) {
-            VectorMask<Float> m = F.indexInRange(t, T);
-            FloatVector.fromArray(F, s, p + t, m).mul(inv).intoArray(s, p + t, m);
-        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < T; t++) sum += s[p + t] = (float) Math.exp(s[p + t] - max);
+        float inv = 1f / sum;
+        FloatVector vinv = FloatVector.broadcast(F, inv);
+        for (t = 0; t < upper; t += W) FloatVector.fromArray(F, s, p + t).mul(vinv).intoArray(s, p + t);
+        for (; t < T; t++) s[p + t] *= inv;
     }
 
     private static float[] scratch(int n) {
