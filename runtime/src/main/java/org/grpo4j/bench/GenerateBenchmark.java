@@ -88,7 +88,7 @@ public final class GenerateBenchmark implements Benchmark {
             double ours = Stats.median(rates);
             System.out.printf("generate: %.1f tok/s%n", ours);
             if (peer) {
-                JsonNode j = peer("bench", "--config", name, "--steps", "3", "--warmup", "1");
+                JsonNode j = peer("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
                 JsonNode m = j == null ? null : j.path("derived").path("gen_tok_per_s").path("median");
                 if (m != null && m.isNumber()) {
                     System.out.printf("pytorch generate: %.1f tok/s%n", m.asDouble());
@@ -111,7 +111,8 @@ public final class GenerateBenchmark implements Benchmark {
             System.out.printf("decode: %.2f tok/s%n", ours);
             if (name.equals("bench-m")) System.out.println("llama2.c (bench.md, measured earlier on this machine kind, not in this run): 251 tok/s");
             if (peer) {
-                List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps)));
+                List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),
+                        "--max-retries", "2"));
                 if (c.attentionBias()) a.add("--qkv-bias");
                 JsonNode j = peer("decode", a.toArray(String[]::new));
                 JsonNode m = j == null ? null : j.path("tok_per_s").path("median");
@@ -123,7 +124,11 @@ public final class GenerateBenchmark implements Benchmark {
         }
     }
 
-    /** Runs {@code ../shared/bench/pytorch-peer MODE ARGS --json FILE}; null (having said why) when it cannot. */
+    /**
+     * Runs {@code ../shared/bench/pytorch-peer MODE ARGS --json FILE}; null (having said why) when it cannot. The peer
+     * re-runs samples disturbed by other processes; {@code --max-retries 2} bounds that on a shared machine, so both
+     * sides see the same kind of load.
+     */
     private static JsonNode peer(String mode, String... args) {
         Path root = Path.of(System.getProperty("grpo4j.root", ".")).toAbsolutePath().normalize();
         Path script = root.resolveSibling("shared").resolve("bench").resolve("pytorch-peer");
