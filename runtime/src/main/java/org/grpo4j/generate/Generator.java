@@ -217,6 +217,7 @@ public final class Generator {
             Parallel.forRange(job.count, job.grain, job);
         }
 
+        long tDecode = System.nanoTime();
         int[] active = new int[S];
         int nActive = 0;
         for (int s = 0; s < S; s++) if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[nActive++] = s;
@@ -262,7 +263,7 @@ public final class Generator {
             result.add(new Completion(s / G, s % G, ids, text, reason[s], Arrays.copyOf(lps[s], len[s])));
         }
         lastStats = new GenerationStats(B, S, promptTokens, Arrays.copyOf(activeRows, steps), newTokens, kvCacheBytes(c, slotsNeeded),
-                (System.nanoTime() - t0) * 1e-9);
+                (System.nanoTime() - t0) * 1e-9, (System.nanoTime() - tDecode) * 1e-9);
         return result;
     }
 
