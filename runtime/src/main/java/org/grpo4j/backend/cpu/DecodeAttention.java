@@ -124,7 +124,7 @@ final class DecodeAttention {
             e.intoArray(s, p + t);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc);
         for (; t < T; t++) sum += s[p + t] = (float) Math.exp(s[p + t] - max);
         float inv = 1f / sum;
         FloatVector vinv = FloatVector.broadcast(F, inv);
