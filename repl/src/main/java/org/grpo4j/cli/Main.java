@@ -16,13 +16,11 @@ public final class Main {
                 new TokenizeCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
-                        new org.grpo4j.bench.MatmulBenchmark(),
+                        new DeviceBenchmark(new org.grpo4j.bench.MatmulBenchmark(), new org.grpo4j.backend.opencl.OpenClMatmulBenchmark()),
                         new org.grpo4j.bench.TokenizeBenchmark(),
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),
                         new org.grpo4j.bench.GrpoStepBenchmark(),
-                        new org.grpo4j.backend.opencl.OpenClMatmulBenchmark(),
-                        new org.grpo4j.backend.opencl.OpenClTrainBenchmark(),
                         new org.grpo4j.dsl.RewardsBenchmark())));
     }
 

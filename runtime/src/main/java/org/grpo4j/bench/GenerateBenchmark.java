@@ -41,19 +41,7 @@ public final class GenerateBenchmark implements Benchmark {
         return Set.of("peer");
     }
 
-    static ModelConfig config(String name) {
-        return switch (name) {
-            case "bench-s" -> shape(Architecture.LLAMA, 64, 128, 4, 4, 2, 32, 352, 256);
-            case "bench-m" -> shape(Architecture.LLAMA, 8192, 512, 8, 8, 4, 64, 1376, 512);
-            case "qwen05b" -> shape(Architecture.QWEN2, 151936, 896, 24, 14, 2, 64, 4864, 32768);
-            default -> throw new org.grpo4j.cli.Command.UsageException("unknown --config '" + name + "'; known: bench-s, bench-m, qwen05b");
-        };
-    }
 
-    private static ModelConfig shape(Architecture a, int vocab, int d, int layers, int heads, int kv, int hd, int ffn, int maxSeq) {
-        return new ModelConfig(a, vocab, d, ffn, layers, heads, kv, hd, 1e-6f, 10000.0, null, true, maxSeq, a == Architecture.QWEN2,
-                -1, new int[0], "float32");
-    }
 
     @Override
     public void run(Args args) throws Exception {
@@ -63,7 +51,7 @@ public final class GenerateBenchmark implements Benchmark {
         boolean peer = args.flag("peer");
         args.rejectUnknown();
         if (!Set.of("all", "generate", "decode").contains(only)) throw new org.grpo4j.cli.Command.UsageException("--only expects generate or decode");
-        ModelConfig c = config(name);
+        ModelConfig c = BenchModels.named(name);
         System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after 1 warm-up); machine shared, figures are noisy%n",
                 name, c, new CpuBackend().name(), Parallel.threads(), reps);
         Transformer model = Transformer.create(c, new CpuBackend()).initialise(1234, 0.02);
@@ -89,7 +77,7 @@ public final class GenerateBenchmark implements Benchmark {
             double ours = Stats.median(rates);
             System.out.printf("generate: %.1f tok/s%n", ours);
             if (peer) {
-                JsonNode j = peer("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
+                JsonNode j = PytorchPeer.run("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
                 JsonNode m = j == null ? null : j.path("derived").path("gen_tok_per_s").path("median");
                 if (m != null && m.isNumber()) {
                     System.out.printf("pytorch generate: %.1f tok/s%n", m.asDouble());
@@ -116,51 +104,13 @@ public final class GenerateBenchmark implements Benchmark {
                 List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),
                         "--max-retries", "2", "--max-foreign", "1"));
                 if (c.attentionBias()) a.add("--qkv-bias");
-                JsonNode j = peer("decode", a.toArray(String[]::new));
+                JsonNode j = PytorchPeer.run("decode", a.toArray(String[]::new));
                 JsonNode m = j == null ? null : j.path("tok_per_s").path("median");
                 if (m != null && m.isNumber()) {
                     System.out.printf("pytorch decode: %.2f tok/s%n", m.asDouble());
                     System.out.printf("ratio vs pytorch: %.2fx%n", ours / m.asDouble());
                 } else if (j != null) System.out.println("pytorch peer: no tok_per_s in its output; no comparison");
             }
-        }
-    }
-
-    /**
-     * Runs {@code ../shared/bench/pytorch-peer MODE ARGS --json FILE}; null (having said why) when it cannot. The peer
-     * re-runs (decode: drops) samples disturbed by other processes; {@code --max-retries 2} (decode also
-     * {@code --max-foreign 1}) bounds that on a shared machine, so it always reports and both sides see the same load.
-     */
-    private static JsonNode peer(String mode, String... args) {
-        Path root = Path.of(System.getProperty("grpo4j.root", ".")).toAbsolutePath().normalize();
-        Path script = root.resolveSibling("shared").resolve("bench").resolve("pytorch-peer");
-        if (!Files.isExecutable(script)) {
-            System.out.println("pytorch peer: not found at " + script + "; no comparison");
-            return null;
-        }
-        try {
-            Path json = Files.createTempFile("grpo4j-peer", ".json");
-            List<String> cmd = new ArrayList<>(List.of(script.toString(), mode));
-            cmd.addAll(List.of(args));
-            cmd.addAll(List.of("--json", json.toString()));
-            System.out.println("pytorch peer: " + String.join(" ", cmd.subList(1, cmd.size() - 2)));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            int rc = p.waitFor();
-            if (rc != 0 || Files.size(json) == 0) {
-                System.out.println("pytorch peer: failed (exit " + rc + "); no comparison; its output ends:\n"
-                        + out.substring(Math.max(0, out.length() - 800)));
-                return null;
-            }
-            JsonNode n = new ObjectMapper().readTree(json.toFile());
-            Files.deleteIfExists(json);
-            return n;
-        } catch (java.io.IOException e) {
-            System.out.println("pytorch peer: could not run (" + e.getMessage() + "); no comparison");
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
         }
     }
 }
