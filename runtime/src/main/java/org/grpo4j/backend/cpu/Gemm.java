@@ -197,10 +197,21 @@ public final class Gemm {
 
     private static void sumRowsColumns(float[] out, int outOff, float[] a, int aOff, int M, int N, int j0, int j1) {
         int j = j0;
-        for (; j + L <= j1; j += L) {
-            FloatVector s = FloatVector.zero(S);
-            for (int m = 0, idx = aOff + j; m < M; m++, idx += N) s = s.add(FloatVector.fromArray(S, a, idx));
-            s.add(FloatVector.fromArray(S, out, outOff + j)).intoArray(out, outOff + j);
+        if (j1 - j0 == 4 * L) {
+            // one pass down the rows with four accumulators: each row contributes one 4-vector run
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int m = 0, idx = aOff + j; m < M; m++, idx += N) {
+                s0 = s0.add(FloatVector.fromArray(S, a, idx));
+                s1 = s1.add(FloatVector.fromArray(S, a, idx + L));
+                s2 = s2.add(FloatVector.fromArray(S, a, idx + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(S, a, idx + 3 * L));
+            }
+            int o = outOff + j;
+            s0.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            s1.add(FloatVector.fromArray(S, out, o + L)).intoArray(out, o + L);
+            s2.add(FloatVector.fromArray(S, out, o + 2 * L)).intoArray(out, o + 2 * L);
+            s3.add(FloatVector.fromArray(S, out, o + 3 * L)).intoArray(out, o + 3 * L);
+            return;
         }
         for (; j < j1; j++) {
             float s = 0f;

@@ -215,6 +215,34 @@ class GemmTest {
     }
 
     @Test
+    void overwritingIgnoresGarbageInTheOutput() {
+        // reused activation buffers may hold anything, NaN included: overwrite mode must never read them
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (int[] sh : new int[][] {{3, 5, 7}, {40, 70, 30}, {200, 96, 130}}) {
+                int M = sh[0], N = sh[1], K = sh[2];
+                float[] a = random(rnd, M * K), w = random(rnd, N * K), g = random(rnd, M * N), bias = random(rnd, N);
+                float[] out = new float[M * N];
+                java.util.Arrays.fill(out, Float.NaN);
+                GemmReference.Result ref = GemmReference.matmulNT(new float[M * N], 0, a, 0, w, 0, bias, 0, M, N, K, false);
+                Gemm.matmulNT(out, 0, a, 0, w, 0, bias, 0, M, N, K, false);
+                assertClose("NT over NaN M=" + M + " t=" + threads, ref, out, 0, out.clone());
+                float[] dIn = new float[M * K];
+                java.util.Arrays.fill(dIn, Float.NaN);
+                ref = GemmReference.matmulNN(new float[M * K], 0, g, 0, w, 0, M, N, K, false);
+                Gemm.matmulNN(dIn, 0, g, 0, w, 0, M, N, K, false);
+                assertClose("NN over NaN M=" + M + " t=" + threads, ref, dIn, 0, dIn.clone());
+                float[] dW = new float[N * K];
+                java.util.Arrays.fill(dW, Float.NaN);
+                ref = GemmReference.matmulTN(new float[N * K], 0, g, 0, a, 0, M, N, K, false);
+                Gemm.matmulTN(dW, 0, g, 0, a, 0, M, N, K, false);
+                assertClose("TN over NaN M=" + M + " t=" + threads, ref, dW, 0, dW.clone());
+            }
+        }
+    }
+
+    @Test
     void emptyReductionWritesBiasOrKeepsOutput() {
         float[] out = {5, 6, 7, 8};
         Gemm.matmulNT(out, 0, new float[0], 0, new float[0], 0, new float[] {1, 2}, 0, 2, 2, 0, false);
