@@ -42,7 +42,7 @@ import jdk.incubator.vector.VectorSpecies;
  * threads may run concurrently: all buffers are per thread.
  */
 public final class Gemm {
-    static final VectorSpecies<Float> S = chooseSpecies();
+    static final VectorSpecies<Float> S = VectorMath.F;
     /** Floats per vector. */
     static final int L = S.length();
     /** Rows of the output tile held in registers. */
@@ -69,19 +69,6 @@ public final class Gemm {
      */
     public static VectorSpecies<Float> floatSpecies() {
         return S;
-    }
-
-    private static VectorSpecies<Float> chooseSpecies() {
-        String bits = System.getProperty("grpo4j.vectorBits");
-        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
-        return switch (bits.trim()) {
-            case "64" -> FloatVector.SPECIES_64;
-            case "128" -> FloatVector.SPECIES_128;
-            case "256" -> FloatVector.SPECIES_256;
-            case "512" -> FloatVector.SPECIES_512;
-            default -> throw new IllegalArgumentException(
-                    "-Dgrpo4j.vectorBits must be 64, 128, 256 or 512, got '" + bits + "'");
-        };
     }
 
     private static int roundUp(int x, int m) {

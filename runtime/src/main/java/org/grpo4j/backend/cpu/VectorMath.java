@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The vectorised building blocks of the CPU kernels (head, body, tail loops). One property gates the width:
- * {@code -Dgrpo4j.vectorBits=128|256|512} (default: the machine's preferred species).
+ * {@code -Dgrpo4j.vectorBits=64|128|256|512} (default: the machine's preferred species), and every kernel uses
+ * {@link #F}: once a second float vector shape is loaded, C2 can leave a late-compiled kernel's vector operations
+ * as calls, 10× slower (see {@link Gemm}).
  */
 public final class VectorMath {
     public static final VectorSpecies<Float> F = species();
@@ -42,10 +44,11 @@ public final class VectorMath {
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("grpo4j.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
         return switch (bits) {
+            case 64 -> FloatVector.SPECIES_64;
             case 128 -> FloatVector.SPECIES_128;
             case 256 -> FloatVector.SPECIES_256;
             case 512 -> FloatVector.SPECIES_512;
-            default -> throw new IllegalArgumentException("grpo4j.vectorBits must be 128, 256 or 512, got " + bits);
+            default -> throw new IllegalArgumentException("grpo4j.vectorBits must be 64, 128, 256 or 512, got " + bits);
         };
     }
 
