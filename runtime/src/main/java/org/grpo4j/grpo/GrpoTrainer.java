@@ -25,6 +25,7 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
 import org.grpo4j.train.TrainerState;
+import org.grpo4j.train.TrainingArguments;
 
 /**
  * The GRPO loop with TRL's semantics ({@code ../shared/spec/grpo-semantics.md}): sample G completions for each
@@ -152,10 +153,8 @@ public final class GrpoTrainer {
         MemoryPlan plan = MemoryPlan.training(policy.config(), bs, maxLen, config.integer("max_completion_length"), beta != 0);
         plan.requireFits(MemoryPlan.availableHeap());
 
-        AdamW opt = new AdamW(policy, new AdamW.Settings(config.number("learning_rate"), config.number("adam_beta1"), config.number("adam_beta2"),
-                config.number("adam_epsilon"), config.number("weight_decay")));
-        LearningRateSchedule schedule = LearningRateSchedule.of(config.text("lr_scheduler_type"), config.number("learning_rate"), total,
-                config.number("warmup_ratio"), config.integer("warmup_steps"), config.number("min_lr_rate"));
+        AdamW opt = TrainingArguments.optimizer(policy, config);
+        LearningRateSchedule schedule = TrainingArguments.schedule(config, total);
         if (beta != 0) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
@@ -164,11 +163,7 @@ public final class GrpoTrainer {
         TrainerState state = TrainerState.start(config.integer("seed"));
         Path resume = Checkpoints.resolveResume(config.get("resume_from_checkpoint"), out);
         if (resume != null) {
-            try (SafetensorsModel w = SafetensorsModel.open(resume)) {
-                policy.loadWeights(w);
-            }
-            opt.load(resume.resolve("optimizer.safetensors"));
-            state = TrainerState.load(resume.resolve("trainer_state.json"));
+            state = Checkpoints.restore(resume, policy, opt);
             if (reference != null) {
                 Path ref = resume.resolve("reference");
                 if (java.nio.file.Files.isDirectory(ref)) {
@@ -180,7 +175,7 @@ public final class GrpoTrainer {
             say("resumed from " + resume + " at step " + state.globalStep());
         }
         Generator generator = new Generator(policy, decoder);
-        int keep = config.isSet("save_total_limit") ? config.integer("save_total_limit") : 0;
+        int keep = TrainingArguments.checkpointsKept(config);
         int saveEvery = config.integer("save_steps"), logEvery = config.integer("logging_steps");
         Integer evalEvery = config.isSet("eval_steps") ? config.integer("eval_steps") : null;
         Map<String, Double> last = Map.of();
