@@ -56,4 +56,29 @@ class ReplTrainingTest {
         assertTrue(s.out().contains(checkpoint.getFileName().toString()), ":stop should name the checkpoint:\n" + s.out());
         Transformer.load(checkpoint, new CpuBackend()); // the checkpoint is a loadable model folder
     }
+
+    @Test
+    void sigtermDuringAScriptsTrainingSavesACheckpoint() throws Exception {
+        Path model = tinyModel();
+        Path out = dir.resolve("sigterm-run"), script = dir.resolve("long.grpo");
+        Files.writeString(script, "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\"))"
+                + ".reward(accuracy()).numGenerations(4).perDeviceTrainBatchSize(4).maxCompletionLength(6).maxSteps(1000000)"
+                + ".loggingSteps(1).outputDir(\"" + out + "\").quiet();\ntrain(r);\n");
+        Process p = new ProcessBuilder(Launcher.root().resolve("grpo").toString(), "run", script.toString())
+                .directory(Launcher.root().toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+        Path metrics = out.resolve("metrics.jsonl");
+        long deadline = System.nanoTime() + 240_000_000_000L;
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 2)) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "training did not start: " + Files.readString(dir.resolve("log.txt")));
+            Thread.sleep(100);
+        }
+        p.destroy(); // SIGTERM: ./grpo execs the JVM, so this reaches it
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the script did not stop after SIGTERM");
+        String log = Files.readString(dir.resolve("log.txt"));
+        assertEquals(130, p.exitValue(), log);
+        assertTrue(log.contains("SIGTERM"), log);
+        Path checkpoint = Checkpoints.latest(out);
+        assertTrue(checkpoint != null, "no checkpoint after SIGTERM:\n" + log);
+        Transformer.load(checkpoint, new CpuBackend());
+    }
 }

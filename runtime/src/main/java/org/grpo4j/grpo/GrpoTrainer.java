@@ -203,7 +203,13 @@ public final class GrpoTrainer {
                     }
                     batchPrompts.add(order.get(pos++));
                 }
-                Scored scored = generateAndScore(generator, batchPrompts, mix(config.integer("seed"), round, 0));
+                Scored scored;
+                try {
+                    scored = generateAndScore(generator, batchPrompts, mix(config.integer("seed"), round, 0));
+                } catch (java.util.concurrent.CancellationException e) {
+                    if (stop.requested()) break; // interrupted while rewards were scoring: stop with the last finished step
+                    throw e;
+                }
                 int resampleRounds = 0;
                 if (config.flag("dynamic_sampling")) {
                     // DAPO: keep only groups with a learning signal; draw more prompts until the batch is full
