@@ -101,7 +101,7 @@ public final class TrainBenchmark implements Benchmark {
             JsonNode r = PytorchPeer.run("fwdbwd", "--config", name, "--batch", "" + sequences, "--seq", "" + len, "--micro", "" + micro, "--reps", "1");
             if (r != null && r.has("times")) {
                 double t = median(r.get("times"));
-                System.out.printf("pytorch fwd+bwd: %.1f tok/s%n", sequences * len / t);
+                System.out.printf("pytorch fwd+bwd: %.1f tok/s (peak RSS %.2f GiB)%n", sequences * len / t, r.path("peak_rss_mib").asDouble() / 1024);
                 PytorchPeer.printRatio("fwd+bwd", tokPerS, sequences * len / t, true);
             }
             return;
@@ -118,7 +118,8 @@ public final class TrainBenchmark implements Benchmark {
 
     private static double median(JsonNode arr) {
         double[] xs = new double[arr.size()];
-        for (int i = 0; i < xs.length; i++) xs[i] = arr.get(i).isObject() ? arr.get(i).path("total").asDouble() : arr.get(i).asDouble();
+        // the peer's fwdbwd mode records (fwd, bwd, total, foreign) per repetition
+        for (int i = 0; i < xs.length; i++) xs[i] = arr.get(i).isArray() ? arr.get(i).get(2).asDouble() : arr.get(i).asDouble();
         return Stats.median(xs);
     }
 }
