@@ -14,7 +14,9 @@ public final class Main {
                 new LogprobsCommand(),
                 new GenerateCommand(),
                 new TokenizeCommand(),
+                new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
+                        new DeviceBenchmark(new org.grpo4j.bench.MatmulBenchmark(), new org.grpo4j.backend.opencl.OpenClMatmulBenchmark()),
                         new org.grpo4j.bench.TokenizeBenchmark(),
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),

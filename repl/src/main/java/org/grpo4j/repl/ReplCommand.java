@@ -14,7 +14,7 @@ import org.jline.terminal.TerminalBuilder;
 public final class ReplCommand implements Command {
     /** Wires the DSL, generation engine and trainer into the REPL's commands; {@link ReplServices#basic()} until then. */
     static ReplServices services() {
-        return ReplServices.basic();
+        return new DslServices();
     }
 
     @Override

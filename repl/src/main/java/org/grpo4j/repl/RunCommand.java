@@ -20,6 +20,6 @@ public final class RunCommand implements Command {
     public int run(Args args) {
         args.rejectUnknown();
         if (args.positional().size() != 1) throw new UsageException("usage: ./grpo run FILE.grpo");
-        return ScriptRunner.run(Path.of(args.positional().getFirst()), System.out, System.err);
+        return ScriptRunner.run(Path.of(args.positional().getFirst()), System.out, System.err, true);
     }
 }

@@ -31,6 +31,15 @@ public final class ScriptRunner {
      * runs (they are the process streams when called from the command line), errors go to {@code err}.
      */
     public static int run(Path file, PrintStream out, PrintStream err) {
+        return run(file, out, err, false);
+    }
+
+    /**
+     * As {@link #run(Path, PrintStream, PrintStream)}; with {@code onSignals} (the command line), the first Ctrl-C or
+     * SIGTERM stops the running snippet — a training run in it sees the interrupt, saves a checkpoint and returns —
+     * and a second one ends the process.
+     */
+    public static int run(Path file, PrintStream out, PrintStream err, boolean onSignals) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -46,6 +55,7 @@ public final class ScriptRunner {
         }
         try (StdStreams ignored = StdStreams.redirect(out, err);
              Shell shell = Shell.open(ScriptRunner.class.getClassLoader())) {
+            if (onSignals) stopOnSignals(shell, err);
             return run(shell, file.toString(), text, err);
         }
     }
@@ -80,6 +90,22 @@ public final class ScriptRunner {
             return FAILED;
         }
         return OK;
+    }
+
+    @SuppressWarnings("restriction")
+    private static void stopOnSignals(Shell shell, PrintStream err) {
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    if (!once.compareAndSet(false, true)) System.exit(INTERRUPTED);
+                    err.println("\ngrpo: SIG" + name + ": stopping the script (a training run saves a checkpoint first); again to abort");
+                    new Thread(shell::stop, "grpo-stop").start();
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // no such signal on this platform
+            }
+        }
     }
 
     /** Blanks a {@code #!} first line, keeping its newline so every later line keeps its number. */

@@ -168,8 +168,10 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Stores the k and v parts of {@code rows} fused QKV rows (after q/k norm and RoPE) in a KV cache: row {@code r}'s
-     * k heads go to row {@code slots[r]} of {@code kCache}, its v heads to row {@code slots[r]} of {@code vCache}.
-     * Both caches are row-major {@code [cacheRows, kvHeads·hd]}; a slot is one token of one sequence.
+     * k heads go to slot {@code slots[r]} of {@code kCache}, its v heads to slot {@code slots[r]} of {@code vCache}.
+     * A slot is one token of one sequence. Each cache is a tensor of {@code cacheRows · kvHeads · hd} floats whose
+     * layout belongs to the backend (the CPU backend keeps k transposed, {@code [kvHeads·hd, cacheRows]}, and v
+     * row-major); only this op and {@link #attentionCached} touch them.
      */
     default void kvStore(Tensor kCache, Tensor vCache, Tensor qkv, IntTensor slots, int rows, int heads, int kvHeads, int headDim) {
         throw notImplemented("kvStore");
@@ -177,7 +179,7 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Grouped-query attention of {@code rows} query rows over cached keys and values (inference, nothing saved).
-     * Query row {@code r} is the q part of fused QKV row {@code r}; it attends to two runs of cache rows, in order:
+     * Query row {@code r} is the q part of fused QKV row {@code r}; it attends to two runs of cache slots, in order:
      * {@code [segments[4r], segments[4r] + segments[4r+1])} (a prefix shared by several rows, e.g. the prompt of a
      * group of samples) then {@code [segments[4r+2], segments[4r+2] + segments[4r+3])} (the row's own tokens,
      * including itself, stored by {@link #kvStore} before this call). Either run may be empty. Query head {@code h}

@@ -20,7 +20,8 @@ import org.grpo4j.model.Transformer;
 /**
  * {@code grpo bench generate --config bench-m [--peer] [--reps 5] [--only generate|decode]}: the generation phase of
  * GRPO workload W (2 prompts × 8 samples, 64 random prompt ids, exactly 128 new tokens at temperature 1, EOS
- * ignored) and single-sequence decode (BOS + 128 sampled tokens), random weights, shapes of
+ * ignored) and single-sequence decode (BOS + 128 sampled tokens, the first one untimed as in llama2.c and the peer),
+ * random weights, shapes of
  * {@code ../shared/spec/bench.md}. {@code --peer} runs the PyTorch peer in the same run and prints the ratios.
  */
 public final class GenerateBenchmark implements Benchmark {
@@ -40,19 +41,7 @@ public final class GenerateBenchmark implements Benchmark {
         return Set.of("peer");
     }
 
-    static ModelConfig config(String name) {
-        return switch (name) {
-            case "bench-s" -> shape(Architecture.LLAMA, 64, 128, 4, 4, 2, 32, 352, 256);
-            case "bench-m" -> shape(Architecture.LLAMA, 8192, 512, 8, 8, 4, 64, 1376, 512);
-            case "qwen05b" -> shape(Architecture.QWEN2, 151936, 896, 24, 14, 2, 64, 4864, 32768);
-            default -> throw new org.grpo4j.cli.Command.UsageException("unknown --config '" + name + "'; known: bench-s, bench-m, qwen05b");
-        };
-    }
 
-    private static ModelConfig shape(Architecture a, int vocab, int d, int layers, int heads, int kv, int hd, int ffn, int maxSeq) {
-        return new ModelConfig(a, vocab, d, ffn, layers, heads, kv, hd, 1e-6f, 10000.0, null, true, maxSeq, a == Architecture.QWEN2,
-                -1, new int[0], "float32");
-    }
 
     @Override
     public void run(Args args) throws Exception {
@@ -62,7 +51,7 @@ public final class GenerateBenchmark implements Benchmark {
         boolean peer = args.flag("peer");
         args.rejectUnknown();
         if (!Set.of("all", "generate", "decode").contains(only)) throw new org.grpo4j.cli.Command.UsageException("--only expects generate or decode");
-        ModelConfig c = config(name);
+        ModelConfig c = BenchModels.named(name);
         System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after 1 warm-up); machine shared, figures are noisy%n",
                 name, c, new CpuBackend().name(), Parallel.threads(), reps);
         Transformer model = Transformer.create(c, new CpuBackend()).initialise(1234, 0.02);
@@ -88,7 +77,7 @@ public final class GenerateBenchmark implements Benchmark {
             double ours = Stats.median(rates);
             System.out.printf("generate: %.1f tok/s%n", ours);
             if (peer) {
-                JsonNode j = peer("bench", "--config", name, "--steps", "3", "--warmup", "1");
+                JsonNode j = PytorchPeer.run("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
                 JsonNode m = j == null ? null : j.path("derived").path("gen_tok_per_s").path("median");
                 if (m != null && m.isNumber()) {
                     System.out.printf("pytorch generate: %.1f tok/s%n", m.asDouble());
@@ -104,56 +93,24 @@ public final class GenerateBenchmark implements Benchmark {
             gen.generate(bos, sp);
             for (int r = 0; r < reps; r++) {
                 gen.generate(bos, sp.withSeed(2 + r));
-                rates[r] = gen.lastStats().tokensPerSecond();
+                // as llama2.c and the peer: the BOS forward and the first token are not timed
+                rates[r] = gen.lastStats().decodeTokensPerSecond();
                 System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
             System.out.printf("decode: %.2f tok/s%n", ours);
             if (name.equals("bench-m")) System.out.println("llama2.c (bench.md, measured earlier on this machine kind, not in this run): 251 tok/s");
             if (peer) {
-                List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps)));
+                List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),
+                        "--max-retries", "2", "--max-foreign", "1"));
                 if (c.attentionBias()) a.add("--qkv-bias");
-                JsonNode j = peer("decode", a.toArray(String[]::new));
+                JsonNode j = PytorchPeer.run("decode", a.toArray(String[]::new));
                 JsonNode m = j == null ? null : j.path("tok_per_s").path("median");
                 if (m != null && m.isNumber()) {
                     System.out.printf("pytorch decode: %.2f tok/s%n", m.asDouble());
                     System.out.printf("ratio vs pytorch: %.2fx%n", ours / m.asDouble());
                 } else if (j != null) System.out.println("pytorch peer: no tok_per_s in its output; no comparison");
             }
-        }
-    }
-
-    /** Runs {@code ../shared/bench/pytorch-peer MODE ARGS --json FILE}; null (having said why) when it cannot. */
-    private static JsonNode peer(String mode, String... args) {
-        Path root = Path.of(System.getProperty("grpo4j.root", ".")).toAbsolutePath().normalize();
-        Path script = root.resolveSibling("shared").resolve("bench").resolve("pytorch-peer");
-        if (!Files.isExecutable(script)) {
-            System.out.println("pytorch peer: not found at " + script + "; no comparison");
-            return null;
-        }
-        try {
-            Path json = Files.createTempFile("grpo4j-peer", ".json");
-            List<String> cmd = new ArrayList<>(List.of(script.toString(), mode));
-            cmd.addAll(List.of(args));
-            cmd.addAll(List.of("--json", json.toString()));
-            System.out.println("pytorch peer: " + String.join(" ", cmd.subList(1, cmd.size() - 2)));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            int rc = p.waitFor();
-            if (rc != 0 || Files.size(json) == 0) {
-                System.out.println("pytorch peer: failed (exit " + rc + "); no comparison; its output ends:\n"
-                        + out.substring(Math.max(0, out.length() - 800)));
-                return null;
-            }
-            JsonNode n = new ObjectMapper().readTree(json.toFile());
-            Files.deleteIfExists(json);
-            return n;
-        } catch (java.io.IOException e) {
-            System.out.println("pytorch peer: could not run (" + e.getMessage() + "); no comparison");
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
         }
     }
 }

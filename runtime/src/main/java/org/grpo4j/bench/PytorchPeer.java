@@ -33,6 +33,9 @@ public final class PytorchPeer {
             Path json = Files.createTempFile("grpo4j-peer", ".json");
             List<String> cmd = new ArrayList<>(List.of(script.toString(), mode));
             cmd.addAll(List.of(args));
+            // the peer re-runs a phase disturbed by other processes up to 40 times by default; on a shared machine
+            // that can take an hour, so allow two re-runs (both sides then see the same machine)
+            if (!List.of(args).contains("--max-retries")) cmd.addAll(List.of("--max-retries", "2"));
             cmd.addAll(List.of("--json", json.toString()));
             System.out.println("pytorch peer: " + String.join(" ", cmd.subList(1, cmd.size() - 2)));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

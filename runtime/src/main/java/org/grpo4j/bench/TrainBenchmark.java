@@ -6,7 +6,6 @@ import java.lang.management.MemoryPoolMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.backend.cpu.Parallel;
 import org.grpo4j.cli.Args;
 import org.grpo4j.model.MemoryPlan;
@@ -33,7 +32,7 @@ public final class TrainBenchmark implements Benchmark {
 
     @Override
     public java.util.Set<String> flags() {
-        return java.util.Set.of("no-peer");
+        return java.util.Set.of("no-peer", "profile");
     }
 
     @Override
@@ -43,7 +42,8 @@ public final class TrainBenchmark implements Benchmark {
         int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : sequences);
         int reps = args.getInt("reps", name.equals("qwen05b") ? 2 : 5), warmup = args.getInt("warmup", 1);
         int threads = args.getInt("threads", Parallel.threads());
-        boolean peer = !args.flag("no-peer");
+        boolean peer = !args.flag("no-peer"), profile = args.flag("profile");
+        String device = args.get("device", "cpu");
         args.rejectUnknown();
         Parallel.setThreads(threads);
         ModelConfig c = BenchModels.named(name);
@@ -53,7 +53,9 @@ public final class TrainBenchmark implements Benchmark {
         System.out.println("# memory plan: " + plan + " = " + String.format("%.2f GiB", plan.totalBytes() / (double) (1L << 30)));
         plan.requireFits(MemoryPlan.availableHeap());
 
-        Transformer model = Transformer.create(c, new CpuBackend()).initialise(1, 0.02);
+        org.grpo4j.backend.Backend backend = org.grpo4j.backend.Devices.open(device);
+        if (profile) backend = org.grpo4j.backend.OpProfile.wrap(backend);
+        Transformer model = Transformer.create(c, backend).initialise(1, 0.02);
         AdamW opt = new AdamW(model, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         SplittableRandom rng = new SplittableRandom(2);
         List<TokenBatch> microBatches = new ArrayList<>();
@@ -81,6 +83,10 @@ public final class TrainBenchmark implements Benchmark {
                 model.backward(dLogp[i]);
             }
         });
+        if (profile) {
+            System.out.println("# time per backend op over " + (warmup + reps) + " forward+backward passes:");
+            System.out.print(org.grpo4j.backend.OpProfile.of(backend).report());
+        }
         double[] ad = Stats.time(warmup, Math.max(reps, 5), () -> opt.step(1e-5));
         double tokPerS = sequences * len / Stats.median(fb), adamMs = Stats.median(ad) * 1e3;
         System.out.printf("fwd+bwd: %.1f tok/s%n", tokPerS);

@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.generate.Completion;
 import org.grpo4j.generate.GenerationStats;
 import org.grpo4j.generate.Generator;
@@ -48,6 +47,7 @@ public final class GenerateCommand implements Command {
         Path dir = Path.of(args.require("model"));
         String ids = args.get("ids", null), prompt = args.get("prompt", null);
         boolean chat = args.flag("chat"), idsOnly = args.flag("ids-only");
+        String device = args.get("device", "cpu");
         if ((ids == null) == (prompt == null)) throw new UsageException("give the prompt as --ids 1,2,3 or as --prompt TEXT (one of them)");
         double temperature = args.getDouble("temperature", 1.0);
         SamplingParams params = SamplingParams.defaults()
@@ -63,7 +63,7 @@ public final class GenerateCommand implements Command {
         args.rejectUnknown();
 
         int[] promptIds = ids != null ? parseIds(ids) : encodePrompt(dir, prompt, chat);
-        Transformer model = Transformer.load(dir, new CpuBackend());
+        Transformer model = Transformer.load(dir, org.grpo4j.backend.Devices.open(device));
         int[] eos = eosTokenIds(dir, model.config().eosTokenIds());
         if (eos.length > 0) params = params.withStopTokenIds(eos);
         Function<int[], String> decoder = decoder(dir);

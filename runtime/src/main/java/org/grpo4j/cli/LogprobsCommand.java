@@ -3,7 +3,6 @@ package org.grpo4j.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 
@@ -33,9 +32,10 @@ public final class LogprobsCommand implements Command {
         int[] ids = parseIds(args.require("ids"));
         float temperature = (float) args.getDouble("temperature", 1.0);
         boolean withTokens = args.flag("with-tokens");
+        String device = args.get("device", "cpu");
         args.rejectUnknown();
         if (ids.length < 2) throw new UsageException("--ids needs at least two token ids (the first is only context)");
-        Transformer model = Transformer.load(dir, new CpuBackend());
+        Transformer model = Transformer.load(dir, org.grpo4j.backend.Devices.open(device));
         int vocab = model.config().vocabSize();
         for (int id : ids) if (id < 0 || id >= vocab) throw new UsageException("token id " + id + " is outside the model's vocabulary of " + vocab);
         float[] logp = model.forward(TokenBatch.of(List.of(ids), new int[] {1}), temperature).logp();

@@ -214,9 +214,10 @@ public final class Generator {
             runModel(n, nOut, true);
             job.count = nOut * G;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(job.count, 1, job);
+            Parallel.forRange(job.count, job.grain, job);
         }
 
+        long tDecode = System.nanoTime();
         int[] active = new int[S];
         int nActive = 0;
         for (int s = 0; s < S; s++) if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[nActive++] = s;
@@ -239,7 +240,7 @@ public final class Generator {
             runModel(nActive, nActive, false);
             job.count = nActive;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(nActive, 1, job);
+            Parallel.forRange(nActive, job.grain, job);
             // compact: finished sequences leave the batch
             int m = 0;
             for (int i = 0; i < nActive; i++) {
@@ -262,7 +263,7 @@ public final class Generator {
             result.add(new Completion(s / G, s % G, ids, text, reason[s], Arrays.copyOf(lps[s], len[s])));
         }
         lastStats = new GenerationStats(B, S, promptTokens, Arrays.copyOf(activeRows, steps), newTokens, kvCacheBytes(c, slotsNeeded),
-                (System.nanoTime() - t0) * 1e-9);
+                (System.nanoTime() - t0) * 1e-9, (System.nanoTime() - tDecode) * 1e-9);
         return result;
     }
 
@@ -306,6 +307,7 @@ public final class Generator {
         final SplittableRandom[] rng;
         final int[] row, seq;
         final float temperature;
+        final int grain = Math.max(1, (1 << 15) / c.vocabSize()); // small vocabularies: several rows per hand-off
         int count;
 
         Job(SamplingParams params, List<int[]> prompts, int G, int[][] out, float[][] lps, int[] len, SplittableRandom[] rng) {

@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * min-p is a threshold. One instance holds scratch arrays for one vocabulary and is used by one thread.
  */
 public final class Sampler {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = org.grpo4j.backend.cpu.VectorMath.F; // one vector shape in the whole engine (see Gemm)
 
     private final int vocab;
     private final float[] z, w, tmp;
@@ -230,7 +230,7 @@ public final class Sampler {
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector e = FloatVector.fromArray(F, x, i).sub(vs).mul(vk).lanewise(VectorOperators.EXP);
             e.intoArray(out, i);
-            total += e.reduceLanes(VectorOperators.ADD);
+            total += org.grpo4j.backend.cpu.VectorMath.sum(e);
         }
         for (; i < n; i++) total += out[i] = (float) Math.exp((x[i] - shift) * scale);
         return total;

@@ -5,7 +5,6 @@ import static org.grpo4j.train.SettingsSchema.Kind.INT;
 import static org.grpo4j.train.SettingsSchema.Kind.NUMBER;
 import static org.grpo4j.train.SettingsSchema.Kind.NUMBERS;
 import static org.grpo4j.train.SettingsSchema.Kind.TEXT;
-import static org.grpo4j.train.SettingsSchema.Kind.TEXT_OR_BOOL;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.grpo4j.train.Settings;
 import org.grpo4j.train.SettingsSchema;
+import org.grpo4j.train.TrainingArguments;
 
 /**
  * Every setting of a GRPO run under the name TRL's {@code GRPOConfig} gives it, with TRL's current defaults, so a
@@ -28,7 +28,7 @@ import org.grpo4j.train.SettingsSchema;
 public record GrpoConfig(Map<String, Object> values) implements Settings {
 
     /** Every setting, its TRL name, kind, default and meaning. */
-    public static final SettingsSchema SCHEMA = new SettingsSchema("GRPO")
+    public static final SettingsSchema SCHEMA = TrainingArguments.addTo(new SettingsSchema("GRPO")
             // batching and generation
             .add("num_generations", INT, 8, "completions per prompt (G)")
             .add("per_device_train_batch_size", INT, 8, "completions per micro-batch")
@@ -64,28 +64,8 @@ public record GrpoConfig(Map<String, Object> values) implements Settings {
             .add("sync_ref_model", BOOL, false, "periodically move the reference model towards the policy")
             .add("ref_model_sync_steps", INT, 512, "steps between reference syncs")
             .add("ref_model_mixup_alpha", NUMBER, 0.6, "ref = α·policy + (1−α)·ref at each sync")
-            // optimiser, schedule, run
-            .add("learning_rate", NUMBER, 1e-6, "AdamW learning rate")
-            .add("lr_scheduler_type", TEXT, "linear", "constant | constant_with_warmup | linear | cosine | cosine_with_min_lr")
-            .add("warmup_ratio", NUMBER, 0.0, "fraction of steps for linear warm-up")
-            .add("warmup_steps", INT, 0, "warm-up steps (overrides warmup_ratio)")
-            .add("min_lr_rate", NUMBER, 0.0, "cosine_with_min_lr floor as a fraction of learning_rate")
-            .add("weight_decay", NUMBER, 0.0, "AdamW decoupled weight decay")
-            .add("adam_beta1", NUMBER, 0.9, "AdamW β1")
-            .add("adam_beta2", NUMBER, 0.999, "AdamW β2")
-            .add("adam_epsilon", NUMBER, 1e-8, "AdamW ε")
-            .add("max_grad_norm", NUMBER, 1.0, "gradient clipping (0 = off)")
-            .add("seed", INT, 42, "seed of sampling, shuffling and initialisation")
-            .add("max_steps", INT, -1, "optimiser steps (overrides num_train_epochs when > 0)")
-            .add("num_train_epochs", NUMBER, 3.0, "passes over the prompts")
-            .add("logging_steps", INT, 10, "steps between metric lines")
-            .add("save_steps", INT, 500, "steps between checkpoints")
-            .add("save_total_limit", INT, null, "checkpoints kept (oldest removed)")
-            .add("output_dir", TEXT, "runs/grpo", "metrics, completions and checkpoints")
-            .add("eval_steps", INT, null, "steps between evaluations (null: only at the end)")
-            .add("resume_from_checkpoint", TEXT_OR_BOOL, null, "a checkpoint folder, or true for the latest in output_dir")
             .add("log_completions", BOOL, true, "write sample completions to completions.jsonl")
-            .add("num_completions_to_print", INT, 4, "sample completions kept per logging step");
+            .add("num_completions_to_print", INT, 4, "sample completions kept per logging step"), 1e-6, "runs/grpo");
 
     public GrpoConfig {
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
@@ -185,21 +165,13 @@ public record GrpoConfig(Map<String, Object> values) implements Settings {
         SettingsSchema.oneOf(p, c, "scale_rewards", "group", "batch", "none");
         SettingsSchema.oneOf(p, c, "importance_sampling_level", "token", "sequence");
         SettingsSchema.oneOf(p, c, "multi_objective_aggregation", "sum_then_normalize", "normalize_then_sum");
-        SettingsSchema.oneOf(p, c, "lr_scheduler_type", "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_min_lr");
         double q = c.number("top_entropy_quantile");
         if (!(q > 0 && q <= 1)) p.add("top_entropy_quantile = " + q + " must be in (0, 1]");
         if (c.flag("sync_ref_model") && c.number("beta") == 0)
             p.add("sync_ref_model = true needs a reference model, but beta = 0 keeps none: set beta > 0 or sync_ref_model = false");
         double alpha = c.number("ref_model_mixup_alpha");
         if (!(alpha >= 0 && alpha <= 1)) p.add("ref_model_mixup_alpha must be in [0, 1]");
-        if (c.integer("max_steps") <= 0 && !(c.number("num_train_epochs") > 0))
-            p.add("set max_steps > 0 or num_train_epochs > 0, or the run has no length");
-        if (c.integer("logging_steps") < 1) p.add("logging_steps must be >= 1");
-        if (c.integer("save_steps") < 1) p.add("save_steps must be >= 1");
-        if (c.isSet("save_total_limit") && c.integer("save_total_limit") < 1) p.add("save_total_limit must be >= 1");
-        if (c.isSet("eval_steps") && c.integer("eval_steps") < 1) p.add("eval_steps must be >= 1");
-        if (!(c.number("learning_rate") >= 0)) p.add("learning_rate must be >= 0");
-        if (!(c.number("warmup_ratio") >= 0 && c.number("warmup_ratio") <= 1)) p.add("warmup_ratio must be in [0, 1]");
+        TrainingArguments.validate(c, p);
         if (!(c.number("reward_timeout_seconds") > 0)) p.add("reward_timeout_seconds must be > 0");
         if (c.integer("max_resample_rounds") < 0) p.add("max_resample_rounds must be >= 0");
         return p;

@@ -25,6 +25,7 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
 import org.grpo4j.train.TrainerState;
+import org.grpo4j.train.TrainingArguments;
 
 /**
  * The GRPO loop with TRL's semantics ({@code ../shared/spec/grpo-semantics.md}): sample G completions for each
@@ -100,7 +101,7 @@ public final class GrpoTrainer {
         return w;
     }
 
-    /** The live metrics log (for the REPL's status line and {@code :metrics}); null before the run starts. */
+    /** The metrics log of the run (the REPL's status line and {@code :metrics}); null before the run starts. */
     public MetricsLog metricsLog() {
         return log;
     }
@@ -152,10 +153,8 @@ public final class GrpoTrainer {
         MemoryPlan plan = MemoryPlan.training(policy.config(), bs, maxLen, config.integer("max_completion_length"), beta != 0);
         plan.requireFits(MemoryPlan.availableHeap());
 
-        AdamW opt = new AdamW(policy, new AdamW.Settings(config.number("learning_rate"), config.number("adam_beta1"), config.number("adam_beta2"),
-                config.number("adam_epsilon"), config.number("weight_decay")));
-        LearningRateSchedule schedule = LearningRateSchedule.of(config.text("lr_scheduler_type"), config.number("learning_rate"), total,
-                config.number("warmup_ratio"), config.integer("warmup_steps"), config.number("min_lr_rate"));
+        AdamW opt = TrainingArguments.optimizer(policy, config);
+        LearningRateSchedule schedule = TrainingArguments.schedule(config, total);
         if (beta != 0) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
@@ -164,11 +163,7 @@ public final class GrpoTrainer {
         TrainerState state = TrainerState.start(config.integer("seed"));
         Path resume = Checkpoints.resolveResume(config.get("resume_from_checkpoint"), out);
         if (resume != null) {
-            try (SafetensorsModel w = SafetensorsModel.open(resume)) {
-                policy.loadWeights(w);
-            }
-            opt.load(resume.resolve("optimizer.safetensors"));
-            state = TrainerState.load(resume.resolve("trainer_state.json"));
+            state = Checkpoints.restore(resume, policy, opt);
             if (reference != null) {
                 Path ref = resume.resolve("reference");
                 if (java.nio.file.Files.isDirectory(ref)) {
@@ -180,7 +175,7 @@ public final class GrpoTrainer {
             say("resumed from " + resume + " at step " + state.globalStep());
         }
         Generator generator = new Generator(policy, decoder);
-        int keep = config.isSet("save_total_limit") ? config.integer("save_total_limit") : 0;
+        int keep = TrainingArguments.checkpointsKept(config);
         int saveEvery = config.integer("save_steps"), logEvery = config.integer("logging_steps");
         Integer evalEvery = config.isSet("eval_steps") ? config.integer("eval_steps") : null;
         Map<String, Double> last = Map.of();
@@ -208,7 +203,13 @@ public final class GrpoTrainer {
                     }
                     batchPrompts.add(order.get(pos++));
                 }
-                Scored scored = generateAndScore(generator, batchPrompts, mix(config.integer("seed"), round, 0));
+                Scored scored;
+                try {
+                    scored = generateAndScore(generator, batchPrompts, mix(config.integer("seed"), round, 0));
+                } catch (java.util.concurrent.CancellationException e) {
+                    if (stop.requested()) break; // interrupted while rewards were scoring: stop with the last finished step
+                    throw e;
+                }
                 int resampleRounds = 0;
                 if (config.flag("dynamic_sampling")) {
                     // DAPO: keep only groups with a learning signal; draw more prompts until the batch is full
@@ -300,8 +301,6 @@ public final class GrpoTrainer {
             }
             lastCheckpoint = save(out, opt, state, keep);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
-        } finally {
-            log = null;
         }
         return new Result(state.globalStep(), last, evaluation, stopped, lastCheckpoint);
     }

@@ -32,34 +32,41 @@ public final class ParameterLayout {
     public ParameterLayout(ModelConfig c) {
         this.config = c;
         int d = c.hiddenSize(), hd = c.headDim(), F = c.intermediateSize();
+        // Matrices first, then every norm weight and bias: the two weight-decay groups are then two contiguous
+        // runs, so an optimiser step is two kernel calls, whatever the depth of the model.
+        int L = c.numLayers();
+        long[] qkv = new long[L], o = new long[L], gu = new long[L], down = new long[L];
+        long[] in = new long[L], bias = new long[L], qn = new long[L], kn = new long[L], post = new long[L];
         embedding = add("model.embed_tokens.weight", c.vocabSize(), d);
-        layers = new Layer[c.numLayers()];
-        for (int l = 0; l < c.numLayers(); l++) {
+        for (int l = 0; l < L; l++) {
             String p = "model.layers." + l + ".";
-            long in = add(p + "input_layernorm.weight", d);
-            long qkv = add(p + "self_attn.q_proj.weight", c.numHeads() * hd, d);
+            qkv[l] = add(p + "self_attn.q_proj.weight", c.numHeads() * hd, d);
             add(p + "self_attn.k_proj.weight", c.numKvHeads() * hd, d);
             add(p + "self_attn.v_proj.weight", c.numKvHeads() * hd, d);
-            long bias = -1;
+            o[l] = add(p + "self_attn.o_proj.weight", d, c.numHeads() * hd);
+            gu[l] = add(p + "mlp.gate_proj.weight", F, d);
+            add(p + "mlp.up_proj.weight", F, d);
+            down[l] = add(p + "mlp.down_proj.weight", d, F);
+        }
+        lmHead = c.tieWordEmbeddings() ? embedding : add("lm_head.weight", c.vocabSize(), d);
+        for (int l = 0; l < L; l++) {
+            String p = "model.layers." + l + ".";
+            in[l] = add(p + "input_layernorm.weight", d);
+            bias[l] = qn[l] = kn[l] = -1;
             if (c.attentionBias()) {
-                bias = add(p + "self_attn.q_proj.bias", c.numHeads() * hd);
+                bias[l] = add(p + "self_attn.q_proj.bias", c.numHeads() * hd);
                 add(p + "self_attn.k_proj.bias", c.numKvHeads() * hd);
                 add(p + "self_attn.v_proj.bias", c.numKvHeads() * hd);
             }
-            long qn = -1, kn = -1;
             if (c.qkNorm()) {
-                qn = add(p + "self_attn.q_norm.weight", hd);
-                kn = add(p + "self_attn.k_norm.weight", hd);
+                qn[l] = add(p + "self_attn.q_norm.weight", hd);
+                kn[l] = add(p + "self_attn.k_norm.weight", hd);
             }
-            long o = add(p + "self_attn.o_proj.weight", d, c.numHeads() * hd);
-            long post = add(p + "post_attention_layernorm.weight", d);
-            long gu = add(p + "mlp.gate_proj.weight", F, d);
-            add(p + "mlp.up_proj.weight", F, d);
-            long down = add(p + "mlp.down_proj.weight", d, F);
-            layers[l] = new Layer(in, qkv, bias, qn, kn, o, post, gu, down);
+            post[l] = add(p + "post_attention_layernorm.weight", d);
         }
         finalNorm = add("model.norm.weight", d);
-        lmHead = c.tieWordEmbeddings() ? embedding : add("lm_head.weight", c.vocabSize(), d);
+        layers = new Layer[L];
+        for (int l = 0; l < L; l++) layers[l] = new Layer(in[l], qkv[l], bias[l], qn[l], kn[l], o[l], post[l], gu[l], down[l]);
     }
 
     private long add(String name, int... shape) {

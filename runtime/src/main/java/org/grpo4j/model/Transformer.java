@@ -79,13 +79,26 @@ public final class Transformer implements AutoCloseable {
         return t;
     }
 
-    /** Random initial weights as HF initialises these models: N(0, std) matrices and embeddings, norms 1, biases 0. */
+    /**
+     * Random initial weights as HF initialises these models: N(0, std) matrices and embeddings, norms 1, biases 0.
+     * Each tensor is filled in chunks of 2^20 values, chunk {@code k} of tensor {@code t} from its own stream
+     * seeded by (seed, t, k), so the weights are the same on any number of threads.
+     */
     public Transformer initialise(long seed, double std) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (ParameterLayout.Param p : layout.params()) {
+        java.util.List<ParameterLayout.Param> ps = layout.params();
+        for (int t = 0; t < ps.size(); t++) {
+            ParameterLayout.Param p = ps.get(t);
             float[] v = new float[Math.toIntExact(p.size())];
             if (p.name().endsWith("norm.weight")) java.util.Arrays.fill(v, 1f);
-            else if (!p.name().endsWith(".bias")) for (int i = 0; i < v.length; i++) v[i] = (float) (gaussian(rng) * std);
+            else if (!p.name().endsWith(".bias")) {
+                final int tensor = t, chunk = 1 << 20, chunks = (v.length + chunk - 1) / chunk;
+                org.grpo4j.backend.cpu.Parallel.forRange(chunks, (from, to) -> {
+                    for (int k = from; k < to; k++) {
+                        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tensor * 0x632BE59BD9B4E019L + k);
+                        for (int i = k * chunk, end = Math.min(v.length, i + chunk); i < end; i++) v[i] = (float) (gaussian(rng) * std);
+                    }
+                });
+            }
             backend.write(params.slice(p.offset(), p.size()), v);
         }
         return this;

@@ -17,6 +17,7 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
 import org.grpo4j.train.TrainerState;
+import org.grpo4j.train.TrainingArguments;
 
 /**
  * Supervised fine-tuning (TRL's SFTTrainer semantics): the mean negative log-likelihood over the completion
@@ -33,6 +34,7 @@ public final class SftTrainer {
     private final Path tokenizerDir;
     private final PrintStream console;
     private final StopSignal stop;
+    private volatile MetricsLog log;
 
     public SftTrainer(Transformer model, SftConfig config, List<SftExample> train, List<SftExample> eval, Path tokenizerDir,
                       PrintStream console, StopSignal stop) {
@@ -98,25 +100,20 @@ public final class SftTrainer {
         for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.integer("max_length"), e.length()));
         MemoryPlan.training(model.config(), config.integer("per_device_train_batch_size"), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
 
-        AdamW opt = new AdamW(model, new AdamW.Settings(config.number("learning_rate"), config.number("adam_beta1"), config.number("adam_beta2"),
-                config.number("adam_epsilon"), config.number("weight_decay")));
-        LearningRateSchedule schedule = LearningRateSchedule.of(config.text("lr_scheduler_type"), config.number("learning_rate"), total,
-                config.number("warmup_ratio"), config.integer("warmup_steps"), config.number("min_lr_rate"));
+        AdamW opt = TrainingArguments.optimizer(model, config);
+        LearningRateSchedule schedule = TrainingArguments.schedule(config, total);
         Path out = Path.of(config.text("output_dir"));
         TrainerState state = TrainerState.start(config.integer("seed"));
         Path resume = Checkpoints.resolveResume(config.get("resume_from_checkpoint"), out);
         if (resume != null) {
-            try (var w = org.grpo4j.safetensors.SafetensorsModel.open(resume)) {
-                model.loadWeights(w);
-            }
-            opt.load(resume.resolve("optimizer.safetensors"));
-            state = TrainerState.load(resume.resolve("trainer_state.json"));
+            state = Checkpoints.restore(resume, model, opt);
             if (console != null) console.println("resumed from " + resume + " at step " + state.globalStep());
         }
-        int keep = config.isSet("save_total_limit") ? config.integer("save_total_limit") : 0;
+        int keep = TrainingArguments.checkpointsKept(config);
         double lastLoss = Double.NaN, evalLoss = Double.NaN;
         Path lastCheckpoint = resume;
         try (MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
+            this.log = log;
             List<List<SftExample>> batches = epochBatches(state.epoch());
             int epoch = state.epoch(), pos = state.position();
             long tokensSeen = state.tokensSeen();
@@ -179,6 +176,11 @@ public final class SftTrainer {
             if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
+    }
+
+    /** The live metrics log (for the REPL's status line); null outside {@link #train()}. */
+    public MetricsLog metricsLog() {
+        return log;
     }
 
     /** Mean NLL per completion token of the held-out examples. */

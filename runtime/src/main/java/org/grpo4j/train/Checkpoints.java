@@ -60,6 +60,15 @@ public final class Checkpoints {
         }
     }
 
+    /** Loads a checkpoint's weights into {@code model} and its moments into {@code optimizer}; returns where the run stood. */
+    public static TrainerState restore(Path checkpoint, Transformer model, AdamW optimizer) throws IOException {
+        try (org.grpo4j.safetensors.SafetensorsModel w = org.grpo4j.safetensors.SafetensorsModel.open(checkpoint)) {
+            model.loadWeights(w);
+        }
+        optimizer.load(checkpoint.resolve("optimizer.safetensors"));
+        return TrainerState.load(checkpoint.resolve("trainer_state.json"));
+    }
+
     /** Completed checkpoints of a run, oldest first. */
     public static List<Path> list(Path outputDir) throws IOException {
         if (!Files.isDirectory(outputDir)) return List.of();

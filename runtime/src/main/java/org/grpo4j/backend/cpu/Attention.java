@@ -1,8 +1,14 @@
 package org.grpo4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * Causal grouped-query attention over packed sequences (forward saves the probabilities; backward replays them).
  * Query head {@code h} reads kv head {@code h / (heads / kvHeads)}; a sequence's rows only see its own earlier rows.
+ *
+ * <p>One task per (sequence, kv head): it owns that kv head's rows and the query heads of its group, so no two
+ * threads write the same output or gradient. Scores are computed against keys transposed into a per-thread
+ * {@code [hd, T]} tile, so the inner loops run along the keys with broadcasts and no per-score reductions.
  */
 final class Attention {
     private Attention() {}
@@ -11,96 +17,122 @@ final class Attention {
                         int batch, int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forRange(rows * heads, 8, (from, to) -> {
-            for (int item = from; item < to; item++) {
-                int r = item / heads, h = item % heads;
-                int b = sequenceOf(seqStart, batch, r);
-                int start = seqStart[b], T = seqStart[b + 1] - start, t = r - start;
-                int kOff = io + heads * hd + (h / group) * hd, vOff = kOff + kvHeads * hd;
-                int q = io + r * width + h * hd;
-                int p = po + probStart[b] + (h * T + t) * T;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int s = 0; s <= t; s++) {
-                    float score = VectorMath.dot(qkv, q, qkv, kOff + (start + s) * width, hd) * scale;
-                    probs[p + s] = score;
-                    if (score > max) max = score;
-                }
-                float sum = 0f;
-                for (int s = 0; s <= t; s++) {
-                    float e = (float) Math.exp(probs[p + s] - max);
-                    probs[p + s] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                int o = oo + r * outWidth + h * hd;
-                java.util.Arrays.fill(out, o, o + hd, 0f);
-                for (int s = 0; s <= t; s++) {
-                    float pr = probs[p + s] * inv;
-                    probs[p + s] = pr;
-                    VectorMath.axpy(out, o, pr, qkv, vOff + (start + s) * width, hd);
-                }
+        Parallel.forRange(batch * kvHeads, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int b = task / kvHeads, kvh = task % kvHeads;
+                int start = seqStart[b], T = seqStart[b + 1] - start;
+                int kCol = io + heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
+                int Tp = (T + W - 1) / W * W; // padded tile rows: whole vectors past the last key are harmless
+                float[] kt = Scratch.floats(0, hd * Tp);
+                for (int s = 0; s < T; s++)
+                    for (int i = 0; i < hd; i++) kt[i * Tp + s] = qkv[kCol + (start + s) * width + i];
+                for (int h = kvh * group; h < (kvh + 1) * group; h++)
+                    for (int t = 0; t < T; t++) {
+                        int q = io + (start + t) * width + h * hd, p = po + probStart[b] + (h * T + t) * T, n = t + 1;
+                        alongKeys(probs, p, n, T, qkv, q, scale, kt, Tp, hd);
+                        softmaxInPlace(probs, p, n);
+                        weightedRows(out, oo + (start + t) * outWidth + h * hd, probs, p, n, qkv, vCol + start * width, width, hd);
+                    }
             }
         });
     }
 
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorMath.F;
+    private static final int W = VectorMath.W;
+
     /**
-     * One task per (sequence, kv head): it owns that kv head's dk/dv rows and the dq of the query heads of its
-     * group, so no two threads write the same gradient.
+     * {@code out[s] = Σ_i a·x[i] · tile[i, s]} for keys {@code s < n}, a key block per vector register: each block is
+     * hd fused multiply-adds from the transposed tile, stored once. Whole blocks may write past {@code n} up to
+     * {@code room} (the caller's row holds nothing there yet); the rest is scalar, because masked stores are slow.
      */
+    static void alongKeys(float[] out, int o, int n, int room, float[] x, int xo, float a, float[] tile, int stride, int hd) {
+        int s0 = 0;
+        for (; s0 < n && s0 + W <= room; s0 += W) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(S, tile, i * stride + s0).fma(FloatVector.broadcast(S, x[xo + i] * a), acc);
+            acc.intoArray(out, o + s0);
+        }
+        for (int s = s0; s < n; s++) {
+            float acc = 0f;
+            for (int i = 0; i < hd; i++) acc += x[xo + i] * a * tile[i * stride + s];
+            out[o + s] = acc;
+        }
+    }
+
+    /** {@code out[0..hd) = Σ_{s<n} w[s] · rows[s·stride + ..]}, one output block per vector register. */
+    static void weightedRows(float[] out, int o, float[] w, int wo, int n, float[] rows, int ro, int stride, int hd) {
+        int i0 = 0;
+        for (; i0 + W <= hd; i0 += W) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int s = 0; s < n; s++) acc = FloatVector.fromArray(S, rows, ro + s * stride + i0).fma(FloatVector.broadcast(S, w[wo + s]), acc);
+            acc.intoArray(out, o + i0);
+        }
+        for (; i0 < hd; i0++) {
+            float acc = 0f;
+            for (int s = 0; s < n; s++) acc += w[wo + s] * rows[ro + s * stride + i0];
+            out[o + i0] = acc;
+        }
+    }
+
+    /** p = softmax(p) over {@code n} entries, vectorised with the deterministic {@link VectorMath#exp}. */
+    static void softmaxInPlace(float[] x, int o, int n) {
+        var S = VectorMath.F;
+        int W = VectorMath.W;
+        float max = VectorMath.max(x, o, n);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += W) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, o + i).sub(max));
+            e.intoArray(x, o + i);
+            acc = acc.add(e);
+        }
+        float sum = VectorMath.sum(acc);
+        for (; i < n; i++) {
+            float e = VectorMath.exp(x[o + i] - max);
+            x[o + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, x, o + i).mul(inv).intoArray(x, o + i);
+        for (; i < n; i++) x[o + i] *= inv;
+    }
+
     static void backward(float[] dQkv, int dqo, float[] dOut, int doo, float[] qkv, int io, float[] probs, int po,
                          int[] seqStart, int[] probStart, int batch, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
         Parallel.forRange(batch * kvHeads, (from, to) -> {
-            float[] dp = new float[maxLength(seqStart, batch)];
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
+                int Tp = (T + W - 1) / W * W;
+                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, Tp), ds = Scratch.floats(2, Tp);
                 for (int s = 0; s < T; s++) {
                     int row = (start + s) * width;
+                    for (int i = 0; i < hd; i++) vt[i * Tp + s] = qkv[io + row + vCol + i];
                     java.util.Arrays.fill(dQkv, dqo + row + kCol, dqo + row + kCol + hd, 0f);
                     java.util.Arrays.fill(dQkv, dqo + row + vCol, dqo + row + vCol + hd, 0f);
                 }
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     for (int t = 0; t < T; t++) {
-                        int r = start + t;
-                        int q = io + r * width + h * hd, dq = dqo + r * width + h * hd;
-                        int d = doo + r * outWidth + h * hd;
+                        int r = start + t, n = t + 1;
+                        int q = io + r * width + h * hd, dq = dqo + r * width + h * hd, d = doo + r * outWidth + h * hd;
                         int p = po + probStart[b] + (h * T + t) * T;
-                        float sum = 0f;
-                        for (int s = 0; s <= t; s++) {
+                        // dp_s = dOut · v_s along the keys; ds_s = p_s (dp_s − Σ p·dp) / sqrt(hd)
+                        alongKeys(dp, 0, n, Tp, dOut, d, 1f, vt, Tp, hd);
+                        float dot = VectorMath.dot(dp, 0, probs, p, n);
+                        for (int s = 0; s < n; s++) ds[s] = probs[p + s] * (dp[s] - dot) * scale;
+                        weightedRows(dQkv, dq, ds, 0, n, qkv, io + start * width + kCol, width, hd);
+                        for (int s = 0; s < n; s++) {
                             int row = (start + s) * width;
-                            dp[s] = VectorMath.dot(dOut, d, qkv, io + row + vCol, hd);
-                            sum += dp[s] * probs[p + s];
                             VectorMath.axpy(dQkv, dqo + row + vCol, probs[p + s], dOut, d, hd);
-                        }
-                        java.util.Arrays.fill(dQkv, dq, dq + hd, 0f);
-                        for (int s = 0; s <= t; s++) {
-                            int row = (start + s) * width;
-                            float ds = probs[p + s] * (dp[s] - sum) * scale;
-                            VectorMath.axpy(dQkv, dq, ds, qkv, io + row + kCol, hd);
-                            VectorMath.axpy(dQkv, dqo + row + kCol, ds, qkv, q, hd);
+                            VectorMath.axpy(dQkv, dqo + row + kCol, ds[s], qkv, q, hd);
                         }
                     }
                 }
             }
         });
-    }
-
-    static int sequenceOf(int[] seqStart, int batch, int row) {
-        int lo = 0, hi = batch - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (seqStart[mid] <= row) lo = mid;
-            else hi = mid - 1;
-        }
-        return lo;
-    }
-
-    private static int maxLength(int[] seqStart, int batch) {
-        int m = 0;
-        for (int b = 0; b < batch; b++) m = Math.max(m, seqStart[b + 1] - seqStart[b]);
-        return m;
     }
 }

@@ -268,13 +268,15 @@ public final class CpuBackend implements Backend {
         long cacheRows = k.size() / ((long) kvHeads * headDim);
         for (int r = 0; r < rows; r++)
             if (s[r] < 0 || s[r] >= cacheRows) throw new IndexOutOfBoundsException("KV cache slot " + s[r] + " outside 0.." + (cacheRows - 1));
-        DecodeAttention.store(k.data, k.offset, v.data, v.offset, x.data, x.offset, s, rows, heads, kvHeads, headDim);
+        if (v.size() != k.size()) throw new IllegalArgumentException("k and v caches differ in size: " + k.size() + " and " + v.size());
+        DecodeAttention.store(k.data, k.offset, (int) cacheRows, v.data, v.offset, x.data, x.offset, s, rows, heads, kvHeads, headDim);
     }
 
     @Override
     public void attentionCached(Tensor out, Tensor qkv, Tensor kCache, Tensor vCache, IntTensor segments, int rows, int heads, int kvHeads, int headDim) {
         CpuTensor o = c(out), x = c(qkv), k = c(kCache), v = c(vCache);
-        DecodeAttention.forward(o.data, o.offset, x.data, x.offset, k.data, k.offset, v.data, v.offset, c(segments), rows, heads, kvHeads, headDim);
+        int cacheRows = (int) (k.size() / ((long) kvHeads * headDim));
+        DecodeAttention.forward(o.data, o.offset, x.data, x.offset, k.data, k.offset, cacheRows, v.data, v.offset, c(segments), rows, heads, kvHeads, headDim);
     }
 
     @Override

@@ -1,46 +1,733 @@
 package org.grpo4j.backend.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
- * Matrix products of the linear layers (temporary straightforward version; the register-blocked kernel replaces
- * it). out[M,N] (+)= a[M,K]·w[N,K]ᵀ (NT), out[M,K] (+)= a[M,N]·w[N,K] (NN), out[N,K] (+)= a[M,N]ᵀ·b[M,K] (TN).
+ * fp32 matrix products for the linear layers of the CPU backend: forward ({@link #matmulNT}), gradient to the
+ * input ({@link #matmulNN}), gradient to the weight ({@link #matmulTN}) and to the bias ({@link #sumRows}).
+ * Every array is row-major and addressed through an offset, so callers pass views into one flat allocation.
+ *
+ * <p>Design (GotoBLAS/BLIS style, written for the Vector API). The micro-kernel keeps an {@code MR × NR}
+ * tile of the output ({@value #MR} rows × two vectors) in 16 vector registers and, per step of the
+ * reduction, loads two vectors of a packed panel of the right operand and broadcasts {@value #MR} scalars of
+ * the left one: 16 FMAs for 2 vector loads and 8 scalar loads, so the loop is bound by the FMA units. The
+ * right operand is packed in depth blocks of {@link #KC} into {@link #NR}-wide panels ({@code [k][NR]}, L2
+ * resident, one {@link #NC}-column block at a time); the NT weight ({@code [N,K]}) is transposed on the way
+ * with a 16 × 16 in-register transpose. The left operand is read in place when its rows run along the
+ * reduction (NT, NN: eight unit-stride streams, which C2 range-checks once per loop) and packed as
+ * {@code [k][MR]} otherwise (TN). Tails in any dimension are zero-padded in the panels and written back
+ * through a scratch tile, so the kernel itself never branches on sizes.
+ *
+ * <p>What keeps C2 on the fast path (each point cost 10-20× or 20% when violated, JDK 25 on Zen 4): the
+ * kernels have no data-dependent branches (a bias is written into C before the product, "overwrite" reads a
+ * row of zeros with stride 0, every packing variant is its own method), since C2 compiles a branch it never
+ * saw taken as a trap and a deoptimised Vector API kernel runs as C1 code for seconds; they stay small
+ * enough for C2 to inline every vector operation; only one FloatVector species is ever used (see
+ * {@link #floatSpecies()}); and the depth loop runs in strips of 64, which ParallelGC's loop shapes need.
+ *
+ * <p>Threads: the output is cut into a few slabs per thread (column slabs, or row slabs when columns are
+ * few), claimed from a counter inside one {@link Parallel#forRange} call; each thread packs what its slab
+ * needs into its own buffers. One fork-join per product and no barriers: a fork costs 10–50 µs here, and a
+ * core shared with another process only delays the slabs it has not yet claimed.
+ *
+ * <p>Few-row products (decode, short prompts: M ≤ {@link #SMALL_M} and the input within L2) are dominated by
+ * reading the weight, so {@link #matmulNT} streams each weight row once for all rows as blocked dot products
+ * instead of transposing it into panels: packing costs about as much as {@code 2·M} flops per weight element.
+ *
+ * <p>The vector width is {@code -Dgrpo4j.vectorBits} (64..512), default the platform's preferred species.
+ * A call from inside a pool task runs on that thread alone (see {@link Parallel}). Calls from different
+ * threads may run concurrently: all buffers are per thread.
  */
 public final class Gemm {
+    static final VectorSpecies<Float> S = VectorMath.F;
+    /** Floats per vector. */
+    static final int L = S.length();
+    /** Rows of the output tile held in registers. */
+    static final int MR = 8;
+    /** Columns of the output tile held in registers (two vectors). */
+    static final int NR = 2 * L;
+    /** Depth of one packed block: the MR × KC rows of the left operand (16 KiB) stay in L1. */
+    static final int KC = Integer.getInteger("grpo4j.gemm.kc", 512);
+    /** Width of one packed block; KC × NC floats (1 MiB by default) stay in each core's L2. */
+    static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 512), NR);
+    /** Transpose NT weights in registers (the scalar loop, {@code -Dgrpo4j.gemm.scalarPack=true}, is 3-4× slower). */
+    static final boolean TRANSPOSE = !Boolean.getBoolean("grpo4j.gemm.scalarPack");
+    /** At most this many rows take the weight-streaming path of {@link #matmulNT} ... */
+    static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 160);
+    /** ... and the rows of the input fit this many floats (1 MiB), so they stay in L2 while the weight streams. */
+    static final int SMALL_M_INPUT_FLOATS = 1 << 18;
+
     private Gemm() {}
 
-    public static void matmulNT(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff, float[] bias, int biasOff,
+    /**
+     * The float species every CPU kernel should use ({@code -Dgrpo4j.vectorBits}, default the preferred one).
+     * Keep to this one: once a second FloatVector shape is loaded in the JVM, C2 can fail to devirtualise the
+     * vector operations of a kernel it compiles late, leaving that kernel 10× slower.
+     */
+    public static VectorSpecies<Float> floatSpecies() {
+        return S;
+    }
+
+    private static int roundUp(int x, int m) {
+        return Math.max(m, (x + m - 1) / m * m);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Public API
+
+    /**
+     * {@code out[M,N] (+)= a[M,K] · w[N,K]ᵀ (+ bias[N])}: the forward of a linear layer with a weight in HF
+     * layout {@code [out features, in features]}.
+     *
+     * @param bias       per-column bias added once, or {@code null}
+     * @param accumulate add into {@code out} instead of overwriting it
+     */
+    public static void matmulNT(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                float[] bias, int biasOff, int M, int N, int K, boolean accumulate) {
+        matmulNT(out, outOff, N, a, aOff, K, w, wOff, K, bias, biasOff, M, N, K, accumulate);
+    }
+
+    /**
+     * {@link #matmulNT(float[], int, float[], int, float[], int, float[], int, int, int, int, boolean)} on
+     * strided views: row {@code i} of {@code out}, {@code a}, {@code w} starts at {@code off + i·ld} (e.g. one
+     * attention head's columns inside a {@code [tokens, heads·headDim]} activation).
+     */
+    public static void matmulNT(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
+                                float[] w, int wOff, int ldw, float[] bias, int biasOff,
                                 int M, int N, int K, boolean accumulate) {
-        Parallel.forRange(N, 8, (from, to) -> {
-            for (int i = 0; i < M; i++)
-                for (int n = from; n < to; n++) {
-                    float s = VectorMath.dot(a, aOff + i * K, w, wOff + n * K, K);
-                    if (bias != null) s += bias[biasOff + n];
-                    int o = outOff + i * N + n;
-                    out[o] = accumulate ? out[o] + s : s;
-                }
-        });
+        checkDims(M, N, K);
+        check("out", out, outOff, M, N, ldOut);
+        check("a", a, aOff, M, K, lda);
+        check("w", w, wOff, N, K, ldw);
+        if (bias != null) check("bias", bias, biasOff, 1, N, N);
+        if (M == 0 || N == 0) return;
+        if (K == 0) {
+            fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
+            return;
+        }
+        if (M <= 16 || (M <= SMALL_M && (long) M * K <= SMALL_M_INPUT_FLOATS)) {
+            SmallNT.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
+            return;
+        }
+        if (bias != null) {
+            // the bias goes in first, so the kernels only ever add into C
+            putBias(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
+            accumulate = true;
+        }
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, 1, ldw, M, N, K, accumulate);
     }
 
-    public static void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff, int M, int N, int K, boolean accumulate) {
-        Parallel.forRange(M, 1, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int o = outOff + i * K;
-                if (!accumulate) java.util.Arrays.fill(out, o, o + K, 0f);
-                for (int n = 0; n < N; n++) VectorMath.axpy(out, o, a[aOff + i * N + n], w, wOff + n * K, K);
-            }
-        });
+    /**
+     * {@code out[M,K] (+)= a[M,N] · w[N,K]}: the gradient of a linear layer's input, {@code dIn = dOut · W}.
+     */
+    public static void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff,
+                                int M, int N, int K, boolean accumulate) {
+        matmulNN(out, outOff, K, a, aOff, N, w, wOff, K, M, N, K, accumulate);
     }
 
-    public static void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int N, int K, boolean accumulate) {
-        Parallel.forRange(N, 1, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                int o = outOff + n * K;
-                if (!accumulate) java.util.Arrays.fill(out, o, o + K, 0f);
-                for (int i = 0; i < M; i++) VectorMath.axpy(out, o, a[aOff + i * N + n], b, bOff + i * K, K);
-            }
-        });
+    /** {@link #matmulNN(float[], int, float[], int, float[], int, int, int, int, boolean)} on strided views. */
+    public static void matmulNN(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
+                                float[] w, int wOff, int ldw, int M, int N, int K, boolean accumulate) {
+        checkDims(M, N, K);
+        check("out", out, outOff, M, K, ldOut);
+        check("a", a, aOff, M, N, lda);
+        check("w", w, wOff, N, K, ldw);
+        if (M == 0 || K == 0) return;
+        if (N == 0) {
+            fillBiasOrZero(out, outOff, ldOut, null, 0, M, K, accumulate);
+            return;
+        }
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, ldw, 1, M, K, N, accumulate);
     }
 
+    /**
+     * {@code out[N,K] (+)= a[M,N]ᵀ · b[M,K]}: the gradient of a linear layer's weight,
+     * {@code dW += dOutᵀ · in}; the M rows (tokens) are the reduction.
+     */
+    public static void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff,
+                                int M, int N, int K, boolean accumulate) {
+        matmulTN(out, outOff, K, a, aOff, N, b, bOff, K, M, N, K, accumulate);
+    }
+
+    /** {@link #matmulTN(float[], int, float[], int, float[], int, int, int, int, boolean)} on strided views. */
+    public static void matmulTN(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
+                                float[] b, int bOff, int ldb, int M, int N, int K, boolean accumulate) {
+        checkDims(M, N, K);
+        check("out", out, outOff, N, K, ldOut);
+        check("a", a, aOff, M, N, lda);
+        check("b", b, bOff, M, K, ldb);
+        if (N == 0 || K == 0) return;
+        if (M == 0) {
+            fillBiasOrZero(out, outOff, ldOut, null, 0, N, K, accumulate);
+            return;
+        }
+        gemm(out, outOff, ldOut, a, aOff, 1, lda, b, bOff, ldb, 1, N, K, M, accumulate);
+    }
+
+    /** {@code out[N] += Σ_rows a[M,N]}: the gradient of a bias. */
     public static void sumRows(float[] out, int outOff, float[] a, int aOff, int M, int N) {
-        for (int i = 0; i < M; i++) VectorMath.axpy(out, outOff, 1f, a, aOff + i * N, N);
+        if (M < 0 || N < 0) throw new IllegalArgumentException("negative size M=" + M + " N=" + N);
+        check("out", out, outOff, N);
+        check("a", a, aOff, (long) M * N);
+        if (M == 0 || N == 0) return;
+        // columns are independent, so threads split them; 64 columns keep 4 accumulators busy per thread
+        int chunk = 4 * L;
+        int chunks = (N + chunk - 1) / chunk;
+        int grain = Math.max(1, (1 << 16) / Math.max(1, M * chunk));
+        Parallel.forRange(chunks, grain, (from, to) -> {
+            for (int c = from; c < to; c++) sumRowsColumns(out, outOff, a, aOff, M, N, c * chunk, Math.min(N, (c + 1) * chunk));
+        });
+    }
+
+    private static void sumRowsColumns(float[] out, int outOff, float[] a, int aOff, int M, int N, int j0, int j1) {
+        int j = j0;
+        if (j1 - j0 == 4 * L) {
+            // one pass down the rows with four accumulators: each row contributes one 4-vector run
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int m = 0, idx = aOff + j; m < M; m++, idx += N) {
+                s0 = s0.add(FloatVector.fromArray(S, a, idx));
+                s1 = s1.add(FloatVector.fromArray(S, a, idx + L));
+                s2 = s2.add(FloatVector.fromArray(S, a, idx + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(S, a, idx + 3 * L));
+            }
+            int o = outOff + j;
+            s0.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            s1.add(FloatVector.fromArray(S, out, o + L)).intoArray(out, o + L);
+            s2.add(FloatVector.fromArray(S, out, o + 2 * L)).intoArray(out, o + 2 * L);
+            s3.add(FloatVector.fromArray(S, out, o + 3 * L)).intoArray(out, o + 3 * L);
+            return;
+        }
+        for (; j < j1; j++) {
+            float s = 0f;
+            for (int m = 0, idx = aOff + j; m < M; m++, idx += N) s += a[idx];
+            out[outOff + j] += s;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Argument checks: a wrong offset or size names the operand instead of failing deep inside a kernel
+
+    private static void checkDims(int M, int N, int K) {
+        if (M < 0 || N < 0 || K < 0)
+            throw new IllegalArgumentException("negative matrix size M=" + M + " N=" + N + " K=" + K);
+    }
+
+    private static void check(String name, float[] x, int off, long len) {
+        if (x == null) throw new NullPointerException(name + " is null");
+        if (off < 0 || off + len > x.length)
+            throw new IndexOutOfBoundsException(name + ": offset " + off + " + " + len + " floats exceeds length " + x.length);
+    }
+
+    /** A {@code rows × cols} view with row stride {@code ld}: needs {@code off + (rows-1)·ld + cols} floats. */
+    private static void check(String name, float[] x, int off, int rows, int cols, int ld) {
+        if (x == null) throw new NullPointerException(name + " is null");
+        if (ld < cols) throw new IllegalArgumentException(name + ": row stride " + ld + " is less than its " + cols + " columns");
+        if (rows == 0 || cols == 0) return;
+        long need = (long) (rows - 1) * ld + cols;
+        if (off < 0 || off + need > x.length)
+            throw new IndexOutOfBoundsException(name + ": offset " + off + " + " + rows + " rows × stride " + ld
+                    + " (" + need + " floats) exceeds length " + x.length);
+    }
+
+    private static void fillBiasOrZero(float[] out, int outOff, int ldOut, float[] bias, int biasOff, int rows, int cols, boolean acc) {
+        for (int i = 0; i < rows; i++) {
+            int o = outOff + i * ldOut;
+            for (int j = 0; j < cols; j++) {
+                float b = bias == null ? 0f : bias[biasOff + j];
+                out[o + j] = acc ? out[o + j] + b : b;
+            }
+        }
+    }
+
+    /** Writes (or, with {@code acc}, adds) the bias into every row of {@code out}: one vectorised pass. */
+    private static void putBias(float[] out, int outOff, int ldOut, float[] bias, int biasOff, int rows, int cols, boolean acc) {
+        int cv = cols - cols % L;
+        for (int i = 0; i < rows; i++) {
+            int o = outOff + i * ldOut;
+            if (acc) {
+                for (int j = 0; j < cv; j += L)
+                    FloatVector.fromArray(S, out, o + j).add(FloatVector.fromArray(S, bias, biasOff + j)).intoArray(out, o + j);
+                for (int j = cv; j < cols; j++) out[o + j] += bias[biasOff + j];
+            } else {
+                System.arraycopy(bias, biasOff, out, o, cols);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Blocked general path: C[rows, cols] (+)= A · B with A(i,p) = a[aOff + i*ars + p*acs] and
+    // B(p,j) = b[bOff + p*brs + j*bcs]; one of each pair of strides is 1.
+
+    /** Per-thread buffers, allocated once per thread: the packed right block, packed left rows, an edge tile. */
+    private static final class Work {
+        final float[] bp = new float[KC * NC];
+        final float[] ap = new float[MR * KC];
+        final float[] tile = new float[MR * NR];
+        /** Read as "no old value" (row stride 0), so the kernels have no data-dependent branch. */
+        final float[] zeros = new float[NR];
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+
+    /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
+    private static final long PARALLEL_MIN_FMAS = 1L << 21;
+    /** Slabs per thread in a parallel product (see {@link #gemm}). */
+    static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
+
+    static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
+                     float[] b, int bOff, int brs, int bcs,
+                     int rows, int cols, int depth, boolean accumulate) {
+        int panels = (cols + NR - 1) / NR;
+        int rowBlocks = (rows + MR - 1) / MR;
+        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.threads(), Math.max(panels, rowBlocks));
+        if (threads == 1) {
+            block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, depth, accumulate);
+            return;
+        }
+        // One fork per product and no barriers: the output is cut into slabs that threads claim from a counter,
+        // each packing its own operands. A few slabs per thread keep the cores busy when one of them is shared
+        // with another process. Column slabs when there are enough panels (B is then packed once in total);
+        // otherwise row slabs.
+        // When A is packed too (TN), each column slab repacks all of A and each row slab all of B: cut the
+        // longer side so the smaller operand is the one packed repeatedly.
+        boolean byColumns = acs == 1 ? panels >= 2 * threads || panels >= rowBlocks
+                                     : rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
+        int total = byColumns ? panels : rowBlocks;
+        int units = Math.min(total, SLABS_PER_THREAD * threads);
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
+            Work work = WORK.get();
+            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
+                // slabs differ by at most one panel (row block), so equal shares come out even
+                int s0 = (int) ((long) total * u / units), s1 = (int) ((long) total * (u + 1) / units);
+                if (byColumns) {
+                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
+                            0, rows, s0 * NR, Math.min(cols, s1 * NR), depth, accumulate);
+                } else {
+                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
+                            s0 * MR, Math.min(rows, s1 * MR), 0, cols, depth, accumulate);
+                }
+            }
+        });
+    }
+
+    /**
+     * Computes the slab rows {@code [r0, r1)} × columns {@code [j0, j1)} on the calling thread.
+     *
+     * <p>Every case (overwrite or accumulate, edge or full tile, NT/NN/TN) reaches the kernels and
+     * packers through separate methods and data, not through branches inside them: C2 compiles a branch it never
+     * saw taken as a trap, and a trap in a Vector API kernel drops it to C1 code that is 10× slower for seconds.
+     */
+    private static void block(Work work, float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
+                              float[] b, int bOff, int brs, int bcs, int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
+        float[] bp = work.bp, ap = work.ap, tile = work.tile, zeros = work.zeros;
+        // equal depth blocks, so a depth just over KC does not leave a thin last block
+        int kBlocks = (depth + KC - 1) / KC;
+        int kcMax = (depth + kBlocks - 1) / kBlocks;
+        boolean rowsContiguous = acs == 1;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            int panels = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < depth; pc += kcMax) {
+                int kc = Math.min(kcMax, depth - pc);
+                boolean load = accumulate || pc > 0;
+                for (int q = 0; q < panels; q++) {
+                    int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
+                    if (nr < NR) packBEdge(bp, q * kc * NR, b, bOff, brs, bcs, pc, kc, jq, nr);
+                    else if (bcs == 1) packBRows(bp, q * kc * NR, b, bOff, brs, pc, kc, jq);
+                    else packBColumns(bp, q * kc * NR, b, bOff, bcs, pc, kc, jq);
+                }
+                for (int i0 = r0; i0 < r1; i0 += MR) {
+                    int mr = Math.min(MR, r1 - i0);
+                    if (!rowsContiguous) {
+                        if (mr == MR && ars == 1) packARows(ap, a, aOff + i0, acs, pc, kc);
+                        else packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
+                    }
+                    // rows past the end repeat the last row: their results land in the edge tile and are dropped
+                    int rowBase = aOff + i0 * ars + pc;
+                    int last = mr - 1;
+                    int a1 = rowBase + Math.min(1, last) * ars, a2 = rowBase + Math.min(2, last) * ars;
+                    int a3 = rowBase + Math.min(3, last) * ars, a4 = rowBase + Math.min(4, last) * ars;
+                    int a5 = rowBase + Math.min(5, last) * ars, a6 = rowBase + Math.min(6, last) * ars;
+                    int a7 = rowBase + Math.min(7, last) * ars;
+                    for (int q = 0; q < panels; q++) {
+                        int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
+                        boolean full = mr == MR && nr == NR;
+                        int bI = q * kc * NR;
+                        // full tiles read and write C in place; edge tiles go through the scratch tile
+                        float[] cin = full && load ? c : zeros;
+                        int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
+                        float[] cout = full ? c : tile;
+                        int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
+                        if (rowsContiguous) {
+                            kernelRows(a, rowBase, a1, a2, a3, a4, a5, a6, a7, bp, bI, kc,
+                                    cin, cinI, cinLd, cout, coutI, coutLd);
+                        } else {
+                            kernelPacked(ap, bp, bI, kc, cin, cinI, cinLd, cout, coutI, coutLd);
+                        }
+                        if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds an edge tile's valid {@code mr × nr} corner into C, or overwrites C with it. */
+    private static void mergeTile(float[] tile, float[] c, int o, int ldc, int mr, int nr, boolean load) {
+        for (int r = 0; r < mr; r++, o += ldc) {
+            for (int j = 0; j < nr; j++) c[o + j] = load ? c[o + j] + tile[r * NR + j] : tile[r * NR + j];
+        }
+    }
+
+    /**
+     * Packs MR full rows of a transposed A (TN: the MR values of one depth step are contiguous) as
+     * {@code ap[p*MR + r]}. Scalar copies on purpose: using a second vector species anywhere (e.g. a 256-bit move
+     * here) loads a second FloatVector class, after which C2 could no longer devirtualise the kernels' FMAs
+     * when it compiled one late, leaving it 10× slower for good (seen with JDK 25).
+     */
+    private static void packARows(float[] ap, float[] a, int base, int acs, int p0, int kc) {
+        for (int p = 0, src = base + p0 * acs; p < kc; p++, src += acs) {
+            int d = p * MR;
+            ap[d] = a[src]; ap[d + 1] = a[src + 1]; ap[d + 2] = a[src + 2]; ap[d + 3] = a[src + 3];
+            ap[d + 4] = a[src + 4]; ap[d + 5] = a[src + 5]; ap[d + 6] = a[src + 6]; ap[d + 7] = a[src + 7];
+        }
+    }
+
+    /** {@link #packARows} for the last, partial row block or a general stride: missing rows are zero. */
+    private static void packAEdge(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (p0 + p) * acs + i0 * ars;
+            int dst = p * MR;
+            for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
+            for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
+        }
+    }
+
+    // 16 × 16 in-register transpose for packing the NT weight (AVX-512): four stages that swap the off-diagonal
+    // h × h blocks (h = 8, 4, 2, 1), each lane picked from a pair of rows by one two-vector selectFrom.
+    private static final FloatVector[] SWAP_LO = new FloatVector[4], SWAP_HI = new FloatVector[4];
+
+    static {
+        if (L == 16) {
+            for (int s = 0; s < 4; s++) {
+                int h = 8 >> s;
+                float[] lo = new float[16], hi = new float[16];
+                for (int lane = 0; lane < 16; lane++) {
+                    boolean left = (lane & h) == 0;
+                    lo[lane] = left ? lane : 16 + lane - h;
+                    hi[lane] = left ? lane + h : 16 + lane;
+                }
+                SWAP_LO[s] = FloatVector.fromArray(S, lo, 0);
+                SWAP_HI[s] = FloatVector.fromArray(S, hi, 0);
+            }
+        }
+    }
+
+    /**
+     * Writes the transpose of the 16 × 16 block {@code b[src + j*stride + p]} (j = row, p = depth) as
+     * {@code bp[dst + p*NR + j]}.
+     */
+    private static void transpose16(float[] b, int src, int stride, float[] bp, int dst) {
+        FloatVector r0 = FloatVector.fromArray(S, b, src); FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * stride);
+        FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * stride); FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * stride);
+        FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * stride); FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * stride);
+        FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * stride); FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * stride);
+        FloatVector r8 = FloatVector.fromArray(S, b, src + 8 * stride); FloatVector r9 = FloatVector.fromArray(S, b, src + 9 * stride);
+        FloatVector r10 = FloatVector.fromArray(S, b, src + 10 * stride); FloatVector r11 = FloatVector.fromArray(S, b, src + 11 * stride);
+        FloatVector r12 = FloatVector.fromArray(S, b, src + 12 * stride); FloatVector r13 = FloatVector.fromArray(S, b, src + 13 * stride);
+        FloatVector r14 = FloatVector.fromArray(S, b, src + 14 * stride); FloatVector r15 = FloatVector.fromArray(S, b, src + 15 * stride);
+        { FloatVector lo = SWAP_LO[0], hi = SWAP_HI[0];
+          FloatVector t0 = lo.selectFrom(r0, r8), t8 = hi.selectFrom(r0, r8);
+          FloatVector t1 = lo.selectFrom(r1, r9), t9 = hi.selectFrom(r1, r9);
+          FloatVector t2 = lo.selectFrom(r2, r10), t10 = hi.selectFrom(r2, r10);
+          FloatVector t3 = lo.selectFrom(r3, r11), t11 = hi.selectFrom(r3, r11);
+          FloatVector t4 = lo.selectFrom(r4, r12), t12 = hi.selectFrom(r4, r12);
+          FloatVector t5 = lo.selectFrom(r5, r13), t13 = hi.selectFrom(r5, r13);
+          FloatVector t6 = lo.selectFrom(r6, r14), t14 = hi.selectFrom(r6, r14);
+          FloatVector t7 = lo.selectFrom(r7, r15), t15 = hi.selectFrom(r7, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        { FloatVector lo = SWAP_LO[1], hi = SWAP_HI[1];
+          FloatVector t0 = lo.selectFrom(r0, r4), t4 = hi.selectFrom(r0, r4);
+          FloatVector t1 = lo.selectFrom(r1, r5), t5 = hi.selectFrom(r1, r5);
+          FloatVector t2 = lo.selectFrom(r2, r6), t6 = hi.selectFrom(r2, r6);
+          FloatVector t3 = lo.selectFrom(r3, r7), t7 = hi.selectFrom(r3, r7);
+          FloatVector t8 = lo.selectFrom(r8, r12), t12 = hi.selectFrom(r8, r12);
+          FloatVector t9 = lo.selectFrom(r9, r13), t13 = hi.selectFrom(r9, r13);
+          FloatVector t10 = lo.selectFrom(r10, r14), t14 = hi.selectFrom(r10, r14);
+          FloatVector t11 = lo.selectFrom(r11, r15), t15 = hi.selectFrom(r11, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        { FloatVector lo = SWAP_LO[2], hi = SWAP_HI[2];
+          FloatVector t0 = lo.selectFrom(r0, r2), t2 = hi.selectFrom(r0, r2);
+          FloatVector t1 = lo.selectFrom(r1, r3), t3 = hi.selectFrom(r1, r3);
+          FloatVector t4 = lo.selectFrom(r4, r6), t6 = hi.selectFrom(r4, r6);
+          FloatVector t5 = lo.selectFrom(r5, r7), t7 = hi.selectFrom(r5, r7);
+          FloatVector t8 = lo.selectFrom(r8, r10), t10 = hi.selectFrom(r8, r10);
+          FloatVector t9 = lo.selectFrom(r9, r11), t11 = hi.selectFrom(r9, r11);
+          FloatVector t12 = lo.selectFrom(r12, r14), t14 = hi.selectFrom(r12, r14);
+          FloatVector t13 = lo.selectFrom(r13, r15), t15 = hi.selectFrom(r13, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        { FloatVector lo = SWAP_LO[3], hi = SWAP_HI[3];
+          FloatVector t0 = lo.selectFrom(r0, r1), t1 = hi.selectFrom(r0, r1);
+          FloatVector t2 = lo.selectFrom(r2, r3), t3 = hi.selectFrom(r2, r3);
+          FloatVector t4 = lo.selectFrom(r4, r5), t5 = hi.selectFrom(r4, r5);
+          FloatVector t6 = lo.selectFrom(r6, r7), t7 = hi.selectFrom(r6, r7);
+          FloatVector t8 = lo.selectFrom(r8, r9), t9 = hi.selectFrom(r8, r9);
+          FloatVector t10 = lo.selectFrom(r10, r11), t11 = hi.selectFrom(r10, r11);
+          FloatVector t12 = lo.selectFrom(r12, r13), t13 = hi.selectFrom(r12, r13);
+          FloatVector t14 = lo.selectFrom(r14, r15), t15 = hi.selectFrom(r14, r15);
+          r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
+        r0.intoArray(bp, dst + 0 * NR);
+        r1.intoArray(bp, dst + 1 * NR);
+        r2.intoArray(bp, dst + 2 * NR);
+        r3.intoArray(bp, dst + 3 * NR);
+        r4.intoArray(bp, dst + 4 * NR);
+        r5.intoArray(bp, dst + 5 * NR);
+        r6.intoArray(bp, dst + 6 * NR);
+        r7.intoArray(bp, dst + 7 * NR);
+        r8.intoArray(bp, dst + 8 * NR);
+        r9.intoArray(bp, dst + 9 * NR);
+        r10.intoArray(bp, dst + 10 * NR);
+        r11.intoArray(bp, dst + 11 * NR);
+        r12.intoArray(bp, dst + 12 * NR);
+        r13.intoArray(bp, dst + 13 * NR);
+        r14.intoArray(bp, dst + 14 * NR);
+        r15.intoArray(bp, dst + 15 * NR);
+    }
+
+    /** Packs a full panel of B whose rows run along the columns (NN, TN): copies NR-wide strips, {@code bp[base + p*NR + j]}. */
+    private static void packBRows(float[] bp, int base, float[] b, int bOff, int brs, int p0, int kc, int j0) {
+        for (int p = 0, src = bOff + p0 * brs + j0, dst = base; p < kc; p++, src += brs, dst += NR) {
+            FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+            FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+        }
+    }
+
+    /**
+     * Packs a full panel of the transposed weight (NT, {@code B(p,j) = b[j*bcs + p]}): each weight row becomes
+     * one column of the panel, by 16 × 16 register transposes where the vector has 16 lanes.
+     */
+    static void packBColumns(float[] bp, int base, float[] b, int bOff, int bcs, int p0, int kc, int j0) {
+        int pb = 0;
+        if (L == 16 && TRANSPOSE) {
+            for (; pb + 16 <= kc; pb += 16) {
+                int src = bOff + j0 * bcs + p0 + pb;
+                transpose16(b, src, bcs, bp, base + pb * NR);
+                transpose16(b, src + 16 * bcs, bcs, bp, base + pb * NR + 16);
+            }
+        }
+        if (pb < kc) packBEdge(bp, base + pb * NR, b, bOff, 1, bcs, p0 + pb, kc - pb, j0, NR);
+    }
+
+    /** Packs any panel with scalar moves, zero-padding columns {@code [nr, NR)}; in depth strips of one cache line. */
+    private static void packBEdge(float[] bp, int base, float[] b, int bOff, int brs, int bcs, int p0, int kc, int j0, int nr) {
+        for (int pb = 0; pb < kc; pb += 16) {
+            int pe = Math.min(kc, pb + 16);
+            for (int j = 0; j < NR; j++) {
+                int src = bOff + (j0 + j) * bcs + p0 * brs;
+                for (int p = pb; p < pe; p++) bp[base + p * NR + j] = j < nr ? b[src + p * brs] : 0f;
+            }
+        }
+    }
+
+    /**
+     * The MR × NR micro-kernel, reading the MR rows of A in place ({@code a[aR + p]}: unit stride, so C2 checks
+     * bounds once per loop): {@code cout[r, j] = cin[r, j] + Σ_p A(r, p) · bp[p·NR + j]}. Sixteen
+     * accumulators, two panel vectors and one broadcast fit the 32 AVX-512 registers.
+     */
+    private static void kernelRows(float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
+                                   float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+                                   float[] cout, int coutI, int coutLd) {
+        int o = cinI;
+        FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c10 = FloatVector.fromArray(S, cin, o), c11 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c20 = FloatVector.fromArray(S, cin, o), c21 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c30 = FloatVector.fromArray(S, cin, o), c31 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c40 = FloatVector.fromArray(S, cin, o), c41 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c50 = FloatVector.fromArray(S, cin, o), c51 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c60 = FloatVector.fromArray(S, cin, o), c61 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L);
+        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
+        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
+        for (int pb = 0; pb < kc; pb += 64) {
+            int pe = Math.min(kc, pb + 64);
+            for (int p = pb; p < pe; p++) {
+                int bo = bI + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
+                FloatVector x;
+                x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
+        }
+        o = coutI;
+        c00.intoArray(cout, o); c01.intoArray(cout, o + L); o += coutLd;
+        c10.intoArray(cout, o); c11.intoArray(cout, o + L); o += coutLd;
+        c20.intoArray(cout, o); c21.intoArray(cout, o + L); o += coutLd;
+        c30.intoArray(cout, o); c31.intoArray(cout, o + L); o += coutLd;
+        c40.intoArray(cout, o); c41.intoArray(cout, o + L); o += coutLd;
+        c50.intoArray(cout, o); c51.intoArray(cout, o + L); o += coutLd;
+        c60.intoArray(cout, o); c61.intoArray(cout, o + L); o += coutLd;
+        c70.intoArray(cout, o); c71.intoArray(cout, o + L);
+    }
+
+    /** The same micro-kernel over packed rows {@code ap[p·MR + r]} (TN, where A is stored transposed). */
+    private static void kernelPacked(float[] ap,
+                                   float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+                                   float[] cout, int coutI, int coutLd) {
+        int o = cinI;
+        FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c10 = FloatVector.fromArray(S, cin, o), c11 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c20 = FloatVector.fromArray(S, cin, o), c21 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c30 = FloatVector.fromArray(S, cin, o), c31 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c40 = FloatVector.fromArray(S, cin, o), c41 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c50 = FloatVector.fromArray(S, cin, o), c51 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c60 = FloatVector.fromArray(S, cin, o), c61 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L);
+        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
+        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
+        for (int pb = 0; pb < kc; pb += 64) {
+            int pe = Math.min(kc, pb + 64);
+            for (int p = pb; p < pe; p++) {
+                int bo = bI + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
+                FloatVector x;
+                x = FloatVector.broadcast(S, ap[p * MR]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, ap[p * MR + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, ap[p * MR + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, ap[p * MR + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, ap[p * MR + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, ap[p * MR + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, ap[p * MR + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, ap[p * MR + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
+        }
+        o = coutI;
+        c00.intoArray(cout, o); c01.intoArray(cout, o + L); o += coutLd;
+        c10.intoArray(cout, o); c11.intoArray(cout, o + L); o += coutLd;
+        c20.intoArray(cout, o); c21.intoArray(cout, o + L); o += coutLd;
+        c30.intoArray(cout, o); c31.intoArray(cout, o + L); o += coutLd;
+        c40.intoArray(cout, o); c41.intoArray(cout, o + L); o += coutLd;
+        c50.intoArray(cout, o); c51.intoArray(cout, o + L); o += coutLd;
+        c60.intoArray(cout, o); c61.intoArray(cout, o + L); o += coutLd;
+        c70.intoArray(cout, o); c71.intoArray(cout, o + L);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Few rows (decode): stream the weight once
+
+    /**
+     * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products, 4 weight rows × 4 input rows:
+     * the vector loops cover the depth in whole vectors and leave their 16 sums in a per-thread array; a scalar
+     * step adds the depth tail, bias and old value. The vector methods thus have no branches but their loops.
+     */
+    private static final class SmallNT {
+        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16]);
+
+        static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
+                        float[] bias, int biasOff, int M, int N, int K, boolean acc) {
+            int blocks = (N + 3) / 4;
+            int kv = K - K % L;
+            // a fork pays off from ~64K multiply-adds per chunk (a weight-bound chunk takes ~50 µs then)
+            int grain = Math.max(1, 16384 / Math.max(1, M * K / 4 + 1));
+            Parallel.forRange(blocks, grain, (from, to) -> {
+                float[] sums = SUMS.get();
+                for (int nb = from; nb < to; nb++) {
+                    int n0 = nb * 4;
+                    if (n0 + 4 <= N) {
+                        int w0 = wOff + n0 * ldw, m = 0;
+                        for (; m + 4 <= M; m += 4) {
+                            int a0 = aOff + m * lda;
+                            block4x4(sums, a, a0, lda, w, w0, ldw, kv);
+                            finish(sums, 4, 4, out, outOff + m * ldo + n0, ldo, a, a0, lda, w, w0, ldw, kv, K, bias, biasOff + n0, acc);
+                        }
+                        for (; m < M; m++) {
+                            int a0 = aOff + m * lda;
+                            block1x4(sums, a, a0, w, w0, ldw, kv);
+                            finish(sums, 1, 4, out, outOff + m * ldo + n0, ldo, a, a0, lda, w, w0, ldw, kv, K, bias, biasOff + n0, acc);
+                        }
+                    } else {
+                        for (int n = n0; n < N; n++) {
+                            for (int m = 0; m < M; m++) {
+                                int a0 = aOff + m * lda, w0 = wOff + n * ldw;
+                                single(sums, a, a0, w, w0, kv);
+                                finish(sums, 1, 1, out, outOff + m * ldo + n, ldo, a, a0, lda, w, w0, ldw, kv, K, bias, biasOff + n, acc);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+
+        /** {@code sums[i*4 + j] = Σ_{k<kv} a[a0 + i·lda + k] · w[w0 + j·ldw + k]} for i, j < 4. */
+        private static void block4x4(float[] sums, float[] a, int a0, int lda, float[] w, int w0, int ldw, int kv) {
+            int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+            FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
+                    s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+            for (int k = 0; k < kv; k += L) {
+                FloatVector x0 = FloatVector.fromArray(S, w, w0 + k), x1 = FloatVector.fromArray(S, w, w1 + k);
+                FloatVector x2 = FloatVector.fromArray(S, w, w2 + k), x3 = FloatVector.fromArray(S, w, w3 + k);
+                FloatVector y = FloatVector.fromArray(S, a, a0 + k);
+                s00 = y.fma(x0, s00); s01 = y.fma(x1, s01); s02 = y.fma(x2, s02); s03 = y.fma(x3, s03);
+                y = FloatVector.fromArray(S, a, a1 + k);
+                s10 = y.fma(x0, s10); s11 = y.fma(x1, s11); s12 = y.fma(x2, s12); s13 = y.fma(x3, s13);
+                y = FloatVector.fromArray(S, a, a2 + k);
+                s20 = y.fma(x0, s20); s21 = y.fma(x1, s21); s22 = y.fma(x2, s22); s23 = y.fma(x3, s23);
+                y = FloatVector.fromArray(S, a, a3 + k);
+                s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
+            }
+            sums[0] = VectorMath.sum(s00); sums[1] = VectorMath.sum(s01);
+            sums[2] = VectorMath.sum(s02); sums[3] = VectorMath.sum(s03);
+            sums[4] = VectorMath.sum(s10); sums[5] = VectorMath.sum(s11);
+            sums[6] = VectorMath.sum(s12); sums[7] = VectorMath.sum(s13);
+            sums[8] = VectorMath.sum(s20); sums[9] = VectorMath.sum(s21);
+            sums[10] = VectorMath.sum(s22); sums[11] = VectorMath.sum(s23);
+            sums[12] = VectorMath.sum(s30); sums[13] = VectorMath.sum(s31);
+            sums[14] = VectorMath.sum(s32); sums[15] = VectorMath.sum(s33);
+        }
+
+        /** One input row against four weight rows: {@code sums[0..3]}. */
+        private static void block1x4(float[] sums, float[] a, int a0, float[] w, int w0, int ldw, int kv) {
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int k = 0; k < kv; k += L) {
+                FloatVector y = FloatVector.fromArray(S, a, a0 + k);
+                s0 = y.fma(FloatVector.fromArray(S, w, w0 + k), s0);
+                s1 = y.fma(FloatVector.fromArray(S, w, w1 + k), s1);
+                s2 = y.fma(FloatVector.fromArray(S, w, w2 + k), s2);
+                s3 = y.fma(FloatVector.fromArray(S, w, w3 + k), s3);
+            }
+            sums[0] = VectorMath.sum(s0); sums[1] = VectorMath.sum(s1);
+            sums[2] = VectorMath.sum(s2); sums[3] = VectorMath.sum(s3);
+        }
+
+        /** One dot product: {@code sums[0]}. */
+        private static void single(float[] sums, float[] a, int a0, float[] w, int w0, int kv) {
+            FloatVector s = FloatVector.zero(S);
+            for (int k = 0; k < kv; k += L) s = FloatVector.fromArray(S, a, a0 + k).fma(FloatVector.fromArray(S, w, w0 + k), s);
+            sums[0] = VectorMath.sum(s);
+        }
+
+        /** Adds the depth tail {@code [kv, K)}, the bias and (with {@code acc}) the old value, and stores rows × cols sums. */
+        private static void finish(float[] sums, int rows, int cols, float[] out, int o, int ldo, float[] a, int a0, int lda,
+                                   float[] w, int w0, int ldw, int kv, int K, float[] bias, int bI, boolean acc) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    float v = sums[i * 4 + j];
+                    for (int k = kv; k < K; k++) v += a[a0 + i * lda + k] * w[w0 + j * ldw + k];
+                    if (bias != null) v += bias[bI + j];
+                    int idx = o + i * ldo + j;
+                    out[idx] = acc ? out[idx] + v : v;
+                }
+            }
+        }
     }
 }

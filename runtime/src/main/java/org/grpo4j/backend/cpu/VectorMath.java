@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The vectorised building blocks of the CPU kernels (head, body, tail loops). One property gates the width:
- * {@code -Dgrpo4j.vectorBits=128|256|512} (default: the machine's preferred species).
+ * {@code -Dgrpo4j.vectorBits=64|128|256|512} (default: the machine's preferred species), and every kernel uses
+ * {@link #F}: once a second float vector shape is loaded, C2 can leave a late-compiled kernel's vector operations
+ * as calls, 10× slower (see {@link Gemm}).
  */
 public final class VectorMath {
     public static final VectorSpecies<Float> F = species();
@@ -42,10 +44,11 @@ public final class VectorMath {
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("grpo4j.vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
         return switch (bits) {
+            case 64 -> FloatVector.SPECIES_64;
             case 128 -> FloatVector.SPECIES_128;
             case 256 -> FloatVector.SPECIES_256;
             case 512 -> FloatVector.SPECIES_512;
-            default -> throw new IllegalArgumentException("grpo4j.vectorBits must be 128, 256 or 512, got " + bits);
+            default -> throw new IllegalArgumentException("grpo4j.vectorBits must be 64, 128, 256 or 512, got " + bits);
         };
     }
 
@@ -81,6 +84,48 @@ public final class VectorMath {
         for (int upper = F.loopBound(n); i < upper; i += W)
             FloatVector.fromArray(F, a, ao + i).mul(vs).mul(FloatVector.fromArray(F, w, wo + i)).intoArray(out, oo + i);
         for (; i < n; i++) out[oo + i] = a[ao + i] * s * w[wo + i];
+    }
+
+    private static final float ROUNDER = 12582912f, LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+
+    /**
+     * e^x lane by lane, within 2 ulp for x in [-87, 88] (0 below, +inf above): Cody–Waite range reduction
+     * x = n·ln2 + r, a degree-6 polynomial for e^r, and 2^n put into the exponent bits. Written with lanewise
+     * adds and multiplies only, so every JIT tier computes the same bits (the Vector API's EXP operator does not
+     * promise that), and it is an order of magnitude faster than {@code Math.exp} per element.
+     */
+    public static FloatVector exp(FloatVector x) {
+        x = x.max(-87.3f).min(88.7f);
+        // round to the nearest integer by adding and removing 1.5·2^23 (exact lanewise operations)
+        FloatVector n = x.mul(LOG2E).add(ROUNDER).sub(ROUNDER);
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.mul(r).add(8.3334519073e-3f);
+        p = p.mul(r).add(4.1665795894e-2f);
+        p = p.mul(r).add(1.6666665459e-1f);
+        p = p.mul(r).add(5.0000001201e-1f);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        // 2^n as two factors 2^(n>>1)·2^(n−(n>>1)), each a normal float over the whole clamped range
+        var ni = n.convert(VectorOperators.F2I, 0).reinterpretAsInts();
+        var half = ni.lanewise(VectorOperators.ASHR, 1);
+        var s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        var s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}, bit for bit, for loop tails. */
+    public static float exp(float x) {
+        x = Math.min(Math.max(x, -87.3f), 88.7f);
+        float n = x * LOG2E + ROUNDER - ROUNDER;
+        float r = x - n * LN2_HI - n * LN2_LO;
+        float p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+        p = p * r + 8.3334519073e-3f;
+        p = p * r + 4.1665795894e-2f;
+        p = p * r + 1.6666665459e-1f;
+        p = p * r + 5.0000001201e-1f;
+        p = p * (r * r) + r + 1f;
+        int ni = (int) n, half = ni >> 1;
+        return p * Float.intBitsToFloat((half + 127) << 23) * Float.intBitsToFloat((ni - half + 127) << 23);
     }
 
     /** max over x[xo..xo+n). */

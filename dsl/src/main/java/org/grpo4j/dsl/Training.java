@@ -1,0 +1,138 @@
+package org.grpo4j.dsl;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.grpo4j.backend.Backend;
+import org.grpo4j.grpo.Evaluation;
+import org.grpo4j.grpo.GrpoTrainer;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.safetensors.DType;
+import org.grpo4j.sft.SftTrainer;
+import org.grpo4j.train.Checkpoints;
+import org.grpo4j.train.StopSignal;
+
+/**
+ * Runs recipes: checks them ({@code build()}), loads the model on the recipe's device and hands everything to the
+ * runtime's trainers. Used through {@link Recipes}; public so that a host (the REPL's {@code :train}) can make
+ * the trainer itself and watch its metrics log while it runs.
+ *
+ * <pre>{@code
+ * StopSignal stop = new StopSignal();
+ * GrpoTrainer t = Training.grpoTrainer(recipe.build(), stop, System.out);
+ * new Thread(() -> { try { t.train(); } catch (Exception e) { e.printStackTrace(); } }).start();
+ * // later: t.metricsLog().history(), stop.request(":stop")
+ * }</pre>
+ */
+public final class Training {
+    private Training() {}
+
+    /** A stop signal that also stops a run whose thread is interrupted (JShell's stop, a script runner's Ctrl-C). */
+    static StopSignal interruptible() {
+        Thread runner = Thread.currentThread();
+        return new StopSignal() {
+            @Override
+            public boolean requested() {
+                if (!super.requested() && runner.isInterrupted()) request("interrupted");
+                return super.requested();
+            }
+        };
+    }
+
+    static PrintStream console(boolean quiet) {
+        return quiet ? null : System.out;
+    }
+
+    /** The model of a checked recipe, loaded on its device, inside a trainer. */
+    public static GrpoTrainer grpoTrainer(GrpoPlan plan, StopSignal stop, PrintStream console) {
+        GrpoRecipe r = plan.recipe();
+        Backend backend = org.grpo4j.backend.Devices.open(r.device());
+        Transformer policy;
+        try {
+            policy = Transformer.load(r.model(), backend);
+        } catch (IOException e) {
+            throw new UncheckedIOException("model " + r.model() + ": " + e.getMessage(), e);
+        }
+        return new GrpoTrainer(policy, plan.config(), plan.train(), plan.eval(), plan.rewards(), plan.decoder(), plan.stopTokenIds(),
+                r.tokenizerDir(), console, stop);
+    }
+
+    static GrpoResult train(GrpoRecipe recipe) {
+        return train(recipe, interruptible());
+    }
+
+    static GrpoResult train(GrpoRecipe recipe, StopSignal stop) {
+        GrpoPlan plan = recipe.build();
+        PrintStream out = console(recipe.isQuiet());
+        reportSkipped(out, recipe.dataset());
+        if (recipe.evalDataset() != null) reportSkipped(out, recipe.evalDataset());
+        if (out != null)
+            out.println("grpo: " + plan.train().size() + " prompts" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out")
+                    + ", rewards " + plan.rewards().stream().map(f -> f.name()).toList() + ", output " + plan.config().text("output_dir"));
+        GrpoTrainer trainer = grpoTrainer(plan, stop, out);
+        try {
+            return new GrpoResult(trainer.train(), Path.of(plan.config().text("output_dir")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Evaluation.Result evaluate(GrpoRecipe recipe) {
+        GrpoPlan plan = recipe.build();
+        if (plan.eval().isEmpty())
+            throw new RecipeException("GRPO recipe", java.util.List.of("evaluate: no held-out prompts; set .evalDataset(...) or .testSplit(0.1)"));
+        return grpoTrainer(plan, new StopSignal(), null).evaluate();
+    }
+
+    /** The model of a checked SFT recipe (loaded, or new with seeded random weights) inside a trainer; {@code tokenizerDir} is copied into checkpoints. */
+    public static SftTrainer sftTrainer(SftPlan plan, Transformer model, Path tokenizerDir, StopSignal stop, PrintStream console) {
+        return new SftTrainer(model, plan.config(), plan.train(), plan.eval(), tokenizerDir, console, stop);
+    }
+
+    static SftResult train(SftRecipe recipe) {
+        return train(recipe, interruptible());
+    }
+
+    static SftResult train(SftRecipe recipe, StopSignal stop) {
+        SftPlan plan = recipe.build();
+        PrintStream out = console(recipe.isQuiet());
+        reportSkipped(out, recipe.dataset());
+        Path outDir = Path.of(plan.config().text("output_dir"));
+        try {
+            Path tokenizerDir = recipe.tokenizerDir();
+            if (plan.charTokenizer() != null) {
+                tokenizerDir = outDir.resolve("tokenizer");
+                plan.charTokenizer().save(tokenizerDir);
+            }
+            Backend backend = org.grpo4j.backend.Devices.open(recipe.device());
+            Transformer model = plan.newModel()
+                    ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().integer("seed"), 0.02)
+                    : Transformer.load(recipe.model(), backend);
+            if (out != null)
+                out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
+                        + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
+            SftTrainer.Result r = sftTrainer(plan, model, tokenizerDir, stop, out).train();
+            Path modelDir = r.lastCheckpoint();
+            if (recipe.saveModelTo() != null) {
+                modelDir = recipe.saveModelTo();
+                model.save(modelDir, DType.F32);
+                for (String f : Checkpoints.TOKENIZER_FILES) {
+                    Path src = tokenizerDir == null ? null : tokenizerDir.resolve(f);
+                    if (src != null && Files.exists(src)) Files.copy(src, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                }
+                if (out != null) out.println("sft: model saved to " + modelDir);
+            }
+            return new SftResult(r, outDir, modelDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void reportSkipped(PrintStream out, Dataset d) {
+        if (out == null || d.skippedRows() == 0) return;
+        out.println("skipped " + d.skippedRows() + " bad row" + (d.skippedRows() == 1 ? "" : "s") + " of " + d.source() + " (first: " + d.badRows().getFirst() + ")");
+    }
+}

@@ -1,0 +1,100 @@
+package org.grpo4j.dsl.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.grpo4j.dsl.BadRows;
+
+/**
+ * Reads JSON Lines: one JSON object per line (blank lines are allowed and ignored, as Hugging Face
+ * {@code datasets} does). Values become Java values: strings, {@code Long} or {@code Double}, {@code Boolean},
+ * null, lists and maps. {@link org.grpo4j.dsl.Dataset#jsonl} is the usual way in.
+ *
+ * <pre>{@code
+ * Table t = JsonlReader.read(Path.of("data/train.jsonl"), BadRows.SKIP);
+ * t.badRows().forEach(System.err::println);   // data/train.jsonl:17: malformed JSON: ...
+ * }</pre>
+ */
+public final class JsonlReader {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private JsonlReader() {}
+
+    public static Table read(Path file, BadRows policy) {
+        String name = file.toString();
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(name + ": data file not found");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> origins = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = in.readLine()) != null) {
+                n++;
+                if (n == 1 && line.startsWith("\uFEFF")) line = line.substring(1);
+                if (line.isBlank()) continue;
+                String problem;
+                try {
+                    JsonNode node = JSON.readTree(line);
+                    if (node.isObject()) {
+                        rows.add(Table.freezeRow(object(node)));
+                        origins.add(name + ":" + n);
+                        continue;
+                    }
+                    problem = "expected a JSON object, got " + kind(node);
+                } catch (JsonProcessingException e) {
+                    problem = "malformed JSON: " + e.getOriginalMessage();
+                }
+                BadRowException ex = new BadRowException(name, n, problem);
+                if (policy != BadRows.SKIP) throw ex;
+                bad.add(ex.getMessage());
+            }
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IllegalArgumentException(name + ": not UTF-8 text (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ": cannot read: " + e.getMessage(), e);
+        }
+        return Table.of(name, rows, origins, bad);
+    }
+
+    private static String kind(JsonNode n) {
+        return n.isArray() ? "an array" : n.isTextual() ? "a string" : n.isNumber() ? "a number" : n.isBoolean() ? "a boolean" : n.isNull() ? "null" : n.getNodeType().toString();
+    }
+
+    static Map<String, Object> object(JsonNode node) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            m.put(e.getKey(), value(e.getValue()));
+        }
+        return m;
+    }
+
+    /** A JSON value as a plain Java value. */
+    public static Object value(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return null;
+        if (n.isTextual()) return n.textValue();
+        if (n.isBoolean()) return n.booleanValue();
+        if (n.isIntegralNumber()) return n.canConvertToLong() ? (Object) n.longValue() : n.bigIntegerValue();
+        if (n.isNumber()) return n.doubleValue();
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>(n.size());
+            for (JsonNode x : n) l.add(value(x));
+            return l;
+        }
+        if (n.isObject()) return object(n);
+        return n.asText();
+    }
+}

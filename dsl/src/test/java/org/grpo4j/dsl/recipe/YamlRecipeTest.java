@@ -1,0 +1,100 @@
+package org.grpo4j.dsl.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.grpo4j.dsl.GrpoPlan;
+import org.grpo4j.dsl.GrpoRecipe;
+import org.grpo4j.dsl.RecipeException;
+import org.grpo4j.dsl.YamlRecipes;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class YamlRecipeTest {
+    @TempDir
+    static Path dir;
+    static Path yaml;
+
+    @BeforeAll
+    static void files() throws Exception {
+        TinyModel.create(dir.resolve("model"), 512);
+        Files.createDirectories(dir.resolve("data"));
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 8; i++) rows.append("{\"problem\": \"").append(i).append("+1\", \"solution\": \"").append(i + 1).append("\"}\n");
+        Files.writeString(dir.resolve("data/train.jsonl"), rows);
+        yaml = dir.resolve("config_demo.yaml");
+        try (InputStream in = YamlRecipeTest.class.getResourceAsStream("/recipes/config_demo.yaml")) {
+            Files.write(yaml, in.readAllBytes());
+        }
+    }
+
+    @Test
+    void anOpenR1RecipeBecomesAGrpoRecipe() {
+        YamlRecipes.Loaded l = YamlRecipes.read(yaml);
+        GrpoRecipe r = l.recipe();
+        assertEquals(dir.resolve("model"), r.model());
+        assertEquals("problem", r.promptColumn());
+        assertEquals(0.25, r.testSplit());
+        assertTrue(r.systemPrompt().endsWith("Respond in the following format: <think>\n...\n</think>\n<answer>\n...\n</answer>"));
+        assertEquals(16, r.settings().get("num_generations"));
+        assertEquals(2.0e-5, r.settings().get("learning_rate"));
+        assertEquals("cosine", r.settings().get("lr_scheduler_type"));
+        assertEquals(4, r.settings().get("gradient_accumulation_steps"));
+        assertEquals(List.of(1.0, 0.5, 0.25), r.config().get("reward_weights"));
+        assertEquals(List.of("accuracy", "format", "cosine"), r.rewards().stream().map(w -> w.function().name()).toList());
+        assertEquals(List.of("model_revision", "torch_dtype", "attn_implementation", "bf16", "use_vllm", "vllm_device", "vllm_gpu_memory_utilization",
+                "do_eval", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "log_level", "logging_first_step",
+                "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "push_to_hub", "report_to", "save_strategy"), l.ignored());
+        GrpoPlan plan = r.build();
+        assertEquals(6, plan.train().size());
+        assertEquals(2, plan.eval().size());
+        assertTrue(plan.train().getFirst().text().startsWith("<|im_start|>system\nYou are a helpful AI Assistant"));
+    }
+
+    @Test
+    void unknownFieldsAreRejectedTogetherWithSuggestions() throws Exception {
+        Path y = dir.resolve("typos.yaml");
+        Files.writeString(y, """
+                model_name_or_path: model
+                dataset_name: AI-MO/NuminaMath-TIR
+                num_generation: 8
+                learning_rat: 1.0e-5
+                frobnicate: 3
+                reward_funcs: [acuracy, code]
+                max_steps: many
+                bf16: true
+                """);
+        List<String> p = assertThrows(RecipeException.class, () -> YamlRecipes.read(y)).problems();
+        assertEquals(List.of(
+                "unknown field 'num_generation' (did you mean 'num_generations'?)",
+                "unknown field 'learning_rat' (did you mean 'learning_rate'?)",
+                "unknown field 'frobnicate'",
+                "max_steps must be an integer, got many",
+                "dataset_name = 'AI-MO/NuminaMath-TIR': not a local .jsonl or .csv file (grpo4j reads local files; the Hugging Face Hub is not reached)",
+                "reward_funcs: 'acuracy' is not a built-in reward (did you mean 'accuracy'?); built-ins are accuracy, format, tag_count, reasoning_steps, "
+                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format",
+                "reward_funcs: 'code' is not a built-in reward; built-ins are accuracy, format, tag_count, reasoning_steps, "
+                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format (code execution rewards need a sandbox: define them in a .grpo script)"), p);
+    }
+
+    @Test
+    void malformedYamlNamesTheLine() throws Exception {
+        Path y = dir.resolve("broken.yaml");
+        Files.writeString(y, "model_name_or_path: model\nreward_funcs: [accuracy\nseed: 1\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> YamlRecipes.read(y));
+        assertTrue(e.getMessage().startsWith(y + ": malformed YAML: ") && e.getMessage().contains("(line "), e.getMessage());
+    }
+
+    @Test
+    void openR1DefaultRewardsWhenNoneAreListed() throws Exception {
+        Path y = dir.resolve("minimal.yaml");
+        Files.writeString(y, "model_name_or_path: model\ndataset_name: data/train.jsonl\ndataset_prompt_column: problem\n");
+        assertEquals(List.of("accuracy", "format", "tag_count"), YamlRecipes.read(y).recipe().rewards().stream().map(w -> w.function().name()).toList());
+    }
+}

@@ -1,0 +1,84 @@
+package org.grpo4j.repl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.model.Architecture;
+import org.grpo4j.model.ModelConfig;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.safetensors.DType;
+import org.grpo4j.tokenizer.CharTokenizer;
+import org.grpo4j.train.Checkpoints;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The REPL wired to the DSL: :rewards, :sample, and :train with its status line, :metrics and :stop. */
+class ReplTrainingTest {
+    @TempDir
+    Path dir;
+
+    Path tinyModel() throws Exception {
+        Path m = dir.resolve("model");
+        CharTokenizer tok = CharTokenizer.build(List.of("0123456789+=abc "), List.of("<|endoftext|>"));
+        tok.save(m);
+        ModelConfig c = new ModelConfig(Architecture.LLAMA, tok.vocabSize(), 32, 64, 2, 4, 2, 8, 1e-6f, 1e4, null, true, 128, false, -1, new int[] {1}, "float32");
+        Transformer.create(c, new CpuBackend()).initialise(1, 0.02).save(m, DType.F32);
+        Files.writeString(dir.resolve("data.jsonl"), "{\"prompt\": \"1+2=\", \"solution\": \"3\"}\n{\"prompt\": \"2+2=\", \"solution\": \"4\"}\n");
+        return m;
+    }
+
+    @Test
+    void trainShowsProgressAndStopLeavesACheckpoint() throws Exception {
+        Path model = tinyModel();
+        Path out = dir.resolve("run");
+        String script = String.join("\n",
+                ":rewards",
+                ":sample \"" + model + "\" \"1+2=\" 2",
+                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).reward(accuracy())"
+                        + ".numGenerations(4).perDeviceTrainBatchSize(4).maxCompletionLength(6).maxSteps(100000).loggingSteps(1).outputDir(\"" + out + "\").quiet();",
+                ":train r",
+                "while (!Files.exists(Path.of(\"" + out.resolve("metrics.jsonl") + "\")) || Files.readAllLines(Path.of(\"" + out.resolve("metrics.jsonl") + "\")).size() < 3) Thread.sleep(50);",
+                ":metrics",
+                ":stop",
+                "");
+        ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
+        assertEquals(0, s.exit(), s.out() + s.err());
+        assertTrue(s.out().contains("accuracy()") && s.out().contains("tag_count()"), s.out());
+        assertTrue(s.out().contains("training in the background"), s.out());
+        assertTrue(s.out().matches("(?s).*step \\d+/100000\\s+reward .*"), "status line missing:\n" + s.out());
+        assertTrue(s.out().contains("reward "), s.out());
+        Path checkpoint = Checkpoints.latest(out);
+        assertTrue(checkpoint != null && Files.exists(checkpoint.resolve("model.safetensors")), "no checkpoint after :stop: " + s.out());
+        assertTrue(s.out().contains(checkpoint.getFileName().toString()), ":stop should name the checkpoint:\n" + s.out());
+        Transformer.load(checkpoint, new CpuBackend()); // the checkpoint is a loadable model folder
+    }
+
+    @Test
+    void sigtermDuringAScriptsTrainingSavesACheckpoint() throws Exception {
+        Path model = tinyModel();
+        Path out = dir.resolve("sigterm-run"), script = dir.resolve("long.grpo");
+        Files.writeString(script, "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\"))"
+                + ".reward(accuracy()).numGenerations(4).perDeviceTrainBatchSize(4).maxCompletionLength(6).maxSteps(1000000)"
+                + ".loggingSteps(1).outputDir(\"" + out + "\").quiet();\ntrain(r);\n");
+        Process p = new ProcessBuilder(Launcher.root().resolve("grpo").toString(), "run", script.toString())
+                .directory(Launcher.root().toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+        Path metrics = out.resolve("metrics.jsonl");
+        long deadline = System.nanoTime() + 240_000_000_000L;
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 2)) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "training did not start: " + Files.readString(dir.resolve("log.txt")));
+            Thread.sleep(100);
+        }
+        p.destroy(); // SIGTERM: ./grpo execs the JVM, so this reaches it
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the script did not stop after SIGTERM");
+        String log = Files.readString(dir.resolve("log.txt"));
+        assertEquals(130, p.exitValue(), log);
+        assertTrue(log.contains("SIGTERM"), log);
+        Path checkpoint = Checkpoints.latest(out);
+        assertTrue(checkpoint != null, "no checkpoint after SIGTERM:\n" + log);
+        Transformer.load(checkpoint, new CpuBackend());
+    }
+}
