@@ -1,0 +1,82 @@
+package org.grpo4j.repl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.tokenizer.Tokenizer;
+import org.grpo4j.train.Checkpoints;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The example scripts under {@code examples/}, run exactly as a user runs them ({@code ./grpo run FILE} from the
+ * repository root), with tiny settings passed as system properties through {@code GRPO_JAVA_OPTS}: the README's
+ * main example must not rot. Learning itself is measured by running the scripts at full size, not here.
+ */
+class ExampleScriptsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void theShippedArithmeticModelIsASmallHuggingFaceFolder() throws Exception {
+        Path dir = Launcher.root().resolve("examples/models/arithmetic-sft");
+        long bytes = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) bytes += Files.size(f);
+        }
+        assertTrue(bytes < 8L << 20, "the shipped model takes " + bytes + " bytes");
+        Transformer m = Transformer.load(dir, new CpuBackend());
+        Tokenizer tok = Tokenizer.load(dir);
+        assertEquals(tok.vocabSize(), m.config().vocabSize());
+        assertEquals(tok.eosTokenId().getAsInt(), m.config().eosTokenId());
+        String q = "What is 47 plus 38?\n";
+        assertEquals(q, tok.decode(tok.encode(q)));
+    }
+
+    @Test
+    void arithmeticGrpoRunsAndLeavesMetricsAndALoadableCheckpoint(@TempDir Path out) throws Exception {
+        Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.grpo.max_steps=2 -Darithmetic.grpo.eval_size=6"
+                + " -Darithmetic.grpo.questions_per_step=2 -Darithmetic.grpo.output_dir=" + out), "run", "examples/arithmetic/grpo.grpo");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(Pattern.matches("held-out accuracy: before \\d+\\.\\d% after \\d+\\.\\d%", last), "last line: " + last + "\n" + r.out());
+
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertTrue(!metrics.isEmpty(), "no metrics were written");
+        for (String line : metrics) {
+            JsonNode m = JSON.readTree(line);
+            for (String k : List.of("step", "reward", "reward_std", "rewards/accuracy/mean", "rewards/format/mean", "loss", "completions/mean_length"))
+                assertTrue(m.has(k), "metric " + k + " missing from " + line);
+            assertTrue(m.get("reward").isNumber(), line);
+        }
+        JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+        assertEquals(2, summary.get("steps").asInt());
+
+        Path checkpoint = Checkpoints.latest(out);
+        assertEquals("checkpoint-2", checkpoint.getFileName().toString());
+        Transformer m = Transformer.load(checkpoint, new CpuBackend());
+        Tokenizer tok = Tokenizer.load(checkpoint);
+        assertEquals(tok.vocabSize(), m.config().vocabSize());
+    }
+
+    @Test
+    void theSmallExamplesRunAStep(@TempDir Path out) throws Exception {
+        for (String script : List.of("examples/custom-reward/checked-steps.grpo", "examples/countdown/countdown.grpo")) {
+            Path dir = out.resolve(Path.of(script).getFileName().toString());
+            Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dexample.max_steps=1 -Dexample.output_dir=" + dir), "run", script);
+            assertEquals(0, r.exit(), script + ":\n" + r.err());
+            assertTrue(r.out().contains("steps 1,"), r.out());
+            assertTrue(Files.isDirectory(dir.resolve("checkpoint-1")), script);
+        }
+    }
+}
