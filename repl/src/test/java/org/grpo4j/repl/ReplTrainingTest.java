@@ -33,12 +33,13 @@ class ReplTrainingTest {
 
     @Test
     void trainShowsProgressAndStopLeavesACheckpoint() throws Exception {
-        Path model = tinyModel();
+        tinyModel(); // writes the two-row data set
+        Path model = Launcher.root().resolve("examples/models/arithmetic-sft"); // the shipped small arithmetic model
         Path out = dir.resolve("run");
         String script = String.join("\n",
                 ":rewards",
-                ":sample \"" + model + "\" \"1+2=\" 2",
-                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).reward(accuracy())"
+                ":sample \"" + model + "\" \"What is 12 plus 7?\" 2",
+                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).promptTemplate(\"{prompt}\\n\").reward(accuracy())"
                         + ".numGenerations(4).perDeviceTrainBatchSize(4).maxCompletionLength(6).maxSteps(100000).loggingSteps(1).outputDir(\"" + out + "\").quiet();",
                 ":train r",
                 "while (!Files.exists(Path.of(\"" + out.resolve("metrics.jsonl") + "\")) || Files.readAllLines(Path.of(\"" + out.resolve("metrics.jsonl") + "\")).size() < 3) Thread.sleep(50);",
