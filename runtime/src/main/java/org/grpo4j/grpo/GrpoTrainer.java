@@ -387,20 +387,11 @@ public final class GrpoTrainer {
             if (hasRef) System.arraycopy(r.refLogp(), 0, ref, a, b - a);
         }
         float[] grad = new float[n];
-        LossResult result = loss.compute(settings, batch.targetStart(), s.logp(), old, ref, mask, adv,
-                settings.topEntropyQuantile() < 1 ? s.entropy() : null, grad, null);
+        // entropies always go in: the loss reports their masked mean (TRL's `entropy`) and filters on them when ρ < 1
+        LossResult result = loss.compute(settings, batch.targetStart(), s.logp(), old, ref, mask, adv, s.entropy(), grad, null);
         policy.backward(grad);
-        // TRL logs the mean entropy of the active tokens
-        double e = 0, cnt = 0;
-        for (int i = 0; i < n; i++) {
-            e += mask[i] * s.entropy()[i];
-            cnt += mask[i];
-        }
-        lastEntropy = cnt > 0 ? e / cnt : Double.NaN;
         return result;
     }
-
-    private double lastEntropy;
 
     private LossSettings lossSettings(double activeTokens) {
         Object delta = config.get("delta");
@@ -412,7 +403,6 @@ public final class GrpoTrainer {
 
     private void accumulate(Map<String, Double> into, Map<String, Double> m) {
         for (var e : m.entrySet()) if (e.getValue() != null && !e.getValue().isNaN()) into.merge(e.getKey(), e.getValue(), Double::sum);
-        into.merge("entropy", lastEntropy, Double::sum);
     }
 
     private static Map<String, Double> averaged(Map<String, List<Double>> window) {

@@ -132,6 +132,21 @@ class GrpoTrainerTest {
     }
 
     @Test
+    void entropyIsLoggedOnceWhatever_topEntropyQuantile(@TempDir Path dir) throws Exception {
+        // step 1's metrics come from the same completions and weights in both runs: only the filter differs
+        double[] entropy = new double[2];
+        double[] rho = {1.0, 0.5};
+        for (int k = 0; k < 2; k++) {
+            Transformer m = Transformer.create(config(), new CpuBackend()).initialise(11, 0.02);
+            Path out = dir.resolve("rho" + k);
+            trainer(m, settings(out).set("max_steps", 1).set("top_entropy_quantile", rho[k]).build(), null).train();
+            entropy[k] = new ObjectMapper().readTree(Files.readAllLines(out.resolve("metrics.jsonl")).get(0)).get("entropy").asDouble();
+        }
+        assertTrue(entropy[0] > 0, "entropy " + entropy[0]);
+        assertEquals(entropy[0], entropy[1], 1e-6);
+    }
+
+    @Test
     void aRewardThatAlwaysFailsStopsTheRunWithItsMessage(@TempDir Path dir) {
         RewardFunction broken = new RewardFunction() {
             public String name() {
