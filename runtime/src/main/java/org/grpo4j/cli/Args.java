@@ -80,6 +80,26 @@ public final class Args {
         }
     }
 
+    /**
+     * A list of token ids such as {@code 12,7,99} (commas and/or spaces) from a required option; the messages name
+     * the option, so {@code --ids} and {@code --decode} read the same way.
+     */
+    public int[] ids(String name) {
+        String[] parts = require(name).trim().split("[,\\s]+");
+        int[] ids = new int[parts.length];
+        int n = 0;
+        for (String p : parts) {
+            if (p.isEmpty()) continue;
+            try {
+                ids[n++] = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                throw new Command.UsageException("--" + name + " expects comma-separated token ids, got '" + p + "'");
+            }
+        }
+        if (n == 0) throw new Command.UsageException("--" + name + " is empty");
+        return java.util.Arrays.copyOf(ids, n);
+    }
+
     public List<String> positional() {
         return positional;
     }

@@ -62,7 +62,7 @@ public final class GenerateCommand implements Command {
                 .withIgnoreEos(args.flag("ignore-eos"));
         args.rejectUnknown();
 
-        int[] promptIds = ids != null ? parseIds(ids) : encodePrompt(dir, prompt, chat);
+        int[] promptIds = ids != null ? args.ids("ids") : encodePrompt(dir, prompt, chat);
         Transformer model = Transformer.load(dir, org.grpo4j.backend.Devices.open(device));
         int[] eos = eosTokenIds(dir, model.config().eosTokenIds());
         if (eos.length > 0) params = params.withStopTokenIds(eos);
@@ -104,22 +104,6 @@ public final class GenerateCommand implements Command {
 
     private static Tokenizer tokenizer(Path dir) {
         return Files.exists(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
-    }
-
-    static int[] parseIds(String s) {
-        String[] parts = s.split("[,\\s]+");
-        int n = 0;
-        int[] ids = new int[parts.length];
-        for (String p : parts) {
-            if (p.isEmpty()) continue;
-            try {
-                ids[n++] = Integer.parseInt(p);
-            } catch (NumberFormatException e) {
-                throw new UsageException("--ids expects comma-separated token ids, got '" + p + "'");
-            }
-        }
-        if (n == 0) throw new UsageException("--ids is empty");
-        return java.util.Arrays.copyOf(ids, n);
     }
 
     /** The config's EOS ids plus those of {@code generation_config.json} (instruct models list their end-of-turn token there). */

@@ -29,7 +29,7 @@ public final class LogprobsCommand implements Command {
     @Override
     public int run(Args args) throws Exception {
         Path dir = Path.of(args.require("model"));
-        int[] ids = parseIds(args.require("ids"));
+        int[] ids = args.ids("ids");
         float temperature = (float) args.getDouble("temperature", 1.0);
         boolean withTokens = args.flag("with-tokens");
         String device = args.get("device", "cpu");
@@ -46,19 +46,5 @@ public final class LogprobsCommand implements Command {
         }
         System.out.print(out);
         return 0;
-    }
-
-    /** Parses {@code 12,7,99} (spaces allowed). */
-    public static int[] parseIds(String s) {
-        String[] parts = s.trim().split("\\s*,\\s*");
-        int[] ids = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                ids[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new Command.UsageException("--ids expects comma-separated integers, got '" + parts[i] + "'");
-            }
-        }
-        return ids;
     }
 }

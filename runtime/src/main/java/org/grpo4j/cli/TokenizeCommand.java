@@ -41,7 +41,7 @@ public final class TokenizeCommand implements Command {
         Tokenizer tok = Tokenizer.load(dir);
         if (decode != null) {
             if (!args.positional().isEmpty()) throw new UsageException("--decode takes ids, not text");
-            System.out.println(tok.decode(parseIds(decode)));
+            System.out.println(tok.decode(args.ids("decode")));
             return 0;
         }
         if (args.positional().isEmpty()) throw new UsageException("what text? e.g. grpo tokenize --tokenizer DIR \"Hello\"");
@@ -68,21 +68,6 @@ public final class TokenizeCommand implements Command {
         return 0;
     }
 
-    private static int[] parseIds(String s) {
-        String[] parts = s.split("[,\\s]+");
-        List<Integer> ids = new ArrayList<>();
-        for (String p : parts) {
-            if (p.isBlank()) continue;
-            try {
-                ids.add(Integer.parseInt(p.trim()));
-            } catch (NumberFormatException e) {
-                throw new UsageException("--decode expects comma-separated ids, got '" + p + "'");
-            }
-        }
-        int[] out = new int[ids.size()];
-        for (int i = 0; i < out.length; i++) out[i] = ids.get(i);
-        return out;
-    }
 
     /** The text as a Java-style literal, so spaces, newlines and replacement characters are visible. */
     static String quote(String s) {

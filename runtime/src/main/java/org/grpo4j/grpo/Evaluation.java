@@ -32,12 +32,14 @@ public final class Evaluation {
     private final List<RewardFunction> rewards;
     private final Function<int[], String> decoder;
     private final int[] stopTokenIds;
+    private final RewardScoring scoring;
 
     public Evaluation(GrpoConfig config, List<RewardFunction> rewards, Function<int[], String> decoder, int[] stopTokenIds) {
         this.config = config;
         this.rewards = rewards;
         this.decoder = decoder;
         this.stopTokenIds = stopTokenIds;
+        this.scoring = new RewardScoring(rewards, java.time.Duration.ofMillis((long) (config.number("reward_timeout_seconds") * 1000)));
     }
 
     private int accuracyIndex() {
@@ -88,7 +90,6 @@ public final class Evaluation {
             String text = c.text() != null ? c.text() : decoder != null ? decoder.apply(c.tokenIds()) : "";
             samples.add(new Sample(p.text(), text, c.tokenIds(), c.finishReason().toString(), p.row()));
         }
-        RewardScores s = new RewardScoring(rewards).score(samples);
-        return s.values();
+        return scoring.score(samples).values();
     }
 }

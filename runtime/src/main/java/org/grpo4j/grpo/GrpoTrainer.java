@@ -229,13 +229,14 @@ public final class GrpoTrainer {
                     }
                     scored = Scored.select(pool, config.promptsPerGeneration(), G, weights);
                 }
-                List<Rollout> rollouts = scored.rollouts(config, weights, G);
+                AdvantageResult advantages = scored.advantages(config, weights);
+                List<Rollout> rollouts = scored.rollouts(config, weights, G, advantages);
                 double genSeconds = (System.nanoTime() - tGen) * 1e-9;
                 // log-probs of the policy that generated the batch (only when it is reused) and of the reference
                 if (needOld || reference != null) rollouts = withLogps(rollouts, needOld ? policy : null, reference, bs);
                 double activeTokens = 0;
                 for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
-                Map<String, Double> batchMetrics = batchMetrics(scored, rollouts, resampleRounds);
+                Map<String, Double> batchMetrics = batchMetrics(scored, advantages, rollouts, resampleRounds);
                 LossSettings lossSettings = lossSettings(activeTokens);
 
                 // ---------------------------------------------------------------- updates on this batch
@@ -420,8 +421,8 @@ public final class GrpoTrainer {
         return out;
     }
 
-    private Map<String, Double> batchMetrics(Scored scored, List<Rollout> rollouts, int resampleRounds) {
-        Map<String, Double> m = new LinkedHashMap<>(scored.advantages(config, weights).metrics());
+    private Map<String, Double> batchMetrics(Scored scored, AdvantageResult advantages, List<Rollout> rollouts, int resampleRounds) {
+        Map<String, Double> m = new LinkedHashMap<>(advantages.metrics());
         m.putAll(RewardAggregation.functionMetrics(scored.scores.names(), scored.scores.values()));
         double sum = 0, min = Double.MAX_VALUE, max = 0, tSum = 0, tMin = Double.MAX_VALUE, tMax = 0;
         int terminated = 0;
@@ -497,8 +498,7 @@ public final class GrpoTrainer {
             return n;
         }
 
-        List<Rollout> rollouts(GrpoConfig c, double[] w, int G) {
-            AdvantageResult adv = advantages(c, w);
+        List<Rollout> rollouts(GrpoConfig c, double[] w, int G, AdvantageResult adv) {
             double[] summed = RewardAggregation.weightedSum(scores.values(), w);
             boolean maskTruncated = c.flag("mask_truncated_completions");
             List<Rollout> out = new ArrayList<>(completions.size());

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * A decoder's hyperparameters, read from (and written as) a Hugging Face {@code config.json}.
@@ -203,9 +202,5 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
     public ModelConfig withEosTokenIds(int... ids) {
         return new ModelConfig(architecture, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
                 rmsNormEps, ropeTheta, ropeScaling, tieWordEmbeddings, maxPositionEmbeddings, attentionBias, bosTokenId, ids, torchDtype);
-    }
-
-    static String describeIds(int[] ids) {
-        return Arrays.toString(ids);
     }
 }
