@@ -94,6 +94,37 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void anInvalidRecipeStopsTheScriptAtItsLineBeforeAnyWorkWithEveryProblemNamed() throws IOException {
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, "{\"question\": \"1+1\", \"answer\": \"2\"}\n");
+        Outcome r = run("recipe.grpo", """
+                var recipe = grpo()
+                        .model("%s")
+                        .dataset(Dataset.jsonl("%s"))
+                        .rewards(accuracy())
+                        .numGenerations(8).set("per_device_train_batch_size", 12);
+                System.out.println("built");
+                train(recipe);
+                System.out.println("trained");
+                """.formatted(dir.resolve("no-such-model"), data));
+        Path f = dir.resolve("recipe.grpo");
+        assertEquals(1, r.exit());
+        assertEquals("built\n", r.out());
+        assertTrue(r.err().startsWith(f + ":7: error: exception org.grpo4j.dsl.RecipeException: invalid GRPO recipe:\n"), r.err());
+        assertTrue(r.err().contains("per_device_train_batch_size"), r.err());
+        assertTrue(r.err().contains("model = '" + dir.resolve("no-such-model") + "': folder not found"), r.err());
+        assertTrue(r.err().contains("dataset column 'prompt' not found in " + data + "; columns are: question, answer"), r.err());
+        assertTrue(r.err().contains("\ntrain(recipe);\n"), r.err());
+
+        // a misspelt setting is refused where the recipe is written, with a suggestion
+        Outcome typo = run("typo.grpo", "var recipe = grpo()\n        .numGenerations(8)\n        .set(\"num_generaitons\", 4);\nSystem.out.println(\"after\");\n");
+        assertEquals(1, typo.exit());
+        assertEquals("", typo.out());
+        assertTrue(typo.err().startsWith(dir.resolve("typo.grpo") + ":3: error: exception "), typo.err());
+        assertTrue(typo.err().contains("num_generaitons") && typo.err().contains("num_generations"), typo.err());
+    }
+
+    @Test
     void aFileThatEndsInsideASnippetIsReportedAtTheSnippetsFirstLine() throws IOException {
         Outcome r = run("open.grpo", "int a = 1;\n\nvoid f() {\n  int b = 2;\n");
         assertEquals(1, r.exit());
