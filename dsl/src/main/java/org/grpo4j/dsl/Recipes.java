@@ -46,6 +46,19 @@ public final class Recipes {
         return Training.train(recipe, stop);
     }
 
+    /**
+     * A stop signal for {@link #train(GrpoRecipe, StopSignal)} that ends the run, with a checkpoint, once
+     * {@code seconds} of wall-clock time have passed since this call, or on Ctrl-C, as {@code train(recipe)} does.
+     *
+     * <pre>{@code
+     * GrpoResult r = train(recipe, timeLimit(600));
+     * if (r.stopped()) System.out.println("stopped early at step " + r.steps());
+     * }</pre>
+     */
+    public static StopSignal timeLimit(double seconds) {
+        return Training.interruptible(seconds);
+    }
+
     /** Checks the recipe, makes or loads the model and runs supervised fine-tuning. */
     public static SftResult train(SftRecipe recipe) {
         return Training.train(recipe);

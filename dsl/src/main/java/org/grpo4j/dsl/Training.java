@@ -32,11 +32,21 @@ public final class Training {
 
     /** A stop signal that also stops a run whose thread is interrupted (JShell's stop, a script runner's Ctrl-C). */
     static StopSignal interruptible() {
+        return interruptible(Double.POSITIVE_INFINITY);
+    }
+
+    /** {@link #interruptible()} that also stops once {@code seconds} of wall-clock time have passed since this call. */
+    static StopSignal interruptible(double seconds) {
+        if (!(seconds > 0)) throw new IllegalArgumentException("time limit = " + seconds + " s must be positive");
         Thread runner = Thread.currentThread();
+        long start = System.nanoTime();
         return new StopSignal() {
             @Override
             public boolean requested() {
-                if (!super.requested() && runner.isInterrupted()) request("interrupted");
+                if (!super.requested()) {
+                    if (runner.isInterrupted()) request("interrupted");
+                    else if ((System.nanoTime() - start) * 1e-9 > seconds) request("time limit of " + seconds + " s");
+                }
                 return super.requested();
             }
         };

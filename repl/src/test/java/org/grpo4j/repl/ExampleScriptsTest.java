@@ -70,6 +70,24 @@ class ExampleScriptsTest {
     }
 
     @Test
+    void theColdStartAndTheControlRunAtTinySize(@TempDir Path out) throws Exception {
+        Path model = out.resolve("model");
+        Launcher.Run sft = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.sft.max_steps=3 -Darithmetic.sft.eval_size=4 -Darithmetic.sft.output_dir="
+                + out.resolve("sft") + " -Darithmetic.sft.model_dir=" + model), "run", "examples/arithmetic/sft.grpo");
+        assertEquals(0, sft.exit(), sft.err());
+        assertTrue(sft.out().contains("SFT: 3 steps"), sft.out());
+        Transformer m = Transformer.load(model, new CpuBackend());
+        assertEquals(Tokenizer.load(model).vocabSize(), m.config().vocabSize());
+
+        Launcher.Run control = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.grpo.model=" + model + " -Darithmetic.control.seconds=2"
+                + " -Darithmetic.grpo.eval_size=4 -Darithmetic.control.output_dir=" + out.resolve("control")), "run", "examples/arithmetic/sft-control.grpo");
+        assertEquals(0, control.exit(), control.err());
+        List<String> lines = control.out().strip().lines().toList();
+        assertTrue(Pattern.matches("held-out accuracy \\(continued SFT\\): before \\d+\\.\\d% after \\d+\\.\\d%", lines.getLast()), control.out());
+        assertTrue(Files.isRegularFile(out.resolve("control/model/model.safetensors")), control.out());
+    }
+
+    @Test
     void theSmallExamplesRunAStep(@TempDir Path out) throws Exception {
         for (String script : List.of("examples/custom-reward/checked-steps.grpo", "examples/countdown/countdown.grpo")) {
             Path dir = out.resolve(Path.of(script).getFileName().toString());

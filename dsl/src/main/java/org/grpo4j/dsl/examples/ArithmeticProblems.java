@@ -56,19 +56,36 @@ public final class ArithmeticProblems {
     }
 
     /**
-     * One problem: the question, the gold answer, and the worked completion a model is taught by SFT.
+     * How a demonstration reasons: column by column ({@code WORKED}), or the whole result in one line, as mental
+     * arithmetic ({@code MENTAL}: {@code <think>\n47+38=85\n</think>}), which is quicker to write and, for a small
+     * model, much more often wrong.
+     */
+    public enum Style {
+        WORKED,
+        MENTAL
+    }
+
+    /**
+     * One problem: the question, the gold answer, and the completion a model is taught by SFT.
      *
      * @param expression the arithmetic the question asks for, e.g. {@code 47+38}
      */
-    public record Problem(String prompt, String solution, String completion, Kind kind, String expression) {
-        /** The JSONL row: {@code prompt}, {@code solution}, {@code completion}, {@code kind}. */
+    public record Problem(String prompt, String solution, String completion, Kind kind, String expression, Style style) {
+        /** The JSONL row: {@code prompt}, {@code solution}, {@code completion}, {@code kind}, {@code style}. */
         public Map<String, Object> row() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("prompt", prompt);
             m.put("solution", solution);
             m.put("completion", completion);
             m.put("kind", kind.name().toLowerCase());
+            m.put("style", style.name().toLowerCase());
             return m;
+        }
+
+        /** The same problem demonstrated in one line: {@code <think>\n47+38=85\n</think>}. */
+        public Problem mental() {
+            return new Problem(prompt, solution, "<think>\n" + expression + "=" + solution + "\n</think>\n<answer>\n" + solution + "\n</answer>", kind,
+                    expression, Style.MENTAL);
         }
     }
 
@@ -87,7 +104,7 @@ public final class ArithmeticProblems {
                 String q = rng.nextBoolean()
                         ? who + " has " + a + " " + what + " and gets " + b + " more. How many " + what + " now?"
                         : "What is " + a + " plus " + b + "?";
-                return new Problem(q, Integer.toString(a + b), worked(a + "+" + b, addColumns(a, b), a + b), kind, a + "+" + b);
+                return new Problem(q, Integer.toString(a + b), worked(a + "+" + b, addColumns(a, b), a + b), kind, a + "+" + b, Style.WORKED);
             }
             case SUB -> {
                 int a = number(rng), b = number(rng);
@@ -99,14 +116,14 @@ public final class ArithmeticProblems {
                 String q = rng.nextBoolean()
                         ? who + " has " + a + " " + what + " and loses " + b + ". How many are left?"
                         : "What is " + a + " minus " + b + "?";
-                return new Problem(q, Integer.toString(a - b), worked(a + "-" + b, subColumns(a, b), a - b), kind, a + "-" + b);
+                return new Problem(q, Integer.toString(a - b), worked(a + "-" + b, subColumns(a, b), a - b), kind, a + "-" + b, Style.WORKED);
             }
             case MUL -> {
                 int a = 10 + rng.nextInt(90), d = 2 + rng.nextInt(8);
                 String q = rng.nextBoolean()
                         ? who + " has " + d + " boxes of " + a + " " + what + ". How many " + what + "?"
                         : "What is " + a + " times " + d + "?";
-                return new Problem(q, Integer.toString(a * d), worked(a + "*" + d, mulColumns(a, d), a * d), kind, a + "*" + d);
+                return new Problem(q, Integer.toString(a * d), worked(a + "*" + d, mulColumns(a, d), a * d), kind, a + "*" + d, Style.WORKED);
             }
             case TWO_STEP -> {
                 int a = number(rng), b = number(rng);
@@ -116,7 +133,7 @@ public final class ArithmeticProblems {
                 List<String> lines = new ArrayList<>(addColumns(a, b));
                 lines.add(s + "-" + c);
                 lines.addAll(subColumns(s, c));
-                return new Problem(q, Integer.toString(s - c), worked(a + "+" + b + "-" + c, lines, s - c), kind, a + "+" + b + "-" + c);
+                return new Problem(q, Integer.toString(s - c), worked(a + "+" + b + "-" + c, lines, s - c), kind, a + "+" + b + "-" + c, Style.WORKED);
             }
         }
         throw new AssertionError(kind);
@@ -187,6 +204,18 @@ public final class ArithmeticProblems {
         return new Split(trainSet, testSet);
     }
 
+    /**
+     * The problems with a seeded {@code share} of them demonstrated in {@link Style#MENTAL} style instead, as a
+     * data set written by several people would be: some show their work, some just write the result.
+     */
+    public static List<Problem> mixStyles(List<Problem> problems, double share, long seed) {
+        if (!(share >= 0 && share <= 1)) throw new IllegalArgumentException("share = " + share + " must be between 0 and 1");
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Problem> out = new ArrayList<>(problems.size());
+        for (Problem p : problems) out.add(rng.nextDouble() < share ? p.mental() : p);
+        return out;
+    }
+
     private static List<Problem> draw(SplittableRandom rng, int n, Kind[] kinds, java.util.function.Predicate<Problem> accept) {
         List<Problem> out = new ArrayList<>(n);
         for (long attempts = 0; out.size() < n; attempts++) {
@@ -241,7 +270,7 @@ public final class ArithmeticProblems {
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0] : "examples/arithmetic/data");
         Split s = split(DEFAULT_SEED, DEFAULT_TRAIN, DEFAULT_TEST, DEFAULT_KINDS);
-        writeJsonl(s.train(), dir.resolve("train.jsonl"));
+        writeJsonl(mixStyles(s.train(), DEFAULT_MENTAL_SHARE, DEFAULT_SEED + 1), dir.resolve("train.jsonl"));
         writeJsonl(s.test(), dir.resolve("test.jsonl"));
         System.out.println("wrote " + s.train().size() + " + " + s.test().size() + " problems to " + dir);
     }
@@ -249,6 +278,8 @@ public final class ArithmeticProblems {
     /** The settings of the committed data set. */
     public static final long DEFAULT_SEED = 2025;
     public static final int DEFAULT_TRAIN = 4000, DEFAULT_TEST = 200;
+    /** The share of training demonstrations written in {@link Style#MENTAL} style. */
+    public static final double DEFAULT_MENTAL_SHARE = 0.5;
     /**
      * The one-step operations: a model of a million parameters, trained for minutes on a CPU, learns these well
      * enough for GRPO to have signal; {@link Kind#TWO_STEP} doubles the reasoning and is left for bigger runs.

@@ -55,6 +55,37 @@ class ArithmeticProblemsTest {
             }
     }
 
+    @Test
+    void aMentalDemonstrationIsOneLineWithTheSameAnswerAndFullRewards() {
+        SplittableRandom rng = new SplittableRandom(2);
+        for (Kind kind : Kind.values())
+            for (int i = 0; i < 200; i++) {
+                Problem m = ArithmeticProblems.problem(rng, kind).mental();
+                assertEquals(ArithmeticProblems.Style.MENTAL, m.style());
+                assertEquals("<think>\n" + m.expression() + "=" + m.solution() + "\n</think>\n<answer>\n" + m.solution() + "\n</answer>", m.completion());
+                assertEquals(1.0, accuracy().score(m.completion(), m.solution()), m.completion());
+                assertEquals(1.0, format().score(m.completion()), m.completion());
+                assertEquals(1.0, tagCount().score(m.completion()), m.completion());
+            }
+    }
+
+    @Test
+    void mixStylesRewritesASeededShareAndKeepsEverythingElse() {
+        var train = ArithmeticProblems.split(4, 2000, 10, Kind.values()).train();
+        var mixed = ArithmeticProblems.mixStyles(train, 0.3, 7);
+        assertEquals(mixed, ArithmeticProblems.mixStyles(train, 0.3, 7));
+        int mental = 0;
+        for (int i = 0; i < train.size(); i++) {
+            Problem p = train.get(i), q = mixed.get(i);
+            assertEquals(ArithmeticProblems.Style.WORKED, p.style());
+            assertEquals(q.style() == ArithmeticProblems.Style.MENTAL ? p.mental() : p, q);
+            if (q.style() == ArithmeticProblems.Style.MENTAL) mental++;
+        }
+        assertTrue(mental > 520 && mental < 680, "about 30% mental: " + mental);
+        assertEquals(train, ArithmeticProblems.mixStyles(train, 0, 7));
+        assertThrows(IllegalArgumentException.class, () -> ArithmeticProblems.mixStyles(train, 1.5, 7));
+    }
+
     /** Evaluates the expression independently of the generator: left to right, * before + and -. */
     private static int eval(String e) {
         if (e.contains("*")) {

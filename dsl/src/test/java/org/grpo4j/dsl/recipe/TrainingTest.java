@@ -66,6 +66,22 @@ class TrainingTest {
     }
 
     @Test
+    void aTimeLimitStopsTheRunWithACheckpointAndSaysWhy(@TempDir Path dir) throws Exception {
+        Path model = TinyModel.create(dir.resolve("model"), 64);
+        Path out = dir.resolve("run");
+        GrpoRecipe recipe = grpo().model(model).dataset(sums(10)).promptTemplate("{question}=").reward(Rewards.accuracy())
+                .numGenerations(4).perDeviceTrainBatchSize(8).maxCompletionLength(4).maxPromptLength(16)
+                .maxSteps(1_000_000).loggingSteps(1000).saveSteps(1_000_000).outputDir(out).quiet();
+        var limit = Recipes.timeLimit(2);
+        GrpoResult r = Recipes.train(recipe, limit);
+        assertTrue(r.stopped());
+        assertTrue(r.steps() > 0 && r.steps() < 1_000_000, "steps " + r.steps());
+        assertEquals("time limit of 2.0 s", limit.reason());
+        assertEquals(out.resolve("checkpoint-" + r.steps()), r.checkpoint());
+        assertEquals("time limit = 0.0 s must be positive", assertThrows(IllegalArgumentException.class, () -> Recipes.timeLimit(0)).getMessage());
+    }
+
+    @Test
     void evaluateNeedsHeldOutPrompts(@TempDir Path dir) throws Exception {
         Path model = TinyModel.create(dir.resolve("model"), 64);
         var e = assertThrows(RecipeException.class, () -> Recipes.evaluate(grpo().model(model).dataset(sums(4)).promptColumn("question")
