@@ -53,12 +53,19 @@ class ExampleScriptsTest {
 
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertTrue(!metrics.isEmpty(), "no metrics were written");
+        int evals = 0;
         for (String line : metrics) {
             JsonNode m = JSON.readTree(line);
+            if (m.has("eval/accuracy")) { // the held-out evaluation after the last step has a line of its own
+                evals++;
+                assertTrue(m.get("eval/accuracy").isNumber() && m.has("eval/pass@8"), line);
+                continue;
+            }
             for (String k : List.of("step", "reward", "reward_std", "rewards/accuracy/mean", "rewards/format/mean", "loss", "completions/mean_length"))
                 assertTrue(m.has(k), "metric " + k + " missing from " + line);
             assertTrue(m.get("reward").isNumber(), line);
         }
+        assertEquals(1, evals, String.join("\n", metrics));
         JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
         assertEquals(2, summary.get("steps").asInt());
 
