@@ -387,7 +387,7 @@ final class Shell implements AutoCloseable {
                 ? f.getFileName() + ":" + f.getLineNumber()
                 : o.origin() + ":" + (o.line() + f.getLineNumber() - 1);
         String m = f.getMethodName();
-        if (m.isEmpty() || m.equals("do_it$")) return "at " + where;
+        if (m.isEmpty() || m.startsWith("do_it$")) return "at " + where; // do_it$ and do_it$Aux: JShell's wrappers of a statement
         if (m.startsWith("lambda$")) return "at lambda (" + where + ")";
         return "at " + m + " (" + where + ")";
     }

@@ -1,6 +1,7 @@
 package org.grpo4j.repl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -122,6 +123,8 @@ class ScriptRunnerTest {
         assertEquals("", typo.out());
         assertTrue(typo.err().startsWith(dir.resolve("typo.grpo") + ":3: error: exception "), typo.err());
         assertTrue(typo.err().contains("num_generaitons") && typo.err().contains("num_generations"), typo.err());
+        assertTrue(typo.err().contains("    at " + dir.resolve("typo.grpo") + ":3\n"), typo.err());
+        assertFalse(typo.err().contains("do_it"), "JShell's wrapper names stay hidden: " + typo.err());
     }
 
     @Test
