@@ -3,7 +3,6 @@ package org.grpo4j.dsl;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,34 +41,12 @@ public final class GrpoRecipe {
         }
     }
 
-    private static final class Fields {
-        Path model, tokenizer;
-        Dataset dataset, evalDataset;
-        Double testSplit;
-        Long splitSeed;
-        String promptColumn = "prompt", systemPrompt, promptTemplate;
-        Boolean chatTemplate;
+    private static final class Fields extends RecipeFields {
         List<WeightedReward> rewards = List.of();
-        Map<String, Object> settings = new LinkedHashMap<>();
-        String device = "cpu";
-        boolean quiet;
 
         Fields copy() {
-            Fields f = new Fields();
-            f.model = model;
-            f.tokenizer = tokenizer;
-            f.dataset = dataset;
-            f.evalDataset = evalDataset;
-            f.testSplit = testSplit;
-            f.splitSeed = splitSeed;
-            f.promptColumn = promptColumn;
-            f.systemPrompt = systemPrompt;
-            f.promptTemplate = promptTemplate;
-            f.chatTemplate = chatTemplate;
+            Fields f = copyInto(new Fields());
             f.rewards = rewards;
-            f.settings = new LinkedHashMap<>(settings);
-            f.device = device;
-            f.quiet = quiet;
             return f;
         }
     }
@@ -271,7 +248,7 @@ public final class GrpoRecipe {
     Long splitSeed() { return f.splitSeed; }
 
     Prompting prompting() {
-        return new Prompting(f.promptColumn, f.systemPrompt, f.promptTemplate, f.chatTemplate);
+        return f.prompting();
     }
 
     /**

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,42 +33,22 @@ public final class SftRecipe {
     /** The shape of a new model; its vocabulary size comes from the tokenizer and its context from {@code max_length}. */
     public record NewModel(Architecture architecture, int hiddenSize, int numLayers, int numHeads, int numKvHeads, int intermediateSize) {}
 
-    private static final class Fields {
-        Path model, tokenizer, saveModelTo;
+    private static final class Fields extends RecipeFields {
+        Path saveModelTo;
         ModelConfig modelConfig;
         NewModel newModel;
         boolean charTokenizer;
         List<String> extraCorpus = List.of();
-        Dataset dataset, evalDataset;
-        Double testSplit;
-        Long splitSeed;
-        String promptColumn = "prompt", completionColumn = "completion", systemPrompt, promptTemplate;
-        Boolean chatTemplate;
-        Map<String, Object> settings = new LinkedHashMap<>();
-        String device = "cpu";
-        boolean quiet;
+        String completionColumn = "completion";
 
         Fields copy() {
-            Fields f = new Fields();
-            f.model = model;
-            f.tokenizer = tokenizer;
+            Fields f = copyInto(new Fields());
             f.saveModelTo = saveModelTo;
             f.modelConfig = modelConfig;
             f.newModel = newModel;
             f.charTokenizer = charTokenizer;
             f.extraCorpus = extraCorpus;
-            f.dataset = dataset;
-            f.evalDataset = evalDataset;
-            f.testSplit = testSplit;
-            f.splitSeed = splitSeed;
-            f.promptColumn = promptColumn;
             f.completionColumn = completionColumn;
-            f.systemPrompt = systemPrompt;
-            f.promptTemplate = promptTemplate;
-            f.chatTemplate = chatTemplate;
-            f.settings = new LinkedHashMap<>(settings);
-            f.device = device;
-            f.quiet = quiet;
             return f;
         }
     }
@@ -222,7 +201,7 @@ public final class SftRecipe {
     public boolean isQuiet() { return f.quiet; }
 
     Prompting prompting() {
-        return new Prompting(f.promptColumn, f.systemPrompt, f.promptTemplate, f.chatTemplate);
+        return f.prompting();
     }
 
     /** TRL's SFT defaults with this recipe's settings; fails with every invalid combination listed. */

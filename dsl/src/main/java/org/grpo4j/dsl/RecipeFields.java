@@ -1,0 +1,44 @@
+package org.grpo4j.dsl;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a GRPO and an SFT recipe both hold: model folder, tokenizer, data, how a row becomes a prompt, the settings
+ * set by TRL name, device and console. One list, so a field added for one kind of recipe cannot be forgotten in
+ * the other's copy; each recipe's own {@code Fields} extends it. Recipes are immutable: every change copies.
+ */
+class RecipeFields {
+    Path model, tokenizer;
+    Dataset dataset, evalDataset;
+    Double testSplit;
+    Long splitSeed;
+    String promptColumn = "prompt", systemPrompt, promptTemplate;
+    Boolean chatTemplate;
+    Map<String, Object> settings = new LinkedHashMap<>();
+    String device = "cpu";
+    boolean quiet;
+
+    /** Copies these fields into {@code to} (the settings into a map of its own) and returns it. */
+    <F extends RecipeFields> F copyInto(F to) {
+        to.model = model;
+        to.tokenizer = tokenizer;
+        to.dataset = dataset;
+        to.evalDataset = evalDataset;
+        to.testSplit = testSplit;
+        to.splitSeed = splitSeed;
+        to.promptColumn = promptColumn;
+        to.systemPrompt = systemPrompt;
+        to.promptTemplate = promptTemplate;
+        to.chatTemplate = chatTemplate;
+        to.settings = new LinkedHashMap<>(settings);
+        to.device = device;
+        to.quiet = quiet;
+        return to;
+    }
+
+    Prompting prompting() {
+        return new Prompting(promptColumn, systemPrompt, promptTemplate, chatTemplate);
+    }
+}
