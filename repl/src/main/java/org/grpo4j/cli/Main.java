@@ -21,7 +21,7 @@ public final class Main {
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),
                         new org.grpo4j.bench.GrpoStepBenchmark(),
-                        new org.grpo4j.dsl.RewardsBenchmark())));
+                        new org.grpo4j.dsl.reward.RewardsBenchmark())));
     }
 
     public static void main(String[] argv) {

@@ -22,9 +22,11 @@ public final class DefaultImports {
             new Import("import java.nio.file.*;", null),
             new Import("import java.io.*;", null),
             new Import("import org.grpo4j.reward.*;", "org.grpo4j.reward.RewardFunction"),
-            new Import("import org.grpo4j.dsl.*;", "org.grpo4j.dsl.Rewards"),
-            new Import("import static org.grpo4j.dsl.Rewards.*;", "org.grpo4j.dsl.Rewards"),
-            new Import("import static org.grpo4j.dsl.Recipes.*;", "org.grpo4j.dsl.Recipes"));
+            new Import("import org.grpo4j.dsl.reward.*;", "org.grpo4j.dsl.reward.Rewards"),
+            new Import("import org.grpo4j.dsl.recipe.*;", "org.grpo4j.dsl.recipe.Recipes"),
+            new Import("import org.grpo4j.dsl.data.*;", "org.grpo4j.dsl.data.Dataset"),
+            new Import("import static org.grpo4j.dsl.reward.Rewards.*;", "org.grpo4j.dsl.reward.Rewards"),
+            new Import("import static org.grpo4j.dsl.recipe.Recipes.*;", "org.grpo4j.dsl.recipe.Recipes"));
 
     /** The import statements whose classes {@code loader} can see. */
     public static List<String> statements(ClassLoader loader) {

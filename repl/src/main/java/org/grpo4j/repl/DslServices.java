@@ -11,11 +11,11 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.grpo4j.backend.Devices;
-import org.grpo4j.dsl.GrpoPlan;
-import org.grpo4j.dsl.GrpoRecipe;
-import org.grpo4j.dsl.Rewards;
-import org.grpo4j.dsl.SftRecipe;
-import org.grpo4j.dsl.Training;
+import org.grpo4j.dsl.recipe.GrpoPlan;
+import org.grpo4j.dsl.recipe.GrpoRecipe;
+import org.grpo4j.dsl.reward.Rewards;
+import org.grpo4j.dsl.recipe.SftRecipe;
+import org.grpo4j.dsl.recipe.Training;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.generate.Completion;
 import org.grpo4j.generate.Generator;
@@ -102,7 +102,7 @@ final class DslServices implements ReplServices {
                 maxSteps = r.config().integer("max_steps");
                 body = () -> {
                     try {
-                        checkpoint.set(org.grpo4j.dsl.Recipes.train(r, stop).checkpoint());
+                        checkpoint.set(org.grpo4j.dsl.recipe.Recipes.train(r, stop).checkpoint());
                     } catch (Throwable t) {
                         failure.set(t);
                     }

@@ -111,7 +111,7 @@ class ScriptRunnerTest {
         Path f = dir.resolve("recipe.grpo");
         assertEquals(1, r.exit());
         assertEquals("built\n", r.out());
-        assertTrue(r.err().startsWith(f + ":7: error: exception org.grpo4j.dsl.RecipeException: invalid GRPO recipe:\n"), r.err());
+        assertTrue(r.err().startsWith(f + ":7: error: exception org.grpo4j.dsl.recipe.RecipeException: invalid GRPO recipe:\n"), r.err());
         assertTrue(r.err().contains("per_device_train_batch_size"), r.err());
         assertTrue(r.err().contains("model = '" + dir.resolve("no-such-model") + "': folder not found"), r.err());
         assertTrue(r.err().contains("dataset column 'prompt' not found in " + data + "; columns are: question, answer"), r.err());

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.grpo4j.dsl.BadRows;
+import org.grpo4j.dsl.data.BadRows;
 
 /**
  * Reads CSV as RFC 4180 describes it: a header row names the columns; fields are separated by commas; a field in
@@ -20,7 +20,7 @@ import org.grpo4j.dsl.BadRows;
  * Every value is a string (no type guessing: {@code "007"} stays {@code "007"}). Empty lines are ignored. A
  * record with a different number of fields than the header, text after a closing quote, or a quote left open at
  * the end of the file is a bad row reported with the line the record starts on. A quote inside an unquoted
- * field is kept as text, as Python's {@code csv} module does. {@link org.grpo4j.dsl.Dataset#csv} is the usual way in.
+ * field is kept as text, as Python's {@code csv} module does. {@link org.grpo4j.dsl.data.Dataset#csv} is the usual way in.
  *
  * <pre>{@code
  * Table t = CsvReader.parse("inline.csv", "q,a\n\"1, 2\",3\n", BadRows.STOP);

@@ -15,12 +15,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.grpo4j.dsl.BadRows;
+import org.grpo4j.dsl.data.BadRows;
 
 /**
  * Reads JSON Lines: one JSON object per line (blank lines are allowed and ignored, as Hugging Face
  * {@code datasets} does). Values become Java values: strings, {@code Long} or {@code Double}, {@code Boolean},
- * null, lists and maps. {@link org.grpo4j.dsl.Dataset#jsonl} is the usual way in.
+ * null, lists and maps. {@link org.grpo4j.dsl.data.Dataset#jsonl} is the usual way in.
  *
  * <pre>{@code
  * Table t = JsonlReader.read(Path.of("data/train.jsonl"), BadRows.SKIP);

@@ -7,7 +7,7 @@ import org.grpo4j.reward.Sample;
 /**
  * The one implementation behind every {@link Reward}: a name, a weight and a batch scoring function, composed
  * like llama3.java's samplers (each combinator wraps the function of the reward it was called on). Build one
- * through {@link org.grpo4j.dsl.Rewards}; construct it directly only to set every field at once:
+ * through {@link org.grpo4j.dsl.reward.Rewards}; construct it directly only to set every field at once:
  *
  * <pre>{@code Reward r = new ComposedReward("ones", 0.5, null, samples -> new double[samples.size()]);}</pre>
  */

@@ -12,7 +12,7 @@ import org.grpo4j.reward.Sample;
 
 /**
  * open-r1's built-in rewards ({@code src/open_r1/rewards.py}) with the same formulas and the same strictness.
- * Use them through {@link org.grpo4j.dsl.Rewards}; the names are the metrics names ({@code rewards/accuracy/mean}).
+ * Use them through {@link org.grpo4j.dsl.reward.Rewards}; the names are the metrics names ({@code rewards/accuracy/mean}).
  *
  * <p>Python's {@code re.match} is emulated with {@link Matcher#lookingAt()} (anchored at the start only) and
  * {@link Pattern#UNIX_LINES} (only {@code \n} ends a line for {@code $}); text lengths count code points, as

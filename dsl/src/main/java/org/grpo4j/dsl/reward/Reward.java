@@ -15,7 +15,7 @@ import org.grpo4j.reward.Sample;
  *
  * <p>{@link #score(List)} returns the <em>unweighted</em> values (they are what {@code rewards/<name>/mean}
  * logs, as in TRL); {@link #weight()} is this reward's entry in TRL's {@code reward_weights}, applied by the
- * trainer or by {@link org.grpo4j.dsl.Rewards#sum}. NaN means "not applicable" (TRL's {@code None}).
+ * trainer or by {@link org.grpo4j.dsl.reward.Rewards#sum}. NaN means "not applicable" (TRL's {@code None}).
  *
  * <p>The gold answer: {@link #score(String, String)} puts it in the row columns {@code solution} (open-r1's
  * name) and {@code answer} (GSM8K's), plus the column a reward was configured with

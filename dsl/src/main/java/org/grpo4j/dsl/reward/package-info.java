@@ -1,7 +1,7 @@
 /**
  * Reward pipelines: {@link org.grpo4j.dsl.reward.Reward} (what the trainer calls), the two ways to write one
  * ({@link org.grpo4j.dsl.reward.PerSample}, {@link org.grpo4j.dsl.reward.BatchFn}) and open-r1's built-ins
- * ({@link org.grpo4j.dsl.reward.OpenR1Rewards}). Start from {@link org.grpo4j.dsl.Rewards}.
+ * ({@link org.grpo4j.dsl.reward.OpenR1Rewards}). Start from {@link org.grpo4j.dsl.reward.Rewards}.
  *
  * <p>Where the gold answer comes from: rewards that need one ({@code accuracy}, {@code length}, {@code cosine})
  * read the row column given to their factory, or else {@code solution} (open-r1's datasets), or else

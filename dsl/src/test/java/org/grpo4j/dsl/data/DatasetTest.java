@@ -13,8 +13,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.grpo4j.dsl.BadRows;
-import org.grpo4j.dsl.Dataset;
+import org.grpo4j.dsl.data.BadRows;
+import org.grpo4j.dsl.data.Dataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

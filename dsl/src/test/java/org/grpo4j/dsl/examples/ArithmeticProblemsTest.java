@@ -1,8 +1,8 @@
 package org.grpo4j.dsl.examples;
 
-import static org.grpo4j.dsl.Rewards.accuracy;
-import static org.grpo4j.dsl.Rewards.format;
-import static org.grpo4j.dsl.Rewards.tagCount;
+import static org.grpo4j.dsl.reward.Rewards.accuracy;
+import static org.grpo4j.dsl.reward.Rewards.format;
+import static org.grpo4j.dsl.reward.Rewards.tagCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
-import org.grpo4j.dsl.Rewards;
+import org.grpo4j.dsl.reward.Rewards;
 import org.grpo4j.dsl.reward.Reward;
 import org.junit.jupiter.api.Test;
 

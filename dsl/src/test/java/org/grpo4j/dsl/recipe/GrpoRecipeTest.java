@@ -1,6 +1,6 @@
 package org.grpo4j.dsl.recipe;
 
-import static org.grpo4j.dsl.Recipes.grpo;
+import static org.grpo4j.dsl.recipe.Recipes.grpo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.grpo4j.dsl.Dataset;
-import org.grpo4j.dsl.GrpoPlan;
-import org.grpo4j.dsl.GrpoRecipe;
-import org.grpo4j.dsl.RecipeException;
-import org.grpo4j.dsl.Rewards;
+import org.grpo4j.dsl.data.Dataset;
+import org.grpo4j.dsl.recipe.GrpoPlan;
+import org.grpo4j.dsl.recipe.GrpoRecipe;
+import org.grpo4j.dsl.recipe.RecipeException;
+import org.grpo4j.dsl.reward.Rewards;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

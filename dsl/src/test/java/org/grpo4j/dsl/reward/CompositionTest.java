@@ -1,6 +1,6 @@
 package org.grpo4j.dsl.reward;
 
-import static org.grpo4j.dsl.Rewards.*;
+import static org.grpo4j.dsl.reward.Rewards.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.grpo4j.dsl.Rewards;
+import org.grpo4j.dsl.reward.Rewards;
 import org.grpo4j.reward.Sample;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;

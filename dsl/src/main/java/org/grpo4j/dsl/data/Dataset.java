@@ -1,4 +1,4 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.data;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -182,7 +182,7 @@ public final class Dataset {
     }
 
     /** The message a missing column gets: names the data set and lists its columns. */
-    String missingColumn(String name) {
+    public String missingColumn(String name) {
         return "dataset column '" + name + "' not found in " + source() + "; columns are: " + String.join(", ", columns());
     }
 

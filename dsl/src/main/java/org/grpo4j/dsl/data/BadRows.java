@@ -1,4 +1,4 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.data;
 
 /**
  * What reading a data set does with a row it cannot read (malformed JSON, a CSV record with the wrong number of

@@ -1,5 +1,6 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.recipe;
 
+import org.grpo4j.dsl.data.Dataset;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

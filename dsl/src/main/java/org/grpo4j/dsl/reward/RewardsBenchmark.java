@@ -1,4 +1,4 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.reward;
 
 import java.util.ArrayList;
 import java.util.List;

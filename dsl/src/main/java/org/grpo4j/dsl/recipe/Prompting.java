@@ -1,5 +1,6 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.recipe;
 
+import org.grpo4j.dsl.data.Dataset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,5 +1,7 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.recipe;
 
+import org.grpo4j.dsl.data.Dataset;
+import org.grpo4j.dsl.reward.Rewards;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;

@@ -1,4 +1,4 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.reward;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,7 @@ import org.grpo4j.reward.Sample;
  * the same semantics, and weighted sums. Every reward can be tried on one string:
  *
  * <pre>{@code
- * import static org.grpo4j.dsl.Rewards.*;
+ * import static org.grpo4j.dsl.reward.Rewards.*;
  *
  * accuracy().score("So the answer is \\boxed{42}", "42");          // 1.0
  * format().score("<think>\n...\n</think>\n<answer>\n42\n</answer>"); // 1.0

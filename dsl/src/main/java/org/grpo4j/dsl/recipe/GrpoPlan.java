@@ -1,5 +1,7 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.recipe;
 
+import org.grpo4j.dsl.data.Dataset;
+import org.grpo4j.dsl.reward.Rewards;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.recipe;
 
+import org.grpo4j.dsl.data.Dataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,4 +1,4 @@
-package org.grpo4j.dsl;
+package org.grpo4j.dsl.recipe;
 
 import java.nio.file.Path;
 import java.util.Map;
