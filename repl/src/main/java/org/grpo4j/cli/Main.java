@@ -1,6 +1,9 @@
 package org.grpo4j.cli;
 
 import java.util.List;
+import org.grpo4j.distributed.Communicator;
+import org.grpo4j.distributed.Job;
+import org.grpo4j.distributed.Launch;
 
 /** Entry point of the {@code grpo} command: dispatches to the subcommands of every module. */
 public final class Main {
@@ -25,6 +28,8 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
+        // under mpirun every rank runs the same command; a rank that fails stops the others (see Job)
+        if (Launch.underMpi()) System.exit(Job.run(Communicator.fromEnvironment(), () -> run(argv)));
         System.exit(run(argv));
     }
 

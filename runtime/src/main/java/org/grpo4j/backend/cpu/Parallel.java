@@ -1,6 +1,7 @@
 package org.grpo4j.backend.cpu;
 
 import java.util.concurrent.CountDownLatch;
+import org.grpo4j.distributed.Launch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -8,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The fixed thread pool every CPU kernel shares. The width comes from {@code -Dgrpo4j.threads} (default: the
- * machine's processors), so benchmarks can pin 1 or 2 threads and the choice is visible in one place.
+ * machine's processors, shared evenly among the MPI ranks on this machine), so benchmarks can pin 1 or 2 threads and the choice is visible in one place.
  *
  * <p>Work is split into contiguous ranges, one per thread: kernels are written as {@code body(from, to)} so
  * the inner loops stay allocation-free and the JIT sees plain counted loops.
@@ -20,7 +21,8 @@ public final class Parallel {
         void run(int from, int to);
     }
 
-    private static volatile int threads = Integer.getInteger("grpo4j.threads", Runtime.getRuntime().availableProcessors());
+    private static volatile int threads = Integer.getInteger("grpo4j.threads",
+            Launch.threadsPerRank(Runtime.getRuntime().availableProcessors(), System.getenv()));
     private static final ExecutorService POOL = Executors.newFixedThreadPool(64, r -> {
         Thread t = new Thread(r, "grpo4j-worker");
         t.setDaemon(true);
