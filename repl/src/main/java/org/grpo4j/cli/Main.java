@@ -11,6 +11,7 @@ public final class Main {
         return List.of(
                 new org.grpo4j.repl.ReplCommand(),
                 new org.grpo4j.repl.RunCommand(),
+                new TrainCommand(),
                 new LogprobsCommand(),
                 new GenerateCommand(),
                 new TokenizeCommand(),
@@ -32,7 +33,7 @@ public final class Main {
         List<Command> commands = commands();
         // `./grpo` alone opens the REPL, `./grpo FILE.grpo` runs a script (the #!/usr/bin/env grpo case)
         if (argv.length == 0 || argv[0].startsWith("--load")) argv = prepend("repl", argv);
-        else if (argv[0].endsWith(".grpo")) argv = prepend("run", argv);
+        else if (argv[0].endsWith(".grpo") || argv[0].endsWith(".yaml") || argv[0].endsWith(".yml")) argv = prepend("run", argv);
         if (argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             printHelp(commands);
             return 0;
