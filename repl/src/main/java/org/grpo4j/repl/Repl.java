@@ -211,7 +211,7 @@ public final class Repl implements AutoCloseable {
             failed = true;
         } catch (Shell.TaskFailure e) {
             ui.error(name + ": " + (e.failure.message() == null ? e.failure.exceptionClass() : e.failure.message()));
-            if (!e.failure.frames().isEmpty() && System.getenv("GRPO_DEBUG") != null) Problems.format(e.failure).forEach(ui::error);
+            if (!e.failure.frames().isEmpty() && Shell.verbose()) Problems.format(e.failure).forEach(ui::error);
             failed = true;
         } catch (Exception e) {
             ui.error(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -308,7 +308,7 @@ public final class GrpoTrainer {
 
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
         Path p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
-        if (reference != null) reference.save(p.resolve("reference"), org.grpo4j.safetensors.DType.F32);
+        if (reference != null) reference.save(p.resolve("reference"));
         return p;
     }
 

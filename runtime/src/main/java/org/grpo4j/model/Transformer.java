@@ -40,6 +40,8 @@ public final class Transformer implements AutoCloseable {
     private final Tensor ropeCos, ropeSin;
     private final int ropePositions;
     private final Activations acts;
+    // the dtype the weights came in (BF16 for most Hub models); saving keeps it, training runs in F32 meanwhile
+    private DType weightsDtype = DType.F32;
 
     // the batch of the last forward, kept for its backward
     private TokenBatch batch;
@@ -121,6 +123,8 @@ public final class Transformer implements AutoCloseable {
                 throw new IOException(f.path() + ": tensor '" + p.name() + "' has shape " + info.shapeString() + ", the config needs " + shape(p.shape()));
             if (info.dtype() != DType.F32 && info.dtype() != DType.BF16 && info.dtype() != DType.F16 && info.dtype() != DType.F64)
                 throw new IOException(f.path() + ": tensor '" + p.name() + "' has dtype " + info.dtype() + "; weights must be F32, BF16 or F16");
+            if (expected.size() == 1) weightsDtype = info.dtype() == DType.BF16 ? DType.BF16 : DType.F32;
+            else if (info.dtype() != DType.BF16) weightsDtype = DType.F32;
             float[] v = new float[Math.toIntExact(p.size())];
             f.readFloats(p.name(), v, 0);
             backend.write(params.slice(p.offset(), p.size()), v);
@@ -145,6 +149,19 @@ public final class Transformer implements AutoCloseable {
         return java.util.Arrays.toString(s);
     }
 
+    /**
+     * The dtype a checkpoint of this model is written in: BF16 when every loaded tensor was BF16, else F32 (F16 and
+     * F64 weights, and models created here, are saved as F32).
+     */
+    public DType weightsDtype() {
+        return weightsDtype;
+    }
+
+    /** Writes {@code config.json} and {@code model.safetensors} (HF names) into {@code dir}, in {@link #weightsDtype()}. */
+    public void save(Path dir) throws IOException {
+        save(dir, weightsDtype);
+    }
+
     /** Writes {@code config.json} and {@code model.safetensors} (HF names) into {@code dir}. */
     public void save(Path dir, DType dtype) throws IOException {
         Files.createDirectories(dir);
@@ -153,8 +170,7 @@ public final class Transformer implements AutoCloseable {
         for (ParameterLayout.Param p : layout.params()) {
             long[] shape = new long[p.shape().length];
             for (int i = 0; i < shape.length; i++) shape[i] = p.shape()[i];
-            Tensor view = params.slice(p.offset(), p.size());
-            w.add(p.name(), dtype, shape, (dst, off) -> backend.read(view, dst, off, (int) view.size()));
+            w.add(p.name(), dtype, shape, backend, params.slice(p.offset(), p.size()));
         }
         w.write(dir.resolve("model.safetensors"));
     }
@@ -163,6 +179,7 @@ public final class Transformer implements AutoCloseable {
     public void copyFrom(Transformer other) {
         if (!other.config.equals(config)) throw new IllegalArgumentException("cannot copy weights between different configs");
         backend.copy(params, other.params);
+        weightsDtype = other.weightsDtype;
     }
 
     public ModelConfig config() {

@@ -74,6 +74,15 @@ public final class YamlRecipes {
 
     /** Reads a recipe file; problems (unknown fields, bad values, a Hub dataset name) are listed in one {@link RecipeException}. */
     public static Loaded read(Path file) {
+        return read(file, Map.of());
+    }
+
+    /**
+     * Reads a recipe file with command-line overrides ({@code --learning_rate 1e-5} as {@code "learning_rate" → "1e-5"}),
+     * as {@code accelerate launch grpo.py --config FILE --name value} does: each value is read as a YAML scalar, so
+     * numbers and booleans keep their types, and replaces the file's field before the recipe is checked.
+     */
+    public static Loaded read(Path file, Map<String, String> overrides) {
         Map<String, Object> yaml;
         try {
             Object root = YAML.readValue(Files.readString(file), Object.class);
@@ -87,6 +96,13 @@ public final class YamlRecipes {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            try {
+                yaml.put(o.getKey(), YAML.readValue(o.getValue(), Object.class));
+            } catch (JsonProcessingException e) {
+                yaml.put(o.getKey(), o.getValue());
+            }
+        }
         return parse(yaml, file);
     }
 
@@ -97,6 +113,7 @@ public final class YamlRecipes {
         for (Map.Entry<String, Object> e : y.entrySet()) {
             String k = e.getKey();
             if (RECIPE_FIELDS.contains(k)) continue;
+            if (k.equals("lr_scheduler_kwargs")) continue; // after the loop: min_lr needs the final learning_rate
             if (GrpoConfig.SCHEMA.knows(k)) {
                 try {
                     r = r.set(k, e.getValue());
@@ -106,6 +123,7 @@ public final class YamlRecipes {
             } else if (NOT_APPLICABLE.contains(k) || NOT_APPLICABLE_PREFIXES.stream().anyMatch(k::startsWith)) ignored.add(k);
             else problems.add("unknown field '" + k + "'" + suggestion(k));
         }
+        r = schedulerKwargs(r, y.get("lr_scheduler_kwargs"), y, problems);
         if (y.get("model_name_or_path") != null) r = r.model(path(base, text(y.get("model_name_or_path"))));
         else problems.add("model_name_or_path: not set (a local model folder)");
         if (y.get("tokenizer_name_or_path") != null) r = r.tokenizer(path(base, text(y.get("tokenizer_name_or_path"))));
@@ -138,6 +156,42 @@ public final class YamlRecipes {
         r = r.rewards(rewards.toArray(Reward[]::new));
         if (!problems.isEmpty()) throw new RecipeException("YAML recipe " + file, problems);
         return new Loaded(r, List.copyOf(ignored));
+    }
+
+    /**
+     * transformers' {@code lr_scheduler_kwargs} for {@code cosine_with_min_lr}: {@code min_lr_rate} (a fraction of
+     * learning_rate) or {@code min_lr} (an absolute rate, divided by learning_rate here), one of them.
+     */
+    private static GrpoRecipe schedulerKwargs(GrpoRecipe r, Object value, Map<String, Object> y, List<String> problems) {
+        if (value == null) return r;
+        if (!(value instanceof Map<?, ?> kw)) {
+            problems.add("lr_scheduler_kwargs = " + value + " must be a mapping such as {min_lr_rate: 0.1}");
+            return r;
+        }
+        for (Map.Entry<?, ?> e : kw.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            try {
+                double v = e.getValue() instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(e.getValue()).trim());
+                switch (k) {
+                    case "min_lr_rate" -> r = r.set("min_lr_rate", v);
+                    case "min_lr" -> {
+                        if (kw.containsKey("min_lr_rate")) problems.add("lr_scheduler_kwargs: give min_lr or min_lr_rate, not both");
+                        else r = r.set("min_lr_rate", v / learningRate(y));
+                    }
+                    default -> problems.add("lr_scheduler_kwargs: '" + k + "' is not supported (min_lr_rate or min_lr, for cosine_with_min_lr)");
+                }
+            } catch (NumberFormatException ex) {
+                problems.add("lr_scheduler_kwargs: " + k + " = '" + e.getValue() + "' must be a number");
+            } catch (IllegalArgumentException ex) {
+                problems.add("lr_scheduler_kwargs: " + ex.getMessage());
+            }
+        }
+        return r;
+    }
+
+    private static double learningRate(Map<String, Object> y) {
+        Object lr = GrpoConfig.SCHEMA.coerce("learning_rate", y.getOrDefault("learning_rate", GrpoConfig.SCHEMA.defaults().get("learning_rate")));
+        return ((Number) lr).doubleValue();
     }
 
     private static GrpoRecipe withDataset(GrpoRecipe r, Path base, String name, String field, List<String> problems, boolean eval) {

@@ -35,6 +35,31 @@ class YamlRecipeTest {
     }
 
     @Test
+    void commandLineOverridesReplaceFieldsWithTheirTypes() {
+        YamlRecipes.Loaded l = YamlRecipes.read(yaml, java.util.Map.of("learning_rate", "1e-5", "max_steps", "3", "log_completions", "false"));
+        assertEquals(1.0e-5, l.recipe().settings().get("learning_rate"));
+        assertEquals(3, l.recipe().settings().get("max_steps"));
+        assertEquals(false, l.recipe().settings().get("log_completions"));
+        RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(yaml, java.util.Map.of("learnig_rate", "1e-5")));
+        assertTrue(e.getMessage().contains("'learnig_rate'") && e.getMessage().contains("learning_rate"), e.getMessage());
+    }
+
+    @Test
+    void lrSchedulerKwargsGiveCosineWithMinLrItsFloor() throws Exception {
+        Path f = dir.resolve("min_lr.yaml");
+        String base = Files.readString(yaml).replace("lr_scheduler_type: cosine", "lr_scheduler_type: cosine_with_min_lr");
+        Files.writeString(f, base + "\nlr_scheduler_kwargs:\n  min_lr_rate: 0.1\n");
+        assertEquals(0.1, YamlRecipes.read(f).recipe().settings().get("min_lr_rate"));
+        // min_lr is absolute: divided by the learning rate, the command line's one included
+        Files.writeString(f, base + "\nlr_scheduler_kwargs:\n  min_lr: 1.0e-6\n");
+        assertEquals(0.05, (Double) YamlRecipes.read(f).recipe().settings().get("min_lr_rate"), 1e-12);
+        assertEquals(0.1, (Double) YamlRecipes.read(f, java.util.Map.of("learning_rate", "1e-5")).recipe().settings().get("min_lr_rate"), 1e-12);
+        Files.writeString(f, base + "\nlr_scheduler_kwargs:\n  min_lr: 1.0e-6\n  min_lr_rate: 0.1\n  power: 2\n");
+        RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(f));
+        assertTrue(e.getMessage().contains("not both") && e.getMessage().contains("'power' is not supported"), e.getMessage());
+    }
+
+    @Test
     void anOpenR1RecipeBecomesAGrpoRecipe() {
         YamlRecipes.Loaded l = YamlRecipes.read(yaml);
         GrpoRecipe r = l.recipe();
