@@ -18,6 +18,8 @@ public final class Main {
                 new LogprobsCommand(),
                 new GenerateCommand(),
                 new TokenizeCommand(),
+                new EvalCommand(),
+                new ReportCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
                         new DeviceBenchmark(new org.grpo4j.bench.MatmulBenchmark(), new org.grpo4j.backend.opencl.OpenClMatmulBenchmark()),

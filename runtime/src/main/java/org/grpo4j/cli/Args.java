@@ -12,6 +12,7 @@ import java.util.Set;
  */
 public final class Args {
     private final Map<String, String> options = new HashMap<>();
+    private final Map<String, List<String>> repeated = new HashMap<>(); // every value of an option given more than once
     private final Set<String> flagsSeen = new java.util.HashSet<>();
     private final List<String> positional = new ArrayList<>();
     private final Set<String> used = new java.util.HashSet<>();
@@ -27,12 +28,12 @@ public final class Args {
                 String name = s.substring(2);
                 int eq = name.indexOf('=');
                 if (eq >= 0) {
-                    a.options.put(name.substring(0, eq), name.substring(eq + 1));
+                    a.put(name.substring(0, eq), name.substring(eq + 1));
                 } else if (flags.contains(name)) {
                     a.flagsSeen.add(name);
                 } else {
                     if (i + 1 >= argv.length) throw new Command.UsageException("option --" + name + " needs a value");
-                    a.options.put(name, argv[++i]);
+                    a.put(name, argv[++i]);
                 }
             } else if (s.equals("-n") && i + 1 < argv.length) {
                 a.options.put("n", argv[++i]);
@@ -41,6 +42,17 @@ public final class Args {
             }
         }
         return a;
+    }
+
+    private void put(String name, String value) {
+        options.put(name, value);
+        repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+
+    /** Every value of an option that may be repeated ({@code --model A --model B}), in order; empty when absent. */
+    public List<String> all(String name) {
+        used.add(name);
+        return List.copyOf(repeated.getOrDefault(name, List.of()));
     }
 
     public boolean flag(String name) {

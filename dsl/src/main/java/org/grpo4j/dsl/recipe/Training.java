@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.grpo4j.backend.Backend;
+import org.grpo4j.dsl.report.RunReport;
 import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.grpo.GrpoTrainer;
 import org.grpo4j.model.Transformer;
@@ -84,10 +85,27 @@ public final class Training {
             out.println("grpo: " + plan.train().size() + " prompts" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out")
                     + ", rewards " + plan.rewards().stream().map(f -> f.name()).toList() + ", output " + plan.config().text("output_dir"));
         GrpoTrainer trainer = grpoTrainer(plan, stop, out);
+        Path outDir = Path.of(plan.config().text("output_dir"));
         try {
-            return new GrpoResult(trainer.train(), Path.of(plan.config().text("output_dir")));
+            RunReport.writeSettings(outDir, plan.config().values());
+            GrpoResult result = new GrpoResult(trainer.train(), outDir);
+            writeReport(outDir, out);
+            return result;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The run's {@code report.html} (charts of its metrics, sample completions, settings); a report that cannot be
+     * written is a warning, never the loss of a finished run.
+     */
+    public static void writeReport(Path outDir, PrintStream out) {
+        try {
+            Path html = RunReport.write(outDir);
+            if (out != null) out.println("report: " + html);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            if (out != null) out.println("warning: no report for " + outDir + ": " + e);
         }
     }
 
@@ -125,7 +143,9 @@ public final class Training {
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
+            RunReport.writeSettings(outDir, plan.config().values());
             SftTrainer.Result r = sftTrainer(plan, model, tokenizerDir, stop, out).train();
+            writeReport(outDir, out);
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null) {
                 modelDir = recipe.saveModelTo();

@@ -1,0 +1,79 @@
+package org.grpo4j.dsl.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.grpo4j.dsl.data.Dataset;
+import org.grpo4j.dsl.recipe.RecipeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvalRecipeTest {
+    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    static final Path MODEL = ROOT.resolve("examples/models/arithmetic-sft");
+    static final Path TEST = ROOT.resolve("examples/arithmetic/data/test.jsonl");
+
+    static EvalRecipe recipe(int rows) {
+        return EvalRecipe.create().dataset(Dataset.jsonl(TEST).take(rows)).promptTemplate("{prompt}\n").answerColumn("solution")
+                .n(3).temperature(1.0).maxTokens(64).quiet();
+    }
+
+    @Test
+    void shippedModelFiguresAgreeWithTheDetailsAndARunFolderResolvesToItsNewestCheckpoint(@TempDir Path tmp) throws Exception {
+        // a run folder whose newest checkpoint holds the same weights: the two rows of the table must be equal
+        Path run = tmp.resolve("run");
+        for (String ck : List.of("checkpoint-2", "checkpoint-10")) {
+            Files.createDirectories(run.resolve(ck));
+            try (var files = Files.list(MODEL)) {
+                for (Path f : files.toList()) Files.copy(f, run.resolve(ck).resolve(f.getFileName()));
+            }
+        }
+        Files.delete(run.resolve("checkpoint-2/model.safetensors")); // only checkpoint-10 is loadable: it must be the one chosen
+        Path out = tmp.resolve("eval");
+        EvalResults r = recipe(10).model(MODEL).model(run).outputDir(out).run();
+        assertEquals(2, r.models().size());
+        assertEquals(run.resolve("checkpoint-10"), r.models().get(1).resolved());
+        assertEquals(r.models().get(0).metrics(), r.models().get(1).metrics());
+
+        List<String> keys = List.copyOf(r.first().metrics().keySet());
+        assertEquals(List.of("accuracy", "pass@1", "pass@2", "pass@3", "maj@2", "maj@3", "mean_length", "truncated", "rewards/accuracy"), keys);
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(out.resolve("details.jsonl"));
+        assertEquals(2 * 10 * (1 + 3), lines.size());
+        int greedyRight = 0, sampledRight = 0;
+        for (String l : lines.subList(0, 40)) {
+            JsonNode n = json.readTree(l);
+            assertEquals(MODEL.toString(), n.get("model").asText());
+            boolean correct = n.get("correct").asBoolean();
+            assertEquals(correct, n.get("rewards").get("accuracy").asDouble() == 1.0);
+            assertTrue(n.get("row").asText().startsWith(TEST + ":"), n.get("row").asText());
+            if (n.get("sample").asText().equals("greedy")) greedyRight += correct ? 1 : 0;
+            else sampledRight += correct ? 1 : 0;
+        }
+        assertEquals(greedyRight / 10.0, r.first().accuracy(), 1e-12);
+        assertEquals(sampledRight / 30.0, r.first().metric("pass@1"), 1e-12);
+        JsonNode results = json.readTree(out.resolve("results.json").toFile());
+        assertEquals(3, results.get("settings").get("n").asInt());
+        assertEquals(r.first().accuracy(), results.get("results").get(0).get("metrics").get("accuracy").asDouble(), 1e-12);
+        String table = r.table();
+        assertTrue(table.contains(String.format(java.util.Locale.ROOT, "%.1f%%", 100 * r.first().accuracy())), table);
+    }
+
+    @Test
+    void badInputIsNamed(@TempDir Path tmp) throws Exception {
+        Files.createDirectories(tmp.resolve("adapter"));
+        Files.writeString(tmp.resolve("adapter/adapter_config.json"), "{}");
+        var e = assertThrows(IllegalArgumentException.class, () -> recipe(2).model(tmp.resolve("adapter")).run());
+        assertTrue(e.getMessage().contains("PEFT adapter"), e.getMessage());
+        var missing = assertThrows(RecipeException.class, () -> recipe(2).answerColumn("gold").model(MODEL).run());
+        assertTrue(missing.getMessage().contains("gold"), missing.getMessage());
+        var k = assertThrows(IllegalArgumentException.class, () -> recipe(2).ks(5).model(MODEL).run());
+        assertTrue(k.getMessage().contains("pass@5"), k.getMessage());
+    }
+}
