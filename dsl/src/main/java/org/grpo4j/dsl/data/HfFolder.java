@@ -110,7 +110,7 @@ public record HfFolder(Path root, String config, List<String> configs, Map<Strin
                 Path snap = snapshot(repo);
                 if (snap != null) return snap;
             }
-            throw new IllegalArgumentException("dataset '" + name + "': not a local folder, and not in the Hugging Face cache ("
+            throw new IllegalArgumentException(name + ": not a local file or folder, and not in the Hugging Face cache ("
                     + String.join(", ", hubCaches().stream().map(Path::toString).toList())
                     + "); grpo4j does not download: run `huggingface-cli download --repo-type dataset " + name + " --local-dir DIR` and give DIR");
         }

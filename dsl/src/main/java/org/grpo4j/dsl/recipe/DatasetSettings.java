@@ -47,7 +47,7 @@ final class DatasetSettings {
             }
             if (test instanceof Number n) r = r.testSplit(n.doubleValue());
         } catch (IllegalArgumentException e) {
-            problems.add("dataset_name = '" + name + "': " + e.getMessage());
+            problems.add("dataset_name: " + e.getMessage());
         }
         return r;
     }

@@ -143,7 +143,7 @@ class HfDatasetTest {
             System.setProperty("user.home", fakeHome.toString());
             if (System.getenv("HF_HUB_CACHE") == null && System.getenv("HF_HOME") == null) assertEquals(7, Dataset.of("AI-MO/NuminaMath-TIR").size());
             var e = assertThrows(IllegalArgumentException.class, () -> Dataset.of("open-r1/OpenR1-Math-220k"));
-            assertTrue(e.getMessage().startsWith("dataset 'open-r1/OpenR1-Math-220k': not a local folder, and not in the Hugging Face cache"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("open-r1/OpenR1-Math-220k: not a local file or folder, and not in the Hugging Face cache"), e.getMessage());
             assertTrue(e.getMessage().endsWith("run `huggingface-cli download --repo-type dataset open-r1/OpenR1-Math-220k --local-dir DIR` and give DIR"));
         } finally {
             System.setProperty("user.home", home);
