@@ -20,6 +20,7 @@ public final class Main {
                 new TokenizeCommand(),
                 new EvalCommand(),
                 new ReportCommand(),
+                new DataCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
                         new DeviceBenchmark(new org.grpo4j.bench.MatmulBenchmark(), new org.grpo4j.backend.opencl.OpenClMatmulBenchmark()),
@@ -27,7 +28,8 @@ public final class Main {
                         new org.grpo4j.bench.TrainBenchmark(),
                         new org.grpo4j.bench.GenerateBenchmark(),
                         new org.grpo4j.bench.GrpoStepBenchmark(),
-                        new org.grpo4j.dsl.reward.RewardsBenchmark())));
+                        new org.grpo4j.dsl.reward.RewardsBenchmark(),
+                        new org.grpo4j.dsl.data.DataBenchmark())));
     }
 
     public static void main(String[] argv) {

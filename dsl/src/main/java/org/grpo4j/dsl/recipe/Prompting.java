@@ -123,8 +123,17 @@ record Prompting(String promptColumn, String systemPrompt, String template, Bool
         return msgs;
     }
 
+    /** A prompt column holds text (or a number) or chat messages; anything else would be rendered as garbage. */
+    private static void requireText(String column, Object v) {
+        if (v == null) throw new IllegalArgumentException("column '" + column + "' is null");
+        if ((v instanceof List<?> || v instanceof Map<?, ?>) && !isConversation(v))
+            throw new IllegalArgumentException("column '" + column + "' holds " + org.grpo4j.dsl.data.Dataset.typeName(v)
+                    + ", but a prompt is text or a list of {role, content} messages");
+    }
+
     /** The prompt text the model sees for a row. */
     String render(Dataset d, Map<String, Object> row, Tokenizer tok) {
+        if (template == null) requireText(column(d), row.get(column(d)));
         List<ChatMessage> msgs = chatMessages(d, row);
         if (msgs != null) return tok.chatTemplate().apply(msgs, true);
         return template != null ? fill(template, row) : text(row.get(column(d)));
