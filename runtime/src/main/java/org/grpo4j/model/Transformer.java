@@ -29,8 +29,6 @@ import org.grpo4j.safetensors.TensorInfo;
  * live until the next forward, so call them in pairs.
  */
 public final class Transformer implements AutoCloseable {
-    /** Floats of the logits chunk; {@code -Dgrpo4j.logitsBudget} trades memory for fewer, larger GEMMs. */
-    private static final long LOGITS_BUDGET = Long.getLong("grpo4j.logitsBudget", 32L << 20);
 
     private final ModelConfig config;
     private final ParameterLayout layout;
@@ -50,7 +48,9 @@ public final class Transformer implements AutoCloseable {
     private SequenceLayout seq;
     private IntTensor tokens, positions, targetRows, targetTokens;
     private float temperature;
-    private boolean logitsKept;
+    private IntTensor[] chunkRows;    // per head chunk: the rows of its targets
+    private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
+    private int headChunkOverride;    // tests force small chunks
 
     private Transformer(ModelConfig config, Backend backend, Tensor params) {
         this.config = config;
@@ -209,6 +209,16 @@ public final class Transformer implements AutoCloseable {
         return params.slice(p.offset(), p.size());
     }
 
+    /** Target rows per head chunk for the following forwards ({@code 0}: from the logits budget); tests force several chunks. */
+    void headChunkRows(int rows) {
+        headChunkOverride = rows;
+    }
+
+    /** Bytes of the logits buffer of the last forward (one chunk of target rows × vocabulary). */
+    public long logitsBytes() {
+        return 4L * acts.chunkRows * config.vocabSize();
+    }
+
     public void zeroGrad() {
         backend.fill(grads(), 0f);
     }
@@ -240,21 +250,25 @@ public final class Transformer implements AutoCloseable {
         positions = backend.ints(batch.positions());
         targetRows = backend.ints(batch.targetRows());
         targetTokens = backend.ints(batch.targetTokens());
-        int chunk = (int) Math.max(1, Math.min(Math.max(T, 1), LOGITS_BUDGET / V));
+        int chunk = headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(c, T);
         acts.prepare(c, N, seq.probsSize(), T, chunk);
+        int chunks = (T + chunk - 1) / chunk;
+        chunkRows = new IntTensor[chunks];
+        for (int k = 0; k < chunks; k++)
+            chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
 
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
         for (int l = 0; l < c.numLayers(); l++)
             layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
         backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
 
-        for (int t0 = 0; t0 < T; t0 += chunk) {
-            int n = Math.min(chunk, T - t0);
-            headLogits(t0, n);
+        for (int k = 0; k < chunks; k++) {
+            int t0 = k * chunk, n = Math.min(chunk, T - t0);
+            headLogits(k, n);
             backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
         }
-        // with a single chunk the backward can start from these logits instead of recomputing them
-        logitsKept = T <= chunk;
+        // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
+        keptChunk = chunks - 1;
         float[] logp = new float[T], entropy = new float[T];
         if (T > 0) {
             backend.read(acts.logp, logp, 0, T);
@@ -263,11 +277,9 @@ public final class Transformer implements AutoCloseable {
         return new Scores(logp, entropy);
     }
 
-    /** Logits of targets {@code [t0, t0+n)}: gather their rows of the final norm output, project onto the vocabulary. */
-    private void headLogits(int t0, int n) {
-        int d = config.hiddenSize();
-        IntTensor rows = t0 == 0 && n == batch.targets() ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), t0, t0 + n));
-        backend.gatherRows(acts.headIn, acts.lnf, rows, n, d);
+    /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
+    private void headLogits(int k, int n) {
+        backend.gatherRows(acts.headIn, acts.lnf, chunkRows[k], n, config.hiddenSize());
         lmHead.forward(backend, acts.logits, acts.headIn, n, false);
     }
 
@@ -349,16 +361,15 @@ public final class Transformer implements AutoCloseable {
 
         // output head, chunk by chunk: dlogits → d lm_head, d final-norm output
         backend.fill(acts.dLn, 0f);
-        for (int t0 = 0; t0 < T; t0 += chunk) {
-            int n = Math.min(chunk, T - t0);
-            if (!logitsKept) headLogits(t0, n); // else the forward's only chunk is still in place
+        for (int k = chunkRows.length - 1; k >= 0; k--) {
+            int t0 = k * chunk, n = Math.min(chunk, T - t0);
+            if (k != keptChunk) headLogits(k, n); // recomputed: the logits of the whole batch never exist at once
             backend.logSoftmaxBackward(acts.logits, acts.dLogp.slice(t0, n), targetTokens, t0, n, V, temperature);
             lmHead.backwardWeight(backend, acts.logits, acts.headIn, n);
             lmHead.backwardInput(backend, acts.dHeadIn, acts.logits, n, false);
-            IntTensor rows = t0 == 0 && n == T ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), t0, t0 + n));
-            backend.scatterAddRows(acts.dLn, acts.dHeadIn, rows, n, d);
+            backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
         }
-        logitsKept = false; // the logits now hold gradients
+        keptChunk = -1; // the logits now hold gradients
         backend.fill(acts.dResid, 0f);
         backend.rmsNormBackward(acts.dResid, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, N, d);
         for (int l = c.numLayers() - 1; l >= 0; l--) layerBackward(l, acts.layers[l], N);
