@@ -93,7 +93,7 @@ class HfRecipeTest {
                 "SELECT CASE WHEN i = 2 THEN NULL ELSE i || '+1' END AS prompt, [i, i] AS ids, CAST(i + 1 AS VARCHAR) AS solution FROM range(4) t(i)");
         var e = assertThrows(RecipeException.class, () -> Recipes.grpo().model(model).dataset(Dataset.hf(dir.resolve("wrong"))).reward(Rewards.accuracy())
                 .maxPromptLength(64).maxCompletionLength(4).build());
-        assertEquals(List.of(f + " row 3: the prompt cannot be formatted: column 'prompt' is null"), e.problems());
+        assertEquals(List.of(f + " row 3: the prompt column 'prompt' is null; fix the row, or drop such rows with .filter(r -> r.get(\"prompt\") != null)"), e.problems());
         e = assertThrows(RecipeException.class, () -> Recipes.grpo().model(model).dataset(Dataset.hf(dir.resolve("wrong"))).promptColumn("ids")
                 .reward(Rewards.accuracy()).maxPromptLength(64).maxCompletionLength(4).build());
         assertEquals(f + " row 1: the prompt cannot be formatted: column 'ids' holds list<int64>, but a prompt is text or a list of {role, content} messages",
