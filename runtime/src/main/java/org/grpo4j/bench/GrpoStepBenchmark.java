@@ -11,6 +11,7 @@ import org.grpo4j.generate.Generator;
 import org.grpo4j.generate.SamplingParams;
 import org.grpo4j.grpo.Advantages;
 import org.grpo4j.grpo.GrpoLoss;
+import org.grpo4j.grpo.LossScale;
 import org.grpo4j.grpo.LossSettings;
 import org.grpo4j.grpo.LossType;
 import org.grpo4j.grpo.ScaleRewards;
@@ -58,7 +59,8 @@ public final class GrpoStepBenchmark implements Benchmark {
         AdamW opt = new AdamW(policy, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         Generator generator = new Generator(policy);
         GrpoLoss loss = new GrpoLoss();
-        LossSettings settings = LossSettings.defaults().withLossType(LossType.GRPO).withBeta(0.04).withMaxCompletionLength(C);
+        LossSettings settings = LossSettings.defaults().with("loss_type", LossType.GRPO).with("beta", 0.04);
+        LossScale scale = new LossScale(1, C, Double.NaN);
         SplittableRandom rng = new SplittableRandom(7);
         double[][] t = new double[6][steps];
         for (int s = -warmup; s < steps; s++) {
@@ -92,7 +94,7 @@ public final class GrpoStepBenchmark implements Benchmark {
             var scores = policy.forward(batch, 1f);
             float[] mask = new float[batch.targets()], grad = new float[batch.targets()];
             java.util.Arrays.fill(mask, 1f);
-            loss.compute(settings, batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
+            loss.compute(settings, scale, batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
             policy.backward(grad);
             long t4 = System.nanoTime();
             AdamW.clipGradNorm(policy, 1.0);
