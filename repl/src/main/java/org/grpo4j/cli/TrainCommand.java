@@ -9,7 +9,6 @@ import org.grpo4j.dsl.recipe.GrpoResult;
 import org.grpo4j.dsl.recipe.Recipes;
 import org.grpo4j.dsl.recipe.YamlRecipes;
 import org.grpo4j.grpo.GrpoConfig;
-import org.grpo4j.train.SettingsSchema;
 import org.grpo4j.train.StopSignal;
 
 /**
@@ -46,7 +45,7 @@ public final class TrainCommand implements Command {
     @Override
     public Set<String> flags() {
         Set<String> s = new TreeSet<>();
-        GrpoConfig.SCHEMA.settings().forEach((k, v) -> { if (v.kind() == SettingsSchema.Kind.BOOL) s.add(k); });
+        GrpoConfig.SCHEMA.settings().forEach((k, v) -> { if (v.kind() == org.grpo4j.train.Setting.Kind.BOOL) s.add(k); });
         s.add("chat_template_enabled");
         return s;
     }
