@@ -17,7 +17,8 @@ final class Attention {
                         int batch, int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forRange(batch * kvHeads, (from, to) -> {
+        long meanLength = rows / Math.max(1, batch);
+        Parallel.forRange(batch * kvHeads, Parallel.grain(meanLength * meanLength * hd * group), (from, to) -> {
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
                 int start = seqStart[b], T = seqStart[b + 1] - start;
@@ -148,7 +149,8 @@ final class Attention {
                          int[] seqStart, int[] probStart, int batch, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forRange(batch * kvHeads, (from, to) -> {
+        long meanLength = (seqStart[batch] - seqStart[0]) / Math.max(1, batch);
+        Parallel.forRange(batch * kvHeads, Parallel.grain(2 * meanLength * meanLength * hd * group), (from, to) -> {
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
                 int start = seqStart[b], T = seqStart[b + 1] - start;

@@ -52,6 +52,14 @@ public final class Parallel {
         threads = n;
     }
 
+    /** Element operations below which a loop is not worth a hand-off (a few microseconds of vector work). */
+    static final long MIN_PARALLEL_WORK = Long.getLong("grpo4j.minParallelWork", 1 << 15);
+
+    /** The grain for items of {@code workPerItem} element operations each: small work stays on the calling thread. */
+    public static int grain(long workPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_PARALLEL_WORK / Math.max(1, workPerItem)));
+    }
+
     /** Runs {@code body} over {@code [0, n)} in at most {@link #threads()} contiguous chunks. */
     public static void forRange(int n, Range body) {
         forRange(n, 1, body);
