@@ -95,6 +95,23 @@ public sealed interface Expr {
         };
     }
 
+    /**
+     * Whether every leaf of {@code e} is a symbol ({@code x}, {@code ab}, {@code |AB|}, {@code (p, q)}, {@code A/S}):
+     * latex2sympy's test for the left side of an assignment.
+     */
+    static boolean onlySymbols(Expr e) {
+        return switch (e) {
+            case Sym s -> true;
+            case Add a -> a.terms().stream().allMatch(Expr::onlySymbols);
+            case Mul m -> m.factors().stream().allMatch(Expr::onlySymbols);
+            case Pow p -> onlySymbols(p.base()) && (p.exponent().equals(new Num(Rational.ONE.negate())) || onlySymbols(p.exponent()));
+            case Func f -> onlySymbols(f.arg());
+            case Tuple t -> t.items().stream().allMatch(Expr::onlySymbols);
+            case Interval i -> i.loOpen() && i.hiOpen() && onlySymbols(i.lo()) && onlySymbols(i.hi());
+            default -> false;
+        };
+    }
+
     /** The free symbols of this expression. */
     static Set<String> symbols(Expr e) {
         Set<String> out = new TreeSet<>();
@@ -230,6 +247,7 @@ public sealed interface Expr {
             }
             case Pow p -> {
                 double b = eval(p.base(), env), x = eval(p.exponent(), env);
+                if (b == 0 && x < 0) return Double.NaN; // 12:00 is 12/0: undefined, never equal to anything
                 Rational rx = exact(p.exponent());
                 // odd roots of negatives are real: (-8)^(1/3) = -2, which Math.pow calls NaN
                 if (b < 0 && rx != null && !rx.isInteger() && rx.den().testBit(0))

@@ -322,10 +322,33 @@ public final class LatexParser {
             return false;
         }
 
+        /** Items separated by commas; semicolons group them ({@code p=5,q=2; p=7,q=2} is a set of two tuples). */
         Expr top() {
-            List<Expr> items = list();
+            List<List<Expr>> groups = new ArrayList<>();
+            groups.add(new ArrayList<>());
+            while (peek().type != T.END) {
+                Tok t = peek();
+                if (t.is(";")) {
+                    pos++;
+                    if (!groups.getLast().isEmpty()) groups.add(new ArrayList<>());
+                    continue;
+                }
+                if (isSeparator(t)) {
+                    pos++;
+                    continue;
+                }
+                groups.getLast().add(relation());
+                if (!isSeparator(peek())) break;
+            }
             if (peek().type != T.END) throw new ParseException("trailing " + peek().text);
-            if (items.isEmpty()) throw new ParseException("empty");
+            if (groups.getLast().isEmpty()) groups.removeLast();
+            if (groups.isEmpty()) throw new ParseException("empty");
+            List<Expr> items = new ArrayList<>();
+            boolean singles = groups.stream().allMatch(g -> g.size() == 1);
+            for (List<Expr> g : groups) {
+                if (groups.size() == 1 || singles) items.addAll(g);
+                else items.add(new Expr.Tuple(List.copyOf(g)));
+            }
             return items.size() == 1 ? items.getFirst() : new Expr.SetOf(items);
         }
 
@@ -377,7 +400,7 @@ public final class LatexParser {
                 pos += peek().is("!") || ((op.equals("<=") || op.equals(">=")) && (peek().is("<") || peek().is(">"))) ? 2 : 1;
                 Expr rhs = union();
                 if (op.equals("approx")) {
-                    if (onlySymbols(result)) result = rhs;
+                    if (Expr.onlySymbols(result)) result = rhs;
                     continue;
                 }
                 if (op.equals("in")) op = "=";
@@ -442,7 +465,8 @@ public final class LatexParser {
             factors.add(unary());
             while (true) {
                 if (accept("*")) factors.add(unary());
-                else if (accept("/")) factors.add(new Expr.Pow(unary(), new Expr.Num(Rational.ONE.negate())));
+                else if (accept("/") || accept(":")) // a ratio 7:32 is the quotient, as latex2sympy reads it
+                    factors.add(new Expr.Pow(unary(), new Expr.Num(Rational.ONE.negate())));
                 else if (startsFactor(peek())) {
                     Expr f = power();
                     // "I can't parse this": words next to each other are prose, not a product
@@ -452,15 +476,6 @@ public final class LatexParser {
                 else break;
             }
             return factors.size() == 1 ? factors.getFirst() : new Expr.Mul(List.copyOf(factors));
-        }
-
-        static boolean onlySymbols(Expr e) {
-            return switch (e) {
-                case Expr.Sym s -> true;
-                case Expr.Mul m -> m.factors().stream().allMatch(Parser::onlySymbols);
-                case Expr.Tuple t -> t.items().stream().allMatch(Parser::onlySymbols);
-                default -> false;
-            };
         }
 
         static boolean isWord(Expr e) {

@@ -155,10 +155,12 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
         if (isRelation(gold) && isSet(pred)) {
             Expr s = RealSets.asSet(gold);
             if (s != null) gold = s;
+            else return RealSets.describes(gold, pred);
         }
         if (allowSetRelationComp && isRelation(pred) && isSet(gold)) {
             Expr s = RealSets.asSet(pred);
             if (s != null) pred = s;
+            else return RealSets.describes(pred, gold);
         }
         if (gold.equals(pred)) return true;
         if (isRelation(gold) && isRelation(pred)) return relationsEqual(gold, pred);
@@ -187,17 +189,7 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
 
     /** {@code x = 3}, {@code (p, q) = (3, 2)}, {@code f(x) = 1}, {@code k = a = 5}: an equation whose first left side is only symbols. */
     private static boolean isAssignment(Expr e) {
-        return isEquation(e) && onlySymbols(first(e).lhs());
-    }
-
-    private static boolean onlySymbols(Expr e) {
-        return switch (e) {
-            case Expr.Sym s -> true;
-            case Expr.Mul m -> m.factors().stream().allMatch(MathVerifier::onlySymbols);
-            case Expr.Tuple t -> t.items().stream().allMatch(MathVerifier::onlySymbols);
-            case Expr.Pow p -> onlySymbols(p.base()) && p.exponent().equals(new Expr.Num(Rational.ONE.negate()));
-            default -> false;
-        };
+        return isEquation(e) && Expr.onlySymbols(first(e).lhs());
     }
 
     private static Expr.Rel first(Expr e) {
@@ -396,8 +388,9 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
         if (a.equals(b)) return true;
         Rational ra = Expr.exact(a), rb = Expr.exact(b);
         if (ra != null && rb != null) return ra.equals(rb);
-        Set<String> sa = Expr.symbols(a), sb = Expr.symbols(b);
-        if (!sa.equals(sb)) return false;
+        // over the symbols of both sides: 1 and sin^2 x + cos^2 x are equal although only one has an x
+        Set<String> sa = new java.util.TreeSet<>(Expr.symbols(a));
+        sa.addAll(Expr.symbols(b));
         if (sa.isEmpty()) return close(Expr.eval(a, Map.of()), Expr.eval(b, Map.of()));
         // a point outside either side's domain (sqrt of a negative, log of zero) says nothing and is skipped
         SplittableRandom rnd = new SplittableRandom(SEED);

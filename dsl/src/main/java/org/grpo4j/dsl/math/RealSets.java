@@ -19,6 +19,7 @@ final class RealSets {
 
     /** The set a relation in one variable describes ({@code x < 2}, {@code 1 \le x < 3}, {@code x \ne 0}), or null. */
     static Expr asSet(Expr relation) {
+        relation = collapse(relation);
         if (relation instanceof Expr.Rel r) return single(r);
         if (relation instanceof Expr.And a && a.rels().size() == 2) {
             Expr.Rel left = a.rels().get(0), right = a.rels().get(1);
@@ -29,6 +30,81 @@ final class RealSets {
             if (down) return new Expr.Interval(right.rhs(), left.lhs(), right.op().equals(">"), left.op().equals(">"));
         }
         return null;
+    }
+
+    /** {@code f(x)} reads as the product f·x; as the unknown of a relation it is one variable, as sympy's unwrap makes it. */
+    private static Expr collapse(Expr e) {
+        return switch (e) {
+            case Expr.Mul m when m.factors().stream().allMatch(f -> f instanceof Expr.Sym) -> {
+                StringBuilder name = new StringBuilder();
+                for (Expr f : m.factors()) name.append(((Expr.Sym) f).name()).append('_');
+                yield new Expr.Sym(name.toString());
+            }
+            case Expr.Rel r -> new Expr.Rel(r.op(), collapse(r.lhs()), collapse(r.rhs()));
+            case Expr.And a -> new Expr.And(a.rels().stream().map(r -> (Expr.Rel) collapse(r)).toList());
+            default -> e;
+        };
+    }
+
+    private static final double[] PROBES = {0, 0.5, 1, 2, 3.7, 10, 123.4, 1e6};
+
+    /**
+     * Whether a relation in one variable holds exactly on {@code set} ({@code 1 \le |z| \le 3/2} against
+     * {@code [-3/2, -1] \cup [1, 3/2]}), checked at the set's ends, just inside and outside them, and at fixed probes.
+     * Stands in for sympy's {@code as_set} where solving would be needed.
+     */
+    static boolean describes(Expr relation, Expr set) {
+        Expr rel = collapse(relation);
+        java.util.Set<String> vars = Expr.symbols(rel);
+        List<Span> spans = spans(set);
+        if (vars.size() != 1 || spans == null) return false;
+        String x = vars.iterator().next();
+        List<Double> points = new ArrayList<>();
+        for (Span s : spans) {
+            for (double end : new double[] {s.lo(), s.hi()}) {
+                if (Double.isInfinite(end)) continue;
+                double d = 1e-7 * Math.max(1, Math.abs(end));
+                points.add(end);
+                points.add(end - d);
+                points.add(end + d);
+            }
+            if (Double.isFinite(s.lo()) && Double.isFinite(s.hi())) points.add((s.lo() + s.hi()) / 2);
+        }
+        for (double p : PROBES) {
+            points.add(p);
+            points.add(-p);
+        }
+        for (double p : points) {
+            Budget.check();
+            if (holds(rel, Map.of(x, p)) != contains(spans, p)) return false;
+        }
+        return true;
+    }
+
+    private static boolean holds(Expr rel, Map<String, Double> env) {
+        if (rel instanceof Expr.And a) {
+            for (Expr.Rel r : a.rels()) if (!holds(r, env)) return false;
+            return true;
+        }
+        if (!(rel instanceof Expr.Rel r)) return false;
+        double a = Expr.eval(r.lhs(), env), b = Expr.eval(r.rhs(), env);
+        if (Double.isNaN(a) || Double.isNaN(b)) return false;
+        double tol = 1e-9 * Math.max(1, Math.max(Math.abs(a), Math.abs(b)));
+        return switch (r.op()) {
+            case "<" -> a < b - tol;
+            case "<=" -> a <= b + tol;
+            case ">" -> a > b + tol;
+            case ">=" -> a >= b - tol;
+            case "=" -> Math.abs(a - b) <= tol;
+            default -> Math.abs(a - b) > tol;
+        };
+    }
+
+    private static boolean contains(List<Span> spans, double x) {
+        for (Span s : spans) {
+            if ((x > s.lo() && x < s.hi()) || (x == s.lo() && !s.loOpen()) || (x == s.hi() && !s.hiOpen())) return true;
+        }
+        return false;
     }
 
     private static Expr single(Expr.Rel r) {
