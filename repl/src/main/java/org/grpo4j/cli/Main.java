@@ -15,6 +15,7 @@ public final class Main {
                 new GenerateCommand(),
                 new TokenizeCommand(),
                 new EvalCommand(),
+                new GenerateDataCommand(),
                 new ReportCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),
                 new org.grpo4j.bench.BenchCommand(List.of(
