@@ -233,7 +233,9 @@ public final class GrpoTrainer {
                 List<Rollout> rollouts = scored.rollouts(config, weights, G, advantages);
                 double genSeconds = (System.nanoTime() - tGen) * 1e-9;
                 // log-probs of the policy that generated the batch (only when it is reused) and of the reference
+                long tLogps = System.nanoTime();
                 if (needOld || reference != null) rollouts = withLogps(rollouts, needOld ? policy : null, reference, bs);
+                double logpSeconds = (System.nanoTime() - tLogps) * 1e-9;
                 double activeTokens = 0;
                 for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
                 Map<String, Double> batchMetrics = batchMetrics(scored, advantages, rollouts, resampleRounds);
@@ -270,7 +272,13 @@ public final class GrpoTrainer {
                         for (var e : stepMetrics.entrySet()) m.put(e.getKey(), e.getValue() / micro);
                         m.putAll(batchMetrics);
                         m.put("step_time", (System.nanoTime() - t0) * 1e-9 + genSeconds);
+                        // the phases of step_time, for the report's chart: a batch's generation and log-prob passes count
+                        // in its first step, so their means over a logging window are the per-step cost
+                        m.put("timing/generation", genSeconds);
+                        m.put("timing/logps", logpSeconds);
+                        m.put("timing/update", (System.nanoTime() - t0) * 1e-9);
                         genSeconds = 0;
+                        logpSeconds = 0;
                         m.put("epoch", epoch + pos / (double) prompts.size());
                         for (var e : m.entrySet()) window.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
                         boolean evalNow = evalEvery != null && step % evalEvery == 0 && !evalPrompts.isEmpty();
