@@ -19,6 +19,7 @@ public final class Main {
                 new GenerateCommand(),
                 new TokenizeCommand(),
                 new EvalCommand(),
+                new GenerateDataCommand(),
                 new ReportCommand(),
                 new DataCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),

@@ -25,6 +25,8 @@ public final class DefaultImports {
             new Import("import org.grpo4j.dsl.reward.*;", "org.grpo4j.dsl.reward.Rewards"),
             new Import("import org.grpo4j.dsl.recipe.*;", "org.grpo4j.dsl.recipe.Recipes"),
             new Import("import org.grpo4j.dsl.data.*;", "org.grpo4j.dsl.data.Dataset"),
+            new Import("import org.grpo4j.dsl.eval.*;", "org.grpo4j.dsl.eval.EvalRecipe"),
+            new Import("import org.grpo4j.dsl.datagen.*;", "org.grpo4j.dsl.datagen.DataGenRecipe"),
             new Import("import static org.grpo4j.dsl.reward.Rewards.*;", "org.grpo4j.dsl.reward.Rewards"),
             new Import("import static org.grpo4j.dsl.recipe.Recipes.*;", "org.grpo4j.dsl.recipe.Recipes"));
 

@@ -79,12 +79,13 @@ final class DslServices implements ReplServices {
     }
 
     @Override
-    public TrainingSession startTraining(Object recipe, PrintStream log) {
+    public TrainingSession startTraining(Object recipe, PrintStream log) throws java.io.IOException {
         StopSignal stop = new StopSignal();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<Path> checkpoint = new AtomicReference<>();
         Supplier<MetricsLog> metrics;
         int maxSteps;
+        Path outDir;
         Runnable body;
         switch (recipe) {
             case GrpoRecipe r -> {
@@ -92,9 +93,13 @@ final class DslServices implements ReplServices {
                 GrpoTrainer trainer = Training.grpoTrainer(plan, stop, r.isQuiet() ? null : log);
                 metrics = trainer::metricsLog;
                 maxSteps = trainer.totalSteps();
+                outDir = Path.of(plan.config().text("output_dir"));
+                org.grpo4j.dsl.report.RunReport.writeSettings(outDir, plan.config().values());
+                Path reportDir = outDir;
                 body = () -> {
                     try {
                         checkpoint.set(trainer.train().lastCheckpoint());
+                        Training.writeReport(reportDir, r.isQuiet() ? null : log); // also after :stop, which waits for this
                     } catch (Throwable t) {
                         failure.set(t);
                     }
@@ -104,6 +109,7 @@ final class DslServices implements ReplServices {
                 AtomicReference<MetricsLog> none = new AtomicReference<>();
                 metrics = none::get;
                 maxSteps = r.config().integer("max_steps");
+                outDir = Path.of(r.config().text("output_dir"));
                 body = () -> {
                     try {
                         checkpoint.set(org.grpo4j.dsl.recipe.Recipes.train(r, stop).checkpoint());
@@ -115,6 +121,7 @@ final class DslServices implements ReplServices {
             case null, default -> throw new IllegalArgumentException(":train needs a GRPO or SFT recipe (Recipes.grpo()... or Recipes.sft()...), got "
                     + (recipe == null ? "null" : recipe.getClass().getSimpleName()));
         }
+        Path runDir = outDir;
         Thread thread = new Thread(body, "grpo-train");
         thread.setDaemon(true);
         thread.start();
@@ -158,6 +165,11 @@ final class DslServices implements ReplServices {
             public Optional<Throwable> failure() {
                 return Optional.ofNullable(failure.get());
             }
+
+            @Override
+            public Path outputDir() {
+                return runDir;
+            }
         };
     }
 
@@ -173,5 +185,41 @@ final class DslServices implements ReplServices {
             }
         }
         return b.toString();
+    }
+
+    @Override
+    public List<String> evaluate(Object recipe) {
+        return switch (recipe) {
+            case org.grpo4j.dsl.eval.EvalRecipe r -> {
+                org.grpo4j.dsl.eval.EvalResults res = r.quiet().run();
+                List<String> out = new ArrayList<>(res.table().lines().toList());
+                for (var m : res.models())
+                    out.add(String.format(java.util.Locale.ROOT, "accuracy: %.1f%%   pass@%d: %.1f%%   (%s, %.0f s)", 100 * m.accuracy(), m.n(),
+                            100 * m.passAtN(), m.model(), m.seconds()));
+                yield out;
+            }
+            case GrpoRecipe r -> {
+                var e = org.grpo4j.dsl.recipe.Recipes.evaluate(r);
+                List<String> out = new ArrayList<>();
+                out.add(String.format(java.util.Locale.ROOT, "accuracy: %.1f%%   pass@%d: %.1f%%   (%s, %d held-out prompts)", 100 * e.accuracy(), e.k(),
+                        100 * e.passAtK(), r.model(), e.prompts()));
+                e.meanRewards().forEach((k, v) -> out.add(String.format(java.util.Locale.ROOT, "  %-24s %.3f", k, v)));
+                yield out;
+            }
+            case null, default -> throw new IllegalArgumentException(":eval needs an evaluation (evaluation().model(…).dataset(…)) or a GRPO recipe with "
+                    + "held-out prompts, got " + (recipe == null ? "null" : recipe.getClass().getSimpleName()));
+        };
+    }
+
+    @Override
+    public boolean plot(List<Map<String, Double>> history, String metric, Path png) throws Exception {
+        Map<String, List<double[]>> series = new java.util.LinkedHashMap<>();
+        for (Map<String, Double> row : history) {
+            Double v = row.get(metric), step = row.get("step");
+            if (v != null && step != null && !v.isNaN()) series.computeIfAbsent(metric, k -> new ArrayList<>()).add(new double[] {step, v});
+        }
+        if (png.getParent() != null) Files.createDirectories(png.getParent());
+        return org.grpo4j.dsl.report.Charts.write(new org.grpo4j.dsl.report.RunMetrics(series, List.of()),
+                new org.grpo4j.dsl.report.Charts.Spec("plot", metric, metric, List.of(metric)), png);
     }
 }

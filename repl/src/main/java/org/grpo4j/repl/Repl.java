@@ -41,6 +41,8 @@ public final class Repl implements AutoCloseable {
         m.put(":train", ":train RECIPE            train in the background with a live status line");
         m.put(":stop", "save a checkpoint and stop the training run");
         m.put(":metrics", "the latest training metrics, with sparklines of reward and length");
+        m.put(":plot", ":plot [METRIC] [FILE.png]   chart a training metric (default reward) as a PNG, with a sparkline");
+        m.put(":eval", ":eval EVALUATION|RECIPE   accuracy, pass@k, maj@k of evaluation().model(…).dataset(…), or a recipe's held-out set");
         m.put(":reset", "forget every snippet of this session (a running training run continues)");
         m.put(":exit", "leave (also Ctrl-D)");
         return java.util.Collections.unmodifiableMap(m);
@@ -199,6 +201,8 @@ public final class Repl implements AutoCloseable {
                 case ":train" -> train(requireArg(args, ":train RECIPE"));
                 case ":stop" -> stop();
                 case ":metrics" -> metrics();
+                case ":plot" -> plot(args);
+                case ":eval" -> eval(requireArg(args, ":eval EVALUATION|RECIPE"));
                 case ":reset" -> reset();
                 case ":exit" -> exitRequested = true;
                 default -> throw new IllegalStateException(name);
@@ -444,6 +448,34 @@ public final class Repl implements AutoCloseable {
         int w = 0;
         for (String k : sorted.keySet()) w = Math.max(w, k.length());
         for (var e : sorted.entrySet()) ui.out(String.format(Locale.ROOT, "  %-" + w + "s  %.6g", e.getKey(), e.getValue()));
+    }
+
+    private void eval(String expr) throws Exception {
+        Object recipe = shell.value(expr);
+        List<String> lines = shell.call(() -> services.evaluate(recipe));
+        lines.forEach(ui::out);
+    }
+
+    /** {@code :plot [METRIC] [FILE.png]}: the chart goes to the run's report folder unless a file is named. */
+    private void plot(String args) throws Exception {
+        TrainingSession t = training;
+        if (t == null) throw new CommandError("no training run in this session (:train RECIPE starts one)");
+        List<String> words = args.isBlank() ? List.of() : List.of(args.strip().split("\\s+"));
+        String metric = words.isEmpty() || words.getFirst().endsWith(".png") ? "reward" : words.getFirst();
+        String file = words.isEmpty() || !words.getLast().endsWith(".png") ? null : words.getLast();
+        String stem = metric.replaceAll("[^A-Za-z0-9_.@-]+", "_");
+        Path png = file != null ? Path.of(file) : t.outputDir() != null ? t.outputDir().resolve("report/plot-" + stem + ".png") : Path.of("plot-" + stem + ".png");
+        List<Map<String, Double>> rows = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        for (TrainingStatus s : t.history()) {
+            rows.add(s.metrics());
+            values.add(s.metrics().getOrDefault(metric, Double.NaN));
+        }
+        if (!shell.call(() -> services.plot(rows, metric, png)))
+            throw new CommandError("no logged step has '" + metric + "' (:metrics lists the names)");
+        ui.out(String.format(Locale.ROOT, "  %s  %-40s  %.4g (min %.4g, max %.4g)", metric, Sparkline.of(values, 40, ui.unicode()), values.getLast(), min(values),
+                max(values)));
+        ui.out("  chart: " + png.toAbsolutePath());
     }
 
     private static double min(List<Double> v) {

@@ -54,6 +54,19 @@ public interface ReplServices {
      */
     TrainingSession startTraining(Object recipe, PrintStream log) throws Exception;
 
+    /**
+     * Evaluates {@code recipe} (an evaluation recipe, or a GRPO recipe on its held-out prompts) and returns the
+     * lines to show; {@code :eval}.
+     */
+    default List<String> evaluate(Object recipe) throws Exception {
+        throw new UnsupportedOperationException("evaluation is not available in this build (the DSL is not on the class path)");
+    }
+
+    /** Draws {@code metric} over the steps of {@code history} into {@code png}; {@code :plot}. Returns false when no step logged it. */
+    default boolean plot(List<java.util.Map<String, Double>> history, String metric, java.nio.file.Path png) throws Exception {
+        throw new UnsupportedOperationException("charts are not available in this build (the DSL is not on the class path)");
+    }
+
     /** What works without the DSL, generation engine and trainer: reward functions only. */
     static ReplServices basic() {
         return new ReplServices() {

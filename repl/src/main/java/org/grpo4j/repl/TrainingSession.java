@@ -22,4 +22,9 @@ public interface TrainingSession {
 
     /** Why the run ended early, if it failed. */
     Optional<Throwable> failure();
+
+    /** The run's output folder (metrics, checkpoints, report.html), or null when unknown. */
+    default Path outputDir() {
+        return null;
+    }
 }

@@ -116,14 +116,29 @@ public final class Evaluation {
             long seed = settings.seed() + 2L * round;
             SamplingParams greedyParams = new SamplingParams(1, 0.0, false, 0, 1.0, 0.0, 1.0, maxNew, stopTokenIds, List.of(), false, seed);
             greedy.addAll(score(part, generator.generate(ids, greedyParams), 1, true));
-            SamplingParams sampling = new SamplingParams(n, settings.temperature(), true, settings.topK(), settings.topP(), settings.minP(),
-                    settings.repetitionPenalty(), maxNew, stopTokenIds, List.of(), false, seed + 1);
-            sampled.addAll(score(part, generator.generate(ids, sampling), n, false));
+            sampled.addAll(sample(generator, part, seed + 1));
             if (progress != null) progress.accept(p0 + part.size());
         }
         List<String> names = new ArrayList<>();
         for (RewardFunction f : rewards) names.add(f.name());
         return new Samples(names, accuracyIndex(), n, List.copyOf(prompts), greedy, sampled);
+    }
+
+    /**
+     * The n sampled completions of each prompt (prompt-major), scored, in one generation call with this seed: what
+     * {@code grpo generate-data} keeps or drops.
+     */
+    public List<Scored> sample(Generator generator, List<Prompt> prompts, long seed) {
+        List<int[]> ids = new ArrayList<>(prompts.size());
+        for (Prompt p : prompts) ids.add(p.ids());
+        SamplingParams sampling = new SamplingParams(settings.n(), settings.temperature(), true, settings.topK(), settings.topP(), settings.minP(),
+                settings.repetitionPenalty(), settings.maxTokens(), stopTokenIds, List.of(), false, seed);
+        return score(prompts, generator.generate(ids, sampling), settings.n(), false);
+    }
+
+    /** Index of the reward that decides correctness (see the class comment). */
+    public int scorer() {
+        return accuracyIndex();
     }
 
     private List<Scored> score(List<Prompt> prompts, List<Completion> completions, int perPrompt, boolean greedy) {

@@ -172,7 +172,7 @@ public final class GrpoTrainer {
                       PromptOrder order) throws IOException {
         int window = config.batch().perDeviceTrainBatchSize() * config.batch().gradientAccumulationSteps();
         LossScale scale = new LossScale(config.batch().gradientAccumulationSteps(), config.sampling().maxCompletionLength(), batch.activeTokens());
-        double genSeconds = batch.seconds();
+        double genSeconds = batch.seconds(), logpSeconds = batch.logpSeconds();
         for (int it = 0; it < config.batch().numIterations() && !stop.requested(); it++) {
             List<Rollout> shuffled = new ArrayList<>(batch.rollouts());
             Collections.shuffle(shuffled, new Random(mix(config.training().seed(), round, 1000 + it)));
@@ -191,7 +191,13 @@ public final class GrpoTrainer {
                 m.putAll(r.metrics());
                 m.putAll(batch.metrics());
                 m.put("step_time", (System.nanoTime() - t0) * 1e-9 + genSeconds);
+                // the phases of a step, for the report's chart: a batch's generation and log-prob passes count in its
+                // first step, so their means over a logging window are the per-step cost
+                m.put("timing/generation", genSeconds);
+                m.put("timing/logps", logpSeconds);
+                m.put("timing/update", (System.nanoTime() - t0) * 1e-9);
                 genSeconds = 0;
+                logpSeconds = 0;
                 m.put("epoch", order.progress());
                 books.afterStep(step, total, m, batch.rollouts());
             }

@@ -22,7 +22,8 @@ import org.grpo4j.reward.Sample;
  */
 final class Rollouts {
     /** One generation batch, ready for the update: the rollouts and the metrics of its sampling and scoring. */
-    record Batch(List<Rollout> rollouts, Map<String, Double> metrics, double activeTokens, double seconds) {}
+    /** {@code seconds}: sampling and scoring; {@code logpSeconds}: the old-policy and reference log-prob passes after it. */
+    record Batch(List<Rollout> rollouts, Map<String, Double> metrics, double activeTokens, double seconds, double logpSeconds) {}
 
     private final GrpoConfig config;
     private final Generator generator;
@@ -65,10 +66,12 @@ final class Rollouts {
         AdvantageResult advantages = scored.advantages(config, weights);
         List<Rollout> rollouts = scored.rollouts(config, weights, advantages);
         double seconds = (System.nanoTime() - t0) * 1e-9;
+        long tLogps = System.nanoTime();
         if (old != null || reference != null) rollouts = withLogps(rollouts, old, reference);
+        double logpSeconds = (System.nanoTime() - tLogps) * 1e-9;
         double activeTokens = 0;
         for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
-        return new Batch(rollouts, metrics(scored, advantages, rollouts, resampleRounds), activeTokens, seconds);
+        return new Batch(rollouts, metrics(scored, advantages, rollouts, resampleRounds), activeTokens, seconds, logpSeconds);
     }
 
     /** One generation round: completions and their per-function rewards. */

@@ -85,8 +85,10 @@ class GrpoTrainerTest {
         assertTrue(lastReward > 0.8, "final mean reward " + lastReward + " (from " + before + ")");
         var metrics = json.readTree(lines.get(3));
         for (String k : new String[] {"loss", "grad_norm", "learning_rate", "num_tokens", "reward_std", "rewards/contains/mean", "rewards/contains/std",
-                "frac_reward_zero_std", "entropy", "completions/mean_length", "completions/clipped_ratio", "clip_ratio/region_mean", "step_time"})
+                "frac_reward_zero_std", "entropy", "completions/mean_length", "completions/clipped_ratio", "clip_ratio/region_mean", "step_time",
+                "timing/generation", "timing/logps", "timing/update"})
             assertTrue(metrics.has(k), "metric " + k + " missing from " + metrics);
+        assertEquals(metrics.get("step_time").asDouble(), metrics.get("timing/generation").asDouble() + metrics.get("timing/update").asDouble(), 1e-3);
         assertTrue(r.evaluation().accuracy() > 0.5, "held-out greedy accuracy " + r.evaluation().accuracy());
         assertTrue(Files.readAllLines(dir.resolve("completions.jsonl")).get(0).contains("\"advantage\""));
         assertEquals("checkpoint-40", Checkpoints.latest(dir).getFileName().toString());

@@ -35,6 +35,15 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         return ids -> t.decode(ids, true);
     }
 
+    /**
+     * A prompt as chat messages (the system prompt first) when the chat template renders it, else one user message
+     * with the prompt text: the conversation a data set made from the model's answers continues.
+     */
+    public List<org.grpo4j.tokenizer.ChatMessage> promptMessages(Prompt p) {
+        List<org.grpo4j.tokenizer.ChatMessage> m = recipe.prompting().chatMessages(recipe.dataset(), p.row());
+        return m != null ? m : List.of(org.grpo4j.tokenizer.ChatMessage.user(p.text()));
+    }
+
     public int longestPrompt() {
         int m = 0;
         for (Prompt p : train) m = Math.max(m, p.ids().length);

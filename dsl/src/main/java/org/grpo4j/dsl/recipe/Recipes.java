@@ -3,6 +3,11 @@ package org.grpo4j.dsl.recipe;
 import org.grpo4j.dsl.data.Dataset;
 import org.grpo4j.dsl.reward.Rewards;
 import java.nio.file.Path;
+import org.grpo4j.dsl.datagen.DataGenRecipe;
+import org.grpo4j.dsl.datagen.DataGenResult;
+import org.grpo4j.dsl.eval.EvalRecipe;
+import org.grpo4j.dsl.eval.EvalResults;
+import org.grpo4j.dsl.report.RunReport;
 import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.train.StopSignal;
 
@@ -76,6 +81,53 @@ public final class Recipes {
      */
     public static Evaluation.Result evaluate(GrpoRecipe recipe) {
         return Training.evaluate(recipe);
+    }
+
+    /**
+     * An evaluation of models on a data set ({@code grpo eval} in the DSL): greedy accuracy, pass@k, maj@k, lengths;
+     * see {@link EvalRecipe}.
+     *
+     * <pre>{@code
+     * var r = evaluation().model("examples/models/arithmetic-sft").dataset(Dataset.jsonl("examples/arithmetic/data/test.jsonl"))
+     *         .promptTemplate("{prompt}\n").answerColumn("solution").n(4).temperature(1.0).maxTokens(64).run();
+     * }</pre>
+     */
+    public static EvalRecipe evaluation() {
+        return EvalRecipe.create();
+    }
+
+    /** {@code model} on {@code data} with the defaults of {@link EvalRecipe#create()} (prompt column {@code prompt}, accuracy). */
+    public static EvalResults evaluate(String model, Dataset data) {
+        return EvalRecipe.create().model(model).dataset(data).run();
+    }
+
+    public static EvalResults evaluate(EvalRecipe recipe) {
+        return recipe.run();
+    }
+
+    /**
+     * A data set made from a model's verified answers ({@code grpo generate-data} in the DSL); see {@link DataGenRecipe}.
+     *
+     * <pre>{@code
+     * generateData(generateData().model("examples/models/arithmetic-sft").dataset("prompts.jsonl").promptTemplate("{prompt}\n")
+     *         .answerColumn("solution").completionColumn("generated").n(4).output("runs/distill/data.jsonl"));
+     * }</pre>
+     */
+    public static DataGenRecipe generateData() {
+        return DataGenRecipe.create();
+    }
+
+    public static DataGenResult generateData(DataGenRecipe recipe) {
+        return recipe.run();
+    }
+
+    /** Writes {@code runDir/report.html} (charts, sample completions, settings) for a training run's output folder. */
+    public static Path report(String runDir) {
+        try {
+            return RunReport.write(Path.of(runDir));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(runDir + ": " + e.getMessage(), e);
+        }
     }
 
     /** A TRL / open-r1 GRPO YAML recipe (see {@link YamlRecipes}); fields not applicable here are listed on standard error. */
