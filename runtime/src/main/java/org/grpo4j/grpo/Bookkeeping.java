@@ -13,7 +13,7 @@ import org.grpo4j.train.MetricsLog;
 /**
  * The third phase of a GRPO step: what is written down after an optimiser step — TRL's metrics averaged over each
  * logging window, the held-out evaluation every {@code eval_steps}, and a few sample completions. Under data
- * parallelism only rank 0 keeps books: the other ranks skip this phase.
+ * parallelism only rank 0 keeps books: the other ranks have no log, and this phase does nothing for them.
  */
 final class Bookkeeping {
     private final GrpoConfig config;
@@ -35,6 +35,7 @@ final class Bookkeeping {
 
     /** After optimiser step {@code step} (1-based) of {@code total}: its metrics, and the batch it learnt from. */
     void afterStep(int step, int total, Map<String, Double> metrics, List<Rollout> rollouts) throws IOException {
+        if (log == null) return; // a rank other than 0
         for (var e : metrics.entrySet()) window.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
         Integer evalEvery = config.training().evalSteps();
         boolean evalNow = evalEvery != null && step % evalEvery == 0 && canEvaluate;
@@ -52,7 +53,7 @@ final class Bookkeeping {
 
     /** The held-out evaluation at the end of a run, logged at its last step. */
     void finalEvaluation(int step) throws IOException {
-        if (!canEvaluate) return;
+        if (!canEvaluate || log == null) return;
         evaluation = evaluate.get();
         Map<String, Double> m = new LinkedHashMap<>(evaluation.metrics());
         log.log(step, m);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.function.Function;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.model.MemoryPlan;
 import org.grpo4j.model.Transformer;
@@ -37,6 +38,10 @@ import org.grpo4j.train.TrainerState;
  * so a run resumed from a checkpoint continues exactly as the uninterrupted one. Checkpoints are written at the
  * end of a generation batch (the first one at or after each {@code save_steps} multiple), so nothing in flight
  * has to be saved.
+ *
+ * <p>Under MPI ({@code mpirun -np N}) every rank runs this loop on its share of each generation batch
+ * ({@code per_device_train_batch_size} is per rank), gradients are averaged before every optimiser step, and rank 0
+ * alone writes metrics, completions and checkpoints; see {@code docs/scaling.md}.
  */
 public final class GrpoTrainer {
     /** What a run did. */
@@ -53,6 +58,7 @@ public final class GrpoTrainer {
     private final PrintStream console;
     private final StopSignal stop;
     private final RewardScoring scoring;
+    private final Communicator comm = Communicator.fromEnvironment();
     private Transformer reference;
     private volatile MetricsLog log;
     private long tokensSeen;
@@ -75,7 +81,7 @@ public final class GrpoTrainer {
         this.decoder = decoder;
         this.stopTokenIds = stopTokenIds;
         this.tokenizerDir = tokenizerDir;
-        this.console = console;
+        this.console = comm.isRoot() ? console : null;
         this.stop = stop == null ? new StopSignal() : stop;
         this.scoring = new RewardScoring(this.rewards, config.rollouts().rewardTimeout());
         int maxPrompt = 0;
@@ -98,8 +104,10 @@ public final class GrpoTrainer {
         return stop;
     }
 
+    /** Generation batches per epoch; a batch is every rank's share together. */
     int generationsPerEpoch() {
-        return (prompts.size() + config.promptsPerGeneration() - 1) / config.promptsPerGeneration();
+        int perBatch = config.promptsPerGeneration() * comm.size();
+        return (prompts.size() + perBatch - 1) / perBatch;
     }
 
     /** Optimiser steps per generation batch: {@code steps_per_generation × num_iterations / gradient_accumulation_steps}. */
@@ -136,14 +144,15 @@ public final class GrpoTrainer {
         int nextSave = (state.globalStep() / saveEvery + 1) * saveEvery;
         tokensSeen = state.tokensSeen();
 
-        try (MetricsLog metrics = new MetricsLog(out, total, state.globalStep(), console)) {
+        // under data parallelism rank 0 alone writes files; the others keep no books
+        try (MetricsLog metrics = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             log = metrics;
-            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say);
-            PolicyUpdate update = new PolicyUpdate(policy, opt, config);
-            Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
+            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm);
+            PolicyUpdate update = new PolicyUpdate(policy, opt, config, comm);
+            Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty() && comm.isRoot(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
             int step = state.globalStep();
-            while (step < total && !stop.requested()) {
+            while (step < total && !stopAgreed()) {
                 int round = step / stepsPerGenerationBatch();
                 Rollouts.Batch batch;
                 try {
@@ -154,12 +163,12 @@ public final class GrpoTrainer {
                 }
                 step = learn(batch, round, step, total, update, schedule, books, order);
                 state = new TrainerState(step, order.epoch(), order.position(), state.seed(), tokensSeen);
-                if (step >= nextSave && step < total && !stop.requested()) {
+                if (step >= nextSave && step < total && !stopAgreed()) {
                     lastCheckpoint = save(out, opt, state, keep);
                     nextSave = (step / saveEvery + 1) * saveEvery;
                 }
             }
-            boolean stopped = stop.requested();
+            boolean stopped = stopAgreed();
             if (!stopped) books.finalEvaluation(state.globalStep());
             lastCheckpoint = save(out, opt, state, keep);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
@@ -173,10 +182,10 @@ public final class GrpoTrainer {
         int window = config.batch().perDeviceTrainBatchSize() * config.batch().gradientAccumulationSteps();
         LossScale scale = new LossScale(config.batch().gradientAccumulationSteps(), config.sampling().maxCompletionLength(), batch.activeTokens());
         double genSeconds = batch.seconds(), logpSeconds = batch.logpSeconds();
-        for (int it = 0; it < config.batch().numIterations() && !stop.requested(); it++) {
+        for (int it = 0; it < config.batch().numIterations() && !stopAgreed(); it++) {
             List<Rollout> shuffled = new ArrayList<>(batch.rollouts());
             Collections.shuffle(shuffled, new Random(mix(config.training().seed(), round, 1000 + it)));
-            for (int s0 = 0; s0 < shuffled.size() && step < total && !stop.requested(); s0 += window) {
+            for (int s0 = 0; s0 < shuffled.size() && step < total && !stopAgreed(); s0 += window) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
                 PolicyUpdate.Step r = update.step(shuffled.subList(s0, Math.min(shuffled.size(), s0 + window)), scale, lr);
@@ -227,7 +236,20 @@ public final class GrpoTrainer {
         return state;
     }
 
+    /**
+     * Whether to stop: asked of every rank at the same points, so the ranks stop together after the same step (a
+     * time limit or Ctrl-C reaches one rank first) instead of one waiting forever for the others' gradients.
+     */
+    private boolean stopAgreed() {
+        if (comm.size() == 1) return stop.requested();
+        double[] any = {stop.requested() ? 1 : 0};
+        comm.maxInPlace(any);
+        if (any[0] != 0 && !stop.requested()) stop.request("another rank stopped");
+        return any[0] != 0;
+    }
+
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
+        if (!comm.isRoot()) return null;
         Path p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
         if (reference != null) reference.save(p.resolve("reference"));
         return p;

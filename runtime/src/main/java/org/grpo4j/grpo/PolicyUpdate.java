@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
@@ -24,12 +25,14 @@ final class PolicyUpdate {
     private final Transformer policy;
     private final AdamW optimizer;
     private final GrpoConfig config;
+    private final Communicator comm;
     private final GrpoLoss loss = new GrpoLoss();
 
-    PolicyUpdate(Transformer policy, AdamW optimizer, GrpoConfig config) {
+    PolicyUpdate(Transformer policy, AdamW optimizer, GrpoConfig config, Communicator comm) {
         this.policy = policy;
         this.optimizer = optimizer;
         this.config = config;
+        this.comm = comm;
     }
 
     /** One optimiser step at learning rate {@code lr} over {@code window}, cut into micro-batches. */
@@ -53,11 +56,24 @@ final class PolicyUpdate {
         optimizer.step(lr);
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (var e : sums.entrySet()) metrics.put(e.getKey(), e.getValue() / micro);
-        return new Step(total, norm, metrics, tokens);
+        double[] counts = {total, tokens};
+        comm.sumInPlace(counts);
+        return new Step(counts[0] / comm.size(), norm, Metrics.meanOverRanks(metrics, comm), (long) counts[1]);
     }
 
-    /** Single process: the gradients are already the batch's. Data parallelism (MPI) all-reduces them here. */
-    private void reduceGradients() {}
+    /**
+     * Data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average), so all ranks take the
+     * same optimiser step. One process: the gradients are already the batch's, and nothing is touched.
+     */
+    private void reduceGradients() {
+        if (comm.size() == 1) return;
+        var be = policy.backend();
+        float[] g = be.read(policy.grads());
+        comm.sumInPlace(g);
+        float inv = 1f / comm.size();
+        for (int i = 0; i < g.length; i++) g[i] *= inv;
+        be.write(policy.grads(), g);
+    }
 
     /** Forward, loss and backward of one micro-batch; gradients accumulate in the policy. */
     private LossResult microBatch(List<Rollout> mb, LossScale scale) {
