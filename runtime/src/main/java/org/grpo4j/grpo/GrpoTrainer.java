@@ -22,6 +22,7 @@ import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.safetensors.DType;
 import org.grpo4j.safetensors.SafetensorsModel;
 import org.grpo4j.train.Checkpoints;
+import org.grpo4j.train.DataParallel;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
 import org.grpo4j.train.TrainerState;
@@ -236,16 +237,8 @@ public final class GrpoTrainer {
         return state;
     }
 
-    /**
-     * Whether to stop: asked of every rank at the same points, so the ranks stop together after the same step (a
-     * time limit or Ctrl-C reaches one rank first) instead of one waiting forever for the others' gradients.
-     */
     private boolean stopAgreed() {
-        if (comm.size() == 1) return stop.requested();
-        double[] any = {stop.requested() ? 1 : 0};
-        comm.maxInPlace(any);
-        if (any[0] != 0 && !stop.requested()) stop.request("another rank stopped");
-        return any[0] != 0;
+        return DataParallel.stopAgreed(stop, comm);
     }
 
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {

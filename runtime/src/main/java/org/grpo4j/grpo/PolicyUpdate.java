@@ -8,14 +8,14 @@ import org.grpo4j.distributed.Communicator;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
+import org.grpo4j.train.DataParallel;
 
 /**
  * The second phase of a GRPO step (TRL's {@code _compute_loss} and {@code training_step}): one optimiser step
  * over a window of {@code gradient_accumulation_steps} micro-batches — forward, {@link GrpoLoss} and backward per
  * micro-batch, gradients accumulating in the policy — then clipping and AdamW.
  *
- * <p>Where what comes next goes: data-parallel ranks all-reduce the accumulated gradients in
- * {@link #reduceGradients()}, before the norm is taken; LoRA's trainable subset is the optimiser's business (it
+ * <p>Data-parallel ranks average the accumulated gradients before the norm is taken; LoRA's trainable subset is the optimiser's business (it
  * steps and clips only the parameters it was given), so this class does not change for it.
  */
 final class PolicyUpdate {
@@ -51,7 +51,8 @@ final class PolicyUpdate {
             for (Rollout ro : mb) tokens += ro.prompt().ids().length + ro.completion().length();
             micro++;
         }
-        reduceGradients();
+        // data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average)
+        DataParallel.combineGradients(policy, comm, 1f / comm.size());
         double norm = AdamW.clipGradNorm(policy, config.training().maxGradNorm());
         optimizer.step(lr);
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -59,20 +60,6 @@ final class PolicyUpdate {
         double[] counts = {total, tokens};
         comm.sumInPlace(counts);
         return new Step(counts[0] / comm.size(), norm, Metrics.meanOverRanks(metrics, comm), (long) counts[1]);
-    }
-
-    /**
-     * Data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average), so all ranks take the
-     * same optimiser step. One process: the gradients are already the batch's, and nothing is touched.
-     */
-    private void reduceGradients() {
-        if (comm.size() == 1) return;
-        var be = policy.backend();
-        float[] g = be.read(policy.grads());
-        comm.sumInPlace(g);
-        float inv = 1f / comm.size();
-        for (int i = 0; i < g.length; i++) g[i] *= inv;
-        be.write(policy.grads(), g);
     }
 
     /** Forward, loss and backward of one micro-batch; gradients accumulate in the policy. */
