@@ -35,7 +35,12 @@ public final class Main {
 
     public static void main(String[] argv) {
         // under mpirun every rank runs the same command; a rank that fails stops the others (see Job)
-        if (Launch.underMpi()) System.exit(Job.run(Communicator.fromEnvironment(), () -> run(argv)));
+        if (Launch.underMpi()) {
+            Communicator comm = Communicator.fromEnvironment();
+            // every rank runs the script; rank 0 speaks for the job (errors still reach stderr from any rank)
+            if (!comm.isRoot()) System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            System.exit(Job.run(comm, () -> run(argv)));
+        }
         System.exit(run(argv));
     }
 

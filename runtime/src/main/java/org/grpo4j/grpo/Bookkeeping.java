@@ -13,7 +13,7 @@ import org.grpo4j.train.MetricsLog;
 /**
  * The third phase of a GRPO step: what is written down after an optimiser step — TRL's metrics averaged over each
  * logging window, the held-out evaluation every {@code eval_steps}, and a few sample completions. Under data
- * parallelism only rank 0 keeps books: the other ranks have no log, and this phase does nothing for them.
+ * parallelism only rank 0 keeps books: the other ranks have no log and only run the final evaluation.
  */
 final class Bookkeeping {
     private final GrpoConfig config;
@@ -53,8 +53,10 @@ final class Bookkeeping {
 
     /** The held-out evaluation at the end of a run, logged at its last step. */
     void finalEvaluation(int step) throws IOException {
-        if (!canEvaluate || log == null) return;
+        if (!canEvaluate) return;
+        // every rank evaluates (same weights, same answers), so every rank's result is whole; rank 0 logs it
         evaluation = evaluate.get();
+        if (log == null) return;
         Map<String, Double> m = new LinkedHashMap<>(evaluation.metrics());
         log.log(step, m);
         last = new LinkedHashMap<>(last);

@@ -150,7 +150,7 @@ public final class GrpoTrainer {
             log = metrics;
             Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm);
             PolicyUpdate update = new PolicyUpdate(policy, opt, config, comm);
-            Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty() && comm.isRoot(), rollouts::text);
+            Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
             int step = state.globalStep();
             while (step < total && !stopAgreed()) {
@@ -241,10 +241,14 @@ public final class GrpoTrainer {
         return DataParallel.stopAgreed(stop, comm);
     }
 
+    /** Rank 0 writes the checkpoint; every rank returns its folder once it is complete. */
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
-        if (!comm.isRoot()) return null;
-        Path p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
-        if (reference != null) reference.save(p.resolve("reference"));
+        Path p = out.resolve("checkpoint-" + state.globalStep());
+        if (comm.isRoot()) {
+            p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
+            if (reference != null) reference.save(p.resolve("reference"));
+        }
+        comm.barrier();
         return p;
     }
 

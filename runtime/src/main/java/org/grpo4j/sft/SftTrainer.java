@@ -179,14 +179,21 @@ public final class SftTrainer {
                     logged = 0;
                     t0 = System.nanoTime();
                 }
-                if (log != null && step % config.training().saveSteps() == 0 && step < total)
-                    lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+                if (step % config.training().saveSteps() == 0 && step < total) lastCheckpoint = save(out, opt, state, keep);
             }
-            if (log != null && !eval.isEmpty()) evalLoss = evaluate();
-            if (log != null) lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+            if (!eval.isEmpty()) evalLoss = evaluate();
+            lastCheckpoint = save(out, opt, state, keep);
             if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
+    }
+
+    /** Rank 0 writes the checkpoint; every rank returns its folder once it is complete. */
+    private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
+        Path p = out.resolve("checkpoint-" + state.globalStep());
+        if (comm.isRoot()) p = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+        comm.barrier();
+        return p;
     }
 
     /** The live metrics log (for the REPL's status line); null outside {@link #train()}. */

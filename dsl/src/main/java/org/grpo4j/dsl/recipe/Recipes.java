@@ -54,6 +54,15 @@ public final class Recipes {
     }
 
     /**
+     * Whether this process writes the run's files: true in one process, and on rank 0 of an MPI job (accelerate's
+     * {@code is_main_process}). A script that writes its own files guards them with it:
+     * <pre>{@code if (isMainProcess()) Files.writeString(Path.of("summary.txt"), "done");}</pre>
+     */
+    public static boolean isMainProcess() {
+        return org.grpo4j.distributed.Communicator.fromEnvironment().isRoot();
+    }
+
+    /**
      * A stop signal for {@link #train(GrpoRecipe, StopSignal)} that ends the run, with a checkpoint, once
      * {@code seconds} of wall-clock time have passed since this call, or on Ctrl-C, as {@code train(recipe)} does.
      *
