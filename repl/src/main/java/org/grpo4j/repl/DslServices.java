@@ -25,6 +25,7 @@ import org.grpo4j.model.Transformer;
 import org.grpo4j.tokenizer.Tokenizer;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * The REPL's commands wired to the DSL, the generation engine and the trainers: {@code :rewards} lists

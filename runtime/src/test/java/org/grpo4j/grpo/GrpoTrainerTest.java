@@ -61,7 +61,7 @@ class GrpoTrainerTest {
     }
 
     static GrpoTrainer trainer(Transformer m, GrpoConfig c, StopSignal stop) {
-        return new GrpoTrainer(m, c, prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null, null, stop);
+        return new GrpoTrainer(m, c, new GrpoTask(prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null), null, stop);
     }
 
     @Test
@@ -158,7 +158,7 @@ class GrpoTrainerTest {
             }
         };
         Transformer m = Transformer.create(config(), new CpuBackend()).initialise(1, 0.02);
-        var t = new GrpoTrainer(m, settings(dir).set("max_steps", 2).build(), prompts(4, 1), null, List.of(broken), null, new int[0], null, null, null);
+        var t = new GrpoTrainer(m, settings(dir).set("max_steps", 2).build(), new GrpoTask(prompts(4, 1), null, List.of(broken), null, new int[0], null), null, null);
         var e = assertThrows(IllegalStateException.class, t::train);
         assertTrue(e.getMessage().contains("broken") && e.getMessage().contains("no gold answer column"), e.getMessage());
     }

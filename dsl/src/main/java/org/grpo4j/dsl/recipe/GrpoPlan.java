@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.grpo4j.grpo.GrpoConfig;
+import org.grpo4j.grpo.GrpoTask;
 import org.grpo4j.grpo.Prompt;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.tokenizer.Tokenizer;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * A checked GRPO recipe, ready for a trainer: settings, tokenizer, the model's config (weights are loaded only
@@ -35,7 +37,12 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         return ids -> t.decode(ids, true);
     }
 
-    public int longestPrompt() {
+    /** What the trainer learns from: the prompts, the reward functions, the decoder, the stop ids and the tokenizer folder. */
+    public GrpoTask task() {
+        return new GrpoTask(train, eval, rewards, decoder(), stopTokenIds, recipe.tokenizerDir());
+    }
+
+        public int longestPrompt() {
         int m = 0;
         for (Prompt p : train) m = Math.max(m, p.ids().length);
         for (Prompt p : eval) m = Math.max(m, p.ids().length);
@@ -103,7 +110,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
                 if (r.dataset().size() == 0) problems.add("dataset " + r.dataset().source() + " has no rows");
                 else prompting.check(problems, train, tok, "");
                 if (eval != null && eval.size() > 0 && eval != train && r.evalDataset() != null) prompting.check(problems, eval, tok, "evalDataset");
-                for (GrpoRecipe.WeightedReward w : r.rewards())
+                for (WeightedReward w : r.rewards())
                     if (w.function() instanceof org.grpo4j.dsl.reward.Reward rw && rw.goldColumn() != null && train.size() > 0 && !train.hasColumn(rw.goldColumn()))
                         problems.add("reward '" + rw.name() + "' reads gold answers from " + train.missingColumn(rw.goldColumn()));
             } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -133,7 +140,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         tok.eosTokenId().ifPresent(stops::add);
         int[] stopIds = stops.stream().mapToInt(Integer::intValue).toArray();
         List<RewardFunction> fns = new ArrayList<>();
-        for (GrpoRecipe.WeightedReward w : r.rewards()) fns.add(w.function());
+        for (WeightedReward w : r.rewards()) fns.add(w.function());
         return new GrpoPlan(r, config, tok, modelConfig, trainPrompts, evalPrompts, List.copyOf(fns), stopIds);
     }
 

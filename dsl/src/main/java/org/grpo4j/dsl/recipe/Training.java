@@ -67,8 +67,7 @@ public final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("model " + r.model() + ": " + e.getMessage(), e);
         }
-        return new GrpoTrainer(policy, plan.config(), plan.train(), plan.eval(), plan.rewards(), plan.decoder(), plan.stopTokenIds(),
-                r.tokenizerDir(), console, stop);
+        return new GrpoTrainer(policy, plan.config(), plan.task(), console, stop);
     }
 
     static GrpoResult train(GrpoRecipe recipe) {
