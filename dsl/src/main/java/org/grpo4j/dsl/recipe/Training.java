@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.Consumer;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.grpo.GrpoTrainer;
@@ -107,7 +108,15 @@ public final class Training {
     }
 
     static SftResult train(SftRecipe recipe, StopSignal stop) {
-        SftPlan plan = recipe.build();
+        return train(recipe.build(), stop, trainer -> {});
+    }
+
+    /**
+     * Trains a checked SFT recipe; {@code started} receives the trainer before its first step, so that a host (the
+     * REPL's {@code :train}) can watch its metrics log while it runs.
+     */
+    public static SftResult train(SftPlan plan, StopSignal stop, Consumer<SftTrainer> started) {
+        SftRecipe recipe = plan.recipe();
         PrintStream out = console(recipe.isQuiet());
         reportSkipped(out, recipe.dataset());
         Path outDir = Path.of(plan.config().text("output_dir"));
@@ -124,7 +133,9 @@ public final class Training {
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
-            SftTrainer.Result r = sftTrainer(plan, model, tokenizerDir, stop, out).train();
+            SftTrainer trainer = sftTrainer(plan, model, tokenizerDir, stop, out);
+            started.accept(trainer);
+            SftTrainer.Result r = trainer.train();
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null) {
                 modelDir = recipe.saveModelTo();
