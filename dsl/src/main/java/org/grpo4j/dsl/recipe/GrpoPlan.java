@@ -102,7 +102,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         if (train != null) {
             try {
                 if (r.testSplit() != null && r.testSplit() > 0 && r.testSplit() < 1) {
-                    long seed = r.splitSeed() != null ? r.splitSeed() : config != null ? config.integer("seed") : 42;
+                    long seed = r.splitSeed() != null ? r.splitSeed() : config != null ? config.training().seed() : 42;
                     Dataset.Split s = train.split(r.testSplit(), seed);
                     train = s.train();
                     eval = s.test();
@@ -122,16 +122,16 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         // ---- prompts, tokenised, and their lengths
         List<Prompt> trainPrompts = prompts(train, prompting, tok, problems);
         List<Prompt> evalPrompts = eval == null ? List.of() : prompts(eval, prompting, tok, problems);
-        int maxPrompt = config.integer("max_prompt_length");
+        int maxPrompt = config.sampling().maxPromptLength();
         tooLong(trainPrompts, train, maxPrompt, problems);
         tooLong(evalPrompts, eval, maxPrompt, problems);
         int longest = 0;
         for (Prompt p : trainPrompts) longest = Math.max(longest, p.ids().length);
         for (Prompt p : evalPrompts) longest = Math.max(longest, p.ids().length);
-        int need = longest + config.integer("max_completion_length");
+        int need = longest + config.sampling().maxCompletionLength();
         if (problems.isEmpty() && need > modelConfig.maxPositionEmbeddings())
-            problems.add("max_completion_length = " + config.integer("max_completion_length") + ": the longest prompt (" + longest + " tokens) plus "
-                    + config.integer("max_completion_length") + " new tokens is " + need + " positions, more than the model's max_position_embeddings = "
+            problems.add("max_completion_length = " + config.sampling().maxCompletionLength() + ": the longest prompt (" + longest + " tokens) plus "
+                    + config.sampling().maxCompletionLength() + " new tokens is " + need + " positions, more than the model's max_position_embeddings = "
                     + modelConfig.maxPositionEmbeddings());
         if (!problems.isEmpty()) throw new RecipeException("GRPO recipe", problems);
 

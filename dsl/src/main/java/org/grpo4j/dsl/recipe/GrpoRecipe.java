@@ -280,12 +280,12 @@ public final class GrpoRecipe {
 
     /** Trains; the same as {@link Recipes#train(GrpoRecipe)}. */
     public GrpoResult train() {
-        return Training.train(this);
+        return Recipes.train(this);
     }
 
     /** Held-out evaluation of the model before training; the same as {@link Recipes#evaluate(GrpoRecipe)}. */
     public Evaluation.Result evaluate() {
-        return Training.evaluate(this);
+        return Recipes.evaluate(this);
     }
 
     @Override

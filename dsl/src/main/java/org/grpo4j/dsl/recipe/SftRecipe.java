@@ -224,7 +224,7 @@ public final class SftRecipe {
 
     /** Trains; the same as {@link Recipes#train(SftRecipe)}. */
     public SftResult train() {
-        return Training.train(this);
+        return Recipes.train(this);
     }
 
     @Override
