@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.grpo4j.train.SettingsBuilder;
 
 class GrpoConfigTest {
     @Test
@@ -72,7 +73,7 @@ class GrpoConfigTest {
         assertEquals(32, c.sampling().maxCompletionLength());
         assertEquals(true, c.get("use_bias_correction_kl"));
         assertEquals("grpo", c.text("loss_type"));
-        GrpoConfig.Builder again = GrpoConfig.builder();
+        SettingsBuilder<GrpoConfig> again = GrpoConfig.builder();
         c.values().forEach(again::set);
         assertEquals(c, again.build());
         assertEquals(c.values().keySet(), GrpoConfig.SCHEMA.settings().keySet());

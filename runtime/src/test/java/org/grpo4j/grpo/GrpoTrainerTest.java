@@ -22,6 +22,7 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.StopSignal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.grpo4j.train.SettingsBuilder;
 
 class GrpoTrainerTest {
     static final int TARGET = 7;
@@ -54,7 +55,7 @@ class GrpoTrainerTest {
         }
     };
 
-    static GrpoConfig.Builder settings(Path out) {
+    static SettingsBuilder<GrpoConfig> settings(Path out) {
         return GrpoConfig.builder().set("num_generations", 8).set("per_device_train_batch_size", 16).set("max_completion_length", 4)
                 .set("max_prompt_length", 8).set("learning_rate", 2e-2).set("lr_scheduler_type", "constant").set("loss_type", "grpo")
                 .set("logging_steps", 1).set("save_steps", 1000).set("output_dir", out.toString()).set("seed", 3).set("max_grad_norm", 1.0);

@@ -14,6 +14,7 @@ import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.grpo.GrpoConfig;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.reward.WeightedReward;
+import org.grpo4j.train.SettingsBuilder;
 
 /**
  * A GRPO training run described as a value: the model folder, the data, how a row becomes a prompt, the reward
@@ -252,7 +253,7 @@ public final class GrpoRecipe {
      * weights unless set explicitly. Fails with every invalid combination listed.
      */
     public GrpoConfig config() {
-        GrpoConfig.Builder b = GrpoConfig.builder();
+        SettingsBuilder<GrpoConfig> b = GrpoConfig.builder();
         f.settings.forEach(b::set);
         if (!f.settings.containsKey("reward_weights") && !f.rewards.isEmpty()) {
             List<Double> w = new ArrayList<>();
