@@ -14,7 +14,9 @@ import org.grpo4j.backend.Devices;
 import org.grpo4j.dsl.recipe.GrpoPlan;
 import org.grpo4j.dsl.recipe.GrpoRecipe;
 import org.grpo4j.dsl.reward.Rewards;
+import org.grpo4j.dsl.recipe.SftPlan;
 import org.grpo4j.dsl.recipe.SftRecipe;
+import org.grpo4j.sft.SftTrainer;
 import org.grpo4j.dsl.recipe.Training;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.generate.Completion;
@@ -25,6 +27,7 @@ import org.grpo4j.model.Transformer;
 import org.grpo4j.tokenizer.Tokenizer;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * The REPL's commands wired to the DSL, the generation engine and the trainers: {@code :rewards} lists
@@ -93,7 +96,7 @@ final class DslServices implements ReplServices {
                 GrpoTrainer trainer = Training.grpoTrainer(plan, stop, r.isQuiet() ? null : log);
                 metrics = trainer::metricsLog;
                 maxSteps = trainer.totalSteps();
-                outDir = Path.of(plan.config().text("output_dir"));
+                outDir = Path.of(plan.config().training().outputDir());
                 org.grpo4j.dsl.report.RunReport.writeSettings(outDir, plan.config().values());
                 Path reportDir = outDir;
                 body = () -> {
@@ -106,13 +109,14 @@ final class DslServices implements ReplServices {
                 };
             }
             case SftRecipe r -> {
-                AtomicReference<MetricsLog> none = new AtomicReference<>();
-                metrics = none::get;
-                maxSteps = r.config().integer("max_steps");
-                outDir = Path.of(r.config().text("output_dir"));
+                SftPlan plan = r.build(); // validation errors surface here, before the thread starts
+                AtomicReference<SftTrainer> trainer = new AtomicReference<>();
+                metrics = () -> trainer.get() == null ? null : trainer.get().metricsLog();
+                maxSteps = plan.config().training().maxSteps();
+                outDir = Path.of(plan.config().training().outputDir());
                 body = () -> {
                     try {
-                        checkpoint.set(org.grpo4j.dsl.recipe.Recipes.train(r, stop).checkpoint());
+                        checkpoint.set(Training.train(plan, stop, trainer::set).checkpoint());
                     } catch (Throwable t) {
                         failure.set(t);
                     }

@@ -64,24 +64,16 @@ public final class GrpoTrainer {
     private volatile MetricsLog log;
     private long tokensSeen;
 
-    /**
-     * @param decoder       token ids → text for reward functions (the tokenizer's decode, skipping special tokens)
-     * @param stopTokenIds  ids that end a completion (EOS); null means the model config's
-     * @param tokenizerDir  the model folder whose tokenizer files every checkpoint carries (may be null)
-     */
-    public GrpoTrainer(Transformer policy, GrpoConfig config, List<Prompt> prompts, List<Prompt> evalPrompts, List<? extends RewardFunction> rewards,
-                       Function<int[], String> decoder, int[] stopTokenIds, Path tokenizerDir, PrintStream console, StopSignal stop) {
-        if (prompts.isEmpty()) throw new IllegalArgumentException("the GRPO training set has no prompts");
-        if (rewards.isEmpty()) throw new IllegalArgumentException("GRPO needs at least one reward function");
+    public GrpoTrainer(Transformer policy, GrpoConfig config, GrpoTask task, PrintStream console, StopSignal stop) {
         this.policy = policy;
         this.config = config;
-        this.prompts = List.copyOf(prompts);
-        this.evalPrompts = evalPrompts == null ? List.of() : List.copyOf(evalPrompts);
-        this.rewards = List.copyOf(rewards);
+        this.prompts = task.train();
+        this.evalPrompts = task.eval();
+        this.rewards = task.rewards();
         this.weights = config.rollouts().weights(rewards.size());
-        this.decoder = decoder;
-        this.stopTokenIds = stopTokenIds;
-        this.tokenizerDir = tokenizerDir;
+        this.decoder = task.decoder();
+        this.stopTokenIds = task.stopTokenIds();
+        this.tokenizerDir = task.tokenizerDir();
         this.console = comm.isRoot() ? console : null;
         this.stop = stop == null ? new StopSignal() : stop;
         this.scoring = new RewardScoring(this.rewards, config.rollouts().rewardTimeout());

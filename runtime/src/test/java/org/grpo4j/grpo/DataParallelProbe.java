@@ -26,10 +26,10 @@ public final class DataParallelProbe {
 
     static void main0(Path out, int perDeviceBatch, int steps, Path resume) throws Exception {
         Transformer m = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(11, 0.02);
-        GrpoConfig.Builder c = GrpoTrainerTest.settings(out).set("per_device_train_batch_size", perDeviceBatch).set("max_steps", steps)
+        var c = GrpoTrainerTest.settings(out).set("per_device_train_batch_size", perDeviceBatch).set("max_steps", steps)
                 .set("learning_rate", 1e-3).set("logging_steps", 1);
         if (resume != null) c.set("resume_from_checkpoint", resume.toString());
-        new GrpoTrainer(m, c.build(), GrpoTrainerTest.prompts(16, 1), List.of(), List.of(GrpoTrainerTest.CONTAINS), ids -> "", new int[0], null,
+        new GrpoTrainer(m, c.build(), new GrpoTask(GrpoTrainerTest.prompts(16, 1), List.of(), List.of(GrpoTrainerTest.CONTAINS), ids -> "", new int[0], null),
                 null, null).train();
     }
 }

@@ -1,5 +1,7 @@
-package org.grpo4j.cli;
+package org.grpo4j.repl;
 
+import org.grpo4j.cli.Args;
+import org.grpo4j.cli.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

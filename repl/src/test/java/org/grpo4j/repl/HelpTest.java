@@ -1,5 +1,6 @@
-package org.grpo4j.cli;
+package org.grpo4j.repl;
 
+import org.grpo4j.cli.Command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
