@@ -381,7 +381,11 @@ public final class Transformer implements AutoCloseable {
         ModelConfig c = config;
         LayerWeights w = layers[l];
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
-        // resid_next = resid2 + down(act): the residual gradient passes through unchanged
+        float eps = c.rmsNormEps();
+        // resid_next = resid2 + down(act): the residual gradient passes through unchanged; act and ln2 were not
+        // kept (one scratch for all layers), so they are recomputed from the saved gateUp and resid2
+        backend.swiglu(a.act, a.gateUp, N, F);
+        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
         w.down.backwardWeight(backend, acts.dResid, a.act, N);
         w.down.backwardInput(backend, acts.dAct, acts.dResid, N, false);
         backend.swigluBackward(acts.dGateUp, acts.dAct, a.gateUp, N, F);
@@ -395,6 +399,7 @@ public final class Transformer implements AutoCloseable {
         backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (c.qkNorm())
             backend.qkNormBackward(acts.dQkv, w.dqNorm, w.dkNorm, acts.dQkvRot, a.qkv, w.qNorm, w.kNorm, a.rstdQk, N, H, KV, hd);
+        backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
         w.qkv.backwardWeight(backend, acts.dQkv, a.ln1, N);
         w.qkv.backwardInput(backend, acts.dLn, acts.dQkv, N, false);
         backend.rmsNormBackward(acts.dResid, w.dInputNorm, acts.dLn, a.resid, w.inputNorm, a.rstd1, N, d);
