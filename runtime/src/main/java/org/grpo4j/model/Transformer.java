@@ -96,20 +96,27 @@ public final class Transformer implements AutoCloseable {
      */
     public Transformer initialise(long seed, double std) {
         java.util.List<ParameterLayout.Param> ps = layout.params();
+        final int chunk = 1 << 20, group = 16; // 16 chunks (64 MiB) through one host buffer: no tensor-sized temporaries
+        float[] buf = new float[chunk * group];
         for (int t = 0; t < ps.size(); t++) {
             ParameterLayout.Param p = ps.get(t);
-            float[] v = new float[Math.toIntExact(p.size())];
-            if (p.name().endsWith("norm.weight")) java.util.Arrays.fill(v, 1f);
-            else if (!p.name().endsWith(".bias")) {
-                final int tensor = t, chunk = 1 << 20, chunks = (v.length + chunk - 1) / chunk;
-                org.grpo4j.backend.cpu.Parallel.forRange(chunks, (from, to) -> {
-                    for (int k = from; k < to; k++) {
-                        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tensor * 0x632BE59BD9B4E019L + k);
-                        for (int i = k * chunk, end = Math.min(v.length, i + chunk); i < end; i++) v[i] = (float) (gaussian(rng) * std);
-                    }
-                });
+            boolean norm = p.name().endsWith("norm.weight"), bias = p.name().endsWith(".bias");
+            long size = p.size();
+            int chunks = (int) ((size + chunk - 1) / chunk);
+            for (int k0 = 0; k0 < chunks; k0 += group) {
+                final int tensor = t, first = k0, count = Math.min(group, chunks - k0);
+                int n = (int) Math.min((long) count * chunk, size - (long) k0 * chunk);
+                if (norm || bias) java.util.Arrays.fill(buf, 0, n, norm ? 1f : 0f);
+                else
+                    org.grpo4j.backend.cpu.Parallel.forRange(count, (from, to) -> {
+                        for (int k = first + from; k < first + to; k++) {
+                            SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tensor * 0x632BE59BD9B4E019L + k);
+                            int at = (k - first) * chunk, end = (int) Math.min((long) at + chunk, n);
+                            for (int i = at; i < end; i++) buf[i] = (float) (gaussian(rng) * std);
+                        }
+                    });
+                backend.write(params.slice(p.offset() + (long) k0 * chunk, n), buf, 0, n);
             }
-            backend.write(params.slice(p.offset(), p.size()), v);
         }
         return this;
     }
