@@ -85,6 +85,21 @@ public final class AnswerExtractor {
 
     private record Rule(Pattern pattern, int priority, Target target) {}
 
+    /**
+     * From the first {@code \boxed{} to the text's last "}" (the box's own end is found by brace matching later).
+     * Matched by {@link #plainBoxed} in one pass: as a regex, each box of an unclosed {@code \boxed{\boxed{…}
+     * would rescan the rest of the text.
+     */
+    private static final Pattern PLAIN_BOXED = Pattern.compile("(?<g0box>\\\\boxed\\{.+\\})", Pattern.DOTALL);
+
+    private static java.util.regex.MatchResult plainBoxed(CharSequence text) {
+        String s = text.toString();
+        int first = s.indexOf("\\boxed{"), last = s.lastIndexOf('}');
+        if (first < 0 || last <= first + 7) return null;
+        Matcher m = PLAIN_BOXED.matcher(text).region(first, last + 1);
+        return m.matches() ? m.toMatchResult() : null;
+    }
+
     private static final String[] KINDS = {"DisplayDollar", "DisplayBracket", "InlineDollar", "InlineParen", "InlineBracket", "Frac"};
     private static final int GROUPS = 6;
 
@@ -136,7 +151,7 @@ public final class AnswerExtractor {
         if (t.boxedPriority() >= 0) {
             r.add(new Rule(Pattern.compile(BOXED_ENVS, f), t.boxedPriority(), t));
             // the box's end is found by brace matching later; the match runs to the text's last "}"
-            r.add(new Rule(Pattern.compile("(?<g0box>\\\\boxed\\{.+\\})", f), t.boxedPriority(), t));
+            r.add(new Rule(PLAIN_BOXED, t.boxedPriority(), t));
         }
         return r;
     }
@@ -198,6 +213,11 @@ public final class AnswerExtractor {
         for (List<Rule> group : byPriority.values()) {
             List<Found> found = new ArrayList<>();
             for (Rule r : group) {
+                if (r.pattern() == PLAIN_BOXED) {
+                    java.util.regex.MatchResult b = plainBoxed(watched);
+                    if (b != null) found.add(new Found(b, b.start(), b.end(), r.target()));
+                    continue;
+                }
                 Matcher m = r.pattern().matcher(watched);
                 try {
                     while (m.find()) found.add(new Found(m.toMatchResult(), m.start(), m.end(), r.target()));

@@ -39,6 +39,8 @@ public final class LatexParser {
 
     /** Longest answer the parser reads; longer "answers" are prose or garbage and are refused at once. */
     static final int MAX_CHARS = 4000;
+    /** Deepest nesting of brackets, fractions and roots the parser follows. */
+    static final int MAX_DEPTH = 200;
 
     /** Parses {@code text}, or returns null when it is not a readable answer. */
     public static Expr parse(String text) {
@@ -284,6 +286,7 @@ public final class LatexParser {
         int absDepth;
         int matrixDepth;
         int steps;
+        int depth;
 
         Parser(List<Tok> toks) {
             this.toks = new ArrayList<>(toks);
@@ -393,6 +396,16 @@ public final class LatexParser {
          * is only symbols, else lhs (an approximation is never the answer).
          */
         Expr relation() {
+            // nesting deeper than any real answer is refused here, before the Java stack is
+            if (++depth > MAX_DEPTH) throw new ParseException("nested too deeply");
+            try {
+                return relationChain();
+            } finally {
+                depth--;
+            }
+        }
+
+        Expr relationChain() {
             Expr result = union();
             while (true) {
                 String op = relationOp();
