@@ -80,6 +80,13 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
 
     // ------------------------------------------------------------------------------------------ entry points
 
+    /** Compiles what this verifier's extraction needs, so that a time-limited training loop does not pay for it. */
+    public MathVerifier prepared() {
+        AnswerExtractor.prepare(gold);
+        AnswerExtractor.prepare(answers);
+        return this;
+    }
+
     /** The gold answer as {@link #DEFAULT} reads it, or null when it cannot be read (the sample is then not applicable). */
     public static Expr parseGold(String gold) {
         List<Candidate> c = parse(gold, Config.GOLD, 1000);
