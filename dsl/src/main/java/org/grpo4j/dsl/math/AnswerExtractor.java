@@ -43,9 +43,10 @@ public final class AnswerExtractor {
      * Plain numbers and expressions ({@code ExprExtractionConfig}).
      *
      * @param withoutAnchor also match numbers with no "answer" before them
-     * @param hashMarks     also match GSM8K's {@code #### 72} (not a Math-Verify anchor)
+     * @param markers       also match GSM8K's {@code #### 72} and a number alone in an answer tag,
+     *                      {@code <answer>72</answer>} (neither is a Math-Verify anchor)
      */
-    public record Plain(boolean withoutAnchor, boolean hashMarks) implements Target {
+    public record Plain(boolean withoutAnchor, boolean markers) implements Target {
         public Plain(boolean withoutAnchor) {
             this(withoutAnchor, false);
         }
@@ -188,7 +189,10 @@ public final class AnswerExtractor {
         r.add(new Rule(Pattern.compile("(?i:final answer).{0,100}?\\s+is:?" + EXPR_OR_NUMBER), 50, t));
         r.add(new Rule(Pattern.compile("(?i:answer):(?:.{0,100}=\\s*|.{0,50}?)" + EXPR_OR_NUMBER + "(?!\\s*=)"), 100, t));
         r.add(new Rule(Pattern.compile("(?i:answer)(?:.{0,100}=\\s*|.{0,50}?)" + EXPR_OR_NUMBER + "(?!\\s*=)"), 200, t));
-        if (t.hashMarks()) r.add(new Rule(Pattern.compile("####\\s*[" + CURRENCY + "]?" + NUMBER), 100, t));
+        if (t.markers()) {
+            r.add(new Rule(Pattern.compile("####\\s*[" + CURRENCY + "]?" + NUMBER), 100, t));
+            r.add(new Rule(Pattern.compile("<answer>\\s*[" + CURRENCY + "]?" + NUMBER + "\\s*</answer>"), 100, t));
+        }
         if (t.withoutAnchor()) {
             r.add(new Rule(Pattern.compile(EXPR_ANCHORED), 300, t));
             r.add(new Rule(Pattern.compile(NUMBER_ANCHORED), 300, t));

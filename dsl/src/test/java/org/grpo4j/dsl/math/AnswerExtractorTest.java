@@ -55,6 +55,7 @@ class AnswerExtractorTest {
         assertEquals(new Expr.Num(Rational.of(2505, 100), true), first("it costs $25.05 now", plain));
         assertEquals(new Expr.Num(Rational.of(325, 100), true), first("soit 3,25 euros", plain));
         assertEquals(num(72), first("48+24 = 72 clips\n#### 72", Config.ANSWER), "GSM8K marks, an extension");
+        assertEquals(num(7), first("<think>6+1</think><answer>7</answer>", Config.ANSWER), "a number alone in an answer tag");
         assertNull(first("48+24 = 72 clips", Config.ANSWER), "no anchor");
     }
 
