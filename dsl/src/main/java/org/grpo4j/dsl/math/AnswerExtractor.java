@@ -280,7 +280,7 @@ public final class AnswerExtractor {
         Pattern one = r.boxedEnvs() ? BOXED_ENV : ENV, next = r.boxedEnvs() ? BOXED_NEXT : NEXT;
         List<java.util.regex.MatchResult> out = new ArrayList<>(List.of(first));
         // the environment itself, to learn where it ends (the content group starts after its opening delimiter)
-        int envStart = r.boxedEnvs() ? envStartBoxed(first, kind) : first.start("k" + kind) - OPENER[kind];
+        int envStart = first.start("k" + kind) - OPENER[kind];
         Matcher e = one.matcher(text).region(Math.max(0, envStart), m.end()).useTransparentBounds(true);
         if (!e.lookingAt()) return out;
         int pos = e.end();
@@ -291,11 +291,6 @@ public final class AnswerExtractor {
             pos = n.end();
         }
         return out;
-    }
-
-    /** A boxed environment's content group holds the text around the box too, so it starts right after the opener. */
-    private static int envStartBoxed(java.util.regex.MatchResult first, int kind) {
-        return first.start("k" + kind) - OPENER[kind];
     }
 
     private static Candidate read(List<java.util.regex.MatchResult> m, Target target) {

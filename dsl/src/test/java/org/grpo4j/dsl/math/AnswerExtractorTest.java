@@ -65,6 +65,8 @@ class AnswerExtractorTest {
         assertEquals(num(2), first("2x + 2", Config.OPEN_R1_GOLD), "open-r1 finds only the number");
         assertTrue(AnswerExtractor.extract("\\sqrt{8}", Config.OPEN_R1_GOLD).isEmpty(), "open-r1 finds nothing");
         assertEquals(num(72), first("Natalia sold 48+24 = 72 clips.\n#### 72", Config.GOLD), "prose falls back to extraction");
+        assertEquals(new Expr.Sym("evelyn"), first("Evelyn", Config.GOLD), "a bare word answer is the answer");
+        assertTrue(AnswerExtractor.extract("Evelyn", Config.OPEN_R1_GOLD).isEmpty(), "open-r1 finds nothing");
     }
 
     @Test

@@ -40,6 +40,8 @@ class LatexParserTest {
         assertEquals(new Expr.Percent(num(40)), LatexParser.parse("40\\%"));
         assertEquals(num(1011), LatexParser.parse("1011_2"));
         assertEquals(Rational.of(3, 4), Expr.exact(LatexParser.parse("3:4")));
+        assertEquals(Rational.of(-3, 1), Expr.exact(LatexParser.parse("\\lfloor -\\frac{5}{2} \\rfloor")));
+        assertEquals(Rational.of(3, 1), Expr.exact(LatexParser.parse("\\lceil \\frac{5}{2} \\rceil")));
     }
 
     @Test

@@ -71,6 +71,7 @@ class MathVerifierTest {
             assertTrue(same("$(-\\infty, 0) \\cup (4, \\infty)$", "$(4,\\infty) \\cup (-\\infty,0)$"));
             assertTrue(same("$\\{2\\} \\cup [3, 4]$", "$[3,4] \\cup \\{2\\}$"));
             assertFalse(same("$(-\\infty, 0) \\cup (4, \\infty)$", "$(-\\infty, 4)$"));
+            assertTrue(same("$(-\\infty, \\infty)$", "$\\mathbb{R}$"), "the real line");
         }
     }
 
