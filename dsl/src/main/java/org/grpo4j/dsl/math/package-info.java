@@ -24,7 +24,9 @@
  *   <li>the length and cosine rewards read the gold as accuracy does (open-r1 reads it LaTeX-only there, so a
  *       plain {@code 10} gold makes every answer "correct");</li>
  *   <li>symbolic equality is decided by exact rational arithmetic and, with variables, by evaluation at seeded
- *       random points instead of sympy's {@code simplify}; complex numbers ({@code i}) are compared as a variable;
+ *       random points instead of sympy's {@code simplify} ({@code i} is the imaginary unit there, as in
+ *       Math-Verify, but functions other than roots and powers of complex arguments are not evaluated); {@code \sum},
+ *       {@code \int} and limits are not parsed;
  *       {@code numeric_precision} is capped at 12 digits (doubles); relations that sympy would solve are compared
  *       up to a constant factor or, against a set, at the set's ends and fixed probes;</li>
  *   <li>the time limit is a budget per call (default 1 s) checked as the work goes, not {@code signal.alarm}, so

@@ -168,6 +168,10 @@ class MathVerifierTest {
             assertTrue(same("$(a+b)^2$", "$a^2 + 2ab + b^2$"));
             assertFalse(same("$(a+b)^2$", "$a^2 + b^2$"));
             assertTrue(same("$2 - i$", "$-i + 2$"));
+            assertTrue(same("$2i$", "$(1+i)^2$"), "i is the imaginary unit");
+            assertTrue(same("$-1$", "$i^2$"));
+            assertTrue(same("$-i$", "$\\frac{1}{i}$"));
+            assertFalse(same("$i$", "$-i$"));
             assertFalse(same("$\\infty$", "$-\\infty$"));
         }
 
