@@ -140,7 +140,7 @@ public final class Rewards {
         return OpenR1Rewards.accuracy(goldColumn, MathVerifier.DEFAULT);
     }
 
-    /** Math accuracy with a verifier of your own tolerance. */
+    /** Math accuracy with a verifier of your own settings ({@code MathVerifier.OPEN_R1}, {@code MathVerifier.DEFAULT.withFloatRounding(3)}). */
     public static Reward accuracy(String goldColumn, MathVerifier verifier) {
         return OpenR1Rewards.accuracy(goldColumn, verifier);
     }
