@@ -12,6 +12,7 @@ import org.grpo4j.dsl.reward.OpenR1Rewards.CosineParams;
 import org.grpo4j.dsl.reward.PerSample;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.dsl.reward.polyglot.GuestLanguage;
+import org.grpo4j.dsl.reward.sandbox.CodeRewards;
 import org.grpo4j.dsl.reward.polyglot.PolyglotReward;
 import org.grpo4j.dsl.reward.polyglot.PolyglotSource;
 import org.grpo4j.reward.Sample;
@@ -128,6 +129,22 @@ public final class Rewards {
         return PolyglotReward.of(new PolyglotSource(GuestLanguage.JS, "<inline>.js", source, functionName));
     }
 
+    // ------------------------------------------------------------------------------------------ code execution
+
+    /**
+     * open-r1's {@code code} reward: the fraction of the row's {@code verification_info} test cases that the
+     * completion's last fenced program passes, run in the local sandbox of worker JVMs
+     * ({@link org.grpo4j.dsl.reward.sandbox.CodeRewards}).
+     */
+    public static Reward code() {
+        return CodeRewards.code();
+    }
+
+    /** open-r1's {@code binary_code}: 1.0 when the pass rate is above 0.99, else 0.0. */
+    public static Reward binaryCode() {
+        return CodeRewards.binaryCode();
+    }
+
     // ------------------------------------------------------------------------------------------ open-r1
 
     /** Math accuracy with the Java verifier; gold from column {@code solution}, else {@code answer}. */
@@ -227,6 +244,8 @@ public final class Rewards {
         b.add(new Builtin("repetition_penalty", "(1 - unique/total 3-grams) * max_penalty (-1.0)", Rewards::repetitionPenalty));
         b.add(new Builtin("soft_overlong_punishment", "DAPO: 0 up to Lmax-C tokens, then linear down to -1 at Lmax, -1 beyond (defaults Lmax 1024, C 256)",
                 () -> softOverlongPunishment(1024, 256)));
+        b.add(new Builtin("code", "fraction of the row's verification_info test cases the last ```lang block passes (sandboxed worker JVMs)", Rewards::code));
+        b.add(new Builtin("binary_code", "1 if the code passes more than 99% of its test cases, else 0", Rewards::binaryCode));
         b.add(new Builtin("code_format", "format with a fenced code block of the row's language inside <answer>", Rewards::codeFormat));
         return List.copyOf(b);
     }
