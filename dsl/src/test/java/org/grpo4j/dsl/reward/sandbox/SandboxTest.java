@@ -101,7 +101,7 @@ class SandboxTest {
         java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
         List<java.util.concurrent.Future<String>> rows = new ArrayList<>();
         for (Attack a : attacks) rows.add(two.submit(() -> {
-            Outcome o = sandbox.run(new Job(a.language(), a.code(), List.of(""), 2000, 64 * 1024)).getFirst();
+            Outcome o = sandbox.run(new Job(a.language(), a.code(), List.of(""), 6000, 64 * 1024)).getFirst();
             boolean leaked = Files.exists(trace) || o.stdout().contains("root:") || o.stdout().contains("PATH");
             Outcome next = sandbox.run(new Job("python", "print(int(input()) * 2)", List.of("21\n"), 60_000, 1024)).getFirst();
             boolean ok = !leaked && next.ok() && next.stdout().equals("42\n");
