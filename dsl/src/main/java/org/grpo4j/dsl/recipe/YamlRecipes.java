@@ -27,7 +27,7 @@ import org.grpo4j.train.SettingsSchema;
  * {@code dataset_prompt_column}, {@code dataset_test_split} (a number: the held-out fraction), {@code system_prompt},
  * {@code reward_funcs} (open-r1's names: accuracy, format, tag_count, reasoning_steps, cosine, repetition_penalty,
  * length, soft_overlong_punishment, code, binary_code, code_format; default accuracy, format, tag_count as in open-r1; or a function from a
- * Python/JavaScript file in TRL's convention, {@code rewards.py:format_reward}) with their
+ * Python/JavaScript file in TRL's convention, {@code rewards.py:format_reward}, or a local reward-model folder) with their
  * parameters ({@code cosine_min_value_wrong} … {@code cosine_max_len} with open-r1's command-line defaults — note
  * {@code cosine_min_value_wrong} defaults to 0.0 there —, {@code repetition_n_grams}, {@code repetition_max_penalty},
  * {@code code_language}, {@code max_completion_len}, {@code soft_punish_cache}), {@code reward_weights}, and every
@@ -186,6 +186,8 @@ public final class YamlRecipes {
 
     /** {@code rewards.py:format_reward} or {@code rewards.js:fn}: a function (or factory call) from a file; null otherwise. */
     private static Reward guestReward(String name, Path base) {
+        Path folder = path(base, name);
+        if (Files.isRegularFile(folder.resolve("config.json"))) return Rewards.rewardModel(folder.toString());
         int colon = name.indexOf(':');
         if (colon <= 0) return null;
         String file = name.substring(0, colon).strip(), callable = name.substring(colon + 1).strip();

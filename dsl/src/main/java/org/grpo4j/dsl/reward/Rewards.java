@@ -11,6 +11,8 @@ import org.grpo4j.dsl.reward.OpenR1Rewards;
 import org.grpo4j.dsl.reward.OpenR1Rewards.CosineParams;
 import org.grpo4j.dsl.reward.PerSample;
 import org.grpo4j.dsl.reward.Reward;
+import org.grpo4j.dsl.reward.learned.HfRewardModel;
+import org.grpo4j.dsl.reward.learned.TribuoReward;
 import org.grpo4j.dsl.reward.polyglot.GuestLanguage;
 import org.grpo4j.dsl.reward.sandbox.CodeRewards;
 import org.grpo4j.dsl.reward.polyglot.PolyglotReward;
@@ -143,6 +145,27 @@ public final class Rewards {
     /** open-r1's {@code binary_code}: 1.0 when the pass rate is above 0.99, else 0.0. */
     public static Reward binaryCode() {
         return CodeRewards.binaryCode();
+    }
+
+    // ------------------------------------------------------------------------------------------ learned
+
+    /**
+     * A Tribuo reward: trained now from a JSONL of {@code completion} + {@code label} (P(good)) or {@code score}
+     * when {@code file} ends in {@code .jsonl}, else loaded from a model saved by {@link TribuoReward#save}.
+     */
+    public static TribuoReward learnedReward(String file) {
+        java.nio.file.Path p = java.nio.file.Path.of(file);
+        return file.endsWith(".jsonl") ? TribuoReward.train(p) : TribuoReward.load(p);
+    }
+
+    /** A Tribuo reward trained from completions labelled in code (the REPL): value 1 = good, 0 = bad. */
+    public static TribuoReward learnedReward(List<TribuoReward.Labelled> examples) {
+        return TribuoReward.trainLabels(examples);
+    }
+
+    /** A Hugging Face {@code *ForSequenceClassification} reward model folder, run on grpo4j's engine (TRL's model-path reward). */
+    public static HfRewardModel rewardModel(String folder) {
+        return HfRewardModel.load(java.nio.file.Path.of(folder));
     }
 
     // ------------------------------------------------------------------------------------------ open-r1
