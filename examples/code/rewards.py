@@ -31,5 +31,6 @@ def reads_input(completions, verification_info=None, **kwargs):
 def get_length_penalty(limit=400, per_char=0.001):
     """A factory, as open-r1 writes them: python("rewards.py", "get_length_penalty(limit=300)")."""
     def length_penalty(completions, **kwargs):
-        return [-per_char * max(0, len(_text(c)) - limit) for c in completions]
+        excess = [len(_text(c)) - limit for c in completions]
+        return [-per_char * e if e > 0 else 0.0 for e in excess]
     return length_penalty

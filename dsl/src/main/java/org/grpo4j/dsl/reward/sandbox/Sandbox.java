@@ -140,7 +140,7 @@ public final class Sandbox implements AutoCloseable {
         Worker(int heapMb) {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             List<String> cmd = List.of(java.toString(), "-Xmx" + heapMb + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-Xss8m",
-                    "--enable-native-access=ALL-UNNAMED", "-Dpolyglot.engine.WarnInterpreterOnly=false",
+                    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dpolyglot.engine.WarnInterpreterOnly=false",
                     "-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName());
             try {
                 process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
