@@ -46,6 +46,13 @@ public final class TribuoReward implements Reward {
     /** The label of good completions in a classification model. */
     public static final String GOOD = "good", BAD = "bad";
 
+    /** Tribuo logs every 1000 SGD steps at INFO; a reward trained in the REPL or a script should not. Kept referenced. */
+    private static final java.util.logging.Logger TRIBUO_LOG = java.util.logging.Logger.getLogger("org.tribuo");
+
+    static {
+        TRIBUO_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     /** One labelled completion: {@code value} is 1/0 for a label, or the score. */
     public record Labelled(String completion, double value) {}
 
