@@ -39,6 +39,7 @@ public final class Repl implements AutoCloseable {
         m.put(":rewards", "the built-in reward functions");
         m.put(":try", ":try REWARD[, REWARD…] on \"TEXT\" [gold \"42\"]|FILE.jsonl   score completions, one column per function");
         m.put(":sample", ":sample MODEL \"prompt\" [n] [with REWARD]   generate completions (and score them)");
+        m.put(":python", ":python def NAME(completions, **kwargs): ...  |  :python FILE.py:NAME   a Python reward in variable NAME");
         m.put(":train", ":train RECIPE            train in the background with a live status line");
         m.put(":stop", "save a checkpoint and stop the training run");
         m.put(":metrics", "the latest training metrics, with sparklines of reward and length");
@@ -199,6 +200,7 @@ public final class Repl implements AutoCloseable {
                 case ":rewards" -> rewards();
                 case ":try" -> tryReward(args);
                 case ":sample" -> sample(args);
+                case ":python" -> python(requireArg(args, ":python def NAME(completions, **kwargs): ...   or   :python FILE.py:NAME"));
                 case ":train" -> train(requireArg(args, ":train RECIPE"));
                 case ":stop" -> stop();
                 case ":metrics" -> metrics();
@@ -339,6 +341,28 @@ public final class Repl implements AutoCloseable {
             }
         }
         table(parts, samples);
+    }
+
+    /** Defines a Python reward (TRL's convention) as a session variable named after its function. */
+    private void python(String args) throws CommandError {
+        java.util.regex.Matcher def = java.util.regex.Pattern.compile("^def\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*\\(").matcher(args);
+        String var, expr;
+        if (def.find()) {
+            var = def.group(1);
+            expr = "pythonInline(" + javaString(args) + ", " + javaString(var) + ")";
+        } else {
+            int colon = args.indexOf(".py:");
+            if (colon < 0) throw new CommandError("usage: :python def NAME(completions, **kwargs): ...   or   :python FILE.py:NAME");
+            String file = args.substring(0, colon + 3), callable = args.substring(colon + 4).strip();
+            var = callable.replaceAll("\\(.*", "").strip();
+            if (!var.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new CommandError(":python: '" + callable + "' does not start with a function name");
+            expr = "python(" + javaString(file) + ", " + javaString(callable) + ")";
+        }
+        evalSource("var " + var + " = " + expr + ";", 1);
+    }
+
+    private static String javaString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
     private List<WeightedReward> rewardOf(String expr) throws Exception {

@@ -130,6 +130,11 @@ public final class Transformer implements AutoCloseable {
 
     /** Copies every tensor from a safetensors model, checking names, shapes and dtypes. */
     public void loadWeights(SafetensorsModel weights) throws IOException {
+        loadWeights(weights, Set.of());
+    }
+
+    /** As {@link #loadWeights(SafetensorsModel)}, where {@code headTensors} belong to a head the caller loads (a reward model's {@code score}). */
+    public void loadWeights(SafetensorsModel weights, Set<String> headTensors) throws IOException {
         Set<String> expected = new HashSet<>();
         for (ParameterLayout.Param p : layout.params()) {
             expected.add(p.name());
@@ -148,7 +153,7 @@ public final class Transformer implements AutoCloseable {
         }
         for (Map.Entry<String, SafetensorsFile> e : weights.tensors().entrySet()) {
             String name = e.getKey();
-            if (expected.contains(name)) continue;
+            if (expected.contains(name) || headTensors.contains(name)) continue;
             // a tied checkpoint may still carry lm_head.weight, and old ones carry RoPE buffers: both are derived
             if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) continue;
             if (name.endsWith("rotary_emb.inv_freq")) continue;

@@ -26,13 +26,14 @@ public final class RewardsBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "accuracy and format rewards: completions/s on 10,000 generated completions, math verifications/s on short and 4 kB R1-style ones (--n, --reps)";
+        return "accuracy and format rewards: completions/s on 10,000 generated completions, math verifications/s on short and 4 kB R1-style ones; Python/JS, sandbox and Tribuo rewards (--n, --reps, --polyglot false)";
     }
 
     @Override
     public void run(Args args) {
         int n = args.getInt("n", 10_000);
         int reps = args.getInt("reps", 5);
+        boolean polyglot = Boolean.parseBoolean(args.get("polyglot", "true"));
         args.rejectUnknown();
         if (n < 1 || reps < 1) throw new org.grpo4j.cli.Command.UsageException("--n and --reps must be positive");
         List<Sample> batch = completions(n, 20260521L);
@@ -53,6 +54,7 @@ public final class RewardsBenchmark implements Benchmark {
         System.out.printf("per GRPO step (workload W, %d completions): accuracy+format take %.3f ms%n", COMPLETIONS_PER_STEP, perStep * 1e3);
         System.out.printf("ratio (reward time per step / 1 s step budget): %.6f%n", perStep / 1.0);
         verifierRows(Math.min(n, 2000), reps);
+        if (polyglot) org.grpo4j.dsl.reward.polyglot.PolyglotBenchmark.run(batch, reps);
     }
 
     /**

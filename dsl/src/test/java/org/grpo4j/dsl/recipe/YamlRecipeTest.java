@@ -91,7 +91,7 @@ class YamlRecipeTest {
                 num_generation: 8
                 learning_rat: 1.0e-5
                 frobnicate: 3
-                reward_funcs: [acuracy, code]
+                reward_funcs: [acuracy, ioi_code]
                 max_steps: many
                 bf16: true
                 """);
@@ -107,9 +107,10 @@ class YamlRecipeTest {
                 "unknown field 'frobnicate'",
                 "max_steps must be an integer, got many",
                 "reward_funcs: 'acuracy' is not a built-in reward (did you mean 'accuracy'?); built-ins are accuracy, format, tag_count, reasoning_steps, "
-                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format",
-                "reward_funcs: 'code' is not a built-in reward; built-ins are accuracy, format, tag_count, reasoning_steps, "
-                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format (code execution rewards need a sandbox: define them in a .grpo script)"), p);
+                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code, binary_code, code_format",
+                "reward_funcs: 'ioi_code' is not a built-in reward; built-ins are accuracy, format, tag_count, reasoning_steps, "
+                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code, binary_code, code_format"
+                        + " (C++ judging with Piston is not available; code and binary_code run Python and JavaScript locally)"), p);
     }
 
     @Test
