@@ -86,13 +86,27 @@ public final class Training {
                     + ", rewards " + plan.rewards().stream().map(f -> f.name()).toList() + ", output " + plan.config().text("output_dir"));
         GrpoTrainer trainer = grpoTrainer(plan, stop, out);
         Path outDir = Path.of(plan.config().text("output_dir"));
+        GrpoResult result;
         try {
-            RunReport.writeSettings(outDir, plan.config().values());
-            GrpoResult result = new GrpoResult(trainer.train(), outDir);
-            writeReport(outDir, out);
-            return result;
+            result = new GrpoResult(trainer.train(), outDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            writeSettings(outDir, plan.config().values(), out);
+        }
+        writeReport(outDir, out);
+        return result;
+    }
+
+    /**
+     * The run's settings as {@code settings.json}, for its report. Written when the run ends (also when it fails), so
+     * the JSON machinery's start-up is not charged to the first step of a time-limited run.
+     */
+    public static void writeSettings(Path outDir, java.util.Map<String, ?> settings, PrintStream out) {
+        try {
+            RunReport.writeSettings(outDir, settings);
+        } catch (IOException | RuntimeException e) {
+            if (out != null) out.println("warning: could not write " + outDir.resolve("settings.json") + ": " + e);
         }
     }
 
@@ -143,8 +157,12 @@ public final class Training {
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
-            RunReport.writeSettings(outDir, plan.config().values());
-            SftTrainer.Result r = sftTrainer(plan, model, tokenizerDir, stop, out).train();
+            SftTrainer.Result r;
+            try {
+                r = sftTrainer(plan, model, tokenizerDir, stop, out).train();
+            } finally {
+                writeSettings(outDir, plan.config().values(), out);
+            }
             writeReport(outDir, out);
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null) {
