@@ -66,8 +66,10 @@ for f in fracs:
 
 for f, approx in [(Fraction(1, 3), "0.333"), (Fraction(1, 3), "0.3333333"), (Fraction(2, 3), "0.667"),
                   (Fraction(1, 7), "0.142857"), (Fraction(5, 6), "0.83")]:
-    add("\\boxed{%s}" % approx, latex_frac(f), 0.0, "rounded repeating decimal is not exact")
-    add("\\boxed{%s}" % latex_frac(f), approx, 0.0, "exact vs rounded gold")
+    # Math-Verify rounds both sides to 6 decimal places when one is a decimal: 0.3333333 is 1/3, 0.333 is not
+    same = round(Fraction(approx), 6) == round(f, 6)
+    add("\\boxed{%s}" % approx, latex_frac(f), 1.0 if same else 0.0, "decimal vs fraction, rounded to 6 places")
+    add("\\boxed{%s}" % latex_frac(f), approx, 1.0 if same else 0.0, "fraction vs decimal gold, rounded to 6 places")
     add("\\boxed{%s}" % latex_frac(f, k=2), latex_frac(f), 1.0, "unreduced fraction")
 
 # -- random integer arithmetic written in different notations
@@ -134,13 +136,13 @@ for c, g, e in [
 # -- LaTeX noise, units, percent, degrees, money, thousands separators
 noise = [
     ("10 \\text{ cm}", "10", 1.0), ("5\\text{ dollars}", "5", 1.0), ("\\$10", "10", 1.0), ("\\$1{,}250", "1250", 1.0),
-    ("50\\%", "50", 1.0), ("30^\\circ", "30", 1.0), ("30^{\\circ}", "30", 1.0), ("45°", "45", 1.0), ("1,000", "1000", 1.0),
+    ("50\\%", "50", 0.0), ("50\\%", "\\frac{1}{2}", 1.0), ("30^\\circ", "30", 1.0), ("30^{\\circ}", "30", 1.0), ("45°", "45", 1.0), ("1,000", "1000", 1.0),
     ("1,000,000", "10^6", 1.0), ("12\\,345", "12345", 1.0), ("\\displaystyle \\frac{1}{2}", "0.5", 1.0),
     ("\\left(\\frac{1}{2}\\right)", "\\frac12", 1.0), ("\\mathbf{7}", "7", 1.0), ("\\text{7}", "7", 1.0),
     ("12 \\mathrm{cm}^2", "12", 1.0), ("3.5 \\text{ hours}", "3.5", 1.0), ("\\textbf{18}", "18", 1.0), ("7\\!", "7", 1.0),
     ("−5", "-5", 1.0), ("- 5", "-5", 1.0), ("5", "-5", 0.0), ("\\frac{-1}{2}", "-0.5", 1.0), ("-\\frac{1}{2}", "\\frac{-1}{2}", 1.0),
     ("007", "7", 1.0), ("2.50", "2.5", 1.0), ("3.0", "3", 1.0), ("2\\frac{1}{2}", "2.5", 1.0), ("1\\frac{3}{4}", "\\frac{7}{4}", 1.0),
-    ("\\sqrt2", "\\sqrt{2}", 1.0), ("\\frac12", "\\frac{1}{2}", 1.0), ("\\frac{1}2", "0.5", 1.0), ("20 \\%", "0.2", 0.0),
+    ("\\sqrt2", "\\sqrt{2}", 1.0), ("\\frac12", "\\frac{1}{2}", 1.0), ("\\frac{1}2", "0.5", 1.0), ("20 \\%", "0.2", 1.0),
     ("\\text{Evelyn}", "Evelyn", 1.0), ("\\text{(C)}", "C", 1.0), ("C", "D", 0.0), ("\\text{yes}", "yes", 1.0),
     ("\\text{no}", "yes", 0.0), ("90 \\text{ degrees}", "90", 1.0), ("1,234.5", "1234.5", 1.0), ("100 \\text{ km/h}", "100", 1.0),
 ]
@@ -148,8 +150,11 @@ for c, g, e in noise:
     add("The answer is \\boxed{%s}" % c, g, e, "noise/units")
 
 # -- which answer counts: the last box, <answer> tags, anchors inside them
-add("First I thought \\boxed{3}, but correcting: \\boxed{4}", "4", 1.0, "last box counts")
-add("First I thought \\boxed{3}, but correcting: \\boxed{4}", "3", 0.0, "last box counts")
+add("First I thought \\boxed{3} but after checking again it must be \\boxed{4}", "4", 1.0, "last box counts")
+add("First I thought \\boxed{3} but after checking again it must be \\boxed{4}", "3", 0.0, "last box counts")
+# Math-Verify: boxes separated by a comma/"and"/"or" (within 70 characters) are read together as one list
+add("First I thought \\boxed{3}, but correcting: \\boxed{4}", "4", 0.0, "boxes after a comma form a list")
+add("First I thought \\boxed{3}, but correcting: \\boxed{4}", "3, 4", 1.0, "boxes after a comma form a list")
 add("<think>\nsum\n</think>\n<answer>\nThe answer is 12\n</answer>", "12", 1.0, "anchor inside answer tag")
 add("<think>\nsum\n</think>\n<answer>\n$\\frac{1}{2}$\n</answer>", "0.5", 1.0, "latex in answer tag")
 add("<think>\nthe answer is 5\n</think>\n<answer>\n6\n</answer>", "6", 1.0, "answer tag beats earlier anchor")
@@ -157,7 +162,8 @@ add("<think>\nthe answer is 5\n</think>\n<answer>\n6\n</answer>", "5", 0.0, "ans
 add("The answer is 7. Wait, the answer is 8.", "8", 1.0, "last anchor counts")
 add("The answer is 42 apples.", "42", 1.0, "trailing words dropped")
 add("Final Answer: The final answer is $\\frac{3}{5}$. I hope it is correct.", "0.6", 1.0, "minerva style")
-add("I think it's \\boxed{\\frac{a}{b}} in general, so with a=1, b=2 the answer is \\boxed{\\frac12}", "\\frac{1}{2}", 1.0, "last box")
+add("I think it's \\boxed{\\frac{a}{b}} in general, so with a=1, b=2 the answer is \\boxed{\\frac12}", "\\frac{1}{2}", 0.0, "boxes after a comma form a list")
+add("I think it's \\boxed{\\frac{a}{b}} in general. With the values given above the answer is \\boxed{\\frac12}", "\\frac{1}{2}", 1.0, "last box")
 
 # -- gold answers in dataset formats
 add("The answer is \\boxed{15}", "We add them: $5 + 10 = \\boxed{15}$.", 1.0, "MATH-style gold solution")

@@ -38,6 +38,29 @@ final class CommandText {
         return out;
     }
 
+    /** Splits at {@code sep} outside string/char literals and brackets: {@code accuracy(), weighted(f, 0.5)} is two parts, trimmed. */
+    static List<String> splitTopLevel(String s, char sep) {
+        List<String> out = new ArrayList<>();
+        int depth = 0, start = 0;
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') i++;
+                else if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') quote = c;
+            else if (c == '(' || c == '[' || c == '{') depth++;
+            else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+            else if (c == sep && depth == 0) {
+                out.add(s.substring(start, i).strip());
+                start = i + 1;
+            }
+        }
+        out.add(s.substring(start).strip());
+        out.removeIf(String::isEmpty);
+        return out;
+    }
+
     /** The index of the last word {@code word} in {@link #words(String)} order, or -1. */
     static int lastIndexOf(List<String> words, String word) {
         for (int i = words.size() - 1; i >= 0; i--) if (words.get(i).equals(word)) return i;

@@ -36,7 +36,11 @@ final class DslServices implements ReplServices {
     @Override
     public List<RewardInfo> builtinRewards() {
         List<RewardInfo> out = new ArrayList<>();
-        for (Rewards.Builtin b : Rewards.builtins()) out.add(new RewardInfo(b.name() + "()", b.description()));
+        for (Rewards.Builtin b : Rewards.builtins()) {
+            // the call a script writes; the one built-in without a no-argument factory shows its defaults
+            String call = javaName(b.name()) + (b.name().equals("soft_overlong_punishment") ? "(1024, 256)" : "()");
+            out.add(new RewardInfo(call, b.description()));
+        }
         return out;
     }
 
@@ -167,6 +171,20 @@ final class DslServices implements ReplServices {
                 return runDir;
             }
         };
+    }
+
+    /** The Java factory of an open-r1 reward name: {@code tag_count} → {@code tagCount}, the name a script calls. */
+    static String javaName(String openR1Name) {
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : openR1Name.toCharArray()) {
+            if (c == '_') up = true;
+            else {
+                b.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return b.toString();
     }
 
     @Override

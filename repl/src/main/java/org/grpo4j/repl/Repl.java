@@ -36,7 +36,7 @@ public final class Repl implements AutoCloseable {
         m.put(":save", ":save FILE.grpo          write this session's snippets as a script");
         m.put(":vars", "the variables of this session and their values");
         m.put(":rewards", "the built-in reward functions");
-        m.put(":try", ":try REWARD on \"TEXT\"|FILE.jsonl   score completions, one column per function");
+        m.put(":try", ":try REWARD[, REWARD…] on \"TEXT\" [gold \"42\"]|FILE.jsonl   score completions, one column per function");
         m.put(":sample", ":sample MODEL \"prompt\" [n] [with REWARD]   generate completions (and score them)");
         m.put(":train", ":train RECIPE            train in the background with a live status line");
         m.put(":stop", "save a checkpoint and stop the training run");
@@ -215,7 +215,7 @@ public final class Repl implements AutoCloseable {
             failed = true;
         } catch (Shell.TaskFailure e) {
             ui.error(name + ": " + (e.failure.message() == null ? e.failure.exceptionClass() : e.failure.message()));
-            if (!e.failure.frames().isEmpty() && System.getenv("GRPO_DEBUG") != null) Problems.format(e.failure).forEach(ui::error);
+            if (!e.failure.frames().isEmpty() && Shell.verbose()) Problems.format(e.failure).forEach(ui::error);
             failed = true;
         } catch (Exception e) {
             ui.error(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -313,14 +313,19 @@ public final class Repl implements AutoCloseable {
     private void tryReward(String args) throws Exception {
         List<String> words = CommandText.words(args);
         int on = CommandText.lastIndexOf(words, "on");
-        if (on <= 0 || on != words.size() - 2) {
-            throw new CommandError("usage: :try REWARD on \"TEXT\"   or   :try REWARD on FILE.jsonl");
+        boolean gold = on > 0 && on == words.size() - 4 && words.get(on + 2).equals("gold");
+        if (on <= 0 || (on != words.size() - 2 && !gold)) {
+            throw new CommandError("usage: :try REWARD[, REWARD…] on \"TEXT\" [gold \"ANSWER\"]   or   :try REWARD[, REWARD…] on FILE.jsonl");
         }
-        List<WeightedReward> parts = rewardOf(String.join(" ", words.subList(0, on)));
+        List<WeightedReward> parts = new ArrayList<>();
+        for (String expr : CommandText.splitTopLevel(String.join(" ", words.subList(0, on)), ',')) parts.addAll(rewardOf(expr));
         String target = words.get(on + 1);
         List<Sample> samples;
         if (target.startsWith("\"")) {
-            samples = List.of(Sample.of(text(target), Map.of()));
+            // the gold answer goes where the built-in rewards look for it: the row's "solution" column
+            samples = List.of(Sample.of(text(target), gold ? Map.of("solution", text(words.get(on + 3))) : Map.of()));
+        } else if (gold) {
+            throw new CommandError(":try: gold goes with a quoted text; the rows of " + target + " carry their own gold answers");
         } else {
             Path p = Path.of(target);
             if (!Files.isRegularFile(p)) {

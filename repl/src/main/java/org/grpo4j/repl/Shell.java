@@ -350,7 +350,11 @@ final class Shell implements AutoCloseable {
         for (int i = 0; i < end; i++) {
             StackTraceElement f = st[i];
             if (last < 0 && (isMachinery(f) || isSnippetFrame(f) && isInternalFrame(f))) continue;
-            frames.add(frameText(f));
+            // the library's own frames say nothing about the user's mistake; --verbose / GRPO_DEBUG shows them
+            if (!verbose() && !isSnippetFrame(f)) continue;
+            String text = frameText(f);
+            if (!frames.isEmpty() && frames.getLast().equals(text)) continue; // JShell's do_it$ and do_it$Aux wrappers: one line
+            frames.add(text);
             if (origin == null && sourceLine == null && isSnippetFrame(f) && !isInternalFrame(f)) {
                 Origin o = origins.get(f.getFileName().substring(1));
                 if (o != null) {
@@ -364,6 +368,11 @@ final class Shell implements AutoCloseable {
         }
         Failure cause = t.getCause() != null && t.getCause() != t ? failure(t.getCause()) : null;
         return new Failure(origin, line, sourceLine, cls, message, frames, cause);
+    }
+
+    /** Whether errors show every stack frame: {@code --verbose} (the {@code grpo.verbose} property) or {@code GRPO_DEBUG} set. */
+    static boolean verbose() {
+        return Boolean.getBoolean("grpo.verbose") || System.getenv("GRPO_DEBUG") != null;
     }
 
     private static boolean isSnippetFrame(StackTraceElement f) {

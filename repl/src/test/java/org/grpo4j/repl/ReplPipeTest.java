@@ -106,6 +106,21 @@ class ReplPipeTest {
     }
 
     @Test
+    void tryTakesSeveralRewardsSeparatedByCommasAndAGoldAnswer() {
+        Session s = session(new DslServices(), """
+                Reward acc = accuracy();
+                :try acc, format() on "<think>\\nadd\\n</think>\\n<answer>\\n42\\n</answer>" gold "42"
+                :try accuracy() on "<answer>41</answer>" gold "42"
+                :try accuracy() on "x" gold
+                """);
+        assertTrue(s.out().contains("accuracy  format  total"), s.out() + s.err());
+        assertTrue(s.out().matches("(?s).*1  \"<think>.*  1\\.000   1\\.000  2\\.000\n.*"), s.out());
+        assertTrue(s.out().matches("(?s).*1  \"<answer>41</answer>\"\\s+0\\.000  0\\.000\n.*"), s.out());
+        assertTrue(s.err().contains("usage: :try REWARD[, REWARD…] on \"TEXT\" [gold \"ANSWER\"]"), s.err());
+        assertFalse(s.err().contains("HostBridge"), s.err());
+    }
+
+    @Test
     void tryReportsBadInputByFileAndLineAndRewardErrorsByScriptLine() throws IOException {
         Path data = dir.resolve("bad.jsonl");
         Files.writeString(data, "{\"completion\": \"ok\"}\n{\"text\": \"no completion\"}\n");
@@ -200,7 +215,7 @@ class ReplPipeTest {
         Session ok = session(ReplServices.basic(), "void f() {\n  System.out.println(\"multi\");\n}\nf();\n:help\n:exit\nSystem.out.println(\"after exit\");\n");
         assertEquals(0, ok.exit(), ok.err());
         assertTrue(ok.out().contains("multi\n"));
-        assertTrue(ok.out().contains(":try REWARD on"));
+        assertTrue(ok.out().contains(":try REWARD[, REWARD…] on"));
         assertFalse(ok.out().contains("after exit"));
         Session open = session(ReplServices.basic(), "void f() {\n");
         assertEquals(1, open.exit());

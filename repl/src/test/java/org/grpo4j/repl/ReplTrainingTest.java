@@ -48,7 +48,7 @@ class ReplTrainingTest {
                 "");
         ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
         assertEquals(0, s.exit(), s.out() + s.err());
-        assertTrue(s.out().contains("accuracy()") && s.out().contains("tag_count()"), s.out());
+        assertTrue(s.out().contains("accuracy()") && s.out().contains("tagCount()") && s.out().contains("softOverlongPunishment(1024, 256)"), s.out());
         assertTrue(s.out().contains("training in the background"), s.out());
         assertTrue(s.out().matches("(?s).*step \\d+/100000\\s+reward .*"), "status line missing:\n" + s.out());
         assertTrue(s.out().contains("reward "), s.out());

@@ -95,6 +95,24 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void anExceptionFromTheLibraryShowsTheScriptLineAndMessageWithoutInternalFramesUnlessVerbose() throws IOException {
+        String script = "int a = 1;\nvar r = grpo().set(\"learnin_rate\", 1);\n";
+        Outcome r = run("lib.grpo", script);
+        Path f = dir.resolve("lib.grpo");
+        assertEquals(1, r.exit());
+        assertEquals(f + ":2: error: exception java.lang.IllegalArgumentException: unknown GRPO setting 'learnin_rate' (did you mean 'learning_rate'?)\n"
+                + "var r = grpo().set(\"learnin_rate\", 1);\n"
+                + "    at " + f + ":2\n", r.err());
+        System.setProperty("grpo.verbose", "true");
+        try {
+            Outcome v = run("lib.grpo", script);
+            assertTrue(v.err().contains("    at org.grpo4j.dsl.recipe.GrpoRecipe.set("), "--verbose shows the library frames: " + v.err());
+        } finally {
+            System.clearProperty("grpo.verbose");
+        }
+    }
+
+    @Test
     void anInvalidRecipeStopsTheScriptAtItsLineBeforeAnyWorkWithEveryProblemNamed() throws IOException {
         Path data = dir.resolve("train.jsonl");
         Files.writeString(data, "{\"question\": \"1+1\", \"answer\": \"2\"}\n");

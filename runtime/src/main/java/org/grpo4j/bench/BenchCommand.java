@@ -27,6 +27,17 @@ public final class BenchCommand implements Command {
     }
 
     @Override
+    public String usage(List<String> words) {
+        for (Benchmark b : benchmarks)
+            if (!words.isEmpty() && b.name().equals(words.getFirst()))
+                return "usage: ./grpo bench " + b.name() + " [options]" + (b.flags().isEmpty() ? "" : "   (switches: --" + String.join(", --", new TreeSet<>(b.flags())) + ")")
+                        + "\n\n" + b.summary();
+        StringBuilder sb = new StringBuilder("usage: ./grpo bench NAME [options]   (./grpo bench NAME --help describes one)\n\nbenchmarks:");
+        for (Benchmark b : benchmarks) sb.append("\n  ").append(String.format("%-10s ", b.name())).append(b.summary());
+        return sb.toString();
+    }
+
+    @Override
     public Set<String> flags() {
         Set<String> all = new TreeSet<>();
         for (Benchmark b : benchmarks) all.addAll(b.flags());

@@ -112,6 +112,14 @@ public final class Args {
         return java.util.Arrays.copyOf(ids, n);
     }
 
+    /** Every {@code --name value} option and switch (as {@code "true"}) the command has not read yet, in no order. */
+    public Map<String, String> unread() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        options.forEach((k, v) -> { if (!used.contains(k)) m.put(k, v); });
+        for (String f : flagsSeen) if (!used.contains(f)) m.put(f, "true");
+        return m;
+    }
+
     public List<String> positional() {
         return positional;
     }

@@ -16,6 +16,14 @@ public interface Command {
         return java.util.Set.of();
     }
 
+    /**
+     * What {@code ./grpo NAME --help} prints (exit status 0); {@code words} are the positional words before
+     * {@code --help}, so a command with subcommands ({@code bench train --help}) can describe the one named.
+     */
+    default String usage(java.util.List<String> words) {
+        return "usage: ./grpo " + name() + " [options]\n\n" + summary();
+    }
+
     /** Runs the command; the result is the process exit code. A {@link UsageException} prints usage. */
     int run(Args args) throws Exception;
 

@@ -57,9 +57,9 @@ public final class Evaluation {
 
         /** The trainer's evaluation: G = num_generations samples with the training sampling settings, in one call. */
         public static Settings of(GrpoConfig c) {
-            return new Settings(c.numGenerations(), c.number("temperature"), c.integer("top_k"), c.number("top_p"), c.number("min_p"),
-                    c.number("repetition_penalty"), c.integer("max_completion_length"), c.integer("seed"), Integer.MAX_VALUE,
-                    Duration.ofMillis((long) (c.number("reward_timeout_seconds") * 1000)));
+            SamplingSettings s = c.sampling();
+            return new Settings(c.numGenerations(), s.temperature(), s.topK(), s.topP(), s.minP(), s.repetitionPenalty(), s.maxCompletionLength(),
+                    c.training().seed(), Integer.MAX_VALUE, c.rollouts().rewardTimeout());
         }
     }
 

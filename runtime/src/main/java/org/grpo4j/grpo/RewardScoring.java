@@ -13,14 +13,16 @@ import org.grpo4j.reward.Sample;
 
 /**
  * Calls each reward function once on a batch of samples, so that one broken function costs its own rewards and
- * not the run: a function that throws, or does not return within the time limit, gives NaN for every sample of
- * the call; a ±Infinity becomes NaN for that sample; each is reported as a {@link RewardFailure}. A function
+ * not the run: a function that throws on the batch is called again on each sample alone, so only the samples it
+ * throws on get NaN; a call that does not return within the time limit gives NaN for every sample of the call;
+ * a ±Infinity becomes NaN for that sample; each is reported as a {@link RewardFailure} with its count. A function
  * that returns the wrong number of values is a programming error and throws.
  *
  * <p>Each call runs on its own daemon thread so that it can be abandoned on timeout: the thread is interrupted,
- * but Java cannot stop a loop that ignores interrupts, so such a thread keeps a core busy until it ends (being a
- * daemon, it does not keep the JVM alive). Functions run one after another, as in TRL, so a function never has
- * to be safe against another one running at the same time.
+ * but Java cannot stop a loop that ignores interrupts. Such a function is therefore not called again while its
+ * abandoned call still runs (its samples get NaN, reported as a failure), so a reward that never returns costs
+ * at most one thread for the rest of the run, not one more per step. Functions run one after another, as in TRL,
+ * so a function never has to be safe against another one running at the same time.
  */
 public final class RewardScoring {
     /** Default wall-clock limit of one reward function call. */
@@ -29,6 +31,7 @@ public final class RewardScoring {
     private final List<RewardFunction> functions;
     private final List<String> names;
     private final Duration timeout;
+    private final Thread[] abandoned; // per function: its call that timed out, while that thread still runs
 
     public RewardScoring(List<? extends RewardFunction> functions) {
         this(functions, DEFAULT_TIMEOUT);
@@ -39,6 +42,7 @@ public final class RewardScoring {
         if (timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("reward timeout must be positive, got " + timeout);
         this.functions = List.copyOf(functions);
         this.timeout = timeout;
+        this.abandoned = new Thread[this.functions.size()];
         List<String> ns = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int k = 0; k < this.functions.size(); k++) {
@@ -70,49 +74,53 @@ public final class RewardScoring {
             double[] v = new double[n];
             Arrays.fill(v, Double.NaN);
             values[k] = v;
-            RewardFailure f = scoreOne(functions.get(k), names.get(k), batch, v);
+            RewardFailure f = scoreOne(k, batch, v);
             if (f != null) failures.add(f);
         }
         return new RewardScores(names, values, failures);
     }
 
-    /** Fills {@code out} (pre-filled with NaN); returns the failure, or null. */
-    private RewardFailure scoreOne(RewardFunction fn, String name, List<Sample> batch, double[] out) {
+    /** Fills {@code out} (pre-filled with NaN) with function k's values; returns the failure, or null. */
+    private RewardFailure scoreOne(int k, List<Sample> batch, double[] out) {
+        RewardFunction fn = functions.get(k);
+        String name = names.get(k);
         int n = batch.size();
+        if (abandoned[k] != null) {
+            if (abandoned[k].isAlive())
+                return new RewardFailure(name, n, "reward '" + name + "' is not called: its call that timed out is still running (it ignores interrupts)");
+            abandoned[k] = null;
+        }
         Outcome o = new Outcome();
-        Thread t = Thread.ofPlatform().daemon(true).name("reward-" + name).unstarted(() -> {
-            try {
-                o.values = fn.score(batch);
-            } catch (Throwable e) { // a reward's bug, whatever its kind, is reported, not fatal
-                o.error = e;
-            }
-        });
+        Thread t = Thread.ofPlatform().daemon(true).name("reward-" + name).unstarted(() -> call(fn, batch, o));
         t.start();
         boolean finished;
         try {
             finished = t.join(timeout);
         } catch (InterruptedException e) {
             t.interrupt();
+            abandoned[k] = t;
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while reward '" + name + "' was scoring");
         }
         if (!finished) {
             t.interrupt();
+            abandoned[k] = t;
             return new RewardFailure(name, n, "reward '" + name + "' timed out after " + seconds(timeout));
-        }
-        if (o.error != null) {
-            Throwable e = o.error;
-            String msg = e.getMessage() == null ? "" : ": " + e.getMessage();
-            return new RewardFailure(name, n, "reward '" + name + "' threw " + e.getClass().getName() + msg);
         }
         double[] v = o.values;
         if (v == null) throw new IllegalStateException("reward '" + name + "' returned null instead of " + n + " values");
         if (v.length != n) throw new IllegalStateException("reward '" + name + "' returned " + v.length + " values for " + n + " samples");
         int bad = 0;
         String first = null;
+        if (o.error != null) {
+            Throwable e = o.error;
+            first = "reward '" + name + "' threw " + e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            bad = o.thrown;
+        }
         for (int i = 0; i < n; i++) {
             if (Double.isInfinite(v[i])) {
-                if (bad++ == 0) first = "reward '" + name + "' returned " + v[i] + " for sample " + i;
+                if (first == null) first = "reward '" + name + "' returned " + v[i] + " for sample " + i;
+                bad++;
             } else {
                 out[i] = v[i];
             }
@@ -120,9 +128,37 @@ public final class RewardScoring {
         return bad == 0 ? null : new RewardFailure(name, bad, first);
     }
 
+    /**
+     * On the reward's thread: the batch call, and when it throws, one call per sample, so a sample the function
+     * cannot handle costs that sample only (NaN) and {@code o.error} keeps the first exception.
+     */
+    private static void call(RewardFunction fn, List<Sample> batch, Outcome o) {
+        try {
+            o.values = fn.score(batch);
+            return;
+        } catch (Throwable e) { // a reward's bug, whatever its kind, is reported, not fatal
+            o.error = e;
+        }
+        double[] v = new double[batch.size()];
+        int thrown = 0;
+        for (int i = 0; i < batch.size() && !Thread.currentThread().isInterrupted(); i++) {
+            try {
+                double[] one = fn.score(List.of(batch.get(i)));
+                if (one == null || one.length != 1) throw new IllegalStateException("returned " + (one == null ? "null" : one.length + " values") + " for one sample");
+                v[i] = one[0];
+            } catch (Throwable e) {
+                v[i] = Double.NaN;
+                thrown++;
+            }
+        }
+        o.thrown = thrown;
+        o.values = v;
+    }
+
     private static final class Outcome {
         volatile double[] values;
         volatile Throwable error;
+        volatile int thrown;
     }
 
     /** "60 s", "0.25 s". */

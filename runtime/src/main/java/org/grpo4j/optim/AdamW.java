@@ -82,15 +82,22 @@ public final class AdamW {
         return norm;
     }
 
-    /** Writes the moments and the step count (a checkpoint's {@code optimizer.safetensors}). */
+    /**
+     * Writes the moments and the step count (a checkpoint's {@code optimizer.safetensors}), streamed to the file.
+     * When the model is saved in a narrower dtype than it trains in (BF16 weights), the F32 master weights go here
+     * too, so a resume continues from the exact weights and not from their rounding.
+     */
     public void save(Path file) throws IOException {
         Backend be = model.backend();
         long n = model.layout().size();
-        new SafetensorsWriter(Map.of("step", Integer.toString(step), "format", "grpo4j-adamw"))
-                .add("exp_avg", DType.F32, new long[] {n}, (dst, off) -> be.read(m, dst, off, (int) n))
-                .add("exp_avg_sq", DType.F32, new long[] {n}, (dst, off) -> be.read(v, dst, off, (int) n))
-                .write(file);
+        SafetensorsWriter w = new SafetensorsWriter(Map.of("step", Integer.toString(step), "format", "grpo4j-adamw"))
+                .add("exp_avg", DType.F32, new long[] {n}, be, m)
+                .add("exp_avg_sq", DType.F32, new long[] {n}, be, v);
+        if (model.weightsDtype() != DType.F32) w.add(MASTER_WEIGHTS, DType.F32, new long[] {n}, be, model.params());
+        w.write(file);
     }
+
+    private static final String MASTER_WEIGHTS = "master_weights";
 
     /** Restores what {@link #save} wrote; the model must have the same parameter layout. */
     public void load(Path file) throws IOException {
@@ -104,6 +111,11 @@ public final class AdamW {
             Backend be = model.backend();
             be.write(m, f.readFloats("exp_avg"));
             be.write(v, f.readFloats("exp_avg_sq"));
+            if (f.tensors().containsKey(MASTER_WEIGHTS)) {
+                if (f.info(MASTER_WEIGHTS).elements() != n)
+                    throw new IOException(file + ": tensor '" + MASTER_WEIGHTS + "' has " + f.info(MASTER_WEIGHTS).elements() + " values, the model has " + n + " parameters");
+                be.write(model.params(), f.readFloats(MASTER_WEIGHTS));
+            }
             step = Integer.parseInt(s);
         }
     }

@@ -2,26 +2,32 @@ package org.grpo4j.safetensors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.Tensor;
 
 /**
  * Writes a safetensors file in F32 or BF16 from float data, in the order tensors are added. The header is
- * padded with spaces to a multiple of 8 bytes, as Hugging Face's writer does, so the data is aligned.
+ * padded with spaces to a multiple of 8 bytes, as Hugging Face's writer does, so the data is aligned. Tensors are
+ * streamed to the file in chunks of {@link #CHUNK} values, so writing a multi-gigabyte checkpoint needs a few
+ * megabytes of heap; the file is forced to the disk before {@link #write} returns.
  */
 public final class SafetensorsWriter {
-    /** Supplies a tensor's floats when the file is written. */
+    /** Values converted and written per chunk. */
+    static final int CHUNK = 1 << 20;
+
+    /** Supplies {@code count} floats of a tensor, starting at element {@code from}, when the file is written. */
     public interface Source {
-        void copyTo(float[] dst, int dstOffset) throws IOException;
+        void copyTo(long from, float[] dst, int count) throws IOException;
     }
 
     private record Entry(String name, long[] shape, DType dtype, Source source, long elements) {}
@@ -41,8 +47,13 @@ public final class SafetensorsWriter {
         return this;
     }
 
+    /** A tensor held by a backend (weights, optimiser moments): read chunk by chunk while the file is written. */
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, Backend backend, Tensor tensor) {
+        return add(name, dtype, shape, (from, dst, count) -> backend.read(tensor.slice(from, count), dst, 0, count));
+    }
+
     public SafetensorsWriter add(String name, long[] shape, float[] data) {
-        return add(name, DType.F32, shape, (dst, off) -> System.arraycopy(data, 0, dst, off, data.length));
+        return add(name, DType.F32, shape, (from, dst, count) -> System.arraycopy(data, (int) from, dst, 0, count));
     }
 
     public void write(Path file) throws IOException {
@@ -65,19 +76,27 @@ public final class SafetensorsWriter {
         }
         byte[] json = m.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-            out.write(len.array());
-            out.write(json);
-            for (int i = json.length; i < padded; i++) out.write(' ');
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            writeFully(ch, head.flip());
+            float[] buf = new float[CHUNK];
+            ByteBuffer bytes = ByteBuffer.allocateDirect(CHUNK * 4).order(ByteOrder.LITTLE_ENDIAN);
             for (Entry e : entries) {
-                float[] buf = new float[Math.toIntExact(e.elements)];
-                e.source.copyTo(buf, 0);
-                ByteBuffer bb = ByteBuffer.allocate(buf.length * e.dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
-                if (e.dtype == DType.F32) bb.asFloatBuffer().put(buf);
-                else for (float f : buf) bb.putShort(DType.floatToBf16(f));
-                out.write(bb.array());
+                for (long from = 0; from < e.elements; from += CHUNK) {
+                    int count = (int) Math.min(CHUNK, e.elements - from);
+                    e.source.copyTo(from, buf, count);
+                    bytes.clear();
+                    if (e.dtype == DType.F32) for (int i = 0; i < count; i++) bytes.putFloat(buf[i]);
+                    else for (int i = 0; i < count; i++) bytes.putShort(DType.floatToBf16(buf[i]));
+                    writeFully(ch, bytes.flip());
+                }
             }
+            ch.force(true);
         }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
     }
 }

@@ -31,7 +31,7 @@ public final class Checkpoints {
         Path tmp = outputDir.resolve(".checkpoint-" + state.globalStep() + ".tmp");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        model.save(tmp, DType.F32);
+        model.save(tmp);
         if (tokenizerDir != null)
             for (String f : TOKENIZER_FILES) {
                 Path src = tokenizerDir.resolve(f);

@@ -63,6 +63,45 @@ class RewardScoringTest {
     }
 
     @Test
+    void aFunctionThatThrowsOnOneSampleLosesThatSampleOnly() {
+        RewardFunction picky = fn("picky", s -> s.stream().mapToDouble(x -> {
+            if (x.completion().equals("bb")) throw new NumberFormatException("not a number: bb");
+            return x.completion().length();
+        }).toArray());
+        RewardScores r = new RewardScoring(List.of(picky)).score(SAMPLES);
+        assertArrayEquals(new double[] {1, NaN, 3}, r.values()[0], 0);
+        assertEquals(List.of(new RewardFailure("picky", 1, "reward 'picky' threw java.lang.NumberFormatException: not a number: bb")), r.failures());
+        assertEquals(2.0, r.metrics().get("rewards/picky/mean"), "the mean is over the samples that have a reward");
+    }
+
+    @Test
+    void aRewardThatNeverReturnsCostsOneThreadForTheRunNotOneMorePerStep() throws InterruptedException {
+        AtomicBoolean release = new AtomicBoolean();
+        RewardFunction spin = fn("spin", s -> {
+            while (!release.get()) Thread.onSpinWait(); // ignores interrupts, as a runaway loop does
+            return new double[s.size()];
+        });
+        RewardScoring scoring = new RewardScoring(List.of(spin, LENGTH), Duration.ofMillis(100));
+        try {
+            for (int step = 0; step < 4; step++) {
+                RewardScores r = scoring.score(SAMPLES);
+                assertArrayEquals(new double[] {NaN, NaN, NaN}, r.values()[0], 0);
+                assertArrayEquals(new double[] {1, 2, 3}, r.values()[1], 0);
+                assertEquals(3, r.failures().getFirst().count());
+                if (step > 0) assertTrue(r.failures().getFirst().firstMessage().contains("is not called"), r.failures().toString());
+            }
+            long spinning = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("reward-spin") && t.isAlive()).count();
+            assertEquals(1, spinning, "threads left running by the timed-out reward");
+        } finally {
+            release.set(true);
+        }
+        // once the stuck call has ended, the function is called again
+        Thread.sleep(50);
+        for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().equals("reward-spin")) t.join(5000);
+        assertTrue(scoring.score(SAMPLES).failures().isEmpty());
+    }
+
+    @Test
     void infinitiesBecomeNaNAndAreCounted() {
         RewardFunction inf = fn("inf", s -> new double[] {Double.NEGATIVE_INFINITY, 0.5, Double.POSITIVE_INFINITY});
         RewardScores r = new RewardScoring(List.of(inf)).score(SAMPLES);

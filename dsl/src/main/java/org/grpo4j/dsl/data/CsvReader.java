@@ -31,6 +31,11 @@ public final class CsvReader {
     private CsvReader() {}
 
     public static Table read(Path file, BadRows policy) {
+        return read(file, policy, ',');
+    }
+
+    /** Reads with this field separator ({@code '\t'} for TSV). */
+    public static Table read(Path file, BadRows policy, char separator) {
         String name = file.toString();
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(name + ": data file not found");
         String text;
@@ -41,15 +46,19 @@ public final class CsvReader {
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": cannot read: " + e.getMessage(), e);
         }
-        return parse(name, text, policy);
+        return parse(name, text, policy, separator);
     }
 
     /** One record: its fields, the line it starts on, and what is wrong with it (null if nothing). */
     private record Record(List<String> fields, int line, String problem) {}
 
     public static Table parse(String name, String text, BadRows policy) {
+        return parse(name, text, policy, ',');
+    }
+
+    public static Table parse(String name, String text, BadRows policy, char separator) {
         if (text.startsWith("\uFEFF")) text = text.substring(1);
-        List<Record> records = records(text);
+        List<Record> records = records(text, separator);
         List<Map<String, Object>> rows = new ArrayList<>();
         List<String> origins = new ArrayList<>();
         List<String> bad = new ArrayList<>();
@@ -82,7 +91,7 @@ public final class CsvReader {
         return new Table(name, rows, origins, columns, bad);
     }
 
-    private static List<Record> records(String s) {
+    private static List<Record> records(String s, char sep) {
         List<Record> out = new ArrayList<>();
         int i = 0, n = s.length(), line = 1;
         while (i < n) {
@@ -123,19 +132,19 @@ public final class CsvReader {
                         fields.add(f.toString());
                         break;
                     }
-                    if (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && s.charAt(i) != '\r' && problem == null) {
+                    if (i < n && s.charAt(i) != sep && s.charAt(i) != '\n' && s.charAt(i) != '\r' && problem == null) {
                         problem = "unexpected text after the closing quote of field " + (fields.size() + 1)
                                 + " (a quote inside a quoted field is written \"\")";
                         // the rest of this field up to the next separator belongs to it
-                        while (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && s.charAt(i) != '\r') f.append(s.charAt(i++));
+                        while (i < n && s.charAt(i) != sep && s.charAt(i) != '\n' && s.charAt(i) != '\r') f.append(s.charAt(i++));
                     }
                 } else {
-                    while (i < n && s.charAt(i) != ',' && s.charAt(i) != '\n' && !(s.charAt(i) == '\r' && i + 1 < n && s.charAt(i + 1) == '\n'))
+                    while (i < n && s.charAt(i) != sep && s.charAt(i) != '\n' && !(s.charAt(i) == '\r' && i + 1 < n && s.charAt(i + 1) == '\n'))
                         f.append(s.charAt(i++));
                 }
                 fields.add(f.toString());
                 if (i >= n) endOfRecord = true;
-                else if (s.charAt(i) == ',') i++;
+                else if (s.charAt(i) == sep) i++;
                 else {
                     i += s.charAt(i) == '\r' ? 2 : 1;
                     line++;

@@ -1,5 +1,6 @@
 package org.grpo4j.dsl.data;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,24 +17,23 @@ import org.grpo4j.dsl.data.JsonlReader;
 import org.grpo4j.dsl.data.Table;
 
 /**
- * An immutable table of rows (column name → value) for training and evaluation: read from JSON Lines or CSV, or
- * built in memory, then reshaped with {@link #rename}, {@link #select}, {@link #map}, {@link #filter},
- * {@link #shuffle}, {@link #take} and {@link #split}. Every operation returns a new data set; rows are
- * unmodifiable maps.
+ * An immutable table of rows (column name → value) for training and evaluation: read from a Hugging Face dataset
+ * folder ({@link #hf}), Parquet, JSON Lines, JSON or CSV/TSV, or built in memory, then reshaped with
+ * {@link #rename}, {@link #select}, {@link #map}, {@link #filter}, {@link #parseJson}, {@link #shuffle},
+ * {@link #take} and {@link #trainTestSplit}. Every operation returns a new data set; rows are unmodifiable maps.
  *
  * <p>Files are read when the rows are first needed (by {@link #size()}, {@link #rows()}, or a recipe's
- * validation), once, then kept in memory: fine for the data sets GRPO uses (thousands of prompts). A row that
- * cannot be read stops with its file and line ({@code data/train.jsonl:17: malformed JSON: …}) unless
- * {@link #onBadRows(BadRows) onBadRows(BadRows.SKIP)} was chosen, which leaves it out and counts it in
- * {@link #skippedRows()}. Every row remembers where it came from ({@link #origin(int)}), so a recipe can name the
- * file and line of a prompt that is too long, even after filtering and shuffling.
- *
- * <p><b>Parquet is not supported</b>: no small, well-kept pure-Java reader exists (Apache parquet-java needs
- * Hadoop). Convert with {@code datasets}' {@code to_json(path, lines=True)} or {@code pandas.read_parquet(…).to_json(…, orient="records", lines=True)}.
+ * validation), once, completely or not at all, then kept in memory. {@link #select} and {@link #take} applied
+ * directly to a file are pushed into the reader: a Parquet reader then reads only those columns and rows, so a
+ * large file costs the heap only what is kept. A row that cannot be read stops with its file and line
+ * ({@code data/train.jsonl:17: malformed JSON: …}) unless {@link #onBadRows(BadRows) onBadRows(BadRows.SKIP)} was
+ * chosen, which leaves it out and counts it in {@link #skippedRows()}. Every row remembers where it came from
+ * ({@link #origin(int)}: {@code file:line}, or {@code file row N} for Parquet), so a recipe can name the row of a
+ * prompt that is too long, even after filtering and shuffling.
  *
  * <pre>{@code
- * Dataset all = Dataset.jsonl("data/arithmetic.jsonl").rename(Map.of("question", "prompt"));
- * Dataset.Split s = all.filter(r -> !r.get("answer").toString().isEmpty()).split(0.1, 42);
+ * Dataset all = Dataset.hf("NuminaMath-TIR", "train").select("problem", "solution").rename("problem", "prompt");
+ * Dataset.Split s = all.filter(r -> !r.get("solution").toString().isEmpty()).trainTestSplit(0.1, 42);
  * System.out.println(s.train().size() + " train, " + s.test().size() + " test; columns " + all.columns());
  * }</pre>
  */
@@ -63,10 +63,67 @@ public final class Dataset {
 
     // ------------------------------------------------------------------------------------------ sources
 
+    /**
+     * Data files of one format read in order as one table: {@code columns} (null: all) and {@code limit} (-1: all
+     * rows) are pushed into the readers. Parquet and CSV shards must have the same columns.
+     */
+    private record FileSource(List<Path> files, String format, List<String> columns, long limit, String name) implements Source {
+        public Table load(BadRows policy) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            List<String> origins = new ArrayList<>(), bad = new ArrayList<>();
+            java.util.LinkedHashSet<String> cols = new java.util.LinkedHashSet<>();
+            Table first = null;
+            for (Path f : files) {
+                long left = limit < 0 ? -1 : limit - rows.size();
+                if (left == 0) break;
+                Table t = read(f, policy, left);
+                if (first == null) first = t;
+                else if (!format.equals("json") && !format.equals("jsonl") && !t.columns().equals(first.columns()))
+                    throw new IllegalArgumentException(f + ": its columns (" + String.join(", ", t.columns()) + ") differ from those of " + first.source()
+                            + " (" + String.join(", ", first.columns()) + "); the files of one split must have the same columns");
+                int n = left < 0 ? t.rows().size() : (int) Math.min(left, t.rows().size());
+                rows.addAll(t.rows().subList(0, n));
+                origins.addAll(t.origins().subList(0, n));
+                bad.addAll(t.badRows());
+                cols.addAll(t.columns());
+            }
+            return new Table(files.size() == 1 ? files.getFirst().toString() : name, rows, origins, columns != null ? columns : List.copyOf(cols), bad);
+        }
+
+        private Table read(Path f, BadRows policy, long left) {
+            return switch (format) {
+                case "parquet" -> ParquetReader.read(f, columns, left);
+                // a folder's JSON builder takes .json (an array, or lines) and .jsonl files together
+                case "jsonl", "json" -> HfFolder.extension(f).equals("json") ? JsonReader.read(f, policy, columns) : JsonlReader.read(f, policy, columns);
+                case "csv", "tsv" -> {
+                    Table t = CsvReader.read(f, policy, format.equals("tsv") ? '\t' : ',');
+                    if (columns == null) yield t;
+                    JsonlReader.requireColumns(f.toString(), columns, new java.util.HashSet<>(t.columns()));
+                    List<Map<String, Object>> kept = new ArrayList<>(t.rows().size());
+                    for (Map<String, Object> r : t.rows()) kept.add(Collections.unmodifiableMap(JsonlReader.project(r, columns)));
+                    yield new Table(t.source(), kept, t.origins(), columns, t.badRows());
+                }
+                default -> throw new IllegalStateException("format " + format);
+            };
+        }
+
+        FileSource select(List<String> keep) {
+            return new FileSource(files, format, keep, limit, name);
+        }
+
+        FileSource take(long n) {
+            return new FileSource(files, format, columns, limit < 0 ? n : Math.min(limit, n), name);
+        }
+    }
+
+    private static Dataset files(List<Path> files, String format, String name) {
+        return new Dataset(new FileSource(List.copyOf(files), format, null, -1, name), BadRows.STOP, null, null, name);
+    }
+
     /** A JSON Lines file: one JSON object per line. */
     public static Dataset jsonl(Path file) {
         Objects.requireNonNull(file, "file");
-        return new Dataset(p -> JsonlReader.read(file, p), BadRows.STOP, null, null, file.toString());
+        return files(List.of(file), "jsonl", file.toString());
     }
 
     public static Dataset jsonl(String file) {
@@ -76,21 +133,86 @@ public final class Dataset {
     /** A CSV file with a header row (RFC 4180); every value is a string. */
     public static Dataset csv(Path file) {
         Objects.requireNonNull(file, "file");
-        return new Dataset(p -> CsvReader.read(file, p), BadRows.STOP, null, null, file.toString());
+        return files(List.of(file), "csv", file.toString());
     }
 
     public static Dataset csv(String file) {
         return csv(Path.of(file));
     }
 
-    /** A JSONL ({@code .jsonl}, {@code .json} with one object per line) or CSV ({@code .csv}) file, by its extension. */
+    /** A TSV file: CSV with tabs between the fields. */
+    public static Dataset tsv(Path file) {
+        Objects.requireNonNull(file, "file");
+        return files(List.of(file), "tsv", file.toString());
+    }
+
+    /** A {@code .json} file: one JSON array of objects, or JSON Lines. */
+    public static Dataset json(Path file) {
+        Objects.requireNonNull(file, "file");
+        return files(List.of(file), "json", file.toString());
+    }
+
+    /** A Parquet file; nested columns (lists, structs) become lists and maps. */
+    public static Dataset parquet(Path file) {
+        Objects.requireNonNull(file, "file");
+        return files(List.of(file), "parquet", file.toString());
+    }
+
+    public static Dataset parquet(String file) {
+        return parquet(Path.of(file));
+    }
+
+    /** A data file by its extension: {@code .parquet}, {@code .jsonl}/{@code .ndjson}, {@code .json}, {@code .csv}, {@code .tsv}. */
     public static Dataset file(Path file) {
         String n = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (n.endsWith(".jsonl") || n.endsWith(".json") || n.endsWith(".ndjson")) return jsonl(file);
+        if (n.endsWith(".jsonl") || n.endsWith(".ndjson")) return jsonl(file);
+        if (n.endsWith(".json")) return json(file);
         if (n.endsWith(".csv")) return csv(file);
-        if (n.endsWith(".parquet"))
-            throw new IllegalArgumentException(file + ": Parquet is not supported (no pure-Java reader without Hadoop); convert it to JSON Lines");
-        throw new IllegalArgumentException(file + ": unknown data file type; use a .jsonl or .csv file");
+        if (n.endsWith(".tsv")) return tsv(file);
+        if (n.endsWith(".parquet")) return parquet(file);
+        throw new IllegalArgumentException(file + ": unknown data file type; use a .parquet, .jsonl, .json, .csv or .tsv file, or a dataset folder");
+    }
+
+    /** A data file ({@link #file}) or the {@code train} split of a dataset folder ({@link #hf(Path)}). */
+    public static Dataset of(Path path) {
+        if (Files.isDirectory(path) || Files.isRegularFile(path)) return Files.isDirectory(path) ? hf(path) : file(path);
+        String ext = HfFolder.extension(path);
+        // not there: a data file's name gets "not found", anything else is looked up as a Hub name in the local cache
+        return HfFolder.FORMATS.contains(ext) || ext.equals("ndjson") ? file(path) : hf(path);
+    }
+
+    public static Dataset of(String path) {
+        return of(Path.of(path));
+    }
+
+    /** The {@code train} split of a Hugging Face dataset folder (see {@link HfFolder} for how splits are found). */
+    public static Dataset hf(Path folder) {
+        return hf(folder, null, "train");
+    }
+
+    /** One split of a Hugging Face dataset folder, or of a Hub dataset in the local cache; an unknown split lists those there are. */
+    public static Dataset hf(Path folder, String split) {
+        return hf(folder, null, split);
+    }
+
+    /** One split of one config (the {@code configs:} of the folder's README.md; null: the default config). */
+    public static Dataset hf(Path folder, String config, String split) {
+        HfFolder f = HfFolder.open(folder, config);
+        List<Path> files = f.files(split);
+        String name = f.root() + (f.config() != null && f.configs().size() > 1 ? " [" + f.config() + "]" : "") + " split '" + split + "'";
+        return files(files, f.format(), name);
+    }
+
+    public static Dataset hf(String folder) {
+        return hf(Path.of(folder));
+    }
+
+    public static Dataset hf(String folder, String split) {
+        return hf(Path.of(folder), split);
+    }
+
+    public static Dataset hf(String folder, String config, String split) {
+        return hf(Path.of(folder), config, split);
     }
 
     /**
@@ -220,6 +342,8 @@ public final class Dataset {
     /** Keeps only these columns, in this order. */
     public Dataset select(String... columns) {
         List<String> keep = List.of(columns);
+        if (parent == null && source instanceof FileSource fs && (fs.columns() == null || fs.columns().containsAll(keep)))
+            return new Dataset(fs.select(keep), policy, null, null, describe + " | select");
         return derive("select", t -> {
             for (String c : keep) if (!t.columns().contains(c)) throw new IllegalArgumentException("select: " + missing(t, c));
             List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
@@ -284,6 +408,7 @@ public final class Dataset {
     /** The first {@code n} rows (all of them when there are fewer). */
     public Dataset take(int n) {
         if (n < 0) throw new IllegalArgumentException("take(" + n + "): n must be >= 0");
+        if (parent == null && source instanceof FileSource fs) return new Dataset(fs.take(n), policy, null, null, describe + " | take");
         return derive("take", t -> {
             int k = Math.min(n, t.rows().size());
             return new Table(t.source(), t.rows().subList(0, k), t.origins().subList(0, k), t.columns(), t.badRows());
@@ -306,6 +431,85 @@ public final class Dataset {
             return permuted(t, permutation(n, seed), 0, testCount(n, testFraction));
         });
         return new Split(train, test);
+    }
+
+    /** The name {@code datasets} gives {@link #split}: a seeded random train/test partition. */
+    public Split trainTestSplit(double testFraction, long seed) {
+        return split(testFraction, seed);
+    }
+
+    /**
+     * Turns a column holding JSON text (e.g. {@code verification_info} stored as a string) into its value (maps,
+     * lists, …); values that are already lists or maps, and nulls, stay as they are, so the same recipe reads a
+     * struct column and a JSON-string column alike. Malformed JSON names the row and column.
+     */
+    public Dataset parseJson(String column) {
+        Objects.requireNonNull(column, "column");
+        return derive("parseJson", t -> {
+            if (!t.columns().contains(column)) throw new IllegalArgumentException("parseJson: " + missing(t, column));
+            List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
+            for (int i = 0; i < t.rows().size(); i++) {
+                Map<String, Object> r = t.rows().get(i);
+                if (!(r.get(column) instanceof String text)) {
+                    rows.add(r);
+                    continue;
+                }
+                Map<String, Object> n = new LinkedHashMap<>(r);
+                try {
+                    n.put(column, JsonlReader.value(JSON.readTree(text)));
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException(t.origins().get(i) + ", column '" + column + "': not JSON: "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+                }
+                rows.add(Table.freezeRow(n));
+            }
+            return new Table(t.source(), rows, t.origins(), t.columns(), t.badRows());
+        });
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * Each column's type as the values show it, in {@code datasets}' vocabulary: {@code string}, {@code int64},
+     * {@code float64}, {@code bool}, {@code list<…>}, {@code struct<name: type, …>} (from the first 1,000 rows;
+     * {@code null} when a column holds only nulls there, {@code a | b} when rows differ).
+     */
+    public Map<String, String> columnTypes() {
+        Map<String, String> out = new LinkedHashMap<>();
+        List<Map<String, Object>> rows = rows();
+        for (String c : columns()) {
+            java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
+            for (int i = 0; i < Math.min(1000, rows.size()); i++) {
+                Object v = rows.get(i).get(c);
+                if (v != null) seen.add(typeName(v));
+            }
+            out.put(c, seen.isEmpty() ? "null" : String.join(" | ", seen));
+        }
+        return out;
+    }
+
+    /** A value's type as {@link #columnTypes()} names it ({@code list<int64>}, {@code struct<a: string>}, …). */
+    public static String typeName(Object v) {
+        if (v == null) return "null";
+        if (v instanceof String) return "string";
+        if (v instanceof Boolean) return "bool";
+        if (v instanceof Long || v instanceof Integer || v instanceof java.math.BigInteger) return "int64";
+        if (v instanceof Double || v instanceof Float) return "float64";
+        if (v instanceof byte[]) return "binary";
+        if (v instanceof List<?> l) {
+            for (Object x : l) if (x != null) return "list<" + typeName(x) + ">";
+            return "list<null>";
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("struct<");
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(first ? "" : ", ").append(e.getKey()).append(": ").append(typeName(e.getValue()));
+                first = false;
+            }
+            return sb.append(">").toString();
+        }
+        return v.getClass().getSimpleName();
     }
 
     private static int testCount(int n, double f) {

@@ -33,23 +33,38 @@ public final class JsonlReader {
     private JsonlReader() {}
 
     public static Table read(Path file, BadRows policy) {
+        return read(file, policy, null);
+    }
+
+    /** Reads keeping only {@code keep} (null: every column); a kept column no row has is an error listing the columns. */
+    public static Table read(Path file, BadRows policy, List<String> keep) {
         String name = file.toString();
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(name + ": data file not found");
         List<Map<String, Object>> rows = new ArrayList<>();
         List<String> origins = new ArrayList<>();
         List<String> bad = new ArrayList<>();
+        ReadProgress progress = ReadProgress.start(file, sizeOf(file));
+        java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
+        long bytes = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int n = 0;
             while ((line = in.readLine()) != null) {
                 n++;
+                bytes += line.length() + 1;
+                progress.bytes(bytes);
                 if (n == 1 && line.startsWith("\uFEFF")) line = line.substring(1);
                 if (line.isBlank()) continue;
                 String problem;
                 try {
                     JsonNode node = JSON.readTree(line);
                     if (node.isObject()) {
-                        rows.add(Table.freezeRow(object(node)));
+                        Map<String, Object> row = object(node);
+                        if (keep != null) {
+                            seen.addAll(row.keySet());
+                            row = project(row, keep);
+                        }
+                        rows.add(Table.freezeRow(row));
                         origins.add(name + ":" + n);
                         continue;
                     }
@@ -65,8 +80,32 @@ public final class JsonlReader {
             throw new IllegalArgumentException(name + ": not UTF-8 text (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": cannot read: " + e.getMessage(), e);
+        } finally {
+            progress.done();
         }
-        return Table.of(name, rows, origins, bad);
+        if (keep == null) return Table.of(name, rows, origins, bad);
+        requireColumns(name, keep, seen);
+        return new Table(name, rows, origins, keep, bad);
+    }
+
+    static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The row with only these columns, in this order (a column the row lacks stays absent). */
+    static Map<String, Object> project(Map<String, Object> row, List<String> keep) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String c : keep) if (row.containsKey(c)) out.put(c, row.get(c));
+        return out;
+    }
+
+    static void requireColumns(String name, List<String> keep, java.util.Set<String> seen) {
+        for (String c : keep)
+            if (!seen.contains(c)) throw new IllegalArgumentException("dataset column '" + c + "' not found in " + name + "; columns are: " + String.join(", ", seen));
     }
 
     private static String kind(JsonNode n) {

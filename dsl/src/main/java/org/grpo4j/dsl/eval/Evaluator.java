@@ -85,9 +85,16 @@ final class Evaluator {
         Evaluation.Samples s = evaluation.generate(new Generator(pm.load(), pm.plan().decoder()), prompts, done -> bar.update(done, ""));
         bar.done(null);
         boolean math = s.rewardNames().get(s.scorer()).equals("accuracy");
-        Map<String, Double> metrics = s.metrics(ks, math ? AnswerExtractor::fromCompletion : null, math ? sameMath() : null);
+        Map<String, Double> metrics = s.metrics(ks, math ? Evaluator::extractedAnswer : null, math ? sameMath() : null);
         if (details != null) writeDetails(details, model.toString(), r, s);
         return new EvalResults.ModelResult(model.toString(), pm.model(), prompts.size(), r.n(), (System.nanoTime() - t0) * 1e-9, metrics);
+    }
+
+    /** The answer the accuracy reward would read from a completion (the verifier's first candidate), or null. */
+    static String extractedAnswer(String completion) {
+        if (completion == null || completion.isEmpty()) return null;
+        List<AnswerExtractor.Candidate> c = AnswerExtractor.extract(completion, AnswerExtractor.Config.ANSWER);
+        return c.isEmpty() ? null : c.getFirst().text();
     }
 
     /** Two extracted answers are the same when the verifier finds them equivalent, or (unparseable) when they are equal text. */
@@ -121,7 +128,7 @@ final class Evaluator {
             row.put("sample", x.sample() < 0 ? "greedy" : x.sample());
             row.put("prompt", x.prompt().text());
             row.put("completion", x.text());
-            row.put("answer", AnswerExtractor.fromCompletion(x.text()));
+            row.put("answer", extractedAnswer(x.text()));
             Map<String, Object> scores = new LinkedHashMap<>();
             for (int f = 0; f < s.rewardNames().size(); f++) scores.put(s.rewardNames().get(f), finite(x.rewards()[f]));
             row.put("rewards", scores);

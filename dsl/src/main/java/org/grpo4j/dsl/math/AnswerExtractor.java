@@ -1,136 +1,316 @@
 package org.grpo4j.dsl.math;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the final answer in a text. A completion is read strictly, like open-r1's use of math_verify
- * ({@code try_extract_without_anchor=False}): only the last {@code \boxed{…}}, the last {@code <answer>…</answer>}
- * or the text after an explicit anchor ("the answer is", "final answer:", "answer:", GSM8K's "####") counts;
- * "x = 10" on its own is no answer. A gold answer is read leniently: the same anchors first, then the whole text
- * ("10", "$\frac{1}{2}$").
+ * Finds the answer in a text the way Math-Verify's {@code parse} does: regular expressions with priorities, from
+ * the most explicit ("final answer is $…$. I hope", {@code \boxed{}} when asked first) to the most abstract (any
+ * LaTeX environment, any number). Within the first priority that matches anything, matches are tried from the
+ * rightmost; the first that parses is the answer. The text of the first match is kept as a fallback string
+ * ({@code fallback_mode="first_match"}), so two unparseable answers can still be compared as strings.
  *
- * <pre>{@code AnswerExtractor.fromCompletion("So the answer is $\\frac{1}{2}$.") // "$\\frac{1}{2}$"}</pre>
+ * <ul>
+ *   <li>{@link Latex}: {@code $…$}, {@code $$…$$}, {@code \[…\]}, {@code \(…\)}, {@code [ … ]}, a bare
+ *       {@code \frac{1}{2}} and {@code \boxed{…}}; up to six environments joined by "," / "and" / "or" are one
+ *       set ("$1$ and $2$"); a percent sign after an environment makes it a percentage.</li>
+ *   <li>{@link Plain}: plain numbers ({@code 1,234.5}, {@code 1 000}, {@code 2,74}, {@code .4}, {@code 28 percent},
+ *       {@code $100}) and plain expressions with an operator ({@code 10/9}).</li>
+ * </ul>
+ *
+ * <pre>{@code AnswerExtractor.extract("Answer \\[ 9 \\]", AnswerExtractor.Config.DEFAULT).getFirst().expr() // Num 9}</pre>
  */
 public final class AnswerExtractor {
     private AnswerExtractor() {}
 
-    private static final Pattern ANSWER_TAG = Pattern.compile("<answer>(.*?)</answer>", Pattern.DOTALL);
-    private static final Pattern ANCHOR = Pattern.compile(
-            "(?i)(?:final\\s+answer(?:\\s+is)?|answer\\s+is|answer\\s*:|####)[\\s:*]*");
-    private static final Pattern BOXED = Pattern.compile("\\\\(?:boxed|fbox)\\s*\\{");
+    /** What to look for: Math-Verify's extraction targets. */
+    public sealed interface Target permits Latex, Plain {}
 
-    /** The answer text of a completion, or null when it states none with an anchor. */
-    public static String fromCompletion(String text) {
-        if (text == null || text.isEmpty()) return null;
-        String boxed = lastBoxed(text);
-        if (boxed != null) return boxed;
-        String tag = lastAnswerTag(text);
-        if (tag != null) {
-            String inner = afterAnchor(tag);
-            return inner != null ? inner : tag.strip();
+    /**
+     * LaTeX environments ({@code LatexExtractionConfig}).
+     *
+     * @param withoutAnchor  also match environments with no "answer" before them
+     * @param boxedPriority  priority of {@code \boxed{}} matches: 0 first, 50 after "final answer … is", -1 never
+     * @param normaliser     clean-up of what was matched
+     */
+    public record Latex(boolean withoutAnchor, int boxedPriority, LatexNormaliser normaliser) implements Target {}
+
+    /**
+     * Plain numbers and expressions ({@code ExprExtractionConfig}).
+     *
+     * @param withoutAnchor also match numbers with no "answer" before them
+     * @param hashMarks     also match GSM8K's {@code #### 72} (not a Math-Verify anchor)
+     */
+    public record Plain(boolean withoutAnchor, boolean hashMarks) implements Target {
+        public Plain(boolean withoutAnchor) {
+            this(withoutAnchor, false);
         }
-        return afterAnchor(text);
     }
 
-    /** The answer text of a gold solution: anchored forms first, then the whole text. */
-    public static String fromGold(String text) {
-        if (text == null || text.isBlank()) return null;
-        String c = fromCompletion(text);
-        return c != null ? c : text.strip();
+    /**
+     * Targets and mode. {@code firstMatch}: only the first match of the first priority that matches is tried
+     * ({@code extraction_mode="first_match"}); otherwise later matches are tried until one parses.
+     * {@code bareLatex}: a text with no math delimiters ({@code 2x+2}, {@code \sqrt{8}}) is first read whole as
+     * LaTeX, where Math-Verify would find only the number 2 in the first and nothing in the second.
+     */
+    public record Config(List<Target> targets, boolean firstMatch, boolean bareLatex) {
+        /** Math-Verify's {@code parse(text)}: LaTeX and plain targets, any match. */
+        public static final Config DEFAULT = new Config(List.of(new Latex(true, 50, LatexNormaliser.DEFAULT), new Plain(true)), false, false);
+        /** open-r1's gold: {@code parse(solution, extraction_mode="first_match")}. */
+        public static final Config OPEN_R1_GOLD = new Config(DEFAULT.targets(), true, false);
+        /** The accuracy reward's gold: open-r1's, but a bare answer column ({@code x^2-1}) is read whole first. */
+        public static final Config GOLD = new Config(DEFAULT.targets(), true, true);
+        /** open-r1's completion: LaTeX only, boxed first, nothing without an anchor, first match. */
+        public static final Config OPEN_R1_COMPLETION = new Config(List.of(new Latex(false, 0, LatexNormaliser.OPEN_R1)), true, false);
+        /** The accuracy reward's completion: open-r1's, plus plain numbers after "answer" or "####" ({@code <answer>42</answer>}). */
+        public static final Config ANSWER = new Config(List.of(new Latex(false, 0, LatexNormaliser.OPEN_R1), new Plain(false, true)), true, false);
+
+        public Config {
+            targets = List.copyOf(targets);
+        }
+
+        public Config(List<Target> targets, boolean firstMatch) {
+            this(targets, firstMatch, false);
+        }
     }
 
-    /** Content of the last {@code \boxed{…}} with balanced braces, or null (also when its braces never close). */
-    public static String lastBoxed(String text) {
-        Matcher m = BOXED.matcher(text);
-        int start = -1;
-        while (m.find()) start = m.end();
-        while (start >= 0) {
-            int depth = 1;
-            for (int i = start; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (c == '\\' && i + 1 < text.length()) {
-                    i++;
-                    continue;
+    /** One extracted answer: the parsed value (null when only the fallback string is known) and its text. */
+    public record Candidate(Expr expr, String text) {}
+
+    // ------------------------------------------------------------------------------------------ patterns
+
+    private record Rule(Pattern pattern, int priority, Target target) {}
+
+    private static final String[] KINDS = {"DisplayDollar", "DisplayBracket", "InlineDollar", "InlineParen", "InlineBracket", "Frac"};
+    private static final int GROUPS = 6;
+
+    /** One LaTeX environment; group names g{slot}k{kind} and g{slot}pct, as Java allows no underscores. */
+    private static String env(int slot, boolean boxed) {
+        // each written so that only a rare character (a lone $, a backslash) repeats a group: java.util.regex
+        // recurses once per group repetition, and 4 kB of LaTeX must not overflow the stack
+        String[][] c = {
+                {"[^$]", "\\$(?!\\$)"},
+                {"[^\\\\]", "\\\\(?!\\])"},
+                {"[^\\n$]", "\\\\[$]"},
+                {"[^\\\\\\n]", "\\\\(?!\\))"},
+                {"[^\\n\\]\\[]", null}};
+        String[] body = new String[c.length];
+        for (int i = 0; i < c.length; i++) {
+            String run = c[i][0] + "*?" + (c[i][1] == null ? "" : "(?:" + c[i][1] + c[i][0] + "*?)*?");
+            String first = c[i][1] == null ? c[i][0] : "(?:" + c[i][0] + "|" + c[i][1] + ")";
+            String nonEmpty = first + run;
+            body[i] = boxed ? run + "\\\\boxed\\{" + nonEmpty + "\\}" + run : nonEmpty;
+        }
+        String g = "g" + slot + "k";
+        List<String> alts = new ArrayList<>(List.of(
+                "(?<!\\\\)\\$\\$(?<" + g + "0>" + body[0] + ")(?<!\\\\)\\$\\$",
+                "(?<!\\\\)\\\\\\[(?<" + g + "1>" + body[1] + ")(?<!\\\\)\\\\\\]",
+                "(?<![\\\\\\d])\\$(?<" + g + "2>" + body[2] + ")(?<!\\\\)\\$",
+                "(?<!\\\\)\\\\\\((?<" + g + "3>" + body[3] + ")(?<!\\\\)\\\\\\)",
+                "\\s\\[(?<" + g + "4>" + body[4] + ")\\]\\s"));
+        if (!boxed) alts.add("(?<" + g + "5>-?\\\\frac\\{-?\\d+(?:[.,]\\d+)?\\}\\{-?\\d+(?:[.,]\\d+)?\\})");
+        return "(?:(?:" + String.join("|", alts) + ")\\s*(?<g" + slot + "pct>(?:\\\\?%|[Pp]ercent|[Pp]ercentage|[Pp]ct))?)";
+    }
+
+    private static String envs(boolean boxed) {
+        StringBuilder sb = new StringBuilder(env(0, boxed));
+        for (int i = 1; i < GROUPS; i++) sb.append("(?:\\s*(?:,?and|,?or|,)\\s*").append(env(i, boxed)).append(")?");
+        return sb.toString();
+    }
+
+    private static final String LATEX_ENVS = envs(false);
+    private static final String BOXED_ENVS = envs(true);
+
+    private static List<Rule> latexRules(Latex t) {
+        List<Rule> r = new ArrayList<>();
+        int f = Pattern.DOTALL;
+        r.add(new Rule(Pattern.compile("(?i:final answer is):?\\s*" + LATEX_ENVS + "\\.?\\s?I hope", f), 0, t));
+        r.add(new Rule(Pattern.compile("(?i:final answer).{0,100}?\\s+is:?\\s*" + LATEX_ENVS, f), 50, t));
+        r.add(new Rule(Pattern.compile("(?i:answer):.{0,50}?" + LATEX_ENVS, f), 100, t));
+        r.add(new Rule(Pattern.compile("(?i:answer).{0,50}?" + LATEX_ENVS, f), 200, t));
+        if (t.withoutAnchor()) r.add(new Rule(Pattern.compile(LATEX_ENVS, f), 300, t));
+        if (t.boxedPriority() >= 0) {
+            r.add(new Rule(Pattern.compile(BOXED_ENVS, f), t.boxedPriority(), t));
+            // the box's end is found by brace matching later; the match runs to the text's last "}"
+            r.add(new Rule(Pattern.compile("(?<g0box>\\\\boxed\\{.+\\})", f), t.boxedPriority(), t));
+        }
+        return r;
+    }
+
+    private static final String NUMBER = "(?<!\\d)(?:(?<int1>-?[1-9]\\d{0,2}(?:[ ,]\\d{3})+)(?<dec1>\\.\\d+)?|(?<int2>-?\\d+)(?<dec2>[.,]\\d+)"
+            + "|(?<dec3>\\.\\d+)|(?<int3>-?\\d+))(?<pct>\\s*(?:%|[Pp]ercent|\\s*[Pp]ercentage|\\s*[Pp]ct))?";
+    private static final String OPS = "\\+\\-\\*\\×\\/\\^\\(\\)\\÷";
+    private static final String EXPR_CHARS = "[\\d\\.\\s" + OPS + "]";
+    private static final String EXPR = "(?<expr>-?\\(?-?\\d" + EXPR_CHARS + "*[" + OPS + "]" + EXPR_CHARS + "+\\)?)";
+    private static final String CURRENCY = Pattern.quote("$€£¥₹₽₪₩₫฿₡₢₣₤₥₦₧₨₭₮₯₰₱₲₳₴₵₶₷₸₺₻₼₾₿");
+    private static final String PREFIX = "(?:^|\\s|=)(?:\\*\\*)?";
+    private static final String SUFFIX = "(?:\\*\\*)?(?:\\.|,|:|\\s|\\)|\\$|$)";
+    private static final String EXPR_ANCHORED = "(?:" + PREFIX + EXPR + SUFFIX + ")";
+    private static final String NUMBER_ANCHORED = "(?:" + PREFIX + "[" + CURRENCY + "]?" + NUMBER + ")";
+    private static final String EXPR_OR_NUMBER = "(?:" + EXPR_ANCHORED + "|" + NUMBER_ANCHORED + ")";
+
+    private static List<Rule> plainRules(Plain t) {
+        List<Rule> r = new ArrayList<>();
+        r.add(new Rule(Pattern.compile("(?i:final answer is):?\\s*" + EXPR_OR_NUMBER + "\\.?\\s?I hope"), 0, t));
+        r.add(new Rule(Pattern.compile("(?i:final answer).{0,100}?\\s+is:?" + EXPR_OR_NUMBER), 50, t));
+        r.add(new Rule(Pattern.compile("(?i:answer):(?:.{0,100}=\\s*|.{0,50}?)" + EXPR_OR_NUMBER + "(?!\\s*=)"), 100, t));
+        r.add(new Rule(Pattern.compile("(?i:answer)(?:.{0,100}=\\s*|.{0,50}?)" + EXPR_OR_NUMBER + "(?!\\s*=)"), 200, t));
+        if (t.hashMarks()) r.add(new Rule(Pattern.compile("####\\s*[" + CURRENCY + "]?" + NUMBER), 100, t));
+        if (t.withoutAnchor()) {
+            r.add(new Rule(Pattern.compile(EXPR_ANCHORED), 300, t));
+            r.add(new Rule(Pattern.compile(NUMBER_ANCHORED), 300, t));
+        }
+        return r;
+    }
+
+    private static final java.util.Map<Target, List<Rule>> RULES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static List<Rule> rules(Target t) {
+        return RULES.computeIfAbsent(t, k -> switch (k) {
+            case Latex l -> latexRules(l);
+            case Plain p -> plainRules(p);
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ extraction
+
+    private static final Pattern DELIMITED = Pattern.compile("\\$|\\\\\\[|\\\\\\(|\\\\boxed|\\\\fbox");
+
+    private record Found(java.util.regex.MatchResult m, int start, int end, Target target) {}
+
+    /** The answers found in {@code text}: at most one parsed candidate, then the first match's text as a fallback. */
+    public static List<Candidate> extract(String text, Config config) {
+        List<Candidate> out = new ArrayList<>();
+        if (text == null || text.isEmpty()) return out;
+        if (config.bareLatex() && !DELIMITED.matcher(text).find()) {
+            String norm = LatexNormaliser.DEFAULT.apply(text);
+            Expr whole = norm.length() <= LatexParser.MAX_CHARS ? LatexParser.parse(norm) : null;
+            if (whole != null) return List.of(new Candidate(whole, norm));
+        }
+        TreeMap<Integer, List<Rule>> byPriority = new TreeMap<>();
+        for (Target t : config.targets()) for (Rule r : rules(t)) byPriority.computeIfAbsent(r.priority(), k -> new ArrayList<>()).add(r);
+        CharSequence watched = Budget.watched(text);
+        String fallback = null;
+        for (List<Rule> group : byPriority.values()) {
+            List<Found> found = new ArrayList<>();
+            for (Rule r : group) {
+                Matcher m = r.pattern().matcher(watched);
+                try {
+                    while (m.find()) found.add(new Found(m.toMatchResult(), m.start(), m.end(), r.target()));
+                } catch (StackOverflowError tooDeep) {
+                    // a pathological text defeats this pattern; the others still get their chance
                 }
-                if (c == '{') depth++;
-                else if (c == '}' && --depth == 0) return text.substring(start, i);
             }
-            // unbalanced last box: try an earlier, well-formed one
-            int prev = -1;
-            m.reset();
-            while (m.find() && m.end() < start) prev = m.end();
-            start = prev;
+            if (found.isEmpty()) continue;
+            found.sort(Comparator.comparingInt(Found::end).reversed().thenComparingInt(Found::start));
+            Candidate parsed = null;
+            for (Found f : found) {
+                Candidate c = read(f.m(), f.target());
+                if (fallback == null && c.text() != null && !c.text().isEmpty()) fallback = c.text();
+                if (c.expr() != null) {
+                    parsed = c;
+                    break;
+                }
+                if (config.firstMatch()) break;
+            }
+            if (parsed != null) out.add(parsed);
+            if (parsed != null || config.firstMatch()) break;
         }
-        return null;
+        if (fallback != null) out.add(new Candidate(null, fallback));
+        return out;
     }
 
-    static String lastAnswerTag(String text) {
-        Matcher m = ANSWER_TAG.matcher(text);
-        String last = null;
-        while (m.find()) last = m.group(1);
-        return last == null || last.isBlank() ? null : last;
-    }
-
-    /** The math after the last anchor: a delimited formula, or the rest of the sentence without trailing words. */
-    static String afterAnchor(String text) {
-        Matcher m = ANCHOR.matcher(text);
-        int end = -1;
-        while (m.find()) end = m.end();
-        if (end < 0) return null;
-        String rest = text.substring(end).stripLeading();
-        while (rest.startsWith("*") || rest.startsWith(":")) rest = rest.substring(1).stripLeading();
-        if (rest.isEmpty()) return null;
-        String delimited = leadingDelimited(rest);
-        if (delimited != null) return delimited;
-        int stop = rest.length();
-        int nl = rest.indexOf('\n');
-        if (nl >= 0) stop = nl;
-        for (int i = 0; i < stop; i++) {
-            char c = rest.charAt(i);
-            // a full stop ends the sentence unless it is a decimal point
-            if (c == '.' && (i + 1 == stop || Character.isWhitespace(rest.charAt(i + 1)))) {
-                stop = i;
-                break;
-            }
-        }
-        String s = rest.substring(0, stop).replace("**", "").strip();
-        s = dropTrailingWords(s);
-        return s.isEmpty() ? null : s;
-    }
-
-    private static String leadingDelimited(String s) {
-        String[][] pairs = {{"$$", "$$"}, {"$", "$"}, {"\\(", "\\)"}, {"\\[", "\\]"}};
-        for (String[] p : pairs) {
-            if (s.startsWith(p[0])) {
-                int close = s.indexOf(p[1], p[0].length());
-                if (close > p[0].length()) return s.substring(p[0].length(), close);
-                return null;
-            }
-        }
-        return null;
-    }
-
-    private static final Pattern TRAILING_WORD = Pattern.compile("\\s+[A-Za-z]{2,}[.,;!?]?$");
-
-    /** "42 apples in total" → "42": words of two or more letters at the end are prose, not maths. */
-    private static String dropTrailingWords(String s) {
-        String prev;
-        do {
-            prev = s;
-            Matcher m = TRAILING_WORD.matcher(s);
-            if (m.find()) {
-                String word = m.group().strip().replaceAll("[.,;!?]$", "");
-                if (!isMathWord(word)) s = s.substring(0, m.start());
-            }
-        } while (!s.equals(prev) && !s.isEmpty());
-        return s.strip();
-    }
-
-    private static boolean isMathWord(String w) {
-        return switch (w) {
-            case "pi", "sqrt", "sin", "cos", "tan", "ln", "log", "exp", "inf", "infty" -> true;
-            default -> false;
+    private static Candidate read(java.util.regex.MatchResult m, Target target) {
+        return switch (target) {
+            case Latex l -> readLatex(m, l);
+            case Plain p -> readPlain(m);
         };
+    }
+
+    private static String group(java.util.regex.MatchResult m, String name) {
+        try {
+            return m.group(name);
+        } catch (IllegalArgumentException noSuchGroup) {
+            return null;
+        }
+    }
+
+    private static Candidate readLatex(java.util.regex.MatchResult m, Latex config) {
+        List<Expr> exprs = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        boolean allParsed = true;
+        String box = group(m, "g0box");
+        if (box != null) {
+            String norm = config.normaliser().withBoxed(LatexNormaliser.Boxed.LAST).apply(box);
+            return new Candidate(parseLatex(norm), norm);
+        }
+        for (int slot = 0; slot < GROUPS; slot++) {
+            String content = null;
+            for (int k = 0; k < KINDS.length && content == null; k++) content = group(m, "g" + slot + "k" + k);
+            if (content == null) continue;
+            String norm = config.normaliser().apply(content);
+            Expr e = parseLatex(norm);
+            if (e != null && group(m, "g" + slot + "pct") != null) e = new Expr.Percent(e);
+            texts.add(norm);
+            exprs.add(e);
+            allParsed &= e != null;
+        }
+        if (exprs.isEmpty()) return new Candidate(null, "");
+        if (exprs.size() > 1 && allParsed) {
+            // "$1$, $2$ and $3$" is one answer: the set of all of them
+            List<Expr> items = new ArrayList<>();
+            for (Expr e : exprs) {
+                if (e instanceof Expr.SetOf s) items.addAll(s.items());
+                else items.add(e);
+            }
+            return new Candidate(new Expr.SetOf(items), String.join(" and ", texts));
+        }
+        return new Candidate(exprs.getFirst(), texts.getFirst());
+    }
+
+    private static final Pattern EQUALS = Pattern.compile("(?<![\\\\<!>])=");
+
+    /** Parses normalised LaTeX; failing that, the last side of a chain {@code a = b = c} (when there is no comma). */
+    static Expr parseLatex(String latex) {
+        Expr e = LatexParser.parseNormalised(latex);
+        if (e != null || latex.indexOf(',') >= 0 || latex.indexOf(';') >= 0) return e;
+        String[] parts = EQUALS.split(latex, -1);
+        return parts.length > 2 ? LatexParser.parseNormalised(parts[parts.length - 1]) : null;
+    }
+
+    private static Candidate readPlain(java.util.regex.MatchResult m) {
+        String integer = first(m, "int1", "int2", "int3"), decimal = first(m, "dec1", "dec2", "dec3");
+        boolean percent = group(m, "pct") != null;
+        if (integer != null || decimal != null) {
+            String i = integer == null ? "" : integer.replace(",", "").replace(" ", "");
+            boolean negative = i.startsWith("-");
+            if (negative) i = i.substring(1);
+            i = i.replaceFirst("^0+", "");
+            if (i.isEmpty()) i = "0";
+            String d = decimal == null ? "" : decimal.replace(',', '.');
+            String number = (negative ? "-" : "") + i + d;
+            Expr e;
+            try {
+                e = new Expr.Num(Rational.parseDecimal(number), !d.isEmpty());
+            } catch (NumberFormatException | ArithmeticException ex) {
+                return new Candidate(null, number);
+            }
+            return new Candidate(percent ? new Expr.Percent(e) : e, number);
+        }
+        String expr = group(m, "expr");
+        if (expr == null) return new Candidate(null, "");
+        return new Candidate(LatexParser.parse(expr.replace('\n', ' ').replace('×', '*').replace('÷', '/')), expr);
+    }
+
+    private static String first(java.util.regex.MatchResult m, String... names) {
+        for (String n : names) {
+            String v = group(m, n);
+            if (v != null && !v.isEmpty()) return v;
+        }
+        return null;
     }
 }

@@ -7,13 +7,23 @@ import java.util.TreeSet;
 
 /**
  * A parsed mathematical answer: a small expression tree (numbers, symbols, sums, products, powers, functions)
- * plus the answer shapes that competition maths uses (tuples, sets, intervals, equations).
+ * plus the answer shapes that competition maths uses (tuples, sets, intervals, relations, matrices).
  *
  * <pre>{@code Expr e = LatexParser.parse("\\frac{1}{2} + x"); // Add[Mul[1, Pow[2, -1]], Sym x]; not a constant, so Expr.exact(e) == null}</pre>
  */
 public sealed interface Expr {
-    /** An exact rational literal ({@code 3}, {@code 0.25}, {@code 1e3}). */
-    record Num(Rational value) implements Expr {}
+    /**
+     * A number literal, held exactly. {@code decimal} marks one written with a decimal point ({@code 0.333}):
+     * like Math-Verify's sympy {@code Float}, such a number is compared after rounding both sides.
+     */
+    record Num(Rational value, boolean decimal) implements Expr {
+        public Num(Rational value) {
+            this(value, false);
+        }
+    }
+
+    /** {@code 28\\%}: the value divided by 100, kept apart so that a bare percentage still counts as a number. */
+    record Percent(Expr value) implements Expr {}
 
     /** A free symbol ({@code x}, {@code A}) or a word kept whole ({@code \text{Evelyn}}). */
     record Sym(String name) implements Expr {}
@@ -38,15 +48,68 @@ public sealed interface Expr {
 
     record Interval(Expr lo, Expr hi, boolean loOpen, boolean hiOpen) implements Expr {}
 
-    /** {@code lhs = rhs}; {@code x = 3} is compared as {@code 3}. */
-    record Eq(Expr lhs, Expr rhs) implements Expr {}
+    /** {@code lhs op rhs} with op one of {@code = != < <= > >=}; {@code x = 3} is an assignment, compared as {@code 3}. */
+    record Rel(String op, Expr lhs, Expr rhs) implements Expr {
+        public Rel {
+            if (!java.util.Set.of("=", "!=", "<", "<=", ">", ">=").contains(op)) throw new IllegalArgumentException("relation " + op);
+        }
+    }
+
+    /** A chain {@code a < b \\le c} or {@code a = b = c}: the relations between neighbours, in order. */
+    record And(List<Rel> rels) implements Expr {}
+
+    /** A matrix or vector, row by row ({@code pmatrix}, {@code bmatrix}, {@code array}). */
+    record Matrix(int rows, int cols, List<Expr> cells) implements Expr {}
 
     /** {@code a \cup b} of intervals or sets. */
     record Union(List<Expr> parts) implements Expr {}
 
     static Expr neg(Expr e) {
-        if (e instanceof Num n) return new Num(n.value().negate());
+        if (e instanceof Num n) return new Num(n.value().negate(), n.decimal());
         return new Mul(List.of(new Num(Rational.ONE.negate()), e));
+    }
+
+    /** {@code a − b}. */
+    static Expr minus(Expr a, Expr b) {
+        return new Add(List.of(a, neg(b)));
+    }
+
+    /** {@code e} with its symbols renamed by {@code to} (others kept). */
+    static Expr rename(Expr e, Map<String, String> to) {
+        return switch (e) {
+            case Sym s -> to.containsKey(s.name()) ? new Sym(to.get(s.name())) : s;
+            case Num n -> n;
+            case Const c -> c;
+            case Percent p -> new Percent(rename(p.value(), to));
+            case Add a -> new Add(a.terms().stream().map(t -> rename(t, to)).toList());
+            case Mul m -> new Mul(m.factors().stream().map(t -> rename(t, to)).toList());
+            case Pow p -> new Pow(rename(p.base(), to), rename(p.exponent(), to));
+            case Func f -> new Func(f.name(), rename(f.arg(), to));
+            case Tuple t -> new Tuple(t.items().stream().map(x -> rename(x, to)).toList());
+            case SetOf t -> new SetOf(t.items().stream().map(x -> rename(x, to)).toList());
+            case Interval i -> new Interval(rename(i.lo(), to), rename(i.hi(), to), i.loOpen(), i.hiOpen());
+            case Rel r -> new Rel(r.op(), rename(r.lhs(), to), rename(r.rhs(), to));
+            case And a -> new And(a.rels().stream().map(r -> (Rel) rename(r, to)).toList());
+            case Matrix m -> new Matrix(m.rows(), m.cols(), m.cells().stream().map(x -> rename(x, to)).toList());
+            case Union u -> new Union(u.parts().stream().map(x -> rename(x, to)).toList());
+        };
+    }
+
+    /**
+     * Whether every leaf of {@code e} is a symbol ({@code x}, {@code ab}, {@code |AB|}, {@code (p, q)}, {@code A/S}):
+     * latex2sympy's test for the left side of an assignment.
+     */
+    static boolean onlySymbols(Expr e) {
+        return switch (e) {
+            case Sym s -> true;
+            case Add a -> a.terms().stream().allMatch(Expr::onlySymbols);
+            case Mul m -> m.factors().stream().allMatch(Expr::onlySymbols);
+            case Pow p -> onlySymbols(p.base()) && (p.exponent().equals(new Num(Rational.ONE.negate())) || onlySymbols(p.exponent()));
+            case Func f -> onlySymbols(f.arg());
+            case Tuple t -> t.items().stream().allMatch(Expr::onlySymbols);
+            case Interval i -> i.loOpen() && i.hiOpen() && onlySymbols(i.lo()) && onlySymbols(i.hi());
+            default -> false;
+        };
     }
 
     /** The free symbols of this expression. */
@@ -74,19 +137,27 @@ public sealed interface Expr {
                 collect(i.lo(), out);
                 collect(i.hi(), out);
             }
-            case Eq q -> {
+            case Rel q -> {
                 collect(q.lhs(), out);
                 collect(q.rhs(), out);
             }
+            case And a -> a.rels().forEach(x -> collect(x, out));
+            case Matrix m -> m.cells().forEach(x -> collect(x, out));
+            case Percent p -> collect(p.value(), out);
             case Union u -> u.parts().forEach(x -> collect(x, out));
         }
     }
 
     /** The exact value when the expression is a rational constant ({@code \sqrt{9}/2^{-1}}), else null. */
     static Rational exact(Expr e) {
+        Budget.check();
         switch (e) {
             case Num n -> {
                 return n.value();
+            }
+            case Percent p -> {
+                Rational v = exact(p.value());
+                return v == null ? null : v.multiply(Rational.of(1, 100));
             }
             case Add a -> {
                 Rational s = Rational.ZERO;
@@ -145,9 +216,13 @@ public sealed interface Expr {
 
     /** The value in double precision with {@code env} giving each symbol's value; NaN where undefined. */
     static double eval(Expr e, Map<String, Double> env) {
+        Budget.check();
         switch (e) {
             case Num n -> {
                 return n.value().doubleValue();
+            }
+            case Percent p -> {
+                return eval(p.value(), env) / 100;
             }
             case Sym s -> {
                 Double v = env.get(s.name());
@@ -172,6 +247,7 @@ public sealed interface Expr {
             }
             case Pow p -> {
                 double b = eval(p.base(), env), x = eval(p.exponent(), env);
+                if (b == 0 && x < 0) return Double.NaN; // 12:00 is 12/0: undefined, never equal to anything
                 Rational rx = exact(p.exponent());
                 // odd roots of negatives are real: (-8)^(1/3) = -2, which Math.pow calls NaN
                 if (b < 0 && rx != null && !rx.isInteger() && rx.den().testBit(0))

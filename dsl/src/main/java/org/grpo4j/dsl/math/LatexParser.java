@@ -37,16 +37,24 @@ public final class LatexParser {
             "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma",
             "Phi", "Psi", "Omega");
 
+    /** Longest answer the parser reads; longer "answers" are prose or garbage and are refused at once. */
+    static final int MAX_CHARS = 4000;
+
     /** Parses {@code text}, or returns null when it is not a readable answer. */
     public static Expr parse(String text) {
         if (text == null) return null;
         String s = normalise(text);
-        if (s.isBlank() || s.length() > 2000) return null;
+        if (s.isBlank() || s.length() > MAX_CHARS) return null;
         try {
             return new Parser(tokenize(s)).top();
         } catch (ParseException | ArithmeticException | NumberFormatException | StackOverflowError e) {
             return null;
         }
+    }
+
+    /** Parses text that {@link LatexNormaliser} has already cleaned (the parser's own light clean-up still runs). */
+    static Expr parseNormalised(String text) {
+        return parse(text);
     }
 
     static final class ParseException extends RuntimeException {
@@ -62,14 +70,17 @@ public final class LatexParser {
             {"\\tbinom", "\\binom"}, {"\\left", ""}, {"\\right", ""}, {"\\bigl", ""}, {"\\bigr", ""}, {"\\Bigl", ""},
             {"\\Bigr", ""}, {"\\big", ""}, {"\\Big", ""}, {"\\displaystyle", ""}, {"\\cdot", "*"}, {"\\times", "*"},
             {"\\ast", "*"}, {"\\div", "/"}, {"\\!", ""}, {"\\;", " "}, {"\\:", " "}, {"\\quad", " "},
-            {"\\qquad", " "}, {"\\%", ""}, {"\\$", ""}, {"^\\circ", ""}, {"^{\\circ}", ""}, {"\\circ", ""},
-            {"\\degree", ""}, {"{,}", ""}, {"\\dots", ""}, {"\\ldots", ""}, {"\\lbrace", "\\{"},
+            {"\\qquad", " "}, {"\\%", "%"}, {"\\$", ""}, {"^\\circ", ""}, {"^{\\circ}", ""}, {"\\circ", ""},
+            {"\\degree", ""}, {"{,}", ","}, {"\\dots", ""}, {"\\ldots", ""}, {"\\lbrace", "\\{"},
             {"\\rbrace", "\\}"}, {"\\lvert", "|"}, {"\\rvert", "|"}, {"\\vert", "|"}, {"\\mid", "|"},
-            {"\\infin", "\\infty"}, {"\\to", "="},
+            {"\\infin", "\\infty"}, {"\\cdots", ""}, {"\\dotsm", ""}, {"\\lt", "<"}, {"\\gt", ">"},
+            {"\\leqslant", "\\le"}, {"\\geqslant", "\\ge"}, {"≤", "\\le "}, {"≥", "\\ge "}, {"≠", "\\neq "},
             {"−", "-"}, {"–", "-"}, {"×", "*"}, {"·", "*"}, {"÷", "/"}, {"π", "\\pi"}, {"∞", "\\infty"},
-            {"√", "\\sqrt"}, {"°", ""}, {"%", ""}, {"∪", "\\cup"}, {"±", "\\pm"}, {"\u00a0", " "}};
+            {"√", "\\sqrt"}, {"°", ""}, {"∪", "\\cup"}, {"±", "\\pm"}, {"\u00a0", " "}};
 
-    private static final Pattern THOUSANDS = Pattern.compile("(?<![\\d.,])(\\d{1,3})((?:,\\d{3})+)(?![\\d]|,\\d)");
+    /** "7,425,000" is a number only when it is the whole answer; "(12,102)" is a pair (Math-Verify's rule). */
+    private static final Pattern THOUSANDS = Pattern.compile(
+            "^(-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?)(\\s*(?:\\\\(?:text|mbox|mathrm)\\{[^{}]*\\}|[a-zA-Z ]+)?)$");
     private static final Pattern THIN_SPACE_DIGITS = Pattern.compile("(\\d)\\\\,(?=\\d{3})");
     private static final Pattern FRAC_SHORT = Pattern.compile("\\\\frac\\s*([0-9a-zA-Z])\\s*([0-9a-zA-Z])");
     private static final Pattern FRAC_SHORT_NUM = Pattern.compile("\\\\frac\\s*([0-9a-zA-Z])\\s*(?=\\{)");
@@ -88,6 +99,8 @@ public final class LatexParser {
             if (s.equals(before)) break;
         }
         s = s.replace("$", " ");
+        // a LaTeX line break "\\\\" must survive the clean-up of "\\ " and "\\," below
+        s = s.replace("\\\\", "\u0001");
         s = THIN_SPACE_DIGITS.matcher(s).replaceAll("$1");
         for (String[] r : REPLACEMENTS) if (s.contains(r[0])) s = s.replace(r[0], r[1]);
         s = s.replace("\\,", " ").replace("\\ ", " ").replace("~", " ");
@@ -95,15 +108,9 @@ public final class LatexParser {
         s = FRAC_SHORT_NUM.matcher(s).replaceAll("\\\\frac{$1}");
         s = FRAC_SHORT_DEN.matcher(s).replaceAll("\\\\frac$1{$2}");
         s = SQRT_SHORT.matcher(s).replaceAll("\\\\sqrt{$1}");
-        Matcher m = THOUSANDS.matcher(s);
-        if (m.find()) {
-            StringBuilder sb = new StringBuilder();
-            m.reset();
-            while (m.find()) m.appendReplacement(sb, m.group(1) + m.group(2).replace(",", ""));
-            m.appendTail(sb);
-            s = sb.toString();
-        }
-        s = s.strip();
+        s = s.replace("\u0001", "\\\\").strip();
+        Matcher thousands = THOUSANDS.matcher(s);
+        if (thousands.matches()) s = thousands.group(1).replace(",", "") + thousands.group(2);
         while (s.endsWith(".") || s.endsWith("\\\\")) s = s.substring(0, s.length() - (s.endsWith(".") ? 1 : 2)).strip();
         return s;
     }
@@ -159,8 +166,13 @@ public final class LatexParser {
                     i += 2;
                     continue;
                 }
-                if (d == '\\') { // a LaTeX line break inside an answer acts like a separator
-                    out.add(new Tok(T.OP, ","));
+                if (d == '\\') { // a LaTeX line break: a matrix row ends, elsewhere it separates like a comma
+                    out.add(new Tok(T.OP, "\\\\"));
+                    i += 2;
+                    continue;
+                }
+                if (d == '%') {
+                    out.add(new Tok(T.OP, "%"));
                     i += 2;
                     continue;
                 }
@@ -169,6 +181,19 @@ public final class LatexParser {
                 if (j == i + 1) throw new ParseException("unknown command \\" + d);
                 String name = s.substring(i + 1, j);
                 i = j;
+                if (name.equals("begin") || name.equals("end")) {
+                    while (i < n && s.charAt(i) == ' ') i++;
+                    if (i >= n || s.charAt(i) != '{') throw new ParseException("\\" + name + " without {");
+                    int close = matchBrace(s, i);
+                    String env = s.substring(i + 1, close).strip();
+                    i = close + 1;
+                    if (name.equals("begin") && env.equals("array")) { // skip the column specification {cc}
+                        while (i < n && s.charAt(i) == ' ') i++;
+                        if (i < n && s.charAt(i) == '{') i = matchBrace(s, i) + 1;
+                    }
+                    out.add(new Tok(T.CMD, name + ":" + env));
+                    continue;
+                }
                 if (name.equals("text") || name.equals("textbf") || name.equals("textit") || name.equals("mbox")
                         || name.equals("textrm") || name.equals("mathrm") || name.equals("operatorname")
                         || name.equals("mathit") || name.equals("textnormal") || name.equals("rm")) {
@@ -189,7 +214,7 @@ public final class LatexParser {
                 } else {
                     out.add(new Tok(T.CMD, name));
                 }
-            } else if ("+-*/^_()[]{},=!|:<>;".indexOf(c) >= 0) {
+            } else if ("+-*/^_()[]{},=!|:<>;&%".indexOf(c) >= 0) {
                 out.add(new Tok(T.OP, String.valueOf(c)));
                 i++;
             } else {
@@ -257,12 +282,15 @@ public final class LatexParser {
         final List<Tok> toks;
         int pos;
         int absDepth;
+        int matrixDepth;
+        int steps;
 
         Parser(List<Tok> toks) {
             this.toks = new ArrayList<>(toks);
         }
 
         Tok peek() {
+            if ((++steps & 255) == 0) Budget.check();
             return pos < toks.size() ? toks.get(pos) : new Tok(T.END, "");
         }
 
@@ -286,7 +314,7 @@ public final class LatexParser {
         }
 
         boolean isSeparator(Tok t) {
-            if (t.is(",") || t.is(";")) return true;
+            if (t.is(",") || t.is(";") || (t.is("\\\\") && matrixDepth == 0)) return true;
             if (t.type == T.WORD || t.type == T.ID) {
                 String w = t.text.toLowerCase(Locale.ROOT);
                 return w.equals("and") || w.equals("or");
@@ -294,10 +322,33 @@ public final class LatexParser {
             return false;
         }
 
+        /** Items separated by commas; semicolons group them ({@code p=5,q=2; p=7,q=2} is a set of two tuples). */
         Expr top() {
-            List<Expr> items = list();
+            List<List<Expr>> groups = new ArrayList<>();
+            groups.add(new ArrayList<>());
+            while (peek().type != T.END) {
+                Tok t = peek();
+                if (t.is(";")) {
+                    pos++;
+                    if (!groups.getLast().isEmpty()) groups.add(new ArrayList<>());
+                    continue;
+                }
+                if (isSeparator(t)) {
+                    pos++;
+                    continue;
+                }
+                groups.getLast().add(relation());
+                if (!isSeparator(peek())) break;
+            }
             if (peek().type != T.END) throw new ParseException("trailing " + peek().text);
-            if (items.isEmpty()) throw new ParseException("empty");
+            if (groups.getLast().isEmpty()) groups.removeLast();
+            if (groups.isEmpty()) throw new ParseException("empty");
+            List<Expr> items = new ArrayList<>();
+            boolean singles = groups.stream().allMatch(g -> g.size() == 1);
+            for (List<Expr> g : groups) {
+                if (groups.size() == 1 || singles) items.addAll(g);
+                else items.add(new Expr.Tuple(List.copyOf(g)));
+            }
             return items.size() == 1 ? items.getFirst() : new Expr.SetOf(items);
         }
 
@@ -306,7 +357,8 @@ public final class LatexParser {
             List<Expr> items = new ArrayList<>();
             while (true) {
                 Tok t = peek();
-                if (t.type == T.END || t.is(")") || t.is("]") || t.is("}") || t.is("\\}")) break;
+                if (t.type == T.END || t.is(")") || t.is("]") || t.is("}") || t.is("\\}") || t.is("&")
+                        || (t.is("\\\\") && matrixDepth > 0) || t.text.startsWith("end:")) break;
                 if (isSeparator(t)) {
                     pos++;
                     continue;
@@ -317,17 +369,51 @@ public final class LatexParser {
             return items;
         }
 
+        /** The relation a token starts, or null: {@code =}, {@code \\neq}, {@code <}, {@code \\le}, ..., {@code \\in}, {@code \\approx}. */
+        String relationOp() {
+            Tok t = peek();
+            if (t.type != T.OP && t.type != T.CMD) return null;
+            return switch (t.text) {
+                case "=" -> "=";
+                case "!" -> pos + 1 < toks.size() && toks.get(pos + 1).is("=") ? "!=" : null;
+                case "<" -> pos + 1 < toks.size() && toks.get(pos + 1).is("=") ? "<=" : "<";
+                case ">" -> pos + 1 < toks.size() && toks.get(pos + 1).is("=") ? ">=" : ">";
+                case "le", "leq", "leqq" -> "<=";
+                case "ge", "geq", "geqq" -> ">=";
+                case "ne", "neq" -> "!=";
+                case "in" -> "in";
+                case "approx", "simeq", "sim" -> "approx";
+                default -> null;
+            };
+        }
+
+        /**
+         * A chain of relations, as latex2sympy reads it: {@code a = b = c} is a conjunction of neighbouring
+         * equations; {@code x \\in S} is the equation {@code x = S}; {@code lhs \\approx v} is {@code v} when lhs
+         * is only symbols, else lhs (an approximation is never the answer).
+         */
         Expr relation() {
-            Expr lhs = union();
-            Expr rhs = null;
-            while (peek().is("=")) {
-                pos++;
-                rhs = union();
+            Expr result = union();
+            while (true) {
+                String op = relationOp();
+                if (op == null) break;
+                pos += peek().is("!") || ((op.equals("<=") || op.equals(">=")) && (peek().is("<") || peek().is(">"))) ? 2 : 1;
+                Expr rhs = union();
+                if (op.equals("approx")) {
+                    if (Expr.onlySymbols(result)) result = rhs;
+                    continue;
+                }
+                if (op.equals("in")) op = "=";
+                Expr lhs = result instanceof Expr.Rel r ? r.rhs() : result instanceof Expr.And a ? a.rels().getLast().rhs() : result;
+                Expr.Rel rel = new Expr.Rel(op, lhs, rhs);
+                if (result instanceof Expr.Rel r) result = new Expr.And(List.of(r, rel));
+                else if (result instanceof Expr.And a) {
+                    List<Expr.Rel> rels = new ArrayList<>(a.rels());
+                    rels.add(rel);
+                    result = new Expr.And(List.copyOf(rels));
+                } else result = rel;
             }
-            if (peek().is("<") || peek().is(">") || peek().is("le") || peek().is("ge") || peek().is("leq")
-                    || peek().is("geq") || peek().is("neq") || peek().is("approx"))
-                throw new ParseException("inequalities are not supported");
-            return rhs == null ? lhs : new Expr.Eq(lhs, rhs);
+            return result;
         }
 
         Expr union() {
@@ -379,7 +465,8 @@ public final class LatexParser {
             factors.add(unary());
             while (true) {
                 if (accept("*")) factors.add(unary());
-                else if (accept("/")) factors.add(new Expr.Pow(unary(), new Expr.Num(Rational.ONE.negate())));
+                else if (accept("/") || accept(":")) // a ratio 7:32 is the quotient, as latex2sympy reads it
+                    factors.add(new Expr.Pow(unary(), new Expr.Num(Rational.ONE.negate())));
                 else if (startsFactor(peek())) {
                     Expr f = power();
                     // "I can't parse this": words next to each other are prose, not a product
@@ -399,7 +486,8 @@ public final class LatexParser {
             return switch (t.type) {
                 case NUM, ID -> !isSeparator(t);
                 case WORD -> !isSeparator(t);
-                case CMD -> !Set.of("cup", "pm", "mp", "le", "ge", "leq", "geq", "neq", "approx", "in").contains(t.text);
+                case CMD -> !Set.of("cup", "pm", "mp", "le", "ge", "leq", "geq", "leqq", "geqq", "ne", "neq", "approx", "simeq",
+                        "sim", "in").contains(t.text) && !t.text.startsWith("end:");
                 // not "[": after a value it closes or opens an interval, never multiplies
                 case OP -> t.is("(") || t.is("{") || t.is("\\{") || (t.is("|") && absDepth == 0);
                 case END -> false;
@@ -433,8 +521,16 @@ public final class LatexParser {
         Expr postfix() {
             Expr e = primary();
             while (true) {
-                if (accept("!")) e = new Expr.Func("factorial", e);
-                else if (peek().is("_") && e instanceof Expr.Sym s) {
+                if (peek().is("!") && !(pos + 1 < toks.size() && toks.get(pos + 1).is("="))) {
+                    pos++;
+                    e = new Expr.Func("factorial", e);
+                } else if (accept("%")) e = new Expr.Percent(e);
+                else if (peek().is("_") && e instanceof Expr.Num) {
+                    // 204_5: the base of a numeral is ignored, as latex2sympy does
+                    pos++;
+                    if (peek().is("{")) group();
+                    else next();
+                } else if (peek().is("_") && e instanceof Expr.Sym s) {
                     pos++;
                     Tok sub = next();
                     String subName;
@@ -481,7 +577,8 @@ public final class LatexParser {
             switch (t.type) {
                 case NUM -> {
                     pos++;
-                    Expr num = new Expr.Num(Rational.parseDecimal(t.text.endsWith(".") ? t.text + "0" : t.text));
+                    boolean decimal = t.text.indexOf('.') >= 0 || t.text.indexOf('e') >= 0 || t.text.indexOf('E') >= 0;
+                    Expr num = new Expr.Num(Rational.parseDecimal(t.text.endsWith(".") ? t.text + "0" : t.text), decimal);
                     // mixed number 2\frac{1}{2} = 5/2
                     if (peek().is("frac") && ((Expr.Num) num).value().isInteger() && ((Expr.Num) num).value().signum() >= 0) {
                         int save = pos;
@@ -557,10 +654,54 @@ public final class LatexParser {
                 if (loOpen != hiOpen) throw new ParseException("half-open bracket around one value");
                 return items.getFirst();
             }
-            if (items.size() == 2 && !(loOpen && hiOpen)) return new Expr.Interval(items.get(0), items.get(1), loOpen, hiOpen);
-            if (loOpen && hiOpen) return new Expr.Tuple(items);
-            if (!loOpen && !hiOpen) return new Expr.Tuple(items); // [1, 2, 3]: a list
+            if (items.size() == 2) {
+                // (a, b) is an open interval unless it would be empty (b <= a): then it is a pair, like (3, 2)
+                double lo = Expr.eval(items.get(0), java.util.Map.of()), hi = Expr.eval(items.get(1), java.util.Map.of());
+                boolean empty = !Double.isNaN(lo) && !Double.isNaN(hi) && (loOpen && hiOpen ? hi <= lo : !loOpen && !hiOpen && hi < lo);
+                if (!empty) return new Expr.Interval(items.get(0), items.get(1), loOpen, hiOpen);
+                if (loOpen == hiOpen) return new Expr.Tuple(items);
+                throw new ParseException("empty half-open interval");
+            }
+            if (loOpen == hiOpen) return new Expr.Tuple(items); // (1, 2, 3) and [1, 2, 3]: ordered lists
             throw new ParseException("half-open bracket around " + items.size() + " values");
+        }
+
+        /** Cells separated by {@code &}, rows by {@code \\\\}, up to {@code \\end{env}}; every row as long as the first. */
+        Expr matrix(String env) {
+            matrixDepth++;
+            List<Expr> cells = new ArrayList<>();
+            int cols = -1, rows = 0, inRow = 0;
+            while (true) {
+                Tok t = peek();
+                if (t.type == T.END) throw new ParseException("\\begin{" + env + "} without \\end");
+                if (t.text.startsWith("end:")) {
+                    pos++;
+                    break;
+                }
+                if (t.is("&")) {
+                    pos++;
+                    continue;
+                }
+                if (t.is("\\\\")) {
+                    pos++;
+                    if (inRow == 0) continue;
+                    if (cols >= 0 && inRow != cols) throw new ParseException("ragged matrix");
+                    cols = inRow;
+                    rows++;
+                    inRow = 0;
+                    continue;
+                }
+                cells.add(relation());
+                inRow++;
+            }
+            if (inRow > 0) {
+                if (cols >= 0 && inRow != cols) throw new ParseException("ragged matrix");
+                cols = inRow;
+                rows++;
+            }
+            matrixDepth--;
+            if (rows == 0) throw new ParseException("empty matrix");
+            return new Expr.Matrix(rows, cols, List.copyOf(cells));
         }
 
         Expr function(String name) {
@@ -611,6 +752,10 @@ public final class LatexParser {
                 }
                 case "infty" -> {
                     return Expr.Const.INFINITY;
+                }
+                case "begin:pmatrix", "begin:bmatrix", "begin:matrix", "begin:vmatrix", "begin:Bmatrix", "begin:array",
+                     "begin:smallmatrix" -> {
+                    return matrix(name.substring("begin:".length()));
                 }
                 case "emptyset", "varnothing" -> {
                     return new Expr.SetOf(List.of());

@@ -78,6 +78,7 @@ record Prompting(String promptColumn, String systemPrompt, String template, Bool
             problems.add("promptColumn: " + d.missingColumn(column(d)) + (what.isEmpty() ? "" : " (" + what + ")"));
             return;
         }
+        missingPrompts(problems, d, template != null ? placeholders(template) : List.of(column(d)), what);
         boolean conversational = template == null && !d.rows().isEmpty() && isConversation(d.rows().getFirst().get(column(d)));
         if (Boolean.FALSE.equals(chat) && conversational)
             problems.add("chatTemplate = false, but column '" + column(d) + "' of " + d.source() + " holds chat messages, which need the chat template");
@@ -86,6 +87,24 @@ record Prompting(String promptColumn, String systemPrompt, String template, Bool
         if (tok != null && usesChat(conversational) && !tok.hasChatTemplate())
             problems.add("chatTemplate: the tokenizer " + tok.source() + " has no chat template (chat_template in tokenizer_config.json)"
                     + (systemPrompt != null ? ", which systemPrompt needs" : "") + "; use promptTemplate(\"…{" + column(d) + "}…\") instead");
+    }
+
+    /**
+     * Rows whose prompt column is absent or null would train on an empty prompt: each is named by its file and line
+     * (the first few, then a count), whether or not a template wraps the column.
+     */
+    private static void missingPrompts(List<String> problems, Dataset d, List<String> columns, String what) {
+        int bad = 0;
+        for (int i = 0; i < d.size(); i++) {
+            Map<String, Object> row = d.row(i);
+            for (String c : columns) {
+                if (row.get(c) != null) continue;
+                if (bad++ < 5) problems.add(d.origin(i) + ": the prompt column '" + c + "' is " + (row.containsKey(c) ? "null" : "missing")
+                        + (what.isEmpty() ? "" : " (" + what + ")") + "; fix the row, or drop such rows with .filter(r -> r.get(\"" + c + "\") != null)");
+                break;
+            }
+        }
+        if (bad > 5) problems.add("… and " + (bad - 5) + " more rows of " + d.source() + " without a prompt");
     }
 
     boolean usesChat(boolean conversational) {
@@ -104,8 +123,17 @@ record Prompting(String promptColumn, String systemPrompt, String template, Bool
         return msgs;
     }
 
+    /** A prompt column holds text (or a number) or chat messages; anything else would be rendered as garbage. */
+    private static void requireText(String column, Object v) {
+        if (v == null) throw new IllegalArgumentException("column '" + column + "' is null");
+        if ((v instanceof List<?> || v instanceof Map<?, ?>) && !isConversation(v))
+            throw new IllegalArgumentException("column '" + column + "' holds " + org.grpo4j.dsl.data.Dataset.typeName(v)
+                    + ", but a prompt is text or a list of {role, content} messages");
+    }
+
     /** The prompt text the model sees for a row. */
     String render(Dataset d, Map<String, Object> row, Tokenizer tok) {
+        if (template == null) requireText(column(d), row.get(column(d)));
         List<ChatMessage> msgs = chatMessages(d, row);
         if (msgs != null) return tok.chatTemplate().apply(msgs, true);
         return template != null ? fill(template, row) : text(row.get(column(d)));

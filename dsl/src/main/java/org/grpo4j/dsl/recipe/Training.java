@@ -167,7 +167,7 @@ public final class Training {
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null) {
                 modelDir = recipe.saveModelTo();
-                model.save(modelDir, DType.F32);
+                model.save(modelDir);
                 for (String f : Checkpoints.TOKENIZER_FILES) {
                     Path src = tokenizerDir == null ? null : tokenizerDir.resolve(f);
                     if (src != null && Files.exists(src)) Files.copy(src, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);

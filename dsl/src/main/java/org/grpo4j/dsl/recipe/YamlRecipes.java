@@ -23,8 +23,10 @@ import org.grpo4j.train.SettingsSchema;
  * Reads TRL / open-r1 GRPO recipes ({@code recipes/…/grpo/config_demo.yaml}) into a {@link GrpoRecipe}.
  *
  * <p>Fields: {@code model_name_or_path} (a local model folder), {@code tokenizer_name_or_path},
- * {@code dataset_name} (a local {@code .jsonl}/{@code .csv} file: the Hub is not reached),
- * {@code dataset_prompt_column}, {@code dataset_test_split} (a number: the held-out fraction), {@code system_prompt},
+ * {@code dataset_name} (a local data file, a Hugging Face dataset folder, or a Hub name found in the local Hugging Face
+ * cache: the Hub is not reached), {@code dataset_config}, {@code dataset_train_split} (default {@code train}),
+ * {@code dataset_prompt_column}, {@code dataset_test_split} (a split name of the folder, or a number: the held-out
+ * fraction), {@code system_prompt},
  * {@code reward_funcs} (open-r1's names: accuracy, format, tag_count, reasoning_steps, cosine, repetition_penalty,
  * length, soft_overlong_punishment, code_format; default accuracy, format, tag_count as in open-r1) with their
  * parameters ({@code cosine_min_value_wrong} … {@code cosine_max_len} with open-r1's command-line defaults — note
@@ -56,7 +58,7 @@ public final class YamlRecipes {
             "length", "soft_overlong_punishment", "code_format");
 
     private static final Set<String> RECIPE_FIELDS = Set.of("model_name_or_path", "tokenizer_name_or_path", "dataset_name", "dataset_prompt_column",
-            "dataset_test_split", "system_prompt", "reward_funcs", "cosine_min_value_wrong", "cosine_max_value_wrong", "cosine_min_value_correct",
+            "dataset_test_split", "dataset_config", "dataset_configs", "dataset_train_split", "system_prompt", "reward_funcs", "cosine_min_value_wrong", "cosine_max_value_wrong", "cosine_min_value_correct",
             "cosine_max_value_correct", "cosine_max_len", "repetition_n_grams", "repetition_max_penalty", "code_language", "max_completion_len",
             "soft_punish_cache", "eval_dataset_name", "prompt_template", "chat_template_enabled", "device", "chat_template");
 
@@ -64,8 +66,8 @@ public final class YamlRecipes {
     private static final Set<String> NOT_APPLICABLE = Set.of("model_revision", "torch_dtype", "attn_implementation", "trust_remote_code", "bf16", "fp16",
             "tf32", "use_vllm", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "hub_model_revision",
             "push_to_hub", "push_to_hub_revision", "overwrite_hub_revision", "report_to", "num_processes", "do_eval", "eval_strategy", "log_level",
-            "logging_first_step", "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "save_strategy", "dataset_configs",
-            "dataset_config", "dataset_train_split", "callbacks", "benchmarks", "deepspeed", "use_liger_kernel", "use_liger_loss", "use_peft",
+            "logging_first_step", "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "save_strategy",
+            "callbacks", "benchmarks", "deepspeed", "use_liger_kernel", "use_liger_loss", "use_peft",
             "load_in_4bit", "load_in_8bit", "ds3_gather_for_generation", "model_init_kwargs", "remove_unused_columns", "code_eval_test_batch_size",
             "parallel_code_exec_per_proc", "e2b_router_url", "morph_router_url", "code_provider", "ioi_provider", "optim", "torch_compile",
             "data_seed", "log_on_each_node", "save_only_model", "dataset_num_proc", "ddp_timeout", "dataset_mixture", "eval_on_start",
@@ -74,6 +76,15 @@ public final class YamlRecipes {
 
     /** Reads a recipe file; problems (unknown fields, bad values, a Hub dataset name) are listed in one {@link RecipeException}. */
     public static Loaded read(Path file) {
+        return read(file, Map.of());
+    }
+
+    /**
+     * Reads a recipe file with command-line overrides ({@code --learning_rate 1e-5} as {@code "learning_rate" → "1e-5"}),
+     * as {@code accelerate launch grpo.py --config FILE --name value} does: each value is read as a YAML scalar, so
+     * numbers and booleans keep their types, and replaces the file's field before the recipe is checked.
+     */
+    public static Loaded read(Path file, Map<String, String> overrides) {
         Map<String, Object> yaml;
         try {
             Object root = YAML.readValue(Files.readString(file), Object.class);
@@ -87,6 +98,13 @@ public final class YamlRecipes {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            try {
+                yaml.put(o.getKey(), YAML.readValue(o.getValue(), Object.class));
+            } catch (JsonProcessingException e) {
+                yaml.put(o.getKey(), o.getValue());
+            }
+        }
         return parse(yaml, file);
     }
 
@@ -97,6 +115,7 @@ public final class YamlRecipes {
         for (Map.Entry<String, Object> e : y.entrySet()) {
             String k = e.getKey();
             if (RECIPE_FIELDS.contains(k)) continue;
+            if (k.equals("lr_scheduler_kwargs")) continue; // after the loop: min_lr needs the final learning_rate
             if (GrpoConfig.SCHEMA.knows(k)) {
                 try {
                     r = r.set(k, e.getValue());
@@ -106,17 +125,15 @@ public final class YamlRecipes {
             } else if (NOT_APPLICABLE.contains(k) || NOT_APPLICABLE_PREFIXES.stream().anyMatch(k::startsWith)) ignored.add(k);
             else problems.add("unknown field '" + k + "'" + suggestion(k));
         }
+        r = schedulerKwargs(r, y.get("lr_scheduler_kwargs"), y, problems);
         if (y.get("model_name_or_path") != null) r = r.model(path(base, text(y.get("model_name_or_path"))));
         else problems.add("model_name_or_path: not set (a local model folder)");
         if (y.get("tokenizer_name_or_path") != null) r = r.tokenizer(path(base, text(y.get("tokenizer_name_or_path"))));
         Object ds = y.get("dataset_name");
-        if (ds == null) problems.add("dataset_name: not set (a local .jsonl or .csv file)");
-        else r = withDataset(r, base, text(ds), "dataset_name", problems, false);
+        if (ds == null) problems.add("dataset_name: not set (a local data file or dataset folder)");
+        else r = DatasetSettings.apply(r, y, base, problems);
         if (y.get("eval_dataset_name") != null) r = withDataset(r, base, text(y.get("eval_dataset_name")), "eval_dataset_name", problems, true);
         if (y.get("dataset_prompt_column") != null) r = r.promptColumn(text(y.get("dataset_prompt_column")));
-        Object split = y.get("dataset_test_split");
-        if (split instanceof Number n) r = r.testSplit(n.doubleValue());
-        else if (split != null) ignored.add("dataset_test_split (a split name; a local file has one split — give a fraction such as 0.1 to hold rows out)");
         if (y.get("system_prompt") != null) r = r.systemPrompt(text(y.get("system_prompt")));
         if (y.get("prompt_template") != null) r = r.promptTemplate(text(y.get("prompt_template")));
         if (y.get("chat_template_enabled") instanceof Boolean b) r = r.chatTemplate(b);
@@ -140,14 +157,46 @@ public final class YamlRecipes {
         return new Loaded(r, List.copyOf(ignored));
     }
 
-    private static GrpoRecipe withDataset(GrpoRecipe r, Path base, String name, String field, List<String> problems, boolean eval) {
-        Path p = path(base, name);
-        if (!Files.isRegularFile(p)) {
-            problems.add(field + " = '" + name + "': not a local .jsonl or .csv file (grpo4j reads local files; the Hugging Face Hub is not reached)");
+    /**
+     * transformers' {@code lr_scheduler_kwargs} for {@code cosine_with_min_lr}: {@code min_lr_rate} (a fraction of
+     * learning_rate) or {@code min_lr} (an absolute rate, divided by learning_rate here), one of them.
+     */
+    private static GrpoRecipe schedulerKwargs(GrpoRecipe r, Object value, Map<String, Object> y, List<String> problems) {
+        if (value == null) return r;
+        if (!(value instanceof Map<?, ?> kw)) {
+            problems.add("lr_scheduler_kwargs = " + value + " must be a mapping such as {min_lr_rate: 0.1}");
             return r;
         }
+        for (Map.Entry<?, ?> e : kw.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            try {
+                double v = e.getValue() instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(e.getValue()).trim());
+                switch (k) {
+                    case "min_lr_rate" -> r = r.set("min_lr_rate", v);
+                    case "min_lr" -> {
+                        if (kw.containsKey("min_lr_rate")) problems.add("lr_scheduler_kwargs: give min_lr or min_lr_rate, not both");
+                        else r = r.set("min_lr_rate", v / learningRate(y));
+                    }
+                    default -> problems.add("lr_scheduler_kwargs: '" + k + "' is not supported (min_lr_rate or min_lr, for cosine_with_min_lr)");
+                }
+            } catch (NumberFormatException ex) {
+                problems.add("lr_scheduler_kwargs: " + k + " = '" + e.getValue() + "' must be a number");
+            } catch (IllegalArgumentException ex) {
+                problems.add("lr_scheduler_kwargs: " + ex.getMessage());
+            }
+        }
+        return r;
+    }
+
+    private static double learningRate(Map<String, Object> y) {
+        Object lr = GrpoConfig.SCHEMA.coerce("learning_rate", y.getOrDefault("learning_rate", GrpoConfig.SCHEMA.defaults().get("learning_rate")));
+        return ((Number) lr).doubleValue();
+    }
+
+    private static GrpoRecipe withDataset(GrpoRecipe r, Path base, String name, String field, List<String> problems, boolean eval) {
+        Path p = path(base, name);
         try {
-            Dataset d = Dataset.file(p);
+            Dataset d = Dataset.of(p);
             return eval ? r.evalDataset(d) : r.dataset(d);
         } catch (IllegalArgumentException e) {
             problems.add(field + ": " + e.getMessage());
@@ -194,7 +243,7 @@ public final class YamlRecipes {
         return v == null ? null : v.toString();
     }
 
-    private static Path path(Path base, String p) {
+    static Path path(Path base, String p) {
         Path given = Path.of(p);
         if (!given.isAbsolute() && base != null && Files.exists(base.resolve(given))) return base.resolve(given).normalize();
         return given;

@@ -11,6 +11,9 @@ import org.grpo4j.dsl.reward.OpenR1Rewards;
 import org.grpo4j.dsl.reward.OpenR1Rewards.CosineParams;
 import org.grpo4j.dsl.reward.PerSample;
 import org.grpo4j.dsl.reward.Reward;
+import org.grpo4j.dsl.reward.polyglot.GuestLanguage;
+import org.grpo4j.dsl.reward.polyglot.PolyglotReward;
+import org.grpo4j.dsl.reward.polyglot.PolyglotSource;
 import org.grpo4j.reward.Sample;
 
 /**
@@ -91,6 +94,38 @@ public final class Rewards {
         StringBuilder name = new StringBuilder();
         for (Reward p : parts) name.append(name.isEmpty() ? "" : "+").append(p.name());
         return sum(name.toString(), parts);
+    }
+
+    // ------------------------------------------------------------------------------------------ Python and JavaScript
+
+    /**
+     * A Python reward with TRL's convention, {@code f(completions, **kwargs) -> list[float | None]}, from a
+     * {@code .py} file; {@code callable} is a function name or an expression giving one
+     * ({@code "get_repetition_penalty_reward(ngram_size=3, max_penalty=-1.0)"}). Runs in GraalPy, sandboxed.
+     */
+    public static PolyglotReward python(String file, String callable) {
+        return PolyglotReward.of(guestFile(file, callable, GuestLanguage.PYTHON));
+    }
+
+    /** A Python reward from source text that defines {@code functionName}. */
+    public static PolyglotReward pythonInline(String source, String functionName) {
+        return PolyglotReward.of(new PolyglotSource(GuestLanguage.PYTHON, "<inline>.py", source, functionName));
+    }
+
+    /** A JavaScript reward, {@code f(completions, kwargs) -> Array<number|null>}, from a {@code .js} file. */
+    public static PolyglotReward js(String file, String callable) {
+        return PolyglotReward.of(guestFile(file, callable, GuestLanguage.JS));
+    }
+
+    private static PolyglotSource guestFile(String file, String callable, GuestLanguage expected) {
+        if (!file.endsWith(expected.extension()))
+            throw new IllegalArgumentException(file + ": a " + expected.id() + " reward file must end in " + expected.extension());
+        return PolyglotSource.file(java.nio.file.Path.of(file), callable);
+    }
+
+    /** A JavaScript reward from source text that defines {@code functionName}. */
+    public static PolyglotReward jsInline(String source, String functionName) {
+        return PolyglotReward.of(new PolyglotSource(GuestLanguage.JS, "<inline>.js", source, functionName));
     }
 
     // ------------------------------------------------------------------------------------------ open-r1

@@ -107,10 +107,13 @@ class DatasetTest {
     }
 
     @Test
-    void missingFilesAndParquetAreExplained(@TempDir Path dir) {
+    void missingAndUnknownFilesAreExplained(@TempDir Path dir) {
         Path f = dir.resolve("nope.jsonl");
         assertEquals(f + ": data file not found", assertThrows(IllegalArgumentException.class, () -> Dataset.jsonl(f).size()).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Dataset.file(dir.resolve("x.parquet"))).getMessage().contains("Parquet is not supported"));
+        Path p = dir.resolve("x.parquet");
+        assertEquals(p + ": data file not found", assertThrows(IllegalArgumentException.class, () -> Dataset.of(p).size()).getMessage());
+        assertEquals(dir.resolve("x.xlsx") + ": unknown data file type; use a .parquet, .jsonl, .json, .csv or .tsv file, or a dataset folder",
+                assertThrows(IllegalArgumentException.class, () -> Dataset.file(dir.resolve("x.xlsx"))).getMessage());
     }
 
     static Dataset numbers(int n) {

@@ -143,6 +143,17 @@ class GrpoRecipeTest {
     }
 
     @Test
+    void aRowWithoutItsPromptIsAnErrorNamingFileAndRowWithOrWithoutATemplate() throws Exception {
+        Path holes = dir.resolve("holes.jsonl");
+        Files.writeString(holes, "{\"question\": \"1+1\", \"answer\": \"2\"}\n{\"question\": null, \"answer\": \"5\"}\n{\"answer\": \"8\"}\n");
+        String fix = "; fix the row, or drop such rows with .filter(r -> r.get(\"question\") != null)";
+        for (GrpoRecipe r : List.of(valid().dataset(Dataset.jsonl(holes)), valid().dataset(Dataset.jsonl(holes)).promptTemplate("Q: {question}\nA:"))) {
+            assertProblem(r, holes + ":2: the prompt column 'question' is null" + fix);
+            assertProblem(r, holes + ":3: the prompt column 'question' is missing" + fix);
+        }
+    }
+
+    @Test
     void promptsAreTemplatedAndTokenised() {
         GrpoPlan plan = valid().promptColumn("prompt").promptTemplate("Q: {question}\nA:").build();
         assertEquals("Q: 1+1\nA:", plan.train().getFirst().text());

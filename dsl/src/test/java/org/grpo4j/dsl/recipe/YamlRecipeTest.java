@@ -35,6 +35,31 @@ class YamlRecipeTest {
     }
 
     @Test
+    void commandLineOverridesReplaceFieldsWithTheirTypes() {
+        YamlRecipes.Loaded l = YamlRecipes.read(yaml, java.util.Map.of("learning_rate", "1e-5", "max_steps", "3", "log_completions", "false"));
+        assertEquals(1.0e-5, l.recipe().settings().get("learning_rate"));
+        assertEquals(3, l.recipe().settings().get("max_steps"));
+        assertEquals(false, l.recipe().settings().get("log_completions"));
+        RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(yaml, java.util.Map.of("learnig_rate", "1e-5")));
+        assertTrue(e.getMessage().contains("'learnig_rate'") && e.getMessage().contains("learning_rate"), e.getMessage());
+    }
+
+    @Test
+    void lrSchedulerKwargsGiveCosineWithMinLrItsFloor() throws Exception {
+        Path f = dir.resolve("min_lr.yaml");
+        String base = Files.readString(yaml).replace("lr_scheduler_type: cosine", "lr_scheduler_type: cosine_with_min_lr");
+        Files.writeString(f, base + "\nlr_scheduler_kwargs:\n  min_lr_rate: 0.1\n");
+        assertEquals(0.1, YamlRecipes.read(f).recipe().settings().get("min_lr_rate"));
+        // min_lr is absolute: divided by the learning rate, the command line's one included
+        Files.writeString(f, base + "\nlr_scheduler_kwargs:\n  min_lr: 1.0e-6\n");
+        assertEquals(0.05, (Double) YamlRecipes.read(f).recipe().settings().get("min_lr_rate"), 1e-12);
+        assertEquals(0.1, (Double) YamlRecipes.read(f, java.util.Map.of("learning_rate", "1e-5")).recipe().settings().get("min_lr_rate"), 1e-12);
+        Files.writeString(f, base + "\nlr_scheduler_kwargs:\n  min_lr: 1.0e-6\n  min_lr_rate: 0.1\n  power: 2\n");
+        RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(f));
+        assertTrue(e.getMessage().contains("not both") && e.getMessage().contains("'power' is not supported"), e.getMessage());
+    }
+
+    @Test
     void anOpenR1RecipeBecomesAGrpoRecipe() {
         YamlRecipes.Loaded l = YamlRecipes.read(yaml);
         GrpoRecipe r = l.recipe();
@@ -70,13 +95,17 @@ class YamlRecipeTest {
                 max_steps: many
                 bf16: true
                 """);
-        List<String> p = assertThrows(RecipeException.class, () -> YamlRecipes.read(y)).problems();
+        List<String> p = new java.util.ArrayList<>(assertThrows(RecipeException.class, () -> YamlRecipes.read(y)).problems());
+        // the Hub name is looked up in the local Hugging Face cache, whose folders depend on the environment
+        String hub = p.get(4);
+        assertTrue(hub.startsWith("dataset_name: AI-MO/NuminaMath-TIR: not a local file or folder, and not in the Hugging Face cache ("), hub);
+        assertTrue(hub.endsWith("grpo4j does not download: run `huggingface-cli download --repo-type dataset AI-MO/NuminaMath-TIR --local-dir DIR` and give DIR"), hub);
+        p.remove(4);
         assertEquals(List.of(
                 "unknown field 'num_generation' (did you mean 'num_generations'?)",
                 "unknown field 'learning_rat' (did you mean 'learning_rate'?)",
                 "unknown field 'frobnicate'",
                 "max_steps must be an integer, got many",
-                "dataset_name = 'AI-MO/NuminaMath-TIR': not a local .jsonl or .csv file (grpo4j reads local files; the Hugging Face Hub is not reached)",
                 "reward_funcs: 'acuracy' is not a built-in reward (did you mean 'accuracy'?); built-ins are accuracy, format, tag_count, reasoning_steps, "
                         + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format",
                 "reward_funcs: 'code' is not a built-in reward; built-ins are accuracy, format, tag_count, reasoning_steps, "

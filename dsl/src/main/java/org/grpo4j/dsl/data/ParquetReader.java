@@ -1,0 +1,155 @@
+package org.grpo4j.dsl.data;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads Parquet files with DuckDB's JDBC driver (an in-process, in-memory database; nothing is written to disk).
+ * Only the columns asked for are read (DuckDB skips the other column chunks), and rows arrive in chunks of a few
+ * thousand, so the heap holds the values kept, not the file. Values become the same Java values as JSON Lines
+ * rows: strings, {@code Long}, {@code Double}, {@code Boolean}, null, lists (Parquet lists) and ordered maps
+ * (structs and maps); dates and timestamps become their ISO text, binary stays {@code byte[]}.
+ * {@link Dataset#parquet} and {@link Dataset#hf} are the usual ways in.
+ *
+ * <pre>{@code
+ * Table t = ParquetReader.read(Path.of("data/train-00000-of-00001.parquet"), List.of("problem", "solution"), -1);
+ * Map<String, String> types = ParquetReader.schema(Path.of("data/train-00000-of-00001.parquet"));
+ * }</pre>
+ */
+public final class ParquetReader {
+    private ParquetReader() {}
+
+    static Connection connect() {
+        try {
+            Class.forName("org.duckdb.DuckDBDriver");
+            return DriverManager.getConnection("jdbc:duckdb:");
+        } catch (ClassNotFoundException | SQLException e) {
+            throw new IllegalStateException("cannot start DuckDB (which reads Parquet): " + e.getMessage(), e);
+        }
+    }
+
+    static String literal(Path file) {
+        return "'" + file.toString().replace("'", "''") + "'";
+    }
+
+    static String ident(String column) {
+        return "\"" + column.replace("\"", "\"\"") + "\"";
+    }
+
+    /** Column name → DuckDB type ({@code VARCHAR}, {@code STRUCT(role VARCHAR, content VARCHAR)[]}, …), in file order. */
+    public static Map<String, String> schema(Path file) {
+        requireFile(file);
+        Map<String, String> out = new LinkedHashMap<>();
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + literal(file) + ")")) {
+            while (rs.next()) out.put(rs.getString("column_name"), rs.getString("column_type"));
+        } catch (SQLException e) {
+            throw broken(file, e);
+        }
+        return out;
+    }
+
+    /** The number of rows, from the file's footer (the data is not read). */
+    public static long count(Path file) {
+        requireFile(file);
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM read_parquet(" + literal(file) + ")")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw broken(file, e);
+        }
+    }
+
+    /**
+     * The rows of one file: {@code columns} (null for all) in that order, at most {@code limit} rows ({@code -1}: all).
+     * A column the file lacks is an error naming the file and its columns.
+     */
+    public static Table read(Path file, List<String> columns, long limit) {
+        Map<String, String> schema = schema(file);
+        List<String> cols = columns == null ? List.copyOf(schema.keySet()) : columns;
+        for (String c : cols)
+            if (!schema.containsKey(c))
+                throw new IllegalArgumentException("dataset column '" + c + "' not found in " + file + "; columns are: " + String.join(", ", schema.keySet()));
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < cols.size(); i++) sql.append(i == 0 ? "" : ", ").append(ident(cols.get(i)));
+        if (cols.isEmpty()) sql.append("1");
+        sql.append(" FROM read_parquet(").append(literal(file)).append(")");
+        if (limit >= 0) sql.append(" LIMIT ").append(limit);
+        long total = limit >= 0 ? Math.min(limit, count(file)) : count(file);
+        ReadProgress progress = ReadProgress.start(file, total);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> origins = new ArrayList<>();
+        String name = file.toString();
+        int row = 0;
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
+            while (rs.next()) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                for (int i = 0; i < cols.size(); i++) {
+                    Object v;
+                    try {
+                        v = value(rs.getObject(i + 1));
+                    } catch (SQLException | RuntimeException e) {
+                        throw new IllegalArgumentException(name + " row " + (row + 1) + ", column '" + cols.get(i) + "': cannot read the value: " + e.getMessage(), e);
+                    }
+                    r.put(cols.get(i), v);
+                }
+                rows.add(Table.freezeRow(r));
+                origins.add(name + " row " + (++row));
+                progress.rows(row);
+            }
+        } catch (SQLException e) {
+            throw broken(file, e);
+        } finally {
+            progress.done();
+        }
+        return new Table(name, rows, origins, cols, List.of());
+    }
+
+    private static void requireFile(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": data file not found");
+    }
+
+    private static IllegalArgumentException broken(Path file, SQLException e) {
+        String m = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").strip();
+        return new IllegalArgumentException(file + ": cannot read as Parquet: " + m, e);
+    }
+
+    /** A DuckDB JDBC value as a plain Java value (the same kinds JSON Lines rows hold). */
+    static Object value(Object v) throws SQLException {
+        if (v == null || v instanceof String || v instanceof Boolean || v instanceof Long || v instanceof Double) return v;
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();
+        if (v instanceof Float f) return (double) f;
+        if (v instanceof BigDecimal d) return d.doubleValue();
+        if (v instanceof java.math.BigInteger) return v;
+        if (v instanceof byte[]) return v;
+        if (v instanceof java.sql.Blob b) return b.getBytes(1, (int) b.length());
+        if (v instanceof java.sql.Array a) {
+            Object[] items = (Object[]) a.getArray();
+            List<Object> out = new ArrayList<>(items.length);
+            for (Object x : items) out.add(value(x));
+            return out;
+        }
+        if (v instanceof java.sql.Struct s) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : ((org.duckdb.DuckDBStruct) s).getMap().entrySet()) out.put(e.getKey(), value(e.getValue()));
+            return out;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) out.put(String.valueOf(e.getKey()), value(e.getValue()));
+            return out;
+        }
+        return v.toString();
+    }
+}
