@@ -82,7 +82,7 @@ final class DslServices implements ReplServices {
     }
 
     @Override
-    public TrainingSession startTraining(Object recipe, PrintStream log) throws java.io.IOException {
+    public TrainingSession startTraining(Object recipe, PrintStream log) {
         StopSignal stop = new StopSignal();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<Path> checkpoint = new AtomicReference<>();
@@ -97,11 +97,11 @@ final class DslServices implements ReplServices {
                 metrics = trainer::metricsLog;
                 maxSteps = trainer.totalSteps();
                 outDir = Path.of(plan.config().training().outputDir());
-                org.grpo4j.dsl.report.RunReport.writeSettings(outDir, plan.config().values());
                 Path reportDir = outDir;
                 body = () -> {
                     try {
                         checkpoint.set(trainer.train().lastCheckpoint());
+                        Training.writeSettings(reportDir, plan.config().values(), r.isQuiet() ? null : log);
                         Training.writeReport(reportDir, r.isQuiet() ? null : log); // also after :stop, which waits for this
                     } catch (Throwable t) {
                         failure.set(t);

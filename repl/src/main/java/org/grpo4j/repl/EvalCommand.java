@@ -26,7 +26,8 @@ public final class EvalCommand implements Command {
 
     @Override
     public String summary() {
-        return "evaluate models: --model DIR [--model DIR2] --data FILE.jsonl [-n 8] [--temperature 0.6] [--reward accuracy] [--out DIR]";
+        return "evaluate models: --model DIR [--model DIR2] --data FILE.jsonl [--prompt-column C | --prompt-template T] [--answer-column C] [-n 8]"
+                + " [--temperature 0.6] [--max-tokens 256] [--reward accuracy] [--k 1,4] [--out DIR]";
     }
 
     @Override

@@ -22,7 +22,8 @@ public final class GenerateDataCommand implements Command {
 
     @Override
     public String summary() {
-        return "make a data set from a model's answers: --model DIR --data FILE.jsonl --out OUT.jsonl [-n 4] [--reward accuracy] [--keep correct|best|all]";
+        return "make a data set from a model's answers: --model DIR --data FILE.jsonl --out OUT.jsonl [-n 4] [--reward accuracy] [--keep correct|best|all]"
+                + " [--answer-column C] [--completion-column completion]";
     }
 
     @Override

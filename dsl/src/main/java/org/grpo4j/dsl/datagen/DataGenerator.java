@@ -49,6 +49,13 @@ final class DataGenerator {
         int chunk = Math.max(1, r.batchCompletions() / r.n());
         try (Progress progress = Progress.open(r.output(), describe(r, pm));
              BufferedWriter out = Files.newBufferedWriter(r.output(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            for (Prompt p : prompts) {
+                String h = progress.promptHashes.get(p.index());
+                if (h != null && !h.equals(Progress.hash(p.text())))
+                    throw new IllegalArgumentException(r.output() + " was made from other prompts: row " + (p.index() + 1) + " of " + r.dataset().source()
+                            + " (" + r.dataset().origin(p.index()) + ") is not the prompt generated for then; continue it with the same data set, "
+                            + "or choose another output file");
+            }
             int resumed = progress.done.size(), writtenBefore = progress.rowsInFile;
             if (console != null && resumed > 0)
                 console.println("generate-data: " + r.output() + " already covers " + resumed + " of " + prompts.size() + " prompts (" + writtenBefore
@@ -62,6 +69,7 @@ final class DataGenerator {
                 if (part.isEmpty()) continue;
                 List<Evaluation.Scored> scored = sampler.sample(generator, part, r.seed() + round);
                 List<Integer> indices = new ArrayList<>();
+                List<String> texts = new ArrayList<>();
                 for (int p = 0; p < part.size(); p++) {
                     List<Evaluation.Scored> mine = scored.subList(p * r.n(), (p + 1) * r.n());
                     for (Evaluation.Scored s : mine) correct += s.rewards()[sampler.scorer()] >= 1 - 1e-9 ? 1 : 0;
@@ -73,9 +81,10 @@ final class DataGenerator {
                         written++;
                     }
                     indices.add(part.get(p).index());
+                    texts.add(part.get(p).text());
                 }
                 out.flush();
-                progress.markDone(indices);
+                progress.markDone(indices, texts);
                 now += part.size();
                 int doneAll = progress.done.size();
                 bar.update(doneAll, String.format(Locale.ROOT, "kept %.0f%%", 100.0 * (writtenBefore + written) / doneAll));

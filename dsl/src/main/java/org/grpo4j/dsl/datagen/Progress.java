@@ -25,6 +25,8 @@ import java.util.Set;
 final class Progress implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     final Set<Integer> done = new HashSet<>();
+    /** For prompts recorded in the progress file: a hash of the prompt text, to notice a data set whose rows moved. */
+    final Map<Integer, String> promptHashes = new java.util.HashMap<>();
     int rowsInFile;
     private final BufferedWriter log;
 
@@ -41,6 +43,7 @@ final class Progress implements AutoCloseable {
         if (output.getParent() != null) Files.createDirectories(output.getParent());
         String header = JSON.writeValueAsString(Map.of("settings", settings));
         Set<Integer> done = new HashSet<>();
+        Map<Integer, String> hashes = new java.util.HashMap<>();
         int rows = 0;
         if (Files.exists(output)) {
             dropCutLine(output);
@@ -59,10 +62,15 @@ final class Progress implements AutoCloseable {
             List<String> lines = Files.readAllLines(pf, StandardCharsets.UTF_8);
             if (!lines.isEmpty()) checkSettings(pf, JSON.readTree(lines.getFirst()).get("settings"), JSON.readTree(JSON.writeValueAsString(settings)), output);
             for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                String[] parts = l.strip().split(" ");
                 try {
-                    done.add(Integer.parseInt(l.strip()));
+                    int i = Integer.parseInt(parts[0]);
+                    if (parts.length == 2) {
+                        done.add(i);
+                        hashes.put(i, parts[1]);
+                    }
                 } catch (NumberFormatException e) {
-                    // the last index was cut by a kill: that prompt's rows (if any) are in the output and counted there
+                    // the last line was cut by a kill: that prompt's rows (if any) are in the output and counted there
                 }
             }
         }
@@ -75,6 +83,7 @@ final class Progress implements AutoCloseable {
         }
         Progress p = new Progress(w);
         p.done.addAll(done);
+        p.promptHashes.putAll(hashes);
         p.rowsInFile = rows;
         return p;
     }
@@ -105,14 +114,18 @@ final class Progress implements AutoCloseable {
         }
     }
 
-    /** Records prompts whose rows are already flushed to the output. */
-    void markDone(List<Integer> indices) throws IOException {
-        for (int i : indices) {
-            log.write(Integer.toString(i));
+    /** Records prompts whose rows are already flushed to the output: {@code index hash-of-prompt-text} per line. */
+    void markDone(List<Integer> indices, List<String> promptTexts) throws IOException {
+        for (int k = 0; k < indices.size(); k++) {
+            log.write(indices.get(k) + " " + hash(promptTexts.get(k)));
             log.newLine();
-            done.add(i);
+            done.add(indices.get(k));
         }
         log.flush();
+    }
+
+    static String hash(String promptText) {
+        return Integer.toHexString(promptText.hashCode()); // String.hashCode is fixed by the language spec: stable across runs
     }
 
     @Override

@@ -63,14 +63,16 @@ public final class Recipes {
             out.println("grpo: " + plan.train().size() + " prompts" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out")
                     + ", rewards " + plan.rewards().stream().map(f -> f.name()).toList() + ", output " + outputDir);
         Path outDir = Path.of(outputDir);
+        GrpoResult result;
         try {
-            if (isMainProcess()) RunReport.writeSettings(outDir, plan.config().values());
-            GrpoResult result = new GrpoResult(Training.grpoTrainer(plan, stop, out).train(), outDir);
-            if (isMainProcess()) Training.writeReport(outDir, out);
-            return result;
+            result = new GrpoResult(Training.grpoTrainer(plan, stop, out).train(), outDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (isMainProcess()) Training.writeSettings(outDir, plan.config().values(), out);
         }
+        if (isMainProcess()) Training.writeReport(outDir, out);
+        return result;
     }
 
     /**

@@ -51,6 +51,18 @@ public final class Training {
     }
 
     /**
+     * The run's settings as {@code settings.json}, for its report. Written when the run ends (also when it fails), so
+     * the JSON machinery's start-up is not charged to the first step of a time-limited run.
+     */
+    public static void writeSettings(Path outDir, java.util.Map<String, ?> settings, PrintStream out) {
+        try {
+            RunReport.writeSettings(outDir, settings);
+        } catch (IOException | RuntimeException e) {
+            if (out != null) out.println("warning: could not write " + outDir.resolve("settings.json") + ": " + e);
+        }
+    }
+
+    /**
      * The run's {@code report.html} (charts of its metrics, sample completions, settings); a report that cannot be
      * written is a warning, never the loss of a finished run.
      */
@@ -90,10 +102,14 @@ public final class Training {
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
-            if (Recipes.isMainProcess()) RunReport.writeSettings(outDir, plan.config().values());
-            SftTrainer trainer = sftTrainer(plan, model, tokenizerDir, stop, out);
-            started.accept(trainer);
-            SftTrainer.Result r = trainer.train();
+            SftTrainer.Result r;
+            try {
+                SftTrainer trainer = sftTrainer(plan, model, tokenizerDir, stop, out);
+                started.accept(trainer);
+                r = trainer.train();
+            } finally {
+                if (Recipes.isMainProcess()) writeSettings(outDir, plan.config().values(), out);
+            }
             if (Recipes.isMainProcess()) writeReport(outDir, out);
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null && Recipes.isMainProcess()) {

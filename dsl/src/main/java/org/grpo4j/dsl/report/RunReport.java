@@ -129,7 +129,7 @@ public final class RunReport {
             }
         }
         if (bySteps.isEmpty()) {
-            page.p("completions.jsonl is empty.");
+            page.p("No sample completions were logged in this run (completions.jsonl is empty; SFT logs none).");
             return;
         }
         List<Integer> steps = new ArrayList<>(bySteps.keySet());

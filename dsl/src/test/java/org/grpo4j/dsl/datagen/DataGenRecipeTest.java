@@ -86,6 +86,10 @@ class DataGenRecipeTest {
         // other settings on the same file are refused, naming what changed
         var e = assertThrows(IllegalArgumentException.class, () -> recipe(tmp, cut).n(4).run());
         assertTrue(e.getMessage().contains("n: 3 → 4"), e.getMessage());
+        // the same file over a reordered data set: the recorded prompts no longer match their rows
+        var moved = assertThrows(IllegalArgumentException.class,
+                () -> recipe(tmp, cut).dataset(Dataset.jsonl(tmp.resolve("prompts.jsonl")).shuffle(7)).run());
+        assertTrue(moved.getMessage().contains("was made from other prompts"), moved.getMessage());
     }
 
     @Test

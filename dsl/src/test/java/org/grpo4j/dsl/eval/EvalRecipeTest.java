@@ -65,6 +65,25 @@ class EvalRecipeTest {
         assertTrue(table.contains(String.format(java.util.Locale.ROOT, "%.1f%%", 100 * r.first().accuracy())), table);
     }
 
+    /** A reward of one's own as scorer (as a code reward returns the share of passed tests): full score = correct; no maj@k. */
+    @Test
+    void anyRewardScores() {
+        // half credit for a well-formed answer, full credit only for one that states the gold number
+        var partial = org.grpo4j.dsl.reward.Rewards.ofSample("tests_passed", s -> {
+            String c = s.completion();
+            if (!c.contains("<answer>")) return 0.0;
+            return c.contains("<answer>\n" + s.row().get("solution") + "\n</answer>") ? 1.0 : 0.5;
+        });
+        EvalResults r = recipe(6).rewards(partial).model(MODEL).run();
+        EvalResults acc = recipe(6).model(MODEL).run();
+        java.util.Map<String, Double> m = r.first().metrics();
+        assertEquals(List.of("accuracy", "pass@1", "pass@2", "pass@3", "mean_length", "truncated", "rewards/tests_passed"), List.copyOf(m.keySet()));
+        // same seeds, same answers: "states the gold number" and the math verifier agree on this data
+        assertEquals(acc.first().accuracy(), r.first().accuracy(), 1e-12);
+        assertEquals(acc.first().metric("pass@3"), r.first().metric("pass@3"), 1e-12);
+        assertTrue(m.get("rewards/tests_passed") >= r.first().accuracy());
+    }
+
     @Test
     void badInputIsNamed(@TempDir Path tmp) throws Exception {
         Files.createDirectories(tmp.resolve("adapter"));
