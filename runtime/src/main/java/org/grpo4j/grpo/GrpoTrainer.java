@@ -150,6 +150,15 @@ public final class GrpoTrainer {
         Path out = Path.of(config.training().outputDir());
         TrainerState state = TrainerState.start(config.training().seed());
         Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
+        try (Checkpoints.RunLock lock = Checkpoints.openRun(out, resume != null, config.training().overwriteOutputDir(), console)) {
+            return train(out, resume, state, opt, schedule, total);
+        }
+    }
+
+    private Result train(Path out, Path resume, TrainerState state, AdamW opt, LearningRateSchedule schedule, int total) throws IOException {
+        int G = config.numGenerations(), bs = config.batch().perDeviceTrainBatchSize();
+        int ga = config.batch().gradientAccumulationSteps(), mu = config.batch().numIterations();
+        boolean needOld = config.batch().reusesBatch();
         if (resume != null) {
             state = Checkpoints.restore(resume, policy, opt);
             if (reference != null) {
@@ -175,6 +184,7 @@ public final class GrpoTrainer {
 
         try (MetricsLog metrics = new MetricsLog(out, total, state.globalStep(), console)) {
             log = metrics;
+            metrics.limitEta(stop::secondsLeft);
             int step = state.globalStep(), epoch = state.epoch(), pos = state.position();
             List<Prompt> order = epochOrder(epoch);
             Map<String, List<Double>> window = new LinkedHashMap<>();
@@ -228,10 +238,12 @@ public final class GrpoTrainer {
                 LossScale scale = new LossScale(ga, config.sampling().maxCompletionLength(), activeTokens);
 
                 // ---------------------------------------------------------------- updates on this batch
-                for (int it = 0; it < mu && !stop.requested(); it++) {
+                // a stop request lets the batch's updates finish, so the checkpoint sits on a batch boundary and a resume
+                // continues exactly as the uninterrupted run would (the rollouts of a half-used batch are not saved)
+                for (int it = 0; it < mu; it++) {
                     List<Rollout> shuffled = new ArrayList<>(rollouts);
                     Collections.shuffle(shuffled, new java.util.Random(mix(config.training().seed(), round, 1000 + it)));
-                    for (int s0 = 0; s0 < shuffled.size() && step < total && !stop.requested(); s0 += bs * ga) {
+                    for (int s0 = 0; s0 < shuffled.size() && step < total; s0 += bs * ga) {
                         long t0 = System.nanoTime();
                         policy.zeroGrad();
                         Map<String, Double> stepMetrics = new LinkedHashMap<>();
@@ -274,7 +286,7 @@ public final class GrpoTrainer {
                         }
                     }
                 }
-                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen);
+                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen).with(progress(metrics, epoch + pos / (double) prompts.size(), total));
                 if (step >= nextSave && step < total && !stop.requested()) {
                     lastCheckpoint = save(out, opt, state, keep);
                     nextSave = (step / saveEvery + 1) * saveEvery;
@@ -288,16 +300,22 @@ public final class GrpoTrainer {
                 last = new LinkedHashMap<>(last);
                 last.putAll(m);
             }
-            lastCheckpoint = save(out, opt, state, keep);
+            lastCheckpoint = save(out, opt, state.with(progress(metrics, state.progress().epochs(), total)), keep);
+            Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), last, evaluation, stopped, lastCheckpoint);
     }
 
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
-        Path p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
-        if (reference != null) reference.save(p.resolve("reference"));
-        return p;
+        return Checkpoints.save(out, policy, opt, state, tokenizerDir, keep, dir -> {
+            if (reference != null) reference.save(dir.resolve("reference"));
+        });
+    }
+
+    private TrainerState.Progress progress(MetricsLog metrics, double epochs, int total) {
+        TrainingArguments t = config.training();
+        return new TrainerState.Progress(epochs, total, t.loggingSteps(), t.saveSteps(), config.batch().perDeviceTrainBatchSize(), metrics.history());
     }
 
     private void say(String s) {

@@ -111,7 +111,8 @@ public final class SftTrainer {
         int keep = config.training().checkpointsKept();
         double lastLoss = Double.NaN, evalLoss = Double.NaN;
         Path lastCheckpoint = resume;
-        try (MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
+        try (Checkpoints.RunLock lock = Checkpoints.openRun(out, resume != null, config.training().overwriteOutputDir(), console);
+             MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
             this.log = log;
             List<List<SftExample>> batches = epochBatches(state.epoch());
             int epoch = state.epoch(), pos = state.position();
@@ -150,7 +151,8 @@ public final class SftTrainer {
                 normSum += norm;
                 logged++;
                 lastLoss = loss;
-                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen);
+                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen).with(new TrainerState.Progress(epoch + pos / (double) batches.size(),
+                        total, config.training().loggingSteps(), config.training().saveSteps(), config.sft().perDeviceTrainBatchSize(), List.of()));
                 boolean evalNow = !eval.isEmpty() && config.training().evalSteps() != null && step % config.training().evalSteps() == 0;
                 if (evalNow) evalLoss = evaluate();
                 if (step % config.training().loggingSteps() == 0 || step == total || evalNow) {
@@ -168,13 +170,19 @@ public final class SftTrainer {
                     t0 = System.nanoTime();
                 }
                 if (step % config.training().saveSteps() == 0 && step < total)
-                    lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+                    lastCheckpoint = Checkpoints.save(out, model, opt, withHistory(state, log), tokenizerDir, keep);
             }
             if (!eval.isEmpty()) evalLoss = evaluate();
-            lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+            lastCheckpoint = Checkpoints.save(out, model, opt, withHistory(state, log), tokenizerDir, keep);
+            Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
+    }
+
+    private static TrainerState withHistory(TrainerState s, MetricsLog log) {
+        TrainerState.Progress p = s.progress();
+        return s.with(new TrainerState.Progress(p.epochs(), p.maxSteps(), p.loggingSteps(), p.saveSteps(), p.trainBatchSize(), log.history()));
     }
 
     /** The live metrics log (for the REPL's status line); null outside {@link #train()}. */

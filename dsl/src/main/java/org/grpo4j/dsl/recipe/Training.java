@@ -50,6 +50,11 @@ public final class Training {
                 }
                 return super.requested();
             }
+
+            @Override
+            public double secondsLeft() {
+                return seconds - (System.nanoTime() - start) * 1e-9;
+            }
         };
     }
 
