@@ -14,6 +14,7 @@ import org.grpo4j.generate.Completion;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.generate.SamplingParams;
 import org.grpo4j.model.MemoryPlan;
+import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
@@ -130,16 +131,22 @@ public final class GrpoTrainer {
         return config.sampling().params(config.numGenerations(), stopTokenIds, seed);
     }
 
+    /** What a run of {@code config} on these prompts needs, known before the model is loaded (the recipe checks it then). */
+    public static MemoryPlan memoryPlan(ModelConfig model, GrpoConfig config, List<Prompt> prompts) {
+        int maxPrompt = 0;
+        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
+        int completion = config.sampling().maxCompletionLength();
+        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0);
+    }
+
     public Result train() throws IOException {
         int total = totalSteps(), G = config.numGenerations(), bs = config.batch().perDeviceTrainBatchSize();
         int ga = config.batch().gradientAccumulationSteps(), mu = config.batch().numIterations();
         boolean needOld = config.batch().reusesBatch();
         double beta = config.loss().beta();
-        int maxPrompt = 0;
-        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        int maxLen = maxPrompt + config.sampling().maxCompletionLength();
-        MemoryPlan plan = MemoryPlan.training(policy.config(), bs, maxLen, config.sampling().maxCompletionLength(), beta != 0);
+        MemoryPlan plan = memoryPlan(policy.config(), config, prompts);
         plan.requireFits(MemoryPlan.availableHeap());
+        say("memory: " + plan.report());
 
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
@@ -188,6 +195,8 @@ public final class GrpoTrainer {
             int step = state.globalStep(), epoch = state.epoch(), pos = state.position();
             List<Prompt> order = epochOrder(epoch);
             Map<String, List<Double>> window = new LinkedHashMap<>();
+            OutOfMemoryError oom = null;
+            try { // an OutOfMemoryError stops the run with a checkpoint of where it stood and names the setting to lower
             while (step < total && !stop.requested()) {
                 long tGen = System.nanoTime();
                 // ---------------------------------------------------------------- a generation batch
@@ -291,6 +300,15 @@ public final class GrpoTrainer {
                     lastCheckpoint = save(out, opt, state, keep);
                     nextSave = (step / saveEvery + 1) * saveEvery;
                 }
+            }
+            } catch (OutOfMemoryError e) {
+                oom = e; // the step's rollouts and activations are unreachable now, so saving has room
+                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen).with(progress(metrics, epoch + pos / (double) prompts.size(), total));
+            }
+            if (oom != null) {
+                lastCheckpoint = save(out, opt, state, keep);
+                throw new IllegalStateException("out of memory at step " + state.globalStep() + " (" + MemoryPlan.heapReport() + "); checkpoint saved to "
+                        + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
             }
             stopped = stop.requested();
             if (!evalPrompts.isEmpty() && !stopped) {

@@ -42,6 +42,24 @@ class OutputDirTest {
     }
 
     @Test
+    void runningOutOfMemoryStopsWithACheckpointAndNamesTheSettingsToLower() throws Exception {
+        Path out = dir.resolve("run");
+        int[] calls = {0};
+        // the decoder runs on the trainer's thread: from the third generation batch on, it "runs out of memory"
+        java.util.function.Function<int[], String> decoder = ids -> {
+            if (++calls[0] > 2 * 16) throw new OutOfMemoryError("Java heap space");
+            return "";
+        };
+        GrpoTrainer t = new GrpoTrainer(model(5), settings(out).set("max_steps", 10).build(), GrpoTrainerTest.prompts(16, 1), List.of(),
+                List.of(GrpoTrainerTest.CONTAINS), decoder, new int[0], null, null, null);
+        var e = assertThrows(IllegalStateException.class, t::train);
+        assertTrue(e.getMessage().startsWith("out of memory at step 2 (heap limit "), e.getMessage());
+        assertTrue(e.getMessage().contains("checkpoint saved to " + out.resolve("checkpoint-2")) && e.getMessage().contains("per_device_train_batch_size"),
+                e.getMessage());
+        assertTrue(Files.exists(out.resolve("checkpoint-2/model.safetensors")));
+    }
+
+    @Test
     void aSecondRunIntoAFolderThatALiveRunHoldsIsRefused() throws Exception {
         Path out = dir.resolve("run");
         try (Checkpoints.RunLock live = Checkpoints.openRun(out, false, false, null)) {
