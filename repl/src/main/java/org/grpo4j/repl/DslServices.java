@@ -89,7 +89,9 @@ final class DslServices implements ReplServices {
         switch (recipe) {
             case GrpoRecipe r -> {
                 GrpoPlan plan = r.build(); // validation errors surface here, before the thread starts
-                GrpoTrainer trainer = Training.grpoTrainer(plan, stop, r.isQuiet() ? null : log);
+                // progress lines go to output_dir/train.log; the REPL shows the run on its status line, not over the prompt
+                PrintStream file = r.isQuiet() ? null : trainLog(Path.of(plan.config().training().outputDir()), log);
+                GrpoTrainer trainer = Training.grpoTrainer(plan, stop, file);
                 metrics = trainer::metricsLog;
                 maxSteps = trainer.totalSteps();
                 body = () -> {
@@ -97,6 +99,8 @@ final class DslServices implements ReplServices {
                         checkpoint.set(trainer.train().lastCheckpoint());
                     } catch (Throwable t) {
                         failure.set(t);
+                    } finally {
+                        if (file != null) file.close();
                     }
                 };
             }
@@ -173,5 +177,18 @@ final class DslServices implements ReplServices {
             }
         }
         return b.toString();
+    }
+
+    /** Appends to {@code outDir/train.log}; says where on {@code notice}. */
+    private static PrintStream trainLog(Path outDir, PrintStream notice) {
+        try {
+            Files.createDirectories(outDir);
+            Path f = outDir.resolve("train.log");
+            notice.println("progress: the status line, :metrics; the trainer's log: " + f);
+            return new PrintStream(Files.newOutputStream(f, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the training log in " + outDir + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -42,7 +42,7 @@ public final class Repl implements AutoCloseable {
         m.put(":stop", "save a checkpoint and stop the training run");
         m.put(":metrics", "the latest training metrics, with sparklines of reward and length");
         m.put(":reset", "forget every snippet of this session (a running training run continues)");
-        m.put(":exit", "leave (also Ctrl-D)");
+        m.put(":exit", "leave (also Ctrl-D); a training run is stopped with a checkpoint first");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -200,7 +200,10 @@ public final class Repl implements AutoCloseable {
                 case ":stop" -> stop();
                 case ":metrics" -> metrics();
                 case ":reset" -> reset();
-                case ":exit" -> exitRequested = true;
+                case ":exit" -> {
+                    stopTrainingToLeave();
+                    exitRequested = true;
+                }
                 default -> throw new IllegalStateException(name);
             }
         } catch (CommandError e) {
@@ -419,6 +422,20 @@ public final class Repl implements AutoCloseable {
         ui.status(null);
         ui.info("stopped" + (st == null ? "" : " after step " + st.step())
                 + (ckpt == null ? " (no checkpoint: no step had finished)" : "; checkpoint saved to " + ckpt));
+    }
+
+    /** Leaving the REPL never drops a background run: it is stopped after its current step, with a checkpoint. */
+    void stopTrainingToLeave() {
+        TrainingSession t = training;
+        if (t == null || !t.isRunning()) return;
+        ui.status(null);
+        ui.info("leaving: stopping the training run after its current step and saving a checkpoint …");
+        try {
+            stop();
+        } catch (Exception e) {
+            ui.error("could not stop the training run cleanly: " + e.getMessage());
+            failed = true;
+        }
     }
 
     private void metrics() throws CommandError {

@@ -48,6 +48,54 @@ public final class Checkpoints {
 
     public static Path save(Path outputDir, Transformer model, AdamW optimizer, TrainerState state, Path tokenizerDir, int keep, Extra extra)
             throws IOException {
+        return apartFromInterrupts(() -> write(outputDir, model, optimizer, state, tokenizerDir, keep, extra));
+    }
+
+    private interface IoWork<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs file work on a thread of its own and waits for it whatever happens: a run stopped by interrupts (Ctrl-C in
+     * a script, JShell's stop, which repeats them) still saves, where a file channel of the interrupted thread would
+     * close half-way through the checkpoint.
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> T apartFromInterrupts(IoWork<T> work) throws IOException {
+        Object[] result = new Object[1];
+        Throwable[] error = new Throwable[1];
+        // in the root thread group: JShell's stop interrupts every thread of the snippet's group, new ones included
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) root = root.getParent();
+        Thread t = Thread.ofPlatform().group(root).name("grpo-checkpoint").start(() -> {
+            try {
+                result[0] = work.run();
+            } catch (Throwable e) {
+                error[0] = e;
+            }
+        });
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        switch (error[0]) {
+            case null -> {}
+            case IOException e -> throw e;
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IOException(error[0]);
+        }
+        return (T) result[0];
+    }
+
+    private static Path write(Path outputDir, Transformer model, AdamW optimizer, TrainerState state, Path tokenizerDir, int keep, Extra extra)
+            throws IOException {
         Files.createDirectories(outputDir);
         Path done = outputDir.resolve("checkpoint-" + state.globalStep());
         Path tmp = outputDir.resolve(".checkpoint-" + state.globalStep() + ".tmp");
@@ -83,6 +131,13 @@ public final class Checkpoints {
      * hard-linked where the file system allows (no second copy of the weights), each put in place by a rename.
      */
     public static void saveFinalModel(Path checkpoint, Path outputDir) throws IOException {
+        apartFromInterrupts(() -> {
+            linkFinalModel(checkpoint, outputDir);
+            return null;
+        });
+    }
+
+    private static void linkFinalModel(Path checkpoint, Path outputDir) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(checkpoint)) {
             files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("optimizer.safetensors")).sorted().toList();

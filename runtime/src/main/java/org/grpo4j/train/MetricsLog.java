@@ -40,8 +40,9 @@ public final class MetricsLog implements AutoCloseable {
         Files.createDirectories(outputDir);
         keepUpTo(outputDir.resolve("metrics.jsonl"), startStep, history);
         keepUpTo(outputDir.resolve("completions.jsonl"), startStep, null);
-        this.metrics = Files.newBufferedWriter(outputDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        this.completions = Files.newBufferedWriter(outputDir.resolve("completions.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // plain streams, not channels: a stop by interrupt (Ctrl-C in a script) must not close the logs mid-run
+        this.metrics = appender(outputDir.resolve("metrics.jsonl"));
+        this.completions = appender(outputDir.resolve("completions.jsonl"));
         this.console = console;
         this.totalSteps = totalSteps;
         this.startStep = startStep;
@@ -75,6 +76,10 @@ public final class MetricsLog implements AutoCloseable {
             completions.newLine();
         }
         completions.flush();
+    }
+
+    private static BufferedWriter appender(Path file) throws IOException {
+        return new BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(file.toFile(), true), StandardCharsets.UTF_8));
     }
 
     /** Rewrites {@code file} with its rows of steps up to {@code step} (through a temporary file); adds them to {@code into}. */
