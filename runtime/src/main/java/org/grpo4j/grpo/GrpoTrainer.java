@@ -291,7 +291,7 @@ public final class GrpoTrainer {
                                 last.putAll(evaluation.metrics());
                             }
                             metrics.log(step, last);
-                            if (config.completionLog().logCompletions()) metrics.completions(step, table(rollouts));
+                            if (config.completionLog().logCompletions()) metrics.completions(step, table(rollouts, scored.scores()));
                         }
                     }
                 }
@@ -467,7 +467,8 @@ public final class GrpoTrainer {
     }
 
     /** TRL's completions table: a few rows of prompt, completion, reward per function and advantage. */
-    private List<Map<String, Object>> table(List<Rollout> rollouts) {
+    /** TRL's completions table: prompt, completion, one column per reward function (null for NaN), the summed reward, the advantage. */
+    private List<Map<String, Object>> table(List<Rollout> rollouts, RewardScores scores) {
         List<Map<String, Object>> rows = new ArrayList<>();
         int n = Math.min(config.completionLog().numCompletionsToPrint(), rollouts.size());
         for (int i = 0; i < n; i++) {
@@ -476,6 +477,10 @@ public final class GrpoTrainer {
             row.put("prompt", r.prompt().text());
             row.put("completion", r.completion().text() != null ? r.completion().text() : decoder != null ? decoder.apply(r.completion().tokenIds()) : "");
             row.put("finish_reason", r.completion().finishReason().toString());
+            for (int k = 0; k < scores.names().size(); k++) {
+                double v = scores.values()[k][i]; // rollouts are in the scored order until an update shuffles its copy
+                row.put(scores.names().get(k), Double.isFinite(v) ? v : null);
+            }
             row.put("reward", Double.isFinite(r.reward()) ? r.reward() : null);
             row.put("advantage", r.advantage());
             rows.add(row);

@@ -141,6 +141,10 @@ class OutputDirTest {
         // as after a kill at step 4 whose last checkpoint was step 2: steps 3 and 4 are in metrics.jsonl already
         trainer(model(77), cfg.with("resume_from_checkpoint", out.resolve("checkpoint-2").toString()), null).train();
         assertEquals(List.of(1, 2, 3, 4), steps(out.resolve("metrics.jsonl")));
+        // TRL's completions table: one column per reward function beside the summed reward and the advantage
+        JsonNode row = new ObjectMapper().readTree(Files.readAllLines(out.resolve("completions.jsonl")).getFirst());
+        assertTrue(row.has("contains") && row.has("reward") && row.has("advantage") && row.has("prompt") && row.has("completion"), row.toString());
+        assertEquals(row.get("reward").asDouble(), row.get("contains").asDouble(), 0.0, "one function: its column is the reward");
 
         JsonNode st = new ObjectMapper().readTree(out.resolve("checkpoint-4/trainer_state.json").toFile());
         assertEquals(4, st.get("global_step").asInt());
