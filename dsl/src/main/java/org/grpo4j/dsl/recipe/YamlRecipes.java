@@ -124,6 +124,7 @@ public final class YamlRecipes {
             else problems.add("unknown field '" + k + "'" + suggestion(k));
         }
         r = schedulerKwargs(r, y.get("lr_scheduler_kwargs"), y, problems);
+        for (String p : r.settingProblems()) problems.add(p.substring(p.indexOf("): ") + 3)); // a YAML field is not a set(…) call
         if (y.get("model_name_or_path") != null) r = r.model(path(base, text(y.get("model_name_or_path"))));
         else problems.add("model_name_or_path: not set (a local model folder)");
         if (y.get("tokenizer_name_or_path") != null) r = r.tokenizer(path(base, text(y.get("tokenizer_name_or_path"))));
