@@ -93,7 +93,9 @@ final class DslServices implements ReplServices {
         switch (recipe) {
             case GrpoRecipe r -> {
                 GrpoPlan plan = r.build(); // validation errors surface here, before the thread starts
-                GrpoTrainer trainer = Training.grpoTrainer(plan, stop, r.isQuiet() ? null : log);
+                // progress lines go to output_dir/train.log; the REPL shows the run on its status line, not over the prompt
+                PrintStream file = r.isQuiet() ? null : trainLog(Path.of(plan.config().training().outputDir()), log);
+                GrpoTrainer trainer = Training.grpoTrainer(plan, stop, file);
                 metrics = trainer::metricsLog;
                 maxSteps = trainer.totalSteps();
                 outDir = Path.of(plan.config().training().outputDir());
@@ -105,6 +107,8 @@ final class DslServices implements ReplServices {
                         Training.writeReport(reportDir, r.isQuiet() ? null : log); // also after :stop, which waits for this
                     } catch (Throwable t) {
                         failure.set(t);
+                    } finally {
+                        if (file != null) file.close();
                     }
                 };
             }
@@ -225,5 +229,18 @@ final class DslServices implements ReplServices {
         if (png.getParent() != null) Files.createDirectories(png.getParent());
         return org.grpo4j.dsl.report.Charts.write(new org.grpo4j.dsl.report.RunMetrics(series, List.of()),
                 new org.grpo4j.dsl.report.Charts.Spec("plot", metric, metric, List.of(metric)), png);
+    }
+
+    /** Appends to {@code outDir/train.log}; says where on {@code notice}. */
+    private static PrintStream trainLog(Path outDir, PrintStream notice) {
+        try {
+            Files.createDirectories(outDir);
+            Path f = outDir.resolve("train.log");
+            notice.println("progress: the status line, :metrics; the trainer's log: " + f);
+            return new PrintStream(Files.newOutputStream(f, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the training log in " + outDir + ": " + e.getMessage(), e);
+        }
     }
 }

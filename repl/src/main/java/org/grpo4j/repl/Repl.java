@@ -46,7 +46,7 @@ public final class Repl implements AutoCloseable {
         m.put(":plot", ":plot [METRIC] [FILE.png]   chart a training metric (default reward) as a PNG, with a sparkline");
         m.put(":eval", ":eval EVALUATION|RECIPE   accuracy, pass@k, maj@k of evaluation().model(…).dataset(…), or a recipe's held-out set");
         m.put(":reset", "forget every snippet of this session (a running training run continues)");
-        m.put(":exit", "leave (also Ctrl-D)");
+        m.put(":exit", "leave (also Ctrl-D); a training run is stopped with a checkpoint first");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -207,7 +207,10 @@ public final class Repl implements AutoCloseable {
                 case ":plot" -> plot(args);
                 case ":eval" -> eval(requireArg(args, ":eval EVALUATION|RECIPE"));
                 case ":reset" -> reset();
-                case ":exit" -> exitRequested = true;
+                case ":exit" -> {
+                    stopTrainingToLeave();
+                    exitRequested = true;
+                }
                 default -> throw new IllegalStateException(name);
             }
         } catch (CommandError e) {
@@ -448,6 +451,20 @@ public final class Repl implements AutoCloseable {
         ui.status(null);
         ui.info("stopped" + (st == null ? "" : " after step " + st.step())
                 + (ckpt == null ? " (no checkpoint: no step had finished)" : "; checkpoint saved to " + ckpt));
+    }
+
+    /** Leaving the REPL never drops a background run: it is stopped after its current step, with a checkpoint. */
+    void stopTrainingToLeave() {
+        TrainingSession t = training;
+        if (t == null || !t.isRunning()) return;
+        ui.status(null);
+        ui.info("leaving: stopping the training run after its current step and saving a checkpoint …");
+        try {
+            stop();
+        } catch (Exception e) {
+            ui.error("could not stop the training run cleanly: " + e.getMessage());
+            failed = true;
+        }
     }
 
     private void metrics() throws CommandError {

@@ -32,6 +32,31 @@ class ReplTrainingTest {
     }
 
     @Test
+    void exitDuringTrainStopsTheRunWithACheckpointAndProgressGoesToTheLogFile() throws Exception {
+        tinyModel();
+        Path model = Launcher.root().resolve("examples/models/arithmetic-sft");
+        Path out = dir.resolve("run");
+        String script = String.join("\n",
+                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).promptTemplate(\"{prompt}\\n\").reward(accuracy())"
+                        + ".numGenerations(4).perDeviceTrainBatchSize(4).maxCompletionLength(6).maxSteps(100000).loggingSteps(1).outputDir(\"" + out + "\");",
+                ":train r",
+                "while (!Files.exists(Path.of(\"" + out.resolve("metrics.jsonl") + "\")) || Files.readAllLines(Path.of(\"" + out.resolve("metrics.jsonl") + "\")).size() < 2) Thread.sleep(50);",
+                ":exit",
+                "System.out.println(\"not reached\");",
+                "");
+        ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
+        assertEquals(0, s.exit(), s.out() + s.err());
+        assertTrue(s.out().contains("leaving: stopping the training run after its current step and saving a checkpoint"), s.out());
+        Path checkpoint = Checkpoints.latest(out);
+        assertTrue(checkpoint != null && s.out().contains("checkpoint saved to " + checkpoint), s.out());
+        assertTrue(!s.out().contains("not reached"));
+        // the trainer's progress lines went to the log file, not over the prompt
+        assertTrue(s.out().contains("the trainer's log: " + out.resolve("train.log")), s.out());
+        assertTrue(!s.out().contains("] 1/100000"), s.out());
+        assertTrue(Files.readString(out.resolve("train.log")).contains("] 1/100000"), Files.readString(out.resolve("train.log")));
+    }
+
+    @Test
     void trainShowsProgressAndStopLeavesACheckpoint() throws Exception {
         tinyModel(); // writes the two-row data set
         Path model = Launcher.root().resolve("examples/models/arithmetic-sft"); // the shipped small arithmetic model

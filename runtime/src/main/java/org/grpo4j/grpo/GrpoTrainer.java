@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.model.MemoryPlan;
+import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
 import org.grpo4j.optim.LearningRateSchedule;
@@ -25,6 +26,7 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.DataParallel;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
+import org.grpo4j.train.TrainingArguments;
 import org.grpo4j.train.TrainerState;
 
 /**
@@ -119,9 +121,19 @@ public final class GrpoTrainer {
         return h ^ (h >>> 29);
     }
 
+    /** What a run of {@code config} on these prompts needs, known before the model is loaded (the recipe checks it then). */
+    public static MemoryPlan memoryPlan(ModelConfig model, GrpoConfig config, List<Prompt> prompts) {
+        int maxPrompt = 0;
+        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
+        int completion = config.sampling().maxCompletionLength();
+        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0);
+    }
+
     public Result train() throws IOException {
         int total = totalSteps();
-        requireMemory();
+        MemoryPlan plan = memoryPlan(policy.config(), config, prompts);
+        plan.requireFits(MemoryPlan.availableHeap());
+        say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
         if (config.loss().beta() != 0) {
@@ -130,6 +142,13 @@ public final class GrpoTrainer {
         }
         Path out = Path.of(config.training().outputDir());
         Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
+        // the run owns its output folder (rank 0 holds the lock for the job)
+        try (Checkpoints.RunLock lock = comm.isRoot() ? Checkpoints.openRun(out, resume != null, config.training().overwriteOutputDir(), console) : null) {
+            return train(out, resume, opt, schedule, total);
+        }
+    }
+
+    private Result train(Path out, Path resume, AdamW opt, LearningRateSchedule schedule, int total) throws IOException {
         TrainerState state = resume == null ? TrainerState.start(config.training().seed()) : resume(resume, opt);
         Generator generator = new Generator(policy, decoder);
         int keep = config.training().checkpointsKept(), saveEvery = config.training().saveSteps();
@@ -140,11 +159,14 @@ public final class GrpoTrainer {
         // under data parallelism rank 0 alone writes files; the others keep no books
         try (MetricsLog metrics = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             log = metrics;
+            if (metrics != null) metrics.limitEta(stop::secondsLeft);
             Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm);
             PolicyUpdate update = new PolicyUpdate(policy, opt, config, comm);
             Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
             int step = state.globalStep();
+            OutOfMemoryError oom = null;
+            try { // an OutOfMemoryError stops the run with a checkpoint of where it stood and names the setting to lower
             while (step < total && !stopAgreed()) {
                 int round = step / stepsPerGenerationBatch();
                 Rollouts.Batch batch;
@@ -155,15 +177,25 @@ public final class GrpoTrainer {
                     throw e;
                 }
                 step = learn(batch, round, step, total, update, schedule, books, order);
-                state = new TrainerState(step, order.epoch(), order.position(), state.seed(), tokensSeen);
+                state = state(step, state.seed(), order, metrics, total);
                 if (step >= nextSave && step < total && !stopAgreed()) {
                     lastCheckpoint = save(out, opt, state, keep);
                     nextSave = (step / saveEvery + 1) * saveEvery;
                 }
             }
+            } catch (OutOfMemoryError e) {
+                oom = e; // the step's rollouts and activations are unreachable now, so saving has room
+                state = state(state.globalStep(), state.seed(), order, metrics, total);
+            }
+            if (oom != null) {
+                lastCheckpoint = save(out, opt, state, keep);
+                throw new IllegalStateException("out of memory at step " + state.globalStep() + " (" + MemoryPlan.heapReport() + "); checkpoint saved to "
+                        + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
+            }
             boolean stopped = stopAgreed();
             if (!stopped) books.finalEvaluation(state.globalStep());
-            lastCheckpoint = save(out, opt, state, keep);
+            lastCheckpoint = save(out, opt, state(state.globalStep(), state.seed(), order, metrics, total), keep);
+            if (comm.isRoot()) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
             return new Result(state.globalStep(), books.last(), books.evaluation(), stopped, lastCheckpoint);
         }
@@ -175,10 +207,12 @@ public final class GrpoTrainer {
         int window = config.batch().perDeviceTrainBatchSize() * config.batch().gradientAccumulationSteps();
         LossScale scale = new LossScale(config.batch().gradientAccumulationSteps(), config.sampling().maxCompletionLength(), batch.activeTokens());
         double genSeconds = batch.seconds(), logpSeconds = batch.logpSeconds();
-        for (int it = 0; it < config.batch().numIterations() && !stopAgreed(); it++) {
+        // a stop request lets the batch's updates finish, so the checkpoint sits on a batch boundary and a resume
+        // continues exactly as the uninterrupted run would (the rollouts of a half-used batch are not saved)
+        for (int it = 0; it < config.batch().numIterations(); it++) {
             List<Rollout> shuffled = new ArrayList<>(batch.rollouts());
             Collections.shuffle(shuffled, new Random(mix(config.training().seed(), round, 1000 + it)));
-            for (int s0 = 0; s0 < shuffled.size() && step < total && !stopAgreed(); s0 += window) {
+            for (int s0 = 0; s0 < shuffled.size() && step < total; s0 += window) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
                 PolicyUpdate.Step r = update.step(shuffled.subList(s0, Math.min(shuffled.size(), s0 + window)), scale, lr);
@@ -201,18 +235,17 @@ public final class GrpoTrainer {
                 genSeconds = 0;
                 logpSeconds = 0;
                 m.put("epoch", order.progress());
-                books.afterStep(step, total, m, batch.rollouts());
+                books.afterStep(step, total, m, batch.rollouts(), batch.scores());
             }
         }
         return step;
     }
 
-    private void requireMemory() {
-        int maxPrompt = 0;
-        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        int completion = config.sampling().maxCompletionLength();
-        MemoryPlan.training(policy.config(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0)
-                .requireFits(MemoryPlan.availableHeap());
+    /** Where the run stands after {@code step}, with TRL's trainer_state fields (the log history is rank 0's). */
+    private TrainerState state(int step, long seed, PromptOrder order, MetricsLog metrics, int total) {
+        TrainingArguments t = config.training();
+        return new TrainerState(step, order.epoch(), order.position(), seed, tokensSeen).with(new TrainerState.Progress(order.progress(),
+                total, t.loggingSteps(), t.saveSteps(), config.batch().perDeviceTrainBatchSize(), metrics == null ? List.of() : metrics.history()));
     }
 
     private TrainerState resume(Path checkpoint, AdamW opt) throws IOException {
@@ -236,10 +269,10 @@ public final class GrpoTrainer {
     /** Rank 0 writes the checkpoint; every rank returns its folder once it is complete. */
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
         Path p = out.resolve("checkpoint-" + state.globalStep());
-        if (comm.isRoot()) {
-            p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
-            if (reference != null) reference.save(p.resolve("reference"));
-        }
+        if (comm.isRoot())
+            p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep, dir -> {
+                if (reference != null) reference.save(dir.resolve("reference"));
+            });
         comm.barrier();
         return p;
     }

@@ -29,7 +29,7 @@ import org.grpo4j.reward.Sample;
 final class Rollouts {
     /** One generation batch, ready for the update: the rollouts and the metrics of its sampling and scoring. */
     /** {@code seconds}: sampling and scoring; {@code logpSeconds}: the old-policy and reference log-prob passes after it. */
-    record Batch(List<Rollout> rollouts, Map<String, Double> metrics, double activeTokens, double seconds, double logpSeconds) {}
+    record Batch(List<Rollout> rollouts, RewardScores scores, Map<String, Double> metrics, double activeTokens, double seconds, double logpSeconds) {}
 
     private final GrpoConfig config;
     private final Generator generator;
@@ -85,7 +85,7 @@ final class Rollouts {
         double[] activeTokens = {0};
         for (Rollout r : rollouts) activeTokens[0] += r.mask() * r.completion().length();
         comm.sumInPlace(activeTokens);
-        return new Batch(rollouts, metrics(scored.scores().names(), all, advantages, resampleRounds), activeTokens[0] / comm.size(), seconds, logpSeconds);
+        return new Batch(rollouts, scored.scores(), metrics(scored.scores().names(), all, advantages, resampleRounds), activeTokens[0] / comm.size(), seconds, logpSeconds);
     }
 
     /** This rank's slice of the groups every rank drew (all of them in one process). */

@@ -118,7 +118,8 @@ public final class SftTrainer {
         int keep = config.training().checkpointsKept();
         double lastLoss = Double.NaN, evalLoss = Double.NaN;
         Path lastCheckpoint = resume;
-        try (MetricsLog log = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
+        try (Checkpoints.RunLock lock = comm.isRoot() ? Checkpoints.openRun(out, resume != null, config.training().overwriteOutputDir(), console) : null;
+             MetricsLog log = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             this.log = log;
             List<List<SftExample>> batches = epochBatches(state.epoch());
             int epoch = state.epoch(), pos = state.position();
@@ -162,7 +163,8 @@ public final class SftTrainer {
                 normSum += norm;
                 logged++;
                 lastLoss = loss;
-                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen);
+                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen).with(new TrainerState.Progress(epoch + pos / (double) batches.size(),
+                        total, config.training().loggingSteps(), config.training().saveSteps(), config.sft().perDeviceTrainBatchSize(), List.of()));
                 boolean evalNow = log != null && !eval.isEmpty() && config.training().evalSteps() != null && step % config.training().evalSteps() == 0;
                 if (evalNow) evalLoss = evaluate();
                 if (log != null && (step % config.training().loggingSteps() == 0 || step == total || evalNow)) {
@@ -179,21 +181,27 @@ public final class SftTrainer {
                     logged = 0;
                     t0 = System.nanoTime();
                 }
-                if (step % config.training().saveSteps() == 0 && step < total) lastCheckpoint = save(out, opt, state, keep);
+                if (step % config.training().saveSteps() == 0 && step < total) lastCheckpoint = save(out, opt, state, keep, log);
             }
             if (!eval.isEmpty()) evalLoss = evaluate();
-            lastCheckpoint = save(out, opt, state, keep);
+            lastCheckpoint = save(out, opt, state, keep, log);
+            if (log != null) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
     }
 
-    /** Rank 0 writes the checkpoint; every rank returns its folder once it is complete. */
-    private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
+    /** Rank 0 writes the checkpoint (with the metrics history); every rank returns its folder once it is complete. */
+    private Path save(Path out, AdamW opt, TrainerState state, int keep, MetricsLog log) throws IOException {
         Path p = out.resolve("checkpoint-" + state.globalStep());
-        if (comm.isRoot()) p = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+        if (log != null) p = Checkpoints.save(out, model, opt, withHistory(state, log), tokenizerDir, keep);
         comm.barrier();
         return p;
+    }
+
+    private static TrainerState withHistory(TrainerState s, MetricsLog log) {
+        TrainerState.Progress p = s.progress();
+        return s.with(new TrainerState.Progress(p.epochs(), p.maxSteps(), p.loggingSteps(), p.saveSteps(), p.trainBatchSize(), log.history()));
     }
 
     /** The live metrics log (for the REPL's status line); null outside {@link #train()}. */

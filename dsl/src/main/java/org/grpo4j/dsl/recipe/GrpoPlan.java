@@ -60,6 +60,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
 
     static GrpoPlan of(GrpoRecipe r) {
         List<String> problems = new ArrayList<>();
+        problems.addAll(r.settingProblems());
         // ---- what can be checked without reading anything
         GrpoConfig config = null;
         try {

@@ -173,12 +173,28 @@ public final class GrpoRecipe {
     // ------------------------------------------------------------------------------------------ settings
 
     /**
-     * Any TRL {@code GRPOConfig} setting by name ({@link GrpoConfig#SCHEMA}); the name and the value's kind are
-     * checked now, e.g. {@code set("num_generation", 8)} fails with "did you mean 'num_generations'?".
+     * Any TRL {@code GRPOConfig} setting by name ({@link GrpoConfig#SCHEMA}). A wrong name or kind, e.g.
+     * {@code set("num_generation", 8)}, is kept as a problem ("did you mean 'num_generations'?") that checking the
+     * recipe reports together with all its others, and that the recipe's printed form shows at once.
      */
     public GrpoRecipe set(String name, Object value) {
-        Object v = GrpoConfig.SCHEMA.coerce(name, value);
-        return with(x -> x.settings.put(name, v));
+        Object v;
+        try {
+            v = GrpoConfig.SCHEMA.coerce(name, value);
+        } catch (IllegalArgumentException e) {
+            // kept, not thrown: a recipe's problems are all reported together when it is checked (validate, train)
+            String problem = "set(\"" + name + "\", " + value + "): " + e.getMessage();
+            return with(x -> x.settingProblems.add(problem));
+        }
+        return with(x -> {
+            x.settings.put(name, v);
+            x.settingProblems.removeIf(pr -> pr.startsWith("set(\"" + name + "\", ")); // a later set of the same name corrects it
+        });
+    }
+
+    /** What {@link #set} could not take, in the order it was set. */
+    java.util.List<String> settingProblems() {
+        return java.util.List.copyOf(f.settingProblems);
     }
 
     /** Several settings at once, by TRL name. */
@@ -297,6 +313,7 @@ public final class GrpoRecipe {
         for (WeightedReward r : f.rewards) names.add(r.function().name() + (r.weight() == 1.0 ? "" : "×" + r.weight()));
         sb.append(", rewards ").append(names);
         if (!f.settings.isEmpty()) sb.append(", ").append(f.settings);
+        if (!f.settingProblems.isEmpty()) sb.append(", INVALID: ").append(String.join("; ", f.settingProblems));
         return sb.append(", device ").append(f.device).append(')').toString();
     }
 }

@@ -107,6 +107,11 @@ public final class Recipes {
                 }
                 return super.requested();
             }
+
+            @Override
+            public double secondsLeft() {
+                return seconds - (System.nanoTime() - start) * 1e-9;
+            }
         };
     }
 

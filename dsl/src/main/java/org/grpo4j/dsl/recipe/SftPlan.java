@@ -32,6 +32,7 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
 
     static SftPlan of(SftRecipe r) {
         List<String> problems = new ArrayList<>();
+        problems.addAll(r.settingProblems());
         SftConfig config = null;
         try {
             config = r.config();

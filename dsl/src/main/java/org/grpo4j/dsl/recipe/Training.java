@@ -43,6 +43,8 @@ public final class Training {
         Backend backend = org.grpo4j.backend.Devices.open(r.device());
         Transformer policy;
         try {
+            // a model larger than the memory is refused with the plan's breakdown before its weights are read
+            GrpoTrainer.memoryPlan(org.grpo4j.model.ModelConfig.load(r.model()), plan.config(), plan.train()).requireFits(org.grpo4j.model.MemoryPlan.availableHeap());
             policy = Transformer.load(r.model(), backend);
         } catch (IOException e) {
             throw new UncheckedIOException("model " + r.model() + ": " + e.getMessage(), e);

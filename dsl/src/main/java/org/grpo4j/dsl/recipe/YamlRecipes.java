@@ -67,7 +67,7 @@ public final class YamlRecipes {
     private static final Set<String> NOT_APPLICABLE = Set.of("model_revision", "torch_dtype", "attn_implementation", "trust_remote_code", "bf16", "fp16",
             "tf32", "use_vllm", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "hub_model_revision",
             "push_to_hub", "push_to_hub_revision", "overwrite_hub_revision", "report_to", "num_processes", "do_eval", "eval_strategy", "log_level",
-            "logging_first_step", "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "save_strategy",
+            "logging_first_step", "logging_strategy", "per_device_eval_batch_size", "save_strategy",
             "callbacks", "benchmarks", "deepspeed", "use_liger_kernel", "use_liger_loss", "use_peft",
             "load_in_4bit", "load_in_8bit", "ds3_gather_for_generation", "model_init_kwargs", "remove_unused_columns", "code_eval_test_batch_size",
             "parallel_code_exec_per_proc", "e2b_router_url", "morph_router_url", "code_provider", "ioi_provider", "optim", "torch_compile",
@@ -127,6 +127,7 @@ public final class YamlRecipes {
             else problems.add("unknown field '" + k + "'" + suggestion(k));
         }
         r = schedulerKwargs(r, y.get("lr_scheduler_kwargs"), y, problems);
+        for (String p : r.settingProblems()) problems.add(p.substring(p.indexOf("): ") + 3)); // a YAML field is not a set(…) call
         if (y.get("model_name_or_path") != null) r = r.model(path(base, text(y.get("model_name_or_path"))));
         else problems.add("model_name_or_path: not set (a local model folder)");
         if (y.get("tokenizer_name_or_path") != null) r = r.tokenizer(path(base, text(y.get("tokenizer_name_or_path"))));

@@ -75,7 +75,7 @@ class YamlRecipeTest {
         assertEquals(List.of("accuracy", "format", "cosine"), r.rewards().stream().map(w -> w.function().name()).toList());
         assertEquals(List.of("model_revision", "torch_dtype", "attn_implementation", "bf16", "use_vllm", "vllm_device", "vllm_gpu_memory_utilization",
                 "do_eval", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "log_level", "logging_first_step",
-                "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "push_to_hub", "report_to", "save_strategy"), l.ignored());
+                "logging_strategy", "per_device_eval_batch_size", "push_to_hub", "report_to", "save_strategy"), l.ignored());
         GrpoPlan plan = r.build();
         assertEquals(6, plan.train().size());
         assertEquals(2, plan.eval().size());
