@@ -173,7 +173,9 @@ public final class Sandbox implements AutoCloseable {
                     }
                 });
                 String line = answer.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-                if (line == null) return lost("the worker JVM died (exit code " + exit() + "; past its " + "heap limit?)");
+                if (line == null) return lost("the worker JVM died (exit code " + exit() + "; past its heap limit?)");
+                // -XX:+ExitOnOutOfMemoryError prints "Terminating due to java.lang.OutOfMemoryError: ..." on stdout
+                if (!line.startsWith("{")) return lost("the worker JVM died: " + line + " (exit code " + exit() + ")");
                 return JSON.readValue(line, SandboxWorker.Answer.class).outcomes();
             } catch (TimeoutException e) {
                 return lost("the worker did not answer within " + limit.toMillis() + " ms: killed and replaced");

@@ -1,5 +1,6 @@
 package org.grpo4j.dsl.reward.sandbox;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import java.util.Map;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.dsl.reward.sandbox.Job.Outcome;
 import org.grpo4j.dsl.reward.sandbox.Job.Status;
+import org.grpo4j.reward.Sample;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,21 +42,32 @@ class SandboxTest {
     @Test
     void codeRewardsFollowOpenR1() {
         Reward code = CodeRewards.code(() -> sandbox), binary = CodeRewards.binaryCode(() -> sandbox);
-        assertEquals(1.0, code.score("Here it is:\n" + DOUBLE_PY, TESTS));
         String twoOfThree = "```python\nn = int(input())\nprint(n * 2 if n > 0 else 0)\n```";
-        assertEquals(2.0 / 3, code.score(twoOfThree, TESTS), 1e-12);
-        assertEquals(0.0, binary.score(twoOfThree, TESTS));
-        assertEquals(1.0, binary.score(DOUBLE_PY, TESTS));
-        assertEquals(0.0, code.score("no code here", TESTS), "no ```python block: an empty program");
-        assertEquals(0.0, code.score("```python\nprint(int(input()) * 2\n```", TESTS), "a syntax error fails every test");
-        assertEquals(1.0, code.score("```python\nprint(1)\n```\nbetter:\n" + DOUBLE_PY, TESTS), "the last block counts");
-        assertTrue(Double.isNaN(code.score(DOUBLE_PY, Map.of("prompt", "p"))), "a row without tests: not applicable");
         String js = """
                 {"language": "javascript", "test_cases": [{"input": "3\\n4\\n", "output": "7", "type": "stdin_stdout"},
                   {"input": "10\\n-3\\n", "output": "7\\n", "type": "stdin_stdout"}]}""";
-        assertEquals(1.0, code.score("```javascript\nconst a = Number(readline()), b = Number(readline());\nconsole.log(a + b);\n```", js));
-        assertEquals(1.0, code.score("```javascript\nconst [a, b] = require('fs').readFileSync(0, 'utf8').trim().split('\\n').map(Number);\n"
-                + "process.stdout.write(String(a + b) + '\\n');\n```", js));
+        Map<String, Object> py = code.goldRow(TESTS), jsRow = code.goldRow(js);
+        // one batch, as the trainer calls it: the samples run on both workers at once
+        List<Sample> batch = List.of(
+                Sample.of("Here it is:\n" + DOUBLE_PY, py),
+                Sample.of(twoOfThree, py),
+                Sample.of("no code here", py),
+                Sample.of("```python\nprint(int(input()) * 2\n```", py),
+                Sample.of("```python\nprint(1)\n```\nbetter:\n" + DOUBLE_PY, py),
+                Sample.of(DOUBLE_PY, Map.of("prompt", "p")),
+                Sample.of("```javascript\nconst a = Number(readline()), b = Number(readline());\nconsole.log(a + b);\n```", jsRow),
+                Sample.of("```javascript\nconst [a, b] = require('fs').readFileSync(0, 'utf8').trim().split('\\n').map(Number);\n"
+                        + "process.stdout.write(String(a + b) + '\\n');\n```", jsRow));
+        double[] r = code.score(batch);
+        assertEquals(1.0, r[0]);
+        assertEquals(2.0 / 3, r[1], 1e-12);
+        assertEquals(0.0, r[2], "no ```python block: an empty program");
+        assertEquals(0.0, r[3], "a syntax error fails every test");
+        assertEquals(1.0, r[4], "the last block counts");
+        assertTrue(Double.isNaN(r[5]), "a row without tests: not applicable");
+        assertEquals(1.0, r[6], "readline()");
+        assertEquals(1.0, r[7], "Node's fs.readFileSync(0) and process.stdout.write");
+        assertArrayEquals(new double[] {1.0, 0.0, Double.NaN}, binary.score(List.of(batch.get(0), batch.get(1), batch.get(5))));
     }
 
     @Test
