@@ -62,7 +62,7 @@ public final class GrpoTrainer {
         this.config = config;
         this.prompts = task.train();
         this.evalPrompts = task.eval();
-        this.rewards = task.rewards();
+        this.rewards = List.copyOf(task.rewards());
         this.weights = config.rollouts().weights(rewards.size());
         this.decoder = task.decoder();
         this.stopTokenIds = task.stopTokenIds();
