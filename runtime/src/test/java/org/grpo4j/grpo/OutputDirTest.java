@@ -50,8 +50,8 @@ class OutputDirTest {
             if (++calls[0] > 2 * 16) throw new OutOfMemoryError("Java heap space");
             return "";
         };
-        GrpoTrainer t = new GrpoTrainer(model(5), settings(out).set("max_steps", 10).build(), GrpoTrainerTest.prompts(16, 1), List.of(),
-                List.of(GrpoTrainerTest.CONTAINS), decoder, new int[0], null, null, null);
+        GrpoTrainer t = new GrpoTrainer(model(5), settings(out).set("max_steps", 10).build(),
+                new GrpoTask(GrpoTrainerTest.prompts(16, 1), List.of(), List.of(GrpoTrainerTest.CONTAINS), decoder, new int[0], null), null, null);
         var e = assertThrows(IllegalStateException.class, t::train);
         assertTrue(e.getMessage().startsWith("out of memory at step 2 (heap limit "), e.getMessage());
         assertTrue(e.getMessage().contains("checkpoint saved to " + out.resolve("checkpoint-2")) && e.getMessage().contains("per_device_train_batch_size"),

@@ -1,4 +1,4 @@
-package org.grpo4j.cli;
+package org.grpo4j.repl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.grpo4j.cli.Command;
 import org.junit.jupiter.api.Test;
 
 /** Issue 15: every command answers --help with its usage and exit status 0 (they used to ask for the option's value or start work). */

@@ -1,4 +1,4 @@
-package org.grpo4j.cli;
+package org.grpo4j.repl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
