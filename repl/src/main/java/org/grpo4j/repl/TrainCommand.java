@@ -3,6 +3,8 @@ package org.grpo4j.repl;
 import org.grpo4j.cli.Args;
 import org.grpo4j.cli.Command;
 import java.nio.file.Files;
+import org.grpo4j.cli.Args;
+import org.grpo4j.cli.Command;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.grpo4j.cli.Command;
 import org.junit.jupiter.api.Test;
 
 /** Issue 15: every command answers --help with its usage and exit status 0 (they used to ask for the option's value or start work). */

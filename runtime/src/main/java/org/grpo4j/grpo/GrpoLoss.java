@@ -45,6 +45,8 @@ public final class GrpoLoss {
     /**
      * The engine's entry point: float arrays in packed order (see the class comment); computes in double.
      *
+     * @param settings        the loss settings (TRL names, {@link LossSettings})
+     * @param scale           what the loss divides by this step (accumulation window, L, active tokens of the generation batch)
      * @param gradOut         receives d loss / d logp for tokens {@code [start[0], start[B])}
      * @param perTokenLossOut receives ℓ before masking for the same tokens; {@code null} to skip
      */

@@ -20,7 +20,7 @@ import org.grpo4j.reward.RewardFunction;
  * @param stopTokenIds ids that end a completion (EOS); null means the model config's
  * @param tokenizerDir the folder whose tokenizer files every checkpoint carries; may be null
  */
-public record GrpoTask(List<Prompt> train, List<Prompt> eval, List<RewardFunction> rewards, Function<int[], String> decoder, int[] stopTokenIds,
+public record GrpoTask(List<Prompt> train, List<Prompt> eval, List<? extends RewardFunction> rewards, Function<int[], String> decoder, int[] stopTokenIds,
                        Path tokenizerDir) {
     public GrpoTask {
         if (train == null || train.isEmpty()) throw new IllegalArgumentException("the GRPO training set has no prompts");

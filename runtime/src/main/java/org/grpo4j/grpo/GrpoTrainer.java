@@ -20,7 +20,6 @@ import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
 import org.grpo4j.optim.LearningRateSchedule;
 import org.grpo4j.reward.RewardFunction;
-import org.grpo4j.safetensors.DType;
 import org.grpo4j.safetensors.SafetensorsModel;
 import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.DataParallel;
@@ -40,7 +39,8 @@ import org.grpo4j.train.TrainerState;
  * <p>Every random choice is a function of (seed, step): prompt order per epoch and sampling per generation round,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted one. Checkpoints are written at the
  * end of a generation batch (the first one at or after each {@code save_steps} multiple), so nothing in flight
- * has to be saved.
+ * has to be saved; a stop request (Ctrl-C, a time limit, {@code :stop}) lets the current batch finish first. A run
+ * holds its output folder ({@link Checkpoints#openRun}) and ends by putting the final model at its root.
  *
  * <p>Under MPI ({@code mpirun -np N}) every rank runs this loop on its share of each generation batch
  * ({@code per_device_train_batch_size} is per rank), gradients are averaged before every optimiser step, and rank 0
@@ -65,13 +65,14 @@ public final class GrpoTrainer {
     private Transformer reference;
     private volatile MetricsLog log;
     private long tokensSeen;
+    private int stepReached; // the last optimiser step taken, for a checkpoint after an OutOfMemoryError inside a batch
 
     public GrpoTrainer(Transformer policy, GrpoConfig config, GrpoTask task, PrintStream console, StopSignal stop) {
         this.policy = policy;
         this.config = config;
         this.prompts = task.train();
         this.evalPrompts = task.eval();
-        this.rewards = task.rewards();
+        this.rewards = List.copyOf(task.rewards());
         this.weights = config.rollouts().weights(rewards.size());
         this.decoder = task.decoder();
         this.stopTokenIds = task.stopTokenIds();
@@ -165,6 +166,7 @@ public final class GrpoTrainer {
             Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
             int step = state.globalStep();
+            stepReached = step;
             OutOfMemoryError oom = null;
             try { // an OutOfMemoryError stops the run with a checkpoint of where it stood and names the setting to lower
             while (step < total && !stopAgreed()) {
@@ -185,7 +187,7 @@ public final class GrpoTrainer {
             }
             } catch (OutOfMemoryError e) {
                 oom = e; // the step's rollouts and activations are unreachable now, so saving has room
-                state = state(state.globalStep(), state.seed(), order, metrics, total);
+                state = state(stepReached, state.seed(), order, metrics, total);
             }
             if (oom != null) {
                 lastCheckpoint = save(out, opt, state, keep);
@@ -218,6 +220,7 @@ public final class GrpoTrainer {
                 PolicyUpdate.Step r = update.step(shuffled.subList(s0, Math.min(shuffled.size(), s0 + window)), scale, lr);
                 tokensSeen += r.tokens();
                 step++;
+                stepReached = step;
                 if (reference != null && config.reference().syncAfter(step)) syncReference();
                 Map<String, Double> m = new LinkedHashMap<>();
                 m.put("loss", r.loss());
