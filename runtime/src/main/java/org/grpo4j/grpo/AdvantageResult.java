@@ -17,6 +17,12 @@ import java.util.Map;
  */
 public record AdvantageResult(double[] advantages, double reward, double rewardStd, double fracRewardZeroStd, boolean[] zeroStdGroups) {
 
+    /** The same reward metrics with another estimator's advantages (one per completion, same order). */
+    public AdvantageResult withAdvantages(double[] other) {
+        if (other.length != advantages.length) throw new IllegalArgumentException(other.length + " advantages for " + advantages.length + " completions");
+        return new AdvantageResult(other, reward, rewardStd, fracRewardZeroStd, zeroStdGroups);
+    }
+
     /** {@code reward}, {@code reward_std}, {@code frac_reward_zero_std}. */
     public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();

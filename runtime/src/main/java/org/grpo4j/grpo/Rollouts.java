@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Completion;
 import org.grpo4j.generate.Generator;
+import org.grpo4j.grpo.advantage.AdvantageEstimator;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.reward.Sample;
@@ -18,8 +19,8 @@ import org.grpo4j.reward.Sample;
  * The first phase of a GRPO step (TRL's {@code _generate_and_score_completions}): draw the prompts of a generation
  * batch, sample G completions each, score them with the reward functions, keep only groups with a learning signal
  * under dynamic sampling, turn rewards into advantages, and attach the log-probs of the policy that sampled them
- * and of the reference model where the loss needs them. Another advantage estimator ({@code adv_estimator}, a
- * critic's values) replaces {@link Scored#advantages}; nothing after this phase needs to change for it.
+ * and of the reference model where the loss needs them. {@code adv_estimator} chooses how rewards become advantages
+ * (grpo, rloo, reinforce_plus_plus, remax: {@code grpo/advantage/}); nothing after this phase depends on it.
  *
  * <p>Data parallelism (TRL's semantics): the generation batch is {@code ranks ×} this rank's share; every rank draws
  * the same prompts and samples its own slice of groups (a group is never split), then the rewards of all ranks are
@@ -73,8 +74,7 @@ final class Rollouts {
             scored = Scored.select(pool, groups, config.numGenerations(), this::hasSignal);
         }
         Gathered all = gather(scored);
-        AdvantageResult advantages = RewardAggregation.advantages(all.values(), weights, config.numGenerations(), config.rollouts().scaleRewards(),
-                config.rollouts().multiObjectiveAggregation());
+        AdvantageResult advantages = advantages(all, scored, GrpoTrainer.mix(seed, round, resampleRounds + 1));
         int first = comm.rank() * scored.completions().size();
         List<Rollout> rollouts = scored.rollouts(config, weights, Arrays.copyOfRange(advantages.advantages(), first, first + scored.completions().size()));
         double seconds = (System.nanoTime() - t0) * 1e-9;
@@ -91,6 +91,40 @@ final class Rollouts {
     /** This rank's slice of the groups every rank drew (all of them in one process). */
     private List<Prompt> myShare(List<Prompt> drawn, int groups) {
         return drawn.subList(comm.rank() * groups, (comm.rank() + 1) * groups);
+    }
+
+    /**
+     * The whole batch's advantages under {@code adv_estimator}; the reward metrics are always GRPO's (TRL's names).
+     * ReMax first generates and scores its greedy baselines, one per group of this rank, gathered like the rewards.
+     */
+    private AdvantageResult advantages(Gathered all, Scored scored, long seed) {
+        int G = config.numGenerations();
+        AdvantageResult grpo = RewardAggregation.advantages(all.values(), weights, G, config.rollouts().scaleRewards(),
+                config.rollouts().multiObjectiveAggregation());
+        AdvantageEstimator estimator = config.rollouts().advEstimator();
+        if (estimator == AdvantageEstimator.GRPO) return grpo;
+        double[] baselines = estimator.needsGreedyBaseline() ? gatherRanks(greedyRewards(scored.prompts(), seed)) : null;
+        return grpo.withAdvantages(estimator.advantages(RewardAggregation.weightedSum(all.values(), weights), G, all.lengths(), baselines));
+    }
+
+    /** ReMax's baselines: the weighted reward of one greedy completion per prompt, scored by the same reward functions. */
+    private double[] greedyRewards(List<Prompt> prompts, long seed) {
+        List<int[]> ids = new ArrayList<>();
+        for (Prompt p : prompts) ids.add(p.ids());
+        List<Completion> greedy = generator.generate(ids, config.sampling().greedy(stopTokenIds, seed), comm.rank() * prompts.size());
+        RewardScores scores = scoring.score(samples(prompts, greedy, 1));
+        for (RewardFailure f : scores.failures())
+            say.accept("warning: reward '" + f.name() + "' failed on " + f.count() + " greedy baseline(s) (remax: that group's advantages are 0): "
+                    + f.firstMessage());
+        return RewardAggregation.weightedSum(scores.values(), weights);
+    }
+
+    /** Every rank's {@code mine} side by side in rank order (each writes its slice into zeros; NaN survives the sum). */
+    private double[] gatherRanks(double[] mine) {
+        double[] buf = new double[mine.length * comm.size()];
+        System.arraycopy(mine, 0, buf, comm.rank() * mine.length, mine.length);
+        comm.sumInPlace(buf);
+        return buf;
     }
 
     /** The largest of the ranks' {@code missing} counts. */
@@ -129,17 +163,23 @@ final class Rollouts {
         int G = config.numGenerations();
         // a group's samples are seeded by its index in the whole batch, so they do not depend on the number of ranks
         List<Completion> completions = generator.generate(ids, config.sampling().params(G, stopTokenIds, seed), comm.rank() * batch.size());
-        List<Sample> samples = new ArrayList<>(completions.size());
-        for (int i = 0; i < completions.size(); i++) {
-            Prompt p = batch.get(i / G);
-            Completion c = completions.get(i);
-            samples.add(new Sample(p.text(), text(c), c.tokenIds(), c.finishReason().toString(), p.row()));
-        }
+        List<Sample> samples = samples(batch, completions, G);
         RewardScores scores = scoring.score(samples);
         for (RewardFailure f : scores.failures())
             say.accept("warning: reward '" + f.name() + "' failed on " + f.count() + " sample(s) (scored as NaN): " + f.firstMessage());
         scores.requireAnyFinite();
         return new Scored(batch, completions, samples, scores);
+    }
+
+    /** What the reward functions see of each completion ({@code perPrompt} consecutive completions per prompt). */
+    private List<Sample> samples(List<Prompt> prompts, List<Completion> completions, int perPrompt) {
+        List<Sample> samples = new ArrayList<>(completions.size());
+        for (int i = 0; i < completions.size(); i++) {
+            Prompt p = prompts.get(i / perPrompt);
+            Completion c = completions.get(i);
+            samples.add(new Sample(p.text(), text(c), c.tokenIds(), c.finishReason().toString(), p.row()));
+        }
+        return samples;
     }
 
     String text(Completion c) {

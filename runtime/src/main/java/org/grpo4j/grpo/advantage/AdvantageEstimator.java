@@ -1,0 +1,56 @@
+package org.grpo4j.grpo.advantage;
+
+import java.util.Locale;
+
+/**
+ * How a generation batch's rewards become advantages: verl's {@code algorithm.adv_estimator}, spelt as verl spells
+ * it. Each estimator is one small file of this package; {@code grpo} is TRL's group normalisation
+ * ({@code org.grpo4j.grpo.RewardAggregation}), which also gives every estimator its reward metrics.
+ *
+ * <p>All of them see the rewards of the <em>whole</em> generation batch (under data parallelism, every rank's rewards
+ * gathered), group-major (the G completions of one prompt are consecutive); NaN = no reward, which gets A = 0 and
+ * is left out of every statistic. Outcome rewards only: the sequence reward sits on the last completion token and
+ * γ = 1 (verl's default), so every token of a completion has the same advantage.
+ */
+public enum AdvantageEstimator {
+    /** TRL's group-relative advantages, {@code scale_rewards} and {@code multi_objective_aggregation} apply (default). */
+    GRPO,
+    /** Leave-one-out baseline within the group: A_i = r_i − mean_{j≠i} r_j ({@link Rloo}). */
+    RLOO,
+    /** The batch's token-weighted whitening of the returns, not per group ({@link ReinforcePlusPlus}). */
+    REINFORCE_PLUS_PLUS,
+    /** The greedy completion's reward as the baseline, one extra greedy rollout per prompt ({@link Remax}). */
+    REMAX;
+
+    /** verl's spelling ({@code reinforce_plus_plus}). */
+    public String verlName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The advantages of one batch under this estimator ({@code GRPO} is computed by the caller's group normalisation).
+     *
+     * @param rewards   weighted-sum rewards, group-major, NaN = none
+     * @param groupSize num_generations
+     * @param lengths   completion lengths in tokens (REINFORCE++ weighs each completion by its tokens)
+     * @param baselines one greedy reward per group (ReMax), NaN where the greedy completion has no reward
+     */
+    public double[] advantages(double[] rewards, int groupSize, double[] lengths, double[] baselines) {
+        return switch (this) {
+            case GRPO -> throw new IllegalStateException("grpo advantages come from RewardAggregation (scale_rewards, multi_objective_aggregation)");
+            case RLOO -> Rloo.advantages(rewards, groupSize);
+            case REINFORCE_PLUS_PLUS -> ReinforcePlusPlus.advantages(rewards, lengths);
+            case REMAX -> Remax.advantages(rewards, groupSize, baselines);
+        };
+    }
+
+    /** Whether the batch needs one greedy completion per prompt, scored by the same reward functions. */
+    public boolean needsGreedyBaseline() {
+        return this == REMAX;
+    }
+
+    static void checkGroups(int n, int groupSize) {
+        if (groupSize < 1) throw new IllegalArgumentException("num_generations must be ≥ 1, got " + groupSize);
+        if (n % groupSize != 0) throw new IllegalArgumentException(n + " rewards are not a whole number of groups of num_generations = " + groupSize);
+    }
+}

@@ -1,0 +1,99 @@
+package org.grpo4j.grpo.advantage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.grpo4j.grpo.GrpoConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code oracle/advantages/cases.json} ({@code tools/oracle/advantage_oracle.py}: verl's rloo, reinforce_plus_plus
+ * and remax at token level on ragged batches, float64): every token of a completion carries the one advantage the
+ * Java estimator gives it, padding carries 0.
+ */
+class AdvantageEstimatorOracleTest {
+    static JsonNode cases() throws IOException {
+        return new ObjectMapper().readTree(Path.of("src/test/resources/oracle/advantages/cases.json").toFile());
+    }
+
+    static double[] doubles(JsonNode a) {
+        double[] d = new double[a.size()];
+        for (int i = 0; i < d.length; i++) d[i] = a.get(i).asDouble();
+        return d;
+    }
+
+    @Test
+    void everyEstimatorMatchesVerlTokenByToken() throws IOException {
+        int checked = 0;
+        for (JsonNode c : cases().get("advantages")) {
+            int G = c.get("num_generations").asInt();
+            double[] rewards = doubles(c.get("rewards")), lengths = doubles(c.get("lengths")), baselines = doubles(c.get("baselines"));
+            for (AdvantageEstimator e : new AdvantageEstimator[] {AdvantageEstimator.RLOO, AdvantageEstimator.REINFORCE_PLUS_PLUS, AdvantageEstimator.REMAX}) {
+                double[] adv = e.advantages(rewards, G, lengths, baselines);
+                JsonNode rows = c.get(e.verlName());
+                for (int i = 0; i < rewards.length; i++) {
+                    JsonNode row = rows.get(i);
+                    for (int t = 0; t < row.size(); t++) {
+                        double want = row.get(t).asDouble(), got = t < lengths[i] ? adv[i] : 0.0;
+                        assertEquals(want, got, 1e-12 * Math.max(1, Math.abs(want)), c.get("name").asText() + " " + e.verlName() + " row " + i + " token " + t);
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 300, "checked " + checked + " tokens");
+    }
+
+    @Test
+    void missingRewardsGetZeroAndStayOutOfTheStatistics() {
+        double nan = Double.NaN;
+        // rloo: the NaN is not one of the others; the lone finite reward of group 2 keeps its value (verl: baseline 0)
+        double[] rloo = Rloo.advantages(new double[] {1, 3, nan, nan, 2, nan}, 3);
+        assertEquals(1 - 3.0, rloo[0], 1e-15);
+        assertEquals(3 - 1.0, rloo[1], 1e-15);
+        assertEquals(0.0, rloo[2]);
+        assertEquals(0.0, rloo[3]);
+        assertEquals(2.0, rloo[4]);
+        assertEquals(0.0, rloo[5]);
+        // remax: a NaN reward or a NaN greedy baseline gives 0
+        double[] remax = Remax.advantages(new double[] {1, nan, 4, 2}, 2, new double[] {0.5, nan});
+        assertEquals(0.5, remax[0], 1e-15);
+        assertEquals(0.0, remax[1]);
+        assertEquals(0.0, remax[2]);
+        assertEquals(0.0, remax[3]);
+        // reinforce++: same as the batch without the NaN completion
+        double[] with = ReinforcePlusPlus.advantages(new double[] {1, nan, 0, 1}, new double[] {2, 9, 3, 4});
+        double[] without = ReinforcePlusPlus.advantages(new double[] {1, 0, 1}, new double[] {2, 3, 4});
+        assertEquals(0.0, with[1]);
+        assertEquals(without[0], with[0], 1e-15);
+        assertEquals(without[1], with[2], 1e-15);
+        assertEquals(without[2], with[3], 1e-15);
+    }
+
+    @Test
+    void reinforcePlusPlusNormalisesOverTheBatchNotTheGroup() {
+        // two groups whose rewards are constant within the group: group normalisation would give 0 everywhere
+        double[] adv = ReinforcePlusPlus.advantages(new double[] {1, 1, 0, 0}, new double[] {1, 1, 1, 1});
+        double sd = Math.sqrt(1.0 / 3 + 1e-8); // mean 0.5, unbiased variance over 4 tokens: 4·0.25/(4 + 1e-8)·4/3
+        assertEquals(0.5 / sd, adv[0], 1e-7);
+        assertEquals(-0.5 / sd, adv[3], 1e-7);
+    }
+
+    @Test
+    void theSettingIsVerlsAndChecked() {
+        assertEquals(AdvantageEstimator.GRPO, GrpoConfig.builder().build().rollouts().advEstimator());
+        for (AdvantageEstimator e : AdvantageEstimator.values())
+            assertEquals(e, GrpoConfig.builder().set("adv_estimator", e.verlName()).build().rollouts().advEstimator());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("adv_estimator", "gae").build());
+        assertTrue(bad.getMessage().contains("adv_estimator = 'gae' is not one of grpo, rloo, reinforce_plus_plus, remax"), bad.getMessage());
+        IllegalArgumentException mix = assertThrows(IllegalArgumentException.class,
+                () -> GrpoConfig.builder().set("adv_estimator", "rloo").set("multi_objective_aggregation", "normalize_then_sum").build());
+        assertTrue(mix.getMessage().contains("normalize_then_sum works only with adv_estimator = grpo, not rloo"), mix.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Remax.advantages(new double[] {1, 2}, 2, null));
+    }
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""advantage_oracle.py -- float64 cases of verl's outcome advantage estimators (rloo, reinforce_plus_plus, remax)
+on ragged batches, and of verl's KL estimators (k1, abs, k2/mse, k3/low_var_kl) with their gradient.
+
+Run:   /usr/bin/python3 tools/oracle/advantage_oracle.py --out runtime/src/test/resources/oracle/advantages
+Writes cases.json; every number is a float64 printed with Python's repr (exact round trip).
+
+The estimators are written here the way verl's core_algos.py computes them, at token level: a (B, T) tensor of
+token rewards holding each completion's sequence reward on its last token (padding after it), a response mask
+from the ragged lengths, rloo's per-index loop over the summed scores, reinforce++'s reversed discounted return
+loop (gamma = 1) followed by masked_whiten over the whole batch (masked mean with +1e-8 on the count, unbiased
+variance, rsqrt(var + 1e-8)), remax's reversed cumulative sum minus the baseline. The Java side computes one
+advantage per completion; the test checks every token of a completion carries it and padding carries 0.
+KL: kl_penalty_forward(logprob, ref_logprob, type) and its derivative by logprob (autograd); k3 clamps the
+log-ratio to [-20, 20] and the result to [-10, 10].
+"""
+import argparse
+import os
+import sys
+from collections import defaultdict
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle_io import dump_json  # noqa: E402
+
+DT = torch.float64
+
+
+def token_rewards(rewards, lengths):
+    B, T = len(rewards), max(lengths)
+    tr = torch.zeros(B, T, dtype=DT)
+    mask = torch.zeros(B, T, dtype=DT)
+    for i, (r, L) in enumerate(zip(rewards, lengths)):
+        mask[i, :L] = 1.0
+        tr[i, L - 1] = r
+    return tr, mask
+
+
+def rloo(tr, mask, index):
+    scores = tr.sum(dim=-1)
+    id2score, id2mean = defaultdict(list), {}
+    for i in range(scores.shape[0]):
+        id2score[index[i]].append(scores[i])
+    for idx, s in id2score.items():
+        id2mean[idx] = torch.tensor(0.0, dtype=DT) if len(s) == 1 else torch.mean(torch.stack(s))
+    out = scores.clone()
+    for i in range(scores.shape[0]):
+        n = len(id2score[index[i]])
+        if n > 1:
+            out[i] = scores[i] * n / (n - 1) - id2mean[index[i]] * n / (n - 1)
+    return out.unsqueeze(-1) * mask
+
+
+def masked_mean(v, m):
+    return (v * m).sum() / (m.sum() + 1e-8)
+
+
+def masked_whiten(v, m):
+    mean = masked_mean(v, m)
+    var = masked_mean((v - mean) ** 2, m)
+    n = m.sum()
+    var = var * n / (n - 1)
+    return (v - mean) * torch.rsqrt(var + 1e-8)
+
+
+def reinforce_plus_plus(tr, mask, gamma=1.0):
+    returns = torch.zeros_like(tr)
+    running = torch.zeros(tr.shape[0], dtype=DT)
+    for t in reversed(range(tr.shape[1])):
+        running = tr[:, t] + gamma * running
+        returns[:, t] = running
+        running = running * mask[:, t]
+    return masked_whiten(returns, mask) * mask
+
+
+def remax(tr, mask, baselines):
+    returns = (tr * mask).flip(dims=[-1]).cumsum(dim=-1).flip(dims=[-1])
+    return returns - baselines.unsqueeze(-1) * mask
+
+
+def kl_forward(logp, ref, kind):
+    if kind in ("kl", "k1"):
+        return logp - ref
+    if kind == "abs":
+        return (logp - ref).abs()
+    if kind in ("mse", "k2"):
+        return 0.5 * (logp - ref).square()
+    if kind in ("low_var_kl", "k3"):
+        kl = torch.clamp(ref - logp, min=-20, max=20)
+        return torch.clamp(torch.exp(kl) - kl - 1, min=-10, max=10)
+    raise ValueError(kind)
+
+
+def rows(t, lengths):
+    return [[float(x) for x in t[i, :max(lengths)].tolist()] for i in range(t.shape[0])]
+
+
+def advantage_cases(gen):
+    cases = []
+    specs = [  # (name, groups, G, ties)
+        ("g3x4-ragged", 3, 4, False),
+        ("g2x5-ties", 2, 5, True),
+        ("g4x1-lone", 4, 1, False),
+        ("g1x8-binary", 1, 8, True),
+        ("g5x3-ragged", 5, 3, False),
+    ]
+    for name, groups, G, ties in specs:
+        B = groups * G
+        lengths = [int(x) for x in torch.randint(1, 9, (B,), generator=gen)]
+        if ties:
+            rewards = [float(x) for x in torch.randint(0, 2, (B,), generator=gen).to(DT)]
+        else:
+            rewards = [float(x) for x in (torch.randn(B, generator=gen, dtype=DT) * 1.5 + 0.3)]
+        baselines = [float(x) for x in torch.randn(groups, generator=gen, dtype=DT)]
+        index = [i // G for i in range(B)]
+        tr, mask = token_rewards(rewards, lengths)
+        b = torch.tensor(baselines, dtype=DT).repeat_interleave(G)
+        cases.append({
+            "name": name, "num_generations": G, "rewards": rewards, "lengths": lengths, "baselines": baselines,
+            "rloo": rows(rloo(tr, mask, index), lengths),
+            "reinforce_plus_plus": rows(reinforce_plus_plus(tr, mask), lengths),
+            "remax": rows(remax(tr, mask, b), lengths),
+        })
+    return cases
+
+
+def kl_cases(gen):
+    logp = -torch.rand(24, generator=gen, dtype=DT) * 4.0
+    ref = logp + torch.randn(24, generator=gen, dtype=DT) * 0.8
+    ref[0] = logp[0] + 25.0  # k3's clamps: log-ratio 25 > 20, and exp(20) - 21 > 10
+    ref[1] = logp[1] - 25.0
+    ref[2] = logp[2] + 2.5   # k3 = e^2.5 - 3.5 ≈ 8.68: inside both clamps
+    ref[3] = logp[3] + 3.0   # k3 = e^3 - 4 ≈ 16.1: result clamped to 10
+    out = []
+    for kind in ("k1", "abs", "k2", "k3"):
+        x = logp.clone().requires_grad_(True)
+        v = kl_forward(x, ref, kind)
+        v.sum().backward()
+        out.append({"kl_loss_type": kind, "logp": [float(a) for a in logp], "ref_logp": [float(a) for a in ref],
+                    "kl": [float(a) for a in v.detach()], "dkl_dlogp": [float(a) for a in x.grad]})
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    gen = torch.Generator().manual_seed(19)
+    data = {"advantages": advantage_cases(gen), "kl": kl_cases(gen)}
+    path = os.path.join(args.out, "cases.json")
+    dump_json(path, data)
+    import json
+    with open(path) as f:
+        assert json.load(f) == data, "cases.json does not read back exactly"
+    print(f"wrote {path}: {len(data['advantages'])} advantage cases, {len(data['kl'])} KL types")
+
+
+if __name__ == "__main__":
+    main()
