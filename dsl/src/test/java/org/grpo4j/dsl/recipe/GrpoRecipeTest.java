@@ -64,6 +64,15 @@ class GrpoRecipeTest {
         assertThrows(UnsupportedOperationException.class, () -> c.settings().put("beta", 1.0));
     }
 
+    /** {@code .set("adv_estimator", …)} switches the estimator in one line (issue 19); a bad name is a recipe problem. */
+    @Test
+    void advEstimatorIsOneSetting() {
+        assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.REMAX, valid().set("adv_estimator", "remax").config().rollouts().advEstimator());
+        assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.GRPO, valid().config().rollouts().advEstimator());
+        assertProblem(valid().set("adv_estimator", "rloo").set("multi_objective_aggregation", "normalize_then_sum"),
+                "multi_objective_aggregation = normalize_then_sum works only with adv_estimator = grpo, not rloo");
+    }
+
     @Test
     void unknownSettingSuggestsTheClosestAndEveryBadSettingIsReportedTogether() {
         GrpoRecipe r = valid().set("num_generation", 8).set("max_steps", "many").set("learnig_rate", 1e-5);

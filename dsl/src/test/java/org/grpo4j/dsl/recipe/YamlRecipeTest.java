@@ -44,6 +44,19 @@ class YamlRecipeTest {
         assertEquals(0.04, r.config().loss().beta());
     }
 
+    /** verl's advantage estimators by their verl names, in the file and on the command line (issue 19). */
+    @Test
+    void advEstimatorIsAYamlKeyAndAnOverride() throws Exception {
+        Path y = dir.resolve("rloo.yaml");
+        Files.writeString(y, Files.readString(yaml) + "\nadv_estimator: rloo\n");
+        assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.RLOO, YamlRecipes.read(y).recipe().config().rollouts().advEstimator());
+        GrpoRecipe r = YamlRecipes.read(y, java.util.Map.of("adv_estimator", "reinforce_plus_plus")).recipe();
+        assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.REINFORCE_PLUS_PLUS, r.config().rollouts().advEstimator());
+        Files.writeString(y, Files.readString(yaml) + "\nadv_estimator: ppo\n");
+        RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(y).recipe().validate());
+        assertTrue(e.getMessage().contains("adv_estimator = 'ppo' is not one of grpo, rloo, reinforce_plus_plus, remax"), e.getMessage());
+    }
+
     @Test
     void commandLineOverridesReplaceFieldsWithTheirTypes() {
         YamlRecipes.Loaded l = YamlRecipes.read(yaml, java.util.Map.of("learning_rate", "1e-5", "max_steps", "3", "log_completions", "false"));
