@@ -11,8 +11,9 @@ from the ragged lengths, rloo's per-index loop over the summed scores, reinforce
 loop (gamma = 1) followed by masked_whiten over the whole batch (masked mean with +1e-8 on the count, unbiased
 variance, rsqrt(var + 1e-8)), remax's reversed cumulative sum minus the baseline. The Java side computes one
 advantage per completion; the test checks every token of a completion carries it and padding carries 0.
-KL: kl_penalty_forward(logprob, ref_logprob, type) and its derivative by logprob (autograd); k3 clamps the
-log-ratio to [-20, 20] and the result to [-10, 10].
+KL: verl's kl_penalty_forward(logprob, ref_logprob, type) and its derivative by logprob (autograd): k1/kl,
+abs, k2/mse, low_var_kl (verl's k3: log-ratio clamped to [-20, 20], result to [-10, 10]); k3 is TRL's unclamped
+form (grpo4j's default kl_loss_type).
 """
 import argparse
 import os
@@ -86,7 +87,10 @@ def kl_forward(logp, ref, kind):
         return (logp - ref).abs()
     if kind in ("mse", "k2"):
         return 0.5 * (logp - ref).square()
-    if kind in ("low_var_kl", "k3"):
+    if kind == "k3":  # TRL's k3 (GRPOTrainer), unclamped
+        d = ref - logp
+        return torch.exp(d) - d - 1
+    if kind == "low_var_kl":  # verl's k3 (verl spells it k3 too), clamped
         kl = torch.clamp(ref - logp, min=-20, max=20)
         return torch.clamp(torch.exp(kl) - kl - 1, min=-10, max=10)
     raise ValueError(kind)
@@ -128,12 +132,13 @@ def advantage_cases(gen):
 def kl_cases(gen):
     logp = -torch.rand(24, generator=gen, dtype=DT) * 4.0
     ref = logp + torch.randn(24, generator=gen, dtype=DT) * 0.8
-    ref[0] = logp[0] + 25.0  # k3's clamps: log-ratio 25 > 20, and exp(20) - 21 > 10
+    ref[0] = logp[0] + 25.0  # low_var_kl's clamps: log-ratio 25 > 20, and exp(20) - 21 > 10
     ref[1] = logp[1] - 25.0
     ref[2] = logp[2] + 2.5   # k3 = e^2.5 - 3.5 ≈ 8.68: inside both clamps
-    ref[3] = logp[3] + 3.0   # k3 = e^3 - 4 ≈ 16.1: result clamped to 10
+    ref[3] = logp[3] + 3.0   # k3 = e^3 - 4 ≈ 16.1: low_var_kl clamps it to 10
+    ref[4] = logp[4]         # x = 0: abs's gradient is 0 there, as torch
     out = []
-    for kind in ("k1", "abs", "k2", "k3"):
+    for kind in ("k1", "kl", "abs", "k2", "mse", "k3", "low_var_kl"):
         x = logp.clone().requires_grad_(True)
         v = kl_forward(x, ref, kind)
         v.sum().backward()

@@ -20,6 +20,7 @@ import java.util.Arrays;
  * cispo:                                    p = −sg(min(w, ε_high))·A·logp           (no gradient through w)
  * sapo:                                     p = −(4/τ)·σ(τ(w − 1))·A,  τ = τ_pos if A &gt; 0 else τ_neg
  * ℓ = E·p + β·k3,  k3 = exp(ref − logp) − (ref − logp) − 1            E = top-entropy mask (1 without it)
+ *                   (k3 is the default {@code kl_loss_type}; {@link KlLossType} has verl's other estimators)
  * </pre>
  * With {@code use_bias_correction_kl} the KL term is {@code β·w·k3} (DeepSeek-V3.2's importance-weighted estimator,
  * as TRL), w the same ratio as the policy term's, and its gradient flows through w as well.
@@ -122,6 +123,7 @@ public final class GrpoLoss {
         boolean seq = s.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE;
         boolean clipLoss = lt != LossType.CISPO && lt != LossType.SAPO;
         boolean klWeighted = withKl && s.useBiasCorrectionKl();
+        KlLossType klType = s.klLossType();
 
         double loss = 0, klSum = 0, low = 0, high = 0, region = 0, cispoClip = 0;
         for (int b = 0; b < B; b++) {
@@ -133,7 +135,7 @@ public final class GrpoLoss {
                 rowMask += mi;
                 if (oldLogp != null) rowLog += mi * (logp[i] - oldLogp[i]);
                 if (filter) kept += mi * keep(entropy, mask, threshold, i);
-                if (seq && klWeighted) rowKl += mi * k3(refLogp[i] - logp[i]);
+                if (seq && klWeighted) rowKl += mi * klType.value(logp[i], refLogp[i]);
             }
             double nb = Math.max(1.0, rowMask);
             if (!filter) kept = rowMask;
@@ -196,7 +198,7 @@ public final class GrpoLoss {
                 }
                 double l = e * p;
                 if (withKl) {
-                    double d = refLogp[i] - lpi, kl = k3(d), dkl = 1.0 - Math.exp(d);
+                    double kl = klType.value(lpi, refLogp[i]), dkl = klType.gradient(lpi, refLogp[i]);
                     if (klWeighted) {
                         // use_bias_correction_kl: kl·w, and w depends on logp too (token: dw/dlogp = w; sequence: w·M/n_b)
                         double w = seq ? wRow : oldLogp == null ? 1.0 : Math.exp(lpi - oldLogp[i]);
@@ -250,11 +252,6 @@ public final class GrpoLoss {
         if (ua < ca) return -A * du;
         if (ua > ca) return -A * dc;
         return -A * (du + dc) * 0.5;
-    }
-
-    /** Schulman's k3 estimator of KL(π‖π_ref) at one token, with d = ref − logp. */
-    private static double k3(double d) {
-        return Math.exp(d) - d - 1.0;
     }
 
     private static double sigmoid(double x) {

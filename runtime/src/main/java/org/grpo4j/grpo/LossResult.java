@@ -9,7 +9,7 @@ import java.util.Map;
  * TRL appends these per micro-batch and logs their average, so the trainer should do the same.
  *
  * @param loss            the scalar whose gradient {@link GrpoLoss} wrote
- * @param kl              {@code kl}: masked mean of the per-token k3 KL (beta ≠ 0 only)
+ * @param kl              {@code kl}: masked mean of the per-token KL estimate ({@code kl_loss_type}, k3 by default; beta ≠ 0 only)
  * @param entropy         {@code entropy}: masked mean of the token entropies (only when entropies were given)
  * @param clipLowMean     {@code clip_ratio/low_mean}: share of ratios below {@code 1 − epsilon} with A &lt; 0
  * @param clipHighMean    {@code clip_ratio/high_mean}: share of ratios above {@code 1 + epsilon_high} with A &gt; 0

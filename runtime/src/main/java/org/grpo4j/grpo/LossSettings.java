@@ -22,7 +22,7 @@ import org.grpo4j.train.SettingsGroup;
  */
 public record LossSettings(LossType lossType, ImportanceSamplingLevel importanceSamplingLevel, double beta, double epsilon, Double epsilonHigh,
                            Double delta, double topEntropyQuantile, double sapoTemperaturePos, double sapoTemperatureNeg,
-                           boolean useBiasCorrectionKl) {
+                           boolean useBiasCorrectionKl, KlLossType klLossType) {
 
     public static final SettingsGroup<LossSettings> SETTINGS = SettingsGroup.of(LossSettings.class,
             choice("loss_type", LossType.DAPO, "grpo | bnpo | dr_grpo | dapo | cispo | sapo"),
@@ -34,7 +34,8 @@ public record LossSettings(LossType lossType, ImportanceSamplingLevel importance
             number("top_entropy_quantile", 1.0, "keep the policy term only on the top-ρ entropy tokens").check(v -> v > 0 && v <= 1, "must be in (0, 1]"),
             number("sapo_temperature_pos", 1.0, "SAPO τ for positive advantages").check(v -> v > 0 && Double.isFinite(v), "must be > 0"),
             number("sapo_temperature_neg", 1.05, "SAPO τ for negative advantages").check(v -> v > 0 && Double.isFinite(v), "must be > 0"),
-            flag("use_bias_correction_kl", false, "weight the KL term by the importance ratio (DeepSeek-V3.2's unbiased estimator)"));
+            flag("use_bias_correction_kl", false, "weight the KL term by the importance ratio (DeepSeek-V3.2's unbiased estimator)"),
+            choice("kl_loss_type", KlLossType.K3, "KL estimator of the beta term: k1 | kl | abs | k2 | mse | k3 (TRL's) | low_var_kl (verl's clamped k3)"));
 
     /** TRL's defaults: dapo, token level, beta 0, epsilon 0.2, epsilon_high = epsilon, no delta, ρ = 1, SAPO τ 1.0 / 1.05. */
     public static LossSettings defaults() {
