@@ -247,6 +247,20 @@ final class Rollouts {
         m.put("completions/max_terminated_length", terminated == 0 ? 0 : tMax);
         m.put("completions/clipped_ratio", (n - terminated) / (double) n);
         if (config.rollouts().dynamicSampling()) m.put("dynamic_sampling/resample_rounds", (double) resampleRounds);
+        // verl's advantage statistics over every completion token of the batch (a completion's tokens share its advantage)
+        double tokens = 0, aSum = 0, aMin = Double.POSITIVE_INFINITY, aMax = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double a = advantages.advantages()[i], len = all.lengths()[i];
+            tokens += len;
+            aSum += len * a;
+            if (len > 0) {
+                aMin = Math.min(aMin, a);
+                aMax = Math.max(aMax, a);
+            }
+        }
+        m.put("critic/advantages/mean", tokens == 0 ? 0.0 : aSum / tokens);
+        m.put("critic/advantages/max", tokens == 0 ? 0.0 : aMax);
+        m.put("critic/advantages/min", tokens == 0 ? 0.0 : aMin);
         return m;
     }
 

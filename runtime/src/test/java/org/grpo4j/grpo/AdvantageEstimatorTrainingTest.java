@@ -33,6 +33,11 @@ class AdvantageEstimatorTrainingTest {
         double last = 0;
         for (int i = metrics.size() - 6; i < metrics.size() - 1; i++) last += json.readTree(metrics.get(i)).get("reward").asDouble() / 5;
         assertTrue(last > 0.6, estimator + ": final mean reward " + last);
+        JsonNode first = json.readTree(metrics.get(0));
+        for (String k : new String[] {"critic/advantages/mean", "critic/advantages/max", "critic/advantages/min"})
+            assertTrue(first.has(k), k + " missing from " + first);
+        assertTrue(first.get("critic/advantages/min").asDouble() <= first.get("critic/advantages/mean").asDouble()
+                && first.get("critic/advantages/mean").asDouble() <= first.get("critic/advantages/max").asDouble(), first.toString());
         int groupsWithSignal = 0;
         Map<Integer, List<JsonNode>> byStep = new TreeMap<>();
         for (String line : Files.readAllLines(dir.resolve("completions.jsonl"))) {
