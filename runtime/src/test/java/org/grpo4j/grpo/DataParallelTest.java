@@ -36,6 +36,21 @@ class DataParallelTest {
                 assertEquals(m1.get(s).get(k).asDouble(), m2.get(s).get(k).asDouble(), 1e-9, "step " + (s + 1) + " " + k);
     }
 
+    /** ReMax's greedy baselines and REINFORCE++'s batch whitening are gathered over the ranks like the rewards. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"remax", "reinforce_plus_plus"})
+    void everyEstimatorSeesTheWholeBatchUnderMpi(String estimator, @TempDir Path dir) throws Exception {
+        Path one = dir.resolve("one"), two = dir.resolve("two");
+        DataParallelProbe.main0(one, 16, 2, null, estimator);
+        MpiJob.runOk(2, DataParallelProbe.class, two.toString(), "8", "2", DataParallelProbe.ESTIMATOR + estimator);
+        double rel = org.grpo4j.sft.SftDataParallelTest.maxRelativeDifference(weights(one.resolve("checkpoint-2")), weights(two.resolve("checkpoint-2")));
+        assertTrue(rel <= 1e-6, estimator + ": max |Δw| / max |w| = " + rel);
+        List<JsonNode> m1 = metrics(one), m2 = metrics(two);
+        for (int s = 0; s < 2; s++)
+            for (String k : List.of("reward", "critic/advantages/mean", "critic/advantages/max", "critic/advantages/min"))
+                assertEquals(m1.get(s).get(k).asDouble(), m2.get(s).get(k).asDouble(), 1e-9, estimator + " step " + (s + 1) + " " + k);
+    }
+
     @Test
     void aCheckpointWrittenUnderMpiResumesInOneProcessAndBack(@TempDir Path dir) throws Exception {
         Path mpi = dir.resolve("mpi"), single = dir.resolve("single");
