@@ -57,6 +57,7 @@ public final class Training {
      * the JSON machinery's start-up is not charged to the first step of a time-limited run.
      */
     public static void writeSettings(Path outDir, java.util.Map<String, ?> settings, PrintStream out) {
+        if (!Files.isDirectory(outDir)) return; // the run was refused before it started: it leaves nothing behind
         try {
             RunReport.writeSettings(outDir, settings);
         } catch (IOException | RuntimeException e) {
