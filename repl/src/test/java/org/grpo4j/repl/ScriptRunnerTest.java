@@ -146,6 +146,18 @@ class ScriptRunnerTest {
         assertFalse(typo.err().contains("do_it"), "JShell's wrapper names stay hidden: " + typo.err());
     }
 
+    /** Issue 19: the estimator is one line of a script (as in the REPL); a name verl does not have is reported at its line. */
+    @Test
+    void advEstimatorIsOneLineOfAScript() throws IOException {
+        Outcome ok = run("rloo.grpo", "var recipe = grpo().set(\"adv_estimator\", \"rloo\");\nSystem.out.println(recipe.config().rollouts().advEstimator().verlName());\n");
+        assertEquals(0, ok.exit(), ok.err());
+        assertEquals("rloo\n", ok.out());
+        Outcome bad = run("ppo.grpo", "var recipe = grpo().set(\"adv_estimator\", \"ppo\");\nrecipe.config();\n");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().startsWith(dir.resolve("ppo.grpo") + ":2: error: ") && bad.err().contains("adv_estimator = 'ppo' is not one of grpo, rloo, reinforce_plus_plus, remax"),
+                bad.err());
+    }
+
     @Test
     void aFileThatEndsInsideASnippetIsReportedAtTheSnippetsFirstLine() throws IOException {
         Outcome r = run("open.grpo", "int a = 1;\n\nvoid f() {\n  int b = 2;\n");
