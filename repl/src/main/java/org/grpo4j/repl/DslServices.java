@@ -14,7 +14,9 @@ import org.grpo4j.backend.Devices;
 import org.grpo4j.dsl.recipe.GrpoPlan;
 import org.grpo4j.dsl.recipe.GrpoRecipe;
 import org.grpo4j.dsl.reward.Rewards;
+import org.grpo4j.dsl.recipe.SftPlan;
 import org.grpo4j.dsl.recipe.SftRecipe;
+import org.grpo4j.sft.SftTrainer;
 import org.grpo4j.dsl.recipe.Training;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.generate.Completion;
@@ -25,6 +27,7 @@ import org.grpo4j.model.Transformer;
 import org.grpo4j.tokenizer.Tokenizer;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * The REPL's commands wired to the DSL, the generation engine and the trainers: {@code :rewards} lists
@@ -90,10 +93,12 @@ final class DslServices implements ReplServices {
         switch (recipe) {
             case GrpoRecipe r -> {
                 GrpoPlan plan = r.build(); // validation errors surface here, before the thread starts
-                GrpoTrainer trainer = Training.grpoTrainer(plan, stop, r.isQuiet() ? null : log);
+                // progress lines go to output_dir/train.log; the REPL shows the run on its status line, not over the prompt
+                PrintStream file = r.isQuiet() ? null : trainLog(Path.of(plan.config().training().outputDir()), log);
+                GrpoTrainer trainer = Training.grpoTrainer(plan, stop, file);
                 metrics = trainer::metricsLog;
                 maxSteps = trainer.totalSteps();
-                outDir = Path.of(plan.config().text("output_dir"));
+                outDir = Path.of(plan.config().training().outputDir());
                 Path reportDir = outDir;
                 body = () -> {
                     try {
@@ -102,17 +107,20 @@ final class DslServices implements ReplServices {
                         Training.writeReport(reportDir, r.isQuiet() ? null : log); // also after :stop, which waits for this
                     } catch (Throwable t) {
                         failure.set(t);
+                    } finally {
+                        if (file != null) file.close();
                     }
                 };
             }
             case SftRecipe r -> {
-                AtomicReference<MetricsLog> none = new AtomicReference<>();
-                metrics = none::get;
-                maxSteps = r.config().integer("max_steps");
-                outDir = Path.of(r.config().text("output_dir"));
+                SftPlan plan = r.build(); // validation errors surface here, before the thread starts
+                AtomicReference<SftTrainer> trainer = new AtomicReference<>();
+                metrics = () -> trainer.get() == null ? null : trainer.get().metricsLog();
+                maxSteps = plan.config().training().maxSteps();
+                outDir = Path.of(plan.config().training().outputDir());
                 body = () -> {
                     try {
-                        checkpoint.set(org.grpo4j.dsl.recipe.Recipes.train(r, stop).checkpoint());
+                        checkpoint.set(Training.train(plan, stop, trainer::set).checkpoint());
                     } catch (Throwable t) {
                         failure.set(t);
                     }
@@ -221,5 +229,18 @@ final class DslServices implements ReplServices {
         if (png.getParent() != null) Files.createDirectories(png.getParent());
         return org.grpo4j.dsl.report.Charts.write(new org.grpo4j.dsl.report.RunMetrics(series, List.of()),
                 new org.grpo4j.dsl.report.Charts.Spec("plot", metric, metric, List.of(metric)), png);
+    }
+
+    /** Appends to {@code outDir/train.log}; says where on {@code notice}. */
+    private static PrintStream trainLog(Path outDir, PrintStream notice) {
+        try {
+            Files.createDirectories(outDir);
+            Path f = outDir.resolve("train.log");
+            notice.println("progress: the status line, :metrics; the trainer's log: " + f);
+            return new PrintStream(Files.newOutputStream(f, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the training log in " + outDir + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jdk.jshell.Snippet;
 import org.grpo4j.reward.Sample;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * The REPL's state and commands, independent of how lines arrive: {@link TerminalRepl} feeds it from JLine,
@@ -38,13 +39,14 @@ public final class Repl implements AutoCloseable {
         m.put(":rewards", "the built-in reward functions");
         m.put(":try", ":try REWARD[, REWARD…] on \"TEXT\" [gold \"42\"]|FILE.jsonl   score completions, one column per function");
         m.put(":sample", ":sample MODEL \"prompt\" [n] [with REWARD]   generate completions (and score them)");
+        m.put(":python", ":python def NAME(completions, **kwargs): ...  |  :python FILE.py:NAME   a Python reward in variable NAME");
         m.put(":train", ":train RECIPE            train in the background with a live status line");
         m.put(":stop", "save a checkpoint and stop the training run");
         m.put(":metrics", "the latest training metrics, with sparklines of reward and length");
         m.put(":plot", ":plot [METRIC] [FILE.png]   chart a training metric (default reward) as a PNG, with a sparkline");
         m.put(":eval", ":eval EVALUATION|RECIPE   accuracy, pass@k, maj@k of evaluation().model(…).dataset(…), or a recipe's held-out set");
         m.put(":reset", "forget every snippet of this session (a running training run continues)");
-        m.put(":exit", "leave (also Ctrl-D)");
+        m.put(":exit", "leave (also Ctrl-D); a training run is stopped with a checkpoint first");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -198,13 +200,17 @@ public final class Repl implements AutoCloseable {
                 case ":rewards" -> rewards();
                 case ":try" -> tryReward(args);
                 case ":sample" -> sample(args);
+                case ":python" -> python(requireArg(args, ":python def NAME(completions, **kwargs): ...   or   :python FILE.py:NAME"));
                 case ":train" -> train(requireArg(args, ":train RECIPE"));
                 case ":stop" -> stop();
                 case ":metrics" -> metrics();
                 case ":plot" -> plot(args);
                 case ":eval" -> eval(requireArg(args, ":eval EVALUATION|RECIPE"));
                 case ":reset" -> reset();
-                case ":exit" -> exitRequested = true;
+                case ":exit" -> {
+                    stopTrainingToLeave();
+                    exitRequested = true;
+                }
                 default -> throw new IllegalStateException(name);
             }
         } catch (CommandError e) {
@@ -340,6 +346,28 @@ public final class Repl implements AutoCloseable {
         table(parts, samples);
     }
 
+    /** Defines a Python reward (TRL's convention) as a session variable named after its function. */
+    private void python(String args) throws CommandError {
+        java.util.regex.Matcher def = java.util.regex.Pattern.compile("^def\\s+([A-Za-z_][A-Za-z0-9_]*)\\s*\\(").matcher(args);
+        String var, expr;
+        if (def.find()) {
+            var = def.group(1);
+            expr = "pythonInline(" + javaString(args) + ", " + javaString(var) + ")";
+        } else {
+            int colon = args.indexOf(".py:");
+            if (colon < 0) throw new CommandError("usage: :python def NAME(completions, **kwargs): ...   or   :python FILE.py:NAME");
+            String file = args.substring(0, colon + 3), callable = args.substring(colon + 4).strip();
+            var = callable.replaceAll("\\(.*", "").strip();
+            if (!var.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new CommandError(":python: '" + callable + "' does not start with a function name");
+            expr = "python(" + javaString(file) + ", " + javaString(callable) + ")";
+        }
+        evalSource("var " + var + " = " + expr + ";", 1);
+    }
+
+    private static String javaString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+
     private List<WeightedReward> rewardOf(String expr) throws Exception {
         Object value = shell.value(expr);
         List<WeightedReward> parts = services.rewardComponents(value);
@@ -423,6 +451,20 @@ public final class Repl implements AutoCloseable {
         ui.status(null);
         ui.info("stopped" + (st == null ? "" : " after step " + st.step())
                 + (ckpt == null ? " (no checkpoint: no step had finished)" : "; checkpoint saved to " + ckpt));
+    }
+
+    /** Leaving the REPL never drops a background run: it is stopped after its current step, with a checkpoint. */
+    void stopTrainingToLeave() {
+        TrainingSession t = training;
+        if (t == null || !t.isRunning()) return;
+        ui.status(null);
+        ui.info("leaving: stopping the training run after its current step and saving a checkpoint …");
+        try {
+            stop();
+        } catch (Exception e) {
+            ui.error("could not stop the training run cleanly: " + e.getMessage());
+            failed = true;
+        }
     }
 
     private void metrics() throws CommandError {

@@ -19,7 +19,7 @@ public final class RunCommand implements Command {
     /** A YAML recipe's true/false settings may be bare switches, as with {@code train}. */
     @Override
     public java.util.Set<String> flags() {
-        return new org.grpo4j.cli.TrainCommand().flags();
+        return new TrainCommand().flags();
     }
 
     @Override
@@ -35,7 +35,7 @@ public final class RunCommand implements Command {
     @Override
     public int run(Args args) {
         if (args.positional().size() == 1 && isYaml(args.positional().getFirst()))
-            return org.grpo4j.cli.TrainCommand.train(Path.of(args.positional().getFirst()), args.unread());
+            return TrainCommand.train(Path.of(args.positional().getFirst()), args.unread());
         args.rejectUnknown();
         if (args.positional().size() != 1) throw new UsageException("usage: ./grpo run FILE.grpo, or ./grpo run recipe.yaml [--name value …]");
         return ScriptRunner.run(Path.of(args.positional().getFirst()), System.out, System.err, true);

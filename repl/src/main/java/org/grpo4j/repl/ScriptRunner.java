@@ -76,6 +76,7 @@ public final class ScriptRunner {
             if (r.ok()) continue;
             System.out.flush();
             if (r.stopped()) {
+                if (r.failure() != null) Problems.format(r.failure()).forEach(err::println);
                 err.println(name + ":" + chunk.line() + ": interrupted");
                 return INTERRUPTED;
             }

@@ -199,7 +199,8 @@ final class Shell implements AutoCloseable {
             }
             if (!isInternal && !stopped) feedback(e, feedback);
         }
-        if (stopped) failure = null; // the InterruptedException a stop causes is not the user's error
+        // the InterruptedException a stop causes is not the user's error; anything else that failed meanwhile is shown
+        if (stopped && failure != null && failure.exceptionClass().matches(".*(Interrupt|Cancellation|Stop|ThreadDeath).*")) failure = null;
         return new Result(snippets, feedback, error, failure, stopped);
     }
 

@@ -69,6 +69,7 @@ final class TerminalRepl {
                 repl.accept(line);
                 terminal.flush();
             }
+            repl.stopTrainingToLeave(); // Ctrl-D as :exit
             try {
                 reader.getHistory().save();
             } catch (IOException e) {

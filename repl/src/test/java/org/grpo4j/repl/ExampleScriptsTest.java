@@ -98,7 +98,7 @@ class ExampleScriptsTest {
     void theSmallExamplesRunAStep(@TempDir Path out) throws Exception {
         for (String script : List.of("examples/custom-reward/checked-steps.grpo", "examples/countdown/countdown.grpo")) {
             Path dir = out.resolve(Path.of(script).getFileName().toString());
-            Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dexample.max_steps=1 -Dexample.output_dir=" + dir), "run", script);
+            Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dexample.max_steps=1 -Dexample.sft_steps=2 -Dexample.output_dir=" + dir), "run", script);
             assertEquals(0, r.exit(), script + ":\n" + r.err());
             assertTrue(r.out().contains("steps 1,"), r.out());
             assertTrue(Files.isDirectory(dir.resolve("checkpoint-1")), script);

@@ -32,6 +32,31 @@ class ReplTrainingTest {
     }
 
     @Test
+    void exitDuringTrainStopsTheRunWithACheckpointAndProgressGoesToTheLogFile() throws Exception {
+        tinyModel();
+        Path model = Launcher.root().resolve("examples/models/arithmetic-sft");
+        Path out = dir.resolve("run");
+        String script = String.join("\n",
+                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).promptTemplate(\"{prompt}\\n\").reward(accuracy())"
+                        + ".numGenerations(4).perDeviceTrainBatchSize(4).maxCompletionLength(6).maxSteps(100000).loggingSteps(1).outputDir(\"" + out + "\");",
+                ":train r",
+                "while (!Files.exists(Path.of(\"" + out.resolve("metrics.jsonl") + "\")) || Files.readAllLines(Path.of(\"" + out.resolve("metrics.jsonl") + "\")).size() < 2) Thread.sleep(50);",
+                ":exit",
+                "System.out.println(\"not reached\");",
+                "");
+        ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
+        assertEquals(0, s.exit(), s.out() + s.err());
+        assertTrue(s.out().contains("leaving: stopping the training run after its current step and saving a checkpoint"), s.out());
+        Path checkpoint = Checkpoints.latest(out);
+        assertTrue(checkpoint != null && s.out().contains("checkpoint saved to " + checkpoint), s.out());
+        assertTrue(!s.out().contains("not reached"));
+        // the trainer's progress lines went to the log file, not over the prompt
+        assertTrue(s.out().contains("the trainer's log: " + out.resolve("train.log")), s.out());
+        assertTrue(!s.out().contains("] 1/100000"), s.out());
+        assertTrue(Files.readString(out.resolve("train.log")).contains("] 1/100000"), Files.readString(out.resolve("train.log")));
+    }
+
+    @Test
     void trainShowsProgressAndStopLeavesACheckpoint() throws Exception {
         tinyModel(); // writes the two-row data set
         Path model = Launcher.root().resolve("examples/models/arithmetic-sft"); // the shipped small arithmetic model
@@ -56,6 +81,27 @@ class ReplTrainingTest {
         assertTrue(checkpoint != null && Files.exists(checkpoint.resolve("model.safetensors")), "no checkpoint after :stop: " + s.out());
         assertTrue(s.out().contains(checkpoint.getFileName().toString()), ":stop should name the checkpoint:\n" + s.out());
         Transformer.load(checkpoint, new CpuBackend()); // the checkpoint is a loadable model folder
+    }
+
+    /** SFT goes through the trainer factory too, so its status line, :metrics and :stop work as GRPO's do. */
+    @Test
+    void sftTrainShowsProgressAndStopNamesTheStep() throws Exception {
+        Path model = tinyModel();
+        Files.writeString(dir.resolve("sft.jsonl"), "{\"prompt\": \"1+2=\", \"completion\": \"3\"}\n{\"prompt\": \"2+2=\", \"completion\": \"4\"}\n");
+        Path out = dir.resolve("sft-run");
+        String script = String.join("\n",
+                "var s = sft().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("sft.jsonl") + "\")).maxSteps(100000).loggingSteps(1)"
+                        + ".outputDir(\"" + out + "\").quiet();",
+                ":train s",
+                "while (!Files.exists(Path.of(\"" + out.resolve("metrics.jsonl") + "\")) || Files.readAllLines(Path.of(\"" + out.resolve("metrics.jsonl") + "\")).size() < 3) Thread.sleep(50);",
+                ":metrics",
+                ":stop",
+                "");
+        ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
+        assertEquals(0, s.exit(), s.out() + s.err());
+        assertTrue(s.out().matches("(?s).*step \\d+/100000.*"), "status line missing:\n" + s.out());
+        assertTrue(s.out().contains("stopped after step"), s.out());
+        assertTrue(Checkpoints.latest(out) != null, "no checkpoint after :stop: " + s.out());
     }
 
     @Test

@@ -96,17 +96,17 @@ class ScriptRunnerTest {
 
     @Test
     void anExceptionFromTheLibraryShowsTheScriptLineAndMessageWithoutInternalFramesUnlessVerbose() throws IOException {
-        String script = "int a = 1;\nvar r = grpo().set(\"learnin_rate\", 1);\n";
+        String script = "int a = 1;\nvar limit = timeLimit(0);\n";
         Outcome r = run("lib.grpo", script);
         Path f = dir.resolve("lib.grpo");
         assertEquals(1, r.exit());
-        assertEquals(f + ":2: error: exception java.lang.IllegalArgumentException: unknown GRPO setting 'learnin_rate' (did you mean 'learning_rate'?)\n"
-                + "var r = grpo().set(\"learnin_rate\", 1);\n"
+        assertEquals(f + ":2: error: exception java.lang.IllegalArgumentException: time limit = 0.0 s must be positive\n"
+                + "var limit = timeLimit(0);\n"
                 + "    at " + f + ":2\n", r.err());
         System.setProperty("grpo.verbose", "true");
         try {
             Outcome v = run("lib.grpo", script);
-            assertTrue(v.err().contains("    at org.grpo4j.dsl.recipe.GrpoRecipe.set("), "--verbose shows the library frames: " + v.err());
+            assertTrue(v.err().contains("    at org.grpo4j.dsl.recipe.Training.interruptible("), "--verbose shows the library frames: " + v.err());
         } finally {
             System.clearProperty("grpo.verbose");
         }
@@ -135,13 +135,14 @@ class ScriptRunnerTest {
         assertTrue(r.err().contains("dataset column 'prompt' not found in " + data + "; columns are: question, answer"), r.err());
         assertTrue(r.err().contains("\ntrain(recipe);\n"), r.err());
 
-        // a misspelt setting is refused where the recipe is written, with a suggestion
-        Outcome typo = run("typo.grpo", "var recipe = grpo()\n        .numGenerations(8)\n        .set(\"num_generaitons\", 4);\nSystem.out.println(\"after\");\n");
+        // misspelt settings are kept and reported together, with suggestions, where the recipe is checked
+        Outcome typo = run("typo.grpo", "var recipe = grpo()\n        .set(\"num_generaitons\", 4)\n        .set(\"learnin_rate\", 1);\n"
+                + "System.out.println(\"after\");\nrecipe.validate();\n");
         assertEquals(1, typo.exit());
-        assertEquals("", typo.out());
-        assertTrue(typo.err().startsWith(dir.resolve("typo.grpo") + ":3: error: exception "), typo.err());
-        assertTrue(typo.err().contains("num_generaitons") && typo.err().contains("num_generations"), typo.err());
-        assertTrue(typo.err().contains("    at " + dir.resolve("typo.grpo") + ":3\n"), typo.err());
+        assertEquals("after\n", typo.out());
+        assertTrue(typo.err().startsWith(dir.resolve("typo.grpo") + ":5: error: exception "), typo.err());
+        assertTrue(typo.err().contains("'num_generaitons' (did you mean 'num_generations'?)") && typo.err().contains("'learnin_rate' (did you mean 'learning_rate'?)"),
+                typo.err());
         assertFalse(typo.err().contains("do_it"), "JShell's wrapper names stay hidden: " + typo.err());
     }
 

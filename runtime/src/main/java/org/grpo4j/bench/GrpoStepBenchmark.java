@@ -22,7 +22,7 @@ import org.grpo4j.optim.AdamW;
 
 /**
  * {@code grpo bench grpo-step --config bench-m}: one whole GRPO step of the workload W in
- * {@code ../shared/spec/bench.md} (2 prompts × G = 8, 64-token prompts, exactly 128 new tokens at temperature 1,
+ * {@code docs/benchmarks.md} (2 prompts × G = 8, 64-token prompts, exactly 128 new tokens at temperature 1,
  * reference log-probs with beta 0.04, policy forward+backward of the {@code grpo} loss, AdamW at 1e-5), phase by
  * phase, with the PyTorch peer's step measured in the same run.
  */
@@ -34,7 +34,7 @@ public final class GrpoStepBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "one whole GRPO step by phase (--config bench-m|bench-s [--steps 5] [--no-peer])";
+        return "one whole GRPO step by phase (--config bench-m|bench-s [--steps 5] [--no-peer] [--nproc N: data-parallel scaling])";
     }
 
     @Override
@@ -48,11 +48,17 @@ public final class GrpoStepBenchmark implements Benchmark {
      * One step of workload W; returns the clock at {start, generated, rewarded, referenced, backward done, optimised}.
      * {@code phaseEnd}, when given, is told each phase's name as it ends (the profiled pass).
      */
-    private static long[] step(ModelConfig c, Transformer policy, Transformer ref, AdamW opt, Generator generator, SplittableRandom rng, int seed,
-                               java.util.function.Consumer<String> phaseEnd) {
+    static long[] step(ModelConfig c, Transformer policy, Transformer ref, AdamW opt, Generator generator, SplittableRandom rng, int seed,
+                       java.util.function.Consumer<String> phaseEnd) {
+        return step(c, policy, ref, opt, generator, rng, seed, phaseEnd, PROMPTS, org.grpo4j.distributed.Communicator.single());
+    }
+
+    /** The same step with {@code prompts} prompts; under data parallelism the gradients are averaged over the ranks before clipping. */
+    static long[] step(ModelConfig c, Transformer policy, Transformer ref, AdamW opt, Generator generator, SplittableRandom rng, int seed,
+                       java.util.function.Consumer<String> phaseEnd, int prompts, org.grpo4j.distributed.Communicator comm) {
         java.util.function.Consumer<String> end = phaseEnd == null ? x -> {} : phaseEnd;
         List<int[]> ps = new ArrayList<>();
-        for (int p = 0; p < PROMPTS; p++) {
+        for (int p = 0; p < prompts; p++) {
             int[] ids = new int[P];
             for (int i = 0; i < P; i++) ids[i] = rng.nextInt(c.vocabSize());
             ps.add(ids);
@@ -89,6 +95,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         policy.backward(grad);
         at[4] = System.nanoTime();
         end.accept("policy fwd+bwd");
+        org.grpo4j.train.DataParallel.combineGradients(policy, comm, 1f / comm.size());
         AdamW.clipGradNorm(policy, 1.0);
         opt.step(1e-5);
         at[5] = System.nanoTime();
@@ -122,7 +129,12 @@ public final class GrpoStepBenchmark implements Benchmark {
         int steps = args.getInt("steps", 5), warmup = args.getInt("warmup", 1), threads = args.getInt("threads", Parallel.threads());
         boolean peer = !args.flag("no-peer");
         String device = args.get("device", "cpu");
+        int nproc = args.getInt("nproc", 1);
         args.rejectUnknown();
+        if (nproc > 1) {
+            ScalingBenchmark.run(name, nproc, steps, warmup);
+            return;
+        }
         Parallel.setThreads(threads);
         ModelConfig c = BenchModels.named(name);
         int prompts = PROMPTS;

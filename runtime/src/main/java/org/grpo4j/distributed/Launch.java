@@ -31,6 +31,15 @@ public final class Launch {
         return 1;
     }
 
+    /** This rank's index among the ranks on this machine (0 outside MPI). */
+    public static int localRank(Map<String, String> env) {
+        for (String v : new String[] {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+            String s = env.get(v);
+            if (s != null && s.matches("\\d+")) return Integer.parseInt(s);
+        }
+        return 0;
+    }
+
     /**
      * Kernel threads for this rank: the machine's processors shared evenly among the ranks on it (at least one), so
      * the default never oversubscribes the cores.

@@ -13,7 +13,7 @@ import org.grpo4j.train.MetricsLog;
 /**
  * The third phase of a GRPO step: what is written down after an optimiser step — TRL's metrics averaged over each
  * logging window, the held-out evaluation every {@code eval_steps}, and a few sample completions. Under data
- * parallelism only rank 0 keeps books: the other ranks skip this phase.
+ * parallelism only rank 0 keeps books: the other ranks have no log and only run the final evaluation.
  */
 final class Bookkeeping {
     private final GrpoConfig config;
@@ -34,7 +34,8 @@ final class Bookkeeping {
     }
 
     /** After optimiser step {@code step} (1-based) of {@code total}: its metrics, and the batch it learnt from. */
-    void afterStep(int step, int total, Map<String, Double> metrics, List<Rollout> rollouts) throws IOException {
+    void afterStep(int step, int total, Map<String, Double> metrics, List<Rollout> rollouts, RewardScores scores) throws IOException {
+        if (log == null) return; // a rank other than 0
         for (var e : metrics.entrySet()) window.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
         Integer evalEvery = config.training().evalSteps();
         boolean evalNow = evalEvery != null && step % evalEvery == 0 && canEvaluate;
@@ -46,14 +47,16 @@ final class Bookkeeping {
                 last.putAll(evaluation.metrics());
             }
             log.log(step, last);
-            if (config.completionLog().logCompletions()) log.completions(step, table(rollouts));
+            if (config.completionLog().logCompletions()) log.completions(step, table(rollouts, scores));
         }
     }
 
     /** The held-out evaluation at the end of a run, logged at its last step. */
     void finalEvaluation(int step) throws IOException {
         if (!canEvaluate) return;
+        // every rank evaluates (same weights, same answers), so every rank's result is whole; rank 0 logs it
         evaluation = evaluate.get();
+        if (log == null) return;
         Map<String, Double> m = new LinkedHashMap<>(evaluation.metrics());
         log.log(step, m);
         last = new LinkedHashMap<>(last);
@@ -84,8 +87,8 @@ final class Bookkeeping {
         return out;
     }
 
-    /** TRL's completions table: a few rows of prompt, completion, reward per function and advantage. */
-    private List<Map<String, Object>> table(List<Rollout> rollouts) {
+    /** TRL's completions table: prompt, completion, one column per reward function (null for NaN), the summed reward, the advantage. */
+    private List<Map<String, Object>> table(List<Rollout> rollouts, RewardScores scores) {
         List<Map<String, Object>> rows = new ArrayList<>();
         int n = Math.min(config.completionLog().numCompletionsToPrint(), rollouts.size());
         for (int i = 0; i < n; i++) {
@@ -94,6 +97,10 @@ final class Bookkeeping {
             row.put("prompt", r.prompt().text());
             row.put("completion", text.apply(r.completion()));
             row.put("finish_reason", r.completion().finishReason().toString());
+            for (int k = 0; k < scores.names().size(); k++) {
+                double v = scores.values()[k][i]; // rollouts are in the scored order until an update shuffles its copy
+                row.put(scores.names().get(k), Double.isFinite(v) ? v : null);
+            }
             row.put("reward", Double.isFinite(r.reward()) ? r.reward() : null);
             row.put("advantage", r.advantage());
             rows.add(row);

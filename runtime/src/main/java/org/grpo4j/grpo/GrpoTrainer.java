@@ -12,17 +12,20 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.function.Function;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.model.MemoryPlan;
+import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
 import org.grpo4j.optim.LearningRateSchedule;
 import org.grpo4j.reward.RewardFunction;
-import org.grpo4j.safetensors.DType;
 import org.grpo4j.safetensors.SafetensorsModel;
 import org.grpo4j.train.Checkpoints;
+import org.grpo4j.train.DataParallel;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
+import org.grpo4j.train.TrainingArguments;
 import org.grpo4j.train.TrainerState;
 
 /**
@@ -36,7 +39,12 @@ import org.grpo4j.train.TrainerState;
  * <p>Every random choice is a function of (seed, step): prompt order per epoch and sampling per generation round,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted one. Checkpoints are written at the
  * end of a generation batch (the first one at or after each {@code save_steps} multiple), so nothing in flight
- * has to be saved.
+ * has to be saved; a stop request (Ctrl-C, a time limit, {@code :stop}) lets the current batch finish first. A run
+ * holds its output folder ({@link Checkpoints#openRun}) and ends by putting the final model at its root.
+ *
+ * <p>Under MPI ({@code mpirun -np N}) every rank runs this loop on its share of each generation batch
+ * ({@code per_device_train_batch_size} is per rank), gradients are averaged before every optimiser step, and rank 0
+ * alone writes metrics, completions and checkpoints; see {@code docs/scaling.md}.
  */
 public final class GrpoTrainer {
     /** What a run did. */
@@ -53,29 +61,23 @@ public final class GrpoTrainer {
     private final PrintStream console;
     private final StopSignal stop;
     private final RewardScoring scoring;
+    private final Communicator comm = Communicator.fromEnvironment();
     private Transformer reference;
     private volatile MetricsLog log;
     private long tokensSeen;
+    private int stepReached; // the last optimiser step taken, for a checkpoint after an OutOfMemoryError inside a batch
 
-    /**
-     * @param decoder       token ids → text for reward functions (the tokenizer's decode, skipping special tokens)
-     * @param stopTokenIds  ids that end a completion (EOS); null means the model config's
-     * @param tokenizerDir  the model folder whose tokenizer files every checkpoint carries (may be null)
-     */
-    public GrpoTrainer(Transformer policy, GrpoConfig config, List<Prompt> prompts, List<Prompt> evalPrompts, List<? extends RewardFunction> rewards,
-                       Function<int[], String> decoder, int[] stopTokenIds, Path tokenizerDir, PrintStream console, StopSignal stop) {
-        if (prompts.isEmpty()) throw new IllegalArgumentException("the GRPO training set has no prompts");
-        if (rewards.isEmpty()) throw new IllegalArgumentException("GRPO needs at least one reward function");
+    public GrpoTrainer(Transformer policy, GrpoConfig config, GrpoTask task, PrintStream console, StopSignal stop) {
         this.policy = policy;
         this.config = config;
-        this.prompts = List.copyOf(prompts);
-        this.evalPrompts = evalPrompts == null ? List.of() : List.copyOf(evalPrompts);
-        this.rewards = List.copyOf(rewards);
+        this.prompts = task.train();
+        this.evalPrompts = task.eval();
+        this.rewards = List.copyOf(task.rewards());
         this.weights = config.rollouts().weights(rewards.size());
-        this.decoder = decoder;
-        this.stopTokenIds = stopTokenIds;
-        this.tokenizerDir = tokenizerDir;
-        this.console = console;
+        this.decoder = task.decoder();
+        this.stopTokenIds = task.stopTokenIds();
+        this.tokenizerDir = task.tokenizerDir();
+        this.console = comm.isRoot() ? console : null;
         this.stop = stop == null ? new StopSignal() : stop;
         this.scoring = new RewardScoring(this.rewards, config.rollouts().rewardTimeout());
         int maxPrompt = 0;
@@ -98,8 +100,10 @@ public final class GrpoTrainer {
         return stop;
     }
 
+    /** Generation batches per epoch; a batch is every rank's share together. */
     int generationsPerEpoch() {
-        return (prompts.size() + config.promptsPerGeneration() - 1) / config.promptsPerGeneration();
+        int perBatch = config.promptsPerGeneration() * comm.size();
+        return (prompts.size() + perBatch - 1) / perBatch;
     }
 
     /** Optimiser steps per generation batch: {@code steps_per_generation × num_iterations / gradient_accumulation_steps}. */
@@ -118,9 +122,19 @@ public final class GrpoTrainer {
         return h ^ (h >>> 29);
     }
 
+    /** What a run of {@code config} on these prompts needs, known before the model is loaded (the recipe checks it then). */
+    public static MemoryPlan memoryPlan(ModelConfig model, GrpoConfig config, List<Prompt> prompts) {
+        int maxPrompt = 0;
+        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
+        int completion = config.sampling().maxCompletionLength();
+        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0);
+    }
+
     public Result train() throws IOException {
         int total = totalSteps();
-        requireMemory();
+        MemoryPlan plan = memoryPlan(policy.config(), config, prompts);
+        plan.requireFits(MemoryPlan.availableHeap());
+        say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
         if (config.loss().beta() != 0) {
@@ -129,6 +143,13 @@ public final class GrpoTrainer {
         }
         Path out = Path.of(config.training().outputDir());
         Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
+        // the run owns its output folder (rank 0 holds the lock for the job)
+        try (Checkpoints.RunLock lock = comm.isRoot() ? Checkpoints.openRun(out, resume != null, config.training().overwriteOutputDir(), console) : null) {
+            return train(out, resume, opt, schedule, total);
+        }
+    }
+
+    private Result train(Path out, Path resume, AdamW opt, LearningRateSchedule schedule, int total) throws IOException {
         TrainerState state = resume == null ? TrainerState.start(config.training().seed()) : resume(resume, opt);
         Generator generator = new Generator(policy, decoder);
         int keep = config.training().checkpointsKept(), saveEvery = config.training().saveSteps();
@@ -136,14 +157,19 @@ public final class GrpoTrainer {
         int nextSave = (state.globalStep() / saveEvery + 1) * saveEvery;
         tokensSeen = state.tokensSeen();
 
-        try (MetricsLog metrics = new MetricsLog(out, total, state.globalStep(), console)) {
+        // under data parallelism rank 0 alone writes files; the others keep no books
+        try (MetricsLog metrics = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             log = metrics;
-            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say);
-            PolicyUpdate update = new PolicyUpdate(policy, opt, config);
+            if (metrics != null) metrics.limitEta(stop::secondsLeft);
+            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm);
+            PolicyUpdate update = new PolicyUpdate(policy, opt, config, comm);
             Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
             int step = state.globalStep();
-            while (step < total && !stop.requested()) {
+            stepReached = step;
+            OutOfMemoryError oom = null;
+            try { // an OutOfMemoryError stops the run with a checkpoint of where it stood and names the setting to lower
+            while (step < total && !stopAgreed()) {
                 int round = step / stepsPerGenerationBatch();
                 Rollouts.Batch batch;
                 try {
@@ -153,15 +179,25 @@ public final class GrpoTrainer {
                     throw e;
                 }
                 step = learn(batch, round, step, total, update, schedule, books, order);
-                state = new TrainerState(step, order.epoch(), order.position(), state.seed(), tokensSeen);
-                if (step >= nextSave && step < total && !stop.requested()) {
+                state = state(step, state.seed(), order, metrics, total);
+                if (step >= nextSave && step < total && !stopAgreed()) {
                     lastCheckpoint = save(out, opt, state, keep);
                     nextSave = (step / saveEvery + 1) * saveEvery;
                 }
             }
-            boolean stopped = stop.requested();
+            } catch (OutOfMemoryError e) {
+                oom = e; // the step's rollouts and activations are unreachable now, so saving has room
+                state = state(stepReached, state.seed(), order, metrics, total);
+            }
+            if (oom != null) {
+                lastCheckpoint = save(out, opt, state, keep);
+                throw new IllegalStateException("out of memory at step " + state.globalStep() + " (" + MemoryPlan.heapReport() + "); checkpoint saved to "
+                        + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
+            }
+            boolean stopped = stopAgreed();
             if (!stopped) books.finalEvaluation(state.globalStep());
-            lastCheckpoint = save(out, opt, state, keep);
+            lastCheckpoint = save(out, opt, state(state.globalStep(), state.seed(), order, metrics, total), keep);
+            if (comm.isRoot()) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
             return new Result(state.globalStep(), books.last(), books.evaluation(), stopped, lastCheckpoint);
         }
@@ -173,15 +209,18 @@ public final class GrpoTrainer {
         int window = config.batch().perDeviceTrainBatchSize() * config.batch().gradientAccumulationSteps();
         LossScale scale = new LossScale(config.batch().gradientAccumulationSteps(), config.sampling().maxCompletionLength(), batch.activeTokens());
         double genSeconds = batch.seconds(), logpSeconds = batch.logpSeconds();
-        for (int it = 0; it < config.batch().numIterations() && !stop.requested(); it++) {
+        // a stop request lets the batch's updates finish, so the checkpoint sits on a batch boundary and a resume
+        // continues exactly as the uninterrupted run would (the rollouts of a half-used batch are not saved)
+        for (int it = 0; it < config.batch().numIterations(); it++) {
             List<Rollout> shuffled = new ArrayList<>(batch.rollouts());
             Collections.shuffle(shuffled, new Random(mix(config.training().seed(), round, 1000 + it)));
-            for (int s0 = 0; s0 < shuffled.size() && step < total && !stop.requested(); s0 += window) {
+            for (int s0 = 0; s0 < shuffled.size() && step < total; s0 += window) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
                 PolicyUpdate.Step r = update.step(shuffled.subList(s0, Math.min(shuffled.size(), s0 + window)), scale, lr);
                 tokensSeen += r.tokens();
                 step++;
+                stepReached = step;
                 if (reference != null && config.reference().syncAfter(step)) syncReference();
                 Map<String, Double> m = new LinkedHashMap<>();
                 m.put("loss", r.loss());
@@ -199,18 +238,17 @@ public final class GrpoTrainer {
                 genSeconds = 0;
                 logpSeconds = 0;
                 m.put("epoch", order.progress());
-                books.afterStep(step, total, m, batch.rollouts());
+                books.afterStep(step, total, m, batch.rollouts(), batch.scores());
             }
         }
         return step;
     }
 
-    private void requireMemory() {
-        int maxPrompt = 0;
-        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        int completion = config.sampling().maxCompletionLength();
-        MemoryPlan.training(policy.config(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0)
-                .requireFits(MemoryPlan.availableHeap());
+    /** Where the run stands after {@code step}, with TRL's trainer_state fields (the log history is rank 0's). */
+    private TrainerState state(int step, long seed, PromptOrder order, MetricsLog metrics, int total) {
+        TrainingArguments t = config.training();
+        return new TrainerState(step, order.epoch(), order.position(), seed, tokensSeen).with(new TrainerState.Progress(order.progress(),
+                total, t.loggingSteps(), t.saveSteps(), config.batch().perDeviceTrainBatchSize(), metrics == null ? List.of() : metrics.history()));
     }
 
     private TrainerState resume(Path checkpoint, AdamW opt) throws IOException {
@@ -227,9 +265,18 @@ public final class GrpoTrainer {
         return state;
     }
 
+    private boolean stopAgreed() {
+        return DataParallel.stopAgreed(stop, comm);
+    }
+
+    /** Rank 0 writes the checkpoint; every rank returns its folder once it is complete. */
     private Path save(Path out, AdamW opt, TrainerState state, int keep) throws IOException {
-        Path p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep);
-        if (reference != null) reference.save(p.resolve("reference"));
+        Path p = out.resolve("checkpoint-" + state.globalStep());
+        if (comm.isRoot())
+            p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep, dir -> {
+                if (reference != null) reference.save(dir.resolve("reference"));
+            });
+        comm.barrier();
         return p;
     }
 

@@ -4,17 +4,18 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
+import org.grpo4j.train.DataParallel;
 
 /**
  * The second phase of a GRPO step (TRL's {@code _compute_loss} and {@code training_step}): one optimiser step
  * over a window of {@code gradient_accumulation_steps} micro-batches — forward, {@link GrpoLoss} and backward per
  * micro-batch, gradients accumulating in the policy — then clipping and AdamW.
  *
- * <p>Where what comes next goes: data-parallel ranks all-reduce the accumulated gradients in
- * {@link #reduceGradients()}, before the norm is taken; LoRA's trainable subset is the optimiser's business (it
+ * <p>Data-parallel ranks average the accumulated gradients before the norm is taken; LoRA's trainable subset is the optimiser's business (it
  * steps and clips only the parameters it was given), so this class does not change for it.
  */
 final class PolicyUpdate {
@@ -24,12 +25,14 @@ final class PolicyUpdate {
     private final Transformer policy;
     private final AdamW optimizer;
     private final GrpoConfig config;
+    private final Communicator comm;
     private final GrpoLoss loss = new GrpoLoss();
 
-    PolicyUpdate(Transformer policy, AdamW optimizer, GrpoConfig config) {
+    PolicyUpdate(Transformer policy, AdamW optimizer, GrpoConfig config, Communicator comm) {
         this.policy = policy;
         this.optimizer = optimizer;
         this.config = config;
+        this.comm = comm;
     }
 
     /** One optimiser step at learning rate {@code lr} over {@code window}, cut into micro-batches. */
@@ -48,16 +51,16 @@ final class PolicyUpdate {
             for (Rollout ro : mb) tokens += ro.prompt().ids().length + ro.completion().length();
             micro++;
         }
-        reduceGradients();
+        // data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average)
+        DataParallel.combineGradients(policy, comm, 1f / comm.size());
         double norm = AdamW.clipGradNorm(policy, config.training().maxGradNorm());
         optimizer.step(lr);
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (var e : sums.entrySet()) metrics.put(e.getKey(), e.getValue() / micro);
-        return new Step(total, norm, metrics, tokens);
+        double[] counts = {total, tokens};
+        comm.sumInPlace(counts);
+        return new Step(counts[0] / comm.size(), norm, Metrics.meanOverRanks(metrics, comm), (long) counts[1]);
     }
-
-    /** Single process: the gradients are already the batch's. Data parallelism (MPI) all-reduces them here. */
-    private void reduceGradients() {}
 
     /** Forward, loss and backward of one micro-batch; gradients accumulate in the policy. */
     private LossResult microBatch(List<Rollout> mb, LossScale scale) {

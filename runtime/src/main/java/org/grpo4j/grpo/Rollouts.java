@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Completion;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.model.TokenBatch;
@@ -19,11 +20,16 @@ import org.grpo4j.reward.Sample;
  * under dynamic sampling, turn rewards into advantages, and attach the log-probs of the policy that sampled them
  * and of the reference model where the loss needs them. Another advantage estimator ({@code adv_estimator}, a
  * critic's values) replaces {@link Scored#advantages}; nothing after this phase needs to change for it.
+ *
+ * <p>Data parallelism (TRL's semantics): the generation batch is {@code ranks ×} this rank's share; every rank draws
+ * the same prompts and samples its own slice of groups (a group is never split), then the rewards of all ranks are
+ * gathered so advantages and metrics are those of the whole batch — a run on N ranks samples, scores and normalises
+ * exactly what one process with N times the batch would.
  */
 final class Rollouts {
     /** One generation batch, ready for the update: the rollouts and the metrics of its sampling and scoring. */
     /** {@code seconds}: sampling and scoring; {@code logpSeconds}: the old-policy and reference log-prob passes after it. */
-    record Batch(List<Rollout> rollouts, Map<String, Double> metrics, double activeTokens, double seconds, double logpSeconds) {}
+    record Batch(List<Rollout> rollouts, RewardScores scores, Map<String, Double> metrics, double activeTokens, double seconds, double logpSeconds) {}
 
     private final GrpoConfig config;
     private final Generator generator;
@@ -32,9 +38,11 @@ final class Rollouts {
     private final Function<int[], String> decoder;
     private final int[] stopTokenIds;
     private final Consumer<String> say;
+    private final Communicator comm;
 
     Rollouts(GrpoConfig config, Generator generator, RewardScoring scoring, double[] weights, Function<int[], String> decoder, int[] stopTokenIds,
-             Consumer<String> say) {
+             Consumer<String> say, Communicator comm) {
+        this.comm = comm;
         this.config = config;
         this.generator = generator;
         this.scoring = scoring;
@@ -52,26 +60,66 @@ final class Rollouts {
         long t0 = System.nanoTime();
         int groups = config.promptsPerGeneration();
         long seed = config.training().seed();
-        Scored scored = generateAndScore(order.draw(groups), GrpoTrainer.mix(seed, round, 0));
+        Scored scored = generateAndScore(myShare(order.draw(groups * comm.size()), groups), GrpoTrainer.mix(seed, round, 0));
         int resampleRounds = 0;
         if (config.rollouts().dynamicSampling()) {
-            // DAPO: keep only groups with a learning signal; draw more prompts until the batch is full
+            // DAPO: keep only groups with a learning signal; draw more prompts until the batch is full. Under data
+            // parallelism each rank fills its own share, and all go on while any rank still lacks signal groups.
             List<Scored> pool = new ArrayList<>(List.of(scored));
-            while (signalGroups(pool) < groups && resampleRounds < config.rollouts().maxResampleRounds()) {
+            while (mostMissing(groups - signalGroups(pool)) > 0 && resampleRounds < config.rollouts().maxResampleRounds()) {
                 resampleRounds++;
-                pool.add(generateAndScore(order.draw(groups), GrpoTrainer.mix(seed, round, resampleRounds)));
+                pool.add(generateAndScore(myShare(order.draw(groups * comm.size()), groups), GrpoTrainer.mix(seed, round, resampleRounds)));
             }
             scored = Scored.select(pool, groups, config.numGenerations(), this::hasSignal);
         }
-        AdvantageResult advantages = scored.advantages(config, weights);
-        List<Rollout> rollouts = scored.rollouts(config, weights, advantages);
+        Gathered all = gather(scored);
+        AdvantageResult advantages = RewardAggregation.advantages(all.values(), weights, config.numGenerations(), config.rollouts().scaleRewards(),
+                config.rollouts().multiObjectiveAggregation());
+        int first = comm.rank() * scored.completions().size();
+        List<Rollout> rollouts = scored.rollouts(config, weights, Arrays.copyOfRange(advantages.advantages(), first, first + scored.completions().size()));
         double seconds = (System.nanoTime() - t0) * 1e-9;
         long tLogps = System.nanoTime();
         if (old != null || reference != null) rollouts = withLogps(rollouts, old, reference);
         double logpSeconds = (System.nanoTime() - tLogps) * 1e-9;
-        double activeTokens = 0;
-        for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
-        return new Batch(rollouts, metrics(scored, advantages, rollouts, resampleRounds), activeTokens, seconds, logpSeconds);
+        // TRL's DAPO/CISPO denominator under DDP: the whole batch's active tokens over the ranks, so the ranks' mean gradient is the batch's
+        double[] activeTokens = {0};
+        for (Rollout r : rollouts) activeTokens[0] += r.mask() * r.completion().length();
+        comm.sumInPlace(activeTokens);
+        return new Batch(rollouts, scored.scores(), metrics(scored.scores().names(), all, advantages, resampleRounds), activeTokens[0] / comm.size(), seconds, logpSeconds);
+    }
+
+    /** This rank's slice of the groups every rank drew (all of them in one process). */
+    private List<Prompt> myShare(List<Prompt> drawn, int groups) {
+        return drawn.subList(comm.rank() * groups, (comm.rank() + 1) * groups);
+    }
+
+    /** The largest of the ranks' {@code missing} counts. */
+    private double mostMissing(int missing) {
+        double[] m = {missing};
+        comm.maxInPlace(m);
+        return m[0];
+    }
+
+    /** What the whole batch's advantages and metrics need from every rank: rewards, lengths and truncation. */
+    record Gathered(double[][] values, double[] lengths, double[] truncated) {}
+
+    /**
+     * All ranks' rewards (per function), completion lengths and truncation flags in rank order: each rank writes its
+     * slice into zeros and a sum puts the slices side by side. NaN (not applicable) survives the sum, as NaN + 0.
+     */
+    private Gathered gather(Scored s) {
+        int n = s.completions().size(), F = s.scores().names().size(), N = comm.size(), first = comm.rank() * n;
+        double[] buf = new double[(F + 2) * n * N];
+        for (int i = 0; i < n; i++) {
+            for (int f = 0; f < F; f++) buf[f * n * N + first + i] = s.scores().values()[f][i];
+            Completion c = s.completions().get(i);
+            buf[F * n * N + first + i] = c.length();
+            buf[(F + 1) * n * N + first + i] = c.finishReason() == Completion.FinishReason.LENGTH ? 1 : 0;
+        }
+        comm.sumInPlace(buf);
+        double[][] values = new double[F][];
+        for (int f = 0; f < F; f++) values[f] = Arrays.copyOfRange(buf, f * n * N, (f + 1) * n * N);
+        return new Gathered(values, Arrays.copyOfRange(buf, F * n * N, (F + 1) * n * N), Arrays.copyOfRange(buf, (F + 1) * n * N, (F + 2) * n * N));
     }
 
     /** One generation round: completions and their per-function rewards. */
@@ -79,7 +127,8 @@ final class Rollouts {
         List<int[]> ids = new ArrayList<>();
         for (Prompt p : batch) ids.add(p.ids());
         int G = config.numGenerations();
-        List<Completion> completions = generator.generate(ids, config.sampling().params(G, stopTokenIds, seed));
+        // a group's samples are seeded by its index in the whole batch, so they do not depend on the number of ranks
+        List<Completion> completions = generator.generate(ids, config.sampling().params(G, stopTokenIds, seed), comm.rank() * batch.size());
         List<Sample> samples = new ArrayList<>(completions.size());
         for (int i = 0; i < completions.size(); i++) {
             Prompt p = batch.get(i / G);
@@ -132,24 +181,24 @@ final class Rollouts {
     }
 
     /** TRL's reward and completion metrics of the batch. */
-    private Map<String, Double> metrics(Scored scored, AdvantageResult advantages, List<Rollout> rollouts, int resampleRounds) {
+    private Map<String, Double> metrics(List<String> names, Gathered all, AdvantageResult advantages, int resampleRounds) {
         Map<String, Double> m = new LinkedHashMap<>(advantages.metrics());
-        m.putAll(RewardAggregation.functionMetrics(scored.scores().names(), scored.scores().values()));
+        m.putAll(RewardAggregation.functionMetrics(names, all.values()));
         double sum = 0, min = Double.MAX_VALUE, max = 0, tSum = 0, tMin = Double.MAX_VALUE, tMax = 0;
         int terminated = 0;
-        for (Rollout r : rollouts) {
-            int len = r.completion().length();
+        for (int i = 0; i < all.lengths().length; i++) {
+            double len = all.lengths()[i];
             sum += len;
             min = Math.min(min, len);
             max = Math.max(max, len);
-            if (r.completion().finishReason() != Completion.FinishReason.LENGTH) {
+            if (all.truncated()[i] == 0) {
                 terminated++;
                 tSum += len;
                 tMin = Math.min(tMin, len);
                 tMax = Math.max(tMax, len);
             }
         }
-        int n = rollouts.size();
+        int n = all.lengths().length;
         m.put("completions/mean_length", sum / n);
         m.put("completions/min_length", min);
         m.put("completions/max_length", max);
@@ -168,7 +217,7 @@ final class Rollouts {
                     c.rollouts().multiObjectiveAggregation());
         }
 
-        List<Rollout> rollouts(GrpoConfig c, double[] w, AdvantageResult adv) {
+        List<Rollout> rollouts(GrpoConfig c, double[] w, double[] advantages) {
             double[] summed = RewardAggregation.weightedSum(scores.values(), w);
             boolean maskTruncated = c.rollouts().maskTruncatedCompletions();
             int G = c.numGenerations();
@@ -176,7 +225,7 @@ final class Rollouts {
             for (int i = 0; i < completions.size(); i++) {
                 Completion comp = completions.get(i);
                 float mask = maskTruncated && comp.finishReason() == Completion.FinishReason.LENGTH ? 0f : 1f;
-                out.add(new Rollout(prompts.get(i / G), comp, mask, summed[i], adv.advantages()[i], null, null));
+                out.add(new Rollout(prompts.get(i / G), comp, mask, summed[i], advantages[i], null, null));
             }
             return out;
         }

@@ -95,11 +95,14 @@ public final class KvCache {
     }
 
     private void growWorkspace(int R, int O) {
-        work.resid = null;
+        // drop every view of the old block before the new one is allocated, so the two never coexist
+        Activations.Layer L = work;
+        L.resid = L.resid2 = L.ln1 = L.ln2 = L.rstd1 = L.rstd2 = L.qkv = L.qkvRot = L.rstdQk = L.att = L.gateUp = L.act = null;
+        last = lastNorm = lastRstd = logits = null;
+        hostLogits = null;
         long d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         Tensor w = backend.allocate(workspaceFloats(c, R, O));
         long[] at = {0};
-        Activations.Layer L = work;
         L.resid = L.resid2 = take(w, at, R * d);
         L.ln1 = L.ln2 = take(w, at, R * d);
         L.rstd1 = L.rstd2 = take(w, at, R);

@@ -21,18 +21,47 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
         return parameterBytes + gradientBytes + optimizerBytes + referenceBytes + activationBytes;
     }
 
+    /** The settings that shrink a run, for every "does not fit" message. */
+    public static final String LOWER = "Lower per_device_train_batch_size (raise gradient_accumulation_steps to keep the batch), max_completion_length, "
+            + "or set beta = 0 to drop the reference model; or give the JVM more memory (GRPO_MAX_RAM_PERCENT, default 75, of what the machine has free)";
+
     /** Throws when the plan exceeds {@code availableBytes}, naming the settings that shrink it. */
     public void requireFits(long availableBytes) {
         if (totalBytes() > availableBytes)
             throw new IllegalStateException("training needs " + gib(totalBytes()) + " (" + this + ") but only " + gib(availableBytes)
-                    + " is available; lower per_device_train_batch_size (raise gradient_accumulation_steps to keep the batch), "
-                    + "max_completion_length, or set beta = 0 to drop the reference model; or raise the JVM heap (GRPO_MAX_RAM_PERCENT)");
+                    + " of the heap is free (" + heapReport() + "). " + (parameterBytes > availableBytes
+                    ? "The model's parameters alone do not fit: a smaller model, or a machine with more memory. " : "") + LOWER);
     }
 
-    /** The heap this JVM may still use. */
+    /** The line a run prints at its start: what it needs and what it has. */
+    public String report() {
+        return "the run needs " + gib(totalBytes()) + " (" + this + "); " + heapReport();
+    }
+
+    /** The heap limit (sized by ./grpo from the memory the machine has free), what is in use, and the machine's free memory. */
+    public static String heapReport() {
+        Runtime rt = Runtime.getRuntime();
+        long free = machineAvailable();
+        return "heap limit " + gib(rt.maxMemory()) + ", in use " + gib(rt.totalMemory() - rt.freeMemory())
+                + (free > 0 ? ", machine memory available " + gib(free) : "");
+    }
+
+    /** The heap this JVM may still use, after a collection so that garbage does not count as used. */
     public static long availableHeap() {
+        System.gc();
         Runtime rt = Runtime.getRuntime();
         return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    }
+
+    /** {@code MemAvailable} of /proc/meminfo in bytes, or 0 where there is no such file. */
+    static long machineAvailable() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo")))
+                if (l.startsWith("MemAvailable:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: the heap limit alone bounds the run
+        }
+        return 0;
     }
 
     static String gib(long bytes) {

@@ -8,12 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.model.MemoryPlan;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
 import org.grpo4j.optim.LearningRateSchedule;
 import org.grpo4j.train.Checkpoints;
+import org.grpo4j.train.DataParallel;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
 import org.grpo4j.train.TrainerState;
@@ -22,6 +24,10 @@ import org.grpo4j.train.TrainerState;
  * Supervised fine-tuning (TRL's SFTTrainer semantics): the mean negative log-likelihood over the completion
  * tokens of each optimiser step's whole batch (every micro-batch of the accumulation divides by the same token
  * count, as TRL's {@code num_items_in_batch}), AdamW with a schedule, clipping, metrics and resumable checkpoints.
+ *
+ * <p>Under MPI every rank draws the same micro-batches and trains on every N-th of them, so a step of N ranks with
+ * {@code gradient_accumulation_steps} k is the step one process takes with N·k: the token count is the whole step's,
+ * the ranks' gradients are summed, and rank 0 alone writes metrics and checkpoints.
  */
 public final class SftTrainer {
     /** What a run did: steps, last training loss, last held-out loss (NaN without evaluation data). */
@@ -33,6 +39,7 @@ public final class SftTrainer {
     private final Path tokenizerDir;
     private final PrintStream console;
     private final StopSignal stop;
+    private final Communicator comm = Communicator.fromEnvironment();
     private volatile MetricsLog log;
 
     public SftTrainer(Transformer model, SftConfig config, List<SftExample> train, List<SftExample> eval, Path tokenizerDir,
@@ -43,7 +50,7 @@ public final class SftTrainer {
         this.train = List.copyOf(train);
         this.eval = eval == null ? List.of() : List.copyOf(eval);
         this.tokenizerDir = tokenizerDir;
-        this.console = console;
+        this.console = comm.isRoot() ? console : null;
         this.stop = stop == null ? new StopSignal() : stop;
     }
 
@@ -93,7 +100,7 @@ public final class SftTrainer {
 
     public Result train() throws IOException {
         int ga = config.sft().gradientAccumulationSteps();
-        int perEpoch = (epochBatches(0).size() + ga - 1) / ga;
+        int perStep = ga * comm.size(), perEpoch = (epochBatches(0).size() + perStep - 1) / perStep;
         int total = config.training().maxSteps() > 0 ? config.training().maxSteps() : (int) Math.ceil(perEpoch * config.training().numTrainEpochs());
         int maxLen = 0;
         for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.sft().maxLength(), e.length()));
@@ -111,7 +118,8 @@ public final class SftTrainer {
         int keep = config.training().checkpointsKept();
         double lastLoss = Double.NaN, evalLoss = Double.NaN;
         Path lastCheckpoint = resume;
-        try (MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
+        try (Checkpoints.RunLock lock = comm.isRoot() ? Checkpoints.openRun(out, resume != null, config.training().overwriteOutputDir(), console) : null;
+             MetricsLog log = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             this.log = log;
             List<List<SftExample>> batches = epochBatches(state.epoch());
             int epoch = state.epoch(), pos = state.position();
@@ -119,29 +127,34 @@ public final class SftTrainer {
             double lossSum = 0, normSum = 0;
             int logged = 0;
             long t0 = System.nanoTime();
-            for (int step = state.globalStep(); step < total && !stop.requested(); ) {
+            for (int step = state.globalStep(); step < total && !DataParallel.stopAgreed(stop, comm); ) {
                 List<TokenBatch> micro = new ArrayList<>();
-                for (int k = 0; k < ga; k++) {
+                for (int k = 0; k < perStep; k++) {
                     if (pos >= batches.size()) {
                         epoch++;
                         pos = 0;
                         batches = epochBatches(epoch);
                     }
-                    micro.add(pack(batches.get(pos++)));
+                    List<SftExample> next = batches.get(pos++);
+                    if (k % comm.size() == comm.rank()) micro.add(pack(next));
                 }
-                int targets = 0;
-                for (TokenBatch b : micro) targets += b.targets();
+                double[] targets = {0};
+                for (TokenBatch b : micro) targets[0] += b.targets();
+                comm.sumInPlace(targets);
                 model.zeroGrad();
-                double loss = 0;
+                double[] lossAndRows = {0, 0};
                 for (TokenBatch b : micro) {
                     float[] logp = model.forward(b, 1f).logp();
                     float[] d = new float[logp.length];
-                    java.util.Arrays.fill(d, -1f / targets);
-                    for (float lp : logp) loss -= lp;
+                    java.util.Arrays.fill(d, -1f / (float) targets[0]);
+                    for (float lp : logp) lossAndRows[0] -= lp;
                     model.backward(d);
-                    tokensSeen += b.rows();
+                    lossAndRows[1] += b.rows();
                 }
-                loss /= targets;
+                DataParallel.combineGradients(model, comm, 1f);
+                comm.sumInPlace(lossAndRows);
+                tokensSeen += (long) lossAndRows[1];
+                double loss = lossAndRows[0] / targets[0];
                 double norm = AdamW.clipGradNorm(model, config.training().maxGradNorm());
                 double lr = schedule.at(step);
                 opt.step(lr);
@@ -150,10 +163,11 @@ public final class SftTrainer {
                 normSum += norm;
                 logged++;
                 lastLoss = loss;
-                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen);
-                boolean evalNow = !eval.isEmpty() && config.training().evalSteps() != null && step % config.training().evalSteps() == 0;
+                state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen).with(new TrainerState.Progress(epoch + pos / (double) batches.size(),
+                        total, config.training().loggingSteps(), config.training().saveSteps(), config.sft().perDeviceTrainBatchSize(), List.of()));
+                boolean evalNow = log != null && !eval.isEmpty() && config.training().evalSteps() != null && step % config.training().evalSteps() == 0;
                 if (evalNow) evalLoss = evaluate();
-                if (step % config.training().loggingSteps() == 0 || step == total || evalNow) {
+                if (log != null && (step % config.training().loggingSteps() == 0 || step == total || evalNow)) {
                     Map<String, Double> m = new LinkedHashMap<>();
                     m.put("loss", lossSum / logged);
                     m.put("grad_norm", normSum / logged);
@@ -167,14 +181,27 @@ public final class SftTrainer {
                     logged = 0;
                     t0 = System.nanoTime();
                 }
-                if (step % config.training().saveSteps() == 0 && step < total)
-                    lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+                if (step % config.training().saveSteps() == 0 && step < total) lastCheckpoint = save(out, opt, state, keep, log);
             }
             if (!eval.isEmpty()) evalLoss = evaluate();
-            lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
+            lastCheckpoint = save(out, opt, state, keep, log);
+            if (log != null) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stop.requested() && console != null) console.println("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
         }
         return new Result(state.globalStep(), lastLoss, evalLoss, stop.requested(), lastCheckpoint);
+    }
+
+    /** Rank 0 writes the checkpoint (with the metrics history); every rank returns its folder once it is complete. */
+    private Path save(Path out, AdamW opt, TrainerState state, int keep, MetricsLog log) throws IOException {
+        Path p = out.resolve("checkpoint-" + state.globalStep());
+        if (log != null) p = Checkpoints.save(out, model, opt, withHistory(state, log), tokenizerDir, keep);
+        comm.barrier();
+        return p;
+    }
+
+    private static TrainerState withHistory(TrainerState s, MetricsLog log) {
+        TrainerState.Progress p = s.progress();
+        return s.with(new TrainerState.Progress(p.epochs(), p.maxSteps(), p.loggingSteps(), p.saveSteps(), p.trainBatchSize(), log.history()));
     }
 
     /** The live metrics log (for the REPL's status line); null outside {@link #train()}. */

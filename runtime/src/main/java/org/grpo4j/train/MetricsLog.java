@@ -29,10 +29,20 @@ public final class MetricsLog implements AutoCloseable {
     private final int startStep;
     private final List<Map<String, Double>> history = Collections.synchronizedList(new ArrayList<>());
 
+    private volatile java.util.function.DoubleSupplier secondsLeft = () -> Double.POSITIVE_INFINITY;
+
+    /**
+     * Opens the run's logs at {@code startStep} (0 for a fresh run, the checkpoint's step on resume): rows of later
+     * steps — written by the run after its last checkpoint, before it was stopped — are dropped, so the resumed run
+     * rewrites them once and {@code metrics.jsonl} holds each step once; the kept rows are the history.
+     */
     public MetricsLog(Path outputDir, int totalSteps, int startStep, PrintStream console) throws IOException {
         Files.createDirectories(outputDir);
-        this.metrics = Files.newBufferedWriter(outputDir.resolve("metrics.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        this.completions = Files.newBufferedWriter(outputDir.resolve("completions.jsonl"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        keepUpTo(outputDir.resolve("metrics.jsonl"), startStep, history);
+        keepUpTo(outputDir.resolve("completions.jsonl"), startStep, null);
+        // plain streams, not channels: a stop by interrupt (Ctrl-C in a script) must not close the logs mid-run
+        this.metrics = appender(outputDir.resolve("metrics.jsonl"));
+        this.completions = appender(outputDir.resolve("completions.jsonl"));
         this.console = console;
         this.totalSteps = totalSteps;
         this.startStep = startStep;
@@ -68,6 +78,40 @@ public final class MetricsLog implements AutoCloseable {
         completions.flush();
     }
 
+    private static BufferedWriter appender(Path file) throws IOException {
+        return new BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(file.toFile(), true), StandardCharsets.UTF_8));
+    }
+
+    /** Rewrites {@code file} with its rows of steps up to {@code step} (through a temporary file); adds them to {@code into}. */
+    private static void keepUpTo(Path file, int step, List<Map<String, Double>> into) throws IOException {
+        if (!Files.exists(file)) return;
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                continue; // a line cut short by a kill
+            }
+            if (n.path("step").asInt(Integer.MAX_VALUE) > step) continue;
+            kept.add(line);
+            if (into != null) {
+                Map<String, Double> row = new LinkedHashMap<>();
+                n.properties().forEach(e -> row.put(e.getKey(), e.getValue().isNull() ? Double.NaN : e.getValue().asDouble()));
+                into.add(row);
+            }
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Where the ETA stops: a time limit ends the run before its last step ({@code StopSignal#secondsLeft}). */
+    public void limitEta(java.util.function.DoubleSupplier secondsLeft) {
+        this.secondsLeft = secondsLeft;
+    }
+
     public List<Map<String, Double>> history() {
         synchronized (history) {
             return List.copyOf(history);
@@ -80,6 +124,7 @@ public final class MetricsLog implements AutoCloseable {
         double elapsed = (System.nanoTime() - started) * 1e-9;
         int done = Math.max(1, step - startStep);
         double eta = totalSteps > 0 ? elapsed / done * Math.max(0, totalSteps - step) : Double.NaN;
+        eta = Math.min(eta, Math.max(0, secondsLeft.getAsDouble()));
         StringBuilder sb = new StringBuilder();
         sb.append('[').append("#".repeat(filled)).append(".".repeat(width - filled)).append("] ");
         sb.append(step).append('/').append(totalSteps);

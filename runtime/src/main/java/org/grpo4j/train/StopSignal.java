@@ -24,6 +24,11 @@ public class StopSignal {
         return reason;
     }
 
+    /** Seconds until this signal stops the run by itself (a time limit), or infinity. */
+    public double secondsLeft() {
+        return Double.POSITIVE_INFINITY;
+    }
+
     /** Routes SIGINT and SIGTERM of this process to this signal (command-line runs). */
     @SuppressWarnings("restriction")
     public StopSignal onProcessSignals() {

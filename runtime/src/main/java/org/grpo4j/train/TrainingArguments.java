@@ -1,6 +1,7 @@
 package org.grpo4j.train;
 
 import static org.grpo4j.train.Setting.choice;
+import static org.grpo4j.train.Setting.flag;
 import static org.grpo4j.train.Setting.integer;
 import static org.grpo4j.train.Setting.number;
 import static org.grpo4j.train.Setting.text;
@@ -25,7 +26,7 @@ import org.grpo4j.optim.LearningRateSchedule;
 public record TrainingArguments(double learningRate, String lrSchedulerType, double warmupRatio, int warmupSteps, double minLrRate,
                                 double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm, int seed,
                                 int maxSteps, double numTrainEpochs, int loggingSteps, int saveSteps, Integer saveTotalLimit,
-                                Integer evalSteps, String outputDir, Object resumeFromCheckpoint) {
+                                Integer evalSteps, String outputDir, boolean overwriteOutputDir, Object resumeFromCheckpoint) {
 
     /** The shared settings with a trainer's own default learning rate and output folder (TRL's differ per trainer). */
     public static SettingsGroup<TrainingArguments> settings(double learningRate, String outputDir) {
@@ -49,6 +50,7 @@ public record TrainingArguments(double learningRate, String lrSchedulerType, dou
                 integer("save_total_limit", null, "checkpoints kept (oldest removed)").check(v -> v >= 1, "must be >= 1"),
                 integer("eval_steps", null, "steps between evaluations (null: only at the end)").check(v -> v >= 1, "must be >= 1"),
                 text("output_dir", outputDir, "metrics and checkpoints"),
+                flag("overwrite_output_dir", false, "let a fresh run replace an earlier run's checkpoints in output_dir (else it is refused)"),
                 textOrFlag("resume_from_checkpoint", "a checkpoint folder, or true for the latest in output_dir"))
                 .rules(TrainingArguments::rules);
     }

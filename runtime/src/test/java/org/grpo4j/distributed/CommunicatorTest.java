@@ -46,5 +46,7 @@ class CommunicatorTest {
         assertEquals(8, Launch.threadsPerRank(16, Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "2")));
         assertEquals(1, Launch.threadsPerRank(2, Map.of("OMPI_COMM_WORLD_LOCAL_SIZE", "4")));
         assertEquals(2, Launch.threadsPerRank(2, Map.of()));
+        assertEquals(1, Launch.localRank(Map.of("OMPI_COMM_WORLD_LOCAL_RANK", "1")));
+        assertEquals(0, Launch.localRank(Map.of()));
     }
 }

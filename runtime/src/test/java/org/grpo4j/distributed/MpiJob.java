@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a Java main class as an MPI job of {@code n} ranks on this machine, as a test would from a shell. */
-final class MpiJob {
+public final class MpiJob {
     private MpiJob() {}
 
-    record Result(int exitCode, String output) {}
+    public record Result(int exitCode, String output) {}
 
-    static Result run(int n, Class<?> main, long timeoutSeconds, String... args) throws IOException, InterruptedException {
+    public static Result run(int n, Class<?> main, long timeoutSeconds, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("mpirun", "--allow-run-as-root", "--oversubscribe", "-np", String.valueOf(n),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
@@ -34,7 +34,7 @@ final class MpiJob {
         }
     }
 
-    static Result runOk(int n, Class<?> main, String... args) throws IOException, InterruptedException {
+    public static Result runOk(int n, Class<?> main, String... args) throws IOException, InterruptedException {
         Result r = run(n, main, 120, args);
         assertEquals(0, r.exitCode(), "mpirun failed:\n" + r.output());
         return r;

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +59,8 @@ public final class CsvReader {
         if (text.startsWith("\uFEFF")) text = text.substring(1);
         List<Record> records = records(text, separator);
         List<Map<String, Object>> rows = new ArrayList<>();
-        List<String> origins = new ArrayList<>();
+        Origins.Builder origins = new Origins.Builder();
+        int here = origins.source(name + ":");
         List<String> bad = new ArrayList<>();
         if (records.isEmpty()) throw new IllegalArgumentException(name + ": empty CSV file (a header row naming the columns is required)");
         Record header = records.getFirst();
@@ -72,6 +72,7 @@ public final class CsvReader {
             if (c.isEmpty()) throw new BadRowException(name, header.line(), "header row: column " + (i + 1) + " has no name");
             if (!seen.add(c)) throw new BadRowException(name, header.line(), "header row: column '" + c + "' appears twice");
         }
+        String[] keys = columns.toArray(String[]::new);
         for (Record r : records.subList(1, records.size())) {
             String problem = r.problem();
             if (problem == null && r.fields().size() != columns.size())
@@ -83,12 +84,10 @@ public final class CsvReader {
                 bad.add(ex.getMessage());
                 continue;
             }
-            Map<String, Object> row = new LinkedHashMap<>();
-            for (int i = 0; i < columns.size(); i++) row.put(columns.get(i), r.fields().get(i));
-            rows.add(Table.freezeRow(row));
-            origins.add(name + ":" + r.line());
+            rows.add(RowMap.of(keys, r.fields().toArray()));
+            origins.add(here, r.line());
         }
-        return new Table(name, rows, origins, columns, bad);
+        return new Table(name, rows, origins.build(), columns, bad);
     }
 
     private static List<Record> records(String s, char sep) {

@@ -30,7 +30,7 @@ public final class DataBenchmark implements Benchmark {
 
     @Override
     public void run(Args args) throws Exception {
-        int rows = args.getInt("rows", 50_000), reps = args.getInt("reps", 3);
+        int rows = args.getInt("rows", 50_000), reps = args.getInt("reps", 5);
         args.rejectUnknown();
         if (rows < 1 || reps < 1) throw new Command.UsageException("--rows and --reps must be positive");
         Path dir = Files.createTempDirectory("grpo-bench-data");
@@ -39,12 +39,19 @@ public final class DataBenchmark implements Benchmark {
             write(rows, jsonl, parquet);
             double jsonlMb = Files.size(jsonl) / 1e6, parquetMb = Files.size(parquet) / 1e6;
             System.out.printf("workload: %d rows like NuminaMath-TIR (problem, solution, messages: list of {role, content}); JSONL %.1f MB, Parquet %.1f MB"
-                    + " (snappy); median of %d runs after a warm-up%n", rows, jsonlMb, parquetMb, reps);
-            double bytesS = Stats.median(Stats.time(1, reps, () -> readBytes(jsonl)));
-            double jsonlS = Stats.median(Stats.time(1, reps, () -> require(Dataset.jsonl(jsonl).size(), rows)));
-            double parquetS = Stats.median(Stats.time(1, reps, () -> require(Dataset.parquet(parquet).size(), rows)));
-            double oneColS = Stats.median(Stats.time(1, reps, () -> require(Dataset.parquet(parquet).select("problem").size(), rows)));
-            double scanS = Stats.median(Stats.time(1, reps, () -> duckdbScan(parquet)));
+                    + " (snappy); median of %d interleaved rounds after a warm-up%n", rows, jsonlMb, parquetMb, reps);
+            // the variants take turns in every round, so a busy shared machine slows them alike and the ratios hold
+            Runnable[] variants = {() -> readBytes(jsonl), () -> require(Dataset.jsonl(jsonl).size(), rows), () -> require(Dataset.parquet(parquet).size(), rows),
+                    () -> require(Dataset.parquet(parquet).select("problem").size(), rows), () -> duckdbScan(parquet)};
+            double[][] t = new double[variants.length][reps];
+            for (Runnable v : variants) v.run(); // warm-up
+            for (int r = 0; r < reps; r++)
+                for (int k = 0; k < variants.length; k++) {
+                    long t0 = System.nanoTime();
+                    variants[k].run();
+                    t[k][r] = (System.nanoTime() - t0) / 1e9;
+                }
+            double bytesS = Stats.median(t[0]), jsonlS = Stats.median(t[1]), parquetS = Stats.median(t[2]), oneColS = Stats.median(t[3]), scanS = Stats.median(t[4]);
             line("jsonl", rows, jsonlMb, jsonlS);
             line("parquet", rows, parquetMb, parquetS);
             line("parquet, select(problem)", rows, parquetMb, oneColS);

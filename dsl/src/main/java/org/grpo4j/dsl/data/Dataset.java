@@ -70,7 +70,8 @@ public final class Dataset {
     private record FileSource(List<Path> files, String format, List<String> columns, long limit, String name) implements Source {
         public Table load(BadRows policy) {
             List<Map<String, Object>> rows = new ArrayList<>();
-            List<String> origins = new ArrayList<>(), bad = new ArrayList<>();
+            List<List<String>> origins = new ArrayList<>();
+            List<String> bad = new ArrayList<>();
             java.util.LinkedHashSet<String> cols = new java.util.LinkedHashSet<>();
             Table first = null;
             for (Path f : files) {
@@ -83,11 +84,11 @@ public final class Dataset {
                             + " (" + String.join(", ", first.columns()) + "); the files of one split must have the same columns");
                 int n = left < 0 ? t.rows().size() : (int) Math.min(left, t.rows().size());
                 rows.addAll(t.rows().subList(0, n));
-                origins.addAll(t.origins().subList(0, n));
+                origins.add(Origins.head(t.origins(), n));
                 bad.addAll(t.badRows());
                 cols.addAll(t.columns());
             }
-            return new Table(files.size() == 1 ? files.getFirst().toString() : name, rows, origins, columns != null ? columns : List.copyOf(cols), bad);
+            return new Table(files.size() == 1 ? files.getFirst().toString() : name, rows, Origins.concat(origins), columns != null ? columns : List.copyOf(cols), bad);
         }
 
         private Table read(Path f, BadRows policy, long left) {
@@ -100,7 +101,7 @@ public final class Dataset {
                     if (columns == null) yield t;
                     JsonlReader.requireColumns(f.toString(), columns, new java.util.HashSet<>(t.columns()));
                     List<Map<String, Object>> kept = new ArrayList<>(t.rows().size());
-                    for (Map<String, Object> r : t.rows()) kept.add(Collections.unmodifiableMap(JsonlReader.project(r, columns)));
+                    for (Map<String, Object> r : t.rows()) kept.add(RowMap.copyOf(JsonlReader.project(r, columns)));
                     yield new Table(t.source(), kept, t.origins(), columns, t.badRows());
                 }
                 default -> throw new IllegalStateException("format " + format);
@@ -222,14 +223,15 @@ public final class Dataset {
      */
     public static Dataset of(List<? extends Map<String, ?>> rows) {
         List<Map<String, Object>> copy = new ArrayList<>(rows.size());
-        List<String> origins = new ArrayList<>(rows.size());
+        Origins.Builder origins = new Origins.Builder();
+        int here = origins.source("row ");
         for (int i = 0; i < rows.size(); i++) {
             Map<String, ?> r = rows.get(i);
             if (r == null) throw new IllegalArgumentException("row " + (i + 1) + " is null");
             copy.add(Table.freezeRow(r));
-            origins.add("row " + (i + 1));
+            origins.add(here, i + 1);
         }
-        Table t = Table.of("rows", copy, origins, List.of());
+        Table t = Table.of("rows", copy, origins.build(), List.of());
         return new Dataset(p -> t, BadRows.STOP, null, null, "rows");
     }
 
@@ -327,7 +329,7 @@ public final class Dataset {
             for (Map<String, Object> r : t.rows()) {
                 Map<String, Object> n = new LinkedHashMap<>();
                 r.forEach((k, v) -> n.put(m.getOrDefault(k, k), v));
-                rows.add(Collections.unmodifiableMap(n));
+                rows.add(RowMap.copyOf(n));
             }
             List<String> cols = new ArrayList<>();
             for (String c : t.columns()) cols.add(m.getOrDefault(c, c));
@@ -350,7 +352,7 @@ public final class Dataset {
             for (Map<String, Object> r : t.rows()) {
                 Map<String, Object> n = new LinkedHashMap<>();
                 for (String c : keep) if (r.containsKey(c)) n.put(c, r.get(c));
-                rows.add(Collections.unmodifiableMap(n));
+                rows.add(RowMap.copyOf(n));
             }
             return new Table(t.source(), rows, t.origins(), keep, t.badRows());
         });
@@ -383,7 +385,7 @@ public final class Dataset {
         Objects.requireNonNull(keep, "keep");
         return derive("filter", t -> {
             List<Map<String, Object>> rows = new ArrayList<>();
-            List<String> origins = new ArrayList<>();
+            int[] kept = new int[t.rows().size()];
             for (int i = 0; i < t.rows().size(); i++) {
                 boolean k;
                 try {
@@ -392,11 +394,11 @@ public final class Dataset {
                     throw new IllegalArgumentException("filter failed on " + t.origins().get(i) + ": " + e, e);
                 }
                 if (k) {
+                    kept[rows.size()] = i;
                     rows.add(t.rows().get(i));
-                    origins.add(t.origins().get(i));
                 }
             }
-            return new Table(t.source(), rows, origins, t.columns(), t.badRows());
+            return new Table(t.source(), rows, Origins.pick(t.origins(), kept, rows.size()), t.columns(), t.badRows());
         });
     }
 
@@ -411,7 +413,7 @@ public final class Dataset {
         if (parent == null && source instanceof FileSource fs) return new Dataset(fs.take(n), policy, null, null, describe + " | take");
         return derive("take", t -> {
             int k = Math.min(n, t.rows().size());
-            return new Table(t.source(), t.rows().subList(0, k), t.origins().subList(0, k), t.columns(), t.badRows());
+            return new Table(t.source(), t.rows().subList(0, k), Origins.head(t.origins(), k), t.columns(), t.badRows());
         });
     }
 
@@ -528,12 +530,9 @@ public final class Dataset {
 
     private static Table permuted(Table t, int[] perm, int from, int to) {
         List<Map<String, Object>> rows = new ArrayList<>(to - from);
-        List<String> origins = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) {
-            rows.add(t.rows().get(perm[i]));
-            origins.add(t.origins().get(perm[i]));
-        }
-        return new Table(t.source(), rows, origins, t.columns(), t.badRows());
+        for (int i = from; i < to; i++) rows.add(t.rows().get(perm[i]));
+        int[] at = java.util.Arrays.copyOfRange(perm, from, to);
+        return new Table(t.source(), rows, Origins.pick(t.origins(), at, at.length), t.columns(), t.badRows());
     }
 
     private static String missing(Table t, String name) {

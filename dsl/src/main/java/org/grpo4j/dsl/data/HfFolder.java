@@ -103,6 +103,7 @@ public record HfFolder(Path root, String config, List<String> configs, Map<Strin
     /** The folder itself, or a Hub name's snapshot in the local Hugging Face cache. */
     static Path locate(Path given) {
         if (Files.isDirectory(given)) return given;
+        if (Files.isRegularFile(given)) throw new IllegalArgumentException(given + ": a file, not a dataset folder (Dataset.of reads either)");
         String name = given.toString();
         if (!given.isAbsolute() && name.matches("[\\w.-]+/[\\w.-]+")) {
             for (Path hub : hubCaches()) {

@@ -49,7 +49,8 @@ public final class JsonReader {
     private static Table array(Path file, BadRows policy, List<String> keep) {
         String name = file.toString();
         List<Map<String, Object>> rows = new ArrayList<>();
-        List<String> origins = new ArrayList<>();
+        Origins.Builder origins = new Origins.Builder();
+        int here = origins.source(name + ":");
         List<String> bad = new ArrayList<>();
         LinkedHashSet<String> seen = new LinkedHashSet<>();
         ReadProgress progress = ReadProgress.start(file, JsonlReader.sizeOf(file));
@@ -67,7 +68,7 @@ public final class JsonReader {
                     Map<String, Object> row = JsonlReader.object(node);
                     seen.addAll(row.keySet());
                     rows.add(Table.freezeRow(keep == null ? row : JsonlReader.project(row, keep)));
-                    origins.add(name + ":" + line);
+                    origins.add(here, line);
                     continue;
                 }
                 BadRowException ex = new BadRowException(name, line, "array element " + (rows.size() + bad.size() + 1) + " is not a JSON object");
@@ -84,8 +85,8 @@ public final class JsonReader {
         } finally {
             progress.done();
         }
-        if (keep == null) return Table.of(name, rows, origins, bad);
+        if (keep == null) return Table.of(name, rows, origins.build(), bad);
         JsonlReader.requireColumns(name, keep, seen);
-        return new Table(name, rows, origins, keep, bad);
+        return new Table(name, rows, origins.build(), keep, bad);
     }
 }

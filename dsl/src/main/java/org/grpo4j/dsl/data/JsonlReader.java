@@ -41,7 +41,8 @@ public final class JsonlReader {
         String name = file.toString();
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(name + ": data file not found");
         List<Map<String, Object>> rows = new ArrayList<>();
-        List<String> origins = new ArrayList<>();
+        Origins.Builder origins = new Origins.Builder();
+        int here = origins.source(name + ":");
         List<String> bad = new ArrayList<>();
         ReadProgress progress = ReadProgress.start(file, sizeOf(file));
         java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
@@ -65,7 +66,7 @@ public final class JsonlReader {
                             row = project(row, keep);
                         }
                         rows.add(Table.freezeRow(row));
-                        origins.add(name + ":" + n);
+                        origins.add(here, n);
                         continue;
                     }
                     problem = "expected a JSON object, got " + kind(node);
@@ -83,9 +84,9 @@ public final class JsonlReader {
         } finally {
             progress.done();
         }
-        if (keep == null) return Table.of(name, rows, origins, bad);
+        if (keep == null) return Table.of(name, rows, origins.build(), bad);
         requireColumns(name, keep, seen);
-        return new Table(name, rows, origins, keep, bad);
+        return new Table(name, rows, origins.build(), keep, bad);
     }
 
     static long sizeOf(Path file) {

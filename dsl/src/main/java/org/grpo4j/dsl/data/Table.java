@@ -2,7 +2,6 @@ package org.grpo4j.dsl.data;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,7 @@ public record Table(String source, List<Map<String, Object>> rows, List<String> 
     public Table {
         if (rows.size() != origins.size()) throw new IllegalArgumentException("rows and origins differ in length");
         rows = Collections.unmodifiableList(new ArrayList<>(rows));
-        origins = List.copyOf(origins);
+        origins = origins instanceof Origins ? origins : List.copyOf(origins);
         columns = List.copyOf(columns);
         badRows = List.copyOf(badRows);
     }
@@ -40,12 +39,17 @@ public record Table(String source, List<Map<String, Object>> rows, List<String> 
     }
 
     /** An unmodifiable deep copy: maps keep their order and may hold nulls (JSON null), lists and maps nest. */
-    @SuppressWarnings("unchecked")
     public static Object freeze(Object v) {
+        if (v instanceof RowMap) return v;
         if (v instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, x) -> out.put(String.valueOf(k), freeze(x)));
-            return Collections.unmodifiableMap(out);
+            String[] keys = new String[m.size()];
+            Object[] values = new Object[m.size()];
+            int i = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                keys[i] = String.valueOf(e.getKey());
+                values[i++] = freeze(e.getValue());
+            }
+            return RowMap.of(keys, values);
         }
         if (v instanceof List<?> l) {
             List<Object> out = new ArrayList<>(l.size());

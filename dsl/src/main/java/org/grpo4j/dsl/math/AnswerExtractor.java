@@ -43,9 +43,10 @@ public final class AnswerExtractor {
      * Plain numbers and expressions ({@code ExprExtractionConfig}).
      *
      * @param withoutAnchor also match numbers with no "answer" before them
-     * @param hashMarks     also match GSM8K's {@code #### 72} (not a Math-Verify anchor)
+     * @param markers       also match GSM8K's {@code #### 72} and a number alone in an answer tag,
+     *                      {@code <answer>72</answer>} (neither is a Math-Verify anchor)
      */
-    public record Plain(boolean withoutAnchor, boolean hashMarks) implements Target {
+    public record Plain(boolean withoutAnchor, boolean markers) implements Target {
         public Plain(boolean withoutAnchor) {
             this(withoutAnchor, false);
         }
@@ -83,13 +84,37 @@ public final class AnswerExtractor {
 
     // ------------------------------------------------------------------------------------------ patterns
 
-    private record Rule(Pattern pattern, int priority, Target target) {}
+    private record Rule(Pattern pattern, int priority, Target target, boolean boxedEnvs) {
+        Rule(Pattern pattern, int priority, Target target) {
+            this(pattern, priority, target, false);
+        }
+    }
 
-    private static final String[] KINDS = {"DisplayDollar", "DisplayBracket", "InlineDollar", "InlineParen", "InlineBracket", "Frac"};
-    private static final int GROUPS = 6;
+    /**
+     * From the first {@code \boxed{} to the text's last "}" (the box's own end is found by brace matching later).
+     * Matched by {@link #plainBoxed} in one pass: as a regex, each box of an unclosed {@code \boxed{\boxed{…}
+     * would rescan the rest of the text.
+     */
+    private static final Pattern PLAIN_BOXED = Pattern.compile("(?<g0box>\\\\boxed\\{.+\\})", Pattern.DOTALL);
 
-    /** One LaTeX environment; group names g{slot}k{kind} and g{slot}pct, as Java allows no underscores. */
-    private static String env(int slot, boolean boxed) {
+    private static java.util.regex.MatchResult plainBoxed(CharSequence text) {
+        String s = text.toString();
+        int first = s.indexOf("\\boxed{"), last = s.lastIndexOf('}');
+        if (first < 0 || last <= first + 7) return null;
+        Matcher m = PLAIN_BOXED.matcher(text).region(first, last + 1);
+        return m.matches() ? m.toMatchResult() : null;
+    }
+
+    private static final int KINDS = 6;
+    /** Characters before an environment's content: $$, \\[, $, \\(, " [" and none for a bare \\frac. */
+    private static final int[] OPENER = {2, 2, 1, 2, 2, 0};
+    private static final int MORE_ENVS = 5;
+
+    /**
+     * One LaTeX environment. {@code named}: its content in group k{kind} and a following percent sign in group
+     * pct (Java allows no underscores in names); otherwise without groups, for the repetition that follows.
+     */
+    private static String env(boolean boxed, boolean named) {
         // each written so that only a rare character (a lone $, a backslash) repeats a group: java.util.regex
         // recurses once per group repetition, and 4 kB of LaTeX must not overflow the stack
         String[][] c = {
@@ -105,25 +130,30 @@ public final class AnswerExtractor {
             String nonEmpty = first + run;
             body[i] = boxed ? run + "\\\\boxed\\{" + nonEmpty + "\\}" + run : nonEmpty;
         }
-        String g = "g" + slot + "k";
+        String[] open = new String[KINDS];
+        for (int k = 0; k < KINDS; k++) open[k] = named ? "(?<k" + k + ">" : "(?:";
         List<String> alts = new ArrayList<>(List.of(
-                "(?<!\\\\)\\$\\$(?<" + g + "0>" + body[0] + ")(?<!\\\\)\\$\\$",
-                "(?<!\\\\)\\\\\\[(?<" + g + "1>" + body[1] + ")(?<!\\\\)\\\\\\]",
-                "(?<![\\\\\\d])\\$(?<" + g + "2>" + body[2] + ")(?<!\\\\)\\$",
-                "(?<!\\\\)\\\\\\((?<" + g + "3>" + body[3] + ")(?<!\\\\)\\\\\\)",
-                "\\s\\[(?<" + g + "4>" + body[4] + ")\\]\\s"));
-        if (!boxed) alts.add("(?<" + g + "5>-?\\\\frac\\{-?\\d+(?:[.,]\\d+)?\\}\\{-?\\d+(?:[.,]\\d+)?\\})");
-        return "(?:(?:" + String.join("|", alts) + ")\\s*(?<g" + slot + "pct>(?:\\\\?%|[Pp]ercent|[Pp]ercentage|[Pp]ct))?)";
+                "(?<!\\\\)\\$\\$" + open[0] + body[0] + ")(?<!\\\\)\\$\\$",
+                "(?<!\\\\)\\\\\\[" + open[1] + body[1] + ")(?<!\\\\)\\\\\\]",
+                "(?<![\\\\\\d])\\$" + open[2] + body[2] + ")(?<!\\\\)\\$",
+                "(?<!\\\\)\\\\\\(" + open[3] + body[3] + ")(?<!\\\\)\\\\\\)",
+                "\\s\\[" + open[4] + body[4] + ")\\]\\s"));
+        if (!boxed) alts.add(open[5] + "-?\\\\frac\\{-?\\d+(?:[.,]\\d+)?\\}\\{-?\\d+(?:[.,]\\d+)?\\})");
+        String pct = "(?:\\\\?%|[Pp]ercent|[Pp]ercentage|[Pp]ct)";
+        return "(?:(?:" + String.join("|", alts) + ")\\s*" + (named ? "(?<pct>" + pct + ")?" : pct + "?") + ")";
     }
 
-    private static String envs(boolean boxed) {
-        StringBuilder sb = new StringBuilder(env(0, boxed));
-        for (int i = 1; i < GROUPS; i++) sb.append("(?:\\s*(?:,?and|,?or|,)\\s*").append(env(i, boxed)).append(")?");
-        return sb.toString();
+    private static final String SEP = "\\s*(?:,?and|,?or|,)\\s*";
+
+    /** Up to six environments joined by "," / "and" / "or": the first with named groups, the rest found again later. */
+    private static String chain(boolean boxed) {
+        return env(boxed, true) + "(?:" + SEP + env(boxed, false) + "){0," + MORE_ENVS + "}";
     }
 
-    private static final String LATEX_ENVS = envs(false);
-    private static final String BOXED_ENVS = envs(true);
+    private static final String LATEX_ENVS = chain(false);
+    private static final String BOXED_ENVS = chain(true);
+    private static final Pattern ENV = Pattern.compile(env(false, true)), NEXT = Pattern.compile(SEP + env(false, true));
+    private static final Pattern BOXED_ENV = Pattern.compile(env(true, true)), BOXED_NEXT = Pattern.compile(SEP + env(true, true));
 
     private static List<Rule> latexRules(Latex t) {
         List<Rule> r = new ArrayList<>();
@@ -134,9 +164,9 @@ public final class AnswerExtractor {
         r.add(new Rule(Pattern.compile("(?i:answer).{0,50}?" + LATEX_ENVS, f), 200, t));
         if (t.withoutAnchor()) r.add(new Rule(Pattern.compile(LATEX_ENVS, f), 300, t));
         if (t.boxedPriority() >= 0) {
-            r.add(new Rule(Pattern.compile(BOXED_ENVS, f), t.boxedPriority(), t));
+            r.add(new Rule(Pattern.compile(BOXED_ENVS, f), t.boxedPriority(), t, true));
             // the box's end is found by brace matching later; the match runs to the text's last "}"
-            r.add(new Rule(Pattern.compile("(?<g0box>\\\\boxed\\{.+\\})", f), t.boxedPriority(), t));
+            r.add(new Rule(PLAIN_BOXED, t.boxedPriority(), t));
         }
         return r;
     }
@@ -159,7 +189,10 @@ public final class AnswerExtractor {
         r.add(new Rule(Pattern.compile("(?i:final answer).{0,100}?\\s+is:?" + EXPR_OR_NUMBER), 50, t));
         r.add(new Rule(Pattern.compile("(?i:answer):(?:.{0,100}=\\s*|.{0,50}?)" + EXPR_OR_NUMBER + "(?!\\s*=)"), 100, t));
         r.add(new Rule(Pattern.compile("(?i:answer)(?:.{0,100}=\\s*|.{0,50}?)" + EXPR_OR_NUMBER + "(?!\\s*=)"), 200, t));
-        if (t.hashMarks()) r.add(new Rule(Pattern.compile("####\\s*[" + CURRENCY + "]?" + NUMBER), 100, t));
+        if (t.markers()) {
+            r.add(new Rule(Pattern.compile("####\\s*[" + CURRENCY + "]?" + NUMBER), 100, t));
+            r.add(new Rule(Pattern.compile("<answer>\\s*[" + CURRENCY + "]?" + NUMBER + "\\s*</answer>"), 100, t));
+        }
         if (t.withoutAnchor()) {
             r.add(new Rule(Pattern.compile(EXPR_ANCHORED), 300, t));
             r.add(new Rule(Pattern.compile(NUMBER_ANCHORED), 300, t));
@@ -180,7 +213,12 @@ public final class AnswerExtractor {
 
     private static final Pattern DELIMITED = Pattern.compile("\\$|\\\\\\[|\\\\\\(|\\\\boxed|\\\\fbox");
 
-    private record Found(java.util.regex.MatchResult m, int start, int end, Target target) {}
+    private record Found(List<java.util.regex.MatchResult> m, int start, int end, Target target) {}
+
+    /** Compiles the patterns of {@code config} now (tens of milliseconds), so that the first extraction does not pay. */
+    public static void prepare(Config config) {
+        for (Target t : config.targets()) rules(t);
+    }
 
     /** The answers found in {@code text}: at most one parsed candidate, then the first match's text as a fallback. */
     public static List<Candidate> extract(String text, Config config) {
@@ -198,9 +236,14 @@ public final class AnswerExtractor {
         for (List<Rule> group : byPriority.values()) {
             List<Found> found = new ArrayList<>();
             for (Rule r : group) {
+                if (r.pattern() == PLAIN_BOXED) {
+                    java.util.regex.MatchResult b = plainBoxed(watched);
+                    if (b != null) found.add(new Found(List.of(b), b.start(), b.end(), r.target()));
+                    continue;
+                }
                 Matcher m = r.pattern().matcher(watched);
                 try {
-                    while (m.find()) found.add(new Found(m.toMatchResult(), m.start(), m.end(), r.target()));
+                    while (m.find()) found.add(new Found(environments(m, r, watched), m.start(), m.end(), r.target()));
                 } catch (StackOverflowError tooDeep) {
                     // a pathological text defeats this pattern; the others still get their chance
                 }
@@ -224,10 +267,36 @@ public final class AnswerExtractor {
         return out;
     }
 
-    private static Candidate read(java.util.regex.MatchResult m, Target target) {
+    /**
+     * The match and, for a chain of LaTeX environments, each environment after the first, found again from the
+     * first one's end within the match (a pattern with six named copies would cost a quarter second to compile).
+     */
+    private static List<java.util.regex.MatchResult> environments(Matcher m, Rule r, CharSequence text) {
+        java.util.regex.MatchResult first = m.toMatchResult();
+        if (!(r.target() instanceof Latex)) return List.of(first);
+        int kind = 0;
+        while (kind < KINDS && first.start("k" + kind) < 0) kind++;
+        if (kind == KINDS) return List.of(first);
+        Pattern one = r.boxedEnvs() ? BOXED_ENV : ENV, next = r.boxedEnvs() ? BOXED_NEXT : NEXT;
+        List<java.util.regex.MatchResult> out = new ArrayList<>(List.of(first));
+        // the environment itself, to learn where it ends (the content group starts after its opening delimiter)
+        int envStart = first.start("k" + kind) - OPENER[kind];
+        Matcher e = one.matcher(text).region(Math.max(0, envStart), m.end()).useTransparentBounds(true);
+        if (!e.lookingAt()) return out;
+        int pos = e.end();
+        for (int i = 0; i < MORE_ENVS; i++) {
+            Matcher n = next.matcher(text).region(pos, m.end()).useTransparentBounds(true);
+            if (!n.lookingAt()) break;
+            out.add(n.toMatchResult());
+            pos = n.end();
+        }
+        return out;
+    }
+
+    private static Candidate read(List<java.util.regex.MatchResult> m, Target target) {
         return switch (target) {
             case Latex l -> readLatex(m, l);
-            case Plain p -> readPlain(m);
+            case Plain p -> readPlain(m.getFirst());
         };
     }
 
@@ -239,22 +308,22 @@ public final class AnswerExtractor {
         }
     }
 
-    private static Candidate readLatex(java.util.regex.MatchResult m, Latex config) {
+    private static Candidate readLatex(List<java.util.regex.MatchResult> envs, Latex config) {
         List<Expr> exprs = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         boolean allParsed = true;
-        String box = group(m, "g0box");
+        String box = group(envs.getFirst(), "g0box");
         if (box != null) {
             String norm = config.normaliser().withBoxed(LatexNormaliser.Boxed.LAST).apply(box);
             return new Candidate(parseLatex(norm), norm);
         }
-        for (int slot = 0; slot < GROUPS; slot++) {
+        for (java.util.regex.MatchResult m : envs) {
             String content = null;
-            for (int k = 0; k < KINDS.length && content == null; k++) content = group(m, "g" + slot + "k" + k);
+            for (int k = 0; k < KINDS && content == null; k++) content = group(m, "k" + k);
             if (content == null) continue;
             String norm = config.normaliser().apply(content);
             Expr e = parseLatex(norm);
-            if (e != null && group(m, "g" + slot + "pct") != null) e = new Expr.Percent(e);
+            if (e != null && group(m, "pct") != null) e = new Expr.Percent(e);
             texts.add(norm);
             exprs.add(e);
             allParsed &= e != null;

@@ -197,6 +197,8 @@ public sealed interface Expr {
                 return switch (f.name()) {
                     case "sqrt" -> a.root(2);
                     case "abs" -> a.signum() < 0 ? a.negate() : a;
+                    case "floor" -> Rational.of(floorDiv(a));
+                    case "ceil" -> Rational.of(floorDiv(a.negate()).negate());
                     case "factorial" -> factorial(a);
                     default -> null;
                 };
@@ -205,6 +207,11 @@ public sealed interface Expr {
                 return null;
             }
         }
+    }
+
+    private static java.math.BigInteger floorDiv(Rational a) {
+        java.math.BigInteger[] qr = a.num().divideAndRemainder(a.den());
+        return qr[1].signum() < 0 ? qr[0].subtract(java.math.BigInteger.ONE) : qr[0];
     }
 
     private static Rational factorial(Rational a) {
@@ -259,6 +266,8 @@ public sealed interface Expr {
                 return switch (f.name()) {
                     case "sqrt" -> Math.sqrt(a);
                     case "abs" -> Math.abs(a);
+                    case "floor" -> Math.floor(a);
+                    case "ceil" -> Math.ceil(a);
                     case "sin" -> Math.sin(a);
                     case "cos" -> Math.cos(a);
                     case "tan" -> Math.tan(a);

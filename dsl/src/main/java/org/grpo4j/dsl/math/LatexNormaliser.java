@@ -210,6 +210,11 @@ public record LatexNormaliser(Boxed boxed, boolean basicLatex, boolean units, bo
 
     /** {@code 15\mbox{ cm}^2} → {@code 15}, {@code 125 miles} → {@code 125}; a text that is only a unit stays. */
     static String dropUnits(String s) {
+        // the patterns are anchored at the end, but java.util.regex tries every start: look at the tail only
+        if (s.length() > 400) {
+            int cut = s.length() - 400;
+            return s.substring(0, cut) + dropUnits(s.substring(cut));
+        }
         String t = TEXT_TAIL.matcher(s).replaceAll("").strip();
         // a \text{} answer on its own ("\text{Evelyn}") is the answer, not a unit
         if (!t.isEmpty() && !t.equals(s) && endsWithValue(t)) s = t;

@@ -39,6 +39,8 @@ public final class LatexParser {
 
     /** Longest answer the parser reads; longer "answers" are prose or garbage and are refused at once. */
     static final int MAX_CHARS = 4000;
+    /** Deepest nesting of brackets, fractions and roots the parser follows. */
+    static final int MAX_DEPTH = 200;
 
     /** Parses {@code text}, or returns null when it is not a readable answer. */
     public static Expr parse(String text) {
@@ -208,6 +210,9 @@ public final class LatexParser {
                     } else {
                         out.add(new Tok(T.WORD, inner));
                     }
+                } else if (name.equals("mathbb") && s.startsWith("{R}", i)) {
+                    out.add(new Tok(T.CMD, "reals"));
+                    i += 3;
                 } else if (name.equals("mathbf") || name.equals("boldsymbol") || name.equals("bf")
                         || name.equals("mathbb") || name.equals("boxed") || name.equals("fbox")) {
                     // transparent: the group that follows is read as usual
@@ -284,6 +289,7 @@ public final class LatexParser {
         int absDepth;
         int matrixDepth;
         int steps;
+        int depth;
 
         Parser(List<Tok> toks) {
             this.toks = new ArrayList<>(toks);
@@ -393,6 +399,16 @@ public final class LatexParser {
          * is only symbols, else lhs (an approximation is never the answer).
          */
         Expr relation() {
+            // nesting deeper than any real answer is refused here, before the Java stack is
+            if (++depth > MAX_DEPTH) throw new ParseException("nested too deeply");
+            try {
+                return relationChain();
+            } finally {
+                depth--;
+            }
+        }
+
+        Expr relationChain() {
             Expr result = union();
             while (true) {
                 String op = relationOp();
@@ -487,7 +503,7 @@ public final class LatexParser {
                 case NUM, ID -> !isSeparator(t);
                 case WORD -> !isSeparator(t);
                 case CMD -> !Set.of("cup", "pm", "mp", "le", "ge", "leq", "geq", "leqq", "geqq", "ne", "neq", "approx", "simeq",
-                        "sim", "in").contains(t.text) && !t.text.startsWith("end:");
+                        "sim", "in", "rfloor", "rceil").contains(t.text) && !t.text.startsWith("end:");
                 // not "[": after a value it closes or opens an interval, never multiplies
                 case OP -> t.is("(") || t.is("{") || t.is("\\{") || (t.is("|") && absDepth == 0);
                 case END -> false;
@@ -746,6 +762,15 @@ public final class LatexParser {
                         return new Expr.Pow(x, new Expr.Pow(k, new Expr.Num(Rational.ONE.negate())));
                     }
                     return new Expr.Func("sqrt", group());
+                }
+                case "reals" -> {
+                    return new Expr.Interval(Expr.neg(Expr.Const.INFINITY), Expr.Const.INFINITY, true, true);
+                }
+                case "lfloor", "lceil" -> {
+                    String close = name.equals("lfloor") ? "rfloor" : "rceil";
+                    Expr inner = expr();
+                    if (!accept(close)) throw new ParseException("\\" + name + " without \\" + close);
+                    return new Expr.Func(name.substring(1), inner);
                 }
                 case "pi" -> {
                     return Expr.Const.PI;

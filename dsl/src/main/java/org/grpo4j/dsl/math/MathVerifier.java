@@ -80,6 +80,13 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
 
     // ------------------------------------------------------------------------------------------ entry points
 
+    /** Compiles what this verifier's extraction needs, so that a time-limited training loop does not pay for it. */
+    public MathVerifier prepared() {
+        AnswerExtractor.prepare(gold);
+        AnswerExtractor.prepare(answers);
+        return this;
+    }
+
     /** The gold answer as {@link #DEFAULT} reads it, or null when it cannot be read (the sample is then not applicable). */
     public static Expr parseGold(String gold) {
         List<Candidate> c = parse(gold, Config.GOLD, 1000);
@@ -391,6 +398,8 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
         // over the symbols of both sides: 1 and sin^2 x + cos^2 x are equal although only one has an x
         Set<String> sa = new java.util.TreeSet<>(Expr.symbols(a));
         sa.addAll(Expr.symbols(b));
+        // i is the imaginary unit, as Math-Verify reads it: (1+i)^2 = 2i
+        if (sa.remove(Complex.UNIT)) return complexEqual(a, b, sa);
         if (sa.isEmpty()) return close(Expr.eval(a, Map.of()), Expr.eval(b, Map.of()));
         // a point outside either side's domain (sqrt of a negative, log of zero) says nothing and is skipped
         SplittableRandom rnd = new SplittableRandom(SEED);
@@ -403,6 +412,21 @@ public record MathVerifier(int floatRounding, int numericPrecision, boolean stri
             agreed++;
         }
         return agreed >= 2;
+    }
+
+    private boolean complexEqual(Expr a, Expr b, Set<String> realVars) {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        int agreed = 0;
+        for (int attempt = 0; attempt < POINTS * 4 && agreed < (realVars.isEmpty() ? 1 : POINTS); attempt++) {
+            Map<String, Double> env = point(realVars, rnd);
+            Complex va = Complex.eval(a, env), vb = Complex.eval(b, env);
+            if (!va.isFinite() || !vb.isFinite()) continue;
+            double scale = Math.max(Math.hypot(va.re(), va.im()), Math.hypot(vb.re(), vb.im()));
+            if (!close(va.re() / Math.max(scale, 1e-3), vb.re() / Math.max(scale, 1e-3))
+                    || !close(va.im() / Math.max(scale, 1e-3), vb.im() / Math.max(scale, 1e-3))) return false;
+            agreed++;
+        }
+        return agreed >= (realVars.isEmpty() ? 1 : 2);
     }
 
     private static Map<String, Double> point(Set<String> vars, SplittableRandom rnd) {

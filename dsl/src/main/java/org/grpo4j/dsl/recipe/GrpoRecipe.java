@@ -13,6 +13,8 @@ import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.grpo.GrpoConfig;
 import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.WeightedReward;
+import org.grpo4j.train.SettingsBuilder;
 
 /**
  * A GRPO training run described as a value: the model folder, the data, how a row becomes a prompt, the reward
@@ -36,13 +38,6 @@ import org.grpo4j.reward.RewardFunction;
  * }</pre>
  */
 public final class GrpoRecipe {
-    /** A reward function and its weight (TRL's {@code reward_weights} entry). */
-    public record WeightedReward(RewardFunction function, double weight) {
-        public WeightedReward {
-            Objects.requireNonNull(function, "reward function");
-        }
-    }
-
     private static final class Fields extends RecipeFields {
         List<WeightedReward> rewards = List.of();
 
@@ -171,19 +166,35 @@ public final class GrpoRecipe {
     /** Replaces the rewards with these, each with weight 1 unless it is a {@link Reward}. */
     public GrpoRecipe rewards(List<? extends RewardFunction> rewards) {
         List<WeightedReward> l = new ArrayList<>();
-        for (RewardFunction r : rewards) l.add(new WeightedReward(r, r instanceof Reward w ? w.weight() : 1.0));
+        for (RewardFunction r : rewards) l.add(new WeightedReward(Objects.requireNonNull(r, "reward"), r instanceof Reward w ? w.weight() : 1.0));
         return with(x -> x.rewards = List.copyOf(l));
     }
 
     // ------------------------------------------------------------------------------------------ settings
 
     /**
-     * Any TRL {@code GRPOConfig} setting by name ({@link GrpoConfig#SCHEMA}); the name and the value's kind are
-     * checked now, e.g. {@code set("num_generation", 8)} fails with "did you mean 'num_generations'?".
+     * Any TRL {@code GRPOConfig} setting by name ({@link GrpoConfig#SCHEMA}). A wrong name or kind, e.g.
+     * {@code set("num_generation", 8)}, is kept as a problem ("did you mean 'num_generations'?") that checking the
+     * recipe reports together with all its others, and that the recipe's printed form shows at once.
      */
     public GrpoRecipe set(String name, Object value) {
-        Object v = GrpoConfig.SCHEMA.coerce(name, value);
-        return with(x -> x.settings.put(name, v));
+        Object v;
+        try {
+            v = GrpoConfig.SCHEMA.coerce(name, value);
+        } catch (IllegalArgumentException e) {
+            // kept, not thrown: a recipe's problems are all reported together when it is checked (validate, train)
+            String problem = "set(\"" + name + "\", " + value + "): " + e.getMessage();
+            return with(x -> x.settingProblems.add(problem));
+        }
+        return with(x -> {
+            x.settings.put(name, v);
+            x.settingProblems.removeIf(pr -> pr.startsWith("set(\"" + name + "\", ")); // a later set of the same name corrects it
+        });
+    }
+
+    /** What {@link #set} could not take, in the order it was set. */
+    java.util.List<String> settingProblems() {
+        return java.util.List.copyOf(f.settingProblems);
     }
 
     /** Several settings at once, by TRL name. */
@@ -258,7 +269,7 @@ public final class GrpoRecipe {
      * weights unless set explicitly. Fails with every invalid combination listed.
      */
     public GrpoConfig config() {
-        GrpoConfig.Builder b = GrpoConfig.builder();
+        SettingsBuilder<GrpoConfig> b = GrpoConfig.builder();
         f.settings.forEach(b::set);
         if (!f.settings.containsKey("reward_weights") && !f.rewards.isEmpty()) {
             List<Double> w = new ArrayList<>();
@@ -286,12 +297,12 @@ public final class GrpoRecipe {
 
     /** Trains; the same as {@link Recipes#train(GrpoRecipe)}. */
     public GrpoResult train() {
-        return Training.train(this);
+        return Recipes.train(this);
     }
 
     /** Held-out evaluation of the model before training; the same as {@link Recipes#evaluate(GrpoRecipe)}. */
     public Evaluation.Result evaluate() {
-        return Training.evaluate(this);
+        return Recipes.evaluate(this);
     }
 
     @Override
@@ -302,6 +313,7 @@ public final class GrpoRecipe {
         for (WeightedReward r : f.rewards) names.add(r.function().name() + (r.weight() == 1.0 ? "" : "×" + r.weight()));
         sb.append(", rewards ").append(names);
         if (!f.settings.isEmpty()) sb.append(", ").append(f.settings);
+        if (!f.settingProblems.isEmpty()) sb.append(", INVALID: ").append(String.join("; ", f.settingProblems));
         return sb.append(", device ").append(f.device).append(')').toString();
     }
 }

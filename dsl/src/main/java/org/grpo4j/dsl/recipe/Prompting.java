@@ -118,6 +118,9 @@ record Prompting(String promptColumn, String systemPrompt, String template, Bool
         if (!usesChat(conv)) return null;
         List<ChatMessage> msgs = new ArrayList<>();
         List<ChatMessage> user = conv ? messages(v) : List.of(ChatMessage.user(template != null ? fill(template, row) : text(v)));
+        // a chat data set's messages column ends with the answer (NuminaMath-TIR's does): the prompt is what comes before it
+        if (conv && !column(d).equals(promptColumn))
+            while (user.size() > 1 && user.getLast().role().equals("assistant")) user = user.subList(0, user.size() - 1);
         if (systemPrompt != null && (user.isEmpty() || !user.getFirst().role().equals("system"))) msgs.add(ChatMessage.system(systemPrompt));
         msgs.addAll(user);
         return msgs;

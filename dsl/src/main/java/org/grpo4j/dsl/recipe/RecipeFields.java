@@ -18,6 +18,8 @@ class RecipeFields {
     String promptColumn = "prompt", systemPrompt, promptTemplate;
     Boolean chatTemplate;
     Map<String, Object> settings = new LinkedHashMap<>();
+    // settings set(…) could not take (unknown name, wrong kind): reported with every other problem when the recipe is checked
+    java.util.List<String> settingProblems = new java.util.ArrayList<>();
     String device = "cpu";
     boolean quiet;
 
@@ -34,6 +36,7 @@ class RecipeFields {
         to.promptTemplate = promptTemplate;
         to.chatTemplate = chatTemplate;
         to.settings = new LinkedHashMap<>(settings);
+        to.settingProblems = new java.util.ArrayList<>(settingProblems);
         to.device = device;
         to.quiet = quiet;
         return to;

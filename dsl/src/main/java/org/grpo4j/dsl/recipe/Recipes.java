@@ -2,7 +2,11 @@ package org.grpo4j.dsl.recipe;
 
 import org.grpo4j.dsl.data.Dataset;
 import org.grpo4j.dsl.reward.Rewards;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.grpo4j.dsl.datagen.DataGenRecipe;
 import org.grpo4j.dsl.datagen.DataGenResult;
 import org.grpo4j.dsl.eval.EvalRecipe;
@@ -45,17 +49,45 @@ public final class Recipes {
      * unless the recipe is {@code quiet()}.
      */
     public static GrpoResult train(GrpoRecipe recipe) {
-        return Training.train(recipe);
+        return train(recipe, timeLimit(Double.POSITIVE_INFINITY));
     }
 
     /** {@link #train(GrpoRecipe)} with a stop signal the caller controls ({@code stop.request("why")}). */
     public static GrpoResult train(GrpoRecipe recipe, StopSignal stop) {
-        return Training.train(recipe, stop);
+        GrpoPlan plan = recipe.build();
+        PrintStream out = Training.console(recipe.isQuiet());
+        Training.reportSkipped(out, recipe.dataset());
+        if (recipe.evalDataset() != null) Training.reportSkipped(out, recipe.evalDataset());
+        String outputDir = plan.config().training().outputDir();
+        if (out != null)
+            out.println("grpo: " + plan.train().size() + " prompts" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out")
+                    + ", rewards " + plan.rewards().stream().map(f -> f.name()).toList() + ", output " + outputDir);
+        Path outDir = Path.of(outputDir);
+        GrpoResult result;
+        try {
+            result = new GrpoResult(Training.grpoTrainer(plan, stop, out).train(), outDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (isMainProcess()) Training.writeSettings(outDir, plan.config().values(), out);
+        }
+        if (isMainProcess()) Training.writeReport(outDir, out);
+        return result;
+    }
+
+    /**
+     * Whether this process writes the run's files: true in one process, and on rank 0 of an MPI job (accelerate's
+     * {@code is_main_process}). A script that writes its own files guards them with it:
+     * <pre>{@code if (isMainProcess()) Files.writeString(Path.of("summary.txt"), "done");}</pre>
+     */
+    public static boolean isMainProcess() {
+        return org.grpo4j.distributed.Communicator.fromEnvironment().isRoot();
     }
 
     /**
      * A stop signal for {@link #train(GrpoRecipe, StopSignal)} that ends the run, with a checkpoint, once
-     * {@code seconds} of wall-clock time have passed since this call, or on Ctrl-C, as {@code train(recipe)} does.
+     * {@code seconds} of wall-clock time have passed since this call, or on Ctrl-C or an interrupt of the calling
+     * thread (JShell's stop, a script runner's Ctrl-C), as {@code train(recipe)} does.
      *
      * <pre>{@code
      * GrpoResult r = train(recipe, timeLimit(600));
@@ -63,16 +95,33 @@ public final class Recipes {
      * }</pre>
      */
     public static StopSignal timeLimit(double seconds) {
-        return Training.interruptible(seconds);
+        if (!(seconds > 0)) throw new IllegalArgumentException("time limit = " + seconds + " s must be positive");
+        Thread runner = Thread.currentThread();
+        long start = System.nanoTime();
+        return new StopSignal() {
+            @Override
+            public boolean requested() {
+                if (!super.requested()) {
+                    if (runner.isInterrupted()) request("interrupted");
+                    else if ((System.nanoTime() - start) * 1e-9 > seconds) request("time limit of " + seconds + " s");
+                }
+                return super.requested();
+            }
+
+            @Override
+            public double secondsLeft() {
+                return seconds - (System.nanoTime() - start) * 1e-9;
+            }
+        };
     }
 
     /** Checks the recipe, makes or loads the model and runs supervised fine-tuning. */
     public static SftResult train(SftRecipe recipe) {
-        return Training.train(recipe);
+        return train(recipe, timeLimit(Double.POSITIVE_INFINITY));
     }
 
     public static SftResult train(SftRecipe recipe, StopSignal stop) {
-        return Training.train(recipe, stop);
+        return Training.train(recipe.build(), stop, trainer -> {});
     }
 
     /**
@@ -80,7 +129,10 @@ public final class Recipes {
      * accuracy, pass@G and the mean of every reward. Use it before {@link #train} for a before/after comparison.
      */
     public static Evaluation.Result evaluate(GrpoRecipe recipe) {
-        return Training.evaluate(recipe);
+        GrpoPlan plan = recipe.build();
+        if (plan.eval().isEmpty())
+            throw new RecipeException("GRPO recipe", List.of("evaluate: no held-out prompts; set .evalDataset(...) or .testSplit(0.1)"));
+        return Training.grpoTrainer(plan, new StopSignal(), null).evaluate();
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.sft.SftConfig;
+import org.grpo4j.train.SettingsBuilder;
 
 /**
  * A supervised fine-tuning run (TRL's {@code SFTTrainer}) as an immutable value: an existing model folder, or a
@@ -147,8 +148,23 @@ public final class SftRecipe {
 
     /** Any TRL {@code SFTConfig} setting by name ({@link SftConfig#SCHEMA}); a misspelt name suggests the right one. */
     public SftRecipe set(String name, Object value) {
-        Object v = SftConfig.SCHEMA.coerce(name, value);
-        return with(x -> x.settings.put(name, v));
+        Object v;
+        try {
+            v = SftConfig.SCHEMA.coerce(name, value);
+        } catch (IllegalArgumentException e) {
+            // kept, not thrown: a recipe's problems are all reported together when it is checked (validate, train)
+            String problem = "set(\"" + name + "\", " + value + "): " + e.getMessage();
+            return with(x -> x.settingProblems.add(problem));
+        }
+        return with(x -> {
+            x.settings.put(name, v);
+            x.settingProblems.removeIf(pr -> pr.startsWith("set(\"" + name + "\", ")); // a later set of the same name corrects it
+        });
+    }
+
+    /** What {@link #set} could not take, in the order it was set. */
+    java.util.List<String> settingProblems() {
+        return java.util.List.copyOf(f.settingProblems);
     }
 
     public SftRecipe set(Map<String, ?> settings) {
@@ -207,7 +223,7 @@ public final class SftRecipe {
 
     /** TRL's SFT defaults with this recipe's settings; fails with every invalid combination listed. */
     public SftConfig config() {
-        SftConfig.Builder b = SftConfig.builder();
+        SettingsBuilder<SftConfig> b = SftConfig.builder();
         f.settings.forEach(b::set);
         return b.build();
     }
@@ -224,7 +240,7 @@ public final class SftRecipe {
 
     /** Trains; the same as {@link Recipes#train(SftRecipe)}. */
     public SftResult train() {
-        return Training.train(this);
+        return Recipes.train(this);
     }
 
     @Override

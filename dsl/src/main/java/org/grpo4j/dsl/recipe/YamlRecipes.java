@@ -28,7 +28,8 @@ import org.grpo4j.train.SettingsSchema;
  * {@code dataset_prompt_column}, {@code dataset_test_split} (a split name of the folder, or a number: the held-out
  * fraction), {@code system_prompt},
  * {@code reward_funcs} (open-r1's names: accuracy, format, tag_count, reasoning_steps, cosine, repetition_penalty,
- * length, soft_overlong_punishment, code_format; default accuracy, format, tag_count as in open-r1) with their
+ * length, soft_overlong_punishment, code, binary_code, code_format; default accuracy, format, tag_count as in open-r1; or a function from a
+ * Python/JavaScript file in TRL's convention, {@code rewards.py:format_reward}, or a local reward-model folder) with their
  * parameters ({@code cosine_min_value_wrong} … {@code cosine_max_len} with open-r1's command-line defaults — note
  * {@code cosine_min_value_wrong} defaults to 0.0 there —, {@code repetition_n_grams}, {@code repetition_max_penalty},
  * {@code code_language}, {@code max_completion_len}, {@code soft_punish_cache}), {@code reward_weights}, and every
@@ -55,7 +56,7 @@ public final class YamlRecipes {
 
     /** open-r1's reward names, as {@code reward_funcs} lists them. */
     public static final List<String> REWARD_NAMES = List.of("accuracy", "format", "tag_count", "reasoning_steps", "cosine", "repetition_penalty",
-            "length", "soft_overlong_punishment", "code_format");
+            "length", "soft_overlong_punishment", "code", "binary_code", "code_format");
 
     private static final Set<String> RECIPE_FIELDS = Set.of("model_name_or_path", "tokenizer_name_or_path", "dataset_name", "dataset_prompt_column",
             "dataset_test_split", "dataset_config", "dataset_configs", "dataset_train_split", "system_prompt", "reward_funcs", "cosine_min_value_wrong", "cosine_max_value_wrong", "cosine_min_value_correct",
@@ -66,7 +67,7 @@ public final class YamlRecipes {
     private static final Set<String> NOT_APPLICABLE = Set.of("model_revision", "torch_dtype", "attn_implementation", "trust_remote_code", "bf16", "fp16",
             "tf32", "use_vllm", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "hub_model_revision",
             "push_to_hub", "push_to_hub_revision", "overwrite_hub_revision", "report_to", "num_processes", "do_eval", "eval_strategy", "log_level",
-            "logging_first_step", "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "save_strategy",
+            "logging_first_step", "logging_strategy", "per_device_eval_batch_size", "save_strategy",
             "callbacks", "benchmarks", "deepspeed", "use_liger_kernel", "use_liger_loss", "use_peft",
             "load_in_4bit", "load_in_8bit", "ds3_gather_for_generation", "model_init_kwargs", "remove_unused_columns", "code_eval_test_batch_size",
             "parallel_code_exec_per_proc", "e2b_router_url", "morph_router_url", "code_provider", "ioi_provider", "optim", "torch_compile",
@@ -126,6 +127,7 @@ public final class YamlRecipes {
             else problems.add("unknown field '" + k + "'" + suggestion(k));
         }
         r = schedulerKwargs(r, y.get("lr_scheduler_kwargs"), y, problems);
+        for (String p : r.settingProblems()) problems.add(p.substring(p.indexOf("): ") + 3)); // a YAML field is not a set(…) call
         if (y.get("model_name_or_path") != null) r = r.model(path(base, text(y.get("model_name_or_path"))));
         else problems.add("model_name_or_path: not set (a local model folder)");
         if (y.get("tokenizer_name_or_path") != null) r = r.tokenizer(path(base, text(y.get("tokenizer_name_or_path"))));
@@ -147,7 +149,7 @@ public final class YamlRecipes {
         if (!(funcs instanceof List<?> names)) problems.add("reward_funcs = " + funcs + " must be a list of reward names");
         else for (Object n : names) {
             try {
-                rewards.add(reward(text(n), y, r));
+                rewards.add(reward(text(n), y, r, base));
             } catch (IllegalArgumentException ex) {
                 problems.add(ex.getMessage());
             }
@@ -204,7 +206,9 @@ public final class YamlRecipes {
         }
     }
 
-    private static Reward reward(String name, Map<String, Object> y, GrpoRecipe r) {
+    private static Reward reward(String name, Map<String, Object> y, GrpoRecipe r, Path base) {
+        Reward guest = guestReward(name, base);
+        if (guest != null) return guest;
         return switch (name) {
             case "accuracy" -> Rewards.accuracy();
             case "format" -> Rewards.format();
@@ -218,14 +222,29 @@ public final class YamlRecipes {
                 int maxLen = (int) num(y, "max_completion_len", r.config().integer("max_completion_length"));
                 yield Rewards.softOverlongPunishment(maxLen, (int) num(y, "soft_punish_cache", Math.max(1, maxLen / 4)));
             }
+            case "code" -> Rewards.code();
+            case "binary_code" -> Rewards.binaryCode();
             case "code_format" -> y.get("code_language") != null ? Rewards.codeFormat(text(y.get("code_language"))) : Rewards.codeFormat();
             default -> {
                 String best = closest(name, REWARD_NAMES);
                 throw new IllegalArgumentException("reward_funcs: '" + name + "' is not a built-in reward"
                         + (best != null ? " (did you mean '" + best + "'?)" : "") + "; built-ins are " + String.join(", ", REWARD_NAMES)
-                        + (name.equals("code") || name.equals("ioi_code") ? " (code execution rewards need a sandbox: define them in a .grpo script)" : ""));
+                        + (name.equals("ioi_code") || name.equals("cf_code") ? " (C++ judging with Piston is not available; code and binary_code run Python and JavaScript locally)" : ""));
             }
         };
+    }
+
+    /** {@code rewards.py:format_reward} or {@code rewards.js:fn}: a function (or factory call) from a file; null otherwise. */
+    private static Reward guestReward(String name, Path base) {
+        Path folder = path(base, name);
+        if (Files.isRegularFile(folder.resolve("config.json"))) return Rewards.rewardModel(folder.toString());
+        int colon = name.indexOf(':');
+        if (colon <= 0) return null;
+        String file = name.substring(0, colon).strip(), callable = name.substring(colon + 1).strip();
+        if (!file.endsWith(".py") && !file.endsWith(".js")) return null;
+        Path p = path(base, file);
+        if (!Files.isRegularFile(p)) throw new IllegalArgumentException("reward_funcs: '" + name + "': reward file " + p + " not found");
+        return file.endsWith(".py") ? Rewards.python(p.toString(), callable) : Rewards.js(p.toString(), callable);
     }
 
     private static double num(Map<String, Object> y, String key, double fallback) {

@@ -33,8 +33,12 @@ public final class OpenR1Rewards {
 
     // ------------------------------------------------------------------------------------------ accuracy
 
-    /** 1.0 if the completion's answer is equivalent to the gold, 0.0 if not, NaN if the gold is unreadable. */
+    /**
+     * 1.0 if the completion's answer is equivalent to the gold, 0.0 if not (or not verifiable in time), NaN if the
+     * gold is unreadable: open-r1 returns None there (TRL skips the sample); open-r1 before March 2025 returned 1.0.
+     */
     public static Reward accuracy(String goldColumn, MathVerifier verifier) {
+        verifier.prepared();
         return new ComposedReward("accuracy", 1.0, goldColumn, samples -> {
             double[] out = new double[samples.size()];
             for (int i = 0; i < out.length; i++) {

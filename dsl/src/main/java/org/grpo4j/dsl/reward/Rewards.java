@@ -11,7 +11,10 @@ import org.grpo4j.dsl.reward.OpenR1Rewards;
 import org.grpo4j.dsl.reward.OpenR1Rewards.CosineParams;
 import org.grpo4j.dsl.reward.PerSample;
 import org.grpo4j.dsl.reward.Reward;
+import org.grpo4j.dsl.reward.learned.HfRewardModel;
+import org.grpo4j.dsl.reward.learned.TribuoReward;
 import org.grpo4j.dsl.reward.polyglot.GuestLanguage;
+import org.grpo4j.dsl.reward.sandbox.CodeRewards;
 import org.grpo4j.dsl.reward.polyglot.PolyglotReward;
 import org.grpo4j.dsl.reward.polyglot.PolyglotSource;
 import org.grpo4j.reward.Sample;
@@ -128,6 +131,43 @@ public final class Rewards {
         return PolyglotReward.of(new PolyglotSource(GuestLanguage.JS, "<inline>.js", source, functionName));
     }
 
+    // ------------------------------------------------------------------------------------------ code execution
+
+    /**
+     * open-r1's {@code code} reward: the fraction of the row's {@code verification_info} test cases that the
+     * completion's last fenced program passes, run in the local sandbox of worker JVMs
+     * ({@link org.grpo4j.dsl.reward.sandbox.CodeRewards}).
+     */
+    public static Reward code() {
+        return CodeRewards.code();
+    }
+
+    /** open-r1's {@code binary_code}: 1.0 when the pass rate is above 0.99, else 0.0. */
+    public static Reward binaryCode() {
+        return CodeRewards.binaryCode();
+    }
+
+    // ------------------------------------------------------------------------------------------ learned
+
+    /**
+     * A Tribuo reward: trained now from a JSONL of {@code completion} + {@code label} (P(good)) or {@code score}
+     * when {@code file} ends in {@code .jsonl}, else loaded from a model saved by {@link TribuoReward#save}.
+     */
+    public static TribuoReward learnedReward(String file) {
+        java.nio.file.Path p = java.nio.file.Path.of(file);
+        return file.endsWith(".jsonl") ? TribuoReward.train(p) : TribuoReward.load(p);
+    }
+
+    /** A Tribuo reward trained from completions labelled in code (the REPL): value 1 = good, 0 = bad. */
+    public static TribuoReward learnedReward(List<TribuoReward.Labelled> examples) {
+        return TribuoReward.trainLabels(examples);
+    }
+
+    /** A Hugging Face {@code *ForSequenceClassification} reward model folder, run on grpo4j's engine (TRL's model-path reward). */
+    public static HfRewardModel rewardModel(String folder) {
+        return HfRewardModel.load(java.nio.file.Path.of(folder));
+    }
+
     // ------------------------------------------------------------------------------------------ open-r1
 
     /** Math accuracy with the Java verifier; gold from column {@code solution}, else {@code answer}. */
@@ -140,7 +180,7 @@ public final class Rewards {
         return OpenR1Rewards.accuracy(goldColumn, MathVerifier.DEFAULT);
     }
 
-    /** Math accuracy with a verifier of your own tolerance. */
+    /** Math accuracy with a verifier of your own settings ({@code MathVerifier.OPEN_R1}, {@code MathVerifier.DEFAULT.withFloatRounding(3)}). */
     public static Reward accuracy(String goldColumn, MathVerifier verifier) {
         return OpenR1Rewards.accuracy(goldColumn, verifier);
     }
@@ -227,6 +267,8 @@ public final class Rewards {
         b.add(new Builtin("repetition_penalty", "(1 - unique/total 3-grams) * max_penalty (-1.0)", Rewards::repetitionPenalty));
         b.add(new Builtin("soft_overlong_punishment", "DAPO: 0 up to Lmax-C tokens, then linear down to -1 at Lmax, -1 beyond (defaults Lmax 1024, C 256)",
                 () -> softOverlongPunishment(1024, 256)));
+        b.add(new Builtin("code", "fraction of the row's verification_info test cases the last ```lang block passes (sandboxed worker JVMs)", Rewards::code));
+        b.add(new Builtin("binary_code", "1 if the code passes more than 99% of its test cases, else 0", Rewards::binaryCode));
         b.add(new Builtin("code_format", "format with a fenced code block of the row's language inside <answer>", Rewards::codeFormat));
         return List.copyOf(b);
     }

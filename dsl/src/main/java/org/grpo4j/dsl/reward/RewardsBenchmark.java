@@ -26,13 +26,14 @@ public final class RewardsBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "accuracy and format rewards: completions/s on 10,000 generated completions (--n, --reps)";
+        return "accuracy and format rewards: completions/s on 10,000 generated completions, math verifications/s on short and 4 kB R1-style ones; Python/JS, sandbox and Tribuo rewards (--n, --reps, --polyglot false)";
     }
 
     @Override
     public void run(Args args) {
         int n = args.getInt("n", 10_000);
         int reps = args.getInt("reps", 5);
+        boolean polyglot = Boolean.parseBoolean(args.get("polyglot", "true"));
         args.rejectUnknown();
         if (n < 1 || reps < 1) throw new org.grpo4j.cli.Command.UsageException("--n and --reps must be positive");
         List<Sample> batch = completions(n, 20260521L);
@@ -52,6 +53,58 @@ public final class RewardsBenchmark implements Benchmark {
         double perStep = COMPLETIONS_PER_STEP / accRate + COMPLETIONS_PER_STEP / fmtRate;
         System.out.printf("per GRPO step (workload W, %d completions): accuracy+format take %.3f ms%n", COMPLETIONS_PER_STEP, perStep * 1e3);
         System.out.printf("ratio (reward time per step / 1 s step budget): %.6f%n", perStep / 1.0);
+        verifierRows(Math.min(n, 2000), reps);
+        if (polyglot) org.grpo4j.dsl.reward.polyglot.PolyglotBenchmark.run(batch, reps);
+    }
+
+    /**
+     * The math verifier alone, on the short completions above and on 4 kB R1-style ones (LaTeX-heavy thinking, a
+     * boxed answer): verifications/s, and what 16 long completions cost a 1-second step (it must stay far below 1).
+     */
+    static void verifierRows(int n, int reps) {
+        org.grpo4j.dsl.math.MathVerifier v = org.grpo4j.dsl.math.MathVerifier.DEFAULT;
+        List<Sample> shortOnes = completions(n, 20260521L), longOnes = r1Completions(n, 20261206L);
+        double shortS = Stats.median(Stats.time(2, reps, () -> verifyAll(v, shortOnes)));
+        double longS = Stats.median(Stats.time(2, reps, () -> verifyAll(v, longOnes)));
+        double shortRate = n / shortS, longRate = n / longS;
+        System.out.printf("verifier, short completions (mean %d chars): %.0f verifications/s%n", meanChars(shortOnes), shortRate);
+        System.out.printf("verifier, R1-style completions (mean %d chars): %.0f verifications/s (%.2fx the short rate)%n",
+                meanChars(longOnes), longRate, longRate / shortRate);
+        double perStep = COMPLETIONS_PER_STEP / longRate;
+        System.out.printf("ratio (verifier time for %d R1-style completions / 1 s step budget): %.6f (bound: << 1)%n",
+                COMPLETIONS_PER_STEP, perStep);
+    }
+
+    private static double verifyAll(org.grpo4j.dsl.math.MathVerifier v, List<Sample> batch) {
+        double sum = 0;
+        for (Sample s : batch) {
+            double x = v.verify(s.completion(), (String) s.row().get("solution"));
+            sum += Double.isNaN(x) ? 0 : x;
+        }
+        return sum;
+    }
+
+    /** {@link #completions} grown to about 4 kB of R1-style thinking: formulas in $…$, fractions, roots, a final box. */
+    static List<Sample> r1Completions(int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        String[] lines = {"Let me reconsider: with $a = %d$ and $b = %d$ we get $\\frac{a}{b} = \\frac{%d}{%d}$.",
+                "Hmm, wait. Squaring gives $x^2 = %d$, so $x = \\sqrt{%d}$ or $x = -\\sqrt{%d}$.",
+                "We check: $%d \\cdot %d = %d$, which matches the condition $n \\equiv %d \\pmod{7}$.",
+                "So the sum is \\[ \\sum_{k=1}^{%d} k = \\frac{%d \\cdot %d}{2}. \\]",
+                "Alternatively, the interval $[%d, %d)$ contains the root, since $f(%d) < 0$."};
+        List<Sample> out = new ArrayList<>(n);
+        for (Sample s : completions(n, seed)) {
+            StringBuilder think = new StringBuilder("<think>\n");
+            while (think.length() < 3800) {
+                String l = lines[rnd.nextInt(lines.length)];
+                think.append(String.format(l, rnd.nextInt(100), rnd.nextInt(100), rnd.nextInt(100), rnd.nextInt(100))).append('\n');
+            }
+            String c = s.completion();
+            int end = c.indexOf("</think>");
+            String answer = end >= 0 ? c.substring(end) : "</think>\n" + c;
+            out.add(Sample.of(think + answer, s.row()));
+        }
+        return out;
     }
 
     private static int meanChars(List<Sample> batch) {

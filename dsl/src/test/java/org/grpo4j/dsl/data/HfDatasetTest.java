@@ -47,6 +47,27 @@ class HfDatasetTest {
     }
 
     @Test
+    void parquetTypesBecomeTheValuesJsonLinesRowsHold() throws Exception {
+        Path f = HfFixtures.parquet(dir.resolve("types/t.parquet"), "SELECT 7::INTEGER AS i, 2.5::FLOAT AS f, 3.25::DECIMAL(5, 2) AS dec, true AS b, "
+                + "DATE '2024-01-02' AS d, NULL::VARCHAR AS n, MAP {'a': 1} AS m, [1, NULL] AS l, {'x': NULL, 'y': [true]} AS s, 'é✓' AS u");
+        Map<String, Object> r = Dataset.parquet(f).row(0);
+        assertEquals(7L, r.get("i"));
+        assertEquals(2.5, r.get("f"));
+        assertEquals(3.25, r.get("dec"));
+        assertEquals(true, r.get("b"));
+        assertEquals("2024-01-02", r.get("d"));
+        assertTrue(r.containsKey("n"));
+        assertNull(r.get("n"));
+        assertEquals(Map.of("a", 1L), r.get("m"));
+        assertEquals(java.util.Arrays.asList(1L, null), r.get("l"));
+        Map<String, Object> s = new java.util.LinkedHashMap<>();
+        s.put("x", null);
+        s.put("y", List.of(true));
+        assertEquals(s, r.get("s"));
+        assertEquals("é✓", r.get("u"));
+    }
+
+    @Test
     void anUnknownSplitOrConfigListsTheOnesThere() {
         var e = assertThrows(IllegalArgumentException.class, () -> Dataset.hf(numina, "validation"));
         assertEquals(numina + ": no split 'validation' in config 'default'; splits are: train, test", e.getMessage());

@@ -33,18 +33,6 @@ class VerifierRobustnessTest {
     }
 
     @Test
-    void pathologicalSizesAreRefusedQuickly() {
-        long t0 = System.nanoTime();
-        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{" + "(".repeat(100_000) + "}", "1"));
-        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{1e999999999}", "1"));
-        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{(10^{100000})!}", "1"));
-        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{2^{2^{2^{2^{2^{2}}}}}}", "1"));
-        assertEquals(0.0, MathVerifier.DEFAULT.verify("\\boxed{" + "x".repeat(5000) + "}", "1"));
-        assertEquals(1.0, MathVerifier.DEFAULT.verify("x ".repeat(50_000) + "\\boxed{1}", "1"));
-        assertTrue(System.nanoTime() - t0 < 5e9, "took " + (System.nanoTime() - t0) / 1e9 + " s");
-    }
-
-    @Test
     void rationalArithmetic() {
         assertEquals(Rational.of(1, 2), Rational.parseDecimal("0.50"));
         assertEquals(Rational.of(-3, 8), Rational.parseDecimal("-.375"));

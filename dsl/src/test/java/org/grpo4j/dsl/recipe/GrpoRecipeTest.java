@@ -65,11 +65,14 @@ class GrpoRecipeTest {
     }
 
     @Test
-    void unknownSettingSuggestsTheClosest() {
-        var e = assertThrows(IllegalArgumentException.class, () -> grpo().set("num_generation", 8));
-        assertEquals("unknown GRPO setting 'num_generation' (did you mean 'num_generations'?)", e.getMessage());
-        var k = assertThrows(IllegalArgumentException.class, () -> grpo().set("max_steps", "many"));
-        assertEquals("max_steps must be an integer, got many", k.getMessage());
+    void unknownSettingSuggestsTheClosestAndEveryBadSettingIsReportedTogether() {
+        GrpoRecipe r = valid().set("num_generation", 8).set("max_steps", "many").set("learnig_rate", 1e-5);
+        List<String> p = problems(r);
+        assertEquals(List.of("set(\"num_generation\", 8): unknown GRPO setting 'num_generation' (did you mean 'num_generations'?)",
+                "set(\"max_steps\", many): max_steps must be an integer, got many",
+                "set(\"learnig_rate\", 1.0E-5): unknown GRPO setting 'learnig_rate' (did you mean 'learning_rate'?)"), p);
+        assertTrue(r.toString().contains("INVALID: set(\"num_generation\", 8)"), r.toString()); // the REPL shows it at once
+        assertTrue(problems(r.set("max_steps", 3)).size() == 2, "setting the name again corrects it");
     }
 
     @Test

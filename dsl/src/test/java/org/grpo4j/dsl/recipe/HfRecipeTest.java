@@ -64,6 +64,13 @@ class HfRecipeTest {
     }
 
     @Test
+    void aMessagesColumnPromptsWithoutItsAnswer() {
+        // no prompt column: the messages stand in, without the assistant's answer that ends them
+        GrpoPlan plan = Recipes.grpo().model(model).dataset(Dataset.hf(numina)).reward(Rewards.accuracy()).maxPromptLength(64).maxCompletionLength(4).build();
+        assertEquals("<|im_start|>user\n3+3=?<|im_end|>\n<|im_start|>assistant\n", plan.train().get(3).text());
+    }
+
+    @Test
     void yamlDatasetSettingsNameWhatIsWrong() throws Exception {
         var e = assertThrows(RecipeException.class, () -> Recipes.fromYaml(yaml("bad-split.yaml", """
                 dataset_name: NuminaMath-TIR

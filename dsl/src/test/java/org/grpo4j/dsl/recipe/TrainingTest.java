@@ -82,6 +82,24 @@ class TrainingTest {
     }
 
     @Test
+    void aModelLargerThanTheMemoryIsRefusedWithItsBreakdownBeforeLoading(@TempDir Path dir) throws Exception {
+        Path model = TinyModel.create(dir.resolve("model"), 64);
+        // a Qwen2.5-7B-shaped config.json beside the tiny weights: loading them would fail on the first shape, so the
+        // memory refusal shows the plan was checked before any weight was read
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(model.resolve("config.json").toFile());
+        cfg.put("vocab_size", 152064).put("hidden_size", 3584).put("intermediate_size", 18944).put("num_hidden_layers", 28)
+                .put("num_attention_heads", 28).put("num_key_value_heads", 4).put("head_dim", 128);
+        json.writeValue(model.resolve("config.json").toFile(), cfg);
+        GrpoRecipe recipe = grpo().model(model).dataset(sums(4)).promptTemplate("{question}=").reward(Rewards.accuracy())
+                .numGenerations(4).perDeviceTrainBatchSize(8).maxCompletionLength(4).maxPromptLength(16).maxSteps(1).outputDir(dir.resolve("run")).quiet();
+        var e = assertThrows(IllegalStateException.class, () -> Recipes.train(recipe));
+        assertTrue(e.getMessage().startsWith("training needs ") && e.getMessage().matches("(?s).*parameters [12][0-9]\\.[0-9][0-9] GiB.*") && e.getMessage().contains("AdamW ")
+                && e.getMessage().contains("The model's parameters alone do not fit") && e.getMessage().contains("heap limit"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("run")), "nothing was started");
+    }
+
+    @Test
     void evaluateNeedsHeldOutPrompts(@TempDir Path dir) throws Exception {
         Path model = TinyModel.create(dir.resolve("model"), 64);
         var e = assertThrows(RecipeException.class, () -> Recipes.evaluate(grpo().model(model).dataset(sums(4)).promptColumn("question")
@@ -120,9 +138,8 @@ class TrainingTest {
         assertEquals("<|im_start|>system\nAdd.<|im_end|>\n<|im_start|>user\n1+1<|im_end|>\n<|im_start|>assistant\n",
                 tok.decode(plan.train().getFirst().prompt(), false));
         assertEquals("2<|im_end|>\n", tok.decode(plan.train().getFirst().completion(), false));
-        assertEquals("unknown SFT setting 'max_lenght' (did you mean 'max_length'?)",
-                assertThrows(IllegalArgumentException.class, () -> sft().set("max_lenght", 8)).getMessage());
-        var e = assertThrows(RecipeException.class, () -> sft().newModel("qwen2", 30, 1, 4, 2, 32).charTokenizer().dataset(sums(2)).validate());
+        var e = assertThrows(RecipeException.class, () -> sft().newModel("qwen2", 30, 1, 4, 2, 32).charTokenizer().dataset(sums(2)).set("max_lenght", 8).validate());
+        assertTrue(e.problems().contains("set(\"max_lenght\", 8): unknown SFT setting 'max_lenght' (did you mean 'max_length'?)"), e.problems().toString());
         assertTrue(e.problems().contains("newModel: hidden = 30 must be a multiple of heads = 4"), e.problems().toString());
         assertTrue(e.problems().contains("promptColumn: dataset column 'prompt' not found in rows; columns are: question, answer"), e.problems().toString());
         assertTrue(e.problems().contains("completionColumn: dataset column 'completion' not found in rows; columns are: question, answer"), e.problems().toString());

@@ -34,6 +34,16 @@ class YamlRecipeTest {
         }
     }
 
+    /** A setting declared only in its group record (here LossSettings) is a YAML key with no YAML-side code. */
+    @Test
+    void everyDeclaredSettingIsAYamlKey() throws Exception {
+        Path y = dir.resolve("with_kl_correction.yaml");
+        Files.writeString(y, Files.readString(yaml) + "\nbeta: 0.04\nuse_bias_correction_kl: true\n");
+        GrpoRecipe r = YamlRecipes.read(y).recipe();
+        assertTrue(r.config().loss().useBiasCorrectionKl());
+        assertEquals(0.04, r.config().loss().beta());
+    }
+
     @Test
     void commandLineOverridesReplaceFieldsWithTheirTypes() {
         YamlRecipes.Loaded l = YamlRecipes.read(yaml, java.util.Map.of("learning_rate", "1e-5", "max_steps", "3", "log_completions", "false"));
@@ -75,7 +85,7 @@ class YamlRecipeTest {
         assertEquals(List.of("accuracy", "format", "cosine"), r.rewards().stream().map(w -> w.function().name()).toList());
         assertEquals(List.of("model_revision", "torch_dtype", "attn_implementation", "bf16", "use_vllm", "vllm_device", "vllm_gpu_memory_utilization",
                 "do_eval", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "log_level", "logging_first_step",
-                "logging_strategy", "overwrite_output_dir", "per_device_eval_batch_size", "push_to_hub", "report_to", "save_strategy"), l.ignored());
+                "logging_strategy", "per_device_eval_batch_size", "push_to_hub", "report_to", "save_strategy"), l.ignored());
         GrpoPlan plan = r.build();
         assertEquals(6, plan.train().size());
         assertEquals(2, plan.eval().size());
@@ -91,7 +101,7 @@ class YamlRecipeTest {
                 num_generation: 8
                 learning_rat: 1.0e-5
                 frobnicate: 3
-                reward_funcs: [acuracy, code]
+                reward_funcs: [acuracy, ioi_code]
                 max_steps: many
                 bf16: true
                 """);
@@ -107,9 +117,10 @@ class YamlRecipeTest {
                 "unknown field 'frobnicate'",
                 "max_steps must be an integer, got many",
                 "reward_funcs: 'acuracy' is not a built-in reward (did you mean 'accuracy'?); built-ins are accuracy, format, tag_count, reasoning_steps, "
-                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format",
-                "reward_funcs: 'code' is not a built-in reward; built-ins are accuracy, format, tag_count, reasoning_steps, "
-                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code_format (code execution rewards need a sandbox: define them in a .grpo script)"), p);
+                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code, binary_code, code_format",
+                "reward_funcs: 'ioi_code' is not a built-in reward; built-ins are accuracy, format, tag_count, reasoning_steps, "
+                        + "cosine, repetition_penalty, length, soft_overlong_punishment, code, binary_code, code_format"
+                        + " (C++ judging with Piston is not available; code and binary_code run Python and JavaScript locally)"), p);
     }
 
     @Test

@@ -196,6 +196,6 @@ class BuiltinRewardsTest {
             assertEquals(b.name(), b.factory().get().name());
         }
         assertEquals(Set.of("accuracy", "format", "tag_count", "reasoning_steps", "length", "cosine", "repetition_penalty",
-                "soft_overlong_punishment", "code_format"), names);
+                "soft_overlong_punishment", "code", "binary_code", "code_format"), names);
     }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.distributed.Launch;
 import org.grpo4j.opencl.Cl;
 import org.grpo4j.opencl.ClDevice;
 import org.grpo4j.opencl.OpenCl;
@@ -36,8 +37,11 @@ public final class Backends {
         }
         int index;
         if (s.equals("opencl")) {
-            index = 0;
-            for (ClDevice d : devices) if (d.isGpu()) { index = d.index(); break; }
+            // the GPUs (else every device); under MPI each rank on this machine takes the next one: rank r gets r mod count
+            List<ClDevice> pool = new java.util.ArrayList<>();
+            for (ClDevice d : devices) if (d.isGpu()) pool.add(d);
+            if (pool.isEmpty()) pool = devices;
+            index = pool.get(Launch.localRank(System.getenv()) % pool.size()).index();
         } else {
             try {
                 index = Integer.parseInt(s.substring("opencl:".length()));

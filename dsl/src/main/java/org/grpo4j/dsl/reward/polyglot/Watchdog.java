@@ -17,7 +17,7 @@ import org.graalvm.polyglot.Context;
  * <pre>{@code try (Watchdog.Guard g = Watchdog.guard(context, Duration.ofSeconds(5))) { fn.execute(args); }
  * if (g.fired()) ...}</pre>
  */
-final class Watchdog {
+public final class Watchdog {
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "grpo4j-polyglot-watchdog");
         t.setDaemon(true);
@@ -28,11 +28,11 @@ final class Watchdog {
     private Watchdog() {}
 
     /** Watches {@code context} while the current thread runs guest code in it, until the guard is closed. */
-    static Guard guard(Context context, Duration limit) {
+    public static Guard guard(Context context, Duration limit) {
         return new Guard(context, Thread.currentThread(), System.nanoTime() + limit.toNanos());
     }
 
-    static final class Guard implements AutoCloseable {
+    public static final class Guard implements AutoCloseable {
         private final Context context;
         private final Thread caller;
         private final long deadline;
@@ -63,12 +63,12 @@ final class Watchdog {
         }
 
         /** Whether the limit (or an interrupt of the caller) stopped the guest code. */
-        boolean fired() {
+        public boolean fired() {
             return fired;
         }
 
         /** Whether the context had to be closed: it cannot be used again. */
-        boolean killed() {
+        public boolean killed() {
             return killed;
         }
 

@@ -138,4 +138,21 @@ class PolyglotRewardTest {
                 """, "probe");
         assertEquals(0.0, r.score("x"), "every attack raised inside the guest");
     }
+
+    @Test
+    void yamlRecipesNameFunctionsInFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.copy(java.nio.file.Path.of(PY), dir.resolve("rewards.py"));
+        java.nio.file.Files.writeString(dir.resolve("train.jsonl"), "{\"prompt\": \"1+1\", \"solution\": \"2\"}\n");
+        java.nio.file.Path yaml = dir.resolve("grpo.yaml");
+        java.nio.file.Files.writeString(yaml, """
+                model_name_or_path: model
+                dataset_name: train.jsonl
+                reward_funcs: [accuracy, "rewards.py:format_reward", "rewards.py:get_length_reward(scale=2.0)"]
+                """);
+        var recipe = org.grpo4j.dsl.recipe.YamlRecipes.read(yaml).recipe();
+        assertEquals(List.of("accuracy", "format_reward", "length_reward"), recipe.rewards().stream().map(w -> w.function().name()).toList());
+        java.nio.file.Files.writeString(yaml, "model_name_or_path: model\ndataset_name: train.jsonl\nreward_funcs: [\"missing.py:f\"]\n");
+        var e = assertThrows(org.grpo4j.dsl.recipe.RecipeException.class, () -> org.grpo4j.dsl.recipe.YamlRecipes.read(yaml));
+        assertTrue(e.getMessage().contains("missing.py") && e.getMessage().contains("not found"), e.getMessage());
+    }
 }
