@@ -28,7 +28,7 @@ import org.grpo4j.safetensors.TensorInfo;
  * d loss / d log-prob for those targets and accumulates every parameter's gradient. One forward's activations
  * live until the next forward, so call them in pairs.
  */
-public final class Transformer implements AutoCloseable {
+public final class Transformer implements AutoCloseable, org.grpo4j.optim.Trainable {
     /** Floats of the logits chunk; {@code -Dgrpo4j.logitsBudget} trades memory for fewer, larger GEMMs. */
     private static final long LOGITS_BUDGET = Long.getLong("grpo4j.logitsBudget", 32L << 20);
 
@@ -173,15 +173,23 @@ public final class Transformer implements AutoCloseable {
         return layout;
     }
 
+    @Override
     public Backend backend() {
         return backend;
     }
 
+    @Override
     public Tensor params() {
         return params;
     }
 
+    @Override
+    public java.util.List<long[]> decayGroups() {
+        return layout.decayGroups();
+    }
+
     /** The gradient block (same layout as {@link #params()}), allocated on first use. */
+    @Override
     public Tensor grads() {
         if (grads == null) grads = backend.allocate(layout.size());
         return grads;
