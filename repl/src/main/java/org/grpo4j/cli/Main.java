@@ -12,6 +12,7 @@ public final class Main {
                 new org.grpo4j.repl.ReplCommand(),
                 new org.grpo4j.repl.RunCommand(),
                 new LogprobsCommand(),
+                new MergeCommand(),
                 new GenerateCommand(),
                 new TokenizeCommand(),
                 new org.grpo4j.opencl.DevicesCommand(),

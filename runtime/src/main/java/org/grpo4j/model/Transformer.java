@@ -111,6 +111,17 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** Copies every tensor from a safetensors model, checking names, shapes and dtypes. */
     public void loadWeights(SafetensorsModel weights) throws IOException {
+        checkTensors(weights, layout);
+        for (ParameterLayout.Param p : layout.params()) {
+            float[] v = new float[Math.toIntExact(p.size())];
+            weights.fileOf(p.name()).readFloats(p.name(), v, 0);
+            backend.write(params.slice(p.offset(), p.size()), v);
+        }
+    }
+
+    /** Every tensor of {@code layout} is in {@code weights} with its shape and a float dtype, and nothing else is. */
+    static void checkTensors(SafetensorsModel weights, ParameterLayout layout) throws IOException {
+        ModelConfig config = layout.config();
         Set<String> expected = new HashSet<>();
         for (ParameterLayout.Param p : layout.params()) {
             expected.add(p.name());
@@ -121,9 +132,6 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
                 throw new IOException(f.path() + ": tensor '" + p.name() + "' has shape " + info.shapeString() + ", the config needs " + shape(p.shape()));
             if (info.dtype() != DType.F32 && info.dtype() != DType.BF16 && info.dtype() != DType.F16 && info.dtype() != DType.F64)
                 throw new IOException(f.path() + ": tensor '" + p.name() + "' has dtype " + info.dtype() + "; weights must be F32, BF16 or F16");
-            float[] v = new float[Math.toIntExact(p.size())];
-            f.readFloats(p.name(), v, 0);
-            backend.write(params.slice(p.offset(), p.size()), v);
         }
         for (Map.Entry<String, SafetensorsFile> e : weights.tensors().entrySet()) {
             String name = e.getKey();
