@@ -45,8 +45,44 @@ public final class OpProfile implements InvocationHandler {
         }
     }
 
-    public synchronized void reset() {
-        byOp.clear();
+    public void reset() {
+        synchronized (byOp) {
+            byOp.clear();
+        }
+    }
+
+    /** The family an op belongs to, for reports that say where time goes without listing forty ops. */
+    public static String family(String op) {
+        if (op.startsWith("matmul") || op.equals("biasBackward")) return "gemm";
+        if (op.startsWith("attention") || op.equals("kvStore")) return "attention";
+        if (op.startsWith("rmsNorm") || op.startsWith("qkNorm")) return "norms";
+        if (op.startsWith("logSoftmax")) return "softmax head";
+        if (op.startsWith("swiglu") || op.startsWith("rope")) return "swiglu+rope";
+        if (op.equals("adamw") || op.equals("sumOfSquares") || op.equals("scale")) return "optimizer";
+        if (op.startsWith("embedding") || op.equals("gatherRows") || op.equals("scatterAddRows")) return "embedding+gather";
+        return "copies+memory";
+    }
+
+    /** Milliseconds per op family since the last {@link #reset}, most expensive first. */
+    public java.util.LinkedHashMap<String, Double> families() {
+        Map<String, Double> ms = new TreeMap<>();
+        synchronized (byOp) {
+            for (Map.Entry<String, long[]> e : byOp.entrySet()) ms.merge(family(e.getKey()), e.getValue()[0] / 1e6, Double::sum);
+        }
+        java.util.LinkedHashMap<String, Double> sorted = new java.util.LinkedHashMap<>();
+        ms.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    /** One line: {@code family ms (share)} per family, e.g. {@code gemm 812.3 ms (71%), attention …}. */
+    public String familyLine() {
+        java.util.LinkedHashMap<String, Double> f = families();
+        double total = 0;
+        for (double v : f.values()) total += v;
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Double> e : f.entrySet())
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format("%s %.1f ms (%.0f%%)", e.getKey(), e.getValue(), 100 * e.getValue() / Math.max(1e-9, total)));
+        return sb.toString();
     }
 
     /** One line per op, most expensive first: total ms, calls, share of the total. */

@@ -56,7 +56,6 @@ public final class TrainBenchmark implements Benchmark {
         org.grpo4j.backend.Backend backend = org.grpo4j.backend.Devices.open(device);
         if (profile) backend = org.grpo4j.backend.OpProfile.wrap(backend);
         Transformer model = Transformer.create(c, backend).initialise(1, 0.02);
-        AdamW opt = new AdamW(model, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         SplittableRandom rng = new SplittableRandom(2);
         List<TokenBatch> microBatches = new ArrayList<>();
         for (int s0 = 0; s0 < sequences; s0 += micro) {
@@ -83,13 +82,31 @@ public final class TrainBenchmark implements Benchmark {
                 model.backward(dLogp[i]);
             }
         });
+        double[] ref = Stats.time(0, Math.max(1, Math.min(reps, 3)), () -> {
+            for (TokenBatch mb : microBatches) model.forward(mb, 1f);
+        });
+        long peakResident = Roofline.peakResidentBytes();
         if (profile) {
-            System.out.println("# time per backend op over " + (warmup + reps) + " forward+backward passes:");
+            System.out.println("# time per backend op over " + (warmup + reps) + " forward+backward passes and the reference passes:");
             System.out.print(org.grpo4j.backend.OpProfile.of(backend).report());
         }
-        double[] ad = Stats.time(warmup, Math.max(reps, 5), () -> opt.step(1e-5));
-        double tokPerS = sequences * len / Stats.median(fb), adamMs = Stats.median(ad) * 1e3;
+        double tokPerS = sequences * len / Stats.median(fb), refMs = Stats.median(ref) * 1e3;
         System.out.printf("fwd+bwd: %.1f tok/s%n", tokPerS);
+        System.out.printf("reference: %.1f ms%n", refMs);
+        System.out.printf("peak memory: %.2f GiB%n", peakResident / (double) (1L << 30));
+        int targets = sequences * completion;
+        System.out.printf("# logits: %.1f MiB per head chunk of %d target rows; the batch's %d targets × %d vocabulary at once would be %.2f GiB%n",
+                model.logitsBytes() / (double) (1 << 20), model.logitsBytes() / 4 / c.vocabSize(), targets, c.vocabSize(),
+                4.0 * targets * c.vocabSize() / (1L << 30));
+        double fwdFlops = Roofline.forwardFlops(c, sequences, len, targets);
+        System.out.println("# fwd+bwd " + Roofline.computeBound(3 * fwdFlops, Stats.median(fb)));
+        System.out.println("# reference " + Roofline.computeBound(fwdFlops, Stats.median(ref) ));
+        if (name.equals("bench-m") && sequences == 16 && len == 192 && completion == 128) FastPathCheck.againstPinnedEngine(model, microBatches);
+        if (!name.equals("qwen05b") || profile) whereTimeGoes(c, model, microBatches, dLogp);
+
+        AdamW opt = new AdamW(model, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+        double[] ad = Stats.time(warmup, Math.max(reps, 5), () -> opt.step(1e-5));
+        double adamMs = Stats.median(ad) * 1e3;
         System.out.printf("adamw: %.1f ms%n", adamMs);
         long peak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
@@ -101,8 +118,10 @@ public final class TrainBenchmark implements Benchmark {
             JsonNode r = PytorchPeer.run("fwdbwd", "--config", name, "--batch", "" + sequences, "--seq", "" + len, "--micro", "" + micro, "--reps", "1");
             if (r != null && r.has("times")) {
                 double t = median(r.get("times"));
-                System.out.printf("pytorch fwd+bwd: %.1f tok/s (peak RSS %.2f GiB)%n", sequences * len / t, r.path("peak_rss_mib").asDouble() / 1024);
+                double peerPeak = r.path("peak_rss_mib").asDouble() * (1 << 20);
+                System.out.printf("pytorch fwd+bwd: %.1f tok/s (peak RSS %.2f GiB)%n", sequences * len / t, peerPeak / (1L << 30));
                 PytorchPeer.printRatio("fwd+bwd", tokPerS, sequences * len / t, true);
+                if (peerPeak > 0) System.out.printf("peak memory ratio vs pytorch: %.2fx (lower is better)%n", peakResident / peerPeak);
             }
             return;
         }
@@ -114,6 +133,33 @@ public final class TrainBenchmark implements Benchmark {
         System.out.printf("pytorch adamw: %.1f ms%n", peerAdam);
         PytorchPeer.printRatio("fwd+bwd", tokPerS, peerTok, true);
         PytorchPeer.printRatio("adamw", adamMs, peerAdam, false);
+        double peerRef = r.path("times_s").path("ref").path("median").asDouble() * 1e3;
+        if (peerRef > 0) {
+            System.out.printf("pytorch reference: %.1f ms%n", peerRef);
+            PytorchPeer.printRatio("reference", refMs, peerRef, false);
+        }
+    }
+
+    /** One profiled forward+backward and reference pass on a copy of the model: time per op family beside the bounds. */
+    private static void whereTimeGoes(ModelConfig c, Transformer model, List<TokenBatch> microBatches, float[][] dLogp) {
+        org.grpo4j.backend.Backend profiled = org.grpo4j.backend.OpProfile.wrap(model.backend());
+        org.grpo4j.backend.OpProfile prof = org.grpo4j.backend.OpProfile.of(profiled);
+        Transformer copy = Transformer.create(c, profiled);
+        copy.copyFrom(model);
+        copy.zeroGrad();
+        prof.reset();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < microBatches.size(); i++) copy.forward(microBatches.get(i), 1f);
+        long t1 = System.nanoTime();
+        System.out.printf("# where time goes, forward (%.0f ms profiled): %s%n", (t1 - t0) / 1e6, prof.familyLine());
+        prof.reset();
+        t0 = System.nanoTime();
+        for (int i = 0; i < microBatches.size(); i++) {
+            copy.forward(microBatches.get(i), 1f);
+            copy.backward(dLogp[i]);
+        }
+        t1 = System.nanoTime();
+        System.out.printf("# where time goes, forward+backward (%.0f ms profiled): %s%n", (t1 - t0) / 1e6, prof.familyLine());
     }
 
     private static double median(JsonNode arr) {

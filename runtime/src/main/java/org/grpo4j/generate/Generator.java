@@ -5,13 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
-import org.grpo4j.backend.Backend;
-import org.grpo4j.backend.IntTensor;
-import org.grpo4j.backend.Tensor;
 import org.grpo4j.backend.cpu.Parallel;
 import org.grpo4j.model.ModelConfig;
-import org.grpo4j.model.ParameterLayout;
-import org.grpo4j.model.RopeTables;
+import org.grpo4j.model.KvCache;
 import org.grpo4j.model.Transformer;
 
 /**
@@ -21,9 +17,9 @@ import org.grpo4j.model.Transformer;
  * <p>How the work is shared. Each prompt is run through the model once (the prefill: the prompts packed row after
  * row, no padding); its keys and values are stored once in the cache and every one of its G samples attends to
  * them, followed by its own tokens. Each decode step then runs one row per sequence still going: a sequence that
- * has finished leaves the batch, so the rest run faster. Everything the model computes goes through the
- * {@link Backend} ops (the same layer sequence as {@link Transformer#forward}); only the logits of the rows that
- * sample are read back, and the sampling itself ({@link Sampler}) runs on the host.
+ * has finished leaves the batch, so the rest run faster. The model work is {@link Transformer#decode} over the
+ * generator's {@link KvCache} (the same layer body as {@link Transformer#forward}); the generator only schedules rows
+ * and slots and samples ({@link Sampler}) from the logits of the rows that sample.
  *
  * <p>KV cache layout (per layer, {@code [slots, kvHeads·hd]} for k and for v): prompt {@code p} owns slots
  * {@code [promptSlot[p], promptSlot[p] + len_p)}, sequence {@code s} owns the next {@code max_completion_length − 1}
@@ -44,27 +40,13 @@ public final class Generator {
     private static final int PREFILL_CHUNK = Integer.getInteger("grpo4j.prefillChunk", 512);
 
     private final Transformer model;
-    private final Backend backend;
     private final ModelConfig c;
     private final Function<int[], String> decoder;
     private long memoryBudget;
 
-    // weight views, made once
-    private final Tensor embedding, finalNorm, lmHead;
-    private final Tensor[] inNorm, qkvW, qkvB, qNorm, kNorm, oW, postNorm, guW, downW;
-
-    // RoPE tables, grown to the longest sequence seen
-    private Tensor ropeCos, ropeSin;
-    private int ropePositions;
-
-    // KV cache, one [2, slots, kvDim] block per layer (k then v), grown when a call needs more
-    private Tensor[] kCache, vCache;
-    private long cacheSlots;
-
-    // workspace for `rows` model rows and `logitRows` rows of logits
-    private int workRows, logitRows;
-    private Tensor x, ln, rstd, qkv, qkvNorm, rstdQk, att, gateUp, act, last, lnLast, logits;
-    private IntTensor tokensT, positionsT, slotsT, segmentsT, lastRowsT;
+    // the model's KV cache and decode workspace, grown when a call needs more
+    private final KvCache cache;
+    // the step inputs of the cache, and its logits (host arrays, replaced when the workspace grows)
     private int[] tokens, positions, slots, segments, lastRows;
     private float[] hostLogits;
 
@@ -87,41 +69,11 @@ public final class Generator {
     /** {@code decoder} turns token ids into text (e.g. {@code tokenizer::decode}); it may be null. */
     public Generator(Transformer model, Function<int[], String> decoder) {
         this.model = model;
-        this.backend = model.backend();
         this.c = model.config();
         this.decoder = decoder;
-        ParameterLayout L = model.layout();
-        int d = c.hiddenSize(), hd = c.headDim(), q = c.qkvDim(), F = c.intermediateSize(), n = c.numLayers();
-        embedding = p(L.embedding(), (long) c.vocabSize() * d);
-        finalNorm = p(L.finalNorm(), d);
-        lmHead = p(L.lmHead(), (long) c.vocabSize() * d);
-        inNorm = new Tensor[n];
-        qkvW = new Tensor[n];
-        qkvB = new Tensor[n];
-        qNorm = new Tensor[n];
-        kNorm = new Tensor[n];
-        oW = new Tensor[n];
-        postNorm = new Tensor[n];
-        guW = new Tensor[n];
-        downW = new Tensor[n];
-        for (int l = 0; l < n; l++) {
-            ParameterLayout.Layer w = L.layer(l);
-            inNorm[l] = p(w.inputNorm(), d);
-            qkvW[l] = p(w.qkvWeight(), (long) q * d);
-            qkvB[l] = w.qkvBias() < 0 ? null : p(w.qkvBias(), q);
-            qNorm[l] = w.qNorm() < 0 ? null : p(w.qNorm(), hd);
-            kNorm[l] = w.kNorm() < 0 ? null : p(w.kNorm(), hd);
-            oW[l] = p(w.oWeight(), (long) d * c.numHeads() * hd);
-            postNorm[l] = p(w.postNorm(), d);
-            guW[l] = p(w.gateUpWeight(), 2L * F * d);
-            downW[l] = p(w.downWeight(), (long) d * F);
-        }
+        this.cache = new KvCache(c, model.backend());
         int vocab = c.vocabSize();
         samplers = ThreadLocal.withInitial(() -> new Sampler(vocab));
-    }
-
-    private Tensor p(long offset, long size) {
-        return model.params().slice(offset, size);
     }
 
     /**
@@ -141,7 +93,7 @@ public final class Generator {
 
     /** Bytes of KV cache for {@code cacheSlots} token slots: layers × (k + v) × kvHeads × hd floats each. */
     public static long kvCacheBytes(ModelConfig c, long cacheSlots) {
-        return 4L * c.numLayers() * 2 * c.numKvHeads() * c.headDim() * cacheSlots;
+        return KvCache.cacheBytes(c, cacheSlots);
     }
 
     /** The completions of every prompt, prompt-major (prompt 0's G samples, then prompt 1's, …), as TRL orders them. */
@@ -178,7 +130,7 @@ public final class Generator {
         if (slotsNeeded > Integer.MAX_VALUE) throw new IllegalArgumentException(memoryMessage(B, G, promptTokens, maxNew, Long.MAX_VALUE, 0));
         int chunk = Math.min(promptTokens, Math.max(PREFILL_CHUNK, 1));
         int rows = Math.max(chunk, S), outRows = Math.max(Math.min(B, chunk), S);
-        prepare(B, G, promptTokens, maxNew, slotsNeeded, rows, outRows, longest + maxNew);
+        prepare(B, G, promptTokens, maxNew, slotsNeeded, rows, outRows);
 
         int[] stopIds = params.ignoreEos() ? new int[0] : params.stopTokenIds() != null ? params.stopTokenIds() : c.eosTokenIds();
         int[][] out = new int[S][maxNew];
@@ -211,7 +163,7 @@ public final class Generator {
                     nOut++;
                 }
             }
-            runModel(n, nOut, true);
+            model.decode(cache, n, nOut, true);
             job.count = nOut * G;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
             Parallel.forRange(job.count, job.grain, job);
@@ -237,7 +189,7 @@ public final class Generator {
                 job.seq[i] = s;
             }
             activeRows[steps++] = nActive;
-            runModel(nActive, nActive, false);
+            model.decode(cache, nActive, nActive, false);
             job.count = nActive;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
             Parallel.forRange(nActive, job.grain, job);
@@ -338,58 +290,13 @@ public final class Generator {
         }
     }
 
-    /**
-     * Runs {@code n} rows (tokens, positions, slots and segments already in the host arrays) through the model,
-     * storing their keys and values, and leaves the logits of {@code nOut} rows in {@link #hostLogits}: the rows
-     * {@code lastRows[0..nOut)} when {@code gather}, else rows {@code 0..nOut)}.
-     */
-    private void runModel(int n, int nOut, boolean gather) {
-        int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), q = c.qkvDim(), F = c.intermediateSize();
-        int V = c.vocabSize();
-        float eps = c.rmsNormEps();
-        backend.writeInts(tokensT, tokens, n);
-        backend.writeInts(positionsT, positions, n);
-        backend.writeInts(slotsT, slots, n);
-        backend.writeInts(segmentsT, segments, 4 * n);
-        backend.embedding(x, tokensT, embedding, n, d);
-        for (int l = 0; l < c.numLayers(); l++) {
-            backend.rmsNorm(ln, rstd, x, inNorm[l], n, d, eps);
-            backend.matmul(qkv, ln, qkvW[l], qkvB[l], n, q, d, false);
-            Tensor rot = qkv;
-            if (c.qkNorm()) {
-                backend.qkNorm(qkvNorm, rstdQk, qkv, qNorm[l], kNorm[l], n, H, KV, hd, eps);
-                rot = qkvNorm;
-            }
-            backend.rope(rot, positionsT, ropeCos, ropeSin, n, H, KV, hd);
-            backend.kvStore(kCache[l], vCache[l], rot, slotsT, n, H, KV, hd);
-            backend.attentionCached(att, rot, kCache[l], vCache[l], segmentsT, n, H, KV, hd);
-            backend.matmul(x, att, oW[l], null, n, d, H * hd, true);
-            backend.rmsNorm(ln, rstd, x, postNorm[l], n, d, eps);
-            backend.matmul(gateUp, ln, guW[l], null, n, 2 * F, d, false);
-            backend.swiglu(act, gateUp, n, F);
-            backend.matmul(x, act, downW[l], null, n, d, F, true);
-        }
-        if (nOut == 0) return;
-        Tensor head = x;
-        if (gather) {
-            backend.writeInts(lastRowsT, lastRows, nOut);
-            backend.gatherRows(last, x, lastRowsT, nOut, d);
-            head = last;
-        }
-        // RMSNorm is per row, so only the rows that sample are normalised and projected
-        backend.rmsNorm(lnLast, rstd, head, finalNorm, nOut, d, eps);
-        backend.matmul(logits, lnLast, lmHead, null, nOut, V, d, false);
-        backend.read(logits, hostLogits, 0, nOut * V);
-    }
-
-    /** Makes sure the cache, workspace and RoPE tables are large enough, within the memory budget. */
-    private void prepare(int B, int G, int promptTokens, int maxNew, long slotsNeeded, int rows, int outRows, int positionsNeeded) {
-        int d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), V = c.vocabSize(), a = c.numHeads() * c.headDim();
-        boolean growCache = kCache == null || cacheSlots < slotsNeeded;
-        boolean growWork = workRows < rows || logitRows < outRows;
-        long cacheBytes = growCache ? kvCacheBytes(c, slotsNeeded) : 0;
-        long workBytes = growWork ? 4 * workFloats(Math.max(rows, workRows), Math.max(outRows, logitRows)) : 0;
-        long heldCache = kCache == null ? 0 : kvCacheBytes(c, cacheSlots), heldWork = workRows == 0 ? 0 : 4 * workFloats(workRows, logitRows);
+    /** Makes sure the cache and workspace are large enough, within the memory budget. */
+    private void prepare(int B, int G, int promptTokens, int maxNew, long slotsNeeded, int rows, int outRows) {
+        boolean growCache = cache.slotCapacity() < slotsNeeded;
+        boolean growWork = cache.rowCapacity() < rows || cache.outRowCapacity() < outRows;
+        long cacheBytes = growCache ? KvCache.cacheBytes(c, slotsNeeded) : 0;
+        long workBytes = growWork ? KvCache.workspaceBytes(c, Math.max(rows, cache.rowCapacity()), Math.max(outRows, cache.outRowCapacity())) : 0;
+        long heldCache = cache.heldCacheBytes(), heldWork = cache.heldWorkspaceBytes();
         // blocks about to be replaced are dropped before the new ones are allocated, so they count as free
         long kept = (growCache ? 0 : heldCache) + (growWork ? 0 : heldWork);
         long need = cacheBytes + workBytes;
@@ -402,76 +309,13 @@ public final class Generator {
             }
             if (need > budget) throw new IllegalStateException(memoryMessage(B, G, promptTokens, maxNew, need, budget));
         }
-        if (growCache) {
-            kCache = null;
-            vCache = null;
-            int n = c.numLayers();
-            Tensor[] k = new Tensor[n], v = new Tensor[n];
-            long per = slotsNeeded * c.numKvHeads() * c.headDim();
-            for (int l = 0; l < n; l++) {
-                Tensor block = backend.allocate(2 * per);
-                k[l] = block.slice(0, per);
-                v[l] = block.slice(per, per);
-            }
-            kCache = k;
-            vCache = v;
-            cacheSlots = slotsNeeded;
-        }
-        if (growWork) {
-            int R = Math.max(rows, workRows), O = Math.max(outRows, logitRows);
-            x = null;
-            Tensor w = backend.allocate(workFloats(R, O));
-            long[] at = {0};
-            x = take(w, at, (long) R * d);
-            ln = take(w, at, (long) R * d);
-            rstd = take(w, at, R);
-            qkv = take(w, at, (long) R * q);
-            qkvNorm = c.qkNorm() ? take(w, at, (long) R * q) : null;
-            rstdQk = c.qkNorm() ? take(w, at, (long) R * (c.numHeads() + c.numKvHeads())) : null;
-            att = take(w, at, (long) R * a);
-            gateUp = take(w, at, 2L * R * F);
-            act = take(w, at, (long) R * F);
-            last = take(w, at, (long) O * d);
-            lnLast = take(w, at, (long) O * d);
-            logits = take(w, at, (long) O * V);
-            hostLogits = new float[Math.toIntExact((long) O * V)];
-            int ints = Math.max(R, O);
-            tokens = new int[ints];
-            positions = new int[ints];
-            slots = new int[ints];
-            segments = new int[4 * ints];
-            lastRows = new int[ints];
-            tokensT = backend.ints(tokens);
-            positionsT = backend.ints(positions);
-            slotsT = backend.ints(slots);
-            segmentsT = backend.ints(segments);
-            lastRowsT = backend.ints(lastRows);
-            workRows = R;
-            logitRows = O;
-        }
-        if (ropePositions < positionsNeeded) {
-            int half = c.headDim() / 2;
-            float[] cos = new float[positionsNeeded * half], sin = new float[positionsNeeded * half];
-            RopeTables.build(c, positionsNeeded, cos, sin);
-            ropeCos = backend.allocate(cos.length);
-            ropeSin = backend.allocate(sin.length);
-            backend.write(ropeCos, cos);
-            backend.write(ropeSin, sin);
-            ropePositions = positionsNeeded;
-        }
-    }
-
-    private long workFloats(long R, long O) {
-        long d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), V = c.vocabSize(), a = (long) c.numHeads() * c.headDim();
-        long perRow = 2 * d + 1 + q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? c.numHeads() + c.numKvHeads() : 0) + a + 3 * F;
-        // logits twice: the backend's tensor and the host copy
-        return R * perRow + O * (2 * d + 2 * V);
-    }
-
-    private static Tensor take(Tensor block, long[] at, long n) {
-        Tensor t = block.slice(at[0], n);
-        at[0] += n;
-        return t;
+        cache.reserve(slotsNeeded, rows, outRows);
+        tokens = cache.tokens();
+        positions = cache.positions();
+        slots = cache.slots();
+        segments = cache.segments();
+        lastRows = cache.lastRows();
+        hostLogits = cache.logits();
     }
 
     private String memoryMessage(int B, int G, int promptTokens, int maxNew, long need, long budget) {

@@ -41,6 +41,19 @@ public final class Activations {
         for (int l = 0; l < numLayers; l++) layers[l] = new Layer();
     }
 
+    /** Floats of one chunk of logits ({@code -Dgrpo4j.logitsBudget}, default 8 Mi = 32 MiB). */
+    static final long LOGITS_BUDGET = Long.getLong("grpo4j.logitsBudget", 8L << 20);
+
+    /**
+     * Target rows per chunk of the output head: as many as fit the logits budget, at least 64 (so the head's GEMMs stay
+     * efficient on a 150k vocabulary) and at most 1024, so that no batch ever holds {@code targets × vocab} logits
+     * at once, as TRL's chunked LM head.
+     */
+    public static int headChunkRows(ModelConfig c, int targets) {
+        long rows = Math.max(64, Math.min(1024, LOGITS_BUDGET / c.vocabSize()));
+        return (int) Math.max(1, Math.min(Math.max(1, targets), rows));
+    }
+
     /** Floats needed for a batch of {@code rows} tokens, {@code targets} scored tokens and the given probability buffer. */
     public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();

@@ -12,7 +12,7 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
         int rows = microBatchSequences * sequenceLength;
         long probs = (long) microBatchSequences * c.numHeads() * sequenceLength * sequenceLength;
         int targets = microBatchSequences * targetsPerSequence;
-        int chunk = (int) Math.max(1, Math.min(Math.max(1, targets), (32L << 20) / c.vocabSize()));
+        int chunk = Activations.headChunkRows(c, targets);
         long acts = Activations.floatsFor(c, rows, probs, targets, chunk) * 4;
         return new MemoryPlan(params, params, 2 * params, reference ? params : 0, acts);
     }

@@ -29,8 +29,6 @@ import org.grpo4j.safetensors.TensorInfo;
  * live until the next forward, so call them in pairs.
  */
 public final class Transformer implements AutoCloseable, org.grpo4j.optim.Trainable {
-    /** Floats of the logits chunk; {@code -Dgrpo4j.logitsBudget} trades memory for fewer, larger GEMMs. */
-    private static final long LOGITS_BUDGET = Long.getLong("grpo4j.logitsBudget", 32L << 20);
 
     private final ModelConfig config;
     private final ParameterLayout layout;
@@ -40,13 +38,19 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private final Tensor ropeCos, ropeSin;
     private final int ropePositions;
     private final Activations acts;
+    private final LayerWeights[] layers;
+    private final Linear lmHead;
+    private final Tensor embedding, finalNorm;
+    private Tensor dEmbedding, dFinalNorm;
 
     // the batch of the last forward, kept for its backward
     private TokenBatch batch;
     private SequenceLayout seq;
     private IntTensor tokens, positions, targetRows, targetTokens;
     private float temperature;
-    private boolean logitsKept;
+    private IntTensor[] chunkRows;    // per head chunk: the rows of its targets
+    private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
+    private int headChunkOverride;    // tests force small chunks
 
     private Transformer(ModelConfig config, Backend backend, Tensor params) {
         this.config = config;
@@ -62,6 +66,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         backend.write(ropeCos, cos);
         backend.write(ropeSin, sin);
         this.acts = new Activations(backend, config.numLayers());
+        this.layers = new LayerWeights[config.numLayers()];
+        for (int l = 0; l < layers.length; l++) layers[l] = new LayerWeights(config, layout.layer(l), params, l);
+        int d = config.hiddenSize(), V = config.vocabSize();
+        this.embedding = params.slice(layout.embedding(), (long) V * d);
+        this.finalNorm = params.slice(layout.finalNorm(), d);
+        this.lmHead = new Linear("lm_head", params, layout.lmHead(), -1, V, d);
     }
 
     /** A model with zero weights; fill them with {@link #loadWeights}, {@link #initialise} or {@link #copyFrom}. */
@@ -199,7 +209,13 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     /** The gradient block (same layout as {@link #params()}), allocated on first use. */
     @Override
     public Tensor grads() {
-        if (grads == null) grads = backend.allocate(layout.size());
+        if (grads == null) {
+            grads = backend.allocate(layout.size());
+            for (LayerWeights w : layers) w.bindGradients(grads);
+            lmHead.bindGradients(grads);
+            dEmbedding = grads.slice(layout.embedding(), (long) config.vocabSize() * config.hiddenSize());
+            dFinalNorm = grads.slice(layout.finalNorm(), config.hiddenSize());
+        }
         return grads;
     }
 
@@ -209,6 +225,16 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return params.slice(p.offset(), p.size());
     }
 
+    /** Target rows per head chunk for the following forwards ({@code 0}: from the logits budget); tests force several chunks. */
+    void headChunkRows(int rows) {
+        headChunkOverride = rows;
+    }
+
+    /** Bytes of the logits buffer of the last forward (one chunk of target rows × vocabulary). */
+    public long logitsBytes() {
+        return 4L * acts.chunkRows * config.vocabSize();
+    }
+
     public void zeroGrad() {
         backend.fill(grads(), 0f);
     }
@@ -216,14 +242,6 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     /** Bytes of the activation block currently allocated. */
     public long activationBytes() {
         return acts.allocatedFloats() * 4;
-    }
-
-    private Tensor p(long offset, long size) {
-        return params.slice(offset, size);
-    }
-
-    private Tensor g(long offset, long size) {
-        return grads.slice(offset, size);
     }
 
     // ======================================================================== forward
@@ -238,8 +256,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     public Scores forward(TokenBatch batch, float temperature) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim();
-        int q = c.qkvDim(), F = c.intermediateSize(), V = c.vocabSize(), T = batch.targets();
+        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads(), V = c.vocabSize(), T = batch.targets();
         for (int len : batch.lengths())
             if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
         this.batch = batch;
@@ -249,37 +266,25 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         positions = backend.ints(batch.positions());
         targetRows = backend.ints(batch.targetRows());
         targetTokens = backend.ints(batch.targetTokens());
-        int chunk = (int) Math.max(1, Math.min(Math.max(T, 1), LOGITS_BUDGET / V));
+        int chunk = headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(c, T);
         acts.prepare(c, N, seq.probsSize(), T, chunk);
+        int chunks = (T + chunk - 1) / chunk;
+        chunkRows = new IntTensor[chunks];
+        for (int k = 0; k < chunks; k++)
+            chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
 
-        backend.embedding(acts.layers[0].resid, tokens, p(layout.embedding(), (long) V * d), N, d);
-        for (int l = 0; l < c.numLayers(); l++) {
-            Activations.Layer a = acts.layers[l];
-            ParameterLayout.Layer w = layout.layer(l);
-            backend.rmsNorm(a.ln1, a.rstd1, a.resid, p(w.inputNorm(), d), N, d, c.rmsNormEps());
-            backend.matmul(a.qkv, a.ln1, p(w.qkvWeight(), (long) q * d), w.qkvBias() < 0 ? null : p(w.qkvBias(), q), N, q, d, false);
-            if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, p(w.qNorm(), hd), p(w.kNorm(), hd), N, H, KV, hd, c.rmsNormEps());
-            backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
-            backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
-            backend.copy(a.resid2, a.resid);
-            backend.matmul(a.resid2, a.att, p(w.oWeight(), (long) d * H * hd), null, N, d, H * hd, true);
-            backend.rmsNorm(a.ln2, a.rstd2, a.resid2, p(w.postNorm(), d), N, d, c.rmsNormEps());
-            backend.matmul(a.gateUp, a.ln2, p(w.gateUpWeight(), 2L * F * d), null, N, 2 * F, d, false);
-            backend.swiglu(a.act, a.gateUp, N, F);
-            Tensor next = l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut;
-            backend.copy(next, a.resid2);
-            backend.matmul(next, a.act, p(w.downWeight(), (long) d * F), null, N, d, F, true);
-        }
-        backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, p(layout.finalNorm(), d), N, d, c.rmsNormEps());
+        backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
+        for (int l = 0; l < c.numLayers(); l++)
+            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
+        backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
 
-        Tensor lmHead = p(layout.lmHead(), (long) V * d);
-        for (int t0 = 0; t0 < T; t0 += chunk) {
-            int n = Math.min(chunk, T - t0);
-            headLogits(t0, n, lmHead);
+        for (int k = 0; k < chunks; k++) {
+            int t0 = k * chunk, n = Math.min(chunk, T - t0);
+            headLogits(k, n);
             backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
         }
-        // with a single chunk the backward can start from these logits instead of recomputing them
-        logitsKept = T <= chunk;
+        // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
+        keptChunk = chunks - 1;
         float[] logp = new float[T], entropy = new float[T];
         if (T > 0) {
             backend.read(acts.logp, logp, 0, T);
@@ -288,12 +293,72 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return new Scores(logp, entropy);
     }
 
-    /** Logits of targets {@code [t0, t0+n)}: gather their rows of the final norm output, project onto the vocabulary. */
-    private void headLogits(int t0, int n, Tensor lmHead) {
-        int d = config.hiddenSize(), V = config.vocabSize();
-        IntTensor rows = t0 == 0 && n == batch.targets() ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), t0, t0 + n));
-        backend.gatherRows(acts.headIn, acts.lnf, rows, n, d);
-        backend.matmul(acts.logits, acts.headIn, lmHead, null, n, V, d, false);
+    /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
+    private void headLogits(int k, int n) {
+        backend.gatherRows(acts.headIn, acts.lnf, chunkRows[k], n, config.hiddenSize());
+        lmHead.forward(backend, acts.logits, acts.headIn, n, false);
+    }
+
+    // ======================================================================== the decoder layer
+
+    /**
+     * One decoder layer over {@code N} rows, from {@code a.resid} into {@code out}: the single layer body of training
+     * and generation. Without a cache, attention runs over the packed sequences of the batch ({@link #seq}) and
+     * saves its probabilities for the backward; with one, each row's key and value are stored in the cache and the
+     * rows attend to the cached runs of their segments. In generation the residual views are one tensor, updated
+     * in place ({@code a.resid == a.resid2 == out}).
+     */
+    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache) {
+        ModelConfig c = config;
+        LayerWeights w = layers[l];
+        int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
+        float eps = c.rmsNormEps();
+        backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
+        w.qkv.forward(backend, a.qkv, a.ln1, N, false);
+        if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
+        backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
+        if (cache == null) backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
+        else {
+            backend.kvStore(cache.keys(l), cache.values(l), a.qkvRot, cache.slotsT, N, H, KV, hd);
+            backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
+        }
+        if (a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
+        w.o.forward(backend, a.resid2, a.att, N, true);
+        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
+        w.gateUp.forward(backend, a.gateUp, a.ln2, N, false);
+        backend.swiglu(a.act, a.gateUp, N, F);
+        if (out != a.resid2) backend.copy(out, a.resid2);
+        w.down.forward(backend, out, a.act, N, true);
+    }
+
+    // ======================================================================== generation
+
+    /**
+     * Runs {@code rows} rows of the cache's step inputs ({@link KvCache#tokens()} … {@link KvCache#segments()}, filled by
+     * the caller) through the model with cached attention, storing their keys and values, and leaves in
+     * {@link KvCache#logits()} the logits of {@code outRows} rows: rows {@link KvCache#lastRows()}{@code [0..outRows)}
+     * when {@code gather}, else rows {@code 0..outRows)}. Nothing is saved for a backward.
+     */
+    public void decode(KvCache cache, int rows, int outRows, boolean gather) {
+        ModelConfig c = config;
+        int d = c.hiddenSize();
+        if (rows > cache.rowCapacity() || outRows > cache.outRowCapacity())
+            throw new IllegalArgumentException("decode of " + rows + " rows (" + outRows + " with logits) in a cache reserved for "
+                    + cache.rowCapacity() + " (" + cache.outRowCapacity() + ")");
+        cache.upload(rows, outRows, gather);
+        Activations.Layer a = cache.work;
+        backend.embedding(a.resid, cache.tokensT, embedding, rows, d);
+        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache);
+        if (outRows == 0) return;
+        Tensor head = a.resid;
+        if (gather) {
+            backend.gatherRows(cache.last, a.resid, cache.lastRowsT, outRows, d);
+            head = cache.last;
+        }
+        // RMSNorm is per row, so only the rows that sample are normalised and projected
+        backend.rmsNorm(cache.lastNorm, cache.lastRstd, head, finalNorm, outRows, d, c.rmsNormEps());
+        lmHead.forward(backend, cache.logits, cache.lastNorm, outRows, false);
+        backend.read(cache.logits, cache.logits(), 0, outRows * c.vocabSize());
     }
 
     // ======================================================================== backward
@@ -305,51 +370,50 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     public void backward(float[] dLogp) {
         if (batch == null) throw new IllegalStateException("backward without a forward");
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim();
-        int q = c.qkvDim(), F = c.intermediateSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
+        int N = batch.rows(), d = c.hiddenSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
         if (dLogp.length != T) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, the batch has " + T + " targets");
         grads();
         if (T > 0) backend.write(acts.dLogp, dLogp, 0, T);
 
         // output head, chunk by chunk: dlogits → d lm_head, d final-norm output
-        Tensor lmHead = p(layout.lmHead(), (long) V * d), dLmHead = g(layout.lmHead(), (long) V * d);
         backend.fill(acts.dLn, 0f);
-        for (int t0 = 0; t0 < T; t0 += chunk) {
-            int n = Math.min(chunk, T - t0);
-            if (!logitsKept) headLogits(t0, n, lmHead); // else the forward's only chunk is still in place
+        for (int k = chunkRows.length - 1; k >= 0; k--) {
+            int t0 = k * chunk, n = Math.min(chunk, T - t0);
+            if (k != keptChunk) headLogits(k, n); // recomputed: the logits of the whole batch never exist at once
             backend.logSoftmaxBackward(acts.logits, acts.dLogp.slice(t0, n), targetTokens, t0, n, V, temperature);
-            backend.matmulBackwardWeight(dLmHead, acts.logits, acts.headIn, n, V, d);
-            backend.matmulBackwardInput(acts.dHeadIn, acts.logits, lmHead, n, V, d, false);
-            IntTensor rows = t0 == 0 && n == T ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), t0, t0 + n));
-            backend.scatterAddRows(acts.dLn, acts.dHeadIn, rows, n, d);
+            lmHead.backwardWeight(backend, acts.logits, acts.headIn, n);
+            lmHead.backwardInput(backend, acts.dHeadIn, acts.logits, n, false);
+            backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
         }
-        logitsKept = false; // the logits now hold gradients
+        keptChunk = -1; // the logits now hold gradients
         backend.fill(acts.dResid, 0f);
-        backend.rmsNormBackward(acts.dResid, g(layout.finalNorm(), d), acts.dLn, acts.residOut, p(layout.finalNorm(), d), acts.rstdf, N, d);
+        backend.rmsNormBackward(acts.dResid, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, N, d);
+        for (int l = c.numLayers() - 1; l >= 0; l--) layerBackward(l, acts.layers[l], N);
+        backend.embeddingBackward(dEmbedding, acts.dResid, tokens, N, d);
+    }
 
-        for (int l = c.numLayers() - 1; l >= 0; l--) {
-            Activations.Layer a = acts.layers[l];
-            ParameterLayout.Layer w = layout.layer(l);
-            // resid_next = resid2 + down(act): the residual gradient passes through unchanged
-            backend.matmulBackwardWeight(g(w.downWeight(), (long) d * F), acts.dResid, a.act, N, d, F);
-            backend.matmulBackwardInput(acts.dAct, acts.dResid, p(w.downWeight(), (long) d * F), N, d, F, false);
-            backend.swigluBackward(acts.dGateUp, acts.dAct, a.gateUp, N, F);
-            backend.matmulBackwardWeight(g(w.gateUpWeight(), 2L * F * d), acts.dGateUp, a.ln2, N, 2 * F, d);
-            backend.matmulBackwardInput(acts.dLn, acts.dGateUp, p(w.gateUpWeight(), 2L * F * d), N, 2 * F, d, false);
-            backend.rmsNormBackward(acts.dResid, g(w.postNorm(), d), acts.dLn, a.resid2, p(w.postNorm(), d), a.rstd2, N, d);
-            // resid2 = resid + o(att)
-            backend.matmulBackwardWeight(g(w.oWeight(), (long) d * H * hd), acts.dResid, a.att, N, d, H * hd);
-            backend.matmulBackwardInput(acts.dAtt, acts.dResid, p(w.oWeight(), (long) d * H * hd), N, d, H * hd, false);
-            backend.attentionBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, seq, H, KV, hd);
-            backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
-            if (c.qkNorm())
-                backend.qkNormBackward(acts.dQkv, g(w.qNorm(), hd), g(w.kNorm(), hd), acts.dQkvRot, a.qkv, p(w.qNorm(), hd), p(w.kNorm(), hd), a.rstdQk, N, H, KV, hd);
-            if (w.qkvBias() >= 0) backend.biasBackward(g(w.qkvBias(), q), acts.dQkv, N, q);
-            backend.matmulBackwardWeight(g(w.qkvWeight(), (long) q * d), acts.dQkv, a.ln1, N, q, d);
-            backend.matmulBackwardInput(acts.dLn, acts.dQkv, p(w.qkvWeight(), (long) q * d), N, q, d, false);
-            backend.rmsNormBackward(acts.dResid, g(w.inputNorm(), d), acts.dLn, a.resid, p(w.inputNorm(), d), a.rstd1, N, d);
-        }
-        backend.embeddingBackward(g(layout.embedding(), (long) V * d), acts.dResid, tokens, N, d);
+    /** The layer body in reverse: takes d loss / d (layer output) in {@code acts.dResid}, leaves d loss / d (layer input) there. */
+    private void layerBackward(int l, Activations.Layer a, int N) {
+        ModelConfig c = config;
+        LayerWeights w = layers[l];
+        int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
+        // resid_next = resid2 + down(act): the residual gradient passes through unchanged
+        w.down.backwardWeight(backend, acts.dResid, a.act, N);
+        w.down.backwardInput(backend, acts.dAct, acts.dResid, N, false);
+        backend.swigluBackward(acts.dGateUp, acts.dAct, a.gateUp, N, F);
+        w.gateUp.backwardWeight(backend, acts.dGateUp, a.ln2, N);
+        w.gateUp.backwardInput(backend, acts.dLn, acts.dGateUp, N, false);
+        backend.rmsNormBackward(acts.dResid, w.dPostNorm, acts.dLn, a.resid2, w.postNorm, a.rstd2, N, d);
+        // resid2 = resid + o(att)
+        w.o.backwardWeight(backend, acts.dResid, a.att, N);
+        w.o.backwardInput(backend, acts.dAtt, acts.dResid, N, false);
+        backend.attentionBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, seq, H, KV, hd);
+        backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
+        if (c.qkNorm())
+            backend.qkNormBackward(acts.dQkv, w.dqNorm, w.dkNorm, acts.dQkvRot, a.qkv, w.qNorm, w.kNorm, a.rstdQk, N, H, KV, hd);
+        w.qkv.backwardWeight(backend, acts.dQkv, a.ln1, N);
+        w.qkv.backwardInput(backend, acts.dLn, acts.dQkv, N, false);
+        backend.rmsNormBackward(acts.dResid, w.dInputNorm, acts.dLn, a.resid, w.inputNorm, a.rstd1, N, d);
     }
 
     // ======================================================================== inspection (tests, debugging)

@@ -1,5 +1,6 @@
 package org.grpo4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -57,22 +58,28 @@ class TransformerGradientCheckTest {
 
     @Test
     void chunkedHeadGivesTheSameScoresAndGradients() {
-        // a vocabulary larger than the logits budget forces several chunks: compare with the single-chunk result
+        // the head in chunks of 3 target rows (recomputed in the backward, the last one reused) against one chunk
         ModelConfig c = tiny(Architecture.LLAMA, true);
         Transformer m = Transformer.create(c, new CpuBackend()).initialise(1, 0.2);
-        TokenBatch batch = TokenBatch.of(List.of(new int[] {1, 5, 9, 3, 22, 7, 4, 4, 4, 2}), new int[] {1});
-        float[] r = new float[batch.targets()];
-        java.util.Arrays.fill(r, 0.5f);
+        TokenBatch batch = TokenBatch.of(List.of(new int[] {1, 5, 9, 3, 22, 7, 4, 4, 4, 2}, new int[] {3, 8, 1, 6}), new int[] {1, 2});
+        float[] dLogp = new float[batch.targets()];
+        for (int i = 0; i < dLogp.length; i++) dLogp[i] = 0.3f - 0.07f * i;
         m.zeroGrad();
-        float[] single = m.forward(batch, 1f).logp();
-        m.backward(r);
+        Transformer.Scores whole = m.forward(batch, 0.8f);
+        m.backward(dLogp);
         float[] g1 = ((CpuTensor) m.grads()).array().clone();
-        String old = System.getProperty("grpo4j.logitsBudget");
-        assertTrue(old == null);
-        // the budget is read once per class: emulate chunking by scoring target subsets and comparing
-        TokenBatch a = TokenBatch.of(List.of(new int[] {1, 5, 9, 3, 22, 7, 4, 4, 4, 2}), new int[] {5});
-        float[] part = m.forward(a, 1f).logp();
-        for (int i = 0; i < part.length; i++) assertTrue(Math.abs(part[i] - single[4 + i]) < 1e-6);
-        assertTrue(g1.length > 0);
+        m.headChunkRows(3);
+        m.zeroGrad();
+        Transformer.Scores chunked = m.forward(batch, 0.8f);
+        m.backward(dLogp);
+        float[] g2 = ((CpuTensor) m.grads()).array();
+        assertTrue(m.logitsBytes() == 4L * 3 * c.vocabSize());
+        for (int i = 0; i < dLogp.length; i++) {
+            assertEquals(whole.logp()[i], chunked.logp()[i], 1e-6f);
+            assertEquals(whole.entropy()[i], chunked.entropy()[i], 1e-6f);
+        }
+        double worst = 0;
+        for (int i = 0; i < g1.length; i++) worst = Math.max(worst, Math.abs(g1[i] - g2[i]) / (1e-6 + Math.abs(g1[i])));
+        assertTrue(worst < 1e-4, "chunked head gradients differ by " + worst);
     }
 }
