@@ -34,7 +34,8 @@ public final class LoraAdapters implements Trainable {
     private final Tensor params;
     private Tensor grads;
     private boolean enabled = true;
-    private long dropoutSeed;
+    private boolean dropoutActive;
+    private long dropoutSeed, forwards;
     private final int maxIn, maxOut;
 
     // per-batch buffers: the saved u of every adapter, and scratch shared by all of them
@@ -133,13 +134,20 @@ public final class LoraAdapters implements Trainable {
         enabled = on;
     }
 
-    /** Seeds the dropout masks of the next training forward (and its backward); call once per forward. */
+    /** Seeds the dropout masks (a run's {@code seed}); each forward then draws new masks. */
     public void setDropoutSeed(long seed) {
         dropoutSeed = seed;
+        forwards = 0;
+    }
+
+    /** Called by the model at each forward: new dropout masks, kept until the next forward (its backward reuses them). */
+    public void startForward(boolean training) {
+        dropoutActive = training && config.dropout() > 0;
+        forwards++;
     }
 
     private long maskSeed(Adapter ad) {
-        return dropoutSeed * 0xD1B54A32D192ED03L + ad.index() * 0x8CB92BA72F3D8DD7L;
+        return (dropoutSeed * 0x9E3779B97F4A7C15L + forwards) * 0xD1B54A32D192ED03L + ad.index() * 0x8CB92BA72F3D8DD7L;
     }
 
     /** Sizes the saved and scratch buffers for batches of {@code N} rows. */
@@ -158,8 +166,8 @@ public final class LoraAdapters implements Trainable {
 
     /**
      * Adds the adapters of layer {@code l}'s fused projection {@code g} to its output {@code out} (rows of the
-     * group's width) for input {@code x [N, in]}. Training keeps {@code u} for {@link #backward} and applies
-     * dropout; inference (generation, reference log-probs) does neither.
+     * group's width) for input {@code x [N, in]}. A forward that may be followed by a backward keeps {@code u} for
+     * {@link #backward} and applies dropout when the model is in training mode; generation does neither.
      */
     public void forward(int l, LoraModule.Group g, Tensor x, Tensor out, int N, boolean training) {
         if (!enabled) return;
@@ -167,7 +175,7 @@ public final class LoraAdapters implements Trainable {
         if (group.isEmpty()) return;
         prepare(N);
         int ld = LoraModule.groupWidth(g, model), r = config.r();
-        float p = training ? (float) config.dropout() : 0f;
+        float p = training && dropoutActive ? (float) config.dropout() : 0f;
         for (Adapter ad : group) {
             Tensor u = training ? savedU(ad, N) : inferenceU.slice(0, (long) N * r);
             LoraLinear.forward(backend, a(ad), b(ad), u, x, out, ld, ad.module().column(model), N, ad.in(), ad.out(), r,
@@ -185,7 +193,7 @@ public final class LoraAdapters implements Trainable {
         for (Adapter ad : group)
             LoraLinear.backward(backend, a(ad), b(ad), gr.slice(ad.a(), (long) r * ad.in()), gr.slice(ad.b(), (long) ad.out() * r),
                     savedU(ad, N), x, dX, dOut, ld, ad.module().column(model), N, ad.in(), ad.out(), r, config.scale(),
-                    (float) config.dropout(), maskSeed(ad), scratch);
+                    dropoutActive ? (float) config.dropout() : 0f, maskSeed(ad), scratch);
     }
 
     /**

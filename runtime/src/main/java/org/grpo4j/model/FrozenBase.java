@@ -97,6 +97,35 @@ public final class FrozenBase {
         return new FrozenBase(b, emb, head);
     }
 
+    /** Packs an fp32 model's weights (benchmarks and tests: a random model in a compact format). */
+    static FrozenBase pack(Transformer full, WeightFormat format) {
+        ParameterLayout layout = full.layout();
+        ModelConfig c = layout.config();
+        Backend be = full.backend();
+        float[] all = be.read(full.params());
+        long smallStart = firstSmall(layout);
+        Tensor small = be.allocate(layout.size() - smallStart);
+        be.write(small, all, (int) smallStart, (int) (layout.size() - smallStart));
+        FrozenBase b = new FrozenBase(format, c.numLayers(), small, smallStart);
+        b.bytes = 4 * small.size();
+        int d = c.hiddenSize(), F = c.intermediateSize(), a = c.numHeads() * c.headDim();
+        for (int l = 0; l < c.numLayers(); l++) {
+            ParameterLayout.Layer w = layout.layer(l);
+            b.qkv[l] = b.packed(be, format, c.qkvDim(), d, all, w.qkvWeight());
+            b.o[l] = b.packed(be, format, d, a, all, w.oWeight());
+            b.gateUp[l] = b.packed(be, format, 2 * F, d, all, w.gateUpWeight());
+            b.down[l] = b.packed(be, format, d, F, all, w.downWeight());
+        }
+        Tensor emb = b.packed(be, WeightFormat.BF16, c.vocabSize(), d, all, layout.embedding());
+        Tensor head = c.tieWordEmbeddings() ? emb : b.packed(be, WeightFormat.BF16, c.vocabSize(), d, all, layout.lmHead());
+        return new FrozenBase(b, emb, head);
+    }
+
+    private Tensor packed(Backend be, WeightFormat f, int rows, int cols, float[] all, long offset) {
+        bytes += f.bytes(rows, cols);
+        return be.pack(f, rows, cols, all, Math.toIntExact(offset));
+    }
+
     /** One fused matrix from its HF tensors, stacked by rows. */
     private Tensor pack(SafetensorsModel weights, WeightFormat f, Backend be, int rows, int cols, String... names) throws IOException {
         bytes += f.bytes(rows, cols);
