@@ -43,6 +43,46 @@ public final class GenerateBenchmark implements Benchmark {
 
 
 
+    /**
+     * The bounds of generation: each decode step reads every weight once (for all its rows) and each row's cached keys
+     * and values, at the bandwidth measured in this run; the prefill and the per-row products are FLOPs at the peak.
+     */
+    static String bound(ModelConfig c, org.grpo4j.generate.GenerationStats st, double measured, boolean decodeOnly) {
+        double bw = Roofline.bandwidth(), weights = Roofline.weightBytesPerStep(c);
+        double kvPerToken = (double) org.grpo4j.model.KvCache.cacheBytes(c, 1);
+        double seconds = 0, flops = 0;
+        int prompt = st.promptTokens() / Math.max(1, st.prompts());
+        int[] rows = st.activeRows();
+        for (int k = 0; k < rows.length; k++) {
+            double ctx = prompt + k + 1;
+            seconds += Math.max((weights + rows[k] * ctx * kvPerToken) / bw, rows[k] * (Roofline.layerFlopsPerToken(c) + 2.0 * c.vocabSize() * c.hiddenSize()) / (Roofline.peakGflops() * 1e9));
+        }
+        long tokens = st.newTokens() - (decodeOnly ? st.sequences() : 0);
+        if (!decodeOnly) {
+            flops = Roofline.forwardFlops(c, st.prompts(), prompt, st.prompts());
+            seconds += Math.max(flops / (Roofline.peakGflops() * 1e9), weights / bw); // the prefill
+        }
+        double boundRate = tokens / seconds;
+        return String.format("bound: %.0f tok/s (%.1f MB of weights per step + cached k/v, at the %.1f GB/s measured; prefill FLOPs at %.0f GFLOP/s), reached %.0f%%",
+                boundRate, weights / 1e6, bw / 1e9, Roofline.peakGflops(), 100 * measured / boundRate);
+    }
+
+    /** One generate call on a profiled copy of the model: time per op family, and the host's share (sampling, scheduling). */
+    static String whereTimeGoes(Transformer model, List<int[]> prompts, SamplingParams sp) {
+        org.grpo4j.backend.Backend profiled = org.grpo4j.backend.OpProfile.wrap(model.backend());
+        Transformer copy = Transformer.create(model.config(), profiled);
+        copy.copyFrom(model);
+        Generator g = new Generator(copy);
+        g.generate(prompts, sp);
+        org.grpo4j.backend.OpProfile prof = org.grpo4j.backend.OpProfile.of(profiled);
+        prof.reset();
+        long t0 = System.nanoTime();
+        g.generate(prompts, sp);
+        double total = (System.nanoTime() - t0) / 1e6, ops = 0;
+        for (double v : prof.families().values()) ops += v;
+        return String.format("%.0f ms profiled: %s; host (sampling, scheduling) %.1f ms", total, prof.familyLine(), total - ops);
+    }
+
     @Override
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
@@ -76,6 +116,8 @@ public final class GenerateBenchmark implements Benchmark {
             }
             double ours = Stats.median(rates);
             System.out.printf("generate: %.1f tok/s%n", ours);
+            System.out.println("# " + bound(c, gen.lastStats(), ours, false));
+            System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
             if (peer) {
                 JsonNode j = PytorchPeer.run("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
                 JsonNode m = j == null ? null : j.path("derived").path("gen_tok_per_s").path("median");
@@ -99,6 +141,8 @@ public final class GenerateBenchmark implements Benchmark {
             }
             double ours = Stats.median(rates);
             System.out.printf("decode: %.2f tok/s%n", ours);
+            System.out.println("# " + bound(c, gen.lastStats(), ours, true));
+            System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
             if (name.equals("bench-m")) System.out.println("llama2.c (bench.md, measured earlier on this machine kind, not in this run): 251 tok/s");
             if (peer) {
                 List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),

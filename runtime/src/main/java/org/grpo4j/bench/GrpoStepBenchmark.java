@@ -41,6 +41,80 @@ public final class GrpoStepBenchmark implements Benchmark {
         return java.util.Set.of("no-peer");
     }
 
+    static final int PROMPTS = 2, G = 8, P = 64, C = 128;
+
+    /**
+     * One step of workload W; returns the clock at {start, generated, rewarded, referenced, backward done, optimised}.
+     * {@code phaseEnd}, when given, is told each phase's name as it ends (the profiled pass).
+     */
+    private static long[] step(ModelConfig c, Transformer policy, Transformer ref, AdamW opt, Generator generator, SplittableRandom rng, int seed,
+                               java.util.function.Consumer<String> phaseEnd) {
+        java.util.function.Consumer<String> end = phaseEnd == null ? x -> {} : phaseEnd;
+        List<int[]> ps = new ArrayList<>();
+        for (int p = 0; p < PROMPTS; p++) {
+            int[] ids = new int[P];
+            for (int i = 0; i < P; i++) ids[i] = rng.nextInt(c.vocabSize());
+            ps.add(ids);
+        }
+        long[] at = new long[6];
+        at[0] = System.nanoTime();
+        List<Completion> out = generator.generate(ps, SamplingParams.defaults().withNumGenerations(G).withTemperature(1.0)
+                .withMaxCompletionLength(C).withIgnoreEos(true).withSeed(seed));
+        at[1] = System.nanoTime();
+        end.accept("generation");
+        double[] rewards = new double[out.size()];
+        for (int i = 0; i < rewards.length; i++) rewards[i] = rng.nextDouble();
+        double[] adv = Advantages.compute(rewards, G, ScaleRewards.GROUP).advantages();
+        List<int[]> seqs = new ArrayList<>();
+        int[] first = new int[out.size()];
+        for (int i = 0; i < out.size(); i++) {
+            int[] p = ps.get(i / G), comp = out.get(i).tokenIds();
+            int[] seq = java.util.Arrays.copyOf(p, p.length + comp.length);
+            System.arraycopy(comp, 0, seq, p.length, comp.length);
+            seqs.add(seq);
+            first[i] = p.length;
+        }
+        TokenBatch batch = TokenBatch.of(seqs, first);
+        at[2] = System.nanoTime();
+        float[] refLogp = ref.forward(batch, 1f).logp();
+        at[3] = System.nanoTime();
+        end.accept("reference");
+        policy.zeroGrad();
+        var scores = policy.forward(batch, 1f);
+        float[] mask = new float[batch.targets()], grad = new float[batch.targets()];
+        java.util.Arrays.fill(mask, 1f);
+        LossSettings settings = LossSettings.defaults().withLossType(LossType.GRPO).withBeta(0.04).withMaxCompletionLength(C);
+        new GrpoLoss().compute(settings, batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
+        policy.backward(grad);
+        at[4] = System.nanoTime();
+        end.accept("policy fwd+bwd");
+        AdamW.clipGradNorm(policy, 1.0);
+        opt.step(1e-5);
+        at[5] = System.nanoTime();
+        end.accept("optimizer");
+        return at;
+    }
+
+    /** One step on profiled copies of the models: time per op family of each phase. */
+    private static void whereTimeGoes(ModelConfig c, Transformer policy, SplittableRandom rng) {
+        org.grpo4j.backend.Backend profiled = org.grpo4j.backend.OpProfile.wrap(policy.backend());
+        org.grpo4j.backend.OpProfile prof = org.grpo4j.backend.OpProfile.of(profiled);
+        Transformer p2 = Transformer.create(c, profiled), r2 = Transformer.create(c, profiled);
+        p2.copyFrom(policy);
+        r2.copyFrom(policy);
+        AdamW opt = new AdamW(p2, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+        Generator gen = new Generator(p2);
+        step(c, p2, r2, opt, gen, rng, 1, null);
+        prof.reset();
+        long[] last = {System.nanoTime()};
+        step(c, p2, r2, opt, gen, rng, 2, phase -> {
+            long now = System.nanoTime();
+            System.out.printf("# where time goes, %s (%.0f ms profiled): %s%n", phase, (now - last[0]) / 1e6, prof.familyLine());
+            prof.reset();
+            last[0] = System.nanoTime();
+        });
+    }
+
     @Override
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
@@ -50,61 +124,24 @@ public final class GrpoStepBenchmark implements Benchmark {
         args.rejectUnknown();
         Parallel.setThreads(threads);
         ModelConfig c = BenchModels.named(name);
-        int prompts = 2, G = 8, P = 64, C = 128;
+        int prompts = PROMPTS;
         Transformer policy = Transformer.create(c, org.grpo4j.backend.Devices.open(device)).initialise(1, 0.02);
         System.out.println("# " + name + " on " + policy.backend().name() + ": " + c + "; " + prompts + " prompts × G " + G + ", prompt " + P + ", " + C + " new tokens; " + threads + " threads");
         Transformer ref = Transformer.create(c, policy.backend());
         ref.copyFrom(policy);
         AdamW opt = new AdamW(policy, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         Generator generator = new Generator(policy);
-        GrpoLoss loss = new GrpoLoss();
-        LossSettings settings = LossSettings.defaults().withLossType(LossType.GRPO).withBeta(0.04).withMaxCompletionLength(C);
         SplittableRandom rng = new SplittableRandom(7);
         double[][] t = new double[6][steps];
         for (int s = -warmup; s < steps; s++) {
-            List<int[]> ps = new ArrayList<>();
-            for (int p = 0; p < prompts; p++) {
-                int[] ids = new int[P];
-                for (int i = 0; i < P; i++) ids[i] = rng.nextInt(c.vocabSize());
-                ps.add(ids);
-            }
-            long t0 = System.nanoTime();
-            List<Completion> out = generator.generate(ps, SamplingParams.defaults().withNumGenerations(G).withTemperature(1.0)
-                    .withMaxCompletionLength(C).withIgnoreEos(true).withSeed(s + 100));
-            long t1 = System.nanoTime();
-            double[] rewards = new double[out.size()];
-            for (int i = 0; i < rewards.length; i++) rewards[i] = rng.nextDouble();
-            double[] adv = Advantages.compute(rewards, G, ScaleRewards.GROUP).advantages();
-            long t2 = System.nanoTime();
-            List<int[]> seqs = new ArrayList<>();
-            int[] first = new int[out.size()];
-            for (int i = 0; i < out.size(); i++) {
-                int[] p = ps.get(i / G), comp = out.get(i).tokenIds();
-                int[] seq = java.util.Arrays.copyOf(p, p.length + comp.length);
-                System.arraycopy(comp, 0, seq, p.length, comp.length);
-                seqs.add(seq);
-                first[i] = p.length;
-            }
-            TokenBatch batch = TokenBatch.of(seqs, first);
-            float[] refLogp = ref.forward(batch, 1f).logp();
-            long t3 = System.nanoTime();
-            policy.zeroGrad();
-            var scores = policy.forward(batch, 1f);
-            float[] mask = new float[batch.targets()], grad = new float[batch.targets()];
-            java.util.Arrays.fill(mask, 1f);
-            loss.compute(settings, batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
-            policy.backward(grad);
-            long t4 = System.nanoTime();
-            AdamW.clipGradNorm(policy, 1.0);
-            opt.step(1e-5);
-            long t5 = System.nanoTime();
+            long[] at = step(c, policy, ref, opt, generator, rng, s + 100, null);
             if (s >= 0) {
-                t[0][s] = (t1 - t0) * 1e-9;
-                t[1][s] = (t3 - t2) * 1e-9;
-                t[2][s] = (t4 - t3) * 1e-9;
-                t[3][s] = (t5 - t4) * 1e-9;
-                t[4][s] = (t2 - t1) * 1e-9;
-                t[5][s] = (t5 - t0) * 1e-9;
+                t[0][s] = (at[1] - at[0]) * 1e-9;
+                t[1][s] = (at[3] - at[2]) * 1e-9;
+                t[2][s] = (at[4] - at[3]) * 1e-9;
+                t[3][s] = (at[5] - at[4]) * 1e-9;
+                t[4][s] = (at[2] - at[1]) * 1e-9;
+                t[5][s] = (at[5] - at[0]) * 1e-9;
             }
         }
         String[] names = {"generation", "reference", "policy fwd+bwd", "optimizer", "rewards", "step"};
@@ -114,6 +151,15 @@ public final class GrpoStepBenchmark implements Benchmark {
             System.out.printf("%s: %.1f ms%n", names[k], med[k]);
         }
         System.out.printf("generate: %.1f tok/s%n", prompts * G * C / (med[0] / 1e3));
+        int seqs = prompts * G, len = P + C;
+        double fwd = Roofline.forwardFlops(c, seqs, len, seqs * C);
+        System.out.println("# generation " + GenerateBenchmark.bound(c, generator.lastStats(), prompts * G * C / (med[0] / 1e3), false));
+        System.out.println("# reference " + Roofline.computeBound(fwd, med[1] / 1e3));
+        System.out.println("# policy fwd+bwd " + Roofline.computeBound(3 * fwd, med[2] / 1e3));
+        double adamBytes = 7.0 * 4 * policy.layout().size();
+        System.out.printf("# optimizer bound %.1f ms (%.0f MB read+written at %.1f GB/s), reached %.0f%%%n", adamBytes / Roofline.bandwidth() * 1e3,
+                adamBytes / 1e6, Roofline.bandwidth() / 1e9, 100 * adamBytes / Roofline.bandwidth() * 1e3 / med[3]);
+        whereTimeGoes(c, policy, rng);
         if (!peer) return;
         JsonNode r = PytorchPeer.run("bench", "--config", name, "--steps", "" + Math.max(3, steps), "--warmup", "1");
         if (r == null) return;

@@ -17,7 +17,8 @@ final class Attention {
                         int batch, int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forRange(batch * kvHeads, (from, to) -> {
+        long meanLength = rows / Math.max(1, batch);
+        Parallel.forRange(batch * kvHeads, Parallel.grain(meanLength * meanLength * hd * group), (from, to) -> {
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
                 int start = seqStart[b], T = seqStart[b + 1] - start;
@@ -42,11 +43,28 @@ final class Attention {
 
     /**
      * {@code out[s] = Σ_i a·x[i] · tile[i, s]} for keys {@code s < n}, a key block per vector register: each block is
-     * hd fused multiply-adds from the transposed tile, stored once. Whole blocks may write past {@code n} up to
-     * {@code room} (the caller's row holds nothing there yet); the rest is scalar, because masked stores are slow.
+     * hd fused multiply-adds from the transposed tile, stored once. Four blocks run side by side so their FMA chains
+     * overlap (one chain alone waits on the FMA latency); each key still sums over {@code i} in order. Whole blocks
+     * may write past {@code n} up to {@code room} (the caller's row holds nothing there yet); the rest is scalar,
+     * because masked stores are slow.
      */
     static void alongKeys(float[] out, int o, int n, int room, float[] x, int xo, float a, float[] tile, int stride, int hd) {
         int s0 = 0;
+        for (; s0 + 3 * W < n && s0 + 4 * W <= room; s0 += 4 * W) {
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+            for (int i = 0; i < hd; i++) {
+                FloatVector xi = FloatVector.broadcast(S, x[xo + i] * a);
+                int t = i * stride + s0;
+                c0 = FloatVector.fromArray(S, tile, t).fma(xi, c0);
+                c1 = FloatVector.fromArray(S, tile, t + W).fma(xi, c1);
+                c2 = FloatVector.fromArray(S, tile, t + 2 * W).fma(xi, c2);
+                c3 = FloatVector.fromArray(S, tile, t + 3 * W).fma(xi, c3);
+            }
+            c0.intoArray(out, o + s0);
+            c1.intoArray(out, o + s0 + W);
+            c2.intoArray(out, o + s0 + 2 * W);
+            c3.intoArray(out, o + s0 + 3 * W);
+        }
         for (; s0 < n && s0 + W <= room; s0 += W) {
             FloatVector acc = FloatVector.zero(S);
             for (int i = 0; i < hd; i++) acc = FloatVector.fromArray(S, tile, i * stride + s0).fma(FloatVector.broadcast(S, x[xo + i] * a), acc);
@@ -59,9 +77,38 @@ final class Attention {
         }
     }
 
-    /** {@code out[0..hd) = Σ_{s<n} w[s] · rows[s·stride + ..]}, one output block per vector register. */
+    /**
+     * {@code out[0..hd) = Σ_{s<n} w[s] · rows[s·stride + ..]}, one output block per vector register, four blocks side
+     * by side (independent FMA chains; each lane still sums over {@code s} in order).
+     */
     static void weightedRows(float[] out, int o, float[] w, int wo, int n, float[] rows, int ro, int stride, int hd) {
         int i0 = 0;
+        for (; i0 + 4 * W <= hd; i0 += 4 * W) {
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+            for (int s = 0; s < n; s++) {
+                FloatVector ws = FloatVector.broadcast(S, w[wo + s]);
+                int r = ro + s * stride + i0;
+                c0 = FloatVector.fromArray(S, rows, r).fma(ws, c0);
+                c1 = FloatVector.fromArray(S, rows, r + W).fma(ws, c1);
+                c2 = FloatVector.fromArray(S, rows, r + 2 * W).fma(ws, c2);
+                c3 = FloatVector.fromArray(S, rows, r + 3 * W).fma(ws, c3);
+            }
+            c0.intoArray(out, o + i0);
+            c1.intoArray(out, o + i0 + W);
+            c2.intoArray(out, o + i0 + 2 * W);
+            c3.intoArray(out, o + i0 + 3 * W);
+        }
+        for (; i0 + 2 * W <= hd; i0 += 2 * W) {
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+            for (int s = 0; s < n; s++) {
+                FloatVector ws = FloatVector.broadcast(S, w[wo + s]);
+                int r = ro + s * stride + i0;
+                c0 = FloatVector.fromArray(S, rows, r).fma(ws, c0);
+                c1 = FloatVector.fromArray(S, rows, r + W).fma(ws, c1);
+            }
+            c0.intoArray(out, o + i0);
+            c1.intoArray(out, o + i0 + W);
+        }
         for (; i0 + W <= hd; i0 += W) {
             FloatVector acc = FloatVector.zero(S);
             for (int s = 0; s < n; s++) acc = FloatVector.fromArray(S, rows, ro + s * stride + i0).fma(FloatVector.broadcast(S, w[wo + s]), acc);
@@ -102,7 +149,8 @@ final class Attention {
                          int[] seqStart, int[] probStart, int batch, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forRange(batch * kvHeads, (from, to) -> {
+        long meanLength = (seqStart[batch] - seqStart[0]) / Math.max(1, batch);
+        Parallel.forRange(batch * kvHeads, Parallel.grain(2 * meanLength * meanLength * hd * group), (from, to) -> {
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
                 int start = seqStart[b], T = seqStart[b + 1] - start;

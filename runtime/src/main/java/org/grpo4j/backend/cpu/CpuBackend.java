@@ -150,7 +150,7 @@ public final class CpuBackend implements Backend {
         }
         CpuTensor o = c(out), t = c(table);
         long vocab = t.size() / dim;
-        Parallel.forRange(rows, 64, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(dim), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int id = ids[r];
                 if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + vocab);
@@ -164,7 +164,7 @@ public final class CpuBackend implements Backend {
         CpuTensor d = c(dTable), g = c(dOut);
         int[] ids = c(tokens);
         // split by columns, rows in order: repeated tokens never race and sums do not depend on threads
-        Parallel.forRange(dim, 16, (from, to) -> {
+        Parallel.forRange(dim, Parallel.grain(rows), (from, to) -> {
             for (int r = 0; r < rows; r++)
                 VectorMath.axpy(d.data, d.offset + ids[r] * dim + from, 1f, g.data, g.offset + r * dim + from, to - from);
         });
@@ -181,7 +181,7 @@ public final class CpuBackend implements Backend {
     public void scatterAddRows(Tensor dIn, Tensor dOut, IntTensor index, int n, int dim) {
         CpuTensor d = c(dIn), g = c(dOut);
         int[] idx = c(index);
-        Parallel.forRange(n, 16, (from, to) -> {
+        Parallel.forRange(n, Parallel.grain(dim), (from, to) -> {
             for (int i = from; i < to; i++) VectorMath.axpy(d.data, d.offset + idx[i] * dim, 1f, g.data, g.offset + i * dim, dim);
         });
     }

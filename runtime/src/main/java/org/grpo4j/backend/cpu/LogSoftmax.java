@@ -15,7 +15,7 @@ final class LogSoftmax {
     static void gather(float[] logp, int lo, float[] entropy, int eo, float[] logits, int xo, int[] targets, int to,
                        int rows, int vocab, float temperature) {
         float inv = 1f / temperature;
-        Parallel.forRange(rows, 4, (from, end) -> {
+        Parallel.forRange(rows, Parallel.grain(8L * vocab), (from, end) -> {
             for (int r = from; r < end; r++) {
                 int x = xo + r * vocab;
                 int target = targets[to + r];
@@ -61,7 +61,7 @@ final class LogSoftmax {
         float inv = 1f / temperature;
         var S = VectorMath.F;
         int W = VectorMath.W;
-        Parallel.forRange(rows, 4, (from, end) -> {
+        Parallel.forRange(rows, Parallel.grain(8L * vocab), (from, end) -> {
             for (int r = from; r < end; r++) {
                 int x = xo + r * vocab;
                 float max = VectorMath.max(logits, x, vocab) * inv;

@@ -1,10 +1,7 @@
 package org.grpo4j.backend.cpu;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The fixed thread pool every CPU kernel shares. The width comes from {@code -Dgrpo4j.threads} (default: the
@@ -12,6 +9,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Work is split into contiguous ranges, one per thread: kernels are written as {@code body(from, to)} so
  * the inner loops stay allocation-free and the JIT sees plain counted loops.
+ *
+ * <p>Hand-off. A model step issues hundreds of ops, many of them a few microseconds long, so a hand-off must cost
+ * far less than an executor's submit and future. The workers are persistent: the caller publishes the loop body and
+ * bumps an epoch, each worker runs its chunk and counts down, and the caller runs chunk 0 meanwhile. Workers spin
+ * for {@value #SPIN_NANOS} ns after their last chunk (back-to-back ops find them awake) and then park. The calling
+ * thread waits the same way. Nothing is allocated per call.
  */
 public final class Parallel {
     /** A loop body over {@code [from, to)}. */
@@ -20,13 +23,22 @@ public final class Parallel {
         void run(int from, int to);
     }
 
+    /** How long an idle worker (or a waiting caller) spins before it parks. */
+    private static final long SPIN_NANOS = Long.getLong("grpo4j.spinNanos", 50_000);
+
     private static volatile int threads = Integer.getInteger("grpo4j.threads", Runtime.getRuntime().availableProcessors());
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(64, r -> {
-        Thread t = new Thread(r, "grpo4j-worker");
-        t.setDaemon(true);
-        return t;
-    });
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+    /** One fork at a time: a second caller (another Java thread) runs its loop on its own thread instead of waiting. */
+    private static final ReentrantLock FORK = new ReentrantLock();
+
+    /** One fork: immutable, so a worker that reads it sees one consistent job (the only allocation per fork). */
+    private record Job(long epoch, Range body, int n, int chunks) {}
+
+    private static volatile Job current = new Job(0, null, 0, 0);
+    private static final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile Throwable failure;
+    private static volatile Thread caller;
+    private static Worker[] workers = new Worker[0];
 
     private Parallel() {}
 
@@ -38,6 +50,14 @@ public final class Parallel {
     public static void setThreads(int n) {
         if (n < 1 || n > 64) throw new IllegalArgumentException("threads must be in 1..64, got " + n);
         threads = n;
+    }
+
+    /** Element operations below which a loop is not worth a hand-off (a few microseconds of vector work). */
+    static final long MIN_PARALLEL_WORK = Long.getLong("grpo4j.minParallelWork", 1 << 15);
+
+    /** The grain for items of {@code workPerItem} element operations each: small work stays on the calling thread. */
+    public static int grain(long workPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_PARALLEL_WORK / Math.max(1, workPerItem)));
     }
 
     /** Runs {@code body} over {@code [0, n)} in at most {@link #threads()} contiguous chunks. */
@@ -52,50 +72,105 @@ public final class Parallel {
     public static void forRange(int n, int grain, Range body) {
         if (n <= 0) return;
         int chunks = Math.min(threads, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || INSIDE.get()) {
+        if (chunks <= 1 || INSIDE.get() || !FORK.tryLock()) {
             body.run(0, n);
             return;
         }
-        Future<?>[] futures = new Future<?>[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            final int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-            futures[c - 1] = POOL.submit(() -> {
-                INSIDE.set(true);
-                try {
-                    body.run(from, to);
-                } finally {
-                    INSIDE.set(false);
-                }
-            });
-        }
-        Throwable failure = null;
         try {
-            INSIDE.set(true);
-            body.run(0, (int) ((long) n / chunks));
+            fork(n, chunks, body);
+        } finally {
+            FORK.unlock();
+        }
+    }
+
+    private static void fork(int n, int chunks, Range job) {
+        ensureWorkers(chunks - 1);
+        failure = null;
+        caller = Thread.currentThread();
+        pending.set(chunks - 1);
+        current = new Job(current.epoch() + 1, job, n, chunks); // publishes the job
+        for (int w = 0; w < chunks - 1; w++) workers[w].wake();
+        Throwable own = null;
+        INSIDE.set(true);
+        try {
+            job.run(0, (int) ((long) n / chunks));
         } catch (Throwable t) {
-            failure = t;
+            own = t;
         } finally {
             INSIDE.set(false);
         }
         // an interrupt (Ctrl-C in the REPL, :stop) must not abandon workers that still write into our arrays: wait
         // for every chunk, then leave the interrupt set for the caller (a trainer checks it between steps)
         boolean interrupted = false;
-        for (Future<?> f : futures) {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (pending.get() > 0) {
+            if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+            else {
+                LockSupport.parkNanos(Parallel.class, 100_000);
+                if (Thread.interrupted()) interrupted = true;
+            }
+        }
+        current = new Job(current.epoch(), null, 0, 0); // the job's arrays must not outlive it
+        if (interrupted) Thread.currentThread().interrupt();
+        Throwable f = own != null ? own : failure;
+        if (f instanceof RuntimeException re) throw re;
+        if (f instanceof Error err) throw err;
+        if (f != null) throw new RuntimeException(f);
+    }
+
+    private static void ensureWorkers(int count) {
+        if (workers.length >= count) return;
+        Worker[] more = java.util.Arrays.copyOf(workers, count);
+        for (int w = workers.length; w < count; w++) {
+            more[w] = new Worker(w + 1);
+            more[w].start();
+        }
+        workers = more;
+    }
+
+    /** Runs chunk {@code index} of every job whose epoch it has not seen yet. */
+    private static final class Worker extends Thread {
+        private final int index;
+        private long seen;
+        private volatile boolean parked;
+
+        Worker(int index) {
+            super("grpo4j-worker-" + index);
+            this.index = index;
+            this.seen = current.epoch();
+            setDaemon(true);
+        }
+
+        void wake() {
+            if (parked) LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            INSIDE.set(true);
             while (true) {
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                Job job;
+                while ((job = current).epoch() == seen) {
+                    if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+                    else {
+                        parked = true;
+                        if (current.epoch() == seen) LockSupport.park(Parallel.class);
+                        parked = false;
+                        spinUntil = System.nanoTime() + SPIN_NANOS;
+                    }
+                }
+                seen = job.epoch();
+                int chunks = job.chunks(), n = job.n();
+                if (index >= chunks) continue; // this job uses fewer threads
                 try {
-                    f.get();
-                    break;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (failure == null) failure = e.getCause();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
+                    job.body().run((int) ((long) n * index / chunks), (int) ((long) n * (index + 1) / chunks));
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
                 }
             }
         }
-        if (interrupted) Thread.currentThread().interrupt();
-        if (failure instanceof RuntimeException re) throw re;
-        if (failure instanceof Error err) throw err;
-        if (failure != null) throw new RuntimeException(failure);
     }
 }

@@ -5,7 +5,7 @@ final class RmsNorm {
     private RmsNorm() {}
 
     static void forward(float[] out, int oo, float[] rstd, int ro, float[] in, int io, float[] w, int wo, int rows, int dim, float eps) {
-        Parallel.forRange(rows, 16, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(2L * dim), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int x = io + r * dim;
                 float s = 1f / (float) Math.sqrt(VectorMath.sumSquares(in, x, dim) / dim + eps);
@@ -21,7 +21,7 @@ final class RmsNorm {
      */
     static void backward(float[] dIn, int dio, float[] dW, int dwo, float[] dOut, int doo, float[] in, int io,
                          float[] w, int wo, float[] rstd, int ro, int rows, int dim) {
-        Parallel.forRange(rows, 16, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(2L * dim), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int x = io + r * dim, d = doo + r * dim, g = dio + r * dim;
                 float s = rstd[ro + r];
@@ -32,7 +32,7 @@ final class RmsNorm {
                 for (int j = 0; j < dim; j++) dIn[g + j] += s * (dOut[d + j] * w[wo + j] - in[x + j] * c);
             }
         });
-        Parallel.forRange(dim, 64, (from, to) -> {
+        Parallel.forRange(dim, Parallel.grain(2L * rows), (from, to) -> {
             for (int r = 0; r < rows; r++) {
                 float s = rstd[ro + r];
                 int x = io + r * dim, d = doo + r * dim;
@@ -45,7 +45,7 @@ final class RmsNorm {
     static void qkForward(float[] out, int oo, float[] rstd, int ro, float[] qkv, int io, float[] qw, int qwo, float[] kw, int kwo,
                           int rows, int heads, int kvHeads, int hd, float eps) {
         int width = (heads + 2 * kvHeads) * hd, normed = heads + kvHeads;
-        Parallel.forRange(rows, 8, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(2L * width), (from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int h = 0; h < normed; h++) {
                     int x = io + r * width + h * hd;
@@ -64,7 +64,7 @@ final class RmsNorm {
                            float[] qkv, int io, float[] qw, int qwo, float[] kw, int kwo, float[] rstd, int ro,
                            int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, normed = heads + kvHeads;
-        Parallel.forRange(rows, 8, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(2L * width), (from, to) -> {
             for (int r = from; r < to; r++) {
                 for (int h = 0; h < normed; h++) {
                     int off = r * width + h * hd;
@@ -82,7 +82,7 @@ final class RmsNorm {
             }
         });
         // weight gradients: one thread per weight vector, rows in order, so sums are deterministic
-        Parallel.forRange(2, (from, to) -> {
+        Parallel.forRange(2, Parallel.grain((long) rows * heads * hd), (from, to) -> {
             for (int which = from; which < to; which++) {
                 float[] dw = which == 0 ? dqw : dkw;
                 int dwo = which == 0 ? dqwo : dkwo;

@@ -12,7 +12,7 @@ final class Rope {
     static void rotate(float[] qkv, int io, int[] positions, float[] cos, int co, float[] sin, int so,
                        int rows, int heads, int kvHeads, int hd, float sign) {
         int width = (heads + 2 * kvHeads) * hd, half = hd / 2, rotated = heads + kvHeads;
-        Parallel.forRange(rows, 16, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain((long) rotated * hd), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int t = positions[r] * half;
                 for (int h = 0; h < rotated; h++) {

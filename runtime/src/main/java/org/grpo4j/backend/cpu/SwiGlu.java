@@ -9,7 +9,7 @@ final class SwiGlu {
     static void forward(float[] out, int oo, float[] gu, int go, int rows, int F) {
         var S = VectorMath.F;
         int W = VectorMath.W;
-        Parallel.forRange(rows, 8, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(8L * F), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int g = go + r * 2 * F, o = oo + r * F, j = 0;
                 for (int upper = S.loopBound(F); j < upper; j += W) {
@@ -28,7 +28,7 @@ final class SwiGlu {
     static void backward(float[] dgu, int dgo, float[] dOut, int doo, float[] gu, int go, int rows, int F) {
         var S = VectorMath.F;
         int W = VectorMath.W;
-        Parallel.forRange(rows, 8, (from, to) -> {
+        Parallel.forRange(rows, Parallel.grain(8L * F), (from, to) -> {
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (int r = from; r < to; r++) {
                 int g = go + r * 2 * F, dg = dgo + r * 2 * F, o = doo + r * F, j = 0;
