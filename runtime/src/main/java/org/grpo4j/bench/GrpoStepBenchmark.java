@@ -11,6 +11,7 @@ import org.grpo4j.generate.Generator;
 import org.grpo4j.generate.SamplingParams;
 import org.grpo4j.grpo.Advantages;
 import org.grpo4j.grpo.GrpoLoss;
+import org.grpo4j.grpo.LossScale;
 import org.grpo4j.grpo.LossSettings;
 import org.grpo4j.grpo.LossType;
 import org.grpo4j.grpo.ScaleRewards;
@@ -83,8 +84,8 @@ public final class GrpoStepBenchmark implements Benchmark {
         var scores = policy.forward(batch, 1f);
         float[] mask = new float[batch.targets()], grad = new float[batch.targets()];
         java.util.Arrays.fill(mask, 1f);
-        LossSettings settings = LossSettings.defaults().withLossType(LossType.GRPO).withBeta(0.04).withMaxCompletionLength(C);
-        new GrpoLoss().compute(settings, batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
+        LossSettings settings = LossSettings.defaults().with("loss_type", LossType.GRPO).with("beta", 0.04);
+        new GrpoLoss().compute(settings, new LossScale(1, C, Double.NaN), batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
         policy.backward(grad);
         at[4] = System.nanoTime();
         end.accept("policy fwd+bwd");

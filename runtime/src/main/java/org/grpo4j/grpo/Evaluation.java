@@ -39,7 +39,7 @@ public final class Evaluation {
         this.rewards = rewards;
         this.decoder = decoder;
         this.stopTokenIds = stopTokenIds;
-        this.scoring = new RewardScoring(rewards, java.time.Duration.ofMillis((long) (config.number("reward_timeout_seconds") * 1000)));
+        this.scoring = new RewardScoring(rewards, config.rollouts().rewardTimeout());
     }
 
     private int accuracyIndex() {
@@ -52,9 +52,8 @@ public final class Evaluation {
         if (prompts.isEmpty()) return new Result(Double.NaN, Double.NaN, G, Map.of(), 0);
         List<int[]> ids = new ArrayList<>();
         for (Prompt p : prompts) ids.add(p.ids());
-        int maxNew = config.integer("max_completion_length");
-        long seed = config.integer("seed");
-        SamplingParams greedy = new SamplingParams(1, 0.0, false, 0, 1.0, 0.0, 1.0, maxNew, stopTokenIds, List.of(), false, seed);
+        long seed = config.training().seed();
+        SamplingParams greedy = config.sampling().greedy(stopTokenIds, seed);
         double[][] greedyScores = score(prompts, generator.generate(ids, greedy), 1);
         int acc = accuracyIndex();
         double correct = 0;
@@ -70,8 +69,7 @@ public final class Evaluation {
             means.put(rewards.get(f).name(), n == 0 ? Double.NaN : s / n);
         }
         for (double v : greedyScores[acc]) if (v >= 1.0 - 1e-9) correct++;
-        SamplingParams sampled = new SamplingParams(G, config.number("temperature"), true, config.integer("top_k"), config.number("top_p"),
-                config.number("min_p"), config.number("repetition_penalty"), maxNew, stopTokenIds, List.of(), false, seed + 1);
+        SamplingParams sampled = config.sampling().params(G, stopTokenIds, seed + 1);
         double[][] sampledScores = score(prompts, generator.generate(ids, sampled), G);
         double passed = 0;
         for (int p = 0; p < prompts.size(); p++) {

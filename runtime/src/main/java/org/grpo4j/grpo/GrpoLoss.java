@@ -46,7 +46,7 @@ public final class GrpoLoss {
      * @param gradOut         receives d loss / d logp for tokens {@code [start[0], start[B])}
      * @param perTokenLossOut receives ℓ before masking for the same tokens; {@code null} to skip
      */
-    public LossResult compute(LossSettings settings, int[] start, float[] logp, float[] oldLogp, float[] refLogp, float[] mask,
+    public LossResult compute(LossSettings settings, LossScale scale, int[] start, float[] logp, float[] oldLogp, float[] refLogp, float[] mask,
                               double[] advantages, float[] entropy, float[] gradOut, float[] perTokenLossOut) {
         checkShape(start, advantages);
         int n = start[start.length - 1];
@@ -63,7 +63,7 @@ public final class GrpoLoss {
         double[] r = refLogp == null ? null : widen("refLogp", refLogp, ref, from, n);
         double[] m = mask == null ? null : widen("mask", mask, msk, from, n);
         double[] e = entropy == null ? null : widen("entropy", entropy, ent, from, n);
-        LossResult res = compute(settings, start, lp, o, r, m, advantages, e, grad, perTokenLossOut == null ? null : ptl);
+        LossResult res = compute(settings, scale, start, lp, o, r, m, advantages, e, grad, perTokenLossOut == null ? null : ptl);
         for (int i = from; i < n; i++) gradOut[i] = (float) grad[i];
         if (perTokenLossOut != null) {
             requireLength("perTokenLossOut", perTokenLossOut.length, n);
@@ -76,7 +76,7 @@ public final class GrpoLoss {
      * The double-precision loss (the reference the oracle tests check to ~1e-12). Arguments as the float entry
      * point; {@code mask} is required here.
      */
-    public static LossResult compute(LossSettings s, int[] start, double[] logp, double[] oldLogp, double[] refLogp, double[] mask,
+    public static LossResult compute(LossSettings s, LossScale n, int[] start, double[] logp, double[] oldLogp, double[] refLogp, double[] mask,
                                      double[] advantages, double[] entropy, double[] gradOut, double[] perTokenLossOut) {
         checkShape(start, advantages);
         int B = advantages.length, from = start[0], to = start[B];
@@ -101,7 +101,7 @@ public final class GrpoLoss {
         for (int b = 0; b < B; b++)
             if (!Double.isFinite(advantages[b])) throw new IllegalArgumentException("advantage of sequence " + b + " is " + advantages[b]);
         LossType lt = s.lossType();
-        if ((lt == LossType.DAPO || lt == LossType.CISPO) && Double.isNaN(s.numItemsInBatch()))
+        if ((lt == LossType.DAPO || lt == LossType.CISPO) && Double.isNaN(n.numItemsInBatch()))
             throw new IllegalArgumentException("loss_type " + lt.trlName() + " needs num_items_in_batch (the active tokens of the whole generation batch)");
 
         double totalMask = 0, entSum = 0;
@@ -112,9 +112,9 @@ public final class GrpoLoss {
         double tokenDen = Math.max(1.0, totalMask);
         double threshold = filter ? entropyThreshold(entropy, mask, from, to, s.topEntropyQuantile()) : Double.NaN;
 
-        double lo = 1.0 - s.epsilon(), hi = 1.0 + s.epsilonHigh(), cap = s.epsilonHigh();
+        double lo = 1.0 - s.epsilon(), hi = 1.0 + s.clipHigh(), cap = s.clipHigh();
         double delta = s.delta() == null ? Double.POSITIVE_INFINITY : s.delta();
-        double ga = s.gradientAccumulationSteps();
+        double ga = n.gradientAccumulationSteps();
         boolean seq = s.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE;
         boolean clipLoss = lt != LossType.CISPO && lt != LossType.SAPO;
 
@@ -134,8 +134,8 @@ public final class GrpoLoss {
             double alpha = switch (lt) {
                 case GRPO, SAPO -> 1.0 / (B * nb * ga);
                 case BNPO -> 1.0 / (tokenDen * ga);
-                case DR_GRPO -> 1.0 / ((double) B * s.maxCompletionLength() * ga);
-                case DAPO, CISPO -> 1.0 / Math.max(1.0, s.numItemsInBatch());
+                case DR_GRPO -> 1.0 / ((double) B * n.maxCompletionLength() * ga);
+                case DAPO, CISPO -> 1.0 / Math.max(1.0, n.numItemsInBatch());
             };
 
             // Sequence level: one ratio, one policy value and one d p / d w for the whole row.

@@ -72,33 +72,22 @@ public final class GrpoTrainer {
         this.prompts = List.copyOf(prompts);
         this.evalPrompts = evalPrompts == null ? List.of() : List.copyOf(evalPrompts);
         this.rewards = List.copyOf(rewards);
-        this.weights = weights(config, rewards.size());
+        this.weights = config.rollouts().weights(rewards.size());
         this.decoder = decoder;
         this.stopTokenIds = stopTokenIds;
         this.tokenizerDir = tokenizerDir;
         this.console = console;
         this.stop = stop == null ? new StopSignal() : stop;
-        this.scoring = new RewardScoring(this.rewards, Duration.ofMillis((long) (config.number("reward_timeout_seconds") * 1000)));
+        this.scoring = new RewardScoring(this.rewards, config.rollouts().rewardTimeout());
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        if (maxPrompt > config.integer("max_prompt_length"))
-            throw new IllegalArgumentException("a prompt has " + maxPrompt + " tokens but max_prompt_length = " + config.integer("max_prompt_length")
+        if (maxPrompt > config.sampling().maxPromptLength())
+            throw new IllegalArgumentException("a prompt has " + maxPrompt + " tokens but max_prompt_length = " + config.sampling().maxPromptLength()
                     + "; raise max_prompt_length or shorten the prompts");
-        int maxLen = maxPrompt + config.integer("max_completion_length");
+        int maxLen = maxPrompt + config.sampling().maxCompletionLength();
         if (maxLen > policy.config().maxPositionEmbeddings())
             throw new IllegalArgumentException("max_prompt_length + max_completion_length = " + maxLen + " exceeds the model's max_position_embeddings = "
                     + policy.config().maxPositionEmbeddings());
-    }
-
-    private static double[] weights(GrpoConfig c, int n) {
-        double[] w = new double[n];
-        java.util.Arrays.fill(w, 1.0);
-        Object v = c.get("reward_weights");
-        if (v instanceof List<?> l) {
-            if (l.size() != n) throw new IllegalArgumentException("reward_weights has " + l.size() + " weights but there are " + n + " reward functions");
-            for (int i = 0; i < n; i++) w[i] = ((Number) l.get(i)).doubleValue();
-        }
-        return w;
     }
 
     /** The metrics log of the run (the REPL's status line and {@code :metrics}); null before the run starts. */
@@ -116,18 +105,18 @@ public final class GrpoTrainer {
 
     /** Optimiser steps per generation batch: {@code steps_per_generation × num_iterations / gradient_accumulation_steps}. */
     int stepsPerGenerationBatch() {
-        return Math.max(1, config.stepsPerGeneration() * config.integer("num_iterations") / config.gradientAccumulationSteps());
+        return Math.max(1, config.stepsPerGeneration() * config.batch().numIterations() / config.batch().gradientAccumulationSteps());
     }
 
     public int totalSteps() {
-        if (config.integer("max_steps") > 0) return config.integer("max_steps");
-        return (int) Math.ceil(config.number("num_train_epochs") * generationsPerEpoch()) * stepsPerGenerationBatch();
+        if (config.training().maxSteps() > 0) return config.training().maxSteps();
+        return (int) Math.ceil(config.training().numTrainEpochs() * generationsPerEpoch()) * stepsPerGenerationBatch();
     }
 
     /** The prompt order of an epoch: a seeded shuffle. */
     List<Prompt> epochOrder(int epoch) {
         List<Prompt> order = new ArrayList<>(prompts);
-        Collections.shuffle(order, new java.util.Random(mix(config.integer("seed"), 0x5EED, epoch)));
+        Collections.shuffle(order, new java.util.Random(mix(config.training().seed(), 0x5EED, epoch)));
         return order;
     }
 
@@ -138,30 +127,29 @@ public final class GrpoTrainer {
     }
 
     SamplingParams sampling(long seed) {
-        return new SamplingParams(config.numGenerations(), config.number("temperature"), true, config.integer("top_k"), config.number("top_p"),
-                config.number("min_p"), config.number("repetition_penalty"), config.integer("max_completion_length"), stopTokenIds, List.of(), false, seed);
+        return config.sampling().params(config.numGenerations(), stopTokenIds, seed);
     }
 
     public Result train() throws IOException {
-        int total = totalSteps(), G = config.numGenerations(), bs = config.integer("per_device_train_batch_size");
-        int ga = config.gradientAccumulationSteps(), mu = config.integer("num_iterations");
-        boolean needOld = mu > 1 || config.stepsPerGeneration() > ga;
-        double beta = config.number("beta");
+        int total = totalSteps(), G = config.numGenerations(), bs = config.batch().perDeviceTrainBatchSize();
+        int ga = config.batch().gradientAccumulationSteps(), mu = config.batch().numIterations();
+        boolean needOld = config.batch().reusesBatch();
+        double beta = config.loss().beta();
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        int maxLen = maxPrompt + config.integer("max_completion_length");
-        MemoryPlan plan = MemoryPlan.training(policy.config(), bs, maxLen, config.integer("max_completion_length"), beta != 0);
+        int maxLen = maxPrompt + config.sampling().maxCompletionLength();
+        MemoryPlan plan = MemoryPlan.training(policy.config(), bs, maxLen, config.sampling().maxCompletionLength(), beta != 0);
         plan.requireFits(MemoryPlan.availableHeap());
 
-        AdamW opt = TrainingArguments.optimizer(policy, config);
-        LearningRateSchedule schedule = TrainingArguments.schedule(config, total);
+        AdamW opt = config.training().optimizer(policy);
+        LearningRateSchedule schedule = config.training().schedule(total);
         if (beta != 0) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
         }
-        Path out = Path.of(config.text("output_dir"));
-        TrainerState state = TrainerState.start(config.integer("seed"));
-        Path resume = Checkpoints.resolveResume(config.get("resume_from_checkpoint"), out);
+        Path out = Path.of(config.training().outputDir());
+        TrainerState state = TrainerState.start(config.training().seed());
+        Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
         if (resume != null) {
             state = Checkpoints.restore(resume, policy, opt);
             if (reference != null) {
@@ -175,9 +163,9 @@ public final class GrpoTrainer {
             say("resumed from " + resume + " at step " + state.globalStep());
         }
         Generator generator = new Generator(policy, decoder);
-        int keep = TrainingArguments.checkpointsKept(config);
-        int saveEvery = config.integer("save_steps"), logEvery = config.integer("logging_steps");
-        Integer evalEvery = config.isSet("eval_steps") ? config.integer("eval_steps") : null;
+        int keep = config.training().checkpointsKept();
+        int saveEvery = config.training().saveSteps(), logEvery = config.training().loggingSteps();
+        Integer evalEvery = config.training().evalSteps();
         Map<String, Double> last = Map.of();
         Evaluation.Result evaluation = null;
         Path lastCheckpoint = resume;
@@ -205,16 +193,16 @@ public final class GrpoTrainer {
                 }
                 Scored scored;
                 try {
-                    scored = generateAndScore(generator, batchPrompts, mix(config.integer("seed"), round, 0));
+                    scored = generateAndScore(generator, batchPrompts, mix(config.training().seed(), round, 0));
                 } catch (java.util.concurrent.CancellationException e) {
                     if (stop.requested()) break; // interrupted while rewards were scoring: stop with the last finished step
                     throw e;
                 }
                 int resampleRounds = 0;
-                if (config.flag("dynamic_sampling")) {
+                if (config.rollouts().dynamicSampling()) {
                     // DAPO: keep only groups with a learning signal; draw more prompts until the batch is full
                     List<Scored> pool = new ArrayList<>(List.of(scored));
-                    while (countSignal(pool) < config.promptsPerGeneration() && resampleRounds < config.integer("max_resample_rounds")) {
+                    while (countSignal(pool) < config.promptsPerGeneration() && resampleRounds < config.rollouts().maxResampleRounds()) {
                         resampleRounds++;
                         List<Prompt> more = new ArrayList<>();
                         while (more.size() < config.promptsPerGeneration()) {
@@ -225,7 +213,7 @@ public final class GrpoTrainer {
                             }
                             more.add(order.get(pos++));
                         }
-                        pool.add(generateAndScore(generator, more, mix(config.integer("seed"), round, resampleRounds)));
+                        pool.add(generateAndScore(generator, more, mix(config.training().seed(), round, resampleRounds)));
                     }
                     scored = Scored.select(pool, config.promptsPerGeneration(), G, weights);
                 }
@@ -237,12 +225,12 @@ public final class GrpoTrainer {
                 double activeTokens = 0;
                 for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
                 Map<String, Double> batchMetrics = batchMetrics(scored, advantages, rollouts, resampleRounds);
-                LossSettings lossSettings = lossSettings(activeTokens);
+                LossScale scale = new LossScale(ga, config.sampling().maxCompletionLength(), activeTokens);
 
                 // ---------------------------------------------------------------- updates on this batch
                 for (int it = 0; it < mu && !stop.requested(); it++) {
                     List<Rollout> shuffled = new ArrayList<>(rollouts);
-                    Collections.shuffle(shuffled, new java.util.Random(mix(config.integer("seed"), round, 1000 + it)));
+                    Collections.shuffle(shuffled, new java.util.Random(mix(config.training().seed(), round, 1000 + it)));
                     for (int s0 = 0; s0 < shuffled.size() && step < total && !stop.requested(); s0 += bs * ga) {
                         long t0 = System.nanoTime();
                         policy.zeroGrad();
@@ -251,17 +239,17 @@ public final class GrpoTrainer {
                         int micro = 0;
                         for (int m0 = s0; m0 < Math.min(shuffled.size(), s0 + bs * ga); m0 += bs) {
                             List<Rollout> mb = shuffled.subList(m0, Math.min(shuffled.size(), m0 + bs));
-                            LossResult r = trainMicroBatch(mb, lossSettings);
+                            LossResult r = trainMicroBatch(mb, scale);
                             stepLoss += r.loss();
                             accumulate(stepMetrics, r.metrics());
                             for (Rollout ro : mb) tokensSeen += ro.prompt().ids().length + ro.completion().length();
                             micro++;
                         }
-                        double norm = AdamW.clipGradNorm(policy, config.number("max_grad_norm"));
+                        double norm = AdamW.clipGradNorm(policy, config.training().maxGradNorm());
                         double lr = schedule.at(step);
                         opt.step(lr);
                         step++;
-                        if (config.flag("sync_ref_model") && reference != null && step % config.integer("ref_model_sync_steps") == 0) syncReference();
+                        if (reference != null && config.reference().syncAfter(step)) syncReference();
                         Map<String, Double> m = new LinkedHashMap<>();
                         m.put("loss", stepLoss);
                         m.put("grad_norm", norm);
@@ -282,7 +270,7 @@ public final class GrpoTrainer {
                                 last.putAll(evaluation.metrics());
                             }
                             metrics.log(step, last);
-                            if (config.flag("log_completions")) metrics.completions(step, table(rollouts));
+                            if (config.completionLog().logCompletions()) metrics.completions(step, table(rollouts));
                         }
                     }
                 }
@@ -345,7 +333,7 @@ public final class GrpoTrainer {
     /** Adds old (policy) and reference log-probs to every rollout, in micro-batches. */
     private List<Rollout> withLogps(List<Rollout> rollouts, Transformer old, Transformer ref, int bs) {
         List<Rollout> out = new ArrayList<>(rollouts.size());
-        float temperature = (float) config.number("temperature");
+        float temperature = (float) config.sampling().temperature();
         for (int i = 0; i < rollouts.size(); i += bs) {
             List<Rollout> mb = rollouts.subList(i, Math.min(rollouts.size(), i + bs));
             TokenBatch batch = batchOf(mb);
@@ -370,9 +358,9 @@ public final class GrpoTrainer {
     }
 
     /** Forward, loss and backward of one micro-batch; gradients accumulate in the policy. */
-    private LossResult trainMicroBatch(List<Rollout> mb, LossSettings settings) {
+    private LossResult trainMicroBatch(List<Rollout> mb, LossScale scale) {
         TokenBatch batch = batchOf(mb);
-        Transformer.Scores s = policy.forward(batch, (float) config.number("temperature"));
+        Transformer.Scores s = policy.forward(batch, (float) config.sampling().temperature());
         int n = batch.targets();
         float[] mask = new float[n], old = null, ref = null;
         double[] adv = new double[mb.size()];
@@ -389,17 +377,9 @@ public final class GrpoTrainer {
         }
         float[] grad = new float[n];
         // entropies always go in: the loss reports their masked mean (TRL's `entropy`) and filters on them when ρ < 1
-        LossResult result = loss.compute(settings, batch.targetStart(), s.logp(), old, ref, mask, adv, s.entropy(), grad, null);
+        LossResult result = loss.compute(config.loss(), scale, batch.targetStart(), s.logp(), old, ref, mask, adv, s.entropy(), grad, null);
         policy.backward(grad);
         return result;
-    }
-
-    private LossSettings lossSettings(double activeTokens) {
-        Object delta = config.get("delta");
-        return new LossSettings(LossType.parse(config.text("loss_type")), ImportanceSamplingLevel.parse(config.text("importance_sampling_level")),
-                config.number("beta"), config.number("epsilon"), config.epsilonHigh(), delta == null ? null : ((Number) delta).doubleValue(),
-                config.number("sapo_temperature_pos"), config.number("sapo_temperature_neg"), config.gradientAccumulationSteps(),
-                config.integer("max_completion_length"), activeTokens, config.number("top_entropy_quantile"));
     }
 
     private void accumulate(Map<String, Double> into, Map<String, Double> m) {
@@ -446,14 +426,14 @@ public final class GrpoTrainer {
         m.put("completions/min_terminated_length", terminated == 0 ? 0 : tMin);
         m.put("completions/max_terminated_length", terminated == 0 ? 0 : tMax);
         m.put("completions/clipped_ratio", (n - terminated) / (double) n);
-        if (config.flag("dynamic_sampling")) m.put("dynamic_sampling/resample_rounds", (double) resampleRounds);
+        if (config.rollouts().dynamicSampling()) m.put("dynamic_sampling/resample_rounds", (double) resampleRounds);
         return m;
     }
 
     /** TRL's completions table: a few rows of prompt, completion, reward per function and advantage. */
     private List<Map<String, Object>> table(List<Rollout> rollouts) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        int n = Math.min(config.integer("num_completions_to_print"), rollouts.size());
+        int n = Math.min(config.completionLog().numCompletionsToPrint(), rollouts.size());
         for (int i = 0; i < n; i++) {
             Rollout r = rollouts.get(i);
             Map<String, Object> row = new LinkedHashMap<>();
@@ -469,7 +449,7 @@ public final class GrpoTrainer {
 
     /** ref = α·policy + (1 − α)·ref (TRL's SyncRefModelCallback). */
     private void syncReference() {
-        double a = config.number("ref_model_mixup_alpha");
+        double a = config.reference().refModelMixupAlpha();
         var be = policy.backend();
         float[] p = be.read(policy.params()), r = be.read(reference.params());
         for (int i = 0; i < r.length; i++) r[i] = (float) (a * p[i] + (1 - a) * r[i]);
@@ -488,8 +468,8 @@ public final class GrpoTrainer {
     /** A generation round with its rewards, before advantages. */
     private record Scored(List<Prompt> prompts, List<Completion> completions, List<Sample> samples, RewardScores scores) {
         AdvantageResult advantages(GrpoConfig c, double[] w) {
-            return RewardAggregation.advantages(scores.values(), w, c.numGenerations(), ScaleRewards.parse(c.text("scale_rewards")),
-                    MultiObjectiveAggregation.parse(c.text("multi_objective_aggregation")));
+            return RewardAggregation.advantages(scores.values(), w, c.numGenerations(), c.rollouts().scaleRewards(),
+                    c.rollouts().multiObjectiveAggregation());
         }
 
         int signalGroups(GrpoConfig c, double[] w) {
@@ -500,7 +480,7 @@ public final class GrpoTrainer {
 
         List<Rollout> rollouts(GrpoConfig c, double[] w, int G, AdvantageResult adv) {
             double[] summed = RewardAggregation.weightedSum(scores.values(), w);
-            boolean maskTruncated = c.flag("mask_truncated_completions");
+            boolean maskTruncated = c.rollouts().maskTruncatedCompletions();
             List<Rollout> out = new ArrayList<>(completions.size());
             for (int i = 0; i < completions.size(); i++) {
                 Completion comp = completions.get(i);

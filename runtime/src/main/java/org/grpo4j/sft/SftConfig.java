@@ -1,38 +1,38 @@
 package org.grpo4j.sft;
 
-import static org.grpo4j.train.SettingsSchema.Kind.BOOL;
-import static org.grpo4j.train.SettingsSchema.Kind.INT;
-
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.grpo4j.train.Settings;
+import org.grpo4j.train.SettingsGroup;
 import org.grpo4j.train.SettingsSchema;
 import org.grpo4j.train.TrainingArguments;
 
 /**
- * Supervised fine-tuning settings under TRL's {@code SFTConfig} names and defaults (the cold start before GRPO).
+ * Supervised fine-tuning settings under TRL's {@code SFTConfig} names and defaults (the cold start before GRPO):
+ * the shared {@link TrainingArguments} and SFT's own {@link SftSettings}; the name-keyed view is derived from them.
  *
  * <pre>{@code
  * SftConfig c = SftConfig.builder().set("learning_rate", 1e-3).set("max_steps", 200).set("packing", true).build();
+ * int maxLength = c.sft().maxLength();
  * }</pre>
  */
-public record SftConfig(Map<String, Object> values) implements Settings {
-    public static final SettingsSchema SCHEMA = TrainingArguments.addTo(new SettingsSchema("SFT")
-            .add("per_device_train_batch_size", INT, 8, "examples per micro-batch (with packing: a token budget of this × max_length)")
-            .add("gradient_accumulation_steps", INT, 1, "micro-batches per optimiser step")
-            .add("max_length", INT, 1024, "tokens per example (longer ones are truncated)")
-            .add("packing", BOOL, false, "fill micro-batches up to a token budget instead of a fixed count (no cross-example attention)")
-            .add("completion_only_loss", BOOL, true, "loss on completion tokens only"), 2e-5, "runs/sft");
+public record SftConfig(SftSettings sft, TrainingArguments training) implements Settings {
+    /** TRL's SFT defaults of the shared settings. */
+    public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(2e-5, "runs/sft");
 
-    public SftConfig {
-        values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
-    }
+    public static final SettingsSchema SCHEMA = new SettingsSchema("SFT", List.of(SftSettings.SETTINGS, TRAINING));
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    @Override
+    public Map<String, Object> values() {
+        Map<String, Object> m = new LinkedHashMap<>(SftSettings.SETTINGS.values(sft));
+        m.putAll(TRAINING.values(training));
+        return m;
     }
 
     public static final class Builder {
@@ -46,12 +46,8 @@ public record SftConfig(Map<String, Object> values) implements Settings {
         }
 
         public SftConfig build() {
-            SftConfig c = new SftConfig(values);
             List<String> p = new ArrayList<>();
-            if (c.integer("per_device_train_batch_size") < 1) p.add("per_device_train_batch_size must be >= 1");
-            if (c.integer("gradient_accumulation_steps") < 1) p.add("gradient_accumulation_steps must be >= 1");
-            if (c.integer("max_length") < 2) p.add("max_length must be >= 2");
-            TrainingArguments.validate(c, p);
+            SftConfig c = new SftConfig(SftSettings.SETTINGS.bind(values, p), TRAINING.bind(values, p));
             if (!p.isEmpty()) throw new IllegalArgumentException("invalid SFT settings:\n  - " + String.join("\n  - ", p));
             return c;
         }

@@ -17,7 +17,6 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
 import org.grpo4j.train.TrainerState;
-import org.grpo4j.train.TrainingArguments;
 
 /**
  * Supervised fine-tuning (TRL's SFTTrainer semantics): the mean negative log-likelihood over the completion
@@ -51,16 +50,16 @@ public final class SftTrainer {
     /** The micro-batches of one epoch, in the seeded order of that epoch. */
     List<List<SftExample>> epochBatches(int epoch) {
         List<SftExample> order = new ArrayList<>(train);
-        SplittableRandom rng = new SplittableRandom(config.integer("seed") * 1_000_003L + epoch);
+        SplittableRandom rng = new SplittableRandom(config.training().seed() * 1_000_003L + epoch);
         for (int i = order.size() - 1; i > 0; i--) java.util.Collections.swap(order, i, rng.nextInt(i + 1));
         List<List<SftExample>> batches = new ArrayList<>();
-        int bs = config.integer("per_device_train_batch_size"), maxLen = config.integer("max_length");
+        int bs = config.sft().perDeviceTrainBatchSize(), maxLen = config.sft().maxLength();
         long budget = (long) bs * maxLen;
         List<SftExample> cur = new ArrayList<>();
         long tokens = 0;
         for (SftExample e : order) {
             int len = Math.min(maxLen, e.length());
-            boolean full = config.flag("packing") ? tokens + len > budget && !cur.isEmpty() : cur.size() == bs;
+            boolean full = config.sft().packing() ? tokens + len > budget && !cur.isEmpty() : cur.size() == bs;
             if (full) {
                 batches.add(cur);
                 cur = new ArrayList<>();
@@ -75,8 +74,8 @@ public final class SftTrainer {
 
     /** Packs examples into a token batch, truncated to {@code max_length}; targets are the completion (or everything). */
     TokenBatch pack(List<SftExample> examples) {
-        int maxLen = config.integer("max_length");
-        boolean completionOnly = config.flag("completion_only_loss");
+        int maxLen = config.sft().maxLength();
+        boolean completionOnly = config.sft().completionOnlyLoss();
         List<int[]> seqs = new ArrayList<>();
         int[] first = new int[examples.size()];
         for (int i = 0; i < examples.size(); i++) {
@@ -93,23 +92,23 @@ public final class SftTrainer {
     }
 
     public Result train() throws IOException {
-        int ga = config.integer("gradient_accumulation_steps");
+        int ga = config.sft().gradientAccumulationSteps();
         int perEpoch = (epochBatches(0).size() + ga - 1) / ga;
-        int total = config.integer("max_steps") > 0 ? config.integer("max_steps") : (int) Math.ceil(perEpoch * config.number("num_train_epochs"));
+        int total = config.training().maxSteps() > 0 ? config.training().maxSteps() : (int) Math.ceil(perEpoch * config.training().numTrainEpochs());
         int maxLen = 0;
-        for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.integer("max_length"), e.length()));
-        MemoryPlan.training(model.config(), config.integer("per_device_train_batch_size"), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
+        for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.sft().maxLength(), e.length()));
+        MemoryPlan.training(model.config(), config.sft().perDeviceTrainBatchSize(), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
 
-        AdamW opt = TrainingArguments.optimizer(model, config);
-        LearningRateSchedule schedule = TrainingArguments.schedule(config, total);
-        Path out = Path.of(config.text("output_dir"));
-        TrainerState state = TrainerState.start(config.integer("seed"));
-        Path resume = Checkpoints.resolveResume(config.get("resume_from_checkpoint"), out);
+        AdamW opt = config.training().optimizer(model);
+        LearningRateSchedule schedule = config.training().schedule(total);
+        Path out = Path.of(config.training().outputDir());
+        TrainerState state = TrainerState.start(config.training().seed());
+        Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
         if (resume != null) {
             state = Checkpoints.restore(resume, model, opt);
             if (console != null) console.println("resumed from " + resume + " at step " + state.globalStep());
         }
-        int keep = TrainingArguments.checkpointsKept(config);
+        int keep = config.training().checkpointsKept();
         double lastLoss = Double.NaN, evalLoss = Double.NaN;
         Path lastCheckpoint = resume;
         try (MetricsLog log = new MetricsLog(out, total, state.globalStep(), console)) {
@@ -143,7 +142,7 @@ public final class SftTrainer {
                     tokensSeen += b.rows();
                 }
                 loss /= targets;
-                double norm = AdamW.clipGradNorm(model, config.number("max_grad_norm"));
+                double norm = AdamW.clipGradNorm(model, config.training().maxGradNorm());
                 double lr = schedule.at(step);
                 opt.step(lr);
                 step++;
@@ -152,9 +151,9 @@ public final class SftTrainer {
                 logged++;
                 lastLoss = loss;
                 state = new TrainerState(step, epoch, pos, state.seed(), tokensSeen);
-                boolean evalNow = !eval.isEmpty() && config.isSet("eval_steps") && step % config.integer("eval_steps") == 0;
+                boolean evalNow = !eval.isEmpty() && config.training().evalSteps() != null && step % config.training().evalSteps() == 0;
                 if (evalNow) evalLoss = evaluate();
-                if (step % config.integer("logging_steps") == 0 || step == total || evalNow) {
+                if (step % config.training().loggingSteps() == 0 || step == total || evalNow) {
                     Map<String, Double> m = new LinkedHashMap<>();
                     m.put("loss", lossSum / logged);
                     m.put("grad_norm", normSum / logged);
@@ -168,7 +167,7 @@ public final class SftTrainer {
                     logged = 0;
                     t0 = System.nanoTime();
                 }
-                if (step % config.integer("save_steps") == 0 && step < total)
+                if (step % config.training().saveSteps() == 0 && step < total)
                     lastCheckpoint = Checkpoints.save(out, model, opt, state, tokenizerDir, keep);
             }
             if (!eval.isEmpty()) evalLoss = evaluate();
@@ -187,7 +186,7 @@ public final class SftTrainer {
     public double evaluate() {
         double nll = 0;
         long n = 0;
-        int bs = config.integer("per_device_train_batch_size");
+        int bs = config.sft().perDeviceTrainBatchSize();
         for (int i = 0; i < eval.size(); i += bs) {
             float[] logp = model.forward(pack(eval.subList(i, Math.min(eval.size(), i + bs))), 1f).logp();
             for (float lp : logp) nll -= lp;

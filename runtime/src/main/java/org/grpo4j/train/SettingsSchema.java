@@ -1,6 +1,5 @@
 package org.grpo4j.train;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,27 +7,19 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The settings a trainer knows, under their TRL names, with defaults and value kinds. Both {@code GrpoConfig}
- * and {@code SftConfig} are a validated map over one of these, so recipes (Java, YAML) set them by the names
- * TRL users already know, and a misspelt name is an error that suggests the right one.
+ * The settings a trainer knows, under their TRL names: the flat, name-keyed view of its {@link SettingsGroup}s
+ * (derived from them, never declared here), so recipes (Java, YAML) and the REPL set them by the names TRL users
+ * already know, and a misspelt name is an error that suggests the right one.
  */
 public final class SettingsSchema {
-    /** The kind of value a setting takes. */
-    public enum Kind { INT, NUMBER, BOOL, TEXT, NUMBERS, TEXT_OR_BOOL }
-
-    /** One setting: TRL name, kind, default (may be null) and a one-line description. */
-    public record Setting(String name, Kind kind, Object fallback, String doc) {}
-
     private final String what;
     private final Map<String, Setting> settings = new LinkedHashMap<>();
 
-    public SettingsSchema(String what) {
+    public SettingsSchema(String what, List<SettingsGroup<?>> groups) {
         this.what = what;
-    }
-
-    public SettingsSchema add(String name, Kind kind, Object fallback, String doc) {
-        settings.put(name, new Setting(name, kind, fallback, doc));
-        return this;
+        for (SettingsGroup<?> g : groups)
+            for (Setting s : g.settings())
+                if (settings.put(s.name(), s) != null) throw new IllegalStateException(what + ": setting '" + s.name() + "' is declared twice");
     }
 
     public Map<String, Setting> settings() {
@@ -50,43 +41,7 @@ public final class SettingsSchema {
     public Object coerce(String name, Object value) {
         Setting s = settings.get(name);
         if (s == null) throw new IllegalArgumentException("unknown " + what + " setting '" + name + "'" + suggestion(name));
-        if (value == null) return null;
-        return switch (s.kind()) {
-            case INT -> {
-                if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) yield n.intValue();
-                if (value instanceof String str && str.trim().matches("[-+]?\\d+")) yield Integer.parseInt(str.trim());
-                throw new IllegalArgumentException(name + " must be an integer, got " + value);
-            }
-            case NUMBER -> {
-                if (value instanceof Number n) yield n.doubleValue();
-                if (value instanceof String str) {
-                    try {
-                        yield Double.parseDouble(str.trim());
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(name + " must be a number, got '" + value + "'");
-                    }
-                }
-                throw new IllegalArgumentException(name + " must be a number, got " + value);
-            }
-            case BOOL -> {
-                if (value instanceof Boolean b) yield b;
-                if (value instanceof String str && (str.equalsIgnoreCase("true") || str.equalsIgnoreCase("false"))) yield Boolean.parseBoolean(str);
-                throw new IllegalArgumentException(name + " must be true or false, got " + value);
-            }
-            case TEXT -> value.toString();
-            case TEXT_OR_BOOL -> value instanceof Boolean ? value : value.toString();
-            case NUMBERS -> {
-                List<Double> out = new ArrayList<>();
-                if (value instanceof double[] d) for (double x : d) out.add(x);
-                else if (value instanceof List<?> l) {
-                    for (Object o : l) {
-                        if (!(o instanceof Number n)) throw new IllegalArgumentException(name + " must be a list of numbers, got " + o);
-                        out.add(n.doubleValue());
-                    }
-                } else throw new IllegalArgumentException(name + " must be a list of numbers, got " + value);
-                yield List.copyOf(out);
-            }
-        };
+        return s.coerce(value);
     }
 
     /** " (did you mean 'x'?)" for the closest known name, or "". */
@@ -115,12 +70,5 @@ public final class SettingsSchema {
             cur = t;
         }
         return prev[b.length()];
-    }
-
-    /** Adds a problem when {@code name}'s text value is not one of {@code allowed}. */
-    public static void oneOf(List<String> problems, Settings s, String name, String... allowed) {
-        String v = s.text(name);
-        for (String a : allowed) if (a.equals(v)) return;
-        problems.add(name + " = '" + v + "' is not one of " + String.join(", ", allowed));
     }
 }

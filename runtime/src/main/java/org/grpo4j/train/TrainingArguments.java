@@ -1,9 +1,10 @@
 package org.grpo4j.train;
 
-import static org.grpo4j.train.SettingsSchema.Kind.INT;
-import static org.grpo4j.train.SettingsSchema.Kind.NUMBER;
-import static org.grpo4j.train.SettingsSchema.Kind.TEXT;
-import static org.grpo4j.train.SettingsSchema.Kind.TEXT_OR_BOOL;
+import static org.grpo4j.train.Setting.choice;
+import static org.grpo4j.train.Setting.integer;
+import static org.grpo4j.train.Setting.number;
+import static org.grpo4j.train.Setting.text;
+import static org.grpo4j.train.Setting.textOrFlag;
 
 import java.util.List;
 import org.grpo4j.model.Transformer;
@@ -13,59 +14,59 @@ import org.grpo4j.optim.LearningRateSchedule;
 /**
  * The settings every trainer shares, as transformers' {@code TrainingArguments} (which TRL's GRPOConfig and
  * SFTConfig extend): optimiser, schedule, run length, logging, saving and resuming — declared, validated and
- * turned into an optimiser and a schedule in one place.
+ * turned into an optimiser and a schedule in one place. Each component is the setting of the same name in
+ * snake case ({@link #settings}).
+ *
+ * <pre>{@code
+ * TrainingArguments a = TrainingArguments.settings(1e-6, "runs/grpo").defaults();
+ * AdamW opt = a.optimizer(model);
+ * }</pre>
  */
-public final class TrainingArguments {
-    private TrainingArguments() {}
+public record TrainingArguments(double learningRate, String lrSchedulerType, double warmupRatio, int warmupSteps, double minLrRate,
+                                double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, double maxGradNorm, int seed,
+                                int maxSteps, double numTrainEpochs, int loggingSteps, int saveSteps, Integer saveTotalLimit,
+                                Integer evalSteps, String outputDir, Object resumeFromCheckpoint) {
 
-    /** Adds the shared settings to a trainer's schema with that trainer's default learning rate and output folder. */
-    public static SettingsSchema addTo(SettingsSchema s, double learningRate, String outputDir) {
-        return s.add("learning_rate", NUMBER, learningRate, "AdamW learning rate")
-                .add("lr_scheduler_type", TEXT, "linear", "constant | constant_with_warmup | linear | cosine | cosine_with_min_lr")
-                .add("warmup_ratio", NUMBER, 0.0, "fraction of steps for linear warm-up")
-                .add("warmup_steps", INT, 0, "warm-up steps (overrides warmup_ratio)")
-                .add("min_lr_rate", NUMBER, 0.0, "cosine_with_min_lr floor as a fraction of learning_rate")
-                .add("weight_decay", NUMBER, 0.0, "AdamW decoupled weight decay")
-                .add("adam_beta1", NUMBER, 0.9, "AdamW β1")
-                .add("adam_beta2", NUMBER, 0.999, "AdamW β2")
-                .add("adam_epsilon", NUMBER, 1e-8, "AdamW ε")
-                .add("max_grad_norm", NUMBER, 1.0, "gradient clipping (0 = off)")
-                .add("seed", INT, 42, "seed of sampling, shuffling and initialisation")
-                .add("max_steps", INT, -1, "optimiser steps (overrides num_train_epochs when > 0)")
-                .add("num_train_epochs", NUMBER, 3.0, "passes over the data")
-                .add("logging_steps", INT, 10, "steps between metric lines")
-                .add("save_steps", INT, 500, "steps between checkpoints")
-                .add("save_total_limit", INT, null, "checkpoints kept (oldest removed)")
-                .add("eval_steps", INT, null, "steps between evaluations (null: only at the end)")
-                .add("output_dir", TEXT, outputDir, "metrics and checkpoints")
-                .add("resume_from_checkpoint", TEXT_OR_BOOL, null, "a checkpoint folder, or true for the latest in output_dir");
+    /** The shared settings with a trainer's own default learning rate and output folder (TRL's differ per trainer). */
+    public static SettingsGroup<TrainingArguments> settings(double learningRate, String outputDir) {
+        return SettingsGroup.of(TrainingArguments.class,
+                number("learning_rate", learningRate, "AdamW learning rate").check(v -> v >= 0, "must be >= 0"),
+                choice("lr_scheduler_type", "linear", "constant | constant_with_warmup | linear | cosine | cosine_with_min_lr",
+                        "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_min_lr"),
+                number("warmup_ratio", 0.0, "fraction of steps for linear warm-up").check(v -> v >= 0 && v <= 1, "must be in [0, 1]"),
+                integer("warmup_steps", 0, "warm-up steps (overrides warmup_ratio)").check(v -> v >= 0, "must be >= 0"),
+                number("min_lr_rate", 0.0, "cosine_with_min_lr floor as a fraction of learning_rate"),
+                number("weight_decay", 0.0, "AdamW decoupled weight decay"),
+                number("adam_beta1", 0.9, "AdamW β1"),
+                number("adam_beta2", 0.999, "AdamW β2"),
+                number("adam_epsilon", 1e-8, "AdamW ε"),
+                number("max_grad_norm", 1.0, "gradient clipping (0 = off)"),
+                integer("seed", 42, "seed of sampling, shuffling and initialisation"),
+                integer("max_steps", -1, "optimiser steps (overrides num_train_epochs when > 0)"),
+                number("num_train_epochs", 3.0, "passes over the data"),
+                integer("logging_steps", 10, "steps between metric lines").check(v -> v >= 1, "must be >= 1"),
+                integer("save_steps", 500, "steps between checkpoints").check(v -> v >= 1, "must be >= 1"),
+                integer("save_total_limit", null, "checkpoints kept (oldest removed)").check(v -> v >= 1, "must be >= 1"),
+                integer("eval_steps", null, "steps between evaluations (null: only at the end)").check(v -> v >= 1, "must be >= 1"),
+                text("output_dir", outputDir, "metrics and checkpoints"),
+                textOrFlag("resume_from_checkpoint", "a checkpoint folder, or true for the latest in output_dir"))
+                .rules(TrainingArguments::rules);
     }
 
-    /** The rules of the shared settings, each problem naming the setting and the rule. */
-    public static void validate(Settings c, List<String> p) {
-        if (c.integer("max_steps") <= 0 && !(c.number("num_train_epochs") > 0))
-            p.add("set max_steps > 0 or num_train_epochs > 0, or the run has no length");
-        if (c.integer("logging_steps") < 1) p.add("logging_steps must be >= 1");
-        if (c.integer("save_steps") < 1) p.add("save_steps must be >= 1");
-        if (c.isSet("save_total_limit") && c.integer("save_total_limit") < 1) p.add("save_total_limit must be >= 1");
-        if (c.isSet("eval_steps") && c.integer("eval_steps") < 1) p.add("eval_steps must be >= 1");
-        if (!(c.number("learning_rate") >= 0)) p.add("learning_rate must be >= 0");
-        if (!(c.number("warmup_ratio") >= 0 && c.number("warmup_ratio") <= 1)) p.add("warmup_ratio must be in [0, 1]");
-        SettingsSchema.oneOf(p, c, "lr_scheduler_type", "constant", "constant_with_warmup", "linear", "cosine", "cosine_with_min_lr");
+    private static void rules(TrainingArguments a, List<String> p) {
+        if (a.maxSteps <= 0 && !(a.numTrainEpochs > 0)) p.add("set max_steps > 0 or num_train_epochs > 0, or the run has no length");
     }
 
-    public static AdamW optimizer(Transformer model, Settings c) {
-        return new AdamW(model, new AdamW.Settings(c.number("learning_rate"), c.number("adam_beta1"), c.number("adam_beta2"),
-                c.number("adam_epsilon"), c.number("weight_decay")));
+    public AdamW optimizer(Transformer model) {
+        return new AdamW(model, new AdamW.Settings(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay));
     }
 
-    public static LearningRateSchedule schedule(Settings c, int totalSteps) {
-        return LearningRateSchedule.of(c.text("lr_scheduler_type"), c.number("learning_rate"), totalSteps, c.number("warmup_ratio"),
-                c.integer("warmup_steps"), c.number("min_lr_rate"));
+    public LearningRateSchedule schedule(int totalSteps) {
+        return LearningRateSchedule.of(lrSchedulerType, learningRate, totalSteps, warmupRatio, warmupSteps, minLrRate);
     }
 
     /** {@code save_total_limit}, or 0 to keep every checkpoint. */
-    public static int checkpointsKept(Settings c) {
-        return c.isSet("save_total_limit") ? c.integer("save_total_limit") : 0;
+    public int checkpointsKept() {
+        return saveTotalLimit == null ? 0 : saveTotalLimit;
     }
 }

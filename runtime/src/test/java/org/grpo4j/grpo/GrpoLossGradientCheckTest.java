@@ -74,14 +74,14 @@ class GrpoLossGradientCheckTest {
     }
 
     static double loss(LossSettings s, Batch x, double[] logp, double[] old) {
-        return GrpoLoss.compute(s, x.start, logp, old, x.ref, x.mask, x.adv, x.entropy, new double[logp.length], null).loss();
+        return GrpoLoss.compute(s, SCALE, x.start, logp, old, x.ref, x.mask, x.adv, x.entropy, new double[logp.length], null).loss();
     }
 
     static void checkGradient(LossSettings s, long seed) {
         Batch x = randomBatch(new Random(seed), s);
         int n = x.logp.length;
         double[] grad = new double[n];
-        LossResult r = GrpoLoss.compute(s, x.start, x.logp, x.old, x.ref, x.mask, x.adv, x.entropy, grad, null);
+        LossResult r = GrpoLoss.compute(s, SCALE, x.start, x.logp, x.old, x.ref, x.mask, x.adv, x.entropy, grad, null);
         if (s.importanceSamplingLevel() == ImportanceSamplingLevel.TOKEN && !Double.isNaN(r.clipRegionMean()))
             assertTrue(r.clipRegionMean() > 0, "the draw should clip some tokens");
         // CISPO's ratio is detached: move old with logp so that w stays fixed and only the explicit logp moves.
@@ -104,10 +104,12 @@ class GrpoLossGradientCheckTest {
                 + ": finite-difference error " + maxErr / scale + " relative to " + scale);
     }
 
+    /** The divisors every {@link #settings} case uses: 2 accumulation steps, L = 9, 29 active tokens in the generation batch. */
+    static final LossScale SCALE = new LossScale(2, 9, 29);
+
     static LossSettings settings(LossType t, ImportanceSamplingLevel level, double beta) {
-        LossSettings s = LossSettings.defaults().withLossType(t).withImportanceSamplingLevel(level).withBeta(beta)
-                .withMaxCompletionLength(9).withGradientAccumulationSteps(2).withNumItemsInBatch(29);
-        return t == LossType.CISPO ? s.withEpsilon(0.2, 1.1) : s.withEpsilon(0.2, 0.28);
+        LossSettings s = LossSettings.defaults().with("loss_type", t).with("importance_sampling_level", level).with("beta", beta);
+        return s.with("epsilon", 0.2).with("epsilon_high", t == LossType.CISPO ? 1.1 : 0.28);
     }
 
     @ParameterizedTest
@@ -121,10 +123,10 @@ class GrpoLossGradientCheckTest {
     @Test
     void finiteDifferencesWithDeltaAndTopEntropyFilter() {
         for (ImportanceSamplingLevel level : ImportanceSamplingLevel.values()) {
-            checkGradient(settings(LossType.GRPO, level, 0.04).withDelta(1.15), 3);
-            checkGradient(settings(LossType.DAPO, level, 0.04).withTopEntropyQuantile(0.4), 4);
-            checkGradient(settings(LossType.SAPO, level, 0.0).withTopEntropyQuantile(0.7), 5);
-            checkGradient(settings(LossType.CISPO, level, 0.04).withTopEntropyQuantile(0.5), 6);
+            checkGradient(settings(LossType.GRPO, level, 0.04).with("delta", 1.15), 3);
+            checkGradient(settings(LossType.DAPO, level, 0.04).with("top_entropy_quantile", 0.4), 4);
+            checkGradient(settings(LossType.SAPO, level, 0.0).with("top_entropy_quantile", 0.7), 5);
+            checkGradient(settings(LossType.CISPO, level, 0.04).with("top_entropy_quantile", 0.5), 6);
         }
     }
 
@@ -135,7 +137,7 @@ class GrpoLossGradientCheckTest {
         for (ImportanceSamplingLevel level : ImportanceSamplingLevel.values()) {
             LossSettings s = settings(LossType.GRPO, level, 0.0);
             double[] grad = new double[x.logp.length];
-            LossResult r = GrpoLoss.compute(s, x.start, x.logp, null, null, x.mask, x.adv, null, grad, null);
+            LossResult r = GrpoLoss.compute(s, SCALE, x.start, x.logp, null, null, x.mask, x.adv, null, grad, null);
             int B = x.adv.length;
             double expectedLoss = 0;
             for (int b = 0; b < B; b++) {
@@ -177,7 +179,7 @@ class GrpoLossGradientCheckTest {
                     mask[i] = c.mask()[j];
                 }
             double[] grad = new double[n];
-            LossResult r = GrpoLoss.compute(c.settings(), start, lp, old, c.ref() == null ? null : ref, mask, c.adv(), null, grad, null);
+            LossResult r = GrpoLoss.compute(c.settings(), c.scale(), start, lp, old, c.ref() == null ? null : ref, mask, c.adv(), null, grad, null);
             assertEquals(c.loss(), r.loss(), 1e-12 * Math.max(1, Math.abs(c.loss())), c.name());
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < len[b]; t++)
@@ -201,12 +203,12 @@ class GrpoLossGradientCheckTest {
     /** ρ = 0.5 over 4 active tokens keeps the 2 highest-entropy ones for the policy term; the KL stays on all. */
     @Test
     void topEntropyFilterDropsThePolicyTermOfLowEntropyTokens() {
-        LossSettings s = LossSettings.defaults().withLossType(LossType.BNPO).withBeta(0.1).withTopEntropyQuantile(0.5);
+        LossSettings s = LossSettings.defaults().with("loss_type", "bnpo").with("beta", 0.1).with("top_entropy_quantile", 0.5);
         int[] start = {0, 4};
         double[] logp = {-1, -2, -0.5, -1.5}, ref = {-1.2, -1.8, -0.5, -1.0}, mask = {1, 1, 1, 1}, adv = {2.0};
         double[] ent = {0.1, 0.5, 0.9, 0.3};
         double[] grad = new double[4], ptl = new double[4];
-        LossResult r = GrpoLoss.compute(s, start, logp, null, ref, mask, adv, ent, grad, ptl);
+        LossResult r = GrpoLoss.compute(s, LossScale.unknown(), start, logp, null, ref, mask, adv, ent, grad, ptl);
         double klSum = 0;
         for (int i = 0; i < 4; i++) {
             double d = ref[i] - logp[i], kl = Math.exp(d) - d - 1;
@@ -228,9 +230,9 @@ class GrpoLossGradientCheckTest {
             Batch x = randomBatch(new Random(seed), s);
             int n = x.logp.length;
             double[] gd = new double[n];
-            double expected = GrpoLoss.compute(s, x.start, x.logp, x.old, x.ref, x.mask, x.adv, null, gd, null).loss();
+            double expected = GrpoLoss.compute(s, SCALE, x.start, x.logp, x.old, x.ref, x.mask, x.adv, null, gd, null).loss();
             float[] gf = new float[n];
-            double got = loss.compute(s, x.start, f(x.logp), f(x.old), f(x.ref), f(x.mask), x.adv, null, gf, null).loss();
+            double got = loss.compute(s, SCALE, x.start, f(x.logp), f(x.old), f(x.ref), f(x.mask), x.adv, null, gf, null).loss();
             assertEquals(expected, got, 1e-5 * Math.abs(expected));
         }
     }
@@ -241,19 +243,20 @@ class GrpoLossGradientCheckTest {
 
     @Test
     void badArgumentsAreReportedClearly() {
-        LossSettings s = LossSettings.defaults().withNumItemsInBatch(4);
+        LossSettings s = LossSettings.defaults();
+        LossScale n = new LossScale(1, 256, 4);
         double[] v = new double[4], g = new double[4], m = {1, 1, 1, 1};
-        var e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, new int[] {0, 4}, v, null, null, m, new double[2], null, g, null));
+        var e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, n, new int[] {0, 4}, v, null, null, m, new double[2], null, g, null));
         assertTrue(e.getMessage().contains("B + 1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s.withBeta(0.1), new int[] {0, 4}, v, null, null, m, new double[1], null, g, null));
+        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s.with("beta", 0.1), n, new int[] {0, 4}, v, null, null, m, new double[1], null, g, null));
         assertTrue(e.getMessage().contains("refLogp"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s.withNumItemsInBatch(Double.NaN), new int[] {0, 4}, v, null, null, m, new double[1], null, g, null));
+        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, LossScale.unknown(), new int[] {0, 4}, v, null, null, m, new double[1], null, g, null));
         assertTrue(e.getMessage().contains("num_items_in_batch"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, new int[] {0, 5}, v, null, null, m, new double[1], null, g, null));
+        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, n, new int[] {0, 5}, v, null, null, m, new double[1], null, g, null));
         assertTrue(e.getMessage().contains("logp has 4 entries, the batch needs 5"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, new int[] {0, 4}, v, null, null, m, new double[] {Double.NaN}, null, g, null));
+        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s, n, new int[] {0, 4}, v, null, null, m, new double[] {Double.NaN}, null, g, null));
         assertTrue(e.getMessage().contains("advantage of sequence 0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s.withTopEntropyQuantile(0.2), new int[] {0, 4}, v, null, null, m, new double[1], null, g, null));
+        e = assertThrows(IllegalArgumentException.class, () -> GrpoLoss.compute(s.with("top_entropy_quantile", 0.2), n, new int[] {0, 4}, v, null, null, m, new double[1], null, g, null));
         assertTrue(e.getMessage().contains("entropies"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LossType.parse("ppo"));
         assertEquals(LossType.DR_GRPO, LossType.parse("dr_grpo"));

@@ -27,7 +27,7 @@ class GrpoLossOracleTest {
 
     static final double TOL = 1e-12;
 
-    record Case(String name, LossSettings settings, int[] start, double[] logp, double[] old, double[] ref, double[] mask,
+    record Case(String name, LossSettings settings, LossScale scale, int[] start, double[] logp, double[] old, double[] ref, double[] mask,
                 double[] adv, double loss, double[] grad, double[] perTokenLoss, Map<String, Double> metrics) {
         @Override
         public String toString() {
@@ -50,10 +50,10 @@ class GrpoLossOracleTest {
                 LossType.parse(s.get("loss_type").asText()),
                 ImportanceSamplingLevel.parse(s.get("importance_sampling_level").asText()),
                 s.get("beta").asDouble(), s.get("epsilon").asDouble(), s.get("epsilon_high").asDouble(),
-                s.get("delta").isNull() ? null : s.get("delta").asDouble(),
-                s.get("sapo_temperature_pos").asDouble(), s.get("sapo_temperature_neg").asDouble(),
-                s.get("gradient_accumulation_steps").asInt(), s.get("max_completion_length").asInt(),
-                s.get("num_items_in_batch").asDouble(), 1.0);
+                s.get("delta").isNull() ? null : s.get("delta").asDouble(), 1.0,
+                s.get("sapo_temperature_pos").asDouble(), s.get("sapo_temperature_neg").asDouble());
+        LossScale scale = new LossScale(s.get("gradient_accumulation_steps").asInt(), s.get("max_completion_length").asInt(),
+                s.get("num_items_in_batch").asDouble());
         int B = in.get("logp").size(), T = in.get("logp").get(0).size();
         int[] start = new int[B + 1];
         for (int b = 0; b <= B; b++) start[b] = b * T;
@@ -64,7 +64,7 @@ class GrpoLossOracleTest {
         }
         double[] adv = new double[B];
         for (int b = 0; b < B; b++) adv[b] = in.get("advantages").get(b).asDouble();
-        return new Case(c.get("name").asText(), settings, start, flat(in.get("logp")), flat(in.get("old_logp")),
+        return new Case(c.get("name").asText(), settings, scale, start, flat(in.get("logp")), flat(in.get("old_logp")),
                 in.get("ref_logp").isNull() ? null : flat(in.get("ref_logp")), flat(in.get("mask")), adv,
                 o.get("loss").asDouble(), flat(o.get("grad_logp")), flat(o.get("per_token_loss")), metrics);
     }
@@ -93,7 +93,7 @@ class GrpoLossOracleTest {
     @MethodSource("all")
     void matchesTorchInDouble(Case c) {
         double[] grad = new double[c.logp.length], ptl = new double[c.logp.length];
-        LossResult r = GrpoLoss.compute(c.settings, c.start, c.logp, c.old, c.ref, c.mask, c.adv, null, grad, ptl);
+        LossResult r = GrpoLoss.compute(c.settings, c.scale, c.start, c.logp, c.old, c.ref, c.mask, c.adv, null, grad, ptl);
         assertEquals(c.loss, r.loss(), TOL * Math.max(1, Math.abs(c.loss)), "loss");
         assertClose("grad_logp", c.grad, grad, TOL);
         assertClose("per_token_loss", c.perTokenLoss, ptl, TOL);
@@ -115,7 +115,7 @@ class GrpoLossOracleTest {
     void floatEntryPointMatchesToFloatPrecision(Case c) {
         int n = c.logp.length;
         float[] grad = new float[n], ptl = new float[n];
-        LossResult r = new GrpoLoss().compute(c.settings, c.start, f(c.logp), f(c.old), c.ref == null ? null : f(c.ref), f(c.mask),
+        LossResult r = new GrpoLoss().compute(c.settings, c.scale, c.start, f(c.logp), f(c.old), c.ref == null ? null : f(c.ref), f(c.mask),
                 c.adv, null, grad, ptl);
         assertEquals(c.loss, r.loss(), 1e-5 * Math.max(1, Math.abs(c.loss)), "loss");
         double[] g = new double[n];
