@@ -67,7 +67,7 @@ public final class GrpoTrainer {
                        Function<int[], String> decoder, int[] stopTokenIds, Path tokenizerDir, PrintStream console, StopSignal stop) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("the GRPO training set has no prompts");
         if (rewards.isEmpty()) throw new IllegalArgumentException("GRPO needs at least one reward function");
-        this.policy = policy;
+        this.policy = config.peft().apply(policy, config.training().seed());
         this.config = config;
         this.prompts = List.copyOf(prompts);
         this.evalPrompts = evalPrompts == null ? List.of() : List.copyOf(evalPrompts);
@@ -138,12 +138,13 @@ public final class GrpoTrainer {
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
         int maxLen = maxPrompt + config.sampling().maxCompletionLength();
-        MemoryPlan plan = MemoryPlan.training(policy.config(), bs, maxLen, config.sampling().maxCompletionLength(), beta != 0);
+        MemoryPlan plan = MemoryPlan.training(policy, bs, maxLen, config.sampling().maxCompletionLength(), beta != 0);
         plan.requireFits(MemoryPlan.availableHeap());
 
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
-        if (beta != 0) {
+        // with LoRA the reference is the policy with its adapters off (TRL's disable_adapter()): no second model
+        if (beta != 0 && policy.lora() == null) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
         }
@@ -162,6 +163,7 @@ public final class GrpoTrainer {
             }
             say("resumed from " + resume + " at step " + state.globalStep());
         }
+        policy.setTraining(true); // LoRA dropout in the policy's forwards, as TRL's model.train()
         Generator generator = new Generator(policy, decoder);
         int keep = config.training().checkpointsKept();
         int saveEvery = config.training().saveSteps(), logEvery = config.training().loggingSteps();
@@ -221,7 +223,8 @@ public final class GrpoTrainer {
                 List<Rollout> rollouts = scored.rollouts(config, weights, G, advantages);
                 double genSeconds = (System.nanoTime() - tGen) * 1e-9;
                 // log-probs of the policy that generated the batch (only when it is reused) and of the reference
-                if (needOld || reference != null) rollouts = withLogps(rollouts, needOld ? policy : null, reference, bs);
+                boolean hasRef = reference != null || (beta != 0 && policy.lora() != null);
+                if (needOld || hasRef) rollouts = withLogps(rollouts, needOld ? policy : null, hasRef, bs);
                 double activeTokens = 0;
                 for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
                 Map<String, Double> batchMetrics = batchMetrics(scored, advantages, rollouts, resampleRounds);
@@ -245,7 +248,7 @@ public final class GrpoTrainer {
                             for (Rollout ro : mb) tokensSeen += ro.prompt().ids().length + ro.completion().length();
                             micro++;
                         }
-                        double norm = AdamW.clipGradNorm(policy, config.training().maxGradNorm());
+                        double norm = AdamW.clipGradNorm(policy.trainable(), config.training().maxGradNorm());
                         double lr = schedule.at(step);
                         opt.step(lr);
                         step++;
@@ -331,20 +334,31 @@ public final class GrpoTrainer {
     }
 
     /** Adds old (policy) and reference log-probs to every rollout, in micro-batches. */
-    private List<Rollout> withLogps(List<Rollout> rollouts, Transformer old, Transformer ref, int bs) {
+    private List<Rollout> withLogps(List<Rollout> rollouts, Transformer old, boolean withRef, int bs) {
         List<Rollout> out = new ArrayList<>(rollouts.size());
         float temperature = (float) config.sampling().temperature();
         for (int i = 0; i < rollouts.size(); i += bs) {
             List<Rollout> mb = rollouts.subList(i, Math.min(rollouts.size(), i + bs));
             TokenBatch batch = batchOf(mb);
             float[] o = old == null ? null : old.forward(batch, temperature).logp();
-            float[] r = ref == null ? null : ref.forward(batch, temperature).logp();
+            float[] r = withRef ? referenceLogps(batch, temperature) : null;
             for (int k = 0; k < mb.size(); k++) {
                 int a = batch.targetStart()[k], b = batch.targetStart()[k + 1];
                 out.add(mb.get(k).withLogps(o == null ? null : java.util.Arrays.copyOfRange(o, a, b), r == null ? null : java.util.Arrays.copyOfRange(r, a, b)));
             }
         }
         return out;
+    }
+
+    /** The reference model's log-probs: a frozen copy, or with LoRA the policy's own base with the adapters off. */
+    private float[] referenceLogps(TokenBatch batch, float temperature) {
+        if (reference != null) return reference.forward(batch, temperature).logp();
+        policy.lora().setEnabled(false);
+        try {
+            return policy.forward(batch, temperature).logp();
+        } finally {
+            policy.lora().setEnabled(true);
+        }
     }
 
     static TokenBatch batchOf(List<Rollout> mb) {

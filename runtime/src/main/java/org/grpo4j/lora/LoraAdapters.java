@@ -219,6 +219,11 @@ public final class LoraAdapters implements Trainable {
         }
     }
 
+    /** Bytes of the per-batch buffers for {@code N} rows: every adapter's saved u and the shared scratch. */
+    public long activationBytes(int N) {
+        return 4L * N * ((long) adapters.size() * config.r() + maxIn + maxOut + 2L * config.r());
+    }
+
     /** Bytes of the adapter parameters. */
     public long parameterBytes() {
         return params.size() * 4;

@@ -44,7 +44,7 @@ public record LoraConfig(int r, double alpha, double dropout, Set<LoraModule> ta
         List<String> names = new ArrayList<>();
         if (value == null) return EnumSet.allOf(LoraModule.class);
         if (value instanceof Iterable<?> it) for (Object o : it) names.add(String.valueOf(o).trim());
-        else for (String s : value.toString().split("[,\\s]+")) if (!s.isBlank()) names.add(s.trim());
+        else for (String s : value.toString().replace("[", " ").replace("]", " ").split("[,\\s]+")) if (!s.isBlank()) names.add(s.trim());
         if (names.size() == 1 && (names.get(0).equals("all-linear") || names.get(0).equals("all_linear"))) return EnumSet.allOf(LoraModule.class);
         EnumSet<LoraModule> out = EnumSet.noneOf(LoraModule.class);
         for (String n : names) out.add(LoraModule.byName(n));

@@ -18,11 +18,11 @@ import org.grpo4j.train.TrainingArguments;
  * int maxLength = c.sft().maxLength();
  * }</pre>
  */
-public record SftConfig(SftSettings sft, TrainingArguments training) implements Settings {
+public record SftConfig(SftSettings sft, TrainingArguments training, org.grpo4j.train.PeftSettings peft) implements Settings {
     /** TRL's SFT defaults of the shared settings. */
     public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(2e-5, "runs/sft");
 
-    public static final SettingsSchema SCHEMA = new SettingsSchema("SFT", List.of(SftSettings.SETTINGS, TRAINING));
+    public static final SettingsSchema SCHEMA = new SettingsSchema("SFT", List.of(SftSettings.SETTINGS, TRAINING, org.grpo4j.train.PeftSettings.SETTINGS));
 
     public static Builder builder() {
         return new Builder();
@@ -32,6 +32,7 @@ public record SftConfig(SftSettings sft, TrainingArguments training) implements 
     public Map<String, Object> values() {
         Map<String, Object> m = new LinkedHashMap<>(SftSettings.SETTINGS.values(sft));
         m.putAll(TRAINING.values(training));
+        m.putAll(org.grpo4j.train.PeftSettings.SETTINGS.values(peft));
         return m;
     }
 
@@ -47,7 +48,7 @@ public record SftConfig(SftSettings sft, TrainingArguments training) implements 
 
         public SftConfig build() {
             List<String> p = new ArrayList<>();
-            SftConfig c = new SftConfig(SftSettings.SETTINGS.bind(values, p), TRAINING.bind(values, p));
+            SftConfig c = new SftConfig(SftSettings.SETTINGS.bind(values, p), TRAINING.bind(values, p), org.grpo4j.train.PeftSettings.SETTINGS.bind(values, p));
             if (!p.isEmpty()) throw new IllegalArgumentException("invalid SFT settings:\n  - " + String.join("\n  - ", p));
             return c;
         }

@@ -38,7 +38,7 @@ public final class SftTrainer {
     public SftTrainer(Transformer model, SftConfig config, List<SftExample> train, List<SftExample> eval, Path tokenizerDir,
                       PrintStream console, StopSignal stop) {
         if (train.isEmpty()) throw new IllegalArgumentException("the SFT training set is empty");
-        this.model = model;
+        this.model = config.peft().apply(model, config.training().seed());
         this.config = config;
         this.train = List.copyOf(train);
         this.eval = eval == null ? List.of() : List.copyOf(eval);
@@ -97,7 +97,8 @@ public final class SftTrainer {
         int total = config.training().maxSteps() > 0 ? config.training().maxSteps() : (int) Math.ceil(perEpoch * config.training().numTrainEpochs());
         int maxLen = 0;
         for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.sft().maxLength(), e.length()));
-        MemoryPlan.training(model.config(), config.sft().perDeviceTrainBatchSize(), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
+        MemoryPlan.training(model, config.sft().perDeviceTrainBatchSize(), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
+        model.setTraining(true);
 
         AdamW opt = config.training().optimizer(model);
         LearningRateSchedule schedule = config.training().schedule(total);
@@ -142,7 +143,7 @@ public final class SftTrainer {
                     tokensSeen += b.rows();
                 }
                 loss /= targets;
-                double norm = AdamW.clipGradNorm(model, config.training().maxGradNorm());
+                double norm = AdamW.clipGradNorm(model.trainable(), config.training().maxGradNorm());
                 double lr = schedule.at(step);
                 opt.step(lr);
                 step++;

@@ -63,7 +63,7 @@ public final class Training {
         Backend backend = org.grpo4j.backend.Devices.open(r.device());
         Transformer policy;
         try {
-            policy = Transformer.load(r.model(), backend);
+            policy = plan.config().peft().loadPolicy(r.model(), backend, plan.config().training().seed(), null);
         } catch (IOException e) {
             throw new UncheckedIOException("model " + r.model() + ": " + e.getMessage(), e);
         }
@@ -121,7 +121,7 @@ public final class Training {
             Backend backend = org.grpo4j.backend.Devices.open(recipe.device());
             Transformer model = plan.newModel()
                     ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().integer("seed"), 0.02)
-                    : Transformer.load(recipe.model(), backend);
+                    : plan.config().peft().loadPolicy(recipe.model(), backend, plan.config().training().seed(), null);
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
@@ -129,7 +129,9 @@ public final class Training {
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null) {
                 modelDir = recipe.saveModelTo();
-                model.save(modelDir, DType.F32);
+                // a LoRA run saves its adapters (a PEFT folder; grpo merge folds them into the base)
+                if (model.lora() != null) org.grpo4j.lora.PeftAdapter.save(model.lora(), modelDir, recipe.model() == null ? "" : recipe.model().toString());
+                else model.save(modelDir, DType.F32);
                 for (String f : Checkpoints.TOKENIZER_FILES) {
                     Path src = tokenizerDir == null ? null : tokenizerDir.resolve(f);
                     if (src != null && Files.exists(src)) Files.copy(src, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
