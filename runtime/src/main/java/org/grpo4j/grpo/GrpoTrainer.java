@@ -224,6 +224,8 @@ public final class GrpoTrainer {
                 double genSeconds = (System.nanoTime() - tGen) * 1e-9;
                 // log-probs of the policy that generated the batch (only when it is reused) and of the reference
                 boolean hasRef = reference != null || (beta != 0 && policy.lora() != null);
+                // LoRA dropout masks follow (seed, round, step), not a running count, so a resumed run draws the same ones
+                if (policy.lora() != null) policy.lora().setDropoutSeed(mix(config.training().seed(), round, 0xD0));
                 if (needOld || hasRef) rollouts = withLogps(rollouts, needOld ? policy : null, hasRef, bs);
                 double activeTokens = 0;
                 for (Rollout r : rollouts) activeTokens += r.mask() * r.completion().length();
@@ -237,6 +239,7 @@ public final class GrpoTrainer {
                     for (int s0 = 0; s0 < shuffled.size() && step < total && !stop.requested(); s0 += bs * ga) {
                         long t0 = System.nanoTime();
                         policy.zeroGrad();
+                        if (policy.lora() != null) policy.lora().setDropoutSeed(mix(config.training().seed(), step, 0xD1));
                         Map<String, Double> stepMetrics = new LinkedHashMap<>();
                         double stepLoss = 0;
                         int micro = 0;

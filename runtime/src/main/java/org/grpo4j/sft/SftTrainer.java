@@ -133,6 +133,8 @@ public final class SftTrainer {
                 int targets = 0;
                 for (TokenBatch b : micro) targets += b.targets();
                 model.zeroGrad();
+                // LoRA dropout masks keyed by the step, so a resumed run draws the same ones
+                if (model.lora() != null) model.lora().setDropoutSeed(config.training().seed() * 0x9E3779B97F4A7C15L + state.globalStep());
                 double loss = 0;
                 for (TokenBatch b : micro) {
                     float[] logp = model.forward(b, 1f).logp();
