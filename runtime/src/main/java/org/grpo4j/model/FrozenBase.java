@@ -97,7 +97,48 @@ public final class FrozenBase {
         return new FrozenBase(b, emb, head);
     }
 
-    /** Packs an fp32 model's weights (benchmarks and tests: a random model in a compact format). */
+    /**
+     * Random weights (benchmarks), drawn matrix by matrix straight into the format, so a random 0.5B model never
+     * exists in fp32: N(0, std) matrices (the embedding too), norms 1, biases 0.
+     */
+    static FrozenBase random(ModelConfig c, WeightFormat format, Backend be, long seed, double std) {
+        ParameterLayout layout = new ParameterLayout(c);
+        long smallStart = firstSmall(layout);
+        float[] smallValues = new float[Math.toIntExact(layout.size() - smallStart)];
+        for (ParameterLayout.Param p : layout.params())
+            if (p.offset() >= smallStart && p.name().endsWith("norm.weight"))
+                java.util.Arrays.fill(smallValues, (int) (p.offset() - smallStart), (int) (p.offset() - smallStart + p.size()), 1f);
+        Tensor small = be.allocate(smallValues.length);
+        be.write(small, smallValues);
+        FrozenBase b = new FrozenBase(format, c.numLayers(), small, smallStart);
+        b.bytes = 4L * smallValues.length;
+        int d = c.hiddenSize(), F = c.intermediateSize(), a = c.numHeads() * c.headDim();
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        for (int l = 0; l < c.numLayers(); l++) {
+            b.qkv[l] = b.randomMatrix(be, format, c.qkvDim(), d, rng, std);
+            b.o[l] = b.randomMatrix(be, format, d, a, rng, std);
+            b.gateUp[l] = b.randomMatrix(be, format, 2 * F, d, rng, std);
+            b.down[l] = b.randomMatrix(be, format, d, F, rng, std);
+        }
+        short[] bits = new short[Math.multiplyExact(c.vocabSize(), d)];
+        for (int i = 0; i < bits.length; i++) bits[i] = org.grpo4j.safetensors.DType.floatToBf16((float) (gaussian(rng) * std));
+        b.bytes += WeightFormat.BF16.bytes(c.vocabSize(), d) * (c.tieWordEmbeddings() ? 1 : 2);
+        Tensor emb = be.packBf16(c.vocabSize(), d, bits);
+        return new FrozenBase(b, emb, c.tieWordEmbeddings() ? emb : be.packBf16(c.vocabSize(), d, bits.clone()));
+    }
+
+    private Tensor randomMatrix(Backend be, WeightFormat f, int rows, int cols, java.util.SplittableRandom rng, double std) {
+        float[] v = new float[Math.multiplyExact(rows, cols)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (gaussian(rng) * std);
+        bytes += f.bytes(rows, cols);
+        return be.pack(f, rows, cols, v, 0);
+    }
+
+    private static double gaussian(java.util.SplittableRandom rng) {
+        return Math.sqrt(-2 * Math.log(1 - rng.nextDouble())) * Math.cos(2 * Math.PI * rng.nextDouble());
+    }
+
+    /** Packs an fp32 model's weights (tests: the same model in a compact format). */
     static FrozenBase pack(Transformer full, WeightFormat format) {
         ParameterLayout layout = full.layout();
         ModelConfig c = layout.config();

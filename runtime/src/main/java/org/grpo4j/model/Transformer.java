@@ -108,11 +108,10 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         }
     }
 
-    /** A model of random weights (benchmarks) whose linear layers are then packed in {@code format}. */
-    public static Transformer random(ModelConfig config, Backend backend, WeightFormat format, long seed, double std) throws IOException {
-        Transformer full = create(config, backend).initialise(seed, std);
-        if (format == WeightFormat.FP32) return full;
-        FrozenBase b = FrozenBase.pack(full, format);
+    /** A model of random weights (benchmarks), its linear layers drawn straight into {@code format} (never whole in fp32). */
+    public static Transformer random(ModelConfig config, Backend backend, WeightFormat format, long seed, double std) {
+        if (format == WeightFormat.FP32) return create(config, backend).initialise(seed, std);
+        FrozenBase b = FrozenBase.random(config, format, backend, seed, std);
         return new Transformer(config, backend, b.small, b);
     }
 
