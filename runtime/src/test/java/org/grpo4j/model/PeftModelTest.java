@@ -89,6 +89,23 @@ class PeftModelTest {
         assertEquals(true, ck * 4 < plain, plain + " vs " + ck);
     }
 
+    @Test
+    void memoryPlanCountsTheFrozenBaseAdaptersAndCheckpointing(@TempDir Path tmp) throws IOException {
+        Path dir = bf16Model(tmp);
+        Transformer full = Transformer.load(dir, be);
+        MemoryPlan f = MemoryPlan.training(full, 4, 12, 8, true);
+        Transformer q = Transformer.load(dir, be, WeightFormat.NF4).withLora(adapters(full.config(), 0.1));
+        q.setGradientCheckpointing(true);
+        MemoryPlan p = MemoryPlan.training(q, 4, 12, 8, true);
+        assertEquals(q.frozenBase().bytes(), p.parameterBytes());
+        assertEquals(q.lora().params().size() * 4, p.gradientBytes(), "gradients for the adapters only");
+        assertEquals(2 * p.gradientBytes(), p.optimizerBytes(), "AdamW moments for the adapters only");
+        assertEquals(0, p.referenceBytes(), "the reference is the base with the adapters off");
+        assertEquals(f.parameterBytes(), f.referenceBytes(), "a full fine-tune keeps a reference copy");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> f.requireFits(1000));
+        assertEquals(true, e.getMessage().contains("gradient_checkpointing") && e.getMessage().contains("load_in_4bit"), e.getMessage());
+    }
+
     /** A folder holding the llama-tied fixture's BF16 weights as a model. */
     private static Path bf16Model(Path tmp) throws IOException {
         OracleFixtureTest.Fixture f = OracleFixtureTest.Fixture.open("llama-tied-f64");
