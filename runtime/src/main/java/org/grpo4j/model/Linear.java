@@ -37,6 +37,12 @@ public final class Linear {
         this.bias = bias;
     }
 
+    /** Frozen from now on: no gradient views (a model that trained fully and then gets adapters). */
+    void unbindGradients() {
+        dWeight = null;
+        dBias = null;
+    }
+
     /** Puts layer {@code layer}'s adapters of fused projection {@code group} beside this weight. */
     void adapt(LoraAdapters adapters, int layer, LoraModule.Group group) {
         this.lora = adapters;

@@ -124,7 +124,17 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         if (!adapters.modelConfig().equals(config)) throw new IllegalArgumentException("the adapters were made for another model config");
         if (lora != null) throw new IllegalStateException("the model already has adapters");
         lora = adapters;
-        for (int l = 0; l < layers.length; l++) layers[l].adapt(adapters, l);
+        for (int l = 0; l < layers.length; l++) {
+            layers[l].adapt(adapters, l);
+            layers[l].qkv.unbindGradients();
+            layers[l].o.unbindGradients();
+            layers[l].gateUp.unbindGradients();
+            layers[l].down.unbindGradients();
+        }
+        lmHead.unbindGradients();
+        dFinalNorm = null; // rebound to the sink at the next backward
+        dEmbedding = null;
+        grads = null;
         return this;
     }
 
