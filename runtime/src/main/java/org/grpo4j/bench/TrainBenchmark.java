@@ -32,7 +32,7 @@ public final class TrainBenchmark implements Benchmark {
 
     @Override
     public java.util.Set<String> flags() {
-        return java.util.Set.of("no-peer", "profile", PeftOptions.FLAG);
+        return java.util.Set.of("no-peer", "profile", PeftOptions.FLAG, "no-full");
     }
 
     @Override
@@ -42,7 +42,7 @@ public final class TrainBenchmark implements Benchmark {
         int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : sequences);
         int reps = args.getInt("reps", name.equals("qwen05b") ? 2 : 5), warmup = args.getInt("warmup", 1);
         int threads = args.getInt("threads", Parallel.threads());
-        boolean peer = !args.flag("no-peer"), profile = args.flag("profile");
+        boolean peer = !args.flag("no-peer"), profile = args.flag("profile"), full = !args.flag("no-full");
         String device = args.get("device", "cpu");
         PeftOptions peftOptions = PeftOptions.parse(args);
         args.rejectUnknown();
@@ -122,6 +122,22 @@ public final class TrainBenchmark implements Benchmark {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
             if (pool.getType() == java.lang.management.MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
         System.out.printf("peak heap: %.2f GiB%n", peak / (double) (1L << 30));
+        if (peftOptions.active() && full) {
+            // the comparison: the full fp32 fine-tune step on the same batch, in this run (after the figures above)
+            double stepMs = Stats.median(fb) * 1e3 + adamMs;
+            Transformer fullModel = Transformer.create(c, backend).initialise(1, 0.02);
+            AdamW fullOpt = new AdamW(fullModel, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+            double[] ff = Stats.time(warmup, reps, () -> {
+                fullModel.zeroGrad();
+                for (int i = 0; i < microBatches.size(); i++) {
+                    fullModel.forward(microBatches.get(i), 1f);
+                    fullModel.backward(dLogp[i]);
+                }
+                fullOpt.step(1e-5);
+            });
+            double fullMs = Stats.median(ff) * 1e3;
+            System.out.printf("full fp32 fine-tune step (same run): %.0f ms; %s / full: %.2fx (lower is better)%n", fullMs, peftOptions.describe(), stepMs / fullMs);
+        }
 
         if (!peer) return;
         if (name.equals("qwen05b")) {
