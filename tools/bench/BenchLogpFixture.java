@@ -19,7 +19,7 @@ import org.grpo4j.model.Transformer;
  * speed work), and {@code bench train --config bench-m} compares today's engine with it (≤ 1e-5).
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp runtime/target/grpo4j-runtime-*.jar tools/bench/BenchLogpFixture.java OUT.bin
+ * java --add-modules jdk.incubator.vector -cp runtime/target/grpo4j-runtime-*.jar:JACKSON_JARS tools/bench/BenchLogpFixture.java OUT.bin
  * </pre>
  */
 public class BenchLogpFixture {

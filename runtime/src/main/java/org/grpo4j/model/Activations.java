@@ -12,7 +12,7 @@ public final class Activations {
     /** The saved tensors of one decoder layer. */
     static final class Layer {
         Tensor resid;      // [N, d]  input of the layer (the residual stream)
-        Tensor ln1;        // [N, d]  input_layernorm(resid)
+        Tensor ln1;        // [N, d]  input_layernorm(resid); in training one scratch shared by every layer (recomputed in the backward)
         Tensor rstd1;      // [N]
         Tensor qkv;        // [N, qkvDim]  fused projection output (before q/k norm and RoPE)
         Tensor qkvRot;     // [N, qkvDim]  after q/k norm and RoPE; the same view as qkv when there is no q/k norm
@@ -20,10 +20,10 @@ public final class Activations {
         Tensor att;        // [N, heads·hd]
         Tensor probs;      // the layer's attention probabilities
         Tensor resid2;     // [N, d]  resid + o_proj(att)
-        Tensor ln2;        // [N, d]
+        Tensor ln2;        // [N, d]  post_attention_layernorm(resid2); the same shared scratch as ln1
         Tensor rstd2;      // [N]
         Tensor gateUp;     // [N, 2F]
-        Tensor act;        // [N, F]  silu(gate)·up
+        Tensor act;        // [N, F]  silu(gate)·up; in training one scratch shared by every layer (recomputed in the backward)
     }
 
     final Layer[] layers;
@@ -65,12 +65,14 @@ public final class Activations {
      */
     public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
-        long work = N * d * 3 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
-                + N * a + probs + N * 2 * F + N * F;
-        long perLayer = checkpointing ? N * d * c.numLayers() + work : (N * d + work) * c.numLayers();
+        long perLayer = N * d * 2 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
+                + N * a + probs + N * 2 * F;
+        long shared = N * d + N * F; // the norm outputs and the SwiGLU output, recomputed in the backward
+        // checkpointing keeps each layer's input (N·d) and one layer's worth of the rest, shared by all layers
+        long layers = checkpointing ? N * d * c.numLayers() + (perLayer - N * d) : perLayer * c.numLayers();
         long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
         long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 3L;
-        return perLayer + N * d * 2 + N + backward + head;
+        return layers + shared + N * d * 2 + N + backward + head;
     }
 
     /** Lays the views out for this batch, growing the block if needed. */
@@ -89,14 +91,17 @@ public final class Activations {
         this.chunkRows = chunkRows;
         long[] at = {0};
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
-        Layer shared = null;
+        // the norm outputs and the SwiGLU output are cheap to recompute from what is saved, and large (F ≈ 5d): one
+        // scratch each, rewritten by every layer's forward and recomputed by its backward
+        Tensor ln = take(at, N * d), act = take(at, N * F);
+        Layer first = null;
         for (Layer L : layers) {
             L.resid = take(at, N * d);
-            if (shared != null) {
-                shareWork(L, shared);
+            if (checkpointing && first != null) {
+                shareWork(L, first);
                 continue;
             }
-            L.ln1 = take(at, N * d);
+            L.ln1 = ln;
             L.rstd1 = take(at, N);
             L.qkv = take(at, N * q);
             L.qkvRot = c.qkNorm() ? take(at, N * q) : L.qkv;
@@ -104,11 +109,11 @@ public final class Activations {
             L.att = take(at, N * a);
             L.probs = take(at, probs);
             L.resid2 = take(at, N * d);
-            L.ln2 = take(at, N * d);
+            L.ln2 = ln;
             L.rstd2 = take(at, N);
             L.gateUp = take(at, N * 2 * F);
-            L.act = take(at, N * F);
-            if (checkpointing) shared = L;
+            L.act = act;
+            first = L;
         }
         residOut = take(at, N * d);
         lnf = take(at, N * d);

@@ -191,20 +191,27 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      */
     public Transformer initialise(long seed, double std) {
         java.util.List<ParameterLayout.Param> ps = layout.params();
+        final int chunk = 1 << 20, group = 16; // 16 chunks (64 MiB) through one host buffer: no tensor-sized temporaries
+        float[] buf = new float[chunk * group];
         for (int t = 0; t < ps.size(); t++) {
             ParameterLayout.Param p = ps.get(t);
-            float[] v = new float[Math.toIntExact(p.size())];
-            if (p.name().endsWith("norm.weight")) java.util.Arrays.fill(v, 1f);
-            else if (!p.name().endsWith(".bias")) {
-                final int tensor = t, chunk = 1 << 20, chunks = (v.length + chunk - 1) / chunk;
-                org.grpo4j.backend.cpu.Parallel.forRange(chunks, (from, to) -> {
-                    for (int k = from; k < to; k++) {
-                        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tensor * 0x632BE59BD9B4E019L + k);
-                        for (int i = k * chunk, end = Math.min(v.length, i + chunk); i < end; i++) v[i] = (float) (gaussian(rng) * std);
-                    }
-                });
+            boolean norm = p.name().endsWith("norm.weight"), bias = p.name().endsWith(".bias");
+            long size = p.size();
+            int chunks = (int) ((size + chunk - 1) / chunk);
+            for (int k0 = 0; k0 < chunks; k0 += group) {
+                final int tensor = t, first = k0, count = Math.min(group, chunks - k0);
+                int n = (int) Math.min((long) count * chunk, size - (long) k0 * chunk);
+                if (norm || bias) java.util.Arrays.fill(buf, 0, n, norm ? 1f : 0f);
+                else
+                    org.grpo4j.backend.cpu.Parallel.forRange(count, (from, to) -> {
+                        for (int k = first + from; k < first + to; k++) {
+                            SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + tensor * 0x632BE59BD9B4E019L + k);
+                            int at = (k - first) * chunk, end = (int) Math.min((long) at + chunk, n);
+                            for (int i = at; i < end; i++) buf[i] = (float) (gaussian(rng) * std);
+                        }
+                    });
+                backend.write(params.slice(p.offset() + (long) k0 * chunk, n), buf, 0, n);
             }
-            backend.write(params.slice(p.offset(), p.size()), v);
         }
         return this;
     }
@@ -516,7 +523,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         ModelConfig c = config;
         LayerWeights w = layers[l];
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
-        // resid_next = resid2 + down(act): the residual gradient passes through unchanged
+        float eps = c.rmsNormEps();
+        // resid_next = resid2 + down(act): the residual gradient passes through unchanged; act and ln2 were not
+        // kept (one scratch for all layers), so they are recomputed from the saved gateUp and resid2
+        backend.swiglu(a.act, a.gateUp, N, F);
+        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
         w.down.backward(backend, acts.dAct, acts.dResid, a.act, N);
         backend.swigluBackward(acts.dGateUp, acts.dAct, a.gateUp, N, F);
         w.gateUp.backward(backend, acts.dLn, acts.dGateUp, a.ln2, N);
@@ -527,6 +538,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (c.qkNorm())
             backend.qkNormBackward(acts.dQkv, w.dqNorm, w.dkNorm, acts.dQkvRot, a.qkv, w.qNorm, w.kNorm, a.rstdQk, N, H, KV, hd);
+        backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
         w.qkv.backward(backend, acts.dLn, acts.dQkv, a.ln1, N);
         backend.rmsNormBackward(acts.dResid, w.dInputNorm, acts.dLn, a.resid, w.inputNorm, a.rstd1, N, d);
     }

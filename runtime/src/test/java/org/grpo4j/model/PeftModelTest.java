@@ -85,8 +85,8 @@ class PeftModelTest {
         long plain = Activations.floatsFor(c, 4 * 192, 4L * c.numHeads() * 192 * 192, 4 * 128, 512, false);
         long ck = Activations.floatsFor(c, 4 * 192, 4L * c.numHeads() * 192 * 192, 4 * 128, 512, true);
         // 24 layers' worth of saved tensors become 24 layer inputs plus one layer's worth (the head and the
-        // backward scratch stay): 493 MiB → 122 MiB
-        assertEquals(true, ck * 4 < plain, plain + " vs " + ck);
+        // backward scratch stay): 1.48 GiB → 0.47 GiB
+        assertEquals(true, ck * 3 < plain, plain + " vs " + ck);
     }
 
     @Test

@@ -121,6 +121,40 @@ final class Attention {
         }
     }
 
+    /**
+     * {@code out[o..o+hd) += Σ_{j<m} w[wo + j·wStride] · rows[ro + j·stride + ..]}: a column of weights against rows,
+     * four head-dim blocks side by side (independent FMA chains), added into {@code out} once.
+     */
+    static void columnSums(float[] out, int o, float[] w, int wo, int wStride, int m, float[] rows, int ro, int stride, int hd) {
+        int i0 = 0;
+        for (; i0 + 4 * W <= hd; i0 += 4 * W) {
+            FloatVector c0 = FloatVector.fromArray(S, out, o + i0), c1 = FloatVector.fromArray(S, out, o + i0 + W);
+            FloatVector c2 = FloatVector.fromArray(S, out, o + i0 + 2 * W), c3 = FloatVector.fromArray(S, out, o + i0 + 3 * W);
+            for (int j = 0; j < m; j++) {
+                FloatVector wj = FloatVector.broadcast(S, w[wo + j * wStride]);
+                int r = ro + j * stride + i0;
+                c0 = FloatVector.fromArray(S, rows, r).fma(wj, c0);
+                c1 = FloatVector.fromArray(S, rows, r + W).fma(wj, c1);
+                c2 = FloatVector.fromArray(S, rows, r + 2 * W).fma(wj, c2);
+                c3 = FloatVector.fromArray(S, rows, r + 3 * W).fma(wj, c3);
+            }
+            c0.intoArray(out, o + i0);
+            c1.intoArray(out, o + i0 + W);
+            c2.intoArray(out, o + i0 + 2 * W);
+            c3.intoArray(out, o + i0 + 3 * W);
+        }
+        for (; i0 + W <= hd; i0 += W) {
+            FloatVector acc = FloatVector.fromArray(S, out, o + i0);
+            for (int j = 0; j < m; j++) acc = FloatVector.fromArray(S, rows, ro + j * stride + i0).fma(FloatVector.broadcast(S, w[wo + j * wStride]), acc);
+            acc.intoArray(out, o + i0);
+        }
+        for (; i0 < hd; i0++) {
+            float acc = out[o + i0];
+            for (int j = 0; j < m; j++) acc += w[wo + j * wStride] * rows[ro + j * stride + i0];
+            out[o + i0] = acc;
+        }
+    }
+
     /** p = softmax(p) over {@code n} entries, vectorised with the deterministic {@link VectorMath#exp}. */
     static void softmaxInPlace(float[] x, int o, int n) {
         var S = VectorMath.F;
@@ -156,7 +190,7 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W;
-                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, Tp), ds = Scratch.floats(2, Tp);
+                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, Tp), ds = Scratch.floats(2, T * Tp);
                 for (int s = 0; s < T; s++) {
                     int row = (start + s) * width;
                     for (int i = 0; i < hd; i++) vt[i * Tp + s] = qkv[io + row + vCol + i];
@@ -164,20 +198,23 @@ final class Attention {
                     java.util.Arrays.fill(dQkv, dqo + row + vCol, dqo + row + vCol + hd, 0f);
                 }
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    int p0 = po + probStart[b] + h * T * T;
                     for (int t = 0; t < T; t++) {
                         int r = start + t, n = t + 1;
-                        int q = io + r * width + h * hd, dq = dqo + r * width + h * hd, d = doo + r * outWidth + h * hd;
-                        int p = po + probStart[b] + (h * T + t) * T;
+                        int dq = dqo + r * width + h * hd, d = doo + r * outWidth + h * hd;
+                        int p = p0 + t * T, dsRow = t * Tp;
                         // dp_s = dOut · v_s along the keys; ds_s = p_s (dp_s − Σ p·dp) / sqrt(hd)
                         alongKeys(dp, 0, n, Tp, dOut, d, 1f, vt, Tp, hd);
                         float dot = VectorMath.dot(dp, 0, probs, p, n);
-                        for (int s = 0; s < n; s++) ds[s] = probs[p + s] * (dp[s] - dot) * scale;
-                        weightedRows(dQkv, dq, ds, 0, n, qkv, io + start * width + kCol, width, hd);
-                        for (int s = 0; s < n; s++) {
-                            int row = (start + s) * width;
-                            VectorMath.axpy(dQkv, dqo + row + vCol, probs[p + s], dOut, d, hd);
-                            VectorMath.axpy(dQkv, dqo + row + kCol, ds[s], qkv, q, hd);
-                        }
+                        for (int s = 0; s < n; s++) ds[dsRow + s] = probs[p + s] * (dp[s] - dot) * scale;
+                        weightedRows(dQkv, dq, ds, dsRow, n, qkv, io + start * width + kCol, width, hd);
+                    }
+                    // dV_s += Σ_{t ≥ s} p[t,s] dOut_t and dK_s += Σ_{t ≥ s} ds[t,s] q_t: each key's sums stay in
+                    // registers over the queries that see it, instead of a read-modify-write of its row per query
+                    for (int s = 0; s < T; s++) {
+                        int row = (start + s) * width, m = T - s;
+                        columnSums(dQkv, dqo + row + vCol, probs, p0 + s * T + s, T, m, dOut, doo + (start + s) * outWidth + h * hd, outWidth, hd);
+                        columnSums(dQkv, dqo + row + kCol, ds, s * Tp + s, Tp, m, qkv, io + (start + s) * width + h * hd, width, hd);
                     }
                 }
             }
