@@ -7,7 +7,7 @@ max_completion_length and num_items_in_batch.
 Run:   /usr/bin/python3 tools/oracle/grpo_loss_oracle.py --out runtime/src/test/resources/oracle/grpo-loss
 Writes cases.json: every number is a float64 printed with Python's repr (exact round trip).
 
-The loss follows TRL GRPOTrainer._compute_loss (../shared/spec/grpo-semantics.md, "Per-token loss" and
+The loss follows TRL GRPOTrainer._compute_loss (docs/grpo-semantics.md, "Per-token loss" and
 "Aggregation"); tools/oracle/README.md states each formula, its stop-gradients and its denominators.
 The gradient d loss / d logp is torch autograd of trl_loss() below.
 """

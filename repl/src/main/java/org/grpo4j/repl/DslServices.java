@@ -14,7 +14,9 @@ import org.grpo4j.backend.Devices;
 import org.grpo4j.dsl.recipe.GrpoPlan;
 import org.grpo4j.dsl.recipe.GrpoRecipe;
 import org.grpo4j.dsl.reward.Rewards;
+import org.grpo4j.dsl.recipe.SftPlan;
 import org.grpo4j.dsl.recipe.SftRecipe;
+import org.grpo4j.sft.SftTrainer;
 import org.grpo4j.dsl.recipe.Training;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.generate.Completion;
@@ -25,6 +27,7 @@ import org.grpo4j.model.Transformer;
 import org.grpo4j.tokenizer.Tokenizer;
 import org.grpo4j.train.MetricsLog;
 import org.grpo4j.train.StopSignal;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * The REPL's commands wired to the DSL, the generation engine and the trainers: {@code :rewards} lists
@@ -97,12 +100,13 @@ final class DslServices implements ReplServices {
                 };
             }
             case SftRecipe r -> {
-                AtomicReference<MetricsLog> none = new AtomicReference<>();
-                metrics = none::get;
-                maxSteps = r.config().integer("max_steps");
+                SftPlan plan = r.build(); // validation errors surface here, before the thread starts
+                AtomicReference<SftTrainer> trainer = new AtomicReference<>();
+                metrics = () -> trainer.get() == null ? null : trainer.get().metricsLog();
+                maxSteps = plan.config().training().maxSteps();
                 body = () -> {
                     try {
-                        checkpoint.set(org.grpo4j.dsl.recipe.Recipes.train(r, stop).checkpoint());
+                        checkpoint.set(Training.train(plan, stop, trainer::set).checkpoint());
                     } catch (Throwable t) {
                         failure.set(t);
                     }

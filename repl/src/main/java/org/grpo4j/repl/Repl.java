@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jdk.jshell.Snippet;
 import org.grpo4j.reward.Sample;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * The REPL's state and commands, independent of how lines arrive: {@link TerminalRepl} feeds it from JLine,

@@ -5,6 +5,7 @@ import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.List;
 import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * What the REPL's model, reward and training commands ({@code :rewards}, {@code :try}, {@code :sample},

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.grpo4j.reward.Sample;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * Scores samples with a reward pipeline and lays the result out as a table: one row per completion (an excerpt),

@@ -14,6 +14,7 @@ import org.jline.utils.AttributedString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.grpo4j.reward.WeightedReward;
 
 /** The pieces of the terminal REPL that need no terminal: highlighting, parsing, command text, sparklines. */
 class ReplPartsTest {

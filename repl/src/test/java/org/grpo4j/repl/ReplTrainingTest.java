@@ -58,6 +58,27 @@ class ReplTrainingTest {
         Transformer.load(checkpoint, new CpuBackend()); // the checkpoint is a loadable model folder
     }
 
+    /** SFT goes through the trainer factory too, so its status line, :metrics and :stop work as GRPO's do. */
+    @Test
+    void sftTrainShowsProgressAndStopNamesTheStep() throws Exception {
+        Path model = tinyModel();
+        Files.writeString(dir.resolve("sft.jsonl"), "{\"prompt\": \"1+2=\", \"completion\": \"3\"}\n{\"prompt\": \"2+2=\", \"completion\": \"4\"}\n");
+        Path out = dir.resolve("sft-run");
+        String script = String.join("\n",
+                "var s = sft().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("sft.jsonl") + "\")).maxSteps(100000).loggingSteps(1)"
+                        + ".outputDir(\"" + out + "\").quiet();",
+                ":train s",
+                "while (!Files.exists(Path.of(\"" + out.resolve("metrics.jsonl") + "\")) || Files.readAllLines(Path.of(\"" + out.resolve("metrics.jsonl") + "\")).size() < 3) Thread.sleep(50);",
+                ":metrics",
+                ":stop",
+                "");
+        ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
+        assertEquals(0, s.exit(), s.out() + s.err());
+        assertTrue(s.out().matches("(?s).*step \\d+/100000.*"), "status line missing:\n" + s.out());
+        assertTrue(s.out().contains("stopped after step"), s.out());
+        assertTrue(Checkpoints.latest(out) != null, "no checkpoint after :stop: " + s.out());
+    }
+
     @Test
     void sigtermDuringAScriptsTrainingSavesACheckpoint() throws Exception {
         Path model = tinyModel();

@@ -3,7 +3,7 @@ package org.grpo4j.bench;
 import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 
-/** The benchmark model shapes of {@code ../shared/spec/bench.md} (random weights; RMSNorm eps 1e-6, RoPE theta 1e4). */
+/** The benchmark model shapes of {@code docs/benchmarks.md} (random weights; RMSNorm eps 1e-6, RoPE theta 1e4). */
 public final class BenchModels {
     private BenchModels() {}
 

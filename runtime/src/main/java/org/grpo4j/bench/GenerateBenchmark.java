@@ -22,7 +22,7 @@ import org.grpo4j.model.Transformer;
  * GRPO workload W (2 prompts × 8 samples, 64 random prompt ids, exactly 128 new tokens at temperature 1, EOS
  * ignored) and single-sequence decode (BOS + 128 sampled tokens, the first one untimed as in llama2.c and the peer),
  * random weights, shapes of
- * {@code ../shared/spec/bench.md}. {@code --peer} runs the PyTorch peer in the same run and prints the ratios.
+ * {@code docs/benchmarks.md}. {@code --peer} runs the PyTorch peer in the same run and prints the ratios.
  */
 public final class GenerateBenchmark implements Benchmark {
 

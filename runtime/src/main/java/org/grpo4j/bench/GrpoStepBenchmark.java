@@ -22,7 +22,7 @@ import org.grpo4j.optim.AdamW;
 
 /**
  * {@code grpo bench grpo-step --config bench-m}: one whole GRPO step of the workload W in
- * {@code ../shared/spec/bench.md} (2 prompts × G = 8, 64-token prompts, exactly 128 new tokens at temperature 1,
+ * {@code docs/benchmarks.md} (2 prompts × G = 8, 64-token prompts, exactly 128 new tokens at temperature 1,
  * reference log-probs with beta 0.04, policy forward+backward of the {@code grpo} loss, AdamW at 1e-5), phase by
  * phase, with the PyTorch peer's step measured in the same run.
  */

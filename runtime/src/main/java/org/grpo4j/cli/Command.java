@@ -2,7 +2,7 @@ package org.grpo4j.cli;
 
 /**
  * One subcommand of the {@code grpo} command line ({@code grpo logprobs}, {@code grpo bench}, ...).
- * Each module contributes its commands; {@code org.grpo4j.cli.Main} lists them in one place.
+ * Each module contributes its commands; {@code org.grpo4j.repl.Main} lists them in one place.
  */
 public interface Command {
     /** The word after {@code grpo}. */

@@ -1,10 +1,10 @@
 package org.grpo4j.grpo;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.grpo4j.train.Settings;
+import org.grpo4j.train.SettingsBuilder;
 import org.grpo4j.train.SettingsGroup;
 import org.grpo4j.train.SettingsSchema;
 import org.grpo4j.train.TrainingArguments;
@@ -15,7 +15,7 @@ import org.grpo4j.train.TrainingArguments;
  * (declaration, default, rule): {@link BatchSettings}, {@link SamplingSettings}, {@link RolloutSettings},
  * {@link LossSettings}, {@link ReferenceSettings}, {@link CompletionLogSettings} and the shared
  * {@link TrainingArguments}. {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
- * {@link Builder#build()} reports every invalid setting and combination together, before any work starts.
+ * {@code builder().build()} reports every invalid setting and combination together, before any work starts.
  *
  * <pre>{@code
  * GrpoConfig c = GrpoConfig.builder().set("num_generations", 8).set("beta", 0.04).set("loss_type", "grpo").build();
@@ -34,8 +34,9 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
             RolloutSettings.SETTINGS, LossSettings.SETTINGS, ReferenceSettings.SETTINGS, CompletionLogSettings.SETTINGS, TRAINING,
             org.grpo4j.train.PeftSettings.SETTINGS));
 
-    public static Builder builder() {
-        return new Builder();
+    /** Settings by TRL name; {@code build()} validates them together. */
+    public static SettingsBuilder<GrpoConfig> builder() {
+        return new SettingsBuilder<>(SCHEMA, GrpoConfig::bind);
     }
 
     /** Every setting by TRL name, read from the groups. */
@@ -77,7 +78,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
 
     /** A copy with one setting changed (by TRL name), validated again. */
     public GrpoConfig with(String name, Object value) {
-        Builder b = new Builder();
+        SettingsBuilder<GrpoConfig> b = builder();
         values().forEach(b::set);
         return b.set(name, value).build();
     }
@@ -90,26 +91,11 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
             p.add("sync_ref_model = true cannot be combined with use_peft = true: the reference is the frozen base itself (as TRL)");
     }
 
-    /** Collects settings by TRL name; {@link #build()} validates them together. */
-    public static final class Builder {
-        private final Map<String, Object> values = SCHEMA.defaults();
-
-        private Builder() {}
-
-        /** Sets a setting by its TRL name; an unknown name is an error that suggests the closest known one. */
-        public Builder set(String name, Object value) {
-            values.put(name, SCHEMA.coerce(name, value));
-            return this;
-        }
-
-        public GrpoConfig build() {
-            List<String> p = new ArrayList<>();
-            GrpoConfig c = new GrpoConfig(BatchSettings.SETTINGS.bind(values, p), SamplingSettings.SETTINGS.bind(values, p),
-                    RolloutSettings.SETTINGS.bind(values, p), LossSettings.SETTINGS.bind(values, p), ReferenceSettings.SETTINGS.bind(values, p),
-                    CompletionLogSettings.SETTINGS.bind(values, p), TRAINING.bind(values, p), org.grpo4j.train.PeftSettings.SETTINGS.bind(values, p));
-            c.rules(p);
-            if (!p.isEmpty()) throw new IllegalArgumentException("invalid GRPO settings:\n  - " + String.join("\n  - ", p));
-            return c;
-        }
+    private static GrpoConfig bind(Map<String, Object> v, List<String> p) {
+        GrpoConfig c = new GrpoConfig(BatchSettings.SETTINGS.bind(v, p), SamplingSettings.SETTINGS.bind(v, p), RolloutSettings.SETTINGS.bind(v, p),
+                LossSettings.SETTINGS.bind(v, p), ReferenceSettings.SETTINGS.bind(v, p), CompletionLogSettings.SETTINGS.bind(v, p), TRAINING.bind(v, p),
+                org.grpo4j.train.PeftSettings.SETTINGS.bind(v, p));
+        c.rules(p);
+        return c;
     }
 }

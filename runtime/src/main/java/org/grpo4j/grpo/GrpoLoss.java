@@ -19,8 +19,10 @@ import java.util.Arrays;
  * clip losses (grpo, bnpo, dr_grpo, dapo):  p = −min(u·A, clamp(w, 1−ε, 1+ε_high)·A),  u = min(w, δ) if δ set else w
  * cispo:                                    p = −sg(min(w, ε_high))·A·logp           (no gradient through w)
  * sapo:                                     p = −(4/τ)·σ(τ(w − 1))·A,  τ = τ_pos if A &gt; 0 else τ_neg
- * ℓ = E·p + β·(exp(ref − logp) − (ref − logp) − 1)                   E = top-entropy mask (1 without it)
+ * ℓ = E·p + β·k3,  k3 = exp(ref − logp) − (ref − logp) − 1            E = top-entropy mask (1 without it)
  * </pre>
+ * With {@code use_bias_correction_kl} the KL term is {@code β·w·k3} (DeepSeek-V3.2's importance-weighted estimator,
+ * as TRL), w the same ratio as the policy term's, and its gradient flows through w as well.
  * and {@code loss = Σ_b α_b Σ_t M ℓ}: grpo/sapo {@code α_b = 1/(B·max(1, Σ_t M_b)·GA)}, bnpo
  * {@code 1/(max(1, Σ M)·GA)}, dr_grpo {@code 1/(B·L·GA)}, dapo/cispo {@code 1/max(1, num_items_in_batch)}
  * (TRL does not clamp that last one; it only matters when nothing in the generation batch is active).
@@ -43,6 +45,8 @@ public final class GrpoLoss {
     /**
      * The engine's entry point: float arrays in packed order (see the class comment); computes in double.
      *
+     * @param settings        the loss settings (TRL names, {@link LossSettings})
+     * @param scale           what the loss divides by this step (accumulation window, L, active tokens of the generation batch)
      * @param gradOut         receives d loss / d logp for tokens {@code [start[0], start[B])}
      * @param perTokenLossOut receives ℓ before masking for the same tokens; {@code null} to skip
      */
@@ -117,17 +121,19 @@ public final class GrpoLoss {
         double ga = n.gradientAccumulationSteps();
         boolean seq = s.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE;
         boolean clipLoss = lt != LossType.CISPO && lt != LossType.SAPO;
+        boolean klWeighted = withKl && s.useBiasCorrectionKl();
 
         double loss = 0, klSum = 0, low = 0, high = 0, region = 0, cispoClip = 0;
         for (int b = 0; b < B; b++) {
             int s0 = start[b], s1 = start[b + 1];
             double A = advantages[b];
-            double rowMask = 0, rowLog = 0, kept = 0;
+            double rowMask = 0, rowLog = 0, kept = 0, rowKl = 0;
             for (int i = s0; i < s1; i++) {
                 double mi = mask[i];
                 rowMask += mi;
                 if (oldLogp != null) rowLog += mi * (logp[i] - oldLogp[i]);
                 if (filter) kept += mi * keep(entropy, mask, threshold, i);
+                if (seq && klWeighted) rowKl += mi * k3(refLogp[i] - logp[i]);
             }
             double nb = Math.max(1.0, rowMask);
             if (!filter) kept = rowMask;
@@ -190,10 +196,16 @@ public final class GrpoLoss {
                 }
                 double l = e * p;
                 if (withKl) {
-                    double d = refLogp[i] - lpi, ed = Math.exp(d);
-                    double kl = ed - d - 1.0;
+                    double d = refLogp[i] - lpi, kl = k3(d), dkl = 1.0 - Math.exp(d);
+                    if (klWeighted) {
+                        // use_bias_correction_kl: kl·w, and w depends on logp too (token: dw/dlogp = w; sequence: w·M/n_b)
+                        double w = seq ? wRow : oldLogp == null ? 1.0 : Math.exp(lpi - oldLogp[i]);
+                        g += alpha * mi * beta * w * (dkl + (seq ? 0.0 : kl)) + (seq ? alpha * beta * rowKl * w * mi / nb : 0.0);
+                        kl *= w;
+                    } else {
+                        g += alpha * mi * beta * dkl;
+                    }
                     l += beta * kl;
-                    g += alpha * mi * beta * (1.0 - ed);
                     klSum += mi * kl;
                 }
                 loss += alpha * mi * l;
@@ -238,6 +250,11 @@ public final class GrpoLoss {
         if (ua < ca) return -A * du;
         if (ua > ca) return -A * dc;
         return -A * (du + dc) * 0.5;
+    }
+
+    /** Schulman's k3 estimator of KL(π‖π_ref) at one token, with d = ref − logp. */
+    private static double k3(double d) {
+        return Math.exp(d) - d - 1.0;
     }
 
     private static double sigmoid(double x) {

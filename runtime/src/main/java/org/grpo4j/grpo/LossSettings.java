@@ -1,6 +1,7 @@
 package org.grpo4j.grpo;
 
 import static org.grpo4j.train.Setting.choice;
+import static org.grpo4j.train.Setting.flag;
 import static org.grpo4j.train.Setting.number;
 
 import org.grpo4j.train.SettingsGroup;
@@ -20,7 +21,8 @@ import org.grpo4j.train.SettingsGroup;
  * @param delta       two-sided clipping: caps the unclipped ratio; null = off
  */
 public record LossSettings(LossType lossType, ImportanceSamplingLevel importanceSamplingLevel, double beta, double epsilon, Double epsilonHigh,
-                           Double delta, double topEntropyQuantile, double sapoTemperaturePos, double sapoTemperatureNeg) {
+                           Double delta, double topEntropyQuantile, double sapoTemperaturePos, double sapoTemperatureNeg,
+                           boolean useBiasCorrectionKl) {
 
     public static final SettingsGroup<LossSettings> SETTINGS = SettingsGroup.of(LossSettings.class,
             choice("loss_type", LossType.DAPO, "grpo | bnpo | dr_grpo | dapo | cispo | sapo"),
@@ -31,7 +33,8 @@ public record LossSettings(LossType lossType, ImportanceSamplingLevel importance
             number("delta", null, "two-sided clipping: the unclipped term uses min(w, δ)").check(v -> v > 1, "must be > 1 (it caps the ratio from above)"),
             number("top_entropy_quantile", 1.0, "keep the policy term only on the top-ρ entropy tokens").check(v -> v > 0 && v <= 1, "must be in (0, 1]"),
             number("sapo_temperature_pos", 1.0, "SAPO τ for positive advantages").check(v -> v > 0 && Double.isFinite(v), "must be > 0"),
-            number("sapo_temperature_neg", 1.05, "SAPO τ for negative advantages").check(v -> v > 0 && Double.isFinite(v), "must be > 0"));
+            number("sapo_temperature_neg", 1.05, "SAPO τ for negative advantages").check(v -> v > 0 && Double.isFinite(v), "must be > 0"),
+            flag("use_bias_correction_kl", false, "weight the KL term by the importance ratio (DeepSeek-V3.2's unbiased estimator)"));
 
     /** TRL's defaults: dapo, token level, beta 0, epsilon 0.2, epsilon_high = epsilon, no delta, ρ = 1, SAPO τ 1.0 / 1.05. */
     public static LossSettings defaults() {

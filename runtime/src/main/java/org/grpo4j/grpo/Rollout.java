@@ -1,6 +1,9 @@
 package org.grpo4j.grpo;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.grpo4j.generate.Completion;
+import org.grpo4j.model.TokenBatch;
 
 /**
  * One completion in a generation batch with everything the update needs: the prompt it answers, its tokens, its
@@ -19,5 +22,16 @@ record Rollout(Prompt prompt, Completion completion, float mask, double reward, 
 
     Rollout withLogps(float[] old, float[] ref) {
         return new Rollout(prompt, completion, mask, reward, advantage, old, ref);
+    }
+
+    /** The rollouts' prompt + completion sequences as one packed batch; the completions are the targets. */
+    static TokenBatch batchOf(List<Rollout> mb) {
+        List<int[]> seqs = new ArrayList<>(mb.size());
+        int[] first = new int[mb.size()];
+        for (int k = 0; k < mb.size(); k++) {
+            seqs.add(mb.get(k).sequence());
+            first[k] = mb.get(k).prompt().ids().length;
+        }
+        return TokenBatch.of(seqs, first);
     }
 }

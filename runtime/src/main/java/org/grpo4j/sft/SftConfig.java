@@ -1,10 +1,10 @@
 package org.grpo4j.sft;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.grpo4j.train.Settings;
+import org.grpo4j.train.SettingsBuilder;
 import org.grpo4j.train.SettingsGroup;
 import org.grpo4j.train.SettingsSchema;
 import org.grpo4j.train.TrainingArguments;
@@ -24,8 +24,9 @@ public record SftConfig(SftSettings sft, TrainingArguments training, org.grpo4j.
 
     public static final SettingsSchema SCHEMA = new SettingsSchema("SFT", List.of(SftSettings.SETTINGS, TRAINING, org.grpo4j.train.PeftSettings.SETTINGS));
 
-    public static Builder builder() {
-        return new Builder();
+    /** Settings by TRL name; {@code build()} validates them together. */
+    public static SettingsBuilder<SftConfig> builder() {
+        return new SettingsBuilder<>(SCHEMA, SftConfig::bind);
     }
 
     @Override
@@ -36,21 +37,7 @@ public record SftConfig(SftSettings sft, TrainingArguments training, org.grpo4j.
         return m;
     }
 
-    public static final class Builder {
-        private final Map<String, Object> values = SCHEMA.defaults();
-
-        private Builder() {}
-
-        public Builder set(String name, Object value) {
-            values.put(name, SCHEMA.coerce(name, value));
-            return this;
-        }
-
-        public SftConfig build() {
-            List<String> p = new ArrayList<>();
-            SftConfig c = new SftConfig(SftSettings.SETTINGS.bind(values, p), TRAINING.bind(values, p), org.grpo4j.train.PeftSettings.SETTINGS.bind(values, p));
-            if (!p.isEmpty()) throw new IllegalArgumentException("invalid SFT settings:\n  - " + String.join("\n  - ", p));
-            return c;
-        }
+    private static SftConfig bind(Map<String, Object> values, List<String> problems) {
+        return new SftConfig(SftSettings.SETTINGS.bind(values, problems), TRAINING.bind(values, problems), org.grpo4j.train.PeftSettings.SETTINGS.bind(values, problems));
     }
 }

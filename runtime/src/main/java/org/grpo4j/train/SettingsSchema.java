@@ -22,6 +22,11 @@ public final class SettingsSchema {
                 if (settings.put(s.name(), s) != null) throw new IllegalStateException(what + ": setting '" + s.name() + "' is declared twice");
     }
 
+    /** What these settings configure ("GRPO", "SFT"), for messages. */
+    public String what() {
+        return what;
+    }
+
     public Map<String, Setting> settings() {
         return Collections.unmodifiableMap(settings);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.grpo4j.train.SettingsBuilder;
 
 class GrpoConfigTest {
     @Test
@@ -50,5 +51,33 @@ class GrpoConfigTest {
         assertTrue(e.getMessage().contains("num_generations = 1") && e.getMessage().contains("temperature = 0.0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("beta", "a lot"));
         assertTrue(e.getMessage().contains("beta must be a number"), e.getMessage());
+    }
+
+    @Test
+    void everyProblemIsReportedTogether() {
+        var e = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("epsilon", 0).set("top_p", 2).set("logging_steps", 0)
+                .set("scale_rewards", "sometimes").build());
+        for (String problem : List.of("epsilon = 0.0 must be > 0", "top_p = 2.0 must be in (0, 1]", "logging_steps = 0 must be >= 1",
+                "scale_rewards = 'sometimes' is not one of group, batch, none"))
+            assertTrue(e.getMessage().contains(problem), problem + " missing from: " + e.getMessage());
+    }
+
+    /** The name-keyed schema is derived from the typed groups: a record component is a setting YAML and set() know. */
+    @Test
+    void namesAndTypedGroupsAreOneDeclaration() {
+        GrpoConfig c = GrpoConfig.builder().set("use_bias_correction_kl", "true").set("beta", 0.04).set("loss_type", "grpo")
+                .set("scale_rewards", "none").set("max_completion_length", 32).build();
+        assertTrue(c.loss().useBiasCorrectionKl());
+        assertEquals(LossType.GRPO, c.loss().lossType());
+        assertEquals(ScaleRewards.NONE, c.rollouts().scaleRewards());
+        assertEquals(32, c.sampling().maxCompletionLength());
+        assertEquals(true, c.get("use_bias_correction_kl"));
+        assertEquals("grpo", c.text("loss_type"));
+        SettingsBuilder<GrpoConfig> again = GrpoConfig.builder();
+        c.values().forEach(again::set);
+        assertEquals(c, again.build());
+        assertEquals(c.values().keySet(), GrpoConfig.SCHEMA.settings().keySet());
+        assertEquals(0.3, c.with("epsilon", 0.3).loss().epsilon());
+        assertEquals(0.3, c.loss().with("epsilon_high", 0.3).clipHigh());
     }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GrpoLoraTest {
 
-    static GrpoConfig.Builder lora(Path dir) {
+    static org.grpo4j.train.SettingsBuilder<GrpoConfig> lora(Path dir) {
         return GrpoTrainerTest.settings(dir).set("use_peft", true).set("lora_r", 8).set("lora_alpha", 16).set("lora_dropout", 0.0)
                 .set("lora_target_modules", "all-linear").set("learning_rate", 3e-2).set("beta", 0.04);
     }

@@ -130,6 +130,37 @@ class GrpoLossGradientCheckTest {
         }
     }
 
+    /**
+     * use_bias_correction_kl: the KL term is β·w·k3 and its gradient flows through w too. CISPO is left out here only
+     * because this check holds its (detached) policy ratio fixed by moving old with logp, which would also hold the
+     * KL's w fixed.
+     */
+    @ParameterizedTest
+    @EnumSource(value = LossType.class, names = "CISPO", mode = EnumSource.Mode.EXCLUDE)
+    void finiteDifferencesWithBiasCorrectedKl(LossType t) {
+        long seed = 31;
+        for (ImportanceSamplingLevel level : ImportanceSamplingLevel.values())
+            checkGradient(settings(t, level, 0.04).with("use_bias_correction_kl", true), seed++);
+    }
+
+    /** Token level, DAPO (one α for every token): the corrected loss and kl metric weigh each token's k3 by its ratio. */
+    @Test
+    void biasCorrectedKlWeighsEachTokenByItsRatio() {
+        LossSettings plain = settings(LossType.DAPO, ImportanceSamplingLevel.TOKEN, 0.04), corrected = plain.with("use_bias_correction_kl", true);
+        Batch x = randomBatch(new Random(5), plain);
+        LossResult a = GrpoLoss.compute(plain, SCALE, x.start, x.logp, x.old, x.ref, x.mask, x.adv, null, new double[x.logp.length], null);
+        LossResult b = GrpoLoss.compute(corrected, SCALE, x.start, x.logp, x.old, x.ref, x.mask, x.adv, null, new double[x.logp.length], null);
+        double extra = 0, klSum = 0, active = 0;
+        for (int i = x.start[0]; i < x.logp.length; i++) {
+            double d = x.ref[i] - x.logp[i], k3 = Math.exp(d) - d - 1, w = Math.exp(x.logp[i] - x.old[i]);
+            extra += x.mask[i] * 0.04 * k3 * (w - 1) / SCALE.numItemsInBatch();
+            klSum += x.mask[i] * k3 * w;
+            active += x.mask[i];
+        }
+        assertEquals(a.loss() + extra, b.loss(), 1e-14);
+        assertEquals(klSum / active, b.kl(), 1e-14);
+    }
+
     /** Ratio exactly 1 (no old log-probs): the gradient is the plain policy gradient −α·A per active token. */
     @Test
     void withoutOldLogpsTheGradientIsMinusAlphaA() {

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.grpo4j.train.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,12 +47,13 @@ class GrpoLossOracleTest {
 
     static Case parse(JsonNode c) {
         JsonNode s = c.get("settings"), in = c.get("inputs"), o = c.get("outputs");
-        LossSettings settings = new LossSettings(
-                LossType.parse(s.get("loss_type").asText()),
-                ImportanceSamplingLevel.parse(s.get("importance_sampling_level").asText()),
-                s.get("beta").asDouble(), s.get("epsilon").asDouble(), s.get("epsilon_high").asDouble(),
-                s.get("delta").isNull() ? null : s.get("delta").asDouble(), 1.0,
-                s.get("sapo_temperature_pos").asDouble(), s.get("sapo_temperature_neg").asDouble());
+        // the fixture's settings by their TRL names; those it does not name keep TRL's defaults
+        Map<String, Object> byName = new HashMap<>();
+        for (Setting d : LossSettings.SETTINGS.settings()) {
+            JsonNode v = s.get(d.name());
+            if (v != null && !v.isNull()) byName.put(d.name(), d.coerce(v.isNumber() ? v.numberValue() : v.isBoolean() ? v.booleanValue() : v.asText()));
+        }
+        LossSettings settings = LossSettings.SETTINGS.bind(byName, null);
         LossScale scale = new LossScale(s.get("gradient_accumulation_steps").asInt(), s.get("max_completion_length").asInt(),
                 s.get("num_items_in_batch").asDouble());
         int B = in.get("logp").size(), T = in.get("logp").get(0).size();

@@ -22,6 +22,7 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.StopSignal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.grpo4j.train.SettingsBuilder;
 
 class GrpoTrainerTest {
     static final int TARGET = 7;
@@ -54,14 +55,14 @@ class GrpoTrainerTest {
         }
     };
 
-    static GrpoConfig.Builder settings(Path out) {
+    static SettingsBuilder<GrpoConfig> settings(Path out) {
         return GrpoConfig.builder().set("num_generations", 8).set("per_device_train_batch_size", 16).set("max_completion_length", 4)
                 .set("max_prompt_length", 8).set("learning_rate", 2e-2).set("lr_scheduler_type", "constant").set("loss_type", "grpo")
                 .set("logging_steps", 1).set("save_steps", 1000).set("output_dir", out.toString()).set("seed", 3).set("max_grad_norm", 1.0);
     }
 
     static GrpoTrainer trainer(Transformer m, GrpoConfig c, StopSignal stop) {
-        return new GrpoTrainer(m, c, prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null, null, stop);
+        return new GrpoTrainer(m, c, new GrpoTask(prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null), null, stop);
     }
 
     @Test
@@ -158,7 +159,7 @@ class GrpoTrainerTest {
             }
         };
         Transformer m = Transformer.create(config(), new CpuBackend()).initialise(1, 0.02);
-        var t = new GrpoTrainer(m, settings(dir).set("max_steps", 2).build(), prompts(4, 1), null, List.of(broken), null, new int[0], null, null, null);
+        var t = new GrpoTrainer(m, settings(dir).set("max_steps", 2).build(), new GrpoTask(prompts(4, 1), null, List.of(broken), null, new int[0], null), null, null);
         var e = assertThrows(IllegalStateException.class, t::train);
         assertTrue(e.getMessage().contains("broken") && e.getMessage().contains("no gold answer column"), e.getMessage());
     }

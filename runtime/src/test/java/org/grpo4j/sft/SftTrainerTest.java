@@ -16,6 +16,7 @@ import org.grpo4j.model.Transformer;
 import org.grpo4j.train.Checkpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.grpo4j.train.SettingsBuilder;
 
 class SftTrainerTest {
     static ModelConfig config() {
@@ -37,7 +38,7 @@ class SftTrainerTest {
         return out;
     }
 
-    SftConfig.Builder settings(Path out) {
+    SettingsBuilder<SftConfig> settings(Path out) {
         return SftConfig.builder().set("learning_rate", 3e-3).set("per_device_train_batch_size", 8).set("gradient_accumulation_steps", 2)
                 .set("lr_scheduler_type", "constant").set("logging_steps", 1000).set("save_steps", 1000).set("output_dir", out.toString());
     }

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.grpo4j.grpo.GrpoConfig;
+import org.grpo4j.grpo.GrpoTask;
 import org.grpo4j.grpo.Prompt;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.tokenizer.Tokenizer;
+import org.grpo4j.reward.WeightedReward;
 
 /**
  * A checked GRPO recipe, ready for a trainer: settings, tokenizer, the model's config (weights are loaded only
@@ -35,7 +37,12 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         return ids -> t.decode(ids, true);
     }
 
-    public int longestPrompt() {
+    /** What the trainer learns from: the prompts, the reward functions, the decoder, the stop ids and the tokenizer folder. */
+    public GrpoTask task() {
+        return new GrpoTask(train, eval, rewards, decoder(), stopTokenIds, recipe.tokenizerDir());
+    }
+
+        public int longestPrompt() {
         int m = 0;
         for (Prompt p : train) m = Math.max(m, p.ids().length);
         for (Prompt p : eval) m = Math.max(m, p.ids().length);
@@ -95,7 +102,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         if (train != null) {
             try {
                 if (r.testSplit() != null && r.testSplit() > 0 && r.testSplit() < 1) {
-                    long seed = r.splitSeed() != null ? r.splitSeed() : config != null ? config.integer("seed") : 42;
+                    long seed = r.splitSeed() != null ? r.splitSeed() : config != null ? config.training().seed() : 42;
                     Dataset.Split s = train.split(r.testSplit(), seed);
                     train = s.train();
                     eval = s.test();
@@ -103,7 +110,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
                 if (r.dataset().size() == 0) problems.add("dataset " + r.dataset().source() + " has no rows");
                 else prompting.check(problems, train, tok, "");
                 if (eval != null && eval.size() > 0 && eval != train && r.evalDataset() != null) prompting.check(problems, eval, tok, "evalDataset");
-                for (GrpoRecipe.WeightedReward w : r.rewards())
+                for (WeightedReward w : r.rewards())
                     if (w.function() instanceof org.grpo4j.dsl.reward.Reward rw && rw.goldColumn() != null && train.size() > 0 && !train.hasColumn(rw.goldColumn()))
                         problems.add("reward '" + rw.name() + "' reads gold answers from " + train.missingColumn(rw.goldColumn()));
             } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -115,16 +122,16 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         // ---- prompts, tokenised, and their lengths
         List<Prompt> trainPrompts = prompts(train, prompting, tok, problems);
         List<Prompt> evalPrompts = eval == null ? List.of() : prompts(eval, prompting, tok, problems);
-        int maxPrompt = config.integer("max_prompt_length");
+        int maxPrompt = config.sampling().maxPromptLength();
         tooLong(trainPrompts, train, maxPrompt, problems);
         tooLong(evalPrompts, eval, maxPrompt, problems);
         int longest = 0;
         for (Prompt p : trainPrompts) longest = Math.max(longest, p.ids().length);
         for (Prompt p : evalPrompts) longest = Math.max(longest, p.ids().length);
-        int need = longest + config.integer("max_completion_length");
+        int need = longest + config.sampling().maxCompletionLength();
         if (problems.isEmpty() && need > modelConfig.maxPositionEmbeddings())
-            problems.add("max_completion_length = " + config.integer("max_completion_length") + ": the longest prompt (" + longest + " tokens) plus "
-                    + config.integer("max_completion_length") + " new tokens is " + need + " positions, more than the model's max_position_embeddings = "
+            problems.add("max_completion_length = " + config.sampling().maxCompletionLength() + ": the longest prompt (" + longest + " tokens) plus "
+                    + config.sampling().maxCompletionLength() + " new tokens is " + need + " positions, more than the model's max_position_embeddings = "
                     + modelConfig.maxPositionEmbeddings());
         if (!problems.isEmpty()) throw new RecipeException("GRPO recipe", problems);
 
@@ -133,7 +140,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
         tok.eosTokenId().ifPresent(stops::add);
         int[] stopIds = stops.stream().mapToInt(Integer::intValue).toArray();
         List<RewardFunction> fns = new ArrayList<>();
-        for (GrpoRecipe.WeightedReward w : r.rewards()) fns.add(w.function());
+        for (WeightedReward w : r.rewards()) fns.add(w.function());
         return new GrpoPlan(r, config, tok, modelConfig, trainPrompts, evalPrompts, List.copyOf(fns), stopIds);
     }
 

@@ -13,6 +13,8 @@ import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.grpo.GrpoConfig;
 import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.WeightedReward;
+import org.grpo4j.train.SettingsBuilder;
 
 /**
  * A GRPO training run described as a value: the model folder, the data, how a row becomes a prompt, the reward
@@ -36,13 +38,6 @@ import org.grpo4j.reward.RewardFunction;
  * }</pre>
  */
 public final class GrpoRecipe {
-    /** A reward function and its weight (TRL's {@code reward_weights} entry). */
-    public record WeightedReward(RewardFunction function, double weight) {
-        public WeightedReward {
-            Objects.requireNonNull(function, "reward function");
-        }
-    }
-
     private static final class Fields extends RecipeFields {
         List<WeightedReward> rewards = List.of();
 
@@ -171,7 +166,7 @@ public final class GrpoRecipe {
     /** Replaces the rewards with these, each with weight 1 unless it is a {@link Reward}. */
     public GrpoRecipe rewards(List<? extends RewardFunction> rewards) {
         List<WeightedReward> l = new ArrayList<>();
-        for (RewardFunction r : rewards) l.add(new WeightedReward(r, r instanceof Reward w ? w.weight() : 1.0));
+        for (RewardFunction r : rewards) l.add(new WeightedReward(Objects.requireNonNull(r, "reward"), r instanceof Reward w ? w.weight() : 1.0));
         return with(x -> x.rewards = List.copyOf(l));
     }
 
@@ -266,7 +261,7 @@ public final class GrpoRecipe {
      * weights unless set explicitly. Fails with every invalid combination listed.
      */
     public GrpoConfig config() {
-        GrpoConfig.Builder b = GrpoConfig.builder();
+        SettingsBuilder<GrpoConfig> b = GrpoConfig.builder();
         f.settings.forEach(b::set);
         if (!f.settings.containsKey("reward_weights") && !f.rewards.isEmpty()) {
             List<Double> w = new ArrayList<>();
@@ -294,12 +289,12 @@ public final class GrpoRecipe {
 
     /** Trains; the same as {@link Recipes#train(GrpoRecipe)}. */
     public GrpoResult train() {
-        return Training.train(this);
+        return Recipes.train(this);
     }
 
     /** Held-out evaluation of the model before training; the same as {@link Recipes#evaluate(GrpoRecipe)}. */
     public Evaluation.Result evaluate() {
-        return Training.evaluate(this);
+        return Recipes.evaluate(this);
     }
 
     @Override

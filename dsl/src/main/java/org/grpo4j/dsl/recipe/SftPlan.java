@@ -63,7 +63,7 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
         Prompting prompting = r.prompting();
         try {
             if (train != null && r.testSplit() != null && r.testSplit() > 0 && r.testSplit() < 1) {
-                Dataset.Split s = train.split(r.testSplit(), r.splitSeed() != null ? r.splitSeed() : config != null ? config.integer("seed") : 42);
+                Dataset.Split s = train.split(r.testSplit(), r.splitSeed() != null ? r.splitSeed() : config != null ? config.training().seed() : 42);
                 train = s.train();
                 eval = s.test();
             }
@@ -100,7 +100,7 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
             problems.add("tokenizer " + tok.source() + " names no EOS token (eos_token in tokenizer_config.json); SFT completions must end with one");
         if (tok != null && fresh && config != null) {
             try {
-                modelConfig = r.newModelConfig() != null ? r.newModelConfig() : newConfig(r.newModelShape(), tok, config.integer("max_length"));
+                modelConfig = r.newModelConfig() != null ? r.newModelConfig() : newConfig(r.newModelShape(), tok, config.sft().maxLength());
             } catch (IllegalArgumentException e) {
                 problems.add("newModel: " + e.getMessage());
             }
@@ -125,9 +125,9 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
         List<SftExample> trainEx = examples(r, prompting, train, tok, problems);
         List<SftExample> evalEx = eval == null ? List.of() : examples(r, prompting, eval, tok, problems);
         int longest = 0;
-        for (SftExample e : trainEx) longest = Math.max(longest, Math.min(e.length(), config.integer("max_length")));
+        for (SftExample e : trainEx) longest = Math.max(longest, Math.min(e.length(), config.sft().maxLength()));
         if (problems.isEmpty() && longest > modelConfig.maxPositionEmbeddings())
-            problems.add("max_length = " + config.integer("max_length") + ": examples of up to " + longest + " tokens do not fit the model's max_position_embeddings = "
+            problems.add("max_length = " + config.sft().maxLength() + ": examples of up to " + longest + " tokens do not fit the model's max_position_embeddings = "
                     + modelConfig.maxPositionEmbeddings());
         if (!problems.isEmpty()) throw new RecipeException("SFT recipe", problems);
         return new SftPlan(r, config, tok, chars, modelConfig, fresh, trainEx, evalEx);

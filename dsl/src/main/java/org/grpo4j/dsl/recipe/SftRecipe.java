@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.sft.SftConfig;
+import org.grpo4j.train.SettingsBuilder;
 
 /**
  * A supervised fine-tuning run (TRL's {@code SFTTrainer}) as an immutable value: an existing model folder, or a
@@ -210,7 +211,7 @@ public final class SftRecipe {
 
     /** TRL's SFT defaults with this recipe's settings; fails with every invalid combination listed. */
     public SftConfig config() {
-        SftConfig.Builder b = SftConfig.builder();
+        SettingsBuilder<SftConfig> b = SftConfig.builder();
         f.settings.forEach(b::set);
         return b.build();
     }
@@ -227,7 +228,7 @@ public final class SftRecipe {
 
     /** Trains; the same as {@link Recipes#train(SftRecipe)}. */
     public SftResult train() {
-        return Training.train(this);
+        return Recipes.train(this);
     }
 
     @Override

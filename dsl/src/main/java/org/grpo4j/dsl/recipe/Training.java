@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.Consumer;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.grpo.Evaluation;
 import org.grpo4j.grpo.GrpoTrainer;
@@ -17,8 +18,8 @@ import org.grpo4j.train.Checkpoints;
 import org.grpo4j.train.StopSignal;
 
 /**
- * Runs recipes: checks them ({@code build()}), loads the model on the recipe's device and hands everything to the
- * runtime's trainers. Used through {@link Recipes}; public so that a host (the REPL's {@code :train}) can make
+ * Makes the runtime's trainers from checked recipes: loads (or creates) the model on the recipe's device and
+ * hands it the plan. {@link Recipes} runs recipes through it; a host (the REPL's {@code :train}) uses it to make
  * the trainer itself and watch its metrics log while it runs.
  *
  * <pre>{@code
@@ -30,28 +31,6 @@ import org.grpo4j.train.StopSignal;
  */
 public final class Training {
     private Training() {}
-
-    /** A stop signal that also stops a run whose thread is interrupted (JShell's stop, a script runner's Ctrl-C). */
-    static StopSignal interruptible() {
-        return interruptible(Double.POSITIVE_INFINITY);
-    }
-
-    /** {@link #interruptible()} that also stops once {@code seconds} of wall-clock time have passed since this call. */
-    static StopSignal interruptible(double seconds) {
-        if (!(seconds > 0)) throw new IllegalArgumentException("time limit = " + seconds + " s must be positive");
-        Thread runner = Thread.currentThread();
-        long start = System.nanoTime();
-        return new StopSignal() {
-            @Override
-            public boolean requested() {
-                if (!super.requested()) {
-                    if (runner.isInterrupted()) request("interrupted");
-                    else if ((System.nanoTime() - start) * 1e-9 > seconds) request("time limit of " + seconds + " s");
-                }
-                return super.requested();
-            }
-        };
-    }
 
     static PrintStream console(boolean quiet) {
         return quiet ? null : System.out;
@@ -67,35 +46,7 @@ public final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("model " + r.model() + ": " + e.getMessage(), e);
         }
-        return new GrpoTrainer(policy, plan.config(), plan.train(), plan.eval(), plan.rewards(), plan.decoder(), plan.stopTokenIds(),
-                r.tokenizerDir(), console, stop);
-    }
-
-    static GrpoResult train(GrpoRecipe recipe) {
-        return train(recipe, interruptible());
-    }
-
-    static GrpoResult train(GrpoRecipe recipe, StopSignal stop) {
-        GrpoPlan plan = recipe.build();
-        PrintStream out = console(recipe.isQuiet());
-        reportSkipped(out, recipe.dataset());
-        if (recipe.evalDataset() != null) reportSkipped(out, recipe.evalDataset());
-        if (out != null)
-            out.println("grpo: " + plan.train().size() + " prompts" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out")
-                    + ", rewards " + plan.rewards().stream().map(f -> f.name()).toList() + ", output " + plan.config().text("output_dir"));
-        GrpoTrainer trainer = grpoTrainer(plan, stop, out);
-        try {
-            return new GrpoResult(trainer.train(), Path.of(plan.config().text("output_dir")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static Evaluation.Result evaluate(GrpoRecipe recipe) {
-        GrpoPlan plan = recipe.build();
-        if (plan.eval().isEmpty())
-            throw new RecipeException("GRPO recipe", java.util.List.of("evaluate: no held-out prompts; set .evalDataset(...) or .testSplit(0.1)"));
-        return grpoTrainer(plan, new StopSignal(), null).evaluate();
+        return new GrpoTrainer(policy, plan.config(), plan.task(), console, stop);
     }
 
     /** The model of a checked SFT recipe (loaded, or new with seeded random weights) inside a trainer; {@code tokenizerDir} is copied into checkpoints. */
@@ -103,15 +54,15 @@ public final class Training {
         return new SftTrainer(model, plan.config(), plan.train(), plan.eval(), tokenizerDir, console, stop);
     }
 
-    static SftResult train(SftRecipe recipe) {
-        return train(recipe, interruptible());
-    }
-
-    static SftResult train(SftRecipe recipe, StopSignal stop) {
-        SftPlan plan = recipe.build();
+    /**
+     * Trains a checked SFT recipe; {@code started} receives the trainer before its first step, so that a host (the
+     * REPL's {@code :train}) can watch its metrics log while it runs.
+     */
+    public static SftResult train(SftPlan plan, StopSignal stop, Consumer<SftTrainer> started) {
+        SftRecipe recipe = plan.recipe();
         PrintStream out = console(recipe.isQuiet());
         reportSkipped(out, recipe.dataset());
-        Path outDir = Path.of(plan.config().text("output_dir"));
+        Path outDir = Path.of(plan.config().training().outputDir());
         try {
             Path tokenizerDir = recipe.tokenizerDir();
             if (plan.charTokenizer() != null) {
@@ -120,12 +71,14 @@ public final class Training {
             }
             Backend backend = org.grpo4j.backend.Devices.open(recipe.device());
             Transformer model = plan.newModel()
-                    ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().integer("seed"), 0.02)
+                    ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().training().seed(), 0.02)
                     : plan.config().peft().loadPolicy(recipe.model(), backend, plan.config().training().seed(), null);
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
-            SftTrainer.Result r = sftTrainer(plan, model, tokenizerDir, stop, out).train();
+            SftTrainer trainer = sftTrainer(plan, model, tokenizerDir, stop, out);
+            started.accept(trainer);
+            SftTrainer.Result r = trainer.train();
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null) {
                 modelDir = recipe.saveModelTo();

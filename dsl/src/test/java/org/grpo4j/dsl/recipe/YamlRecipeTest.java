@@ -34,6 +34,16 @@ class YamlRecipeTest {
         }
     }
 
+    /** A setting declared only in its group record (here LossSettings) is a YAML key with no YAML-side code. */
+    @Test
+    void everyDeclaredSettingIsAYamlKey() throws Exception {
+        Path y = dir.resolve("with_kl_correction.yaml");
+        Files.writeString(y, Files.readString(yaml) + "\nbeta: 0.04\nuse_bias_correction_kl: true\n");
+        GrpoRecipe r = YamlRecipes.read(y).recipe();
+        assertTrue(r.config().loss().useBiasCorrectionKl());
+        assertEquals(0.04, r.config().loss().beta());
+    }
+
     @Test
     void anOpenR1RecipeBecomesAGrpoRecipe() {
         YamlRecipes.Loaded l = YamlRecipes.read(yaml);

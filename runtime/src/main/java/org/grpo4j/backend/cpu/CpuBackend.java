@@ -10,7 +10,7 @@ import org.grpo4j.quant.WeightFormat;
 /**
  * The CPU backend: Java arrays, the Vector API and the fixed thread pool {@link Parallel}. Each op unwraps its
  * tensors and calls the kernel of its concept ({@link Gemm}, {@link RmsNorm}, {@link Rope}, {@link Attention},
- * {@link SwiGlu}, {@link LogSoftmax}, {@link AdamW}).
+ * {@link SwiGlu}, {@link LogSoftmax}, {@link AdamWStep}).
  */
 public final class CpuBackend implements Backend {
 
@@ -268,7 +268,7 @@ public final class CpuBackend implements Backend {
         CpuTensor p = c(params), g = c(grads), mm = c(m), vv = c(v);
         if (p.size() != g.size() || p.size() != mm.size() || p.size() != vv.size())
             throw new IllegalArgumentException("AdamW tensors differ in size");
-        AdamW.step(p.data, p.offset, g.data, g.offset, mm.data, mm.offset, vv.data, vv.offset, p.length(), lr, beta1, beta2, eps, weightDecay, step);
+        AdamWStep.step(p.data, p.offset, g.data, g.offset, mm.data, mm.offset, vv.data, vv.offset, p.length(), lr, beta1, beta2, eps, weightDecay, step);
     }
 
     @Override

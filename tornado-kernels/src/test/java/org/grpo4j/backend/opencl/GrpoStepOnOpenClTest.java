@@ -12,6 +12,7 @@ import java.util.Map;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.grpo.GrpoConfig;
+import org.grpo4j.grpo.GrpoTask;
 import org.grpo4j.grpo.GrpoTrainer;
 import org.grpo4j.grpo.Prompt;
 import org.grpo4j.model.Architecture;
@@ -51,7 +52,7 @@ class GrpoStepOnOpenClTest {
         GrpoConfig cfg = GrpoConfig.builder().set("num_generations", 4).set("per_device_train_batch_size", 8).set("max_completion_length", 5)
                 .set("learning_rate", 1e-3).set("beta", 0.04).set("loss_type", "grpo").set("max_steps", 2).set("logging_steps", 1)
                 .set("save_steps", 1000).set("output_dir", dir.resolve(name).toString()).build();
-        new GrpoTrainer(m, cfg, prompts, null, List.of(SEVENS), null, new int[0], null, null, null).train();
+        new GrpoTrainer(m, cfg, new GrpoTask(prompts, null, List.of(SEVENS), null, new int[0], null), null, null).train();
         return m;
     }
 

@@ -2,9 +2,9 @@ package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
 
-/** torch.optim.AdamW over one flat range of parameters (decoupled weight decay, bias correction). */
-final class AdamW {
-    private AdamW() {}
+/** The kernel of one torch.optim.AdamW step over one flat range of parameters (decoupled weight decay, bias correction); the optimiser is {@code org.grpo4j.optim.AdamW}. */
+final class AdamWStep {
+    private AdamWStep() {}
 
     static void step(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
                      float lr, float beta1, float beta2, float eps, float wd, int t) {

@@ -1,6 +1,12 @@
-package org.grpo4j.cli;
+package org.grpo4j.repl;
 
 import java.util.List;
+import org.grpo4j.cli.Args;
+import org.grpo4j.cli.Command;
+import org.grpo4j.cli.GenerateCommand;
+import org.grpo4j.cli.LogprobsCommand;
+import org.grpo4j.cli.MergeCommand;
+import org.grpo4j.cli.TokenizeCommand;
 
 /** Entry point of the {@code grpo} command: dispatches to the subcommands of every module. */
 public final class Main {
@@ -9,8 +15,8 @@ public final class Main {
     /** Every subcommand, in the order {@code grpo --help} lists them. */
     static List<Command> commands() {
         return List.of(
-                new org.grpo4j.repl.ReplCommand(),
-                new org.grpo4j.repl.RunCommand(),
+                new ReplCommand(),
+                new RunCommand(),
                 new LogprobsCommand(),
                 new MergeCommand(),
                 new GenerateCommand(),

@@ -1,8 +1,9 @@
-package org.grpo4j.cli;
+package org.grpo4j.repl;
 
 import java.util.Set;
 import java.util.TreeSet;
 import org.grpo4j.bench.Benchmark;
+import org.grpo4j.cli.Args;
 
 /**
  * One benchmark name for two implementations: {@code grpo bench matmul} measures the CPU kernels, and
