@@ -61,11 +61,13 @@ final class PackedGemm {
     static void matmulNN(float[] dIn, int dInOff, float[] dOut, int dOutOff, CpuPackedTensor w, int M, int N, int K, boolean accumulate) {
         checkShape(w, N, K);
         if (M == 0 || K == 0) return;
-        int blocks = (K + TILE_DEPTH - 1) / TILE_DEPTH;
+        // at least two column blocks per thread when K allows (K = d is a single 512-wide block otherwise: one thread)
+        int depth = Math.max(64, Math.min(TILE_DEPTH, (K + 2 * Parallel.threads() - 1) / (2 * Parallel.threads()) + 63 & ~63));
+        int blocks = (K + depth - 1) / depth;
         Parallel.forRange(blocks, (from, to) -> {
             float[] tile = TILE.get();
             for (int b = from; b < to; b++) {
-                int k0 = b * TILE_DEPTH, kb = Math.min(TILE_DEPTH, K - k0);
+                int k0 = b * depth, kb = Math.min(depth, K - k0);
                 if (N == 0 && !accumulate) for (int m = 0; m < M; m++) java.util.Arrays.fill(dIn, dInOff + m * K + k0, dInOff + m * K + k0 + kb, 0f);
                 for (int n0 = 0; n0 < N; n0 += TILE_ROWS) {
                     int nb = Math.min(TILE_ROWS, N - n0);
