@@ -81,3 +81,35 @@ __kernel void bias_backward(__global float* partial, __global const float* dOut,
     for (int r = r0; r < r1; r++) s += d[r * N];
     partial[item] = s;
 }
+
+// LoRA: dst[r, col0 + j] += s * src[r, j] for a rows x cols src inside rows of width ld
+__kernel void add_columns(__global float* dst, const int dOff, const int ld, const int col0, __global const float* src, const int sOff,
+                          const int rows, const int cols, const float s) {
+    const int i = get_global_id(0);
+    if (i >= rows * cols) return;
+    const int r = i / cols, j = i % cols;
+    dst[dOff + r * ld + col0 + j] += s * src[sOff + i];
+}
+
+// LoRA: dst[r, j] = src[r, col0 + j]
+__kernel void copy_columns(__global float* dst, const int dOff, __global const float* src, const int sOff, const int ld, const int col0,
+                           const int rows, const int cols) {
+    const int i = get_global_id(0);
+    if (i >= rows * cols) return;
+    const int r = i / cols, j = i % cols;
+    dst[dOff + i] = src[sOff + r * ld + col0 + j];
+}
+
+// Inverted dropout with the CPU backend's mask (org.grpo4j.backend.cpu.Dropout): element i is kept when the top 24
+// bits of SplitMix64's finaliser of seed + (i + 1) * golden reach the threshold; out (+)= keep * x / (1 - p)
+__kernel void dropout(__global float* out, const int oOff, __global const float* x, const int xOff, const ulong seed,
+                      const int threshold, const float scale, const int n, const int accumulate) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    ulong z = seed + (ulong)(i + 1) * 0x9E3779B97F4A7C15UL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+    z ^= z >> 31;
+    const float v = (int)(z >> 40) >= threshold ? x[xOff + i] * scale : 0.0f;
+    out[oOff + i] = accumulate ? out[oOff + i] + v : v;
+}

@@ -5,6 +5,7 @@ import org.grpo4j.cli.Args;
 import org.grpo4j.cli.Command;
 import org.grpo4j.cli.GenerateCommand;
 import org.grpo4j.cli.LogprobsCommand;
+import org.grpo4j.cli.MergeCommand;
 import org.grpo4j.cli.TokenizeCommand;
 import org.grpo4j.distributed.Communicator;
 import org.grpo4j.distributed.Job;
@@ -21,6 +22,7 @@ public final class Main {
                 new RunCommand(),
                 new TrainCommand(),
                 new LogprobsCommand(),
+                new MergeCommand(),
                 new GenerateCommand(),
                 new TokenizeCommand(),
                 new EvalCommand(),

@@ -106,7 +106,7 @@ class ScriptRunnerTest {
         System.setProperty("grpo.verbose", "true");
         try {
             Outcome v = run("lib.grpo", script);
-            assertTrue(v.err().contains("    at org.grpo4j.dsl.recipe.Training.interruptible("), "--verbose shows the library frames: " + v.err());
+            assertTrue(v.err().contains("    at org.grpo4j.dsl.recipe.Recipes.timeLimit("), "--verbose shows the library frames: " + v.err());
         } finally {
             System.clearProperty("grpo.verbose");
         }

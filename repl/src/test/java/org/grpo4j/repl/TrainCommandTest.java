@@ -63,6 +63,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void aSecondProcessIntoAFolderALiveRunHoldsExitsNonZeroSayingSo() throws Exception {
+        Path yaml = recipe();
+        Path out = dir.resolve("held");
+        // this JVM holds the folder as a live run does (an operating-system lock); the child is a separate ./grpo process
+        try (var live = org.grpo4j.train.Checkpoints.openRun(out, false, false, null)) {
+            Path root = Path.of("").toAbsolutePath().getParent();
+            Process p = new ProcessBuilder(root.resolve("grpo").toString(), "train", "--config", yaml.toString(), "--max_steps", "1", "--output_dir", out.toString())
+                    .directory(root.toFile()).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(240, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), text);
+            assertTrue(text.contains("output_dir " + out + " is in use by another training run (pid " + ProcessHandle.current().pid()), text);
+        }
+    }
+
+    @Test
     void runTakesAYamlRecipeToo() throws Exception {
         Path yaml = recipe();
         assertEquals(0, Main.run(new String[] {"run", yaml.toString(), "--max_steps", "1", "--output_dir", dir.resolve("run1").toString()}));

@@ -190,6 +190,44 @@ public interface Backend extends AutoCloseable {
         throw notImplemented("attentionCached");
     }
 
+    // ---------------------------------------------------------------- frozen weights and LoRA
+
+    /**
+     * Packs a frozen {@code rows × cols} weight (fp32 values at {@code values[offset..]}) into {@code format} (bf16,
+     * int8, NF4). The result stands in for an fp32 weight in {@link #matmul}, {@link #matmulBackwardInput} and
+     * {@link #embedding}, which widen it tile by tile inside the product.
+     */
+    default PackedTensor pack(org.grpo4j.quant.WeightFormat format, int rows, int cols, float[] values, int offset) {
+        throw lacks("packed " + format.settingName() + " weights (a frozen base for LoRA/QLoRA)");
+    }
+
+    /** Wraps bf16 bit patterns (a BF16 safetensors tensor) as a frozen weight, without widening them. */
+    default PackedTensor packBf16(int rows, int cols, short[] bits) {
+        throw lacks("bf16 weights (a frozen base for LoRA)");
+    }
+
+    /** {@code dst[r, col0 + j] += scale · src[r, j]} for a {@code rows × cols} src inside rows of width {@code ldDst}. */
+    default void addColumns(Tensor dst, int ldDst, int col0, Tensor src, int rows, int cols, float scale) {
+        throw lacks("addColumns (LoRA)");
+    }
+
+    /** {@code dst[r, j] = src[r, col0 + j]}: a column block of rows of width {@code ldSrc}, packed. */
+    default void copyColumns(Tensor dst, Tensor src, int ldSrc, int col0, int rows, int cols) {
+        throw lacks("copyColumns (LoRA)");
+    }
+
+    /**
+     * Inverted dropout, {@code out (+)= mask ⊙ in / (1 − p)} over {@code n} values, where the mask is a function of
+     * {@code seed} and the element index only ({@link org.grpo4j.backend.cpu.Dropout}), so a backward recomputes it.
+     */
+    default void dropout(Tensor out, Tensor in, long seed, float p, int n, boolean accumulate) {
+        throw lacks("dropout (LoRA with lora_dropout > 0)");
+    }
+
+    private UnsupportedOperationException lacks(String what) {
+        return new UnsupportedOperationException("the " + name() + " backend does not implement " + what + "; use the CPU backend");
+    }
+
     // The generation ops arrived after the first backends: a backend that lacks them fails with a clear message
     // when generation is used, and still compiles and trains.
     private UnsupportedOperationException notImplemented(String op) {

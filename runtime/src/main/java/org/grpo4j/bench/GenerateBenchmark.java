@@ -33,7 +33,7 @@ public final class GenerateBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--only generate|decode]";
+        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--only generate|decode] [--base fp32|bf16|int8|nf4]";
     }
 
     @Override
@@ -89,12 +89,15 @@ public final class GenerateBenchmark implements Benchmark {
         int reps = args.getInt("reps", 5), tokens = args.getInt("tokens", 128);
         String only = args.get("only", name.equals("qwen05b") ? "decode" : "all");
         boolean peer = args.flag("peer");
+        org.grpo4j.quant.WeightFormat base = org.grpo4j.quant.WeightFormat.parse(args.get("base", "fp32"));
         args.rejectUnknown();
         if (!Set.of("all", "generate", "decode").contains(only)) throw new org.grpo4j.cli.Command.UsageException("--only expects generate or decode");
         ModelConfig c = BenchModels.named(name);
         System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after 1 warm-up); machine shared, figures are noisy%n",
                 name, c, new CpuBackend().name(), Parallel.threads(), reps);
-        Transformer model = Transformer.create(c, new CpuBackend()).initialise(1234, 0.02);
+        // --base: the weights packed as a frozen LoRA/QLoRA base is (generation reads the same packed weights)
+        Transformer model = Transformer.random(c, new CpuBackend(), base, 1234, 0.02);
+        if (base != org.grpo4j.quant.WeightFormat.FP32) System.out.printf("# weights packed as %s: %.2f GiB%n", base.settingName(), model.frozenBase().bytes() / (double) (1L << 30));
         Generator gen = new Generator(model);
         SplittableRandom rng = new SplittableRandom(7);
 
@@ -117,7 +120,7 @@ public final class GenerateBenchmark implements Benchmark {
             double ours = Stats.median(rates);
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
-            System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
+            if (base == org.grpo4j.quant.WeightFormat.FP32) System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
             if (peer) {
                 JsonNode j = PytorchPeer.run("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
                 JsonNode m = j == null ? null : j.path("derived").path("gen_tok_per_s").path("median");
@@ -142,7 +145,19 @@ public final class GenerateBenchmark implements Benchmark {
             double ours = Stats.median(rates);
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
-            System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
+            if (base == org.grpo4j.quant.WeightFormat.FP32) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
+            else {
+                // the same decode on fp32 weights, in this run: memory-bound decode should speed up as the bytes shrink
+                Generator fp32 = new Generator(Transformer.create(c, new CpuBackend()).initialise(1234, 0.02));
+                double[] r32 = new double[reps];
+                fp32.generate(bos, sp);
+                for (int r = 0; r < reps; r++) {
+                    fp32.generate(bos, sp.withSeed(2 + r));
+                    r32[r] = fp32.lastStats().decodeTokensPerSecond();
+                }
+                System.out.printf("decode fp32 (same run): %.2f tok/s; %s / fp32 ratio: %.2fx (higher is better)%n", Stats.median(r32), base.settingName(),
+                        ours / Stats.median(r32));
+            }
             if (name.equals("bench-m")) System.out.println("llama2.c (bench.md, measured earlier on this machine kind, not in this run): 251 tok/s");
             if (peer) {
                 List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),

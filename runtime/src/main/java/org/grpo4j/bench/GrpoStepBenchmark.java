@@ -34,12 +34,12 @@ public final class GrpoStepBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "one whole GRPO step by phase (--config bench-m|bench-s [--steps 5] [--no-peer] [--nproc N: data-parallel scaling])";
+        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--nproc N: data-parallel scaling])";
     }
 
     @Override
     public java.util.Set<String> flags() {
-        return java.util.Set.of("no-peer");
+        return java.util.Set.of("no-peer", PeftOptions.FLAG);
     }
 
     static final int PROMPTS = 2, G = 8, P = 64, C = 128;
@@ -83,7 +83,13 @@ public final class GrpoStepBenchmark implements Benchmark {
         }
         TokenBatch batch = TokenBatch.of(seqs, first);
         at[2] = System.nanoTime();
-        float[] refLogp = ref.forward(batch, 1f).logp();
+        float[] refLogp;
+        if (ref != policy) refLogp = ref.forward(batch, 1f).logp();
+        else { // LoRA: the reference is the base with the adapters off
+            policy.lora().setEnabled(false);
+            refLogp = policy.forward(batch, 1f).logp();
+            policy.lora().setEnabled(true);
+        }
         at[3] = System.nanoTime();
         end.accept("reference");
         policy.zeroGrad();
@@ -95,8 +101,8 @@ public final class GrpoStepBenchmark implements Benchmark {
         policy.backward(grad);
         at[4] = System.nanoTime();
         end.accept("policy fwd+bwd");
-        org.grpo4j.train.DataParallel.combineGradients(policy, comm, 1f / comm.size());
-        AdamW.clipGradNorm(policy, 1.0);
+        org.grpo4j.train.DataParallel.combineGradients(policy.trainable(), comm, 1f / comm.size());
+        AdamW.clipGradNorm(policy.trainable(), 1.0);
         opt.step(1e-5);
         at[5] = System.nanoTime();
         end.accept("optimizer");
@@ -130,6 +136,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         boolean peer = !args.flag("no-peer");
         String device = args.get("device", "cpu");
         int nproc = args.getInt("nproc", 1);
+        PeftOptions peftOptions = PeftOptions.parse(args);
         args.rejectUnknown();
         if (nproc > 1) {
             ScalingBenchmark.run(name, nproc, steps, warmup);
@@ -138,11 +145,15 @@ public final class GrpoStepBenchmark implements Benchmark {
         Parallel.setThreads(threads);
         ModelConfig c = BenchModels.named(name);
         int prompts = PROMPTS;
-        Transformer policy = Transformer.create(c, org.grpo4j.backend.Devices.open(device)).initialise(1, 0.02);
+        Transformer policy = peftOptions.build(c, org.grpo4j.backend.Devices.open(device));
         System.out.println("# " + name + " on " + policy.backend().name() + ": " + c + "; " + prompts + " prompts × G " + G + ", prompt " + P + ", " + C + " new tokens; " + threads + " threads");
-        Transformer ref = Transformer.create(c, policy.backend());
-        ref.copyFrom(policy);
-        AdamW opt = new AdamW(policy, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+        System.out.println("# " + peftOptions.describe());
+        Transformer ref = policy;
+        if (!peftOptions.lora()) {
+            ref = Transformer.create(c, policy.backend());
+            ref.copyFrom(policy);
+        }
+        AdamW opt = new AdamW(policy.trainable(), new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         Generator generator = new Generator(policy);
         SplittableRandom rng = new SplittableRandom(7);
         double[][] t = new double[6][steps];
@@ -169,10 +180,11 @@ public final class GrpoStepBenchmark implements Benchmark {
         System.out.println("# generation " + GenerateBenchmark.bound(c, generator.lastStats(), prompts * G * C / (med[0] / 1e3), false));
         System.out.println("# reference " + Roofline.computeBound(fwd, med[1] / 1e3));
         System.out.println("# policy fwd+bwd " + Roofline.computeBound(3 * fwd, med[2] / 1e3));
-        double adamBytes = 7.0 * 4 * policy.layout().size();
+        System.out.printf("peak memory: %.2f GiB (resident)%n", Roofline.peakResidentBytes() / (double) (1L << 30));
+        double adamBytes = 7.0 * 4 * policy.trainable().params().size();
         System.out.printf("# optimizer bound %.1f ms (%.0f MB read+written at %.1f GB/s), reached %.0f%%%n", adamBytes / Roofline.bandwidth() * 1e3,
                 adamBytes / 1e6, Roofline.bandwidth() / 1e9, 100 * adamBytes / Roofline.bandwidth() * 1e3 / med[3]);
-        whereTimeGoes(c, policy, rng);
+        if (!peftOptions.active()) whereTimeGoes(c, policy, rng);
         if (!peer) return;
         JsonNode r = PytorchPeer.run("bench", "--config", name, "--steps", "" + Math.max(3, steps), "--warmup", "1");
         if (r == null) return;

@@ -27,12 +27,12 @@ public final class TrainBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "forward+backward tok/s, reference ms, peak memory and AdamW ms (--config bench-m|bench-s|qwen05b [--micro N] [--reps 5] [--no-peer] [--no-adamw] [--profile])";
+        return "forward+backward tok/s, reference ms, peak memory and AdamW ms (--config bench-m|bench-s|qwen05b [--micro N] [--reps 5] [--no-peer] [--no-adamw] [--profile] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing])";
     }
 
     @Override
     public java.util.Set<String> flags() {
-        return java.util.Set.of("no-peer", "profile", "no-adamw");
+        return java.util.Set.of("no-peer", "profile", "no-adamw", PeftOptions.FLAG, "no-full");
     }
 
     @Override
@@ -42,20 +42,28 @@ public final class TrainBenchmark implements Benchmark {
         int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : sequences);
         int reps = args.getInt("reps", name.equals("qwen05b") ? 2 : 5), warmup = args.getInt("warmup", 1);
         int threads = args.getInt("threads", Parallel.threads());
-        boolean peer = !args.flag("no-peer"), profile = args.flag("profile"), adamw = !args.flag("no-adamw");
+        boolean peer = !args.flag("no-peer"), profile = args.flag("profile"), adamw = !args.flag("no-adamw"), full = !args.flag("no-full");
         String device = args.get("device", "cpu");
+        PeftOptions peftOptions = PeftOptions.parse(args);
         args.rejectUnknown();
         Parallel.setThreads(threads);
         ModelConfig c = BenchModels.named(name);
         int len = prompt + completion;
-        MemoryPlan plan = MemoryPlan.training(c, micro, len, completion, false);
-        System.out.println("# " + name + ": " + c + ", " + sequences + " sequences × " + len + " tokens, micro-batches of " + micro + ", " + threads + " threads");
-        System.out.println("# memory plan: " + plan + " = " + String.format("%.2f GiB", plan.totalBytes() / (double) (1L << 30)));
-        plan.requireFits(MemoryPlan.availableHeap());
+        System.out.println("# " + name + ": " + c + ", " + sequences + " sequences × " + len + " tokens, micro-batches of " + micro + ", " + threads + " threads; "
+                + peftOptions.describe());
+        if (!peftOptions.active()) {
+            MemoryPlan plan = MemoryPlan.training(c, micro, len, completion, false);
+            System.out.println("# memory plan: " + plan + " = " + String.format("%.2f GiB", plan.totalBytes() / (double) (1L << 30)));
+            plan.requireFits(MemoryPlan.availableHeap());
+        }
 
         org.grpo4j.backend.Backend backend = org.grpo4j.backend.Devices.open(device);
         if (profile) backend = org.grpo4j.backend.OpProfile.wrap(backend);
-        Transformer model = Transformer.create(c, backend).initialise(1, 0.02);
+        Transformer model = peftOptions.build(c, backend);
+        if (peftOptions.active()) {
+            MemoryPlan plan = MemoryPlan.training(model, micro, len, completion, false);
+            System.out.println("# memory plan: " + plan + " = " + String.format("%.2f GiB", plan.totalBytes() / (double) (1L << 30)));
+        }
         SplittableRandom rng = new SplittableRandom(2);
         List<TokenBatch> microBatches = new ArrayList<>();
         for (int s0 = 0; s0 < sequences; s0 += micro) {
@@ -101,20 +109,37 @@ public final class TrainBenchmark implements Benchmark {
         double fwdFlops = Roofline.forwardFlops(c, sequences, len, targets);
         System.out.println("# fwd+bwd " + Roofline.computeBound(3 * fwdFlops, Stats.median(fb)));
         System.out.println("# reference " + Roofline.computeBound(fwdFlops, Stats.median(ref) ));
-        if (name.equals("bench-m") && sequences == 16 && len == 192 && completion == 128) FastPathCheck.againstPinnedEngine(model, microBatches);
-        if (!name.equals("qwen05b") || profile) whereTimeGoes(c, model, microBatches, dLogp);
+        if (!peftOptions.active() && name.equals("bench-m") && sequences == 16 && len == 192 && completion == 128) FastPathCheck.againstPinnedEngine(model, microBatches);
+        if (!peftOptions.active() && (!name.equals("qwen05b") || profile)) whereTimeGoes(c, model, microBatches, dLogp);
 
         double adamMs = Double.NaN;
-        if (adamw) { // its moments (2 × the parameters) come after the fwd+bwd peak above, as in the peer's fwdbwd mode
-            AdamW opt = new AdamW(model, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+        if (adamw) { // its moments (2 × the trained parameters) come after the fwd+bwd peak above, as in the peer's fwdbwd mode
+            AdamW opt = new AdamW(model.trainable(), new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
             double[] ad = Stats.time(warmup, Math.max(reps, 5), () -> opt.step(1e-5));
             adamMs = Stats.median(ad) * 1e3;
             System.out.printf("adamw: %.1f ms%n", adamMs);
+            System.out.printf("step: %.0f ms (forward+backward of the %d sequences + AdamW)%n", Stats.median(fb) * 1e3 + adamMs, sequences);
         }
         long peak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans())
             if (pool.getType() == java.lang.management.MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
         System.out.printf("peak heap: %.2f GiB%n", peak / (double) (1L << 30));
+        if (peftOptions.active() && full) {
+            // the comparison: the full fp32 fine-tune step on the same batch, in this run (after the figures above)
+            double stepMs = Stats.median(fb) * 1e3 + adamMs;
+            Transformer fullModel = Transformer.create(c, backend).initialise(1, 0.02);
+            AdamW fullOpt = new AdamW(fullModel, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
+            double[] ff = Stats.time(warmup, reps, () -> {
+                fullModel.zeroGrad();
+                for (int i = 0; i < microBatches.size(); i++) {
+                    fullModel.forward(microBatches.get(i), 1f);
+                    fullModel.backward(dLogp[i]);
+                }
+                fullOpt.step(1e-5);
+            });
+            double fullMs = Stats.median(ff) * 1e3;
+            System.out.printf("full fp32 fine-tune step (same run): %.0f ms; %s / full: %.2fx (lower is better)%n", fullMs, peftOptions.describe(), stepMs / fullMs);
+        }
 
         if (!peer) return;
         if (name.equals("qwen05b")) {

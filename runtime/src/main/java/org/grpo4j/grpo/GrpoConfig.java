@@ -23,14 +23,16 @@ import org.grpo4j.train.TrainingArguments;
  * }</pre>
  */
 public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, RolloutSettings rollouts, LossSettings loss,
-                         ReferenceSettings reference, CompletionLogSettings completionLog, TrainingArguments training) implements Settings {
+                         ReferenceSettings reference, CompletionLogSettings completionLog, TrainingArguments training,
+                         org.grpo4j.train.PeftSettings peft) implements Settings {
 
     /** TRL's GRPO defaults of the shared settings. */
     public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(1e-6, "runs/grpo");
 
     /** Every setting, its TRL name, kind, default and meaning. */
     public static final SettingsSchema SCHEMA = new SettingsSchema("GRPO", List.of(BatchSettings.SETTINGS, SamplingSettings.SETTINGS,
-            RolloutSettings.SETTINGS, LossSettings.SETTINGS, ReferenceSettings.SETTINGS, CompletionLogSettings.SETTINGS, TRAINING));
+            RolloutSettings.SETTINGS, LossSettings.SETTINGS, ReferenceSettings.SETTINGS, CompletionLogSettings.SETTINGS, TRAINING,
+            org.grpo4j.train.PeftSettings.SETTINGS));
 
     /** Settings by TRL name; {@code build()} validates them together. */
     public static SettingsBuilder<GrpoConfig> builder() {
@@ -48,6 +50,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         m.putAll(ReferenceSettings.SETTINGS.values(reference));
         m.putAll(CompletionLogSettings.SETTINGS.values(completionLog));
         m.putAll(TRAINING.values(training));
+        m.putAll(org.grpo4j.train.PeftSettings.SETTINGS.values(peft));
         return m;
     }
 
@@ -84,11 +87,14 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
     private void rules(List<String> p) {
         if (reference != null && loss != null && reference.syncRefModel() && loss.beta() == 0)
             p.add("sync_ref_model = true needs a reference model, but beta = 0 keeps none: set beta > 0 or sync_ref_model = false");
+        if (reference != null && peft != null && reference.syncRefModel() && peft.usePeft())
+            p.add("sync_ref_model = true cannot be combined with use_peft = true: the reference is the frozen base itself (as TRL)");
     }
 
     private static GrpoConfig bind(Map<String, Object> v, List<String> p) {
         GrpoConfig c = new GrpoConfig(BatchSettings.SETTINGS.bind(v, p), SamplingSettings.SETTINGS.bind(v, p), RolloutSettings.SETTINGS.bind(v, p),
-                LossSettings.SETTINGS.bind(v, p), ReferenceSettings.SETTINGS.bind(v, p), CompletionLogSettings.SETTINGS.bind(v, p), TRAINING.bind(v, p));
+                LossSettings.SETTINGS.bind(v, p), ReferenceSettings.SETTINGS.bind(v, p), CompletionLogSettings.SETTINGS.bind(v, p), TRAINING.bind(v, p),
+                org.grpo4j.train.PeftSettings.SETTINGS.bind(v, p));
         c.rules(p);
         return c;
     }

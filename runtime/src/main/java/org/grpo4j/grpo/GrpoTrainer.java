@@ -68,7 +68,7 @@ public final class GrpoTrainer {
     private int stepReached; // the last optimiser step taken, for a checkpoint after an OutOfMemoryError inside a batch
 
     public GrpoTrainer(Transformer policy, GrpoConfig config, GrpoTask task, PrintStream console, StopSignal stop) {
-        this.policy = policy;
+        this.policy = config.peft().apply(policy, config.training().seed());
         this.config = config;
         this.prompts = task.train();
         this.evalPrompts = task.eval();
@@ -132,12 +132,18 @@ public final class GrpoTrainer {
 
     public Result train() throws IOException {
         int total = totalSteps();
-        MemoryPlan plan = memoryPlan(policy.config(), config, prompts);
+        // the loaded model's own plan: it knows a packed LoRA base and gradient checkpointing
+        int maxPrompt = 0;
+        for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
+        int completion = config.sampling().maxCompletionLength();
+        MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
+                config.loss().beta() != 0);
         plan.requireFits(MemoryPlan.availableHeap());
         say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
-        if (config.loss().beta() != 0) {
+        // with LoRA the reference is the policy itself with its adapters off (TRL's disable_adapter()): no second model
+        if (config.loss().beta() != 0 && policy.lora() == null) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
         }
@@ -151,6 +157,7 @@ public final class GrpoTrainer {
 
     private Result train(Path out, Path resume, AdamW opt, LearningRateSchedule schedule, int total) throws IOException {
         TrainerState state = resume == null ? TrainerState.start(config.training().seed()) : resume(resume, opt);
+        policy.setTraining(true); // LoRA dropout in the policy's forwards, as TRL's model.train()
         Generator generator = new Generator(policy, decoder);
         int keep = config.training().checkpointsKept(), saveEvery = config.training().saveSteps();
         Path lastCheckpoint = resume;
@@ -173,7 +180,8 @@ public final class GrpoTrainer {
                 int round = step / stepsPerGenerationBatch();
                 Rollouts.Batch batch;
                 try {
-                    batch = rollouts.next(round, order, config.batch().reusesBatch() ? policy : null, reference);
+                    batch = rollouts.next(round, order, config.batch().reusesBatch() ? policy : null,
+                            reference != null ? reference : config.loss().beta() != 0 ? policy : null);
                 } catch (CancellationException e) {
                     if (stop.requested()) break; // interrupted while rewards were scoring: stop with the last finished step
                     throw e;
@@ -217,6 +225,8 @@ public final class GrpoTrainer {
             for (int s0 = 0; s0 < shuffled.size() && step < total; s0 += window) {
                 long t0 = System.nanoTime();
                 double lr = schedule.at(step);
+                // LoRA dropout masks follow the step, not a running count, so a resumed run draws the same ones
+                if (policy.lora() != null) policy.lora().setDropoutSeed(mix(config.training().seed(), step, 0xD1));
                 PolicyUpdate.Step r = update.step(shuffled.subList(s0, Math.min(shuffled.size(), s0 + window)), scale, lr);
                 tokensSeen += r.tokens();
                 step++;

@@ -52,8 +52,8 @@ final class PolicyUpdate {
             micro++;
         }
         // data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average)
-        DataParallel.combineGradients(policy, comm, 1f / comm.size());
-        double norm = AdamW.clipGradNorm(policy, config.training().maxGradNorm());
+        DataParallel.combineGradients(policy.trainable(), comm, 1f / comm.size());
+        double norm = AdamW.clipGradNorm(policy.trainable(), config.training().maxGradNorm());
         optimizer.step(lr);
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (var e : sums.entrySet()) metrics.put(e.getKey(), e.getValue() / micro);

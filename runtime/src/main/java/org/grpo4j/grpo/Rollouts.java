@@ -55,7 +55,8 @@ final class Rollouts {
 
     /**
      * Generation batch number {@code round}: its prompts come from {@code order}; {@code old} (the policy, when the
-     * batch outlives it) and {@code reference} (when beta ≠ 0) add their log-probs, either may be null.
+     * batch outlives it) and {@code reference} (when beta ≠ 0) add their log-probs, either may be null. A reference
+     * with LoRA adapters is the policy itself and scores with them off.
      */
     Batch next(int round, PromptOrder order, Transformer old, Transformer reference) {
         long t0 = System.nanoTime();
@@ -78,6 +79,8 @@ final class Rollouts {
         int first = comm.rank() * scored.completions().size();
         List<Rollout> rollouts = scored.rollouts(config, weights, Arrays.copyOfRange(advantages.advantages(), first, first + scored.completions().size()));
         double seconds = (System.nanoTime() - t0) * 1e-9;
+        // LoRA dropout masks follow the round, so a resumed run draws the same ones
+        if (old != null && old.lora() != null) old.lora().setDropoutSeed(GrpoTrainer.mix(seed, round, 0xD0));
         long tLogps = System.nanoTime();
         if (old != null || reference != null) rollouts = withLogps(rollouts, old, reference);
         double logpSeconds = (System.nanoTime() - tLogps) * 1e-9;
@@ -202,6 +205,17 @@ final class Rollouts {
         return n;
     }
 
+    /** The reference's log-probs; a LoRA policy is its own reference with the adapters off (TRL's disable_adapter()). */
+    private static float[] referenceLogps(Transformer ref, TokenBatch batch, float temperature) {
+        if (ref.lora() == null) return ref.forward(batch, temperature).logp();
+        ref.lora().setEnabled(false);
+        try {
+            return ref.forward(batch, temperature).logp();
+        } finally {
+            ref.lora().setEnabled(true);
+        }
+    }
+
     /** Adds old (policy) and reference log-probs to every rollout, in micro-batches. */
     private List<Rollout> withLogps(List<Rollout> rollouts, Transformer old, Transformer ref) {
         List<Rollout> out = new ArrayList<>(rollouts.size());
@@ -211,7 +225,7 @@ final class Rollouts {
             List<Rollout> mb = rollouts.subList(i, Math.min(rollouts.size(), i + bs));
             TokenBatch batch = Rollout.batchOf(mb);
             float[] o = old == null ? null : old.forward(batch, temperature).logp();
-            float[] r = ref == null ? null : ref.forward(batch, temperature).logp();
+            float[] r = ref == null ? null : referenceLogps(ref, batch, temperature);
             for (int k = 0; k < mb.size(); k++) {
                 int a = batch.targetStart()[k], b = batch.targetStart()[k + 1];
                 out.add(mb.get(k).withLogps(o == null ? null : Arrays.copyOfRange(o, a, b), r == null ? null : Arrays.copyOfRange(r, a, b)));

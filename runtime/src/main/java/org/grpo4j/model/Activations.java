@@ -56,18 +56,32 @@ public final class Activations {
 
     /** Floats needed for a batch of {@code rows} tokens, {@code targets} scored tokens and the given probability buffer. */
     public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
+        return floatsFor(c, rows, probs, targets, chunkRows, false);
+    }
+
+    /**
+     * The same with gradient checkpointing: only each layer's input is kept per layer; one set of the layer's
+     * other tensors is shared by all layers and refilled by recomputing the layer in the backward.
+     */
+    public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         long perLayer = N * d * 2 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
                 + N * a + probs + N * 2 * F;
         long shared = N * d + N * F; // the norm outputs and the SwiGLU output, recomputed in the backward
+        // checkpointing keeps each layer's input (N·d) and one layer's worth of the rest, shared by all layers
+        long layers = checkpointing ? N * d * c.numLayers() + (perLayer - N * d) : perLayer * c.numLayers();
         long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
         long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 3L;
-        return perLayer * c.numLayers() + shared + N * d * 2 + N + backward + head;
+        return layers + shared + N * d * 2 + N + backward + head;
     }
 
     /** Lays the views out for this batch, growing the block if needed. */
     void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
-        long need = floatsFor(c, rows, probs, targets, chunkRows);
+        prepare(c, rows, probs, targets, chunkRows, false);
+    }
+
+    void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
+        long need = floatsFor(c, rows, probs, targets, chunkRows, checkpointing);
         if (block == null || block.size() < need) {
             block = null; // let the old block go before allocating the new one
             block = backend.allocate(need);
@@ -80,8 +94,13 @@ public final class Activations {
         // the norm outputs and the SwiGLU output are cheap to recompute from what is saved, and large (F ≈ 5d): one
         // scratch each, rewritten by every layer's forward and recomputed by its backward
         Tensor ln = take(at, N * d), act = take(at, N * F);
+        Layer first = null;
         for (Layer L : layers) {
             L.resid = take(at, N * d);
+            if (checkpointing && first != null) {
+                shareWork(L, first);
+                continue;
+            }
             L.ln1 = ln;
             L.rstd1 = take(at, N);
             L.qkv = take(at, N * q);
@@ -94,6 +113,7 @@ public final class Activations {
             L.rstd2 = take(at, N);
             L.gateUp = take(at, N * 2 * F);
             L.act = act;
+            first = L;
         }
         residOut = take(at, N * d);
         lnf = take(at, N * d);
@@ -111,6 +131,21 @@ public final class Activations {
         logp = take(at, targets);
         entropy = take(at, targets);
         dLogp = take(at, targets);
+    }
+
+    private static void shareWork(Layer L, Layer s) {
+        L.ln1 = s.ln1;
+        L.rstd1 = s.rstd1;
+        L.qkv = s.qkv;
+        L.qkvRot = s.qkvRot;
+        L.rstdQk = s.rstdQk;
+        L.att = s.att;
+        L.probs = s.probs;
+        L.resid2 = s.resid2;
+        L.ln2 = s.ln2;
+        L.rstd2 = s.rstd2;
+        L.gateUp = s.gateUp;
+        L.act = s.act;
     }
 
     private Tensor take(long[] at, long n) {

@@ -2,11 +2,14 @@ package org.grpo4j.model;
 
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.Tensor;
+import org.grpo4j.lora.LoraAdapters;
+import org.grpo4j.lora.LoraModule;
 
 /**
  * One projection of the decoder, {@code y (+)= x · Wᵀ (+ b)} with {@code W} of HF layout {@code [out, in]}: the only
- * place the forward, the backward and generation apply a weight. A new weight format (bf16, NF4) or an adapter
- * (LoRA's {@code + x·Aᵀ·Bᵀ}) changes this class and nothing else in the layer body.
+ * place the forward, the backward and generation apply a weight. The weight may be a frozen packed tensor (bf16,
+ * int8, NF4: the backend widens it inside the product) and LoRA adapters may sit beside it ({@code + scale·x·Aᵀ·Bᵀ}
+ * into this projection's output columns); a frozen weight gets no gradient.
  */
 public final class Linear {
     private final String name;
@@ -14,16 +17,37 @@ public final class Linear {
     private final long weightOffset, biasOffset;
     private final Tensor weight, bias;
     private Tensor dWeight, dBias;
+    private LoraAdapters lora;
+    private int layer;
+    private LoraModule.Group group;
 
     /** {@code biasOffset < 0}: no bias. Offsets index the model's parameter block (and, the same, its gradient block). */
     Linear(String name, Tensor params, long weightOffset, long biasOffset, int out, int in) {
+        this(name, params.slice(weightOffset, (long) out * in), biasOffset < 0 ? null : params.slice(biasOffset, out), weightOffset, biasOffset, out, in);
+    }
+
+    /** A projection over given weight and bias tensors (a packed frozen weight, or views of the parameter block). */
+    Linear(String name, Tensor weight, Tensor bias, long weightOffset, long biasOffset, int out, int in) {
         this.name = name;
         this.out = out;
         this.in = in;
         this.weightOffset = weightOffset;
         this.biasOffset = biasOffset;
-        this.weight = params.slice(weightOffset, (long) out * in);
-        this.bias = biasOffset < 0 ? null : params.slice(biasOffset, out);
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /** Frozen from now on: no gradient views (a model that trained fully and then gets adapters). */
+    void unbindGradients() {
+        dWeight = null;
+        dBias = null;
+    }
+
+    /** Puts layer {@code layer}'s adapters of fused projection {@code group} beside this weight. */
+    void adapt(LoraAdapters adapters, int layer, LoraModule.Group group) {
+        this.lora = adapters;
+        this.layer = layer;
+        this.group = group;
     }
 
     /** Binds the gradient views (the gradient block is allocated on first need). */
@@ -44,9 +68,23 @@ public final class Linear {
         return in;
     }
 
-    /** {@code y[rows, out] (+)= x[rows, in] · Wᵀ (+ b)}. */
-    void forward(Backend b, Tensor y, Tensor x, int rows, boolean accumulate) {
+    /**
+     * {@code y[rows, out] (+)= x[rows, in] · Wᵀ (+ b)} plus the adapters' output; {@code saveForBackward} keeps what
+     * their backward needs (training forwards; generation passes false).
+     */
+    void forward(Backend b, Tensor y, Tensor x, int rows, boolean accumulate, boolean saveForBackward) {
         b.matmul(y, x, weight, bias, rows, out, in, accumulate);
+        if (lora != null) lora.forward(layer, group, x, y, rows, saveForBackward);
+    }
+
+    /**
+     * The whole backward of this projection: the weight's gradient (unless frozen), {@code dx = dy · W} (overwritten)
+     * and the adapters' gradients, which add their part to {@code dx}.
+     */
+    void backward(Backend b, Tensor dx, Tensor dy, Tensor x, int rows) {
+        if (dWeight != null) backwardWeight(b, dy, x, rows);
+        backwardInput(b, dx, dy, rows, false);
+        if (lora != null) lora.backward(layer, group, x, dx, dy, rows);
     }
 
     /** {@code dx[rows, in] (+)= dy[rows, out] · W}. */
@@ -54,8 +92,9 @@ public final class Linear {
         b.matmulBackwardInput(dx, dy, weight, rows, out, in, accumulate);
     }
 
-    /** Accumulates {@code dW += dyᵀ · x} and {@code db += Σ_rows dy}. */
+    /** Accumulates {@code dW += dyᵀ · x} and {@code db += Σ_rows dy}; nothing for a frozen weight. */
     void backwardWeight(Backend b, Tensor dy, Tensor x, int rows) {
+        if (dWeight == null) return;
         if (bias != null) b.biasBackward(dBias, dy, rows, out);
         b.matmulBackwardWeight(dWeight, dy, x, rows, out, in);
     }

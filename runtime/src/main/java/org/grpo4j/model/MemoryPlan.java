@@ -7,6 +7,25 @@ package org.grpo4j.model;
  */
 public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizerBytes, long referenceBytes, long activationBytes) {
 
+    /**
+     * The plan for training {@code model} as it is set up: a LoRA model counts its frozen base (fp32 or packed), the
+     * adapters' gradients and moments, no reference copy (the adapters switch off instead) and the adapters' saved
+     * activations; gradient checkpointing keeps one layer's activations plus every layer's input.
+     */
+    public static MemoryPlan training(Transformer model, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
+        ModelConfig c = model.config();
+        if (!model.frozen() && !model.gradientCheckpointing()) return training(c, microBatchSequences, sequenceLength, targetsPerSequence, reference);
+        long base = model.frozenBase() != null ? model.frozenBase().bytes() : new ParameterLayout(c).size() * 4;
+        long trained = model.frozen() ? model.trainable().params().size() * 4 : base;
+        int rows = microBatchSequences * sequenceLength;
+        long probs = (long) microBatchSequences * c.numHeads() * sequenceLength * sequenceLength;
+        int targets = microBatchSequences * targetsPerSequence;
+        long acts = Activations.floatsFor(c, rows, probs, targets, Activations.headChunkRows(c, targets), model.gradientCheckpointing()) * 4;
+        if (model.lora() != null) acts += model.lora().activationBytes(rows);
+        boolean copy = reference && model.lora() == null;
+        return new MemoryPlan(base, trained, 2 * trained, copy ? base : 0, acts);
+    }
+
     public static MemoryPlan training(ModelConfig c, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         long params = new ParameterLayout(c).size() * 4;
         int rows = microBatchSequences * sequenceLength;
@@ -23,7 +42,8 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
 
     /** The settings that shrink a run, for every "does not fit" message. */
     public static final String LOWER = "Lower per_device_train_batch_size (raise gradient_accumulation_steps to keep the batch), max_completion_length, "
-            + "or set beta = 0 to drop the reference model; or give the JVM more memory (GRPO_MAX_RAM_PERCENT, default 75, of what the machine has free)";
+            + "or set beta = 0 to drop the reference model; set gradient_checkpointing = true; train LoRA adapters (use_peft, with load_in_4bit for "
+            + "an NF4 base); or give the JVM more memory (GRPO_MAX_RAM_PERCENT, default 75, of what the machine has free)";
 
     /** Throws when the plan exceeds {@code availableBytes}, naming the settings that shrink it. */
     public void requireFits(long availableBytes) {

@@ -11,6 +11,9 @@ import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.IntTensor;
 import org.grpo4j.backend.SequenceLayout;
 import org.grpo4j.backend.Tensor;
+import org.grpo4j.lora.LoraAdapters;
+import org.grpo4j.optim.Trainable;
+import org.grpo4j.quant.WeightFormat;
 import org.grpo4j.safetensors.DType;
 import org.grpo4j.safetensors.SafetensorsFile;
 import org.grpo4j.safetensors.SafetensorsModel;
@@ -28,7 +31,7 @@ import org.grpo4j.safetensors.TensorInfo;
  * d loss / d log-prob for those targets and accumulates every parameter's gradient. One forward's activations
  * live until the next forward, so call them in pairs.
  */
-public final class Transformer implements AutoCloseable {
+public final class Transformer implements AutoCloseable, org.grpo4j.optim.Trainable {
 
     private final ModelConfig config;
     private final ParameterLayout layout;
@@ -44,6 +47,10 @@ public final class Transformer implements AutoCloseable {
     private Tensor dEmbedding, dFinalNorm;
     // the dtype the weights came in (BF16 for most Hub models); saving keeps it, training runs in F32 meanwhile
     private DType weightsDtype = DType.F32;
+    private final FrozenBase base;      // packed frozen weights (LoRA/QLoRA), or null: the fp32 parameter block
+    private LoraAdapters lora;          // adapters beside the frozen base, or null: a full fine-tune
+    private boolean checkpointing;      // keep only each layer's input, recompute the layer in the backward
+    private boolean training;           // dropout is active (torch's model.train())
 
     // the batch of the last forward, kept for its backward
     private TokenBatch batch;
@@ -54,11 +61,12 @@ public final class Transformer implements AutoCloseable {
     private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
     private int headChunkOverride;    // tests force small chunks
 
-    private Transformer(ModelConfig config, Backend backend, Tensor params) {
+    private Transformer(ModelConfig config, Backend backend, Tensor params, FrozenBase base) {
         this.config = config;
         this.layout = new ParameterLayout(config);
         this.backend = backend;
         this.params = params;
+        this.base = base;
         this.ropePositions = config.maxPositionEmbeddings();
         int half = config.headDim() / 2;
         float[] cos = new float[ropePositions * half], sin = new float[ropePositions * half];
@@ -69,16 +77,103 @@ public final class Transformer implements AutoCloseable {
         backend.write(ropeSin, sin);
         this.acts = new Activations(backend, config.numLayers());
         this.layers = new LayerWeights[config.numLayers()];
-        for (int l = 0; l < layers.length; l++) layers[l] = new LayerWeights(config, layout.layer(l), params, l);
+        for (int l = 0; l < layers.length; l++) layers[l] = new LayerWeights(config, layout.layer(l), params, base, l);
         int d = config.hiddenSize(), V = config.vocabSize();
-        this.embedding = params.slice(layout.embedding(), (long) V * d);
-        this.finalNorm = params.slice(layout.finalNorm(), d);
-        this.lmHead = new Linear("lm_head", params, layout.lmHead(), -1, V, d);
+        if (base == null) {
+            this.embedding = params.slice(layout.embedding(), (long) V * d);
+            this.finalNorm = params.slice(layout.finalNorm(), d);
+            this.lmHead = new Linear("lm_head", params, layout.lmHead(), -1, V, d);
+        } else {
+            this.embedding = base.embedding;
+            this.finalNorm = params.slice(layout.finalNorm() - base.smallStart, d);
+            this.lmHead = new Linear("lm_head", base.lmHead, null, layout.lmHead(), -1, V, d);
+        }
     }
 
     /** A model with zero weights; fill them with {@link #loadWeights}, {@link #initialise} or {@link #copyFrom}. */
     public static Transformer create(ModelConfig config, Backend backend) {
-        return new Transformer(config, backend, backend.allocate(new ParameterLayout(config).size()));
+        return new Transformer(config, backend, backend.allocate(new ParameterLayout(config).size()), null);
+    }
+
+    /**
+     * Loads a model folder with its weights frozen in {@code format}: {@code fp32} is {@link #load(Path, Backend)};
+     * {@code bf16} keeps BF16 checkpoints as they are, {@code int8}/{@code nf4} quantise every linear layer
+     * ({@code load_in_8bit}/{@code load_in_4bit}). A packed model generates and scores; to train it, add adapters
+     * ({@link #withLora}).
+     */
+    public static Transformer load(Path dir, Backend backend, WeightFormat format) throws IOException {
+        if (format == WeightFormat.FP32) return load(dir, backend);
+        ModelConfig config = ModelConfig.load(dir);
+        try (SafetensorsModel weights = SafetensorsModel.open(dir)) {
+            FrozenBase b = FrozenBase.load(weights, new ParameterLayout(config), format, backend);
+            return new Transformer(config, backend, b.small, b);
+        }
+    }
+
+    /** A model of random weights (benchmarks), its linear layers drawn straight into {@code format} (never whole in fp32). */
+    public static Transformer random(ModelConfig config, Backend backend, WeightFormat format, long seed, double std) {
+        if (format == WeightFormat.FP32) return create(config, backend).initialise(seed, std);
+        FrozenBase b = FrozenBase.random(config, format, backend, seed, std);
+        return new Transformer(config, backend, b.small, b);
+    }
+
+    /**
+     * Freezes the base and puts {@code adapters} beside its linear layers: from now on only the adapters train
+     * ({@link #trainable()}), and with them switched off ({@link LoraAdapters#setEnabled}) the same weights are the
+     * reference model.
+     */
+    public Transformer withLora(LoraAdapters adapters) {
+        if (!adapters.modelConfig().equals(config)) throw new IllegalArgumentException("the adapters were made for another model config");
+        if (lora != null) throw new IllegalStateException("the model already has adapters");
+        lora = adapters;
+        for (int l = 0; l < layers.length; l++) {
+            layers[l].adapt(adapters, l);
+            layers[l].qkv.unbindGradients();
+            layers[l].o.unbindGradients();
+            layers[l].gateUp.unbindGradients();
+            layers[l].down.unbindGradients();
+        }
+        lmHead.unbindGradients();
+        dFinalNorm = null; // rebound to the sink at the next backward
+        dEmbedding = null;
+        grads = null;
+        return this;
+    }
+
+    /** The LoRA adapters, or null. */
+    public LoraAdapters lora() {
+        return lora;
+    }
+
+    /** The packed frozen base, or null when the weights are the fp32 parameter block. */
+    public FrozenBase frozenBase() {
+        return base;
+    }
+
+    /** The base weights get no gradient: the model has adapters, or a packed base. */
+    public boolean frozen() {
+        return lora != null || base != null;
+    }
+
+    /** What the optimiser trains: the adapters of a LoRA model, else the model's own parameters. */
+    public Trainable trainable() {
+        if (lora != null) return lora;
+        if (base != null) throw new IllegalStateException("a packed " + base.format().settingName() + " model cannot be trained without LoRA adapters (use_peft)");
+        return this;
+    }
+
+    /** Keep only each layer's input in the forward and recompute the layer in the backward (less memory, one more forward). */
+    public void setGradientCheckpointing(boolean on) {
+        checkpointing = on;
+    }
+
+    public boolean gradientCheckpointing() {
+        return checkpointing;
+    }
+
+    /** Training mode: LoRA dropout is active in forwards (torch's {@code model.train()}); off by default. */
+    public void setTraining(boolean on) {
+        training = on;
     }
 
     /** Loads a Hugging Face model folder: {@code config.json} and safetensors weights (single file or sharded). */
@@ -135,6 +230,26 @@ public final class Transformer implements AutoCloseable {
 
     /** As {@link #loadWeights(SafetensorsModel)}, where {@code headTensors} belong to a head the caller loads (a reward model's {@code score}). */
     public void loadWeights(SafetensorsModel weights, Set<String> headTensors) throws IOException {
+        weightsDtype = checkTensors(weights, layout, headTensors);
+        for (ParameterLayout.Param p : layout.params()) {
+            float[] v = new float[Math.toIntExact(p.size())];
+            weights.fileOf(p.name()).readFloats(p.name(), v, 0);
+            backend.write(params.slice(p.offset(), p.size()), v);
+        }
+    }
+
+    /** Every tensor of {@code layout} is in {@code weights} with its shape and a float dtype, and nothing else is. */
+    static void checkTensors(SafetensorsModel weights, ParameterLayout layout) throws IOException {
+        checkTensors(weights, layout, Set.of());
+    }
+
+    /**
+     * {@link #checkTensors(SafetensorsModel, ParameterLayout)}, allowing {@code headTensors} besides; returns the dtype a
+     * checkpoint keeps: BF16 when every tensor is BF16, else F32.
+     */
+    static DType checkTensors(SafetensorsModel weights, ParameterLayout layout, Set<String> headTensors) throws IOException {
+        ModelConfig config = layout.config();
+        DType kept = DType.F32;
         Set<String> expected = new HashSet<>();
         for (ParameterLayout.Param p : layout.params()) {
             expected.add(p.name());
@@ -145,11 +260,8 @@ public final class Transformer implements AutoCloseable {
                 throw new IOException(f.path() + ": tensor '" + p.name() + "' has shape " + info.shapeString() + ", the config needs " + shape(p.shape()));
             if (info.dtype() != DType.F32 && info.dtype() != DType.BF16 && info.dtype() != DType.F16 && info.dtype() != DType.F64)
                 throw new IOException(f.path() + ": tensor '" + p.name() + "' has dtype " + info.dtype() + "; weights must be F32, BF16 or F16");
-            if (expected.size() == 1) weightsDtype = info.dtype() == DType.BF16 ? DType.BF16 : DType.F32;
-            else if (info.dtype() != DType.BF16) weightsDtype = DType.F32;
-            float[] v = new float[Math.toIntExact(p.size())];
-            f.readFloats(p.name(), v, 0);
-            backend.write(params.slice(p.offset(), p.size()), v);
+            if (expected.size() == 1) kept = info.dtype() == DType.BF16 ? DType.BF16 : DType.F32;
+            else if (info.dtype() != DType.BF16) kept = DType.F32;
         }
         for (Map.Entry<String, SafetensorsFile> e : weights.tensors().entrySet()) {
             String name = e.getKey();
@@ -159,6 +271,7 @@ public final class Transformer implements AutoCloseable {
             if (name.endsWith("rotary_emb.inv_freq")) continue;
             throw new IOException(e.getValue().path() + ": unexpected tensor '" + name + "' (not part of " + config + ")");
         }
+        return kept;
     }
 
     private static boolean sameShape(long[] a, int[] b) {
@@ -186,6 +299,7 @@ public final class Transformer implements AutoCloseable {
 
     /** Writes {@code config.json} and {@code model.safetensors} (HF names) into {@code dir}. */
     public void save(Path dir, DType dtype) throws IOException {
+        if (base != null) throw new IllegalStateException("a packed " + base.format().settingName() + " base is not saved; save the LoRA adapters (PeftAdapter)");
         Files.createDirectories(dir);
         config.save(dir);
         SafetensorsWriter w = new SafetensorsWriter(Map.of("format", "pt"));
@@ -199,6 +313,7 @@ public final class Transformer implements AutoCloseable {
 
     /** Copies the weights of a model of the same config (for a reference model, or to sync it). */
     public void copyFrom(Transformer other) {
+        if (base != null || other.base != null) throw new IllegalStateException("packed weights are not copied; use the adapters' switch for a reference model");
         if (!other.config.equals(config)) throw new IllegalArgumentException("cannot copy weights between different configs");
         backend.copy(params, other.params);
         weightsDtype = other.weightsDtype;
@@ -212,16 +327,26 @@ public final class Transformer implements AutoCloseable {
         return layout;
     }
 
+    @Override
     public Backend backend() {
         return backend;
     }
 
+    @Override
     public Tensor params() {
+        if (base != null) throw new IllegalStateException("the " + base.format().settingName() + " base has no fp32 parameter block");
         return params;
     }
 
+    @Override
+    public java.util.List<long[]> decayGroups() {
+        return layout.decayGroups();
+    }
+
     /** The gradient block (same layout as {@link #params()}), allocated on first use. */
+    @Override
     public Tensor grads() {
+        if (frozen()) throw new IllegalStateException("the base weights are frozen (LoRA): the gradients are trainable().grads()");
         if (grads == null) {
             grads = backend.allocate(layout.size());
             for (LayerWeights w : layers) w.bindGradients(grads);
@@ -249,7 +374,20 @@ public final class Transformer implements AutoCloseable {
     }
 
     public void zeroGrad() {
-        backend.fill(grads(), 0f);
+        backend.fill(trainable().grads(), 0f);
+    }
+
+    /** Makes the gradient targets of the backward: the parameters' gradients, or for a frozen base a discarded sink. */
+    private void bindGradients() {
+        if (!frozen()) {
+            grads();
+            return;
+        }
+        if (dFinalNorm != null) return;
+        Tensor sink = backend.allocate(Math.max(config.hiddenSize(), config.headDim()));
+        for (LayerWeights w : layers) w.bindSink(sink);
+        dFinalNorm = sink.slice(0, config.hiddenSize());
+        if (lora != null) lora.grads();
     }
 
     /** Bytes of the activation block currently allocated. */
@@ -280,7 +418,8 @@ public final class Transformer implements AutoCloseable {
         targetRows = backend.ints(batch.targetRows());
         targetTokens = backend.ints(batch.targetTokens());
         int chunk = headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(c, T);
-        acts.prepare(c, N, seq.probsSize(), T, chunk);
+        acts.prepare(c, N, seq.probsSize(), T, chunk, checkpointing);
+        if (lora != null) lora.startForward(training);
         int chunks = (T + chunk - 1) / chunk;
         chunkRows = new IntTensor[chunks];
         for (int k = 0; k < chunks; k++)
@@ -309,7 +448,7 @@ public final class Transformer implements AutoCloseable {
     /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
     private void headLogits(int k, int n) {
         backend.gatherRows(acts.headIn, acts.lnf, chunkRows[k], n, config.hiddenSize());
-        lmHead.forward(backend, acts.logits, acts.headIn, n, false);
+        lmHead.forward(backend, acts.logits, acts.headIn, n, false, false);
     }
 
     // ======================================================================== the decoder layer
@@ -327,7 +466,8 @@ public final class Transformer implements AutoCloseable {
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
         backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
-        w.qkv.forward(backend, a.qkv, a.ln1, N, false);
+        boolean save = cache == null;
+        w.qkv.forward(backend, a.qkv, a.ln1, N, false, save);
         if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
         backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (cache == null) backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
@@ -336,12 +476,12 @@ public final class Transformer implements AutoCloseable {
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
         }
         if (a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
-        w.o.forward(backend, a.resid2, a.att, N, true);
+        w.o.forward(backend, a.resid2, a.att, N, true, save);
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
-        w.gateUp.forward(backend, a.gateUp, a.ln2, N, false);
+        w.gateUp.forward(backend, a.gateUp, a.ln2, N, false, save);
         backend.swiglu(a.act, a.gateUp, N, F);
         if (out != a.resid2) backend.copy(out, a.resid2);
-        w.down.forward(backend, out, a.act, N, true);
+        w.down.forward(backend, out, a.act, N, true, save);
     }
 
     // ======================================================================== generation
@@ -370,7 +510,7 @@ public final class Transformer implements AutoCloseable {
         }
         // RMSNorm is per row, so only the rows that sample are normalised and projected
         backend.rmsNorm(cache.lastNorm, cache.lastRstd, head, finalNorm, outRows, d, c.rmsNormEps());
-        lmHead.forward(backend, cache.logits, cache.lastNorm, outRows, false);
+        lmHead.forward(backend, cache.logits, cache.lastNorm, outRows, false, false);
         backend.read(cache.logits, cache.logits(), 0, outRows * c.vocabSize());
     }
 
@@ -385,7 +525,7 @@ public final class Transformer implements AutoCloseable {
         ModelConfig c = config;
         int N = batch.rows(), d = c.hiddenSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
         if (dLogp.length != T) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, the batch has " + T + " targets");
-        grads();
+        bindGradients();
         if (T > 0) backend.write(acts.dLogp, dLogp, 0, T);
 
         // output head, chunk by chunk: dlogits → d lm_head, d final-norm output
@@ -401,8 +541,13 @@ public final class Transformer implements AutoCloseable {
         keptChunk = -1; // the logits now hold gradients
         backend.fill(acts.dResid, 0f);
         backend.rmsNormBackward(acts.dResid, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, N, d);
-        for (int l = c.numLayers() - 1; l >= 0; l--) layerBackward(l, acts.layers[l], N);
-        backend.embeddingBackward(dEmbedding, acts.dResid, tokens, N, d);
+        for (int l = c.numLayers() - 1; l >= 0; l--) {
+            // checkpointing: the layer's saved tensors are shared by all layers, so refill them from its input first
+            // (the same ops on the same input, so the recomputed values, and the gradients, are bit-identical)
+            if (checkpointing) layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
+            layerBackward(l, acts.layers[l], N);
+        }
+        if (!frozen()) backend.embeddingBackward(dEmbedding, acts.dResid, tokens, N, d);
     }
 
     /** The layer body in reverse: takes d loss / d (layer output) in {@code acts.dResid}, leaves d loss / d (layer input) there. */
@@ -415,22 +560,18 @@ public final class Transformer implements AutoCloseable {
         // kept (one scratch for all layers), so they are recomputed from the saved gateUp and resid2
         backend.swiglu(a.act, a.gateUp, N, F);
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
-        w.down.backwardWeight(backend, acts.dResid, a.act, N);
-        w.down.backwardInput(backend, acts.dAct, acts.dResid, N, false);
+        w.down.backward(backend, acts.dAct, acts.dResid, a.act, N);
         backend.swigluBackward(acts.dGateUp, acts.dAct, a.gateUp, N, F);
-        w.gateUp.backwardWeight(backend, acts.dGateUp, a.ln2, N);
-        w.gateUp.backwardInput(backend, acts.dLn, acts.dGateUp, N, false);
+        w.gateUp.backward(backend, acts.dLn, acts.dGateUp, a.ln2, N);
         backend.rmsNormBackward(acts.dResid, w.dPostNorm, acts.dLn, a.resid2, w.postNorm, a.rstd2, N, d);
         // resid2 = resid + o(att)
-        w.o.backwardWeight(backend, acts.dResid, a.att, N);
-        w.o.backwardInput(backend, acts.dAtt, acts.dResid, N, false);
+        w.o.backward(backend, acts.dAtt, acts.dResid, a.att, N);
         backend.attentionBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, seq, H, KV, hd);
         backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (c.qkNorm())
             backend.qkNormBackward(acts.dQkv, w.dqNorm, w.dkNorm, acts.dQkvRot, a.qkv, w.qNorm, w.kNorm, a.rstdQk, N, H, KV, hd);
         backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
-        w.qkv.backwardWeight(backend, acts.dQkv, a.ln1, N);
-        w.qkv.backwardInput(backend, acts.dLn, acts.dQkv, N, false);
+        w.qkv.backward(backend, acts.dLn, acts.dQkv, a.ln1, N);
         backend.rmsNormBackward(acts.dResid, w.dInputNorm, acts.dLn, a.resid, w.inputNorm, a.rstd1, N, d);
     }
 

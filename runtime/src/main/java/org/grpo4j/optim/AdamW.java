@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.Tensor;
-import org.grpo4j.model.Transformer;
 import org.grpo4j.safetensors.DType;
 import org.grpo4j.safetensors.SafetensorsFile;
 import org.grpo4j.safetensors.SafetensorsWriter;
@@ -32,19 +31,20 @@ public final class AdamW {
         }
     }
 
-    private final Transformer model;
+    private final Trainable model;
     private final Settings settings;
     private final Tensor m, v;
     private final List<long[]> groups;
     private int step;
 
-    public AdamW(Transformer model, Settings settings) {
+    /** An optimiser over {@code model}'s parameters: a Transformer (full fine-tune) or its LoRA adapters. */
+    public AdamW(Trainable model, Settings settings) {
         this.model = model;
         this.settings = settings;
         Backend be = model.backend();
-        this.m = be.allocate(model.layout().size());
-        this.v = be.allocate(model.layout().size());
-        this.groups = model.layout().decayGroups();
+        this.m = be.allocate(model.params().size());
+        this.v = be.allocate(model.params().size());
+        this.groups = model.decayGroups();
     }
 
     public Settings settings() {
@@ -72,7 +72,7 @@ public final class AdamW {
      * Scales the gradients so their global L2 norm is at most {@code maxNorm} (torch's clip_grad_norm_, with its
      * 1e-6) and returns the norm before clipping; {@code maxNorm <= 0} only measures.
      */
-    public static double clipGradNorm(Transformer model, double maxNorm) {
+    public static double clipGradNorm(Trainable model, double maxNorm) {
         Backend be = model.backend();
         double norm = Math.sqrt(be.sumOfSquares(model.grads()));
         if (maxNorm > 0 && Double.isFinite(norm)) {
@@ -89,11 +89,12 @@ public final class AdamW {
      */
     public void save(Path file) throws IOException {
         Backend be = model.backend();
-        long n = model.layout().size();
+        long n = model.params().size();
         SafetensorsWriter w = new SafetensorsWriter(Map.of("step", Integer.toString(step), "format", "grpo4j-adamw"))
                 .add("exp_avg", DType.F32, new long[] {n}, be, m)
                 .add("exp_avg_sq", DType.F32, new long[] {n}, be, v);
-        if (model.weightsDtype() != DType.F32) w.add(MASTER_WEIGHTS, DType.F32, new long[] {n}, be, model.params());
+        // a model kept in BF16 on disk: its F32 weights travel here, so a resume continues exactly
+        if (model instanceof org.grpo4j.model.Transformer t && t.weightsDtype() != DType.F32) w.add(MASTER_WEIGHTS, DType.F32, new long[] {n}, be, model.params());
         w.write(file);
     }
 
@@ -102,7 +103,7 @@ public final class AdamW {
     /** Restores what {@link #save} wrote; the model must have the same parameter layout. */
     public void load(Path file) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            long n = model.layout().size();
+            long n = model.params().size();
             for (String name : new String[] {"exp_avg", "exp_avg_sq"})
                 if (f.info(name).elements() != n)
                     throw new IOException(file + ": tensor '" + name + "' has " + f.info(name).elements() + " values, the model has " + n + " parameters");

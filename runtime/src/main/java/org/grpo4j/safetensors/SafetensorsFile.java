@@ -129,6 +129,21 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a floating-point tensor as bf16 bit patterns into {@code dst[dstOffset..]}: a BF16 tensor is copied as it
+     * is (never widened), other types are rounded to nearest even.
+     */
+    public void readBf16(String name, short[] dst, int dstOffset) throws IOException {
+        TensorInfo t = info(name);
+        int n = Math.toIntExact(t.elements());
+        if (t.dtype() == DType.BF16) {
+            MemorySegment.copy(data.asSlice(t.begin(), t.end() - t.begin()), I16, 0, dst, dstOffset, n);
+            return;
+        }
+        float[] f = readFloats(name);
+        for (int i = 0; i < n; i++) dst[dstOffset + i] = DType.floatToBf16(f[i]);
+    }
+
     public float[] readFloats(String name) throws IOException {
         float[] out = new float[Math.toIntExact(info(name).elements())];
         readFloats(name, out, 0);

@@ -18,11 +18,11 @@ import org.grpo4j.train.TrainingArguments;
  * int maxLength = c.sft().maxLength();
  * }</pre>
  */
-public record SftConfig(SftSettings sft, TrainingArguments training) implements Settings {
+public record SftConfig(SftSettings sft, TrainingArguments training, org.grpo4j.train.PeftSettings peft) implements Settings {
     /** TRL's SFT defaults of the shared settings. */
     public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(2e-5, "runs/sft");
 
-    public static final SettingsSchema SCHEMA = new SettingsSchema("SFT", List.of(SftSettings.SETTINGS, TRAINING));
+    public static final SettingsSchema SCHEMA = new SettingsSchema("SFT", List.of(SftSettings.SETTINGS, TRAINING, org.grpo4j.train.PeftSettings.SETTINGS));
 
     /** Settings by TRL name; {@code build()} validates them together. */
     public static SettingsBuilder<SftConfig> builder() {
@@ -33,10 +33,11 @@ public record SftConfig(SftSettings sft, TrainingArguments training) implements 
     public Map<String, Object> values() {
         Map<String, Object> m = new LinkedHashMap<>(SftSettings.SETTINGS.values(sft));
         m.putAll(TRAINING.values(training));
+        m.putAll(org.grpo4j.train.PeftSettings.SETTINGS.values(peft));
         return m;
     }
 
     private static SftConfig bind(Map<String, Object> values, List<String> problems) {
-        return new SftConfig(SftSettings.SETTINGS.bind(values, problems), TRAINING.bind(values, problems));
+        return new SftConfig(SftSettings.SETTINGS.bind(values, problems), TRAINING.bind(values, problems), org.grpo4j.train.PeftSettings.SETTINGS.bind(values, problems));
     }
 }

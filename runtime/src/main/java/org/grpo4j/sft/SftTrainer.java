@@ -45,7 +45,7 @@ public final class SftTrainer {
     public SftTrainer(Transformer model, SftConfig config, List<SftExample> train, List<SftExample> eval, Path tokenizerDir,
                       PrintStream console, StopSignal stop) {
         if (train.isEmpty()) throw new IllegalArgumentException("the SFT training set is empty");
-        this.model = model;
+        this.model = config.peft().apply(model, config.training().seed());
         this.config = config;
         this.train = List.copyOf(train);
         this.eval = eval == null ? List.of() : List.copyOf(eval);
@@ -104,7 +104,8 @@ public final class SftTrainer {
         int total = config.training().maxSteps() > 0 ? config.training().maxSteps() : (int) Math.ceil(perEpoch * config.training().numTrainEpochs());
         int maxLen = 0;
         for (SftExample e : train) maxLen = Math.max(maxLen, Math.min(config.sft().maxLength(), e.length()));
-        MemoryPlan.training(model.config(), config.sft().perDeviceTrainBatchSize(), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
+        MemoryPlan.training(model, config.sft().perDeviceTrainBatchSize(), maxLen, maxLen, false).requireFits(MemoryPlan.availableHeap());
+        model.setTraining(true);
 
         AdamW opt = config.training().optimizer(model);
         LearningRateSchedule schedule = config.training().schedule(total);
@@ -142,6 +143,8 @@ public final class SftTrainer {
                 for (TokenBatch b : micro) targets[0] += b.targets();
                 comm.sumInPlace(targets);
                 model.zeroGrad();
+                // LoRA dropout masks keyed by the step, so a resumed run draws the same ones
+                if (model.lora() != null) model.lora().setDropoutSeed(config.training().seed() * 0x9E3779B97F4A7C15L + state.globalStep());
                 double[] lossAndRows = {0, 0};
                 for (TokenBatch b : micro) {
                     float[] logp = model.forward(b, 1f).logp();
@@ -151,11 +154,11 @@ public final class SftTrainer {
                     model.backward(d);
                     lossAndRows[1] += b.rows();
                 }
-                DataParallel.combineGradients(model, comm, 1f);
+                DataParallel.combineGradients(model.trainable(), comm, 1f);
                 comm.sumInPlace(lossAndRows);
                 tokensSeen += (long) lossAndRows[1];
                 double loss = lossAndRows[0] / targets[0];
-                double norm = AdamW.clipGradNorm(model, config.training().maxGradNorm());
+                double norm = AdamW.clipGradNorm(model.trainable(), config.training().maxGradNorm());
                 double lr = schedule.at(step);
                 opt.step(lr);
                 step++;

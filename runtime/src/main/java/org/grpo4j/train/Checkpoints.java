@@ -11,13 +11,16 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.grpo4j.lora.LoraAdapters;
+import org.grpo4j.lora.PeftAdapter;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
 import org.grpo4j.safetensors.DType;
 
 /**
  * Checkpoints in Hugging Face layout — {@code output_dir/checkpoint-STEP/} with {@code config.json},
- * {@code model.safetensors} and the tokenizer files (loadable as a model folder), plus {@code optimizer.safetensors},
+ * {@code model.safetensors} and the tokenizer files (loadable as a model folder; a LoRA run writes a PEFT adapter
+ * folder instead, {@code adapter_config.json} and {@code adapter_model.safetensors}), plus {@code optimizer.safetensors},
  * {@code trainer_state.json} and whatever else the trainer adds (the frozen {@code reference/}). Everything is written
  * into a temporary folder, forced to the disk, and renamed into place, so a kill at any moment leaves the previous
  * checkpoint intact; rotation renames a checkpoint away before deleting it, so a kill never leaves half a
@@ -101,7 +104,9 @@ public final class Checkpoints {
         Path tmp = outputDir.resolve(".checkpoint-" + state.globalStep() + ".tmp");
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        model.save(tmp);
+        // a LoRA run's checkpoint is a PEFT adapter folder (PeftModel.from_pretrained loads it on the base)
+        if (model.lora() != null) PeftAdapter.save(model.lora(), tmp, "");
+        else model.save(tmp);
         if (tokenizerDir != null)
             for (String f : TOKENIZER_FILES) {
                 Path src = tokenizerDir.resolve(f);
@@ -268,8 +273,15 @@ public final class Checkpoints {
 
     /** Loads a checkpoint's weights into {@code model} and its moments into {@code optimizer}; returns where the run stood. */
     public static TrainerState restore(Path checkpoint, Transformer model, AdamW optimizer) throws IOException {
-        try (org.grpo4j.safetensors.SafetensorsModel w = org.grpo4j.safetensors.SafetensorsModel.open(checkpoint)) {
-            model.loadWeights(w);
+        if (model.lora() != null) {
+            LoraAdapters saved = PeftAdapter.load(checkpoint, model.config(), model.backend());
+            if (!saved.config().equals(model.lora().config()))
+                throw new IOException(checkpoint + ": the adapters (" + saved.config() + ") differ from the run's LoRA settings (" + model.lora().config() + ")");
+            model.backend().copy(model.lora().params(), saved.params());
+        } else {
+            try (org.grpo4j.safetensors.SafetensorsModel w = org.grpo4j.safetensors.SafetensorsModel.open(checkpoint)) {
+                model.loadWeights(w);
+            }
         }
         optimizer.load(checkpoint.resolve("optimizer.safetensors"));
         return TrainerState.load(checkpoint.resolve("trainer_state.json"));

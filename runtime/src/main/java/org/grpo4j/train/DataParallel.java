@@ -1,17 +1,17 @@
 package org.grpo4j.train;
 
 import org.grpo4j.distributed.Communicator;
-import org.grpo4j.model.Transformer;
+import org.grpo4j.optim.Trainable;
 
 /** The two things every data-parallel trainer does the same way: combine gradients, and stop together. */
 public final class DataParallel {
     private DataParallel() {}
 
     /**
-     * Replaces the model's gradients by their sum over the ranks times {@code scale} (1/ranks for DDP's mean), so
+     * Replaces the trainable parameters' gradients (the adapters' under LoRA) by their sum over the ranks times {@code scale} (1/ranks for DDP's mean), so
      * every rank takes the same optimiser step. One process: nothing is touched, not even multiplied by 1.
      */
-    public static void combineGradients(Transformer model, Communicator comm, float scale) {
+    public static void combineGradients(Trainable model, Communicator comm, float scale) {
         if (comm.size() == 1) return;
         var be = model.backend();
         float[] g = be.read(model.grads());

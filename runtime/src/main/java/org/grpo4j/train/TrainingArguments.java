@@ -60,7 +60,7 @@ public record TrainingArguments(double learningRate, String lrSchedulerType, dou
     }
 
     public AdamW optimizer(Transformer model) {
-        return new AdamW(model, new AdamW.Settings(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay));
+        return new AdamW(model.trainable(), new AdamW.Settings(learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay));
     }
 
     public LearningRateSchedule schedule(int totalSteps) {

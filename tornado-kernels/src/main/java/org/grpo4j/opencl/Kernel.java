@@ -62,6 +62,13 @@ public final class Kernel implements AutoCloseable {
         return this;
     }
 
+    /** A {@code ulong} argument (e.g. a dropout seed). */
+    public Kernel arg(int index, long value) {
+        scratch.set(JAVA_LONG, 0, value);
+        check(Cl.setKernelArg(handle(), index, 8, scratch), index);
+        return this;
+    }
+
     public Kernel arg(int index, float value) {
         scratch.set(JAVA_FLOAT, 0, value);
         check(Cl.setKernelArg(handle(), index, 4, scratch), index);

@@ -88,7 +88,8 @@ public record EvalResults(List<ModelResult> models, Map<String, Object> settings
         return String.format(Locale.ROOT, metric.equals("mean_length") ? "%.1f" : "%.3f", v);
     }
 
-    static boolean isRate(String metric) {
+    /** Whether a metric is a share (shown as a percentage): accuracy, pass@k, maj@k, truncated. */
+    public static boolean isRate(String metric) {
         return metric.equals("accuracy") || metric.startsWith("pass@") || metric.startsWith("maj@") || metric.equals("truncated");
     }
 }

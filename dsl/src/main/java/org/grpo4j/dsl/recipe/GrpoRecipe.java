@@ -224,6 +224,14 @@ public final class GrpoRecipe {
     public GrpoRecipe outputDir(Path dir) { return set("output_dir", dir.toString()); }
     public GrpoRecipe seed(long seed) { return set("seed", seed); }
 
+    /**
+     * Trains LoRA adapters of rank {@code r} (scale {@code alpha / r}) beside the frozen base instead of every weight
+     * ({@code use_peft}, {@code lora_r}, {@code lora_alpha}); other LoRA settings by name, e.g.
+     * {@code .lora(16, 32).set("lora_target_modules", "all-linear").set("load_in_4bit", true)} for QLoRA.
+     */
+    public GrpoRecipe lora(int r, double alpha) { return set("use_peft", true).set("lora_r", r).set("lora_alpha", alpha); }
+    public GrpoRecipe gradientCheckpointing(boolean on) { return set("gradient_checkpointing", on); }
+
     /** {@code cpu} (default), or {@code opencl} / {@code opencl:N} where the OpenCL backend is part of the build. */
     public GrpoRecipe device(String device) {
         return with(x -> x.device = Objects.requireNonNull(device, "device"));

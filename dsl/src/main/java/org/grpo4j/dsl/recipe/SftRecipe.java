@@ -184,6 +184,9 @@ public final class SftRecipe {
     public SftRecipe evalSteps(int steps) { return set("eval_steps", steps); }
     public SftRecipe packing(boolean packing) { return set("packing", packing); }
     public SftRecipe seed(long seed) { return set("seed", seed); }
+    /** LoRA adapters of rank {@code r}, scale {@code alpha / r}, beside the frozen base ({@code use_peft}); see {@link GrpoRecipe#lora}. */
+    public SftRecipe lora(int r, double alpha) { return set("use_peft", true).set("lora_r", r).set("lora_alpha", alpha); }
+    public SftRecipe gradientCheckpointing(boolean on) { return set("gradient_checkpointing", on); }
     public SftRecipe outputDir(String dir) { return set("output_dir", dir); }
     public SftRecipe outputDir(Path dir) { return set("output_dir", dir.toString()); }
 

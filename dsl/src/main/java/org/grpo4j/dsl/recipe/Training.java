@@ -43,9 +43,11 @@ public final class Training {
         Backend backend = org.grpo4j.backend.Devices.open(r.device());
         Transformer policy;
         try {
-            // a model larger than the memory is refused with the plan's breakdown before its weights are read
-            GrpoTrainer.memoryPlan(org.grpo4j.model.ModelConfig.load(r.model()), plan.config(), plan.train()).requireFits(org.grpo4j.model.MemoryPlan.availableHeap());
-            policy = Transformer.load(r.model(), backend);
+            // a full fine-tune larger than the memory is refused with the plan's breakdown before its weights are read
+            // (a LoRA/QLoRA run's plan depends on the packed base, known once it is loaded: the trainer checks that one)
+            if (!plan.config().peft().usePeft())
+                GrpoTrainer.memoryPlan(org.grpo4j.model.ModelConfig.load(r.model()), plan.config(), plan.train()).requireFits(org.grpo4j.model.MemoryPlan.availableHeap());
+            policy = plan.config().peft().loadPolicy(r.model(), backend, plan.config().training().seed(), null);
         } catch (IOException e) {
             throw new UncheckedIOException("model " + r.model() + ": " + e.getMessage(), e);
         }
@@ -101,7 +103,7 @@ public final class Training {
             Backend backend = org.grpo4j.backend.Devices.open(recipe.device());
             Transformer model = plan.newModel()
                     ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().training().seed(), 0.02)
-                    : Transformer.load(recipe.model(), backend);
+                    : plan.config().peft().loadPolicy(recipe.model(), backend, plan.config().training().seed(), null);
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
                         + (plan.newModel() ? "new model " : "model ") + plan.modelConfig() + ", output " + outDir);
@@ -117,7 +119,9 @@ public final class Training {
             Path modelDir = r.lastCheckpoint();
             if (recipe.saveModelTo() != null && Recipes.isMainProcess()) {
                 modelDir = recipe.saveModelTo();
-                model.save(modelDir);
+                // a LoRA run saves its adapters (a PEFT folder; grpo merge folds them into the base)
+                if (model.lora() != null) org.grpo4j.lora.PeftAdapter.save(model.lora(), modelDir, recipe.model() == null ? "" : recipe.model().toString());
+                else model.save(modelDir);
                 for (String f : Checkpoints.TOKENIZER_FILES) {
                     Path src = tokenizerDir == null ? null : tokenizerDir.resolve(f);
                     if (src != null && Files.exists(src)) Files.copy(src, modelDir.resolve(f), StandardCopyOption.REPLACE_EXISTING);

@@ -37,8 +37,11 @@ import org.grpo4j.train.SettingsSchema;
  * (a held-out file), {@code prompt_template}, {@code chat_template_enabled} (true/false), {@code device}.
  *
  * <p>Relative paths are taken from the YAML file's folder when they exist there, else from the working directory.
- * Fields that TRL or open-r1 know but that mean nothing here (bf16, use_vllm, gradient_checkpointing, hub_model_id,
- * push_to_hub, report_to, torch_dtype, attn_implementation, vllm_*, wandb_*, …) are listed in
+ * LoRA/QLoRA and memory fields are settings ({@code use_peft}, {@code lora_r}, {@code lora_alpha}, {@code lora_dropout},
+ * {@code lora_target_modules}, {@code use_rslora}, {@code load_in_4bit}, {@code load_in_8bit}, {@code torch_dtype},
+ * {@code gradient_checkpointing}).
+ * Fields that TRL or open-r1 know but that mean nothing here (bf16, use_vllm, hub_model_id,
+ * push_to_hub, report_to, attn_implementation, vllm_*, wandb_*, …) are listed in
  * {@link Loaded#ignored()} (and printed as a warning by {@link Recipes#fromYaml}); any other field is an error that
  * suggests the closest known name.
  *
@@ -64,12 +67,12 @@ public final class YamlRecipes {
             "soft_punish_cache", "eval_dataset_name", "prompt_template", "chat_template_enabled", "device", "chat_template");
 
     /** TRL / transformers / open-r1 fields with no meaning for grpo4j (multi-GPU, precision, hub, logging services). */
-    private static final Set<String> NOT_APPLICABLE = Set.of("model_revision", "torch_dtype", "attn_implementation", "trust_remote_code", "bf16", "fp16",
-            "tf32", "use_vllm", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "hub_model_revision",
+    private static final Set<String> NOT_APPLICABLE = Set.of("model_revision", "attn_implementation", "trust_remote_code", "bf16", "fp16",
+            "tf32", "use_vllm", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "hub_model_revision",
             "push_to_hub", "push_to_hub_revision", "overwrite_hub_revision", "report_to", "num_processes", "do_eval", "eval_strategy", "log_level",
             "logging_first_step", "logging_strategy", "per_device_eval_batch_size", "save_strategy",
-            "callbacks", "benchmarks", "deepspeed", "use_liger_kernel", "use_liger_loss", "use_peft",
-            "load_in_4bit", "load_in_8bit", "ds3_gather_for_generation", "model_init_kwargs", "remove_unused_columns", "code_eval_test_batch_size",
+            "callbacks", "benchmarks", "deepspeed", "use_liger_kernel", "use_liger_loss",
+            "ds3_gather_for_generation", "model_init_kwargs", "remove_unused_columns", "code_eval_test_batch_size",
             "parallel_code_exec_per_proc", "e2b_router_url", "morph_router_url", "code_provider", "ioi_provider", "optim", "torch_compile",
             "data_seed", "log_on_each_node", "save_only_model", "dataset_num_proc", "ddp_timeout", "dataset_mixture", "eval_on_start",
             "generation_kwargs", "cast_lm_head_to_fp32", "vllm_mode", "log_completions_steps", "wandb_log_unique_prompts");

@@ -87,7 +87,7 @@ final class Html {
         for (String[] r : rows) {
             sb.append("<tr>");
             for (String c : r) {
-                boolean number = c != null && c.matches("-?[0-9.e+\\-%]+|n/a");
+                boolean number = c != null && c.matches("-?[0-9.]+([eE][+-]?[0-9]+)?%?|n/a");
                 sb.append(number ? "<td class=\"num\">" : "<td>");
                 sb.append(pre && !number ? "<pre>" + esc(c) + "</pre>" : esc(c)).append("</td>");
             }

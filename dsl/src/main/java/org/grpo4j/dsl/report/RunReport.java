@@ -191,7 +191,7 @@ public final class RunReport {
             row[1] = r.path("prompts").asText();
             for (int c = 2; c < cols.size(); c++) {
                 JsonNode v = r.path("metrics").get(cols.get(c));
-                row[c] = v == null || v.isNull() ? "" : Html.num(v.asDouble());
+                row[c] = v == null || v.isNull() ? "" : org.grpo4j.dsl.eval.EvalResults.isRate(cols.get(c)) ? Html.percent(v.asDouble()) : Html.num(v.asDouble());
             }
             rows.add(row);
         }

@@ -96,13 +96,39 @@ class YamlRecipeTest {
         assertEquals(4, r.settings().get("gradient_accumulation_steps"));
         assertEquals(List.of(1.0, 0.5, 0.25), r.config().get("reward_weights"));
         assertEquals(List.of("accuracy", "format", "cosine"), r.rewards().stream().map(w -> w.function().name()).toList());
-        assertEquals(List.of("model_revision", "torch_dtype", "attn_implementation", "bf16", "use_vllm", "vllm_device", "vllm_gpu_memory_utilization",
-                "do_eval", "gradient_checkpointing", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "log_level", "logging_first_step",
+        assertEquals("bfloat16", r.settings().get("torch_dtype"));
+        assertEquals(true, r.settings().get("gradient_checkpointing"));
+        assertEquals(List.of("model_revision", "attn_implementation", "bf16", "use_vllm", "vllm_device", "vllm_gpu_memory_utilization",
+                "do_eval", "gradient_checkpointing_kwargs", "hub_model_id", "hub_strategy", "log_level", "logging_first_step",
                 "logging_strategy", "per_device_eval_batch_size", "push_to_hub", "report_to", "save_strategy"), l.ignored());
         GrpoPlan plan = r.build();
         assertEquals(6, plan.train().size());
         assertEquals(2, plan.eval().size());
         assertTrue(plan.train().getFirst().text().startsWith("<|im_start|>system\nYou are a helpful AI Assistant"));
+    }
+
+    @Test
+    void openR1PeftFieldsAreSettings() throws Exception {
+        Path y = dir.resolve("qlora.yaml");
+        Files.writeString(y, """
+                model_name_or_path: model
+                dataset_name: data/train.jsonl
+                use_peft: true
+                lora_r: 8
+                lora_alpha: 16
+                lora_dropout: 0.0
+                lora_target_modules: [q_proj, v_proj, down_proj]
+                load_in_4bit: true
+                gradient_checkpointing: true
+                """);
+        var peft = YamlRecipes.read(y).recipe().config().peft();
+        assertTrue(peft.usePeft() && peft.loadIn_4bit() && peft.gradientCheckpointing());
+        assertEquals(8, peft.lora().r());
+        assertEquals(2f, peft.lora().scale());
+        assertEquals(List.of("q_proj", "v_proj", "down_proj"), peft.lora().targetNames());
+        Files.writeString(y, "model_name_or_path: model\ndataset_name: data/train.jsonl\nload_in_4bit: true\nlora_target_modules: q_proj,lm_head\n");
+        String problems = String.join("\n", assertThrows(IllegalArgumentException.class, () -> YamlRecipes.read(y).recipe().config()).getMessage());
+        assertTrue(problems.contains("load_in_4bit = true needs use_peft = true") && problems.contains("lm_head"), problems);
     }
 
     @Test

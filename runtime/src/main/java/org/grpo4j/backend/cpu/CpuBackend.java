@@ -2,8 +2,10 @@ package org.grpo4j.backend.cpu;
 
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.IntTensor;
+import org.grpo4j.backend.PackedTensor;
 import org.grpo4j.backend.SequenceLayout;
 import org.grpo4j.backend.Tensor;
+import org.grpo4j.quant.WeightFormat;
 
 /**
  * The CPU backend: Java arrays, the Vector API and the fixed thread pool {@link Parallel}. Each op unwraps its
@@ -105,13 +107,23 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor in, Tensor w, Tensor bias, int M, int N, int K, boolean accumulate) {
-        CpuTensor o = c(out), a = c(in), b = c(w);
         CpuTensor bi = bias == null ? null : c(bias);
+        if (w instanceof CpuPackedTensor pw) {
+            CpuTensor o = c(out), a = c(in);
+            PackedGemm.matmulNT(o.data, o.offset, a.data, a.offset, pw, bi == null ? null : bi.data, bi == null ? 0 : bi.offset, M, N, K, accumulate);
+            return;
+        }
+        CpuTensor o = c(out), a = c(in), b = c(w);
         Gemm.matmulNT(o.data, o.offset, a.data, a.offset, b.data, b.offset, bi == null ? null : bi.data, bi == null ? 0 : bi.offset, M, N, K, accumulate);
     }
 
     @Override
     public void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate) {
+        if (w instanceof CpuPackedTensor pw) {
+            CpuTensor o = c(dIn), a = c(dOut);
+            PackedGemm.matmulNN(o.data, o.offset, a.data, a.offset, pw, M, N, K, accumulate);
+            return;
+        }
         CpuTensor o = c(dIn), a = c(dOut), b = c(w);
         Gemm.matmulNN(o.data, o.offset, a.data, a.offset, b.data, b.offset, M, N, K, accumulate);
     }
@@ -130,8 +142,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void embedding(Tensor out, IntTensor tokens, Tensor table, int rows, int dim) {
-        CpuTensor o = c(out), t = c(table);
         int[] ids = c(tokens);
+        if (table instanceof CpuPackedTensor pt) {
+            CpuTensor o = c(out);
+            PackedGemm.gather(o.data, o.offset, ids, pt, rows, dim);
+            return;
+        }
+        CpuTensor o = c(out), t = c(table);
         long vocab = t.size() / dim;
         Parallel.forRange(rows, Parallel.grain(dim), (from, to) -> {
             for (int r = from; r < to; r++) {
@@ -281,4 +298,45 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {}
+
+    // ---------------------------------------------------------------- frozen weights, LoRA
+
+    @Override
+    public PackedTensor pack(WeightFormat format, int rows, int cols, float[] values, int offset) {
+        return CpuPackedTensor.pack(format, rows, cols, values, offset);
+    }
+
+    @Override
+    public PackedTensor packBf16(int rows, int cols, short[] bits) {
+        return CpuPackedTensor.ofBf16(rows, cols, bits);
+    }
+
+    @Override
+    public void addColumns(Tensor dst, int ldDst, int col0, Tensor src, int rows, int cols, float scale) {
+        CpuTensor d = c(dst), s = c(src);
+        checkColumns(d, ldDst, col0, s, rows, cols);
+        Parallel.forRange(rows, Math.max(1, (1 << 14) / Math.max(1, cols)), (from, to) -> {
+            for (int r = from; r < to; r++) VectorMath.axpy(d.data, d.offset + r * ldDst + col0, scale, s.data, s.offset + r * cols, cols);
+        });
+    }
+
+    @Override
+    public void copyColumns(Tensor dst, Tensor src, int ldSrc, int col0, int rows, int cols) {
+        CpuTensor d = c(dst), s = c(src);
+        checkColumns(s, ldSrc, col0, d, rows, cols);
+        for (int r = 0; r < rows; r++) System.arraycopy(s.data, s.offset + r * ldSrc + col0, d.data, d.offset + r * cols, cols);
+    }
+
+    private static void checkColumns(CpuTensor wide, int ld, int col0, CpuTensor narrow, int rows, int cols) {
+        if (col0 < 0 || col0 + cols > ld || (long) rows * ld > wide.size() || (long) rows * cols > narrow.size())
+            throw new IllegalArgumentException("columns [" + col0 + ", " + (col0 + cols) + ") of " + rows + " rows of width " + ld
+                    + " do not fit tensors of " + wide.size() + " and " + narrow.size());
+    }
+
+    @Override
+    public void dropout(Tensor out, Tensor in, long seed, float p, int n, boolean accumulate) {
+        CpuTensor o = c(out), x = c(in);
+        if (n > o.size() || n > x.size()) throw new IllegalArgumentException("dropout of " + n + " values on tensors of " + x.size() + " and " + o.size());
+        Dropout.apply(o.data, o.offset, x.data, x.offset, seed, p, n, accumulate);
+    }
 }

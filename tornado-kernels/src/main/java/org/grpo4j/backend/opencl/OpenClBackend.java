@@ -26,6 +26,7 @@ public final class OpenClBackend implements Backend {
     private final Gemm gemm;
     private final int wg, rowBlock;
     private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw, addPartials, biasBackward;
+    private final Kernel addColumns, copyColumns, dropout;
     private final Kernel gatherRows, scatterAddRows, embeddingBackward;
     private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
     private final Kernel rope;
@@ -82,6 +83,9 @@ public final class OpenClBackend implements Backend {
         String d = "-DWG=" + wg;
         scale = session.kernel("elementwise.cl", "scale", d);
         add = session.kernel("elementwise.cl", "add", d);
+        addColumns = session.kernel("elementwise.cl", "add_columns", d);
+        copyColumns = session.kernel("elementwise.cl", "copy_columns", d);
+        dropout = session.kernel("elementwise.cl", "dropout", d);
         sumSquares = session.kernel("elementwise.cl", "sum_squares", d);
         swigluForward = session.kernel("elementwise.cl", "swiglu_forward", d);
         swigluBackward = session.kernel("elementwise.cl", "swiglu_backward", d);
@@ -207,6 +211,38 @@ public final class OpenClBackend implements Backend {
         int n = Ops.i(d.size());
         add.arg(0, d.buffer).arg(1, need(d, n, "dst")).arg(2, s.buffer).arg(3, need(s, n, "src")).arg(4, n);
         add.launchItems(session.queue(), n);
+    }
+
+    // LoRA's column blocks and dropout (the adapters' products are the ordinary matmul ops). Packed bf16/int8/NF4
+    // weights are not implemented here: pack() says so (Backend's default), there is no silent fallback.
+
+    @Override
+    public void addColumns(Tensor dst, int ldDst, int col0, Tensor src, int rows, int cols, float s) {
+        ClTensor d = c(dst, "dst"), x = c(src, "src");
+        if (col0 < 0 || col0 + cols > ldDst) throw new IllegalArgumentException("columns [" + col0 + ", " + (col0 + cols) + ") outside rows of " + ldDst);
+        int n = Ops.i((long) rows * cols);
+        addColumns.arg(0, d.buffer).arg(1, need(d, (long) rows * ldDst, "dst")).arg(2, ldDst).arg(3, col0).arg(4, x.buffer).arg(5, need(x, n, "src"))
+                .arg(6, rows).arg(7, cols).arg(8, s);
+        addColumns.launchItems(session.queue(), n);
+    }
+
+    @Override
+    public void copyColumns(Tensor dst, Tensor src, int ldSrc, int col0, int rows, int cols) {
+        ClTensor d = c(dst, "dst"), x = c(src, "src");
+        if (col0 < 0 || col0 + cols > ldSrc) throw new IllegalArgumentException("columns [" + col0 + ", " + (col0 + cols) + ") outside rows of " + ldSrc);
+        int n = Ops.i((long) rows * cols);
+        copyColumns.arg(0, d.buffer).arg(1, need(d, n, "dst")).arg(2, x.buffer).arg(3, need(x, (long) rows * ldSrc, "src")).arg(4, ldSrc).arg(5, col0)
+                .arg(6, rows).arg(7, cols);
+        copyColumns.launchItems(session.queue(), n);
+    }
+
+    @Override
+    public void dropout(Tensor out, Tensor in, long seed, float p, int n, boolean accumulate) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        ClTensor o = c(out, "out"), x = c(in, "in");
+        dropout.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, x.buffer).arg(3, need(x, n, "in")).arg(4, seed)
+                .arg(5, (int) Math.ceil(p * (1 << 24))).arg(6, 1 / (1 - p)).arg(7, n).arg(8, accumulate ? 1 : 0);
+        dropout.launchItems(session.queue(), n);
     }
 
     @Override

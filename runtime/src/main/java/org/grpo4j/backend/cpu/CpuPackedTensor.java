@@ -1,0 +1,73 @@
+package org.grpo4j.backend.cpu;
+
+import org.grpo4j.backend.PackedTensor;
+import org.grpo4j.quant.Int8Rows;
+import org.grpo4j.quant.Nf4;
+import org.grpo4j.quant.WeightFormat;
+import org.grpo4j.safetensors.DType;
+
+/** The CPU backend's packed weight: bf16 bit patterns, int8 + row scales, or NF4 nibbles + block absmax. */
+public final class CpuPackedTensor extends PackedTensor {
+    final short[] bf16;     // BF16
+    final byte[] q;         // INT8: one byte per element; NF4: two elements per byte
+    final float[] scales;   // INT8: per row; NF4: absmax per block of 64
+
+    private CpuPackedTensor(WeightFormat format, int rows, int cols, short[] bf16, byte[] q, float[] scales) {
+        super(format, rows, cols);
+        this.bf16 = bf16;
+        this.q = q;
+        this.scales = scales;
+    }
+
+    /** Packs fp32 values (row-major {@code rows × cols}) into {@code format} (bf16 rounds to nearest even). */
+    static CpuPackedTensor pack(WeightFormat format, int rows, int cols, float[] values, int offset) {
+        int n = Math.multiplyExact(rows, cols);
+        return switch (format) {
+            case BF16 -> {
+                short[] b = new short[n];
+                for (int i = 0; i < n; i++) b[i] = DType.floatToBf16(values[offset + i]);
+                yield new CpuPackedTensor(format, rows, cols, b, null, null);
+            }
+            case INT8 -> {
+                byte[] q = new byte[n];
+                float[] s = new float[rows];
+                Int8Rows.quantise(values, offset, rows, cols, q, s);
+                yield new CpuPackedTensor(format, rows, cols, null, q, s);
+            }
+            case NF4 -> {
+                byte[] q = new byte[Nf4.packedBytes(n)];
+                float[] s = new float[Nf4.blocks(n)];
+                Nf4.quantise(values, offset, n, q, s);
+                yield new CpuPackedTensor(format, rows, cols, null, q, s);
+            }
+            case FP32 -> throw new IllegalArgumentException("fp32 weights are plain tensors, not packed ones");
+        };
+    }
+
+    /** Wraps bf16 bit patterns as they are (a BF16 safetensors tensor, never widened). */
+    static CpuPackedTensor ofBf16(int rows, int cols, short[] bits) {
+        if (bits.length != (long) rows * cols) throw new IllegalArgumentException(bits.length + " bf16 values for a " + rows + "×" + cols + " matrix");
+        return new CpuPackedTensor(WeightFormat.BF16, rows, cols, bits, null, null);
+    }
+
+    /** Widens row {@code r}, columns {@code [c0, c0 + n)}, into {@code dst[dstOff..]}. */
+    void widenRow(int r, int c0, int n, float[] dst, int dstOff) {
+        int cols = cols();
+        switch (format()) {
+            case BF16 -> {
+                int base = r * cols + c0;
+                for (int c = 0; c < n; c++) dst[dstOff + c] = Float.intBitsToFloat(bf16[base + c] << 16);
+            }
+            case INT8 -> Int8Rows.dequantise(q, scales, cols, r, c0, n, dst, dstOff);
+            case NF4 -> Nf4.dequantise(q, scales, (long) r * cols + c0, n, dst, dstOff);
+            case FP32 -> throw new IllegalStateException();
+        }
+    }
+
+    /** The whole matrix in fp32 (tests, merging). */
+    public float[] widen() {
+        float[] out = new float[Math.toIntExact(size())];
+        for (int r = 0; r < rows(); r++) widenRow(r, 0, cols(), out, r * cols());
+        return out;
+    }
+}
