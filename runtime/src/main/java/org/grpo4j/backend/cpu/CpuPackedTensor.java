@@ -1,5 +1,11 @@
 package org.grpo4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 import org.grpo4j.backend.PackedTensor;
 import org.grpo4j.quant.Int8Rows;
 import org.grpo4j.quant.Nf4;
@@ -11,6 +17,12 @@ public final class CpuPackedTensor extends PackedTensor {
     final short[] bf16;     // BF16
     final byte[] q;         // INT8: one byte per element; NF4: two elements per byte
     final float[] scales;   // INT8: per row; NF4: absmax per block of 64
+
+    // bf16 → f32 is a 16-bit shift: half-width short vectors widen into the kernels' one float species
+    private static final VectorSpecies<Float> F = VectorMath.F;
+    private static final boolean VECTOR_BF16 = F.vectorBitSize() >= 128;
+    private static final VectorSpecies<Short> SH = VECTOR_BF16 ? VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2)) : null;
+    private static final VectorSpecies<Integer> IN = VECTOR_BF16 ? VectorSpecies.of(int.class, VectorShape.forBitSize(F.vectorBitSize())) : null;
 
     private CpuPackedTensor(WeightFormat format, int rows, int cols, short[] bf16, byte[] q, float[] scales) {
         super(format, rows, cols);
@@ -55,8 +67,13 @@ public final class CpuPackedTensor extends PackedTensor {
         int cols = cols();
         switch (format()) {
             case BF16 -> {
-                int base = r * cols + c0;
-                for (int c = 0; c < n; c++) dst[dstOff + c] = Float.intBitsToFloat(bf16[base + c] << 16);
+                int base = r * cols + c0, c = 0;
+                if (VECTOR_BF16)
+                    for (int bound = SH.loopBound(n); c < bound; c += SH.length()) {
+                        IntVector wide = (IntVector) ShortVector.fromArray(SH, bf16, base + c).convertShape(VectorOperators.S2I, IN, 0);
+                        ((FloatVector) wide.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).intoArray(dst, dstOff + c);
+                    }
+                for (; c < n; c++) dst[dstOff + c] = Float.intBitsToFloat(bf16[base + c] << 16);
             }
             case INT8 -> Int8Rows.dequantise(q, scales, cols, r, c0, n, dst, dstOff);
             case NF4 -> Nf4.dequantise(q, scales, (long) r * cols + c0, n, dst, dstOff);
