@@ -76,7 +76,7 @@ final class Evaluator {
         long t0 = System.nanoTime();
         List<RewardFunction> scorers = r.scorers();
         PromptedModel pm = PromptedModel.of(model, r.dataset(), r.prompting(), scorers, r.maxTokens(), r.device());
-        if (console != null && !pm.model().equals(model)) console.println("eval: " + model + " → " + pm.model());
+        if (console != null && !pm.source().equals(model)) console.println("eval: " + model + " → " + pm.source());
         List<Prompt> prompts = pm.plan().train();
         var settings = new Evaluation.Settings(r.n(), r.temperature(), 0, r.topP(), 0.0, 1.0, r.maxTokens(), r.seed(), r.batchCompletions(),
                 Duration.ofMillis((long) (pm.plan().config().number("reward_timeout_seconds") * 1000)));
@@ -87,7 +87,7 @@ final class Evaluator {
         boolean math = s.rewardNames().get(s.scorer()).equals("accuracy");
         Map<String, Double> metrics = s.metrics(ks, math ? Evaluator::extractedAnswer : null, math ? sameMath() : null);
         if (details != null) writeDetails(details, model.toString(), r, s);
-        return new EvalResults.ModelResult(model.toString(), pm.model(), prompts.size(), r.n(), (System.nanoTime() - t0) * 1e-9, metrics);
+        return new EvalResults.ModelResult(model.toString(), pm.source(), prompts.size(), r.n(), (System.nanoTime() - t0) * 1e-9, metrics);
     }
 
     /** The answer the accuracy reward would read from a completion (the verifier's first candidate), or null. */

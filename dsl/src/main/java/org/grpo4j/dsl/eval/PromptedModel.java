@@ -23,7 +23,7 @@ import org.grpo4j.reward.RewardFunction;
  * System.out.println(m.plan().train().size() + " prompts");
  * }</pre>
  */
-public record PromptedModel(Path model, GrpoPlan plan, String device) {
+public record PromptedModel(Path model, Path adapter, GrpoPlan plan, String device) {
 
     /** How a row becomes a prompt: a column, or a {@code {column}} template; a system prompt; the chat template (null = when needed). */
     public record Prompting(String column, String template, String systemPrompt, Boolean chat) {
@@ -31,7 +31,8 @@ public record PromptedModel(Path model, GrpoPlan plan, String device) {
     }
 
     public static PromptedModel of(Path model, Dataset data, Prompting p, List<? extends RewardFunction> rewards, int maxTokens, String device) {
-        Path dir = ModelFolder.resolve(model);
+        ModelFolder.Resolved resolved = ModelFolder.resolve(model);
+        Path dir = resolved.model();
         GrpoRecipe r = Recipes.grpo().model(dir).dataset(data).rewards(rewards).quiet()
                 // the recipe's checks want a valid GRPO batch; evaluation's own n is kept elsewhere
                 .numGenerations(2).perDeviceTrainBatchSize(2).maxCompletionLength(maxTokens).device(device);
@@ -46,13 +47,20 @@ public record PromptedModel(Path model, GrpoPlan plan, String device) {
         } catch (IOException | RuntimeException e) {
             // the plan reports the unreadable config.json with the folder's name
         }
-        return new PromptedModel(dir, r.build(), device);
+        return new PromptedModel(dir, resolved.adapter(), r.build(), device);
     }
 
-    /** The weights, loaded on the device. */
+    /** What was evaluated: the adapter folder for a LoRA model, else the model folder. */
+    public Path source() {
+        return adapter != null ? adapter : model;
+    }
+
+    /** The weights, loaded on the device, with the PEFT adapter on them when there is one. */
     public Transformer load() {
         try {
-            return Transformer.load(model, org.grpo4j.backend.Devices.open(device));
+            Transformer m = Transformer.load(model, org.grpo4j.backend.Devices.open(device));
+            if (adapter != null) m.withLora(org.grpo4j.lora.PeftAdapter.load(adapter, m.config(), m.backend()));
+            return m;
         } catch (IOException e) {
             throw new UncheckedIOException("model " + model + ": " + e.getMessage(), e);
         }

@@ -65,6 +65,26 @@ class EvalRecipeTest {
         assertTrue(table.contains(String.format(java.util.Locale.ROOT, "%.1f%%", 100 * r.first().accuracy())), table);
     }
 
+    /**
+     * A LoRA run's checkpoint (a PEFT adapter folder on the shipped base) evaluates as the base plus its adapters: fresh
+     * adapters (B = 0) give exactly the base's figures, and a run folder of adapter checkpoints resolves to the newest.
+     */
+    @Test
+    void aPeftAdapterFolderIsEvaluatedOnItsBase(@TempDir Path tmp) throws Exception {
+        var backend = new org.grpo4j.backend.cpu.CpuBackend();
+        var config = org.grpo4j.model.ModelConfig.load(MODEL);
+        var adapters = new org.grpo4j.lora.LoraAdapters(org.grpo4j.lora.LoraConfig.of(4, 8), config, backend)
+                .initialise(3);
+        Path adapter = tmp.resolve("run/checkpoint-4");
+        org.grpo4j.lora.PeftAdapter.save(adapters, adapter, MODEL.toString());
+        EvalResults r = recipe(6).model(MODEL).model(tmp.resolve("run")).run();
+        assertEquals(adapter, r.models().get(1).resolved());
+        assertEquals(r.models().get(0).metrics(), r.models().get(1).metrics());
+        org.grpo4j.lora.PeftAdapter.save(adapters, tmp.resolve("orphan"), "no/such/base");
+        var e = assertThrows(IllegalArgumentException.class, () -> recipe(2).model(tmp.resolve("orphan")).run());
+        assertTrue(e.getMessage().contains("base_model_name_or_path 'no/such/base' is not a local model folder"), e.getMessage());
+    }
+
     /** A reward of one's own as scorer (as a code reward returns the share of passed tests): full score = correct; no maj@k. */
     @Test
     void anyRewardScores() {
