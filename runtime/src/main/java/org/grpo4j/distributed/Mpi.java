@@ -9,6 +9,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import org.grpo4j.backend.NativeLibrary;
 
 /**
  * Downcalls into Open MPI's C library ({@code libmpi.so.40}) through {@code java.lang.foreign}: Open MPI dropped its
@@ -28,21 +29,9 @@ final class Mpi {
     static final MemorySegment IN_PLACE = MemorySegment.ofAddress(1);
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LOOKUP;
-    private static final String LOAD_FAILURE;
-
-    static {
-        SymbolLookup lookup = null;
-        String failure = null;
-        try {
-            lookup = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-        } catch (IllegalArgumentException | IllegalCallerException e) {
-            failure = "Open MPI is not installed: " + LIBRARY + " could not be loaded (" + e.getMessage()
-                    + "); install it with apt-get install openmpi-bin";
-        }
-        LOOKUP = lookup;
-        LOAD_FAILURE = failure;
-    }
+    private static final NativeLibrary LIB = NativeLibrary.open(LIBRARY, "Open MPI is not installed", "install it with apt-get install openmpi-bin");
+    private static final SymbolLookup LOOKUP = LIB.lookup();
+    private static final String LOAD_FAILURE = LIB.failure();
 
     /** Throws with what to install when the library is missing. */
     static void require() {

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +11,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
+import org.grpo4j.backend.NativeLibrary;
 
 /**
  * Downcalls into the OpenCL ICD loader ({@code libOpenCL.so.1}) through {@code java.lang.foreign}: one method per
@@ -43,22 +43,11 @@ public final class Cl {
     public static final int CL_TRUE = 1;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LOOKUP;
+    private static final NativeLibrary LIB = NativeLibrary.open(LIBRARY, "no OpenCL runtime",
+            "install an OpenCL driver, e.g. apt-get install ocl-icd-libopencl1 pocl-opencl-icd");
+    private static final SymbolLookup LOOKUP = LIB.lookup();
     private static final List<String> MISSING = new ArrayList<>();
-    private static final String LOAD_FAILURE;
-
-    static {
-        SymbolLookup lookup = null;
-        String failure = null;
-        try {
-            lookup = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
-        } catch (IllegalArgumentException | IllegalCallerException e) {
-            failure = "no OpenCL runtime: " + LIBRARY + " could not be loaded (" + e.getMessage()
-                    + "); install an OpenCL driver, e.g. apt-get install ocl-icd-libopencl1 pocl-opencl-icd";
-        }
-        LOOKUP = lookup;
-        LOAD_FAILURE = failure;
-    }
+    private static final String LOAD_FAILURE = LIB.failure();
 
     private static MethodHandle h(String name, FunctionDescriptor d) {
         if (LOOKUP == null) return null;

@@ -148,10 +148,7 @@ final class Evaluator {
     static Map<String, Object> settings(EvalRecipe r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("data", r.dataset() == null ? null : r.dataset().source());
-        m.put("prompt_column", r.prompting().template() == null ? r.prompting().column() : null);
-        m.put("prompt_template", r.prompting().template());
-        m.put("system_prompt", r.prompting().systemPrompt());
-        m.put("chat_template", r.prompting().chat());
+        r.prompting().putInto(m);
         m.put("scorers", r.scorers().stream().map(RewardFunction::name).toList());
         m.put("answer_column", r.answerColumn());
         m.put("n", r.n());

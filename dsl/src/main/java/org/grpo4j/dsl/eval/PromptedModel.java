@@ -28,6 +28,14 @@ public record PromptedModel(Path model, Path adapter, GrpoPlan plan, String devi
     /** How a row becomes a prompt: a column, or a {@code {column}} template; a system prompt; the chat template (null = when needed). */
     public record Prompting(String column, String template, String systemPrompt, Boolean chat) {
         public static final Prompting DEFAULT = new Prompting("prompt", null, null, null);
+
+        /** These settings under their names, for a run's recorded settings (results.json, a data set's progress file). */
+        public void putInto(java.util.Map<String, Object> m) {
+            m.put("prompt_column", template == null ? column : null);
+            m.put("prompt_template", template);
+            m.put("system_prompt", systemPrompt);
+            m.put("chat_template", chat);
+        }
     }
 
     public static PromptedModel of(Path model, Dataset data, Prompting p, List<? extends RewardFunction> rewards, int maxTokens, String device) {
