@@ -79,13 +79,14 @@ class ReplTerminalTest {
 
             tmux("send-keys", "-t", "repl", "-l", "var names = List.of(\"a\")");
             tmux("send-keys", "-t", "repl", "Enter");
-            await("the variable", 30, p -> p.contains("names ==> [a]"));
+            // keys typed before JLine prints its next prompt are echoed by the tty in cooked mode ("namgrpo> names")
+            await("the variable and a fresh prompt", 30, p -> p.contains("names ==> [a]") && editLine(p).equals("grpo>"));
 
             tmux("send-keys", "-t", "repl", "-l", "nam");
             tmux("send-keys", "-t", "repl", "Tab");
             await("Tab to complete 'nam' to 'names'", 30, p -> editLine(p).equals("grpo> names"));
             tmux("send-keys", "-t", "repl", "Enter");
-            await("the completed name evaluated", 30, p -> count(p, "names ==> [a]") == 2);
+            await("the completed name evaluated", 30, p -> count(p, "names ==> [a]") == 2 && editLine(p).equals("grpo>"));
 
             // (tmux reads a trailing ';' and braces as its own syntax, so the typed Java avoids them)
             String loop = "for (int i = 0; ; i++) if (i == 0) System.out.println(\"looping\")";
