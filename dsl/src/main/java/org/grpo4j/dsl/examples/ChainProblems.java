@@ -17,31 +17,33 @@ import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
 /**
- * The data of {@code examples/r1-zero}: the skills a base model is taught, and a target task whose worked solutions
- * it never sees. Every number, intermediate result and answer stays within 0–99, and the reasoning is
+ * The data of {@code examples/r1-zero}: the skills a base model is taught, and a target task whose solutions it never
+ * sees. Every number, intermediate result and answer stays within 0–99, and the reasoning is
  * {@link ArithmeticProblems}'s column-by-column layout in open-r1's {@code <think>/<answer>} format.
  *
- * <p>The base model learns four things from demonstrations: one addition, one subtraction, and chains of two
- * additions or of two subtractions (carry the first result into the second step):
+ * <p>The base model learns from demonstrations to add, to subtract, and to combine three numbers in order with
+ * operations drawn at random (a {@code COMBINE} demonstration has no goal: any chain of {@code +} and {@code -} that
+ * stays within 0–99 is a right answer, and the answer is the equation with its value):
  *
  * <pre>
- * What is 21 plus 34 plus 17?
+ * Combine 21, 34 and 17.
  * &lt;think&gt;
  * 21+34
  * 1+4=5
  * 2+3=5
- * 55+17
- * 5+7=12
- * 5+1+1=7
+ * 55-17
+ * 15-7=8
+ * 5-1-1=3
  * &lt;/think&gt;
  * &lt;answer&gt;
- * 72
+ * 21+34-17=38
  * &lt;/answer&gt;
  * </pre>
  *
- * The target is a chain that mixes the two operations ({@code a+b-c}, {@code a-b+c}): every step of it is a
- * skill the model has, but no demonstration ever switches operation in the middle of a chain. Target rows
- * carry only the question and the gold number ({@code prompt}, {@code solution}, {@code kind}): nothing to imitate.
+ * The target, {@code REACH}, adds a goal — "Combine 21, 34 and 17 to make 38." — which is Countdown with the numbers
+ * in order and {@code +}/{@code -}: the model has to find the operations that hit the number. No demonstration ever
+ * aims at a number; target rows carry the question, the numbers and the goal only ({@code prompt}, {@code numbers},
+ * {@code solution}, {@code kind}), and {@link #reaches} is the verifier.
  *
  * <pre>{@code
  * ChainProblems.Data d = ChainProblems.generate(ChainProblems.DEFAULT_SEED, 6000, 200, 4000, 200);
@@ -51,45 +53,33 @@ import java.util.function.Predicate;
 public final class ChainProblems {
     private ChainProblems() {}
 
-    /** The kinds of problem; {@link #isTarget()} tells the target kinds from the base model's skills. */
+    /** The kinds of problem; {@link #isTarget()} tells the target from the base model's skills. */
     public enum Kind {
         /** a + b: a base skill. */
-        ADD(false, '+'),
+        ADD,
         /** a − b: a base skill. */
-        SUB(false, '-'),
-        /** a + b + c, two chained additions: a base skill. */
-        ADD_ADD(true, '+', '+'),
-        /** a − b − c, two chained subtractions: a base skill. */
-        SUB_SUB(true, '-', '-'),
-        /** a + b − c: target. */
-        ADD_SUB(true, '+', '-'),
-        /** a − b + c: target. */
-        SUB_ADD(true, '-', '+');
+        SUB,
+        /** a ± b ± c with operations drawn at random: a base skill. */
+        COMBINE,
+        /** a ± b ± c reaching a given number: the target, never demonstrated. */
+        REACH;
 
-        private final boolean chain;
-        private final char[] ops;
-
-        Kind(boolean chain, char... ops) {
-            this.chain = chain;
-            this.ops = ops;
-        }
-
-        /** A chain of two different operations: never demonstrated. */
         public boolean isTarget() {
-            return chain && ops[0] != ops[1];
+            return this == REACH;
         }
     }
 
     /**
-     * One problem. {@code completion} is the worked solution (for a target problem it is only used by tests, to check
-     * the answer is reachable, and never written out).
+     * One problem. For {@code REACH}, {@code completion} is one worked solution, used only by tests to check that
+     * the goal is reachable, and never written out; {@code numbers} is {@code "a,b,c"} for the chains.
      */
-    public record Problem(String prompt, String solution, String completion, Kind kind, String expression) {
-        /** The JSONL row: {@code prompt}, {@code solution}, {@code kind}, and {@code completion} unless it is a target problem. */
+    public record Problem(String prompt, String solution, String completion, Kind kind, String expression, String numbers) {
+        /** The JSONL row: {@code prompt}, {@code solution}, {@code numbers} (chains), {@code completion} (base skills), {@code kind}. */
         public Map<String, Object> row() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("prompt", prompt);
             m.put("solution", solution);
+            if (numbers != null) m.put("numbers", numbers);
             if (!kind.isTarget()) m.put("completion", completion);
             m.put("kind", kind.name().toLowerCase());
             return m;
@@ -101,47 +91,90 @@ public final class ChainProblems {
 
     private static final String[] NAMES = {"Ann", "Ben", "Cy", "Dee", "Eva", "Max", "Sam", "Zoe"};
     private static final String[] THINGS = {"pens", "apples", "cards", "coins", "books", "shells"};
-    private static final Kind[] BASE = {Kind.ADD, Kind.SUB, Kind.ADD_ADD, Kind.SUB_SUB};
-    private static final Kind[] TARGET = {Kind.ADD_SUB, Kind.SUB_ADD};
+    private static final Kind[] BASE = {Kind.ADD, Kind.SUB, Kind.COMBINE, Kind.COMBINE};
+    private static final Kind[] TARGET = {Kind.REACH};
 
-    /** One problem of {@code kind}, its numbers and wording drawn from {@code rng}; every partial result is in 0–99. */
+    /** One problem of {@code kind}, its numbers, operations and wording drawn from {@code rng}; every partial result is in 0–99. */
     public static Problem problem(SplittableRandom rng, Kind kind) {
-        String who = NAMES[rng.nextInt(NAMES.length)], what = THINGS[rng.nextInt(THINGS.length)];
-        boolean story = rng.nextBoolean();
+        if (kind == Kind.COMBINE || kind == Kind.REACH) return chain(rng, kind);
+        char op = kind == Kind.ADD ? '+' : '-';
         int a, b;
         do {
             a = number(rng);
             b = number(rng);
-        } while (!inRange(apply(kind.ops[0], a, b)));
-        int ab = apply(kind.ops[0], a, b);
-        StringBuilder q = new StringBuilder(story ? who + " has " + a + " " + what : "What is " + a);
+        } while (!inRange(apply(op, a, b)));
+        int r = apply(op, a, b);
         List<String> lines = new ArrayList<>();
-        lines.add(a + "" + kind.ops[0] + b);
-        lines.addAll(columns(kind.ops[0], a, b));
-        if (!kind.chain) {
-            q.append(story ? (kind.ops[0] == '+' ? " and gets " + b + " more." : " and loses " + b + ".") : " " + word(kind.ops[0]) + " " + b + "?");
-            if (story) q.append(kind.ops[0] == '+' ? " How many " + what + " now?" : " How many are left?");
-            return new Problem(q.toString(), Integer.toString(ab), worked(lines, ab), kind, a + "" + kind.ops[0] + b);
+        lines.add(a + "" + op + b);
+        lines.addAll(columns(op, a, b));
+        String who = NAMES[rng.nextInt(NAMES.length)], what = THINGS[rng.nextInt(THINGS.length)];
+        String q = !rng.nextBoolean() ? "What is " + a + (op == '+' ? " plus " : " minus ") + b + "?"
+                : op == '+' ? who + " has " + a + " " + what + " and gets " + b + " more. How many " + what + " now?"
+                : who + " has " + a + " " + what + " and loses " + b + ". How many are left?";
+        return new Problem(q, Integer.toString(r), worked(lines, Integer.toString(r)), kind, a + "" + op + b, null);
+    }
+
+    private static Problem chain(SplittableRandom rng, Kind kind) {
+        char op1, op2;
+        int a, b, c;
+        do {
+            op1 = rng.nextBoolean() ? '+' : '-';
+            op2 = rng.nextBoolean() ? '+' : '-';
+            a = number(rng);
+            b = number(rng);
+            c = number(rng);
+        } while (!inRange(apply(op1, a, b)) || !inRange(apply(op2, apply(op1, a, b), c)));
+        int ab = apply(op1, a, b), r = apply(op2, ab, c);
+        List<String> lines = new ArrayList<>();
+        lines.add(a + "" + op1 + b);
+        lines.addAll(columns(op1, a, b));
+        lines.add(ab + "" + op2 + c);
+        lines.addAll(columns(op2, ab, c));
+        String expression = a + "" + op1 + b + op2 + c;
+        String q = "Combine " + a + ", " + b + " and " + c + (kind == Kind.REACH ? " to make " + r : "") + ".";
+        return new Problem(q, Integer.toString(r), worked(lines, expression + "=" + r), kind, expression, a + "," + b + "," + c);
+    }
+
+    /**
+     * The verifier of the target task: the last {@code <answer>} holds {@code a±b±c=v} (or {@code a±b±c}) with the
+     * given numbers in their order, its value is {@code goal}, and so is {@code v} when it is written.
+     */
+    public static boolean reaches(String completion, String numbers, String goal) {
+        int open = completion.lastIndexOf("<answer>"), close = completion.lastIndexOf("</answer>");
+        if (open < 0 || close < open) return false;
+        String answer = completion.substring(open + "<answer>".length(), close).strip();
+        java.util.regex.Matcher m = EQUATION.matcher(answer);
+        if (!m.matches()) return false;
+        if (!(m.group(1) + "," + m.group(3) + "," + m.group(5)).equals(numbers)) return false;
+        long v = Long.parseLong(m.group(1));
+        v = m.group(2).equals("+") ? v + Long.parseLong(m.group(3)) : v - Long.parseLong(m.group(3));
+        v = m.group(4).equals("+") ? v + Long.parseLong(m.group(5)) : v - Long.parseLong(m.group(5));
+        String target = goal.strip();
+        return Long.toString(v).equals(target) && (m.group(6) == null || m.group(6).equals(target));
+    }
+
+    /**
+     * The example's verifier for any row: a {@code REACH} answer must hit the goal ({@link #reaches}); a
+     * {@code COMBINE} answer may use any operations but must state its own value right; an addition or subtraction
+     * must answer the gold number. 1.0 right, 0.0 wrong.
+     */
+    public static double verify(String completion, Map<String, Object> row) {
+        Object numbers = row.get("numbers"), kind = row.get("kind");
+        String gold = String.valueOf(row.get("solution"));
+        if (numbers == null) {
+            int open = completion.lastIndexOf("<answer>"), close = completion.lastIndexOf("</answer>");
+            return open >= 0 && close > open && completion.substring(open + 8, close).strip().equals(gold.strip()) ? 1.0 : 0.0;
         }
-        int c;
-        do c = number(rng); while (!inRange(apply(kind.ops[1], ab, c)));
-        int abc = apply(kind.ops[1], ab, c);
-        lines.add(ab + "" + kind.ops[1] + c);
-        lines.addAll(columns(kind.ops[1], ab, c));
-        if (story) q.append(", ").append(verb(kind.ops[0], b)).append(", then ").append(verb(kind.ops[1], c))
-                .append(kind.ops[1] == '+' ? ". How many " + what + " now?" : ". How many are left?");
-        else q.append(" ").append(word(kind.ops[0])).append(" ").append(b).append(" ").append(word(kind.ops[1])).append(" ").append(c).append("?");
-        String expression = a + "" + kind.ops[0] + b + kind.ops[1] + c;
-        return new Problem(q.toString(), Integer.toString(abc), worked(lines, abc), kind, expression);
+        if ("combine".equals(kind)) {
+            int open = completion.lastIndexOf("<answer>"), close = completion.lastIndexOf("</answer>");
+            if (open < 0 || close < open) return 0.0;
+            java.util.regex.Matcher m = EQUATION.matcher(completion.substring(open + 8, close).strip());
+            return m.matches() && m.group(6) != null && reaches(completion, numbers.toString(), m.group(6)) ? 1.0 : 0.0;
+        }
+        return reaches(completion, numbers.toString(), gold) ? 1.0 : 0.0;
     }
 
-    private static String verb(char op, int n) {
-        return op == '+' ? "gets " + n + " more" : "loses " + n;
-    }
-
-    private static String word(char op) {
-        return op == '+' ? "plus" : "minus";
-    }
+    private static final java.util.regex.Pattern EQUATION = java.util.regex.Pattern.compile("(\\d{1,3})([+-])(\\d{1,3})([+-])(\\d{1,3})(?:=(-?\\d{1,4}))?");
 
     private static int apply(char op, int x, int y) {
         return op == '+' ? x + y : x - y;
@@ -160,21 +193,23 @@ public final class ChainProblems {
         return rng.nextInt(4) == 0 ? rng.nextInt(10) : 10 + rng.nextInt(90);
     }
 
-    private static String worked(List<String> steps, int result) {
-        return "<think>\n" + String.join("\n", steps) + "\n</think>\n<answer>\n" + result + "\n</answer>";
+    private static String worked(List<String> steps, String answer) {
+        return "<think>\n" + String.join("\n", steps) + "\n</think>\n<answer>\n" + answer + "\n</answer>";
     }
 
     /**
-     * The example's data, seeded. Held-out sets are drawn first, with distinct expressions; no training problem
-     * shares an expression with a held-out one of its group, and no question appears twice in a training set.
+     * The example's data, seeded. Every target problem has its own three numbers, and no base demonstration combines
+     * a target's numbers (so no target solution is shown even by accident); held-out base problems have distinct
+     * expressions that no training problem shares, and no question appears twice in a training set.
      */
     public static Data generate(long seed, int baseTrain, int baseTest, int targetTrain, int targetTest) {
         SplittableRandom rng = new SplittableRandom(seed);
-        Set<String> heldOut = new HashSet<>(), questions = new HashSet<>();
-        List<Problem> bTest = draw(rng, baseTest, BASE, p -> heldOut.add(p.expression()));
-        List<Problem> tTest = draw(rng, targetTest, TARGET, p -> heldOut.add(p.expression()));
-        List<Problem> bTrain = draw(rng, baseTrain, BASE, p -> !heldOut.contains(p.expression()) && questions.add(p.prompt()));
-        List<Problem> tTrain = draw(rng, targetTrain, TARGET, p -> !heldOut.contains(p.expression()) && questions.add(p.prompt()));
+        Set<String> targetNumbers = new HashSet<>(), heldOut = new HashSet<>(), questions = new HashSet<>();
+        List<Problem> tTest = draw(rng, targetTest, TARGET, p -> targetNumbers.add(p.numbers()));
+        List<Problem> tTrain = draw(rng, targetTrain, TARGET, p -> targetNumbers.add(p.numbers()));
+        Predicate<Problem> noTargetNumbers = p -> p.numbers() == null || !targetNumbers.contains(p.numbers());
+        List<Problem> bTest = draw(rng, baseTest, BASE, p -> noTargetNumbers.test(p) && heldOut.add(p.expression()));
+        List<Problem> bTrain = draw(rng, baseTrain, BASE, p -> noTargetNumbers.test(p) && !heldOut.contains(p.expression()) && questions.add(p.prompt()));
         return new Data(bTrain, bTest, tTrain, tTest);
     }
 

@@ -1,6 +1,5 @@
 package org.grpo4j.dsl.examples;
 
-import static org.grpo4j.dsl.reward.Rewards.accuracy;
 import static org.grpo4j.dsl.reward.Rewards.format;
 import static org.grpo4j.dsl.reward.Rewards.tagCount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,52 +20,60 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ChainProblemsTest {
     @Test
-    void aChainCarriesTheFirstResultIntoTheSecondStep() {
+    void everyWorkedSolutionVerifiesAndStaysWithinTwoDigits() {
         SplittableRandom rng = new SplittableRandom(3);
         for (Kind kind : Kind.values())
             for (int i = 0; i < 400; i++) {
                 Problem p = ChainProblems.problem(rng, kind);
-                int[] n = numbers(p.expression());
-                char[] ops = p.expression().replaceAll("[0-9]", "").toCharArray();
-                int ab = ops[0] == '+' ? n[0] + n[1] : n[0] - n[1];
-                assertTrue(ab >= 0 && ab <= 99, p.expression());
-                int result = ops.length == 1 ? ab : ops[1] == '+' ? ab + n[2] : ab - n[2];
-                assertTrue(result >= 0 && result <= 99, p.expression());
-                assertEquals(Integer.toString(result), p.solution());
-                assertTrue(p.completion().startsWith("<think>\n" + n[0] + ops[0] + n[1] + "\n"), p.completion());
-                if (ops.length == 2) assertTrue(p.completion().contains("\n" + ab + ops[1] + n[2] + "\n"), p.completion());
-                assertEquals(1.0, accuracy().score(p.completion(), p.solution()), p.completion());
+                Map<String, Object> row = new java.util.HashMap<>(p.row());
+                assertEquals(1.0, ChainProblems.verify(p.completion(), row), p.completion());
                 assertEquals(1.0, format().score(p.completion()), p.completion());
                 assertEquals(1.0, tagCount().score(p.completion()), p.completion());
-                assertEquals(kind == Kind.ADD_SUB || kind == Kind.SUB_ADD, kind.isTarget());
+                for (String line : p.completion().split("\n"))
+                    if (line.matches("\\d+[+-]\\d+")) {
+                        int v = line.contains("+") ? Integer.parseInt(line.split("\\+")[0]) + Integer.parseInt(line.split("\\+")[1])
+                                : Integer.parseInt(line.split("-")[0]) - Integer.parseInt(line.split("-")[1]);
+                        assertTrue(v >= 0 && v <= 99, line);
+                    }
+                assertTrue(p.completion().length() <= 90, p.completion());
             }
     }
 
     @Test
-    void noTargetSolutionIsEverWrittenAndNoHeldOutExpressionIsTrainedOn(@TempDir Path dir) throws Exception {
-        ChainProblems.Data d = ChainProblems.generate(7, 900, 60, 600, 60);
-        for (Problem p : d.baseTrain()) assertFalse(p.kind().isTarget(), p.prompt());
-        for (Problem p : d.baseTest()) assertFalse(p.kind().isTarget(), p.prompt());
-        for (Problem p : d.targetTrain()) assertTrue(p.kind().isTarget(), p.prompt());
-        for (Problem p : d.targetTest()) assertTrue(p.kind().isTarget(), p.prompt());
-        Set<String> heldOut = new HashSet<>();
-        for (Problem p : d.baseTest()) heldOut.add(p.expression());
-        for (Problem p : d.targetTest()) heldOut.add(p.expression());
-        assertEquals(120, heldOut.size(), "held-out expressions are distinct");
-        for (Problem p : d.baseTrain()) assertFalse(heldOut.contains(p.expression()), p.expression());
-        for (Problem p : d.targetTrain()) assertFalse(heldOut.contains(p.expression()), p.expression());
+    void theVerifierChecksTheNumbersTheirOrderAndTheGoal() {
+        String numbers = "21,34,17";
+        assertTrue(ChainProblems.reaches("<think>\n</think>\n<answer>\n21+34-17=38\n</answer>", numbers, "38"));
+        assertTrue(ChainProblems.reaches("<answer>\n21+34-17\n</answer>", numbers, "38"));
+        assertFalse(ChainProblems.reaches("<answer>\n21+34+17=72\n</answer>", numbers, "38"), "misses the goal");
+        assertFalse(ChainProblems.reaches("<answer>\n21+34-17=39\n</answer>", numbers, "38"), "a wrong stated value");
+        assertFalse(ChainProblems.reaches("<answer>\n34+21-17=38\n</answer>", numbers, "38"), "the numbers out of order");
+        assertFalse(ChainProblems.reaches("<answer>\n38\n</answer>", numbers, "38"), "the goal copied is no equation");
+        assertFalse(ChainProblems.reaches("<answer>\n21+34-17=38", numbers, "38"), "no closing tag");
+        Map<String, Object> combine = Map.of("numbers", numbers, "solution", "38", "kind", "combine");
+        assertEquals(1.0, ChainProblems.verify("<answer>\n21+34+17=72\n</answer>", combine), "a COMBINE answer may use any operations");
+        assertEquals(0.0, ChainProblems.verify("<answer>\n21+34+17=71\n</answer>", combine), "but states its value right");
+        assertEquals(1.0, ChainProblems.verify("<answer>\n85\n</answer>", Map.of("solution", "85", "kind", "add")));
+    }
 
+    @Test
+    void noTargetSolutionIsEverWrittenNorItsNumbersDemonstrated(@TempDir Path dir) throws Exception {
+        ChainProblems.Data d = ChainProblems.generate(7, 900, 60, 600, 60);
+        Set<String> targetNumbers = new HashSet<>();
+        for (List<Problem> ps : List.of(d.targetTrain(), d.targetTest()))
+            for (Problem p : ps) {
+                assertEquals(Kind.REACH, p.kind());
+                assertTrue(targetNumbers.add(p.numbers()), "every target has its own numbers: " + p.numbers());
+                assertTrue(p.prompt().endsWith(" to make " + p.solution() + "."), p.prompt());
+            }
+        for (List<Problem> ps : List.of(d.baseTrain(), d.baseTest()))
+            for (Problem p : ps) {
+                assertFalse(p.kind().isTarget(), p.prompt());
+                assertFalse(p.prompt().contains("make"), "no demonstration aims at a number: " + p.prompt());
+                if (p.numbers() != null) assertFalse(targetNumbers.contains(p.numbers()), "a base demonstration combines a target's numbers: " + p.prompt());
+            }
         ChainProblems.writeJsonl(d.targetTrain(), dir.resolve("target.jsonl"));
-        ChainProblems.writeJsonl(d.baseTrain(), dir.resolve("base.jsonl"));
         for (Map<String, Object> row : ArithmeticProblems.readJsonl(dir.resolve("target.jsonl")))
-            assertEquals(Set.of("prompt", "solution", "kind"), row.keySet(), "a target row has nothing to imitate: " + row);
-        // no demonstration switches operation within a chain: its expression lines all use one sign
-        for (Problem p : d.baseTrain()) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\n\\d+([+-])\\d+\\n").matcher(p.completion());
-            Set<String> signs = new HashSet<>();
-            for (int from = 0; m.find(from); from = m.end() - 1) signs.add(m.group(1));
-            assertEquals(1, signs.size(), p.completion());
-        }
+            assertEquals(Set.of("prompt", "solution", "numbers", "kind"), row.keySet(), "a target row has nothing to imitate: " + row);
     }
 
     @Test
@@ -75,12 +82,5 @@ class ChainProblemsTest {
         ChainProblems.main(new String[] {dir.toString()});
         for (String f : List.of("base-train.jsonl", "base-test.jsonl", "target-train.jsonl", "target-test.jsonl"))
             assertEquals(Files.readString(shipped.resolve(f)), Files.readString(dir.resolve(f)), f);
-    }
-
-    private static int[] numbers(String expression) {
-        String[] parts = expression.split("[+-]");
-        int[] n = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) n[i] = Integer.parseInt(parts[i]);
-        return n;
     }
 }
