@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * stays within 0–99 is a right answer, and the answer is the equation with its value):
  *
  * <pre>
- * Combine 21, 34 and 17.
+ * Round 7: combine 21, 34 and 17.
  * &lt;think&gt;
  * 21+34
  * 1+4=5
@@ -40,8 +40,10 @@ import java.util.function.Predicate;
  * &lt;/answer&gt;
  * </pre>
  *
- * The target, {@code REACH}, adds a goal — "Combine 21, 34 and 17 to make 38." — which is Countdown with the numbers
- * in order and {@code +}/{@code -}: the model has to find the operations that hit the number. No demonstration ever
+ * Every chain question starts with a number: a round number for {@code COMBINE}, which the demonstrations ignore, so
+ * the model learns to read the three numbers past it. The target, {@code REACH}, puts a goal there — "Make 38:
+ * combine 21, 34 and 17." — which is Countdown with the numbers in order and {@code +}/{@code -}: the model has to
+ * find the operations that hit the number. No demonstration ever
  * aims at a number; target rows carry the question, the numbers and the goal only ({@code prompt}, {@code numbers},
  * {@code solution}, {@code kind}), and {@link #reaches} is the verifier.
  *
@@ -131,7 +133,11 @@ public final class ChainProblems {
         lines.add(ab + "" + op2 + c);
         lines.addAll(columns(op2, ab, c));
         String expression = a + "" + op1 + b + op2 + c;
-        String q = "Combine " + a + ", " + b + " and " + c + (kind == Kind.REACH ? " to make " + r : "") + ".";
+        // a number heads every chain question: the goal, or a round number that the demonstrations ignore and that is
+        // never their result (else some would look like a solution of the target)
+        int round;
+        do round = rng.nextInt(100); while (round == r);
+        String q = (kind == Kind.REACH ? "Make " + r : "Round " + round) + ": combine " + a + ", " + b + " and " + c + ".";
         return new Problem(q, Integer.toString(r), worked(lines, expression + "=" + r), kind, expression, a + "," + b + "," + c);
     }
 

@@ -63,13 +63,15 @@ class ChainProblemsTest {
             for (Problem p : ps) {
                 assertEquals(Kind.REACH, p.kind());
                 assertTrue(targetNumbers.add(p.numbers()), "every target has its own numbers: " + p.numbers());
-                assertTrue(p.prompt().endsWith(" to make " + p.solution() + "."), p.prompt());
+                assertTrue(p.prompt().startsWith("Make " + p.solution() + ": combine "), p.prompt());
             }
         for (List<Problem> ps : List.of(d.baseTrain(), d.baseTest()))
             for (Problem p : ps) {
                 assertFalse(p.kind().isTarget(), p.prompt());
-                assertFalse(p.prompt().contains("make"), "no demonstration aims at a number: " + p.prompt());
-                if (p.numbers() != null) assertFalse(targetNumbers.contains(p.numbers()), "a base demonstration combines a target's numbers: " + p.prompt());
+                assertFalse(p.prompt().contains("Make"), "no demonstration aims at a number: " + p.prompt());
+                if (p.numbers() == null) continue;
+                assertFalse(targetNumbers.contains(p.numbers()), "a base demonstration combines a target's numbers: " + p.prompt());
+                assertFalse(p.prompt().startsWith("Round " + p.solution() + ":"), "a round number is never the result: " + p.prompt());
             }
         ChainProblems.writeJsonl(d.targetTrain(), dir.resolve("target.jsonl"));
         for (Map<String, Object> row : ArithmeticProblems.readJsonl(dir.resolve("target.jsonl")))
