@@ -95,6 +95,68 @@ class ExampleScriptsTest {
     }
 
     @Test
+    void theR1ZeroBaseModelIsSmallAndCanWriteEveryTargetQuestionAndAnswer() throws Exception {
+        Path dir = Launcher.root().resolve("examples/models/r1-zero-base");
+        long bytes = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) bytes += Files.size(f);
+        }
+        assertTrue(bytes < 8L << 20, "the shipped model takes " + bytes + " bytes");
+        Transformer m = Transformer.load(dir, new CpuBackend());
+        Tokenizer tok = Tokenizer.load(dir);
+        assertEquals(tok.vocabSize(), m.config().vocabSize());
+        for (String file : List.of("target-train.jsonl", "target-test.jsonl"))
+            for (String line : Files.readAllLines(Launcher.root().resolve("examples/r1-zero/data/" + file))) {
+                JsonNode row = JSON.readTree(line);
+                assertTrue(!row.has("completion"), "a target row carries no solution to imitate: " + line);
+                String[] n = row.get("numbers").asText().split(",");
+                String text = row.get("prompt").asText() + "\n<think>\n</think>\n<answer>\n" + n[0] + "+" + n[1] + "-" + n[2] + "=" + row.get("solution").asText() + "\n</answer>";
+                assertEquals(text, tok.decode(tok.encode(text)), "the vocabulary writes " + text);
+            }
+    }
+
+    @Test
+    void r1ZeroGrpoRunsAndLeavesMetricsSummaryAndALoadableCheckpoint(@TempDir Path out) throws Exception {
+        Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dr1zero.grpo.max_steps=2 -Dr1zero.grpo.eval_size=4"
+                + " -Dr1zero.grpo.questions_per_step=2 -Dr1zero.grpo.output_dir=" + out), "run", "examples/r1-zero/grpo.grpo");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        assertTrue(Pattern.matches("held-out accuracy: before \\d+\\.\\d% after \\d+\\.\\d%", lines.getLast()), "last line: " + lines.getLast() + "\n" + r.out());
+        assertTrue(r.out().contains("pass@8") && r.out().contains("mean completion length"), r.out());
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            JsonNode m = JSON.readTree(line);
+            if (m.has("eval/accuracy")) continue;
+            for (String k : List.of("step", "reward", "rewards/verifier/mean", "completions/mean_length", "loss")) assertTrue(m.has(k), k + " missing: " + line);
+        }
+        JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+        assertEquals(2, summary.get("steps").asInt());
+        for (String k : List.of("before", "after", "pass8_before", "pass8_after", "length_before", "length_after", "train_seconds"))
+            assertTrue(summary.get(k).isNumber(), k + " in " + summary);
+        // every held-out answer, before and after, is kept for reading
+        for (String e : List.of("eval-before", "eval-after")) assertEquals(4 * 9, Files.readAllLines(out.resolve(e + "/details.jsonl")).size(), e);
+        Path checkpoint = Checkpoints.latest(out);
+        assertEquals("checkpoint-2", checkpoint.getFileName().toString());
+        assertEquals(Tokenizer.load(checkpoint).vocabSize(), Transformer.load(checkpoint, new CpuBackend()).config().vocabSize());
+    }
+
+    @Test
+    void theR1ZeroBaseTrainingAndTheControlRunAtTinySize(@TempDir Path out) throws Exception {
+        Path model = out.resolve("model");
+        Launcher.Run base = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dr1zero.base.max_steps=3 -Dr1zero.base.eval_size=4 -Dr1zero.base.output_dir="
+                + out.resolve("base") + " -Dr1zero.base.model_dir=" + model), "run", "examples/r1-zero/base.grpo");
+        assertEquals(0, base.exit(), base.err());
+        assertTrue(base.out().contains("SFT: 3 steps") && base.out().contains("held-out target task"), base.out());
+        assertEquals(Tokenizer.load(model).vocabSize(), Transformer.load(model, new CpuBackend()).config().vocabSize());
+
+        Launcher.Run control = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dr1zero.grpo.model=" + model + " -Dr1zero.control.seconds=2"
+                + " -Dr1zero.grpo.eval_size=4 -Dr1zero.control.output_dir=" + out.resolve("control")), "run", "examples/r1-zero/sft-control.grpo");
+        assertEquals(0, control.exit(), control.err());
+        List<String> lines = control.out().strip().lines().toList();
+        assertTrue(Pattern.matches("held-out accuracy \\(continued SFT\\): before \\d+\\.\\d% after \\d+\\.\\d%", lines.getLast()), control.out());
+        assertTrue(Files.isRegularFile(out.resolve("control/model/model.safetensors")), control.out());
+    }
+
+    @Test
     void theSmallExamplesRunAStep(@TempDir Path out) throws Exception {
         for (String script : List.of("examples/custom-reward/checked-steps.grpo", "examples/countdown/countdown.grpo")) {
             Path dir = out.resolve(Path.of(script).getFileName().toString());

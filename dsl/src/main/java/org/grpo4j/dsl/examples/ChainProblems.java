@@ -40,8 +40,8 @@ import java.util.function.Predicate;
  * &lt;/answer&gt;
  * </pre>
  *
- * Every chain question starts with a number: a round number for {@code COMBINE}, which the demonstrations ignore, so
- * the model learns to read the three numbers past it. The target, {@code REACH}, puts a goal there — "Make 38:
+ * Every chain question starts with a label: a word and a number for {@code COMBINE} ("Round 7", "Card 52", ...), which
+ * the demonstrations ignore, so the model learns to read the three numbers past it. The target, {@code REACH}, puts a goal there — "Make 38:
  * combine 21, 34 and 17." — which is Countdown with the numbers in order and {@code +}/{@code -}: the model has to
  * find the operations that hit the number. No demonstration ever
  * aims at a number; target rows carry the question, the numbers and the goal only ({@code prompt}, {@code numbers},
@@ -93,6 +93,7 @@ public final class ChainProblems {
 
     private static final String[] NAMES = {"Ann", "Ben", "Cy", "Dee", "Eva", "Max", "Sam", "Zoe"};
     private static final String[] THINGS = {"pens", "apples", "cards", "coins", "books", "shells"};
+    private static final String[] LABELS = {"Round", "Game", "Card", "Turn", "Level", "Test", "Set", "Box", "Day", "Page", "Room", "Team"};
     private static final Kind[] BASE = {Kind.ADD, Kind.SUB, Kind.COMBINE, Kind.COMBINE};
     private static final Kind[] TARGET = {Kind.REACH};
 
@@ -133,11 +134,12 @@ public final class ChainProblems {
         lines.add(ab + "" + op2 + c);
         lines.addAll(columns(op2, ab, c));
         String expression = a + "" + op1 + b + op2 + c;
-        // a number heads every chain question: the goal, or a round number that the demonstrations ignore and that is
-        // never their result (else some would look like a solution of the target)
-        int round;
-        do round = rng.nextInt(100); while (round == r);
-        String q = (kind == Kind.REACH ? "Make " + r : "Round " + round) + ": combine " + a + ", " + b + " and " + c + ".";
+        // a label heads every chain question: the goal, or a word and a number that the demonstrations ignore (many
+        // words, so that no one word means "combine"; the number never their result, else some would look like a
+        // solution of the target)
+        int label;
+        do label = rng.nextInt(100); while (label == r);
+        String q = (kind == Kind.REACH ? "Make " + r : LABELS[rng.nextInt(LABELS.length)] + " " + label) + ": combine " + a + ", " + b + " and " + c + ".";
         return new Problem(q, Integer.toString(r), worked(lines, expression + "=" + r), kind, expression, a + "," + b + "," + c);
     }
 

@@ -71,7 +71,7 @@ class ChainProblemsTest {
                 assertFalse(p.prompt().contains("Make"), "no demonstration aims at a number: " + p.prompt());
                 if (p.numbers() == null) continue;
                 assertFalse(targetNumbers.contains(p.numbers()), "a base demonstration combines a target's numbers: " + p.prompt());
-                assertFalse(p.prompt().startsWith("Round " + p.solution() + ":"), "a round number is never the result: " + p.prompt());
+                assertFalse(p.prompt().contains(" " + p.solution() + ": combine"), "a label's number is never the result: " + p.prompt());
             }
         ChainProblems.writeJsonl(d.targetTrain(), dir.resolve("target.jsonl"));
         for (Map<String, Object> row : ArithmeticProblems.readJsonl(dir.resolve("target.jsonl")))
