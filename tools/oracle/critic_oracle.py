@@ -13,6 +13,9 @@ unbiased variance, rsqrt(var + 1e-8)). A completion without a reward is a row wh
 gets no advantage and stays out of the whitening (listed in 'missing'; the Java side gives it a NaN reward). Padding values are random: the mask must keep them out.
 The value loss: vpredclipped = max(min(vpreds, values + c), values - c) (verl's clip_by_value), losses
 max((vpreds - R)^2, (vpredclipped - R)^2), 0.5 * masked mean; vf_clipfrac = masked mean of [clipped > unclipped].
+KL in the reward (apply_kl_penalty): kld = kl_penalty(old_log_probs, ref_log_prob) * mask, token rewards =
+scores - beta * kld, current_kl = mean over rows of each row's masked mean; then GAE on those rewards. The
+adaptive controller (AdaptiveKLController.update): beta *= 1 + clip(kl / target - 1, -0.2, 0.2) * n / horizon.
 """
 import argparse
 import os
@@ -108,13 +111,73 @@ def value_loss_cases(gen):
     return cases
 
 
+def kl_forward(logp, ref, kind):
+    if kind in ("kl", "k1"):
+        return logp - ref
+    if kind == "abs":
+        return (logp - ref).abs()
+    if kind in ("mse", "k2"):
+        return 0.5 * (logp - ref).square()
+    if kind in ("low_var_kl",):
+        kl = torch.clamp(ref - logp, min=-20, max=20)
+        return torch.clamp(torch.exp(kl) - kl - 1, min=-10, max=10)
+    raise ValueError(kind)
+
+
+def kl_reward_cases(gen):
+    cases = []
+    lengths = [3, 1, 5, 4, 2, 6]
+    B, T = len(lengths), max(lengths)
+    mask = torch.zeros(B, T, dtype=DT)
+    for i, L in enumerate(lengths):
+        mask[i, :L] = 1.0
+    old = -torch.rand(B, T, generator=gen, dtype=DT) * 3.0
+    ref = old + torch.randn(B, T, generator=gen, dtype=DT) * 0.6
+    ref[2, 1] = old[2, 1] + 23.0  # low_var_kl's clamps act here
+    scores = torch.randn(B, generator=gen, dtype=DT)
+    values = torch.randn(B, T, generator=gen, dtype=DT) * 0.5
+    for kind, beta in (("kl", 0.05), ("abs", 0.1), ("mse", 0.2), ("low_var_kl", 0.01)):
+        tr = torch.zeros(B, T, dtype=DT)
+        for i, L in enumerate(lengths):
+            tr[i, L - 1] = scores[i]
+        kld = kl_forward(old, ref, kind) * mask
+        tr = tr - beta * kld
+        current = torch.mean(masked_mean_rows(kld, mask))
+        adv, ret = gae(tr, values, mask, 1.0, 0.95)
+        cases.append({"kl_penalty": kind, "beta": beta, "lengths": lengths, "scores": [float(x) for x in scores],
+                      "old_logp": [[float(x) for x in old[i, :lengths[i]]] for i in range(B)],
+                      "ref_logp": [[float(x) for x in ref[i, :lengths[i]]] for i in range(B)],
+                      "values": [[float(x) for x in values[i, :lengths[i]]] for i in range(B)],
+                      "token_rewards": [[float(x) for x in tr[i, :lengths[i]]] for i in range(B)],
+                      "current_kl": float(current),
+                      "advantages": [[float(x) for x in adv[i, :lengths[i]]] for i in range(B)],
+                      "returns": [[float(x) for x in ret[i, :lengths[i]]] for i in range(B)]})
+    return cases
+
+
+def masked_mean_rows(v, m):
+    return (v * m).sum(dim=-1) / (m.sum(dim=-1) + 1e-8)
+
+
+def adaptive_controller_case():
+    beta, target, horizon, n = 0.05, 0.1, 64, 16
+    kls = [0.3, 0.02, 0.1, 0.12, 0.0, 0.09]
+    betas = []
+    for kl in kls:
+        err = float(torch.clamp(torch.tensor(kl / target - 1, dtype=DT), -0.2, 0.2))
+        beta *= 1 + err * n / horizon
+        betas.append(beta)
+    return {"kl_coef": 0.05, "target_kl": target, "kl_horizon": horizon, "sequences": n, "kls": kls, "betas": betas}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     gen = torch.Generator().manual_seed(1919)
-    data = {"gae": gae_cases(gen), "value_loss": value_loss_cases(gen)}
+    data = {"gae": gae_cases(gen), "value_loss": value_loss_cases(gen), "kl_reward": kl_reward_cases(gen),
+            "adaptive_kl_ctrl": adaptive_controller_case()}
     path = os.path.join(args.out, "cases.json")
     dump_json(path, data)
     print(f"wrote {path}: {len(data['gae'])} GAE cases, {len(data['value_loss'])} value-loss cases")

@@ -11,6 +11,7 @@ import org.grpo4j.distributed.Communicator;
 import org.grpo4j.grpo.critic.Critic;
 import org.grpo4j.grpo.critic.CriticSettings;
 import org.grpo4j.grpo.critic.Gae;
+import org.grpo4j.grpo.critic.KlController;
 import org.grpo4j.grpo.critic.ValueLoss;
 import org.grpo4j.grpo.critic.ValueTargets;
 import org.grpo4j.model.TokenBatch;
@@ -22,6 +23,8 @@ import org.grpo4j.model.TokenBatch;
  * loss on the same window of rollouts. The arithmetic is {@code grpo/critic} ({@link Gae}, {@link ValueLoss}); this
  * class moves rollouts through it and reports verl's {@code critic/…} metrics.
  *
+ * <p>With {@code use_kl_in_reward} the token rewards carry verl's KL penalty ({@link #klPenalty}) before GAE.
+ *
  * <p>A completion without a reward (every reward function NaN) has no return: its advantages are 0 and it stays out
  * of the whitening, the value loss and the metrics. Under data parallelism each rank values its own completions and
  * the whitening statistics and metrics are the whole batch's (summed over ranks).
@@ -31,12 +34,14 @@ final class CriticPhase {
     private final GrpoConfig config;
     private final CriticSettings settings;
     private final Communicator comm;
+    private final KlController klCtrl; // use_kl_in_reward's β, or null
 
     CriticPhase(Critic critic, GrpoConfig config, Communicator comm) {
         this.critic = critic;
         this.config = config;
         this.settings = config.critic();
         this.comm = comm;
+        this.klCtrl = config.klReward().useKlInReward() ? new KlController(config.klReward()) : null;
     }
 
     /** The rollouts with their {@link ValueTargets}; adds the batch's value, return and advantage metrics to {@code metrics}. */
@@ -59,6 +64,7 @@ final class CriticPhase {
         }
         double[] tokenRewards = new double[n], adv = new double[n], returns = new double[n];
         Gae.outcomeRewards(start, rewards, valid, tokenRewards);
+        if (klCtrl != null) metrics.putAll(klPenalty(rollouts, start, tokenRewards));
         Gae.advantagesAndReturns(start, tokenRewards, values, settings.gamma(), settings.lam(), adv, returns);
         double[] s = Gae.sums(start, valid, adv);
         comm.sumInPlace(s);
@@ -118,12 +124,41 @@ final class CriticPhase {
         return Metrics.meanOverRanks(m, comm);
     }
 
+    /**
+     * verl's {@code apply_kl_penalty}: {@code r_t −= β·KL_t} on every completion token, KL_t = {@code kl_penalty}(sampling
+     * policy's log-prob, reference's); then β moves ({@link KlController}) by the batch's mean over sequences of their
+     * mean token KL. Metrics {@code actor/reward_kl_penalty} (that mean) and {@code actor/reward_kl_penalty_coeff} (the β used).
+     */
+    private Map<String, Double> klPenalty(List<Rollout> rollouts, int[] start, double[] tokenRewards) {
+        double beta = klCtrl.value();
+        int n = start[rollouts.size()];
+        double[] old = new double[n], ref = new double[n];
+        for (int b = 0; b < rollouts.size(); b++) {
+            Rollout r = rollouts.get(b);
+            if (r.oldLogp() == null || r.refLogp() == null) throw new IllegalStateException("use_kl_in_reward needs the old and reference log-probs");
+            for (int i = start[b]; i < start[b + 1]; i++) {
+                old[i] = r.oldLogp()[i - start[b]];
+                ref[i] = r.refLogp()[i - start[b]];
+            }
+        }
+        double[] sum = {KlController.penalise(start, old, ref, config.klReward().klPenalty(), beta, tokenRewards), rollouts.size()};
+        comm.sumInPlace(sum);
+        double current = sum[0] / Math.max(1, sum[1]);
+        klCtrl.update(current, (int) sum[1]);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("actor/reward_kl_penalty", current);
+        m.put("actor/reward_kl_penalty_coeff", beta);
+        return m;
+    }
+
     void save(Path dir) throws IOException {
         critic.save(dir);
+        if (klCtrl != null) klCtrl.save(dir);
     }
 
     void load(Path dir) throws IOException {
         critic.load(dir);
+        if (klCtrl != null) klCtrl.load(dir);
     }
 
     /**

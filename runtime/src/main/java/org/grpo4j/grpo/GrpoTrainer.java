@@ -129,7 +129,7 @@ public final class GrpoTrainer {
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
         int completion = config.sampling().maxCompletionLength();
-        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0);
+        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.needsReference());
     }
 
     public Result train() throws IOException {
@@ -139,13 +139,13 @@ public final class GrpoTrainer {
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
         int completion = config.sampling().maxCompletionLength();
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
-                config.loss().beta() != 0);
+                config.needsReference());
         plan.requireFits(MemoryPlan.availableHeap());
         say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
         // with LoRA the reference is the policy itself with its adapters off (TRL's disable_adapter()): no second model
-        if (config.loss().beta() != 0 && policy.lora() == null) {
+        if (config.needsReference() && policy.lora() == null) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
         }
@@ -187,8 +187,8 @@ public final class GrpoTrainer {
                 int round = step / stepsPerGenerationBatch();
                 Rollouts.Batch batch;
                 try {
-                    batch = rollouts.next(round, order, config.batch().reusesBatch() ? policy : null,
-                            reference != null ? reference : config.loss().beta() != 0 ? policy : null);
+                    batch = rollouts.next(round, order, config.keepsOldLogps() ? policy : null,
+                            reference != null ? reference : config.needsReference() ? policy : null);
                 } catch (CancellationException e) {
                     if (stop.requested()) break; // interrupted while rewards were scoring: stop with the last finished step
                     throw e;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code adv_estimator = gae}: PPO with a value model on the small task of {@link GrpoTrainerTest} (reward 1 when the
  * completion contains one token). The critic learns to predict the returns, the policy learns from its per-token
- * advantages, and a resumed run continues exactly, critic included.
+ * advantages, and a resumed run continues exactly, critic and KL controller included.
  */
 class GaeTrainingTest {
     static List<JsonNode> metrics(Path dir) throws Exception {
@@ -94,8 +94,10 @@ class GaeTrainingTest {
 
     @Test
     void threeStepsResumeThreeStepsEqualsSixStepsWithTheCritic(@TempDir Path dir) throws Exception {
+        // with the adaptive KL penalty in the reward: its β is part of what must resume exactly
         GrpoConfig cfg = GrpoTrainerTest.settings(dir).set("max_steps", 6).set("adv_estimator", "gae").set("num_iterations", 2)
-                .set("critic_learning_rate", 1e-2).set("lr_scheduler_type", "linear").build();
+                .set("critic_learning_rate", 1e-2).set("lr_scheduler_type", "linear").set("use_kl_in_reward", true).set("kl_ctrl", "adaptive")
+                .set("kl_coef", 0.05).set("kl_horizon", 64).set("kl_penalty", "low_var_kl").build();
         Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
         GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
 
@@ -118,7 +120,12 @@ class GaeTrainingTest {
                 .train();
         assertEquals(6, resumed.steps());
         assertArrayEquals(a.backend().read(a.params()), c.backend().read(c.params()));
-        for (String f : new String[] {"model.safetensors", "value_head.safetensors", "optimizer.safetensors", "value_head_optimizer.safetensors"})
+        List<JsonNode> rows = metrics(dir.resolve("a"));
+        assertEquals(0.05, rows.get(0).get("actor/reward_kl_penalty_coeff").asDouble(), 1e-15);
+        assertTrue(rows.get(0).get("actor/reward_kl_penalty").asDouble() >= 0, "low_var_kl is never negative");
+        assertTrue(rows.get(5).get("actor/reward_kl_penalty_coeff").asDouble() != 0.05, "the adaptive β moves");
+        for (String f : new String[] {"model.safetensors", "value_head.safetensors", "optimizer.safetensors", "value_head_optimizer.safetensors",
+                "kl_ctrl.json"})
             assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6/critic").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6/critic").resolve(f)),
                     "critic/" + f + " differs after the resume");
     }

@@ -75,6 +75,58 @@ class CriticOracleTest {
         }
     }
 
+    static double[] packed(JsonNode rows, int[] start) {
+        double[] out = new double[start[start.length - 1]];
+        for (int b = 0; b < rows.size(); b++) for (int t = 0; t < rows.get(b).size(); t++) out[start[b] + t] = rows.get(b).get(t).asDouble();
+        return out;
+    }
+
+    @Test
+    void klInTheRewardMatchesVerlsApplyKlPenaltyThenGae() throws IOException {
+        for (JsonNode c : cases().get("kl_reward")) {
+            String kind = c.get("kl_penalty").asText();
+            int B = c.get("lengths").size();
+            int[] start = new int[B + 1];
+            for (int b = 0; b < B; b++) start[b + 1] = start[b] + c.get("lengths").get(b).asInt();
+            double[] scores = doubles(c.get("scores")), tokenRewards = new double[start[B]];
+            boolean[] valid = new boolean[B];
+            java.util.Arrays.fill(valid, true);
+            Gae.outcomeRewards(start, scores, valid, tokenRewards);
+            org.grpo4j.grpo.KlLossType type = org.grpo4j.grpo.LossSettings.defaults().with("kl_loss_type", kind).klLossType();
+            double sum = KlController.penalise(start, packed(c.get("old_logp"), start), packed(c.get("ref_logp"), start), type, c.get("beta").asDouble(),
+                    tokenRewards);
+            double[] want = packed(c.get("token_rewards"), start);
+            for (int i = 0; i < want.length; i++) assertEquals(want[i], tokenRewards[i], 1e-12, kind + " token reward " + i);
+            assertEquals(c.get("current_kl").asDouble(), sum / B, 1e-12, kind + " current_kl");
+            double[] adv = new double[start[B]], ret = new double[start[B]], values = packed(c.get("values"), start);
+            Gae.advantagesAndReturns(start, tokenRewards, values, 1.0, 0.95, adv, ret);
+            double[] s = Gae.sums(start, valid, adv);
+            double mu = Gae.mean(s[0], s[1]);
+            Gae.whiten(start, valid, adv, mu, Gae.variance(s[0], Gae.squaredDeviations(start, valid, adv, mu)));
+            double[] wantA = packed(c.get("advantages"), start), wantR = packed(c.get("returns"), start);
+            for (int i = 0; i < adv.length; i++) {
+                assertEquals(wantA[i], adv[i], 1e-12, kind + " advantage " + i);
+                assertEquals(wantR[i], ret[i], 1e-12, kind + " return " + i);
+            }
+        }
+    }
+
+    @Test
+    void theAdaptiveControllerFollowsVerl() throws IOException {
+        JsonNode c = cases().get("adaptive_kl_ctrl");
+        KlRewardSettings s = KlRewardSettings.SETTINGS.with(KlRewardSettings.SETTINGS.with(KlRewardSettings.SETTINGS.with(KlRewardSettings.SETTINGS.with(
+                KlRewardSettings.defaults(), "kl_ctrl", "adaptive"), "kl_coef", c.get("kl_coef").asDouble()), "target_kl", c.get("target_kl").asDouble()),
+                "kl_horizon", c.get("kl_horizon").asInt());
+        KlController ctrl = new KlController(s);
+        KlController fixed = new KlController(KlRewardSettings.defaults());
+        for (int k = 0; k < c.get("kls").size(); k++) {
+            ctrl.update(c.get("kls").get(k).asDouble(), c.get("sequences").asInt());
+            fixed.update(c.get("kls").get(k).asDouble(), c.get("sequences").asInt());
+            assertEquals(c.get("betas").get(k).asDouble(), ctrl.value(), 1e-15, "β after batch " + k);
+        }
+        assertEquals(0.001, fixed.value(), 0.0, "a fixed controller keeps kl_coef");
+    }
+
     @Test
     void lambdaOneAndGammaOneMakeEveryReturnTheReward() {
         // Open-Reasoner-Zero's setting: R_t = r whatever the values, A_t = r − V_t before whitening
