@@ -15,8 +15,10 @@ import org.grpo4j.reward.Sample;
  * Calls each reward function once on a batch of samples, so that one broken function costs its own rewards and
  * not the run: a function that throws on the batch is called again on each sample alone, so only the samples it
  * throws on get NaN; a call that does not return within the time limit gives NaN for every sample of the call;
- * a ±Infinity becomes NaN for that sample; each is reported as a {@link RewardFailure} with its count. A function
- * that returns the wrong number of values is a programming error and throws.
+ * a ±Infinity becomes NaN for that sample; a NaN the function returns itself (TRL's None: no reward for that
+ * sample) is kept; each is reported as a {@link RewardFailure} with its count, and every NaN is left out of the
+ * function's mean ({@code rewards/<name>/nan_count} counts them). A function that returns the wrong number of
+ * values is a programming error and throws.
  *
  * <p>Each call runs on its own daemon thread so that it can be abandoned on timeout: the thread is interrupted,
  * but Java cannot stop a loop that ignores interrupts. Such a function is therefore not called again while its
@@ -118,8 +120,10 @@ public final class RewardScoring {
             bad = o.thrown;
         }
         for (int i = 0; i < n; i++) {
-            if (Double.isInfinite(v[i])) {
-                if (first == null) first = "reward '" + name + "' returned " + v[i] + " for sample " + i;
+            if (o.threw != null && o.threw[i]) continue;
+            if (Double.isInfinite(v[i]) || Double.isNaN(v[i])) {
+                if (first == null) first = "reward '" + name + "' returned " + v[i] + " for sample " + i
+                        + (Double.isNaN(v[i]) ? " (no reward for it: left out of the function's mean)" : "");
                 bad++;
             } else {
                 out[i] = v[i];
@@ -140,6 +144,7 @@ public final class RewardScoring {
             o.error = e;
         }
         double[] v = new double[batch.size()];
+        boolean[] threw = new boolean[batch.size()];
         int thrown = 0;
         for (int i = 0; i < batch.size() && !Thread.currentThread().isInterrupted(); i++) {
             try {
@@ -148,10 +153,12 @@ public final class RewardScoring {
                 v[i] = one[0];
             } catch (Throwable e) {
                 v[i] = Double.NaN;
+                threw[i] = true;
                 thrown++;
             }
         }
         o.thrown = thrown;
+        o.threw = threw;
         o.values = v;
     }
 
@@ -159,6 +166,7 @@ public final class RewardScoring {
         volatile double[] values;
         volatile Throwable error;
         volatile int thrown;
+        volatile boolean[] threw; // per sample, when the batch call threw and the samples were scored one by one
     }
 
     /** "60 s", "0.25 s". */
