@@ -25,7 +25,7 @@ import java.util.RandomAccess;
 /**
  * The rows of a data set kept off the Java heap: each row encoded in a compact binary form (a tag byte per value,
  * varint lengths, UTF-8 text; the column names of a row stored once per distinct set of columns) and decoded again
- * when {@link #get} asks for it. Up to {@value #IN_HEAP_BYTES} bytes stay in one byte array; more go to a temporary
+ * when {@link #get} asks for it. Up to {@link #IN_HEAP_BYTES} bytes stay in one byte array; more go to a temporary
  * file that is memory-mapped read-only and unlinked at once, so the operating system pages the rows in and out as
  * the trainer reads them and nothing is left on disk. The heap keeps 8 bytes per row (its offset).
  *
@@ -40,7 +40,8 @@ import java.util.RandomAccess;
  * }</pre>
  */
 final class RowStore extends AbstractList<Map<String, Object>> implements RandomAccess {
-    static final int IN_HEAP_BYTES = 8 << 20;
+    /** Rows up to this size stay in a heap array: 8 MB, less in a small heap (1/64 of it), so tests and small sets need no file. */
+    static final int IN_HEAP_BYTES = (int) Math.min(8 << 20, Runtime.getRuntime().maxMemory() / 64);
 
     private static final byte NULL = 0, FALSE = 1, TRUE = 2, LONG = 3, DOUBLE = 4, STRING = 5, LIST = 6, MAP = 7, BIG = 8, BYTES = 9, INT = 10,
             FLOAT = 11, OBJECT = 12;
