@@ -311,6 +311,7 @@ final class Rollouts {
             List<Completion> cs = new ArrayList<>();
             List<Sample> ss = new ArrayList<>();
             List<double[]> values = new ArrayList<>();
+            List<String[]> reasons = new ArrayList<>();
             List<String> names = pool.get(0).scores.names();
             List<RewardFailure> failures = new ArrayList<>();
             for (Scored s : pool) failures.addAll(s.scores.failures());
@@ -324,14 +325,25 @@ final class Rollouts {
                             cs.add(s.completions.get(k));
                             ss.add(s.samples.get(k));
                             double[] v = new double[names.size()];
-                            for (int f = 0; f < v.length; f++) v[f] = s.scores.values()[f][k];
+                            String[] why = new String[names.size()];
+                            for (int f = 0; f < v.length; f++) {
+                                v[f] = s.scores.values()[f][k];
+                                why[f] = s.scores.reason(f, k);
+                            }
                             values.add(v);
+                            reasons.add(why);
                         }
                     }
                 }
             double[][] byFunction = new double[names.size()][values.size()];
-            for (int i = 0; i < values.size(); i++) for (int f = 0; f < names.size(); f++) byFunction[f][i] = values.get(i)[f];
-            return new Scored(ps, cs, ss, new RewardScores(names, byFunction, failures));
+            String[][] whyByFunction = new String[names.size()][];
+            for (int f = 0; f < names.size(); f++) if (pool.get(0).scores.reasons()[f] != null) whyByFunction[f] = new String[values.size()];
+            for (int i = 0; i < values.size(); i++)
+                for (int f = 0; f < names.size(); f++) {
+                    byFunction[f][i] = values.get(i)[f];
+                    if (whyByFunction[f] != null) whyByFunction[f][i] = reasons.get(i)[f];
+                }
+            return new Scored(ps, cs, ss, new RewardScores(names, byFunction, failures, whyByFunction));
         }
     }
 }

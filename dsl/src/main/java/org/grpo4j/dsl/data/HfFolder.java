@@ -50,10 +50,10 @@ import java.util.stream.Stream;
  */
 public record HfFolder(Path root, String config, List<String> configs, Map<String, List<Path>> splits, String format) {
     /** The data file types read, by extension. */
-    public static final List<String> FORMATS = List.of("parquet", "jsonl", "json", "csv", "tsv");
+    public static final List<String> FORMATS = List.of("parquet", "arrow", "jsonl", "json", "csv", "tsv");
 
     private static final List<String> IGNORED = List.of("README.md", "config.json", "dataset_info.json", "dataset_infos.json", "dummy_data.zip",
-            "dataset_dict.json");
+            "dataset_dict.json", "state.json");
     private static final Map<String, List<String>> KEYWORDS = keywords();
     private static final String SEP = "[-._ 0-9]";
     private static final Pattern SHARDED = Pattern.compile("data/(?<split>[^/]+?)-[0-9]{5}-of-[0-9]{5}[^/]*\\.[^/]*");
@@ -164,8 +164,10 @@ public record HfFolder(Path root, String config, List<String> configs, Map<Strin
         return rel.toString().replace('\\', '/');
     }
 
+    /** The data type a file's name gives: its extension, the one before {@code .gz} for a gzipped file ({@code jsonl} for {@code train.jsonl.gz}). */
     static String extension(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".gz")) n = n.substring(0, n.length() - 3);
         int dot = n.lastIndexOf('.');
         return dot < 0 ? "" : n.substring(dot + 1);
     }
