@@ -151,8 +151,13 @@ public final class GrpoTrainer {
         }
         if (config.rollouts().advEstimator().needsCritic()) {
             TrainingArguments t = config.training();
-            critic = new CriticPhase(Critic.fromPolicy(policy, new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(),
-                    t.adamEpsilon(), t.weightDecay()), mix(t.seed(), 0xC, 0)), config, comm);
+            Critic c = Critic.fromPolicy(policy, new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(),
+                    t.weightDecay()), mix(t.seed(), 0xC, 0));
+            // the critic is a second full model with its own gradients, moments and activations
+            MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
+            cp.requireFits(MemoryPlan.availableHeap());
+            say("memory (critic): " + cp.report());
+            critic = new CriticPhase(c, config, comm);
         }
         Path out = Path.of(config.training().outputDir());
         Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);

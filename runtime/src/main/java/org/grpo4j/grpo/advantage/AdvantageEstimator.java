@@ -10,7 +10,8 @@ import java.util.Locale;
  * <p>All of them see the rewards of the <em>whole</em> generation batch (under data parallelism, every rank's rewards
  * gathered), group-major (the G completions of one prompt are consecutive); NaN = no reward, which gets A = 0 and
  * is left out of every statistic. Outcome rewards only: the sequence reward sits on the last completion token and
- * γ = 1 (verl's default), so every token of a completion has the same advantage.
+ * γ = 1 (verl's default), so every token of a completion has the same advantage — except under {@code gae}, whose
+ * advantages are per token ({@code org.grpo4j.grpo.critic}).
  */
 public enum AdvantageEstimator {
     /** TRL's group-relative advantages, {@code scale_rewards} and {@code multi_objective_aggregation} apply (default). */
