@@ -139,6 +139,7 @@ public final class GrpoTrainer {
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
                 config.loss().beta() != 0);
         plan.requireFits(MemoryPlan.availableHeap());
+        policy.reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion);
         say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
