@@ -141,6 +141,7 @@ public final class GrpoTrainer {
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
                 config.needsReference());
         plan.requireFits(MemoryPlan.availableHeap());
+        policy.reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion);
         say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
