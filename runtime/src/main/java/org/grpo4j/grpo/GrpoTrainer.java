@@ -152,8 +152,9 @@ public final class GrpoTrainer {
         }
         if (config.rollouts().advEstimator().needsCritic()) {
             TrainingArguments t = config.training();
-            Critic c = Critic.fromPolicy(policy, new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(),
-                    t.weightDecay()), mix(t.seed(), 0xC, 0));
+            AdamW.Settings adam = new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
+            String from = config.critic().criticModelNameOrPath();
+            Critic c = from == null ? Critic.fromPolicy(policy, adam, mix(t.seed(), 0xC, 0)) : Critic.fromFolder(Path.of(from), policy, adam, mix(t.seed(), 0xC, 0));
             // the critic is a second full model with its own gradients, moments and activations
             MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
             cp.requireFits(MemoryPlan.availableHeap());
