@@ -68,6 +68,20 @@ public interface ReplServices {
         throw new UnsupportedOperationException("charts are not available in this build (the DSL is not on the class path)");
     }
 
+    /**
+     * {@code n} completions to label, sampled with the model of {@code source} (a REPL value: a GRPO recipe) on
+     * prompts of its data set, each with its prompt text and data set row (for the gold answer); {@code :label}.
+     */
+    default List<org.grpo4j.reward.Sample> labelCandidates(Object source, int n) throws Exception {
+        throw new UnsupportedOperationException("sampling for :label is not available in this build (the DSL is not on the class path); "
+                + ":label FILE.jsonl labels logged completions");
+    }
+
+    /** What {@code :learn} says about the reward it trained ({@code reward}) on the labels in {@code labels}. */
+    default List<String> describeLearned(Object reward, java.nio.file.Path labels) throws Exception {
+        return List.of(String.valueOf(reward));
+    }
+
     /** What works without the DSL, generation engine and trainer: reward functions only. */
     static ReplServices basic() {
         return new ReplServices() {

@@ -118,8 +118,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         at[4] = System.nanoTime();
         end.accept("policy fwd+bwd");
         org.grpo4j.train.DataParallel.combineGradients(policy.trainable(), comm, 1f / comm.size());
-        AdamW.clipGradNorm(policy.trainable(), 1.0);
-        opt.step(1e-5);
+        opt.clipAndStep(1e-5, 1.0);
         at[5] = System.nanoTime();
         end.accept("optimizer");
         return at;
