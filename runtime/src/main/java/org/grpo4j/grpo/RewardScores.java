@@ -32,7 +32,7 @@ public record RewardScores(List<String> names, double[][] values, List<RewardFai
         return values.length == 0 ? 0 : values[0].length;
     }
 
-    /** {@code rewards/<name>/mean} and {@code rewards/<name>/std} (see {@link RewardAggregation#functionMetrics}). */
+    /** {@code rewards/<name>/mean}, {@code /std} and {@code /nan_count} (see {@link RewardAggregation#functionMetrics}). */
     public Map<String, Double> metrics() {
         return RewardAggregation.functionMetrics(names, values);
     }
