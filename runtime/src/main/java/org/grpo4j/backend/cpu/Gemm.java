@@ -743,7 +743,8 @@ public final class Gemm {
      * step adds the depth tail, bias and old value. The vector methods thus have no branches but their loops.
      */
     private static final class SmallNT {
-        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16]);
+        /** 16 sums, then room for block4x4's 16 accumulators stored lane by lane. */
+        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16 + 16 * L]);
 
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
@@ -798,14 +799,17 @@ public final class Gemm {
                 y = FloatVector.fromArray(S, a, a3 + k);
                 s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
             }
-            sums[0] = VectorMath.sum(s00); sums[1] = VectorMath.sum(s01);
-            sums[2] = VectorMath.sum(s02); sums[3] = VectorMath.sum(s03);
-            sums[4] = VectorMath.sum(s10); sums[5] = VectorMath.sum(s11);
-            sums[6] = VectorMath.sum(s12); sums[7] = VectorMath.sum(s13);
-            sums[8] = VectorMath.sum(s20); sums[9] = VectorMath.sum(s21);
-            sums[10] = VectorMath.sum(s22); sums[11] = VectorMath.sum(s23);
-            sums[12] = VectorMath.sum(s30); sums[13] = VectorMath.sum(s31);
-            sums[14] = VectorMath.sum(s32); sums[15] = VectorMath.sum(s33);
+            // the 16 lane sums from stored lanes: 16 inlined sum(…) calls exceed C2's node budget, and the ones left
+            // as calls box their vector (a GRPO run's largest source of garbage, issue 15)
+            int l = 16;
+            s00.intoArray(sums, l); s01.intoArray(sums, l + L); s02.intoArray(sums, l + 2 * L); s03.intoArray(sums, l + 3 * L);
+            l += 4 * L;
+            s10.intoArray(sums, l); s11.intoArray(sums, l + L); s12.intoArray(sums, l + 2 * L); s13.intoArray(sums, l + 3 * L);
+            l += 4 * L;
+            s20.intoArray(sums, l); s21.intoArray(sums, l + L); s22.intoArray(sums, l + 2 * L); s23.intoArray(sums, l + 3 * L);
+            l += 4 * L;
+            s30.intoArray(sums, l); s31.intoArray(sums, l + L); s32.intoArray(sums, l + 2 * L); s33.intoArray(sums, l + 3 * L);
+            VectorMath.sumStored(sums, 16, 16, sums, 0);
         }
 
         /** One input row against four weight rows: {@code sums[0..3]}. */
