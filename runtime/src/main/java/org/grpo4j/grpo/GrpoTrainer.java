@@ -143,6 +143,7 @@ public final class GrpoTrainer {
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
                 config.needsReference());
         plan.requireFits(MemoryPlan.availableHeap());
+        policy.reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion);
         say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
@@ -218,7 +219,13 @@ public final class GrpoTrainer {
                         + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
             }
             boolean stopped = stopAgreed();
-            if (!stopped) books.finalEvaluation(state.globalStep());
+            if (!stopped) {
+                // training is over: its activations make room for the final evaluation's KV cache, collected now, as the
+                // parallel collector would grow the heap beside the dead block before collecting it (issue 15)
+                policy.releaseActivations();
+                System.gc();
+                books.finalEvaluation(state.globalStep());
+            }
             lastCheckpoint = save(out, opt, state(state.globalStep(), state.seed(), order, metrics, total), keep);
             if (comm.isRoot()) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);

@@ -53,8 +53,7 @@ final class PolicyUpdate {
         }
         // data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average)
         DataParallel.combineGradients(policy.trainable(), comm, 1f / comm.size());
-        double norm = AdamW.clipGradNorm(policy.trainable(), config.training().maxGradNorm());
-        optimizer.step(lr);
+        double norm = optimizer.clipAndStep(lr, config.training().maxGradNorm());
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (var e : sums.entrySet()) metrics.put(e.getKey(), e.getValue() / micro);
         double[] counts = {total, tokens};

@@ -11,6 +11,7 @@ import java.util.concurrent.CancellationException;
 import org.grpo4j.reward.ExplainedReward;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.reward.Sample;
+import org.grpo4j.reward.StopCheck;
 
 /**
  * Calls each reward function once on a batch of samples, so that one broken function costs its own rewards and
@@ -21,11 +22,13 @@ import org.grpo4j.reward.Sample;
  * function's mean ({@code rewards/<name>/nan_count} counts them). A function that returns the wrong number of
  * values is a programming error and throws.
  *
- * <p>Each call runs on its own daemon thread so that it can be abandoned on timeout: the thread is interrupted,
- * but Java cannot stop a loop that ignores interrupts. Such a function is therefore not called again while its
- * abandoned call still runs (its samples get NaN, reported as a failure), so a reward that never returns costs
- * at most one thread for the rest of the run, not one more per step. Functions run one after another, as in TRL,
- * so a function never has to be safe against another one running at the same time.
+ * <p>Each call runs on its own daemon thread so that it can be abandoned on timeout: the thread is interrupted and
+ * told to stop ({@link StopCheck}), which ends a reward written in the REPL or a {@code .grpo} script at its next loop
+ * iteration even when it ignores interrupts. Java cannot stop other code that ignores interrupts (a reward class
+ * compiled elsewhere): such a function is not called again while its abandoned call still runs (its samples get
+ * NaN, reported as a failure), so a reward that never returns costs at most one thread for the rest of the run, not
+ * one more per step. Functions run one after another, as in TRL, so a function never has to be safe against another
+ * one running at the same time.
  */
 public final class RewardScoring {
     /** Default wall-clock limit of one reward function call. */
@@ -96,20 +99,24 @@ public final class RewardScoring {
             abandoned[k] = null;
         }
         Outcome o = new Outcome();
-        Thread t = Thread.ofPlatform().daemon(true).name("reward-" + name).unstarted(() -> call(fn, batch, o));
+        Thread t = Thread.ofPlatform().daemon(true).name("reward-" + name).unstarted(() -> {
+            try {
+                call(fn, batch, o);
+            } finally {
+                StopCheck.forget(Thread.currentThread());
+            }
+        });
         t.start();
         boolean finished;
         try {
             finished = t.join(timeout);
         } catch (InterruptedException e) {
-            t.interrupt();
-            abandoned[k] = t;
+            abandon(k, t);
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while reward '" + name + "' was scoring");
         }
         if (!finished) {
-            t.interrupt();
-            abandoned[k] = t;
+            abandon(k, t);
             return new RewardFailure(name, n, "reward '" + name + "' timed out after " + seconds(timeout));
         }
         double[] v = o.values;
@@ -136,6 +143,14 @@ public final class RewardScoring {
         return bad == 0 ? null : new RewardFailure(name, bad, first);
     }
 
+    /** Interrupts and stops function k's call on {@code t}; it is not called again while {@code t} still runs. */
+    private void abandon(int k, Thread t) {
+        t.interrupt();
+        StopCheck.stop(t);
+        if (!t.isAlive()) StopCheck.forget(t); // it ended just now, before its own forget could matter
+        abandoned[k] = t;
+    }
+
     /**
      * On the reward's thread: the batch call, and when it throws, one call per sample, so a sample the function
      * cannot handle costs that sample only (NaN) and {@code o.error} keeps the first exception.
@@ -150,6 +165,8 @@ public final class RewardScoring {
                 o.values = fn.score(batch);
             }
             return;
+        } catch (StopCheck.Stopped e) {
+            return; // timed out: its samples are NaN already
         } catch (Throwable e) { // a reward's bug, whatever its kind, is reported, not fatal
             o.error = e;
         }
@@ -169,6 +186,8 @@ public final class RewardScoring {
                 }
                 if (one == null || one.length != 1) throw new IllegalStateException("returned " + (one == null ? "null" : one.length + " values") + " for one sample");
                 v[i] = one[0];
+            } catch (StopCheck.Stopped e) {
+                return;
             } catch (Throwable e) {
                 v[i] = Double.NaN;
                 threw[i] = true;

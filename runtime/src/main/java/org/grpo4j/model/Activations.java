@@ -78,6 +78,31 @@ public final class Activations {
         return layers + shared + N * d * 2 + N + backward + head;
     }
 
+    /**
+     * Floats for the largest micro-batch of a run: {@code sequences} sequences of up to {@code length} tokens of which
+     * {@code targetsPerSequence} are scored, each attending to all before it (what {@link MemoryPlan} counts).
+     */
+    static long floatsForBatch(ModelConfig c, int sequences, int length, int targetsPerSequence, boolean checkpointing) {
+        int rows = sequences * length, targets = sequences * targetsPerSequence;
+        long probs = (long) sequences * c.numHeads() * length * length;
+        return floatsFor(c, rows, probs, targets, headChunkRows(c, targets), checkpointing);
+    }
+
+    /** Allocates a block of at least {@code floats} now, so that later batches up to that size lay out in it. */
+    void reserve(long floats) {
+        if (block != null && block.size() >= floats) return;
+        block = null;
+        block = backend.allocate(floats);
+    }
+
+    /** Drops the block and every view of it, so that the memory can be collected. */
+    void release() {
+        block = null;
+        for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
+        residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = dLogp = null;
+        rows = targets = chunkRows = 0;
+    }
+
     /** Lays the views out for this batch, growing the block if needed. */
     void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
         prepare(c, rows, probs, targets, chunkRows, false);

@@ -394,6 +394,20 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         if (lora != null) lora.grads();
     }
 
+    /**
+     * Allocates the activations of the largest micro-batch a run plans ({@link MemoryPlan#training}'s figure) at its
+     * start. Growing with the batches instead re-allocated the block as completions got longer, and each block left
+     * behind stayed on the heap as old-generation garbage until a full collection (issue 15).
+     */
+    public void reserveActivations(int sequences, int length, int targetsPerSequence) {
+        acts.reserve(Activations.floatsForBatch(config, sequences, length, targetsPerSequence, checkpointing));
+    }
+
+    /** Lets the activation block go (training is over); a later forward allocates a new one. */
+    public void releaseActivations() {
+        acts.release();
+    }
+
     /** Bytes of the activation block currently allocated. */
     public long activationBytes() {
         return acts.allocatedFloats() * 4;

@@ -187,6 +187,8 @@ final class RowStore extends AbstractList<Map<String, Object>> implements Random
         private final List<String[]> shapes = new ArrayList<>();
         private final LinkedHashSet<String> columns = new LinkedHashSet<>();
         private final List<Object> objects = new ArrayList<>();
+        private String[] lastKeys;           // the key array of the last row, and its shape: rows of a file share one
+        private int lastShape;
         private boolean done;
 
         int rows() {
@@ -195,23 +197,40 @@ final class RowStore extends AbstractList<Map<String, Object>> implements Random
 
         /** Adds a row (its values are encoded now: later changes to the map do not reach the store). */
         void add(Map<String, ?> row) {
-            if (rows == offsets.length) offsets = Arrays.copyOf(offsets, rows * 2);
-            offsets[rows++] = flushed + n;
-            List<String> keys = new ArrayList<>(row.keySet());
-            Integer shape = shapeIds.get(keys);
-            if (shape == null) {
-                shape = shapes.size();
-                shapeIds.put(keys, shape);
-                shapes.add(keys.toArray(String[]::new));
-                columns.addAll(keys);
+            if (row instanceof RowMap r) {
+                add(r.keyArray(), r.valueArray());
+                return;
             }
-            varint(shape);
+            start(shape(row.keySet().toArray(String[]::new)));
             for (Object v : row.values()) value(v);
         }
 
-        /** Adds a row given as its column names (shared by the caller between rows) and values. */
+        /** Adds a row given as its column names (an array the caller may share between rows) and values. */
         void add(String[] keys, Object[] values) {
-            add(RowMap.of(keys, values));
+            if (keys != lastKeys) {
+                lastShape = shape(keys);
+                lastKeys = keys;
+            }
+            start(lastShape);
+            for (Object v : values) value(v);
+        }
+
+        private int shape(String[] keys) {
+            List<String> k = Arrays.asList(keys.clone());
+            Integer id = shapeIds.get(k);
+            if (id == null) {
+                id = shapes.size();
+                shapeIds.put(k, id);
+                shapes.add(k.toArray(String[]::new));
+                columns.addAll(k);
+            }
+            return id;
+        }
+
+        private void start(int shape) {
+            if (rows == offsets.length) offsets = Arrays.copyOf(offsets, rows * 2);
+            offsets[rows++] = flushed + n;
+            varint(shape);
         }
 
         private void value(Object v) {

@@ -21,8 +21,8 @@ import java.util.function.Predicate;
  * it never sees. Every number, intermediate result and answer stays within 0–99, and the reasoning is
  * {@link ArithmeticProblems}'s column-by-column layout in open-r1's {@code <think>/<answer>} format.
  *
- * <p>The base model learns three things from demonstrations: one addition, one subtraction, and a chain of two
- * additions (carry the first result into the second sum):
+ * <p>The base model learns four things from demonstrations: one addition, one subtraction, and chains of two
+ * additions or of two subtractions (carry the first result into the second step):
  *
  * <pre>
  * What is 21 plus 34 plus 17?
@@ -39,8 +39,8 @@ import java.util.function.Predicate;
  * &lt;/answer&gt;
  * </pre>
  *
- * The target is a chain with a subtraction in it ({@code a+b-c}, {@code a-b+c}, {@code a-b-c}): it needs the
- * chaining of the one skill and the subtraction of another, together, which no demonstration shows. Target rows
+ * The target is a chain that mixes the two operations ({@code a+b-c}, {@code a-b+c}): every step of it is a
+ * skill the model has, but no demonstration ever switches operation in the middle of a chain. Target rows
  * carry only the question and the gold number ({@code prompt}, {@code solution}, {@code kind}): nothing to imitate.
  *
  * <pre>{@code
@@ -59,12 +59,12 @@ public final class ChainProblems {
         SUB(false, '-'),
         /** a + b + c, two chained additions: a base skill. */
         ADD_ADD(true, '+', '+'),
+        /** a − b − c, two chained subtractions: a base skill. */
+        SUB_SUB(true, '-', '-'),
         /** a + b − c: target. */
         ADD_SUB(true, '+', '-'),
         /** a − b + c: target. */
-        SUB_ADD(true, '-', '+'),
-        /** a − b − c: target. */
-        SUB_SUB(true, '-', '-');
+        SUB_ADD(true, '-', '+');
 
         private final boolean chain;
         private final char[] ops;
@@ -74,9 +74,9 @@ public final class ChainProblems {
             this.ops = ops;
         }
 
-        /** A chain with a subtraction in it: never demonstrated. */
+        /** A chain of two different operations: never demonstrated. */
         public boolean isTarget() {
-            return chain && this != ADD_ADD;
+            return chain && ops[0] != ops[1];
         }
     }
 
@@ -101,8 +101,8 @@ public final class ChainProblems {
 
     private static final String[] NAMES = {"Ann", "Ben", "Cy", "Dee", "Eva", "Max", "Sam", "Zoe"};
     private static final String[] THINGS = {"pens", "apples", "cards", "coins", "books", "shells"};
-    private static final Kind[] BASE = {Kind.ADD, Kind.SUB, Kind.ADD_ADD};
-    private static final Kind[] TARGET = {Kind.ADD_SUB, Kind.SUB_ADD, Kind.SUB_SUB};
+    private static final Kind[] BASE = {Kind.ADD, Kind.SUB, Kind.ADD_ADD, Kind.SUB_SUB};
+    private static final Kind[] TARGET = {Kind.ADD_SUB, Kind.SUB_ADD};
 
     /** One problem of {@code kind}, its numbers and wording drawn from {@code rng}; every partial result is in 0–99. */
     public static Problem problem(SplittableRandom rng, Kind kind) {

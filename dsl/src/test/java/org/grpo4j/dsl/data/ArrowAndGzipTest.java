@@ -111,12 +111,14 @@ class ArrowAndGzipTest {
         Path ds = dir.resolve("numina");
         writeArrow(ds.resolve("train/data-00000-of-00001.arrow"), 10, false);
         writeArrow(ds.resolve("test/data-00000-of-00001.arrow"), 4, false);
-        Files.writeString(ds.resolve("dataset_dict.json"), "{\"splits\": [\"train\", \"test\"]}");
-        for (String s : List.of("train", "test")) {
+        writeArrow(ds.resolve("hard/data-00000-of-00001.arrow"), 2, false); // a split name datasets' file-name rules would not find
+        Files.writeString(ds.resolve("dataset_dict.json"), "{\"splits\": [\"train\", \"test\", \"hard\"]}");
+        for (String s : List.of("train", "test", "hard")) {
             Files.writeString(ds.resolve(s + "/dataset_info.json"), "{\"features\": {}}");
             Files.writeString(ds.resolve(s + "/state.json"), "{\"_data_files\": [{\"filename\": \"data-00000-of-00001.arrow\"}]}");
         }
-        assertEquals(List.of("train", "test"), List.copyOf(HfFolder.open(ds, null).splits().keySet()));
+        assertEquals(List.of("train", "test", "hard"), List.copyOf(HfFolder.open(ds, null).splits().keySet()));
+        assertEquals(2, Dataset.hf(ds, "hard").size());
         Dataset train = Dataset.hf(ds, "train");
         assertEquals(10, train.size());
         assertEquals(4, Dataset.hf(ds, "test").size());
