@@ -160,6 +160,7 @@ public final class GrpoTrainer {
             // the critic is a second full model with its own gradients, moments and activations
             MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
             cp.requireFits(MemoryPlan.availableHeap());
+            c.model().reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, 0);
             say("memory (critic): " + cp.report());
             critic = new CriticPhase(c, config, comm);
         }
@@ -223,6 +224,7 @@ public final class GrpoTrainer {
                 // training is over: its activations make room for the final evaluation's KV cache, collected now, as the
                 // parallel collector would grow the heap beside the dead block before collecting it (issue 15)
                 policy.releaseActivations();
+                if (critic != null) critic.releaseActivations();
                 System.gc();
                 books.finalEvaluation(state.globalStep());
             }
