@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import org.grpo4j.reward.ExplainedReward;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.reward.Sample;
 import org.grpo4j.reward.StopCheck;
@@ -74,19 +75,21 @@ public final class RewardScoring {
         List<Sample> batch = List.copyOf(samples);
         int n = batch.size();
         double[][] values = new double[functions.size()][];
+        String[][] reasons = new String[functions.size()][];
         List<RewardFailure> failures = new ArrayList<>();
         for (int k = 0; k < functions.size(); k++) {
             double[] v = new double[n];
             Arrays.fill(v, Double.NaN);
             values[k] = v;
-            RewardFailure f = scoreOne(k, batch, v);
+            if (functions.get(k) instanceof ExplainedReward) reasons[k] = new String[n];
+            RewardFailure f = scoreOne(k, batch, v, reasons[k]);
             if (f != null) failures.add(f);
         }
-        return new RewardScores(names, values, failures);
+        return new RewardScores(names, values, failures, reasons);
     }
 
-    /** Fills {@code out} (pre-filled with NaN) with function k's values; returns the failure, or null. */
-    private RewardFailure scoreOne(int k, List<Sample> batch, double[] out) {
+    /** Fills {@code out} (pre-filled with NaN) with function k's values, and {@code why} (when not null) with its reasons; returns the failure, or null. */
+    private RewardFailure scoreOne(int k, List<Sample> batch, double[] out, String[] why) {
         RewardFunction fn = functions.get(k);
         String name = names.get(k);
         int n = batch.size();
@@ -118,6 +121,7 @@ public final class RewardScoring {
         }
         double[] v = o.values;
         if (v == null) throw new IllegalStateException("reward '" + name + "' returned null instead of " + n + " values");
+        if (why != null && o.reasons != null && o.reasons.length == n) System.arraycopy(o.reasons, 0, why, 0, n);
         if (v.length != n) throw new IllegalStateException("reward '" + name + "' returned " + v.length + " values for " + n + " samples");
         int bad = 0;
         String first = null;
@@ -153,7 +157,13 @@ public final class RewardScoring {
      */
     private static void call(RewardFunction fn, List<Sample> batch, Outcome o) {
         try {
-            o.values = fn.score(batch);
+            if (fn instanceof ExplainedReward e) {
+                ExplainedReward.Explained r = e.scoreExplained(batch);
+                o.reasons = r.reasons();
+                o.values = r.values();
+            } else {
+                o.values = fn.score(batch);
+            }
             return;
         } catch (StopCheck.Stopped e) {
             return; // timed out: its samples are NaN already
@@ -162,10 +172,18 @@ public final class RewardScoring {
         }
         double[] v = new double[batch.size()];
         boolean[] threw = new boolean[batch.size()];
+        String[] reasons = fn instanceof ExplainedReward ? new String[batch.size()] : null;
         int thrown = 0;
         for (int i = 0; i < batch.size() && !Thread.currentThread().isInterrupted(); i++) {
             try {
-                double[] one = fn.score(List.of(batch.get(i)));
+                double[] one;
+                if (fn instanceof ExplainedReward e) {
+                    ExplainedReward.Explained r = e.scoreExplained(List.of(batch.get(i)));
+                    one = r.values();
+                    reasons[i] = r.reasons()[0];
+                } else {
+                    one = fn.score(List.of(batch.get(i)));
+                }
                 if (one == null || one.length != 1) throw new IllegalStateException("returned " + (one == null ? "null" : one.length + " values") + " for one sample");
                 v[i] = one[0];
             } catch (StopCheck.Stopped e) {
@@ -173,16 +191,19 @@ public final class RewardScoring {
             } catch (Throwable e) {
                 v[i] = Double.NaN;
                 threw[i] = true;
+                if (reasons != null) reasons[i] = "threw " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 thrown++;
             }
         }
         o.thrown = thrown;
         o.threw = threw;
+        o.reasons = reasons;
         o.values = v;
     }
 
     private static final class Outcome {
         volatile double[] values;
+        volatile String[] reasons;
         volatile Throwable error;
         volatile int thrown;
         volatile boolean[] threw; // per sample, when the batch call threw and the samples were scored one by one

@@ -10,7 +10,7 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
     /**
      * The plan for training {@code model} as it is set up: a LoRA model counts its frozen base (fp32 or packed), the
      * adapters' gradients and moments, no reference copy (the adapters switch off instead) and the adapters' saved
-     * activations; gradient checkpointing keeps one layer's activations plus every layer's input.
+     * activations; gradient checkpointing keeps every layer's narrow activations and one set of the wide ones.
      */
     public static MemoryPlan training(Transformer model, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         ModelConfig c = model.config();

@@ -51,6 +51,38 @@ class RewardScoringTest {
         r.requireAnyFinite();
     }
 
+    /** Explains each value: "long" or "short"; throws on "bb" (so the batch call fails and each sample is retried alone). */
+    static final org.grpo4j.reward.ExplainedReward EXPLAINED = new org.grpo4j.reward.ExplainedReward() {
+        public String name() {
+            return "explained";
+        }
+
+        public Explained scoreExplained(List<Sample> samples) {
+            double[] v = new double[samples.size()];
+            String[] why = new String[samples.size()];
+            for (int i = 0; i < v.length; i++) {
+                String c = samples.get(i).completion();
+                if (c.equals("bb")) throw new IllegalArgumentException("bb is not allowed");
+                v[i] = c.length();
+                why[i] = c.length() > 2 ? "long" : "short";
+            }
+            return new Explained(v, why);
+        }
+    };
+
+    @Test
+    void anExplainedRewardsReasonsComeWithItsValuesAlsoWhenOneSampleThrows() {
+        RewardScores r = new RewardScoring(List.of(EXPLAINED, LENGTH)).score(List.of(SAMPLES.get(0), SAMPLES.get(2)));
+        assertArrayEquals(new double[] {1, 3}, r.values()[0], 0);
+        assertEquals("short", r.reason(0, 0));
+        assertEquals("long", r.reason(0, 1));
+        assertEquals(null, r.reasons()[1], "a plain function gives no reasons");
+        RewardScores withBad = new RewardScoring(List.of(EXPLAINED)).score(SAMPLES);
+        assertArrayEquals(new double[] {1, NaN, 3}, withBad.values()[0], 0);
+        assertEquals(List.of("short", "threw IllegalArgumentException: bb is not allowed", "long"),
+                List.of(withBad.reason(0, 0), withBad.reason(0, 1), withBad.reason(0, 2)));
+    }
+
     @Test
     void aThrowingFunctionGivesNaNAndIsReported() {
         RewardFunction boom = fn("boom", s -> {
