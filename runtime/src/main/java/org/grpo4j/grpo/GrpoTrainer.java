@@ -152,8 +152,9 @@ public final class GrpoTrainer {
         }
         if (config.rollouts().advEstimator().needsCritic()) {
             TrainingArguments t = config.training();
-            Critic c = Critic.fromPolicy(policy, new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(),
-                    t.weightDecay()), mix(t.seed(), 0xC, 0));
+            AdamW.Settings adam = new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
+            String from = config.critic().criticModelNameOrPath();
+            Critic c = from == null ? Critic.fromPolicy(policy, adam, mix(t.seed(), 0xC, 0)) : Critic.fromFolder(Path.of(from), policy, adam, mix(t.seed(), 0xC, 0));
             // the critic is a second full model with its own gradients, moments and activations
             MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
             cp.requireFits(MemoryPlan.availableHeap());
@@ -216,7 +217,13 @@ public final class GrpoTrainer {
                         + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
             }
             boolean stopped = stopAgreed();
-            if (!stopped) books.finalEvaluation(state.globalStep());
+            if (!stopped) {
+                // training is over: its activations make room for the final evaluation's KV cache, collected now, as the
+                // parallel collector would grow the heap beside the dead block before collecting it (issue 15)
+                policy.releaseActivations();
+                System.gc();
+                books.finalEvaluation(state.globalStep());
+            }
             lastCheckpoint = save(out, opt, state(state.globalStep(), state.seed(), order, metrics, total), keep);
             if (comm.isRoot()) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);

@@ -1,6 +1,8 @@
 package org.grpo4j.backend.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Products with a frozen {@link CpuPackedTensor} weight. The weight is never widened whole: each thread widens
@@ -75,18 +77,62 @@ final class PackedGemm {
 
     private static void streamRows(float[] out, int outOff, float[] a, int aOff, CpuPackedTensor w, float[] bias, int biasOff,
                                    int M, int N, int K, boolean accumulate) {
-        Parallel.forRange(N, Math.max(1, (1 << 15) / K), (from, to) -> {
-            float[] row = TILE.get();
-            for (int n = from; n < to; n++) {
-                w.widenRow(n, 0, K, row, 0);
-                float b = bias == null ? 0f : bias[biasOff + n];
+        // four weight rows at a time: four independent FMA chains per input row (one chain is latency-bound)
+        int blocks = (N + 3) / 4;
+        Parallel.forRange(blocks, Math.max(1, (1 << 13) / K), (from, to) -> {
+            float[] rows = TILE.get();
+            for (int blk = from; blk < to; blk++) {
+                int n0 = blk * 4, nb = Math.min(4, N - n0);
+                for (int r = 0; r < nb; r++) w.widenRow(n0 + r, 0, K, rows, r * K);
                 for (int m = 0; m < M; m++) {
-                    float s = VectorMath.dot(a, aOff + m * K, row, 0, K) + b;
-                    int o = outOff + m * N + n;
-                    out[o] = accumulate ? out[o] + s : s;
+                    int x = aOff + m * K, o = outOff + m * N + n0;
+                    if (nb == 4) dot4(a, x, rows, K, out, o, bias, biasOff + n0, accumulate);
+                    else for (int r = 0; r < nb; r++) {
+                        float s = VectorMath.dot(a, x, rows, r * K, K) + (bias == null ? 0f : bias[biasOff + n0 + r]);
+                        out[o + r] = accumulate ? out[o + r] + s : s;
+                    }
                 }
             }
         });
+    }
+
+    /** {@code out[o + r] (+)= a[x..x+K) · rows[r·K..(r+1)·K) (+ bias)} for the four widened rows r. */
+    private static void dot4(float[] a, int x, float[] rows, int K, float[] out, int o, float[] bias, int biasOff, boolean accumulate) {
+        VectorSpecies<Float> F = VectorMath.F;
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        int k = 0;
+        for (int bound = F.loopBound(K); k < bound; k += F.length()) {
+            FloatVector xv = FloatVector.fromArray(F, a, x + k);
+            s0 = FloatVector.fromArray(F, rows, k).fma(xv, s0);
+            s1 = FloatVector.fromArray(F, rows, K + k).fma(xv, s1);
+            s2 = FloatVector.fromArray(F, rows, 2 * K + k).fma(xv, s2);
+            s3 = FloatVector.fromArray(F, rows, 3 * K + k).fma(xv, s3);
+        }
+        float d0 = VectorMath.sum(s0), d1 = VectorMath.sum(s1);
+        float d2 = VectorMath.sum(s2), d3 = VectorMath.sum(s3);
+        for (; k < K; k++) {
+            float xs = a[x + k];
+            d0 += xs * rows[k];
+            d1 += xs * rows[K + k];
+            d2 += xs * rows[2 * K + k];
+            d3 += xs * rows[3 * K + k];
+        }
+        if (bias != null) {
+            d0 += bias[biasOff];
+            d1 += bias[biasOff + 1];
+            d2 += bias[biasOff + 2];
+            d3 += bias[biasOff + 3];
+        }
+        if (accumulate) {
+            d0 += out[o];
+            d1 += out[o + 1];
+            d2 += out[o + 2];
+            d3 += out[o + 3];
+        }
+        out[o] = d0;
+        out[o + 1] = d1;
+        out[o + 2] = d2;
+        out[o + 3] = d3;
     }
 
     /**
