@@ -36,6 +36,8 @@ import org.grpo4j.train.TrainerState;
  * cut into windows of {@code gradient_accumulation_steps} micro-batches of {@code per_device_train_batch_size}
  * completions; each window is one AdamW step of the clipped, KL-regularised {@link GrpoLoss}) and
  * {@link Bookkeeping} (metrics, evaluation, sample completions); checkpoints are written here, between batches.
+ * With {@code adv_estimator = gae} (PPO) a {@link CriticPhase} values each batch after scoring and takes one step of
+ * the critic after each policy step; its model and optimisers go into {@code critic/} of every checkpoint.
  *
  * <p>Every random choice is a function of (seed, step): prompt order per epoch and sampling per generation round,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted one. Checkpoints are written at the
@@ -158,6 +160,7 @@ public final class GrpoTrainer {
             // the critic is a second full model with its own gradients, moments and activations
             MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
             cp.requireFits(MemoryPlan.availableHeap());
+            c.model().reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, 0);
             say("memory (critic): " + cp.report());
             critic = new CriticPhase(c, config, comm);
         }
@@ -221,6 +224,7 @@ public final class GrpoTrainer {
                 // training is over: its activations make room for the final evaluation's KV cache, collected now, as the
                 // parallel collector would grow the heap beside the dead block before collecting it (issue 15)
                 policy.releaseActivations();
+                if (critic != null) critic.releaseActivations();
                 System.gc();
                 books.finalEvaluation(state.globalStep());
             }
