@@ -136,8 +136,10 @@ final class DataCommand implements Command {
         return String.format("%.1f MB", bytes / 1e6);
     }
 
+    /** {@code parquet}, {@code jsonl.gz}, …: the type a file's name gives. */
     private static String extension(Path p) {
         String n = p.getFileName().toString();
-        return n.lastIndexOf('.') < 0 ? "data" : n.substring(n.lastIndexOf('.') + 1);
+        int dot = n.endsWith(".gz") ? n.lastIndexOf('.', n.length() - 4) : n.lastIndexOf('.');
+        return dot < 0 ? "data" : n.substring(dot + 1);
     }
 }

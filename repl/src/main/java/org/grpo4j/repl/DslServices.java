@@ -81,6 +81,55 @@ final class DslServices implements ReplServices {
         return out;
     }
 
+    /**
+     * Completions to label: {@code n} sampled with the recipe's sampling settings, two per prompt drawn at random, from
+     * the newest checkpoint of its run (a model or a LoRA adapter) when there is one, else from its model.
+     */
+    @Override
+    public Sampled labelCandidates(Object source, int n) throws Exception {
+        if (!(source instanceof GrpoRecipe r))
+            throw new IllegalArgumentException(":label samples with a GRPO recipe's model on its prompts (or reads a completions .jsonl file), got "
+                    + (source == null ? "null" : source.getClass().getSimpleName()));
+        GrpoPlan plan = r.build();
+        List<org.grpo4j.grpo.Prompt> prompts = new ArrayList<>(plan.train());
+        java.util.Collections.shuffle(prompts, new java.util.Random(System.nanoTime()));
+        int perPrompt = Math.min(2, n);
+        prompts = prompts.subList(0, Math.min(prompts.size(), (n + perPrompt - 1) / perPrompt));
+        List<int[]> ids = new ArrayList<>();
+        for (var p : prompts) ids.add(p.ids());
+        Path run = Path.of(plan.config().training().outputDir()), from = r.model();
+        org.grpo4j.dsl.eval.ModelFolder.Resolved folder = new org.grpo4j.dsl.eval.ModelFolder.Resolved(from, null);
+        if (Files.isDirectory(run)) {
+            try {
+                folder = org.grpo4j.dsl.eval.ModelFolder.resolve(run);
+                from = folder.adapter() != null ? folder.adapter() : folder.model();
+            } catch (IllegalArgumentException noCheckpoint) {
+                // the run has not saved a checkpoint yet: the recipe's model is the current one
+            }
+        }
+        Transformer m = new org.grpo4j.dsl.eval.PromptedModel(folder.model(), folder.adapter(), plan, "cpu").load();
+        SamplingParams params = plan.config().sampling().params(perPrompt, plan.stopTokenIds(), System.nanoTime());
+        List<org.grpo4j.reward.Sample> out = new ArrayList<>();
+        for (Completion c : new Generator(m, plan.decoder()).generate(ids, params)) {
+            var p = prompts.get(c.promptIndex());
+            if (out.size() < n) out.add(new org.grpo4j.reward.Sample(p.text(), c.text(), c.tokenIds(), c.finishReason().toString(), p.row()));
+        }
+        return new Sampled(from.toString(), out);
+    }
+
+    @Override
+    public List<String> describeLearned(Object reward, Path labels) {
+        if (!(reward instanceof org.grpo4j.dsl.reward.learned.TribuoReward t)) return List.of(String.valueOf(reward));
+        var examples = org.grpo4j.dsl.reward.learned.TribuoReward.examples(labels);
+        if (!t.classifies()) return List.of(t + ": trained on " + examples.size() + " scored completions of " + labels);
+        long good = examples.stream().filter(e -> e.value() == 1).count();
+        String line = t + ": trained on " + examples.size() + " labelled completions of " + labels + " (" + good + " good, " + (examples.size() - good) + " bad)";
+        int folds = Math.min(5, examples.size());
+        double cv = examples.size() >= 10 ? org.grpo4j.dsl.reward.learned.TribuoReward.crossValidatedAccuracy(examples, folds, 1) : Double.NaN;
+        return List.of(line, Double.isNaN(cv) ? "  (10 or more labels of each kind give an estimate of its accuracy on unseen completions)"
+                : String.format(java.util.Locale.ROOT, "  accuracy on completions it was not trained on (%d-fold cross-validation): %.1f%%", folds, 100 * cv));
+    }
+
     @Override
     public TrainingSession startTraining(Object recipe, PrintStream log) {
         StopSignal stop = new StopSignal();

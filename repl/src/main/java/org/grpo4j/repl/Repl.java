@@ -40,6 +40,8 @@ public final class Repl implements AutoCloseable {
         m.put(":try", ":try REWARD[, REWARD…] on \"TEXT\" [gold \"42\"]|FILE.jsonl   score completions, one column per function");
         m.put(":sample", ":sample MODEL \"prompt\" [n] [with REWARD]   generate completions (and score them)");
         m.put(":python", ":python def NAME(completions, **kwargs): ...  |  :python FILE.py:NAME   a Python reward in variable NAME");
+        m.put(":label", ":label RECIPE|FILE.jsonl|RUN_DIR [N] [into LABELS.jsonl]   label N completions (sampled on the recipe's prompts from its run's newest checkpoint or its model, or a run's logged ones) good/bad or with a score");
+        m.put(":learn", ":learn NAME [from LABELS.jsonl] [save MODEL.tribuo]   train a Tribuo reward on the labels, as variable NAME");
         m.put(":train", ":train RECIPE            train in the background with a live status line");
         m.put(":stop", "save a checkpoint and stop the training run");
         m.put(":metrics", "the latest training metrics, with sparklines of reward and length");
@@ -56,6 +58,8 @@ public final class Repl implements AutoCloseable {
     private final String inputName;
     private final long statusEveryMs;
     private Shell shell;
+    private Labelling labelling;
+    private Path lastLabels;
     private volatile TrainingSession training;
     private final AtomicBoolean trainingReported = new AtomicBoolean(true);
     private volatile int lastShownStep = -1;
@@ -103,6 +107,10 @@ public final class Repl implements AutoCloseable {
             String line;
             while (!repl.exitRequested && (line = r.readLine()) != null) {
                 lineNo++;
+                if (buf.isEmpty() && repl.labelling != null && !line.strip().startsWith(":")) {
+                    repl.labelAnswer(line);
+                    continue;
+                }
                 if (buf.isEmpty() && line.strip().startsWith(":")) {
                     repl.command(line.strip());
                     continue;
@@ -116,6 +124,7 @@ public final class Repl implements AutoCloseable {
                 repl.evalSource(buf.toString(), firstLine);
                 buf.setLength(0);
             }
+            repl.endLabelling(true);
             if (!buf.isEmpty()) {
                 err.println("stdin:" + firstLine + ": error: the input ends inside this snippet (a missing '}', ')' or ';'?)");
                 repl.failed = true;
@@ -132,6 +141,16 @@ public final class Repl implements AutoCloseable {
         return failed;
     }
 
+    /** What the terminal prompts with: answers while {@code :label} shows completions, else Java or a command. */
+    String prompt() {
+        return labelling != null ? "label> " : TerminalRepl.PROMPT;
+    }
+
+    /** Whether lines are answers to {@code :label}, not Java (the terminal then takes every line as it is). */
+    boolean labelling() {
+        return labelling != null;
+    }
+
     boolean exitRequested() {
         return exitRequested;
     }
@@ -143,6 +162,10 @@ public final class Repl implements AutoCloseable {
     /** Input typed at the prompt: a {@code :command} or Java source (one or more snippets). */
     void accept(String input) {
         String s = input.strip();
+        if (labelling != null && !s.startsWith(":")) {
+            labelAnswer(input);
+            return;
+        }
         if (s.isEmpty()) return;
         if (s.startsWith(":")) command(s);
         else evalSource(input, 1);
@@ -155,37 +178,40 @@ public final class Repl implements AutoCloseable {
 
     // ---- Java input -------------------------------------------------------------------------------------
 
-    void evalSource(String text, int firstLine) {
+    /** Evaluates Java input; false when a snippet failed (shown) or was stopped. */
+    boolean evalSource(String text, int firstLine) {
         for (Shell.Chunk c : shell.split(text, firstLine)) {
             if (!c.complete()) {
                 ui.error("error: the input ends inside a snippet (a missing '}', ')' or ';'?)");
                 failed = true;
-                return;
+                return false;
             }
             Shell.Result r = shell.eval(c.source(), inputName, c.line());
             System.out.flush();
             if (r.stopped()) {
                 ui.info("stopped");
-                return;
+                return false;
             }
             if (r.error() != null) {
                 Problems.format(r.error()).forEach(ui::error);
                 failed = true;
-                return;
+                return false;
             }
             if (r.failure() != null) {
                 Problems.format(r.failure()).forEach(ui::error);
                 failed = true;
-                return;
+                return false;
             }
             for (Shell.Feedback f : r.feedback()) ui.out(f.text());
         }
+        return true;
     }
 
     // ---- commands ---------------------------------------------------------------------------------------
 
-    /** Runs a {@code :command} line; errors are reported, never thrown. */
+    /** Runs a {@code :command} line; errors are reported, never thrown. A command ends a {@code :label} session. */
     void command(String line) {
+        endLabelling(false);
         int sp = indexOfSpace(line);
         String typed = sp < 0 ? line : line.substring(0, sp);
         String args = sp < 0 ? "" : line.substring(sp + 1).strip();
@@ -201,6 +227,8 @@ public final class Repl implements AutoCloseable {
                 case ":try" -> tryReward(args);
                 case ":sample" -> sample(args);
                 case ":python" -> python(requireArg(args, ":python def NAME(completions, **kwargs): ...   or   :python FILE.py:NAME"));
+                case ":label" -> label(requireArg(args, LABEL_USAGE));
+                case ":learn" -> learn(requireArg(args, LEARN_USAGE));
                 case ":train" -> train(requireArg(args, ":train RECIPE"));
                 case ":stop" -> stop();
                 case ":metrics" -> metrics();
@@ -362,6 +390,98 @@ public final class Repl implements AutoCloseable {
             expr = "python(" + javaString(file) + ", " + javaString(callable) + ")";
         }
         evalSource("var " + var + " = " + expr + ";", 1);
+    }
+
+    static final String LABEL_USAGE = ":label RECIPE|FILE.jsonl|RUN_DIR [N] [into LABELS.jsonl]";
+    static final String LEARN_USAGE = ":learn NAME [from LABELS.jsonl] [save MODEL.tribuo]";
+
+    /**
+     * {@code :label SOURCE [N] [into FILE]}: N completions (default 8) sampled on a recipe's prompts from its current
+     * model (its run's newest checkpoint, else its model), or
+     * read from a JSONL of completions (a run's {@code completions.jsonl}, or the run folder), shown one at a time;
+     * the following lines are the answers, saved as typed ({@link Labelling}).
+     */
+    private void label(String args) throws Exception {
+        List<String> words = CommandText.words(args);
+        Path file = Path.of("labels.jsonl");
+        int into = words.indexOf("into");
+        if (into >= 0) {
+            if (into != words.size() - 2) throw new CommandError("usage: " + LABEL_USAGE);
+            file = Path.of(unquote(words.get(into + 1)));
+            words = words.subList(0, into);
+        }
+        int n = 8;
+        if (words.size() == 2 && words.get(1).matches("\\d+")) {
+            n = Integer.parseInt(words.get(1));
+            words = words.subList(0, 1);
+        }
+        if (words.size() != 1 || n < 1) throw new CommandError("usage: " + LABEL_USAGE);
+        String source = words.getFirst();
+        Path path = Path.of(unquote(source));
+        List<Sample> candidates;
+        if (unquote(source).endsWith(".jsonl") || Files.isDirectory(path)) {
+            Path jsonl = Files.isDirectory(path) ? path.resolve("completions.jsonl") : path;
+            if (!Files.isRegularFile(jsonl))
+                throw new CommandError(":label: " + jsonl + " does not exist" + (Files.isDirectory(path) ? " (a run folder logs its completions there)" : ""));
+            try {
+                candidates = RewardTable.readJsonl(jsonl);
+            } catch (IOException e) {
+                throw new CommandError(":label: " + e.getMessage());
+            }
+        } else {
+            Object recipe = shell.value(source);
+            int count = n;
+            ui.info("sampling " + n + " completions …");
+            ReplServices.Sampled sampled = shell.call(() -> services.labelCandidates(recipe, count));
+            ui.info("sampled from " + sampled.model());
+            candidates = sampled.samples();
+        }
+        try {
+            labelling = Labelling.start(candidates, n, file, ui);
+        } catch (IOException e) {
+            throw new CommandError(":label: " + e.getMessage());
+        }
+        lastLabels = file;
+    }
+
+    private void labelAnswer(String line) {
+        try {
+            if (!labelling.answer(line)) labelling = null;
+        } catch (IOException e) {
+            ui.error(":label: cannot write " + labelling.file() + ": " + e.getMessage() + " (this answer is not saved; the earlier ones are)");
+            failed = true;
+        }
+    }
+
+    /** Ends a {@code :label} session that a command or the end of input interrupts; its answers are saved already. */
+    void endLabelling(boolean inputEnded) {
+        if (labelling == null) return;
+        if (inputEnded) labelling.inputEnded();
+        else labelling.interrupted();
+        labelling = null;
+    }
+
+    /** {@code :learn NAME [from FILE] [save MODEL]}: {@code var NAME = learnedReward(FILE).named(NAME)} in the session. */
+    private void learn(String args) throws Exception {
+        List<String> words = CommandText.words(args);
+        String name = words.getFirst();
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) throw new CommandError(":learn: '" + name + "' is not a Java variable name; usage: " + LEARN_USAGE);
+        Path from = lastLabels != null ? lastLabels : Path.of("labels.jsonl"), save = null;
+        for (int i = 1; i < words.size(); i += 2) {
+            if (i + 1 >= words.size() || !(words.get(i).equals("from") || words.get(i).equals("save"))) throw new CommandError("usage: " + LEARN_USAGE);
+            Path p = Path.of(unquote(words.get(i + 1)));
+            if (words.get(i).equals("from")) from = p;
+            else save = p;
+        }
+        if (!Files.isRegularFile(from)) throw new CommandError(":learn: no labels in " + from + " (:label writes them there)");
+        String expr = "learnedReward(" + javaString(from.toString()) + ").named(" + javaString(name) + ")";
+        if (!evalSource("var " + name + " = " + expr + ";", 1)) return; // the error is shown
+        if (save != null && !evalSource(name + ".save(Path.of(" + javaString(save.toString()) + "));", 1)) return;
+        Object learned = shell.value(name);
+        Path labels = from;
+        List<String> summary = shell.call(() -> services.describeLearned(learned, labels));
+        summary.forEach(ui::out);
+        ui.info(name + " is a reward now: :try " + name + " on \"…\", or .reward(" + name + ") in a recipe" + (save != null ? "; saved to " + save : ""));
     }
 
     private static String javaString(String s) {

@@ -15,15 +15,22 @@ import org.jline.reader.Parser;
  */
 final class SnippetParser implements Parser {
     private final Supplier<Shell> shell;
+    private final java.util.function.BooleanSupplier answers;
 
     SnippetParser(Supplier<Shell> shell) {
+        this(shell, () -> false);
+    }
+
+    /** {@code answers}: whether lines are answers to {@code :label} now, taken as typed (a lone "-" is not half a snippet). */
+    SnippetParser(Supplier<Shell> shell, java.util.function.BooleanSupplier answers) {
         this.shell = shell;
+        this.answers = answers;
     }
 
     @Override
     public ParsedLine parse(String line, int cursor, ParseContext context) {
         boolean command = line.stripLeading().startsWith(":");
-        if (context == ParseContext.ACCEPT_LINE && !command && shell.get().isIncomplete(line)) {
+        if (context == ParseContext.ACCEPT_LINE && !command && !answers.getAsBoolean() && shell.get().isIncomplete(line)) {
             throw new EOFError(-1, cursor, "incomplete snippet", "snippet");
         }
         int start = cursor;

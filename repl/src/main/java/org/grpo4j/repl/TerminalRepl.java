@@ -34,7 +34,7 @@ final class TerminalRepl {
             LineReader reader = LineReaderBuilder.builder()
                     .terminal(terminal)
                     .appName("grpo")
-                    .parser(new SnippetParser(repl::shell))
+                    .parser(new SnippetParser(repl::shell, repl::labelling))
                     .completer(new ShellCompleter(repl::shell))
                     .highlighter(new JavaHighlighter())
                     .variable(LineReader.HISTORY_FILE, history)
@@ -60,7 +60,7 @@ final class TerminalRepl {
             while (!repl.exitRequested()) {
                 String line;
                 try {
-                    line = reader.readLine(PROMPT);
+                    line = reader.readLine(repl.prompt());
                 } catch (UserInterruptException e) {
                     continue;
                 } catch (EndOfFileException e) {
@@ -69,6 +69,7 @@ final class TerminalRepl {
                 repl.accept(line);
                 terminal.flush();
             }
+            repl.endLabelling(true);
             repl.stopTrainingToLeave(); // Ctrl-D as :exit
             try {
                 reader.getHistory().save();

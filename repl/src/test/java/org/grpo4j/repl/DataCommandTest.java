@@ -69,6 +69,14 @@ class DataCommandTest {
         Result r = grpo("data", "inspect", f.toString(), "--rows", "1");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().lines().toList().containsAll(List.of("train rows: 2", "  answer: int64", "    | 2+2")), r.out());
+        Path gz = dir.resolve("train.jsonl.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(Files.readAllBytes(f));
+        }
+        Result z = grpo("data", "inspect", gz.toString(), "--rows", "1");
+        assertEquals(0, z.exit(), z.err());
+        assertTrue(z.out().startsWith(gz + ": one jsonl.gz file, "), z.out());
+        assertTrue(z.out().lines().toList().containsAll(List.of("train rows: 2", "  answer: int64", "    | 2+2")), z.out());
         Result missing = grpo("data", "inspect", dir.resolve("nope").toString());
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains(dir.resolve("nope") + ": "), missing.err());

@@ -77,6 +77,23 @@ class ExampleScriptsTest {
     }
 
     @Test
+    void arithmeticPpoTrainsACriticAtTinySize(@TempDir Path out) throws Exception {
+        Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.ppo.max_steps=2 -Darithmetic.grpo.eval_size=6 -Darithmetic.ppo.seconds=600"
+                + " -Darithmetic.grpo.questions_per_step=2 -Darithmetic.ppo.output_dir=" + out), "run", "examples/arithmetic/ppo.grpo");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(Pattern.matches("held-out accuracy: before \\d+\\.\\d% after \\d+\\.\\d%", last), "last line: " + last + "\n" + r.out());
+        JsonNode first = JSON.readTree(Files.readAllLines(out.resolve("metrics.jsonl")).get(0));
+        for (String k : List.of("critic/vf_loss", "critic/vf_clipfrac", "critic/vf_explained_var", "critic/returns/mean", "critic/values/mean"))
+            assertTrue(first.has(k), "metric " + k + " missing from " + first);
+        assertEquals(2, JSON.readTree(out.resolve("summary.json").toFile()).get("steps").asInt());
+        Path critic = Checkpoints.latest(out).resolve("critic");
+        for (String f : List.of("config.json", "model.safetensors", "value_head.safetensors", "optimizer.safetensors"))
+            assertTrue(Files.exists(critic.resolve(f)), critic.resolve(f) + " missing");
+    }
+
+    @Test
     void theColdStartAndTheControlRunAtTinySize(@TempDir Path out) throws Exception {
         Path model = out.resolve("model");
         Launcher.Run sft = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.sft.max_steps=3 -Darithmetic.sft.eval_size=4 -Darithmetic.sft.output_dir="

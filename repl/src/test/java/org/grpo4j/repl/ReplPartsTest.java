@@ -59,6 +59,22 @@ class ReplPartsTest {
     }
 
     @Test
+    void whileLabellingEveryLineIsAnAnswerNotHalfASnippet() {
+        boolean[] labelling = {true};
+        SnippetParser p = new SnippetParser(() -> shell, () -> labelling[0]);
+        p.parse("-", 1, Parser.ParseContext.ACCEPT_LINE); // "bad", though as Java it would wait for an operand
+        p.parse("+", 1, Parser.ParseContext.ACCEPT_LINE);
+        labelling[0] = false;
+        assertThrows(EOFError.class, () -> p.parse("-", 1, Parser.ParseContext.ACCEPT_LINE));
+        assertEquals(Labelling.Answer.Label.class, Labelling.parse("-").getClass());
+        assertEquals(new Labelling.Answer.Score(0.25), Labelling.parse(" 0.25 "));
+        assertEquals(new Labelling.Answer.Skip(), Labelling.parse(""));
+        assertEquals(new Labelling.Answer.Quit(), Labelling.parse("Q"));
+        assertNull(Labelling.parse("NaN"));
+        assertNull(Labelling.parse("perhaps"));
+    }
+
+    @Test
     void completerOffersJavaNamesFromTheSession() {
         shell.eval("var rewardTable = 1;", null, 1);
         SnippetParser p = new SnippetParser(() -> shell);
@@ -87,6 +103,8 @@ class ReplPartsTest {
         assertEquals(8, Sparkline.of(java.util.Collections.nCopies(100, 1.0), 8, true).length());
         TrainingStatus st = new TrainingStatus(12, 200, 0.5123, 0.00312, 48.24, 1234.4, Duration.ofSeconds(185), Map.of());
         assertEquals("step 12/200  reward 0.512  kl 0.0031  len 48.2  1,234 tok/s  ETA 3:05", st.line());
+        TrainingStatus ppo = new TrainingStatus(12, 200, 0.5123, 0.0, 48.24, 1234.4, null, Map.of("critic/vf_loss", 0.21134, "critic/vf_explained_var", 0.4119));
+        assertEquals("step 12/200  reward 0.512  kl 0.0000  len 48.2  1,234 tok/s  vf_loss 0.2113  vf_ev 0.412", ppo.line());
     }
 
     @Test

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.grpo4j.grpo.RewardScores;
+import org.grpo4j.grpo.RewardScoring;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.reward.Sample;
 import org.junit.jupiter.api.AfterAll;
@@ -87,6 +90,37 @@ public class ShellTest {
         assertEquals("lib.grpo", e.failure.origin());
         assertEquals(8, e.failure.line());
         assertEquals("at explode (lib.grpo:8)", e.failure.frames().getFirst());
+    }
+
+    @Test
+    void aShellRewardPastItsTimeoutIsStoppedOnItsThreadEvenWhenItIgnoresInterrupts() throws Exception {
+        shell.eval("""
+                RewardFunction spinner = new RewardFunction() {
+                    public String name() { return "spinner"; }
+                    public double[] score(List<Sample> xs) {
+                        long n = 0;
+                        while (true) {
+                            try {
+                                if (++n % 1000 == 0) Thread.sleep(1);
+                            } catch (Throwable ignored) { // swallows interrupts and errors alike
+                            }
+                        }
+                    }
+                };""", null, 1);
+        RewardFunction spinner = assertInstanceOf(RewardFunction.class, shell.value("spinner"));
+        RewardScoring scoring = new RewardScoring(List.of(spinner), Duration.ofMillis(200));
+        List<Sample> one = List.of(Sample.of("x", Map.of()));
+        for (int step = 0; step < 2; step++) {
+            RewardScores r = scoring.score(one);
+            // called again at the next step: its earlier call has ended, not "is not called: still running"
+            assertEquals("reward 'spinner' timed out after 0.2 s", r.failures().getFirst().firstMessage());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("reward-spinner") && t.isAlive())) {
+                assertTrue(System.nanoTime() < deadline, "the timed-out reward's thread still runs");
+                Thread.sleep(10);
+            }
+        }
+        assertTrue(shell.eval("int afterRewardStop = 3;", null, 1).ok(), "the shell's own snippets are not stopped");
     }
 
     @Test

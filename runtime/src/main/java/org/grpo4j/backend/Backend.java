@@ -159,6 +159,21 @@ public interface Backend extends AutoCloseable {
      */
     void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
 
+    /**
+     * One AdamW step over a whole parameter block in one pass: {@code groups} are its {@code {offset, size, decays}}
+     * ranges ({@code decays == 1}: weight decay {@code weightDecay}, else none), and the gradient is first scaled by
+     * {@code gradScale} in place (the clipping coefficient; {@code 1}: untouched), exactly as {@link #scale} then
+     * {@link #adamw} per group would. A CPU step of a small model is then one hand-off instead of one per group, and
+     * clipping costs no separate pass over the gradients.
+     */
+    default void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, java.util.List<long[]> groups, float gradScale,
+                       float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        if (gradScale != 1f) scale(grads, gradScale);
+        for (long[] g : groups)
+            adamw(params.slice(g[0], g[1]), grads.slice(g[0], g[1]), m.slice(g[0], g[1]), v.slice(g[0], g[1]),
+                    lr, beta1, beta2, eps, g[2] == 1 ? weightDecay : 0f, step);
+    }
+
     // ---------------------------------------------------------------- generation (KV cache)
 
     /** Copies {@code n} ints from the start of {@code src} into the start of {@code dst} (per-step token ids, positions, slots). */

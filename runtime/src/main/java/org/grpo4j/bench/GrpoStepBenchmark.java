@@ -34,7 +34,7 @@ public final class GrpoStepBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--nproc N: data-parallel scaling])";
+        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--nproc N: data-parallel scaling])";
     }
 
     @Override
@@ -56,6 +56,15 @@ public final class GrpoStepBenchmark implements Benchmark {
     /** The same step with {@code prompts} prompts; under data parallelism the gradients are averaged over the ranks before clipping. */
     static long[] step(ModelConfig c, Transformer policy, Transformer ref, AdamW opt, Generator generator, SplittableRandom rng, int seed,
                        java.util.function.Consumer<String> phaseEnd, int prompts, org.grpo4j.distributed.Communicator comm) {
+        return step(c, policy, ref, opt, generator, rng, seed, phaseEnd, prompts, comm, prompts * G);
+    }
+
+    /**
+     * The same step with the reference and policy passes over micro-batches of {@code micro} sequences (TRL's
+     * {@code per_device_train_batch_size}: the loss of each is divided by their count, gradients accumulate).
+     */
+    static long[] step(ModelConfig c, Transformer policy, Transformer ref, AdamW opt, Generator generator, SplittableRandom rng, int seed,
+                       java.util.function.Consumer<String> phaseEnd, int prompts, org.grpo4j.distributed.Communicator comm, int micro) {
         java.util.function.Consumer<String> end = phaseEnd == null ? x -> {} : phaseEnd;
         List<int[]> ps = new ArrayList<>();
         for (int p = 0; p < prompts; p++) {
@@ -81,29 +90,35 @@ public final class GrpoStepBenchmark implements Benchmark {
             seqs.add(seq);
             first[i] = p.length;
         }
-        TokenBatch batch = TokenBatch.of(seqs, first);
-        at[2] = System.nanoTime();
-        float[] refLogp;
-        if (ref != policy) refLogp = ref.forward(batch, 1f).logp();
-        else { // LoRA: the reference is the base with the adapters off
-            policy.lora().setEnabled(false);
-            refLogp = policy.forward(batch, 1f).logp();
-            policy.lora().setEnabled(true);
+        List<TokenBatch> parts = new ArrayList<>();
+        for (int s0 = 0; s0 < seqs.size(); s0 += micro) {
+            int s1 = Math.min(seqs.size(), s0 + micro);
+            parts.add(TokenBatch.of(seqs.subList(s0, s1), java.util.Arrays.copyOfRange(first, s0, s1)));
         }
+        at[2] = System.nanoTime();
+        float[][] refLogp = new float[parts.size()][];
+        if (ref == policy) policy.lora().setEnabled(false); // LoRA: the reference is the base with the adapters off
+        for (int k = 0; k < parts.size(); k++) refLogp[k] = ref.forward(parts.get(k), 1f).logp();
+        if (ref == policy) policy.lora().setEnabled(true);
         at[3] = System.nanoTime();
         end.accept("reference");
         policy.zeroGrad();
-        var scores = policy.forward(batch, 1f);
-        float[] mask = new float[batch.targets()], grad = new float[batch.targets()];
-        java.util.Arrays.fill(mask, 1f);
         LossSettings settings = LossSettings.defaults().with("loss_type", LossType.GRPO).with("beta", 0.04);
-        new GrpoLoss().compute(settings, new LossScale(1, C, Double.NaN), batch.targetStart(), scores.logp(), null, refLogp, mask, adv, null, grad, null);
-        policy.backward(grad);
+        LossScale scale = new LossScale(parts.size(), C, Double.NaN);
+        GrpoLoss loss = new GrpoLoss();
+        for (int k = 0; k < parts.size(); k++) {
+            TokenBatch part = parts.get(k);
+            var scores = policy.forward(part, 1f);
+            float[] mask = new float[part.targets()], grad = new float[part.targets()];
+            java.util.Arrays.fill(mask, 1f);
+            double[] partAdv = java.util.Arrays.copyOfRange(adv, k * micro, k * micro + part.lengths().length);
+            loss.compute(settings, scale, part.targetStart(), scores.logp(), null, refLogp[k], mask, partAdv, null, grad, null);
+            policy.backward(grad);
+        }
         at[4] = System.nanoTime();
         end.accept("policy fwd+bwd");
         org.grpo4j.train.DataParallel.combineGradients(policy.trainable(), comm, 1f / comm.size());
-        AdamW.clipGradNorm(policy.trainable(), 1.0);
-        opt.step(1e-5);
+        opt.clipAndStep(1e-5, 1.0);
         at[5] = System.nanoTime();
         end.accept("optimizer");
         return at;
@@ -136,6 +151,8 @@ public final class GrpoStepBenchmark implements Benchmark {
         boolean peer = !args.flag("no-peer");
         String device = args.get("device", "cpu");
         int nproc = args.getInt("nproc", 1);
+        // qwen05b's whole batch at once would hold 6 GiB of activations (TRL users set per_device_train_batch_size)
+        int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : PROMPTS * G);
         PeftOptions peftOptions = PeftOptions.parse(args);
         args.rejectUnknown();
         if (nproc > 1) {
@@ -147,7 +164,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         int prompts = PROMPTS;
         Transformer policy = peftOptions.build(c, org.grpo4j.backend.Devices.open(device));
         System.out.println("# " + name + " on " + policy.backend().name() + ": " + c + "; " + prompts + " prompts × G " + G + ", prompt " + P + ", " + C + " new tokens; " + threads + " threads");
-        System.out.println("# " + peftOptions.describe());
+        System.out.println("# " + peftOptions.describe() + "; reference and policy passes in micro-batches of " + micro + " sequences");
         Transformer ref = policy;
         if (!peftOptions.lora()) {
             ref = Transformer.create(c, policy.backend());
@@ -158,7 +175,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         SplittableRandom rng = new SplittableRandom(7);
         double[][] t = new double[6][steps];
         for (int s = -warmup; s < steps; s++) {
-            long[] at = step(c, policy, ref, opt, generator, rng, s + 100, null);
+            long[] at = step(c, policy, ref, opt, generator, rng, s + 100, null, prompts, org.grpo4j.distributed.Communicator.single(), micro);
             if (s >= 0) {
                 t[0][s] = (at[1] - at[0]) * 1e-9;
                 t[1][s] = (at[3] - at[2]) * 1e-9;
@@ -186,6 +203,16 @@ public final class GrpoStepBenchmark implements Benchmark {
                 adamBytes / 1e6, Roofline.bandwidth() / 1e9, 100 * adamBytes / Roofline.bandwidth() * 1e3 / med[3]);
         if (!peftOptions.active()) whereTimeGoes(c, policy, rng);
         if (!peer) return;
+        if (name.equals("qwen05b")) {
+            // the peer's whole GRPO step does not fit this machine at this size: its fwd+bwd of the same batch is the comparison
+            JsonNode r = PytorchPeer.run("fwdbwd", "--config", name, "--batch", "" + seqs, "--seq", "" + len, "--micro", "" + micro, "--reps", "1");
+            if (r != null && r.has("times")) {
+                double theirs = TrainBenchmark.median(r.get("times")) * 1e3;
+                System.out.printf("pytorch policy fwd+bwd (full fp32 fine-tune): %.1f ms (peak RSS %.2f GiB)%n", theirs, r.path("peak_rss_mib").asDouble() / 1024);
+                PytorchPeer.printRatio("policy fwd+bwd", med[2], theirs, false);
+            }
+            return;
+        }
         JsonNode r = PytorchPeer.run("bench", "--config", name, "--steps", "" + Math.max(3, steps), "--warmup", "1");
         if (r == null) return;
         JsonNode ts = r.path("times_s");

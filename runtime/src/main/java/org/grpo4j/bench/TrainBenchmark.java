@@ -190,7 +190,7 @@ public final class TrainBenchmark implements Benchmark {
         System.out.printf("# where time goes, forward+backward (%.0f ms profiled): %s%n", (t1 - t0) / 1e6, prof.familyLine());
     }
 
-    private static double median(JsonNode arr) {
+    static double median(JsonNode arr) {
         double[] xs = new double[arr.size()];
         // the peer's fwdbwd mode records (fwd, bwd, total, foreign) per repetition
         for (int i = 0; i < xs.length; i++) xs[i] = arr.get(i).isArray() ? arr.get(i).get(2).asDouble() : arr.get(i).asDouble();

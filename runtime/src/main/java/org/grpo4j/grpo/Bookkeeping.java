@@ -87,7 +87,10 @@ final class Bookkeeping {
         return out;
     }
 
-    /** TRL's completions table: prompt, completion, one column per reward function (null for NaN), the summed reward, the advantage. */
+    /**
+     * TRL's completions table: prompt, completion, one column per reward function (null for NaN) followed by
+     * {@code <name>/reason} for a function that says why (a code reward's failed test), the summed reward, the advantage.
+     */
     private List<Map<String, Object>> table(List<Rollout> rollouts, RewardScores scores) {
         List<Map<String, Object>> rows = new ArrayList<>();
         int n = Math.min(config.completionLog().numCompletionsToPrint(), rollouts.size());
@@ -100,6 +103,7 @@ final class Bookkeeping {
             for (int k = 0; k < scores.names().size(); k++) {
                 double v = scores.values()[k][i]; // rollouts are in the scored order until an update shuffles its copy
                 row.put(scores.names().get(k), Double.isFinite(v) ? v : null);
+                if (scores.reasons()[k] != null) row.put(scores.names().get(k) + "/reason", scores.reason(k, i));
             }
             row.put("reward", Double.isFinite(r.reward()) ? r.reward() : null);
             row.put("advantage", r.advantage());

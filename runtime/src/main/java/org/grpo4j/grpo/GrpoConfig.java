@@ -13,8 +13,9 @@ import org.grpo4j.train.TrainingArguments;
  * Every setting of a GRPO run under the name TRL's {@code GRPOConfig} gives it, with TRL's current defaults, so a
  * TRL or open-r1 recipe carries over. A composition of typed groups, each the one owner of its settings
  * (declaration, default, rule): {@link BatchSettings}, {@link SamplingSettings}, {@link RolloutSettings},
- * {@link LossSettings}, {@link ReferenceSettings}, {@link CompletionLogSettings} and the shared
- * {@link TrainingArguments}. {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
+ * {@link LossSettings}, {@link ReferenceSettings}, {@link CompletionLogSettings}, the shared
+ * {@link TrainingArguments}, LoRA's and PPO's critic ({@link org.grpo4j.grpo.critic.CriticSettings},
+ * {@link org.grpo4j.grpo.critic.KlRewardSettings}). {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
  * {@code builder().build()} reports every invalid setting and combination together, before any work starts.
  *
  * <pre>{@code
@@ -24,7 +25,8 @@ import org.grpo4j.train.TrainingArguments;
  */
 public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, RolloutSettings rollouts, LossSettings loss,
                          ReferenceSettings reference, CompletionLogSettings completionLog, TrainingArguments training,
-                         org.grpo4j.train.PeftSettings peft) implements Settings {
+                         org.grpo4j.train.PeftSettings peft, org.grpo4j.grpo.critic.CriticSettings critic,
+                         org.grpo4j.grpo.critic.KlRewardSettings klReward) implements Settings {
 
     /** TRL's GRPO defaults of the shared settings. */
     public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(1e-6, "runs/grpo");
@@ -32,7 +34,8 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
     /** Every setting, its TRL name, kind, default and meaning. */
     public static final SettingsSchema SCHEMA = new SettingsSchema("GRPO", List.of(BatchSettings.SETTINGS, SamplingSettings.SETTINGS,
             RolloutSettings.SETTINGS, LossSettings.SETTINGS, ReferenceSettings.SETTINGS, CompletionLogSettings.SETTINGS, TRAINING,
-            org.grpo4j.train.PeftSettings.SETTINGS));
+            org.grpo4j.train.PeftSettings.SETTINGS, org.grpo4j.grpo.critic.CriticSettings.SETTINGS,
+            org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS));
 
     /** Settings by TRL name; {@code build()} validates them together. */
     public static SettingsBuilder<GrpoConfig> builder() {
@@ -51,6 +54,8 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         m.putAll(CompletionLogSettings.SETTINGS.values(completionLog));
         m.putAll(TRAINING.values(training));
         m.putAll(org.grpo4j.train.PeftSettings.SETTINGS.values(peft));
+        m.putAll(org.grpo4j.grpo.critic.CriticSettings.SETTINGS.values(critic));
+        m.putAll(org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS.values(klReward));
         return m;
     }
 
@@ -76,6 +81,16 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         return loss.clipHigh();
     }
 
+    /** Whether the run keeps reference log-probs: the KL term of the loss ({@code beta}) or the KL penalty in the reward. */
+    public boolean needsReference() {
+        return loss.beta() != 0 || klReward.useKlInReward();
+    }
+
+    /** Whether each batch keeps the sampling policy's log-probs: a reused batch's ratio, or the KL penalty in the reward. */
+    public boolean keepsOldLogps() {
+        return batch.reusesBatch() || klReward.useKlInReward();
+    }
+
     /** A copy with one setting changed (by TRL name), validated again. */
     public GrpoConfig with(String name, Object value) {
         SettingsBuilder<GrpoConfig> b = builder();
@@ -89,12 +104,22 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
             p.add("sync_ref_model = true needs a reference model, but beta = 0 keeps none: set beta > 0 or sync_ref_model = false");
         if (reference != null && peft != null && reference.syncRefModel() && peft.usePeft())
             p.add("sync_ref_model = true cannot be combined with use_peft = true: the reference is the frozen base itself (as TRL)");
+        if (rollouts != null && rollouts.advEstimator().needsCritic()) {
+            if (peft != null && peft.usePeft())
+                p.add("adv_estimator = gae trains a full copy of the policy as its critic; use_peft = true is not supported with it yet");
+            if (loss != null && loss.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
+                p.add("adv_estimator = gae gives every token its own advantage: it needs importance_sampling_level = token, not sequence");
+        }
+        if (klReward != null && rollouts != null && klReward.useKlInReward() && !rollouts.advEstimator().needsCritic())
+            p.add("use_kl_in_reward = true works with adv_estimator = gae (per-token rewards), not " + rollouts.advEstimator().verlName()
+                    + ": for it, put the KL in the loss with beta > 0");
     }
 
     private static GrpoConfig bind(Map<String, Object> v, List<String> p) {
         GrpoConfig c = new GrpoConfig(BatchSettings.SETTINGS.bind(v, p), SamplingSettings.SETTINGS.bind(v, p), RolloutSettings.SETTINGS.bind(v, p),
                 LossSettings.SETTINGS.bind(v, p), ReferenceSettings.SETTINGS.bind(v, p), CompletionLogSettings.SETTINGS.bind(v, p), TRAINING.bind(v, p),
-                org.grpo4j.train.PeftSettings.SETTINGS.bind(v, p));
+                org.grpo4j.train.PeftSettings.SETTINGS.bind(v, p), org.grpo4j.grpo.critic.CriticSettings.SETTINGS.bind(v, p),
+                org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS.bind(v, p));
         c.rules(p);
         return c;
     }

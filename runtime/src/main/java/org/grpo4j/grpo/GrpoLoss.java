@@ -53,6 +53,15 @@ public final class GrpoLoss {
      */
     public LossResult compute(LossSettings settings, LossScale scale, int[] start, float[] logp, float[] oldLogp, float[] refLogp, float[] mask,
                               double[] advantages, float[] entropy, float[] gradOut, float[] perTokenLossOut) {
+        return compute(settings, scale, start, logp, oldLogp, refLogp, mask, advantages, null, entropy, gradOut, perTokenLossOut);
+    }
+
+    /**
+     * The same with per-token advantages ({@code tokenAdvantages[i]} for token i, in packed order; PPO's GAE) in place
+     * of the sequences' {@code advantages}, which then only count for the clip metrics' bookkeeping; token level only.
+     */
+    public LossResult compute(LossSettings settings, LossScale scale, int[] start, float[] logp, float[] oldLogp, float[] refLogp, float[] mask,
+                              double[] advantages, double[] tokenAdvantages, float[] entropy, float[] gradOut, float[] perTokenLossOut) {
         checkShape(start, advantages);
         int n = start[start.length - 1];
         requireLength("logp", logp == null ? -1 : logp.length, n);
@@ -68,7 +77,7 @@ public final class GrpoLoss {
         double[] r = refLogp == null ? null : widen("refLogp", refLogp, ref, from, n);
         double[] m = mask == null ? null : widen("mask", mask, msk, from, n);
         double[] e = entropy == null ? null : widen("entropy", entropy, ent, from, n);
-        LossResult res = compute(settings, scale, start, lp, o, r, m, advantages, e, grad, perTokenLossOut == null ? null : ptl);
+        LossResult res = compute(settings, scale, start, lp, o, r, m, advantages, tokenAdvantages, e, grad, perTokenLossOut == null ? null : ptl);
         for (int i = from; i < n; i++) gradOut[i] = (float) grad[i];
         if (perTokenLossOut != null) {
             requireLength("perTokenLossOut", perTokenLossOut.length, n);
@@ -83,6 +92,12 @@ public final class GrpoLoss {
      */
     public static LossResult compute(LossSettings s, LossScale n, int[] start, double[] logp, double[] oldLogp, double[] refLogp, double[] mask,
                                      double[] advantages, double[] entropy, double[] gradOut, double[] perTokenLossOut) {
+        return compute(s, n, start, logp, oldLogp, refLogp, mask, advantages, null, entropy, gradOut, perTokenLossOut);
+    }
+
+    /** The double-precision loss with per-token advantages (null: each token takes its sequence's). */
+    public static LossResult compute(LossSettings s, LossScale n, int[] start, double[] logp, double[] oldLogp, double[] refLogp, double[] mask,
+                                     double[] advantages, double[] tokenAdvantages, double[] entropy, double[] gradOut, double[] perTokenLossOut) {
         checkShape(start, advantages);
         int B = advantages.length, from = start[0], to = start[B];
         requireLength("logp", logp == null ? -1 : logp.length, to);
@@ -105,6 +120,13 @@ public final class GrpoLoss {
         }
         for (int b = 0; b < B; b++)
             if (!Double.isFinite(advantages[b])) throw new IllegalArgumentException("advantage of sequence " + b + " is " + advantages[b]);
+        if (tokenAdvantages != null) {
+            requireLength("tokenAdvantages", tokenAdvantages.length, to);
+            if (s.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
+                throw new IllegalArgumentException("per-token advantages (adv_estimator = gae) need importance_sampling_level = token");
+            for (int i = from; i < to; i++)
+                if (!Double.isFinite(tokenAdvantages[i])) throw new IllegalArgumentException("advantage of token " + i + " is " + tokenAdvantages[i]);
+        }
         LossType lt = s.lossType();
         if ((lt == LossType.DAPO || lt == LossType.CISPO) && Double.isNaN(n.numItemsInBatch()))
             throw new IllegalArgumentException("loss_type " + lt.trlName() + " needs num_items_in_batch (the active tokens of the whole generation batch)");
@@ -179,6 +201,7 @@ public final class GrpoLoss {
                     }
                 } else {
                     double w = oldLogp == null ? 1.0 : Math.exp(lpi - oldLogp[i]);
+                    if (tokenAdvantages != null) A = tokenAdvantages[i];
                     if (lt == LossType.CISPO) {
                         double c = Math.min(w, cap);
                         p = -c * A * lpi;

@@ -14,6 +14,7 @@ import java.util.concurrent.CancellationException;
 import java.util.function.Function;
 import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Generator;
+import org.grpo4j.grpo.critic.Critic;
 import org.grpo4j.model.MemoryPlan;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.Transformer;
@@ -35,6 +36,8 @@ import org.grpo4j.train.TrainerState;
  * cut into windows of {@code gradient_accumulation_steps} micro-batches of {@code per_device_train_batch_size}
  * completions; each window is one AdamW step of the clipped, KL-regularised {@link GrpoLoss}) and
  * {@link Bookkeeping} (metrics, evaluation, sample completions); checkpoints are written here, between batches.
+ * With {@code adv_estimator = gae} (PPO) a {@link CriticPhase} values each batch after scoring and takes one step of
+ * the critic after each policy step; its model and optimisers go into {@code critic/} of every checkpoint.
  *
  * <p>Every random choice is a function of (seed, step): prompt order per epoch and sampling per generation round,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted one. Checkpoints are written at the
@@ -63,6 +66,7 @@ public final class GrpoTrainer {
     private final RewardScoring scoring;
     private final Communicator comm = Communicator.fromEnvironment();
     private Transformer reference;
+    private CriticPhase critic; // adv_estimator = gae: PPO's value model
     private volatile MetricsLog log;
     private long tokensSeen;
     private int stepReached; // the last optimiser step taken, for a checkpoint after an OutOfMemoryError inside a batch
@@ -127,7 +131,7 @@ public final class GrpoTrainer {
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
         int completion = config.sampling().maxCompletionLength();
-        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.loss().beta() != 0);
+        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.needsReference());
     }
 
     public Result train() throws IOException {
@@ -137,15 +141,28 @@ public final class GrpoTrainer {
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
         int completion = config.sampling().maxCompletionLength();
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
-                config.loss().beta() != 0);
+                config.needsReference());
         plan.requireFits(MemoryPlan.availableHeap());
+        policy.reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion);
         say("memory: " + plan.report());
         AdamW opt = config.training().optimizer(policy);
         LearningRateSchedule schedule = config.training().schedule(total);
         // with LoRA the reference is the policy itself with its adapters off (TRL's disable_adapter()): no second model
-        if (config.loss().beta() != 0 && policy.lora() == null) {
+        if (config.needsReference() && policy.lora() == null) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
+        }
+        if (config.rollouts().advEstimator().needsCritic()) {
+            TrainingArguments t = config.training();
+            AdamW.Settings adam = new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
+            String from = config.critic().criticModelNameOrPath();
+            Critic c = from == null ? Critic.fromPolicy(policy, adam, mix(t.seed(), 0xC, 0)) : Critic.fromFolder(Path.of(from), policy, adam, mix(t.seed(), 0xC, 0));
+            // the critic is a second full model with its own gradients, moments and activations
+            MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
+            cp.requireFits(MemoryPlan.availableHeap());
+            c.model().reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, 0);
+            say("memory (critic): " + cp.report());
+            critic = new CriticPhase(c, config, comm);
         }
         Path out = Path.of(config.training().outputDir());
         Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
@@ -168,7 +185,7 @@ public final class GrpoTrainer {
         try (MetricsLog metrics = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             log = metrics;
             if (metrics != null) metrics.limitEta(stop::secondsLeft);
-            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm);
+            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm, critic);
             PolicyUpdate update = new PolicyUpdate(policy, opt, config, comm);
             Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
@@ -180,8 +197,8 @@ public final class GrpoTrainer {
                 int round = step / stepsPerGenerationBatch();
                 Rollouts.Batch batch;
                 try {
-                    batch = rollouts.next(round, order, config.batch().reusesBatch() ? policy : null,
-                            reference != null ? reference : config.loss().beta() != 0 ? policy : null);
+                    batch = rollouts.next(round, order, config.keepsOldLogps() ? policy : null,
+                            reference != null ? reference : config.needsReference() ? policy : null);
                 } catch (CancellationException e) {
                     if (stop.requested()) break; // interrupted while rewards were scoring: stop with the last finished step
                     throw e;
@@ -203,7 +220,14 @@ public final class GrpoTrainer {
                         + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
             }
             boolean stopped = stopAgreed();
-            if (!stopped) books.finalEvaluation(state.globalStep());
+            if (!stopped) {
+                // training is over: its activations make room for the final evaluation's KV cache, collected now, as the
+                // parallel collector would grow the heap beside the dead block before collecting it (issue 15)
+                policy.releaseActivations();
+                if (critic != null) critic.releaseActivations();
+                System.gc();
+                books.finalEvaluation(state.globalStep());
+            }
             lastCheckpoint = save(out, opt, state(state.globalStep(), state.seed(), order, metrics, total), keep);
             if (comm.isRoot()) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);
@@ -227,7 +251,9 @@ public final class GrpoTrainer {
                 double lr = schedule.at(step);
                 // LoRA dropout masks follow the step, not a running count, so a resumed run draws the same ones
                 if (policy.lora() != null) policy.lora().setDropoutSeed(mix(config.training().seed(), step, 0xD1));
-                PolicyUpdate.Step r = update.step(shuffled.subList(s0, Math.min(shuffled.size(), s0 + window)), scale, lr);
+                List<Rollout> part = shuffled.subList(s0, Math.min(shuffled.size(), s0 + window));
+                PolicyUpdate.Step r = update.step(part, scale, lr);
+                Map<String, Double> criticMetrics = critic == null ? Map.of() : critic.step(part);
                 tokensSeen += r.tokens();
                 step++;
                 stepReached = step;
@@ -238,6 +264,7 @@ public final class GrpoTrainer {
                 m.put("learning_rate", lr);
                 m.put("num_tokens", (double) tokensSeen);
                 m.putAll(r.metrics());
+                m.putAll(criticMetrics);
                 m.putAll(batch.metrics());
                 m.put("step_time", (System.nanoTime() - t0) * 1e-9 + genSeconds);
                 // the phases of a step, for the report's chart: a batch's generation and log-prob passes count in its
@@ -271,6 +298,7 @@ public final class GrpoTrainer {
                 }
             }
         }
+        if (critic != null) critic.load(checkpoint.resolve("critic"));
         say("resumed from " + checkpoint + " at step " + state.globalStep());
         return state;
     }
@@ -285,6 +313,7 @@ public final class GrpoTrainer {
         if (comm.isRoot())
             p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep, dir -> {
                 if (reference != null) reference.save(dir.resolve("reference"));
+                if (critic != null) critic.save(dir.resolve("critic"));
             });
         comm.barrier();
         return p;

@@ -53,8 +53,7 @@ final class PolicyUpdate {
         }
         // data parallelism: every rank ends with the mean of all ranks' gradients (DDP's average)
         DataParallel.combineGradients(policy.trainable(), comm, 1f / comm.size());
-        double norm = AdamW.clipGradNorm(policy.trainable(), config.training().maxGradNorm());
-        optimizer.step(lr);
+        double norm = optimizer.clipAndStep(lr, config.training().maxGradNorm());
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (var e : sums.entrySet()) metrics.put(e.getKey(), e.getValue() / micro);
         double[] counts = {total, tokens};
@@ -68,7 +67,7 @@ final class PolicyUpdate {
         Transformer.Scores s = policy.forward(batch, (float) config.sampling().temperature());
         int n = batch.targets();
         float[] mask = new float[n], old = null, ref = null;
-        double[] adv = new double[mb.size()];
+        double[] adv = new double[mb.size()], tokenAdv = mb.get(0).values() == null ? null : new double[n];
         boolean hasOld = mb.get(0).oldLogp() != null, hasRef = mb.get(0).refLogp() != null;
         if (hasOld) old = new float[n];
         if (hasRef) ref = new float[n];
@@ -79,10 +78,11 @@ final class PolicyUpdate {
             adv[k] = r.advantage();
             if (hasOld) System.arraycopy(r.oldLogp(), 0, old, a, b - a);
             if (hasRef) System.arraycopy(r.refLogp(), 0, ref, a, b - a);
+            if (tokenAdv != null) for (int i = a; i < b; i++) tokenAdv[i] = r.values().advantages()[i - a];
         }
         float[] grad = new float[n];
         // entropies always go in: the loss reports their masked mean (TRL's `entropy`) and filters on them when ρ < 1
-        LossResult result = loss.compute(config.loss(), scale, batch.targetStart(), s.logp(), old, ref, mask, adv, s.entropy(), grad, null);
+        LossResult result = loss.compute(config.loss(), scale, batch.targetStart(), s.logp(), old, ref, mask, adv, tokenAdv, s.entropy(), grad, null);
         policy.backward(grad);
         return result;
     }

@@ -75,7 +75,8 @@ public final class RewardAggregation {
 
     /**
      * {@code rewards/<name>/mean} and {@code rewards/<name>/std} per function over its finite values (TRL's
-     * nanmean and nanstd with n − 1; NaN when it has no value, resp. fewer than two, as torch gives).
+     * nanmean and nanstd with n − 1; NaN when it has no value, resp. fewer than two, as torch gives), and
+     * {@code rewards/<name>/nan_count}: the samples it gave no value (it returned NaN, threw or timed out).
      */
     public static Map<String, Double> functionMetrics(List<String> names, double[][] perFunction) {
         if (names.size() != perFunction.length)
@@ -87,6 +88,7 @@ public final class RewardAggregation {
             for (double x : v) if (!Double.isNaN(x)) finite++;
             m.put("rewards/" + names.get(k) + "/mean", Advantages.mean(v, 0, v.length));
             m.put("rewards/" + names.get(k) + "/std", finite < 2 ? Double.NaN : Advantages.std(v, 0, v.length));
+            m.put("rewards/" + names.get(k) + "/nan_count", (double) (v.length - finite));
         }
         return m;
     }

@@ -5,12 +5,26 @@ import java.util.Map;
 
 /**
  * The outputs of every reward function for one batch of samples, {@code values[k][i]} for function k and sample
- * i (NaN = not applicable or failed), and the failures of that call.
+ * i (NaN = not applicable or failed), the failures of that call, and {@code reasons[k][i]}, why function k gave
+ * sample i its value ({@code reasons[k]} is null for a function that does not say, see
+ * {@link org.grpo4j.reward.ExplainedReward}).
  */
-public record RewardScores(List<String> names, double[][] values, List<RewardFailure> failures) {
+public record RewardScores(List<String> names, double[][] values, List<RewardFailure> failures, String[][] reasons) {
     public RewardScores {
         names = List.copyOf(names);
         failures = List.copyOf(failures);
+        if (reasons == null) reasons = new String[names.size()][];
+        if (reasons.length != names.size()) throw new IllegalArgumentException(reasons.length + " reason lists for " + names.size() + " functions");
+    }
+
+    /** Scores without reasons. */
+    public RewardScores(List<String> names, double[][] values, List<RewardFailure> failures) {
+        this(names, values, failures, null);
+    }
+
+    /** Why function {@code k} gave sample {@code i} its value, or null. */
+    public String reason(int k, int i) {
+        return reasons[k] == null ? null : reasons[k][i];
     }
 
     /** Number of scored samples. */
@@ -18,7 +32,7 @@ public record RewardScores(List<String> names, double[][] values, List<RewardFai
         return values.length == 0 ? 0 : values[0].length;
     }
 
-    /** {@code rewards/<name>/mean} and {@code rewards/<name>/std} (see {@link RewardAggregation#functionMetrics}). */
+    /** {@code rewards/<name>/mean}, {@code /std} and {@code /nan_count} (see {@link RewardAggregation#functionMetrics}). */
     public Map<String, Double> metrics() {
         return RewardAggregation.functionMetrics(names, values);
     }

@@ -3,15 +3,18 @@ package org.grpo4j.grpo;
 import java.util.ArrayList;
 import java.util.List;
 import org.grpo4j.generate.Completion;
+import org.grpo4j.grpo.critic.ValueTargets;
 import org.grpo4j.model.TokenBatch;
 
 /**
  * One completion in a generation batch with everything the update needs: the prompt it answers, its tokens, its
  * loss mask (0 for a truncated completion under {@code mask_truncated_completions}), its summed reward and
  * advantage, and — when the batch is reused — the log-probs of the policy that generated it and of the
- * reference model.
+ * reference model; under {@code adv_estimator = gae} the critic's per-token values, returns and advantages
+ * ({@code values}; null otherwise), whose advantages replace the sequence's one in the policy loss.
  */
-record Rollout(Prompt prompt, Completion completion, float mask, double reward, double advantage, float[] oldLogp, float[] refLogp) {
+record Rollout(Prompt prompt, Completion completion, float mask, double reward, double advantage, float[] oldLogp, float[] refLogp,
+               ValueTargets values) {
     int[] sequence() {
         int[] p = prompt.ids(), c = completion.tokenIds();
         int[] s = new int[p.length + c.length];
@@ -21,7 +24,12 @@ record Rollout(Prompt prompt, Completion completion, float mask, double reward, 
     }
 
     Rollout withLogps(float[] old, float[] ref) {
-        return new Rollout(prompt, completion, mask, reward, advantage, old, ref);
+        return new Rollout(prompt, completion, mask, reward, advantage, old, ref, values);
+    }
+
+    /** With the critic's per-token quantities; {@code advantage} becomes their mean (what the logs show per completion). */
+    Rollout withValues(ValueTargets v, double meanAdvantage) {
+        return new Rollout(prompt, completion, mask, reward, meanAdvantage, oldLogp, refLogp, v);
     }
 
     /** The rollouts' prompt + completion sequences as one packed batch; the completions are the targets. */

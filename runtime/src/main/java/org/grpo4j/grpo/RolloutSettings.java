@@ -15,7 +15,7 @@ import org.grpo4j.train.SettingsGroup;
  * How sampled completions become rollouts with advantages (TRL's reward settings, DAPO's dynamic sampling): the
  * reward weights, how rewards are combined and scaled, which completions stay in the loss, and how long a reward
  * function may take, and which advantage estimator turns the rewards into advantages ({@code adv_estimator}, verl's
- * name: grpo, rloo, reinforce_plus_plus, remax).
+ * name: grpo, rloo, reinforce_plus_plus, remax, gae).
  *
  * <pre>{@code
  * RolloutSettings r = RolloutSettings.SETTINGS.with(RolloutSettings.SETTINGS.defaults(), "scale_rewards", "none");
@@ -26,7 +26,7 @@ public record RolloutSettings(AdvantageEstimator advEstimator, boolean maskTrunc
                               double rewardTimeoutSeconds) {
 
     public static final SettingsGroup<RolloutSettings> SETTINGS = SettingsGroup.of(RolloutSettings.class,
-            choice("adv_estimator", AdvantageEstimator.GRPO, "grpo | rloo | reinforce_plus_plus | remax (verl's advantage estimators)"),
+            choice("adv_estimator", AdvantageEstimator.GRPO, "grpo | rloo | reinforce_plus_plus | remax | gae (verl's advantage estimators; gae: PPO with a value model)"),
             flag("mask_truncated_completions", false, "drop completions without EOS from the loss"),
             numbers("reward_weights", "one weight per reward function (default all 1.0)"),
             choice("scale_rewards", ScaleRewards.GROUP, "group | batch | none"),

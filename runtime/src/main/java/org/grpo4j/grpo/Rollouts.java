@@ -20,7 +20,8 @@ import org.grpo4j.reward.Sample;
  * batch, sample G completions each, score them with the reward functions, keep only groups with a learning signal
  * under dynamic sampling, turn rewards into advantages, and attach the log-probs of the policy that sampled them
  * and of the reference model where the loss needs them. {@code adv_estimator} chooses how rewards become advantages
- * (grpo, rloo, reinforce_plus_plus, remax: {@code grpo/advantage/}); nothing after this phase depends on it.
+ * (grpo, rloo, reinforce_plus_plus, remax: {@code grpo/advantage/}; gae: the critic's per-token advantages,
+ * {@link CriticPhase}); nothing after this phase depends on it.
  *
  * <p>Data parallelism (TRL's semantics): the generation batch is {@code ranks ×} this rank's share; every rank draws
  * the same prompts and samples its own slice of groups (a group is never split), then the rewards of all ranks are
@@ -40,10 +41,13 @@ final class Rollouts {
     private final int[] stopTokenIds;
     private final Consumer<String> say;
     private final Communicator comm;
+    private final CriticPhase critic;
 
+    /** {@code critic}: the value model of {@code adv_estimator = gae}, null for the other estimators. */
     Rollouts(GrpoConfig config, Generator generator, RewardScoring scoring, double[] weights, Function<int[], String> decoder, int[] stopTokenIds,
-             Consumer<String> say, Communicator comm) {
+             Consumer<String> say, Communicator comm, CriticPhase critic) {
         this.comm = comm;
+        this.critic = critic;
         this.config = config;
         this.generator = generator;
         this.scoring = scoring;
@@ -83,12 +87,15 @@ final class Rollouts {
         if (old != null && old.lora() != null) old.lora().setDropoutSeed(GrpoTrainer.mix(seed, round, 0xD0));
         long tLogps = System.nanoTime();
         if (old != null || reference != null) rollouts = withLogps(rollouts, old, reference);
+        Map<String, Double> metrics = metrics(scored.scores().names(), all, advantages, resampleRounds);
+        // gae: the critic's values, GAE's per-token returns and advantages (its critic/advantages/* replace the per-completion ones)
+        if (critic != null) rollouts = critic.attach(rollouts, metrics);
         double logpSeconds = (System.nanoTime() - tLogps) * 1e-9;
         // TRL's DAPO/CISPO denominator under DDP: the whole batch's active tokens over the ranks, so the ranks' mean gradient is the batch's
         double[] activeTokens = {0};
         for (Rollout r : rollouts) activeTokens[0] += r.mask() * r.completion().length();
         comm.sumInPlace(activeTokens);
-        return new Batch(rollouts, scored.scores(), metrics(scored.scores().names(), all, advantages, resampleRounds), activeTokens[0] / comm.size(), seconds, logpSeconds);
+        return new Batch(rollouts, scored.scores(), metrics, activeTokens[0] / comm.size(), seconds, logpSeconds);
     }
 
     /** This rank's slice of the groups every rank drew (all of them in one process). */
@@ -105,7 +112,7 @@ final class Rollouts {
         AdvantageResult grpo = RewardAggregation.advantages(all.values(), weights, G, config.rollouts().scaleRewards(),
                 config.rollouts().multiObjectiveAggregation());
         AdvantageEstimator estimator = config.rollouts().advEstimator();
-        if (estimator == AdvantageEstimator.GRPO) return grpo;
+        if (estimator == AdvantageEstimator.GRPO || estimator.needsCritic()) return grpo; // gae's come per token, from the critic
         double[] baselines = estimator.needsGreedyBaseline() ? gatherRanks(greedyRewards(scored.prompts(), seed)) : null;
         return grpo.withAdvantages(estimator.advantages(RewardAggregation.weightedSum(all.values(), weights), G, all.lengths(), baselines));
     }
@@ -293,7 +300,7 @@ final class Rollouts {
             for (int i = 0; i < completions.size(); i++) {
                 Completion comp = completions.get(i);
                 float mask = maskTruncated && comp.finishReason() == Completion.FinishReason.LENGTH ? 0f : 1f;
-                out.add(new Rollout(prompts.get(i / G), comp, mask, summed[i], advantages[i], null, null));
+                out.add(new Rollout(prompts.get(i / G), comp, mask, summed[i], advantages[i], null, null, null));
             }
             return out;
         }
@@ -304,6 +311,7 @@ final class Rollouts {
             List<Completion> cs = new ArrayList<>();
             List<Sample> ss = new ArrayList<>();
             List<double[]> values = new ArrayList<>();
+            List<String[]> reasons = new ArrayList<>();
             List<String> names = pool.get(0).scores.names();
             List<RewardFailure> failures = new ArrayList<>();
             for (Scored s : pool) failures.addAll(s.scores.failures());
@@ -317,14 +325,25 @@ final class Rollouts {
                             cs.add(s.completions.get(k));
                             ss.add(s.samples.get(k));
                             double[] v = new double[names.size()];
-                            for (int f = 0; f < v.length; f++) v[f] = s.scores.values()[f][k];
+                            String[] why = new String[names.size()];
+                            for (int f = 0; f < v.length; f++) {
+                                v[f] = s.scores.values()[f][k];
+                                why[f] = s.scores.reason(f, k);
+                            }
                             values.add(v);
+                            reasons.add(why);
                         }
                     }
                 }
             double[][] byFunction = new double[names.size()][values.size()];
-            for (int i = 0; i < values.size(); i++) for (int f = 0; f < names.size(); f++) byFunction[f][i] = values.get(i)[f];
-            return new Scored(ps, cs, ss, new RewardScores(names, byFunction, failures));
+            String[][] whyByFunction = new String[names.size()][];
+            for (int f = 0; f < names.size(); f++) if (pool.get(0).scores.reasons()[f] != null) whyByFunction[f] = new String[values.size()];
+            for (int i = 0; i < values.size(); i++)
+                for (int f = 0; f < names.size(); f++) {
+                    byFunction[f][i] = values.get(i)[f];
+                    if (whyByFunction[f] != null) whyByFunction[f][i] = reasons.get(i)[f];
+                }
+            return new Scored(ps, cs, ss, new RewardScores(names, byFunction, failures, whyByFunction));
         }
     }
 }

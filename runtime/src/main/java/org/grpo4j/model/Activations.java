@@ -60,19 +60,47 @@ public final class Activations {
     }
 
     /**
-     * The same with gradient checkpointing: only each layer's input is kept per layer; one set of the layer's
-     * other tensors is shared by all layers and refilled by recomputing the layer in the backward.
+     * The same with gradient checkpointing: each layer keeps its narrow tensors (input, q/k/v, attention output,
+     * residual after attention: {@code N·(3d + qkvDim)}), while its two wide ones, the attention probabilities and
+     * the gate/up output ({@code N·2F}, 2.5× all the others on Qwen2.5), are one set shared by all layers and
+     * recomputed in the backward (see {@code Transformer.recompute}).
      */
     public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         long perLayer = N * d * 2 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
                 + N * a + probs + N * 2 * F;
         long shared = N * d + N * F; // the norm outputs and the SwiGLU output, recomputed in the backward
-        // checkpointing keeps each layer's input (N·d) and one layer's worth of the rest, shared by all layers
-        long layers = checkpointing ? N * d * c.numLayers() + (perLayer - N * d) : perLayer * c.numLayers();
+        // checkpointing keeps one set of the probabilities and gate/up output, shared by all layers
+        long wide = probs + N * 2 * F;
+        long layers = checkpointing ? (perLayer - wide) * c.numLayers() + wide : perLayer * c.numLayers();
         long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
         long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 3L;
         return layers + shared + N * d * 2 + N + backward + head;
+    }
+
+    /**
+     * Floats for the largest micro-batch of a run: {@code sequences} sequences of up to {@code length} tokens of which
+     * {@code targetsPerSequence} are scored, each attending to all before it (what {@link MemoryPlan} counts).
+     */
+    static long floatsForBatch(ModelConfig c, int sequences, int length, int targetsPerSequence, boolean checkpointing) {
+        int rows = sequences * length, targets = sequences * targetsPerSequence;
+        long probs = (long) sequences * c.numHeads() * length * length;
+        return floatsFor(c, rows, probs, targets, headChunkRows(c, targets), checkpointing);
+    }
+
+    /** Allocates a block of at least {@code floats} now, so that later batches up to that size lay out in it. */
+    void reserve(long floats) {
+        if (block != null && block.size() >= floats) return;
+        block = null;
+        block = backend.allocate(floats);
+    }
+
+    /** Drops the block and every view of it, so that the memory can be collected. */
+    void release() {
+        block = null;
+        for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
+        residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = dLogp = null;
+        rows = targets = chunkRows = 0;
     }
 
     /** Lays the views out for this batch, growing the block if needed. */
@@ -97,23 +125,20 @@ public final class Activations {
         Layer first = null;
         for (Layer L : layers) {
             L.resid = take(at, N * d);
-            if (checkpointing && first != null) {
-                shareWork(L, first);
-                continue;
-            }
             L.ln1 = ln;
             L.rstd1 = take(at, N);
             L.qkv = take(at, N * q);
             L.qkvRot = c.qkNorm() ? take(at, N * q) : L.qkv;
             L.rstdQk = c.qkNorm() ? take(at, N * (c.numHeads() + c.numKvHeads())) : null;
             L.att = take(at, N * a);
-            L.probs = take(at, probs);
             L.resid2 = take(at, N * d);
             L.ln2 = ln;
             L.rstd2 = take(at, N);
-            L.gateUp = take(at, N * 2 * F);
             L.act = act;
-            first = L;
+            boolean shared = checkpointing && first != null;
+            L.probs = shared ? first.probs : take(at, probs);
+            L.gateUp = shared ? first.gateUp : take(at, N * 2 * F);
+            if (first == null) first = L;
         }
         residOut = take(at, N * d);
         lnf = take(at, N * d);
@@ -131,21 +156,6 @@ public final class Activations {
         logp = take(at, targets);
         entropy = take(at, targets);
         dLogp = take(at, targets);
-    }
-
-    private static void shareWork(Layer L, Layer s) {
-        L.ln1 = s.ln1;
-        L.rstd1 = s.rstd1;
-        L.qkv = s.qkv;
-        L.qkvRot = s.qkvRot;
-        L.rstdQk = s.rstdQk;
-        L.att = s.att;
-        L.probs = s.probs;
-        L.resid2 = s.resid2;
-        L.ln2 = s.ln2;
-        L.rstd2 = s.rstd2;
-        L.gateUp = s.gateUp;
-        L.act = s.act;
     }
 
     private Tensor take(long[] at, long n) {

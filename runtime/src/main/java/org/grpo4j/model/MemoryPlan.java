@@ -10,29 +10,22 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
     /**
      * The plan for training {@code model} as it is set up: a LoRA model counts its frozen base (fp32 or packed), the
      * adapters' gradients and moments, no reference copy (the adapters switch off instead) and the adapters' saved
-     * activations; gradient checkpointing keeps one layer's activations plus every layer's input.
+     * activations; gradient checkpointing keeps every layer's narrow activations and one set of the wide ones.
      */
     public static MemoryPlan training(Transformer model, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         ModelConfig c = model.config();
         if (!model.frozen() && !model.gradientCheckpointing()) return training(c, microBatchSequences, sequenceLength, targetsPerSequence, reference);
         long base = model.frozenBase() != null ? model.frozenBase().bytes() : new ParameterLayout(c).size() * 4;
         long trained = model.frozen() ? model.trainable().params().size() * 4 : base;
-        int rows = microBatchSequences * sequenceLength;
-        long probs = (long) microBatchSequences * c.numHeads() * sequenceLength * sequenceLength;
-        int targets = microBatchSequences * targetsPerSequence;
-        long acts = Activations.floatsFor(c, rows, probs, targets, Activations.headChunkRows(c, targets), model.gradientCheckpointing()) * 4;
-        if (model.lora() != null) acts += model.lora().activationBytes(rows);
+        long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, model.gradientCheckpointing()) * 4;
+        if (model.lora() != null) acts += model.lora().activationBytes(microBatchSequences * sequenceLength);
         boolean copy = reference && model.lora() == null;
         return new MemoryPlan(base, trained, 2 * trained, copy ? base : 0, acts);
     }
 
     public static MemoryPlan training(ModelConfig c, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         long params = new ParameterLayout(c).size() * 4;
-        int rows = microBatchSequences * sequenceLength;
-        long probs = (long) microBatchSequences * c.numHeads() * sequenceLength * sequenceLength;
-        int targets = microBatchSequences * targetsPerSequence;
-        int chunk = Activations.headChunkRows(c, targets);
-        long acts = Activations.floatsFor(c, rows, probs, targets, chunk) * 4;
+        long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, false) * 4;
         return new MemoryPlan(params, params, 2 * params, reference ? params : 0, acts);
     }
 

@@ -51,13 +51,35 @@ public final class ScoreHead {
     /** The head's outputs for row {@code row} of a {@code rows × hidden} block of hidden states. */
     public float[] apply(float[] hiddenStates, int row) {
         float[] out = new float[labels];
+        applyInto(hiddenStates, row, out, 0);
+        return out;
+    }
+
+    /** The same into {@code out[at .. at + labels)}, allocating nothing (a critic applies it to every completion token). */
+    public void applyInto(float[] hiddenStates, int row, float[] out, int at) {
         int base = row * hidden;
         for (int k = 0; k < labels; k++) {
             double acc = 0;
             for (int i = 0; i < hidden; i++) acc += (double) weight[k * hidden + i] * hiddenStates[base + i];
-            out[k] = (float) acc;
+            out[at + k] = (float) acc;
         }
-        return out;
+    }
+
+    /**
+     * The head's backward for row {@code row}, given {@code dOut[at .. at + labels)} = d loss / d output: adds
+     * {@code dOut ⊗ h} to {@code dWeight} ({@code labels × hidden}) and {@code dOut · W} to row {@code row} of
+     * {@code dHidden}.
+     */
+    public void backward(float[] hiddenStates, int row, float[] dOut, int at, float[] dWeight, float[] dHidden) {
+        int base = row * hidden;
+        for (int k = 0; k < labels; k++) {
+            float g = dOut[at + k];
+            if (g == 0f) continue;
+            for (int i = 0; i < hidden; i++) {
+                dWeight[k * hidden + i] += g * hiddenStates[base + i];
+                dHidden[base + i] += g * weight[k * hidden + i];
+            }
+        }
     }
 
     /** HF's choice of position: the rightmost token that is not {@code padId} (0 if all are; any token if padId < 0). */

@@ -49,7 +49,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private DType weightsDtype = DType.F32;
     private final FrozenBase base;      // packed frozen weights (LoRA/QLoRA), or null: the fp32 parameter block
     private LoraAdapters lora;          // adapters beside the frozen base, or null: a full fine-tune
-    private boolean checkpointing;      // keep only each layer's input, recompute the layer in the backward
+    private boolean checkpointing;      // share the wide activations among layers, recompute them in the backward
     private boolean training;           // dropout is active (torch's model.train())
 
     // the batch of the last forward, kept for its backward
@@ -162,7 +162,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return this;
     }
 
-    /** Keep only each layer's input in the forward and recompute the layer in the backward (less memory, one more forward). */
+    /**
+     * Gradient checkpointing: layers keep their narrow activations and share one set of the wide ones (attention
+     * probabilities, gate/up output), which the backward recomputes layer by layer (less memory, the gate/up product
+     * and attention once more).
+     */
     public void setGradientCheckpointing(boolean on) {
         checkpointing = on;
     }
@@ -390,6 +394,20 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         if (lora != null) lora.grads();
     }
 
+    /**
+     * Allocates the activations of the largest micro-batch a run plans ({@link MemoryPlan#training}'s figure) at its
+     * start. Growing with the batches instead re-allocated the block as completions got longer, and each block left
+     * behind stayed on the heap as old-generation garbage until a full collection (issue 15).
+     */
+    public void reserveActivations(int sequences, int length, int targetsPerSequence) {
+        acts.reserve(Activations.floatsForBatch(config, sequences, length, targetsPerSequence, checkpointing));
+    }
+
+    /** Lets the activation block go (training is over); a later forward allocates a new one. */
+    public void releaseActivations() {
+        acts.release();
+    }
+
     /** Bytes of the activation block currently allocated. */
     public long activationBytes() {
         return acts.allocatedFloats() * 4;
@@ -407,28 +425,15 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     public Scores forward(TokenBatch batch, float temperature) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads(), V = c.vocabSize(), T = batch.targets();
-        for (int len : batch.lengths())
-            if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
-        this.batch = batch;
+        int V = c.vocabSize(), T = batch.targets();
         this.temperature = temperature;
-        seq = SequenceLayout.of(backend, batch.lengths(), H);
-        tokens = backend.ints(batch.tokens());
-        positions = backend.ints(batch.positions());
-        targetRows = backend.ints(batch.targetRows());
-        targetTokens = backend.ints(batch.targetTokens());
         int chunk = headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(c, T);
-        acts.prepare(c, N, seq.probsSize(), T, chunk, checkpointing);
-        if (lora != null) lora.startForward(training);
+        trunk(batch, T, chunk);
+        targetTokens = backend.ints(batch.targetTokens());
         int chunks = (T + chunk - 1) / chunk;
         chunkRows = new IntTensor[chunks];
         for (int k = 0; k < chunks; k++)
             chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
-
-        backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
-        for (int l = 0; l < c.numLayers(); l++)
-            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
-        backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
 
         for (int k = 0; k < chunks; k++) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
@@ -443,6 +448,36 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.read(acts.entropy, entropy, 0, T);
         }
         return new Scores(logp, entropy);
+    }
+
+    /**
+     * The decoder without its language-model head, for a head of another kind on the same layers (a PPO critic's
+     * value head, {@code grpo/critic}): runs the batch and returns the final norm's output, {@code rows × hidden},
+     * row-major. The activations are kept for {@link #backwardHidden}; no logits are computed.
+     */
+    public float[] forwardHidden(TokenBatch batch) {
+        trunk(batch, 0, 0);
+        chunkRows = null; // backward(dLogp) has no head to go through
+        return backend.read(acts.lnf);
+    }
+
+    /** Embedding, every layer and the final norm over the batch, with room for {@code targets} head rows in chunks of {@code chunk}. */
+    private void trunk(TokenBatch batch, int targets, int chunk) {
+        ModelConfig c = config;
+        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads();
+        for (int len : batch.lengths())
+            if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
+        this.batch = batch;
+        seq = SequenceLayout.of(backend, batch.lengths(), H);
+        tokens = backend.ints(batch.tokens());
+        positions = backend.ints(batch.positions());
+        targetRows = backend.ints(batch.targetRows());
+        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing);
+        if (lora != null) lora.startForward(training);
+        backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
+        for (int l = 0; l < c.numLayers(); l++)
+            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
+        backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
     }
 
     /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
@@ -522,8 +557,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      */
     public void backward(float[] dLogp) {
         if (batch == null) throw new IllegalStateException("backward without a forward");
+        if (chunkRows == null) throw new IllegalStateException("the last forward was forwardHidden: its backward is backwardHidden");
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
+        int d = c.hiddenSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
         if (dLogp.length != T) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, the batch has " + T + " targets");
         bindGradients();
         if (T > 0) backend.write(acts.dLogp, dLogp, 0, T);
@@ -539,15 +575,49 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
         }
         keptChunk = -1; // the logits now hold gradients
+        trunkBackward();
+    }
+
+    /**
+     * Accumulates into {@link #grads()} the gradient of {@code Σ dHidden · h} for the final norm's output h of the last
+     * forward ({@link #forwardHidden}; {@code rows × hidden}): a head other than the language-model head supplies it.
+     */
+    public void backwardHidden(float[] dHidden) {
+        if (batch == null) throw new IllegalStateException("backward without a forward");
+        int n = batch.rows() * config.hiddenSize();
+        if (dHidden.length != n) throw new IllegalArgumentException("dHidden has " + dHidden.length + " entries, the batch has " + n + " (rows × hidden)");
+        bindGradients();
+        backend.write(acts.dLn, dHidden, 0, n);
+        trunkBackward();
+    }
+
+    /** From d loss / d (final norm output) in {@code acts.dLn} back through the final norm, every layer and the embedding. */
+    private void trunkBackward() {
+        ModelConfig c = config;
+        int N = batch.rows(), d = c.hiddenSize();
         backend.fill(acts.dResid, 0f);
         backend.rmsNormBackward(acts.dResid, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, N, d);
         for (int l = c.numLayers() - 1; l >= 0; l--) {
-            // checkpointing: the layer's saved tensors are shared by all layers, so refill them from its input first
-            // (the same ops on the same input, so the recomputed values, and the gradients, are bit-identical)
-            if (checkpointing) layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
+            if (checkpointing) recompute(l, acts.layers[l], N);
             layerBackward(l, acts.layers[l], N);
         }
         if (!frozen()) backend.embeddingBackward(dEmbedding, acts.dResid, tokens, N, d);
+    }
+
+    /**
+     * Gradient checkpointing: refills the two wide tensors layer {@code l} shares with every other layer, its
+     * attention probabilities and its gate/up output (adapters included), from the narrow ones it kept. The same
+     * ops on the same inputs, so the values, and the gradients, are bit-identical to a backward without
+     * checkpointing. Recomputing only these (not the whole layer from its input) costs the gate/up product, 58% of
+     * a Qwen2.5 layer's weight flops, instead of all of them; the narrow tensors kept cost {@code N·(3d + qkvDim)}
+     * floats a layer.
+     */
+    private void recompute(int l, Activations.Layer a, int N) {
+        ModelConfig c = config;
+        LayerWeights w = layers[l];
+        backend.attention(a.att, a.probs, a.qkvRot, seq, c.numHeads(), c.numKvHeads(), c.headDim());
+        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, c.hiddenSize(), c.rmsNormEps());
+        w.gateUp.forward(backend, a.gateUp, a.ln2, N, false, true);
     }
 
     /** The layer body in reverse: takes d loss / d (layer output) in {@code acts.dResid}, leaves d loss / d (layer input) there. */

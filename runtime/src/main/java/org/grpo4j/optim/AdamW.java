@@ -58,14 +58,24 @@ public final class AdamW {
 
     /** One update with learning rate {@code lr} (from the schedule) using the model's accumulated gradients. */
     public void step(double lr) {
+        step(lr, 1f);
+    }
+
+    /**
+     * {@link #clipGradNorm} and {@link #step(double)} in one pass over the parameters: the gradients are scaled by
+     * the clipping coefficient inside the update (and left scaled, as clipping leaves them). Returns the norm before
+     * clipping.
+     */
+    public double clipAndStep(double lr, double maxNorm) {
+        double norm = Math.sqrt(model.backend().sumOfSquares(model.grads()));
+        step(lr, clipCoefficient(norm, maxNorm));
+        return norm;
+    }
+
+    private void step(double lr, float gradScale) {
         step++;
-        Backend be = model.backend();
-        Tensor p = model.params(), g = model.grads();
-        for (long[] grp : groups) {
-            float wd = grp[2] == 1 ? (float) settings.weightDecay() : 0f;
-            be.adamw(p.slice(grp[0], grp[1]), g.slice(grp[0], grp[1]), m.slice(grp[0], grp[1]), v.slice(grp[0], grp[1]),
-                    (float) lr, (float) settings.beta1(), (float) settings.beta2(), (float) settings.epsilon(), wd, step);
-        }
+        model.backend().adamw(model.params(), model.grads(), m, v, groups, gradScale, (float) lr, (float) settings.beta1(),
+                (float) settings.beta2(), (float) settings.epsilon(), (float) settings.weightDecay(), step);
     }
 
     /**
@@ -75,11 +85,16 @@ public final class AdamW {
     public static double clipGradNorm(Trainable model, double maxNorm) {
         Backend be = model.backend();
         double norm = Math.sqrt(be.sumOfSquares(model.grads()));
-        if (maxNorm > 0 && Double.isFinite(norm)) {
-            double coef = maxNorm / (norm + 1e-6);
-            if (coef < 1) be.scale(model.grads(), (float) coef);
-        }
+        float coef = clipCoefficient(norm, maxNorm);
+        if (coef != 1f) be.scale(model.grads(), coef);
         return norm;
+    }
+
+    /** The factor torch's clip_grad_norm_ scales by: {@code maxNorm / (norm + 1e-6)} when below 1, else 1 (also when only measuring). */
+    private static float clipCoefficient(double norm, double maxNorm) {
+        if (!(maxNorm > 0) || !Double.isFinite(norm)) return 1f;
+        double coef = maxNorm / (norm + 1e-6);
+        return coef < 1 ? (float) coef : 1f;
     }
 
     /**

@@ -158,9 +158,8 @@ public final class SftTrainer {
                 comm.sumInPlace(lossAndRows);
                 tokensSeen += (long) lossAndRows[1];
                 double loss = lossAndRows[0] / targets[0];
-                double norm = AdamW.clipGradNorm(model.trainable(), config.training().maxGradNorm());
                 double lr = schedule.at(step);
-                opt.step(lr);
+                double norm = opt.clipAndStep(lr, config.training().maxGradNorm());
                 step++;
                 lossSum += loss;
                 normSum += norm;

@@ -128,7 +128,8 @@ public final class MetricsLog implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         sb.append('[').append("#".repeat(filled)).append(".".repeat(width - filled)).append("] ");
         sb.append(step).append('/').append(totalSteps);
-        for (String k : new String[] {"loss", "reward", "reward_std", "kl", "entropy", "completions/mean_length", "grad_norm", "learning_rate"}) {
+        for (String k : new String[] {"loss", "reward", "reward_std", "kl", "entropy", "completions/mean_length", "grad_norm", "learning_rate",
+                "critic/vf_loss", "critic/vf_explained_var"}) {
             Double x = v.get(k);
             if (x != null) sb.append(" | ").append(k.replace("completions/", "")).append(' ').append(format(x));
         }

@@ -22,7 +22,7 @@ import org.grpo4j.quant.WeightFormat;
  * LoRA / QLoRA and memory settings under TRL's {@code ModelConfig} names (open-r1's YAML recipes use them):
  * {@code use_peft} trains LoRA adapters beside a frozen base; {@code load_in_4bit} / {@code load_in_8bit} keep
  * that base in NF4 / int8, {@code torch_dtype: bfloat16} in bf16; {@code gradient_checkpointing} recomputes each
- * layer in the backward. Shared by the GRPO and SFT trainers.
+ * layer's wide activations (attention probabilities, gate/up output) in the backward. Shared by the GRPO and SFT trainers.
  *
  * <pre>{@code
  * GrpoConfig c = GrpoConfig.builder().set("use_peft", true).set("lora_r", 16).set("load_in_4bit", true).build();
@@ -42,7 +42,7 @@ public record PeftSettings(boolean usePeft, int loraR, double loraAlpha, double 
             flag("load_in_8bit", false, "keep the frozen base in int8 (one scale per row)"),
             choice("torch_dtype", "float32", "storage of a use_peft run's frozen base (bfloat16 reads BF16 checkpoints as they are); trained weights are always float32",
                     "float32", "bfloat16", "auto"),
-            flag("gradient_checkpointing", false, "keep only each layer's input and recompute the layer in the backward (less memory, one more forward)"))
+            flag("gradient_checkpointing", false, "keep each layer's narrow activations and recompute the wide ones (attention probabilities, gate/up output) in the backward (less memory, ~60% of one more forward)"))
             .rules(PeftSettings::rules);
 
     private static void rules(PeftSettings s, List<String> p) {

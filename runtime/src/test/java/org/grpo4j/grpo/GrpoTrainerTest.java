@@ -65,6 +65,38 @@ class GrpoTrainerTest {
         return new GrpoTrainer(m, c, new GrpoTask(prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null), null, stop);
     }
 
+    /** {@link #CONTAINS} with a reason per sample, as the sandbox's code rewards give one. */
+    static final org.grpo4j.reward.ExplainedReward CONTAINS_WHY = new org.grpo4j.reward.ExplainedReward() {
+        public String name() {
+            return "contains";
+        }
+
+        public Explained scoreExplained(List<Sample> samples) {
+            double[] v = CONTAINS.score(samples);
+            String[] why = new String[v.length];
+            for (int i = 0; i < v.length; i++) why[i] = v[i] == 1 ? "has " + TARGET : "no " + TARGET + " in " + samples.get(i).completionIds().length + " tokens";
+            return new Explained(v, why);
+        }
+    };
+
+    @Test
+    void anExplainedRewardsReasonsGoBesideItsValueInCompletionsJsonlAlsoUnderDynamicSampling(@TempDir Path dir) throws Exception {
+        Transformer m = Transformer.create(config(), new CpuBackend()).initialise(11, 0.02);
+        GrpoConfig c = settings(dir).set("max_steps", 2).set("dynamic_sampling", true).set("num_completions_to_print", 16).build();
+        new GrpoTrainer(m, c, new GrpoTask(prompts(16, 1), List.of(), List.of(CONTAINS_WHY), ids -> "", new int[0], null), null, null).train();
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(dir.resolve("completions.jsonl"));
+        assertTrue(lines.size() >= 16, "completions logged: " + lines.size());
+        for (String line : lines) {
+            var row = json.readTree(line);
+            List<String> keys = new ArrayList<>();
+            row.fieldNames().forEachRemaining(keys::add);
+            assertEquals(keys.indexOf("contains") + 1, keys.indexOf("contains/reason"), "the reason follows its reward: " + keys);
+            String why = row.get("contains/reason").asText();
+            assertEquals(row.get("contains").asDouble() == 1 ? "has " + TARGET : "no " + TARGET + " in", why.replaceAll(" \\d+ tokens$", ""), line);
+        }
+    }
+
     @Test
     void meanRewardRisesWhenOneTokenIsRewarded(@TempDir Path dir) throws Exception {
         Transformer m = Transformer.create(config(), new CpuBackend()).initialise(11, 0.02);

@@ -69,8 +69,10 @@ class RewardAggregationTest {
         assertEquals(2.0, m.get("rewards/fmt/mean"));
         assertTrue(Double.isNaN(m.get("rewards/fmt/std"))); // torch: std of one value is NaN
         assertTrue(Double.isNaN(m.get("rewards/never/mean")));
-        assertEquals(List.of("rewards/acc/mean", "rewards/acc/std", "rewards/fmt/mean", "rewards/fmt/std", "rewards/never/mean", "rewards/never/std"),
-                List.copyOf(m.keySet()));
+        assertEquals(List.of("rewards/acc/mean", "rewards/acc/std", "rewards/acc/nan_count", "rewards/fmt/mean", "rewards/fmt/std", "rewards/fmt/nan_count",
+                "rewards/never/mean", "rewards/never/std", "rewards/never/nan_count"), List.copyOf(m.keySet()));
+        assertEquals(1.0, m.get("rewards/acc/nan_count"));
+        assertEquals(3.0, m.get("rewards/never/nan_count"));
     }
 
     @Test

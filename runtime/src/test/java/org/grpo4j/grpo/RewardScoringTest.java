@@ -45,10 +45,42 @@ class RewardScoringTest {
         assertEquals(List.of("length", "probe"), r.names());
         assertArrayEquals(new double[] {1, 2, 3}, r.values()[0], 0);
         assertArrayEquals(new double[] {NaN, 1, NaN}, r.values()[1], 0);
-        assertTrue(r.failures().isEmpty());
+        assertEquals(List.of("probe"), r.failures().stream().map(RewardFailure::name).toList(), "a returned NaN is reported");
         assertTrue(daemon.get());
         assertEquals(2.0, r.metrics().get("rewards/length/mean"));
         r.requireAnyFinite();
+    }
+
+    /** Explains each value: "long" or "short"; throws on "bb" (so the batch call fails and each sample is retried alone). */
+    static final org.grpo4j.reward.ExplainedReward EXPLAINED = new org.grpo4j.reward.ExplainedReward() {
+        public String name() {
+            return "explained";
+        }
+
+        public Explained scoreExplained(List<Sample> samples) {
+            double[] v = new double[samples.size()];
+            String[] why = new String[samples.size()];
+            for (int i = 0; i < v.length; i++) {
+                String c = samples.get(i).completion();
+                if (c.equals("bb")) throw new IllegalArgumentException("bb is not allowed");
+                v[i] = c.length();
+                why[i] = c.length() > 2 ? "long" : "short";
+            }
+            return new Explained(v, why);
+        }
+    };
+
+    @Test
+    void anExplainedRewardsReasonsComeWithItsValuesAlsoWhenOneSampleThrows() {
+        RewardScores r = new RewardScoring(List.of(EXPLAINED, LENGTH)).score(List.of(SAMPLES.get(0), SAMPLES.get(2)));
+        assertArrayEquals(new double[] {1, 3}, r.values()[0], 0);
+        assertEquals("short", r.reason(0, 0));
+        assertEquals("long", r.reason(0, 1));
+        assertEquals(null, r.reasons()[1], "a plain function gives no reasons");
+        RewardScores withBad = new RewardScoring(List.of(EXPLAINED)).score(SAMPLES);
+        assertArrayEquals(new double[] {1, NaN, 3}, withBad.values()[0], 0);
+        assertEquals(List.of("short", "threw IllegalArgumentException: bb is not allowed", "long"),
+                List.of(withBad.reason(0, 0), withBad.reason(0, 1), withBad.reason(0, 2)));
     }
 
     @Test
@@ -99,6 +131,35 @@ class RewardScoringTest {
         Thread.sleep(50);
         for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().equals("reward-spin")) t.join(5000);
         assertTrue(scoring.score(SAMPLES).failures().isEmpty());
+    }
+
+    @Test
+    void aRewardThatReturnsNaNIsCountedAndReportedAndItsMeanIgnoresTheNaNs() {
+        // half the samples get a deliberate NaN (TRL's None); the old mean over all samples read 1.0 here
+        RewardFunction half = fn("half", s -> new double[] {1, NaN, 0, NaN});
+        List<Sample> four = List.of(Sample.of("a", Map.of()), Sample.of("b", Map.of()), Sample.of("c", Map.of()), Sample.of("d", Map.of()));
+        RewardScores r = new RewardScoring(List.of(half, LENGTH)).score(four);
+        assertArrayEquals(new double[] {1, NaN, 0, NaN}, r.values()[0], 0);
+        assertEquals(List.of(new RewardFailure("half", 2, "reward 'half' returned NaN for sample 1 (no reward for it: left out of the function's mean)")),
+                r.failures());
+        assertEquals(0.5, r.metrics().get("rewards/half/mean"));
+        assertEquals(2.0, r.metrics().get("rewards/half/nan_count"));
+        assertEquals(0.0, r.metrics().get("rewards/length/nan_count"));
+
+        // the same when the batch call threw and the samples were scored one by one: a thrown sample and a NaN sample
+        RewardFunction mixed = fn("mixed", s -> {
+            if (s.size() > 1) throw new IllegalStateException("batch too large");
+            return switch (s.getFirst().completion()) {
+                case "a" -> throw new IllegalArgumentException("cannot score a");
+                case "b" -> new double[] {NaN};
+                default -> new double[] {2};
+            };
+        });
+        r = new RewardScoring(List.of(mixed)).score(four);
+        assertArrayEquals(new double[] {NaN, NaN, 2, 2}, r.values()[0], 0);
+        assertEquals(List.of(new RewardFailure("mixed", 2, "reward 'mixed' threw java.lang.IllegalStateException: batch too large")), r.failures());
+        assertEquals(2.0, r.metrics().get("rewards/mixed/mean"));
+        assertEquals(2.0, r.metrics().get("rewards/mixed/nan_count"));
     }
 
     @Test
@@ -166,7 +227,7 @@ class RewardScoringTest {
 
         RewardScores allNa = new RewardScoring(List.of(na)).score(SAMPLES);
         e = assertThrows(IllegalStateException.class, allNa::requireAnyFinite);
-        assertTrue(e.getMessage().contains("every function returned NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains("reward 'na' returned NaN for sample 0 (no reward for it: left out of the function's mean) (3 samples)"), e.getMessage());
     }
 
     @Test

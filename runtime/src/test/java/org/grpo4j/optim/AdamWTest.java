@@ -48,6 +48,45 @@ class AdamWTest {
         assertEquals(1.0, Math.sqrt(be.sumOfSquares(m.grads())), 1e-5);
     }
 
+    /** The one-pass step (groups and clipping fused) is bit-identical to clipping, then one kernel call per decay group. */
+    @Test
+    void clipAndStepIsClippingThenAStepPerGroupBitForBit() {
+        // large enough that the fused pass splits across threads inside a group
+        ModelConfig c = new ModelConfig(Architecture.QWEN2, 4000, 16, 24, 2, 2, 1, 8, 1e-6f, 1e4, null, true, 32, true, -1, new int[] {1}, "float32");
+        Transformer a = Transformer.create(c, new CpuBackend()).initialise(5, 0.1), b = Transformer.create(c, new CpuBackend()).initialise(5, 0.1);
+        var be = a.backend();
+        float[] g = new float[Math.toIntExact(a.layout().size())];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+        AdamW.Settings s = new AdamW.Settings(1e-3, 0.9, 0.999, 1e-8, 0.1);
+        AdamW oa = new AdamW(a, s);
+        for (int step = 1; step <= 3; step++) {
+            for (int i = 0; i < g.length; i++) g[i] = (float) rng.nextGaussian() * 0.05f;
+            be.write(a.grads(), g);
+            be.write(b.grads(), g);
+            double maxNorm = step == 2 ? 1e9 : 1.0; // step 2 is not clipped
+            double na = oa.clipAndStep(1e-3, maxNorm);
+            double nb = AdamW.clipGradNorm(b, maxNorm);
+            assertEquals(nb, na);
+            // what every step was before the fused pass: one kernel call per decay group, moments in b's own state
+            stepPerGroup(b, s, step);
+            assertArrayEquals(be.read(b.params()), be.read(a.params()), "step " + step);
+            assertArrayEquals(be.read(b.grads()), be.read(a.grads()), "clipped gradients, step " + step);
+        }
+    }
+
+    private org.grpo4j.backend.Tensor bm, bv;
+
+    private void stepPerGroup(Transformer b, AdamW.Settings s, int t) {
+        var be = b.backend();
+        if (bm == null) {
+            bm = be.allocate(b.params().size());
+            bv = be.allocate(b.params().size());
+        }
+        for (long[] grp : b.decayGroups())
+            be.adamw(b.params().slice(grp[0], grp[1]), b.grads().slice(grp[0], grp[1]), bm.slice(grp[0], grp[1]), bv.slice(grp[0], grp[1]),
+                    1e-3f, 0.9f, 0.999f, 1e-8f, grp[2] == 1 ? 0.1f : 0f, t);
+    }
+
     @Test
     void stateRoundTripsThroughACheckpointFile(@TempDir Path dir) throws Exception {
         Transformer a = model(), b = model();

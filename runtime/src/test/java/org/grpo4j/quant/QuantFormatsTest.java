@@ -123,4 +123,34 @@ class QuantFormatsTest {
         for (int i = 0; i < bits.length; i++) bits[i] = DType.floatToBf16(w[i]);
         assertEquals(java.util.Arrays.toString(wide), java.util.Arrays.toString(((CpuPackedTensor) be.packBf16(40, 130, bits)).widen()));
     }
+
+    /**
+     * The vectorised NF4 and int8 widening (whole vectors from aligned positions, scalar ragged ends) gives exactly
+     * the scalar format code's floats: rows of 77 columns start at odd elements and mid-block, rows of 192 are
+     * block-aligned, and the last vectors run up to the end of the packed bytes.
+     */
+    @Test
+    void vectorWideningIsBitIdenticalToTheScalarFormats() {
+        CpuBackend be = new CpuBackend();
+        for (int[] shape : new int[][] {{33, 77}, {12, 192}, {3, 16}, {2, 9}}) {
+            int rows = shape[0], cols = shape[1], n = rows * cols;
+            float[] w = realShaped(rows, cols, 12);
+            float[] nf4 = ((CpuPackedTensor) be.pack(WeightFormat.NF4, rows, cols, w, 0)).widen();
+            byte[] packed = new byte[Nf4.packedBytes(n)];
+            float[] absmax = new float[Nf4.blocks(n)];
+            Nf4.quantise(w, 0, n, packed, absmax);
+            for (int i = 0; i < n; i++)
+                assertEquals(Float.floatToRawIntBits(Nf4.value(packed, absmax, i)), Float.floatToRawIntBits(nf4[i]), "nf4 " + rows + "×" + cols + " element " + i);
+            float[] int8 = ((CpuPackedTensor) be.pack(WeightFormat.INT8, rows, cols, w, 0)).widen();
+            byte[] q = new byte[n];
+            float[] scales = new float[rows];
+            Int8Rows.quantise(w, 0, rows, cols, q, scales);
+            float[] want = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Int8Rows.dequantise(q, scales, cols, r, 0, cols, want, 0);
+                for (int c = 0; c < cols; c++)
+                    assertEquals(Float.floatToRawIntBits(want[c]), Float.floatToRawIntBits(int8[r * cols + c]), "int8 " + rows + "×" + cols + " at " + r + "," + c);
+            }
+        }
+    }
 }

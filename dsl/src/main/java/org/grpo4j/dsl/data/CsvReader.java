@@ -1,6 +1,8 @@
 package org.grpo4j.dsl.data;
 
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -30,22 +32,28 @@ public final class CsvReader {
     private CsvReader() {}
 
     public static Table read(Path file, BadRows policy) {
-        return read(file, policy, ',');
+        return read(file, policy, ',', null);
     }
 
-    /** Reads with this field separator ({@code '\t'} for TSV). */
-    public static Table read(Path file, BadRows policy, char separator) {
+    /**
+     * Reads with this field separator ({@code '\t'} for TSV) keeping only the columns {@code keep} (null: all). The
+     * file is streamed record by record into a {@link RowStore}: the heap holds no rows; {@code .gz} is decompressed.
+     */
+    public static Table read(Path file, BadRows policy, char separator, List<String> keep) {
         String name = file.toString();
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(name + ": data file not found");
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        ReadProgress progress = ReadProgress.start(file, JsonlReader.sizeOf(file));
+        try (DataFile.Counted raw = DataFile.open(file); Reader in = raw.utf8()) {
+            return parse(name, in, policy, separator, keep, () -> progress.bytes(raw.count()));
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(name + ": not UTF-8 text");
+        } catch (java.io.EOFException e) {
+            throw new IllegalArgumentException(name + ": the gzip stream ends early (the file is cut short)");
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": cannot read: " + e.getMessage(), e);
+        } finally {
+            progress.done();
         }
-        return parse(name, text, policy, separator);
     }
 
     /** One record: its fields, the line it starts on, and what is wrong with it (null if nothing). */
@@ -56,14 +64,20 @@ public final class CsvReader {
     }
 
     public static Table parse(String name, String text, BadRows policy, char separator) {
-        if (text.startsWith("\uFEFF")) text = text.substring(1);
-        List<Record> records = records(text, separator);
-        List<Map<String, Object>> rows = new ArrayList<>();
+        try {
+            return parse(name, new StringReader(text), policy, separator, null, () -> {});
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Table parse(String name, Reader text, BadRows policy, char separator, List<String> keep, Runnable progress) throws IOException {
+        Records records = new Records(text, separator);
         Origins.Builder origins = new Origins.Builder();
         int here = origins.source(name + ":");
         List<String> bad = new ArrayList<>();
-        if (records.isEmpty()) throw new IllegalArgumentException(name + ": empty CSV file (a header row naming the columns is required)");
-        Record header = records.getFirst();
+        Record header = records.next();
+        if (header == null) throw new IllegalArgumentException(name + ": empty CSV file (a header row naming the columns is required)");
         if (header.problem() != null) throw new BadRowException(name, header.line(), "header row: " + header.problem());
         List<String> columns = header.fields();
         Set<String> seen = new HashSet<>();
@@ -72,86 +86,134 @@ public final class CsvReader {
             if (c.isEmpty()) throw new BadRowException(name, header.line(), "header row: column " + (i + 1) + " has no name");
             if (!seen.add(c)) throw new BadRowException(name, header.line(), "header row: column '" + c + "' appears twice");
         }
-        String[] keys = columns.toArray(String[]::new);
-        for (Record r : records.subList(1, records.size())) {
-            String problem = r.problem();
-            if (problem == null && r.fields().size() != columns.size())
-                problem = "row has " + r.fields().size() + " field" + (r.fields().size() == 1 ? "" : "s") + " but the header has " + columns.size()
-                        + " (" + String.join(", ", columns) + ")";
-            if (problem != null) {
-                BadRowException ex = new BadRowException(name, r.line(), problem);
-                if (policy != BadRows.SKIP) throw ex;
-                bad.add(ex.getMessage());
-                continue;
+        if (keep != null) JsonlReader.requireColumns(name, keep, new java.util.LinkedHashSet<>(columns));
+        List<String> kept = keep == null ? columns : keep;
+        int[] at = new int[kept.size()];
+        for (int k = 0; k < at.length; k++) at[k] = columns.indexOf(kept.get(k));
+        String[] keys = kept.toArray(String[]::new);
+        try (RowStore.Writer rows = RowStore.writer()) {
+            for (Record r = records.next(); r != null; r = records.next()) {
+                progress.run();
+                String problem = r.problem();
+                if (problem == null && r.fields().size() != columns.size())
+                    problem = "row has " + r.fields().size() + " field" + (r.fields().size() == 1 ? "" : "s") + " but the header has " + columns.size()
+                            + " (" + String.join(", ", columns) + ")";
+                if (problem != null) {
+                    BadRowException ex = new BadRowException(name, r.line(), problem);
+                    if (policy != BadRows.SKIP) throw ex;
+                    bad.add(ex.getMessage());
+                    continue;
+                }
+                Object[] values = new Object[at.length];
+                for (int k = 0; k < at.length; k++) values[k] = r.fields().get(at[k]);
+                rows.add(keys, values);
+                origins.add(here, r.line());
             }
-            rows.add(RowMap.of(keys, r.fields().toArray()));
-            origins.add(here, r.line());
+            return new Table(name, rows.finish(), origins.build(), kept, bad);
         }
-        return new Table(name, rows, origins.build(), columns, bad);
     }
 
-    private static List<Record> records(String s, char sep) {
-        List<Record> out = new ArrayList<>();
-        int i = 0, n = s.length(), line = 1;
-        while (i < n) {
+    /** The records of a CSV text, one at a time, read through a buffer with two characters of look-ahead. */
+    private static final class Records {
+        private final Reader in;
+        private final char sep;
+        private final char[] buf = new char[1 << 16];
+        private int pos, len;
+        private int c;       // the current character, -1 at the end
+        private int line = 1;
+
+        Records(Reader in, char sep) throws IOException {
+            this.in = in;
+            this.sep = sep;
+            this.c = read();
+            if (c == '\uFEFF') c = read();
+        }
+
+        private int read() throws IOException {
+            if (pos == len && !fill()) return -1;
+            return buf[pos++];
+        }
+
+        /** The character after the current one, without moving on. */
+        private int peek() throws IOException {
+            if (pos == len && !fill()) return -1;
+            return buf[pos];
+        }
+
+        private boolean fill() throws IOException {
+            int k = in.read(buf, 0, buf.length);
+            if (k <= 0) return false;
+            pos = 0;
+            len = k;
+            return true;
+        }
+
+        private int advance() throws IOException {
+            int was = c;
+            c = read();
+            return was;
+        }
+
+        private boolean lineEnd() throws IOException {
+            // a lone CR is text; CRLF ends the record
+            return c == '\n' || (c == '\r' && peek() == '\n');
+        }
+
+        private void skipLineEnd() throws IOException {
+            if (advance() == '\r') advance();
+            line++;
+        }
+
+        /** The next record, or null at the end of the text. */
+        Record next() throws IOException {
+            while (c != -1 && lineEnd()) skipLineEnd(); // an empty line is no record
+            if (c == -1) return null;
             int start = line;
-            // an empty line is no record
-            if (s.charAt(i) == '\n' || (s.charAt(i) == '\r' && i + 1 < n && s.charAt(i + 1) == '\n')) {
-                i += s.charAt(i) == '\r' ? 2 : 1;
-                line++;
-                continue;
-            }
             List<String> fields = new ArrayList<>();
             StringBuilder f = new StringBuilder();
             String problem = null;
-            boolean endOfRecord = false;
-            while (!endOfRecord) {
+            while (true) {
                 f.setLength(0);
-                if (i < n && s.charAt(i) == '"') {
-                    i++;
+                if (c == '"') {
+                    advance();
                     boolean closed = false;
-                    while (i < n) {
-                        char c = s.charAt(i);
-                        if (c == '"') {
-                            if (i + 1 < n && s.charAt(i + 1) == '"') {
+                    while (c != -1) {
+                        int ch = advance();
+                        if (ch == '"') {
+                            if (c == '"') {
                                 f.append('"');
-                                i += 2;
+                                advance();
                                 continue;
                             }
-                            i++;
                             closed = true;
                             break;
                         }
-                        if (c == '\n') line++;
-                        f.append(c);
-                        i++;
+                        if (ch == '\n') line++;
+                        f.append((char) ch);
                     }
                     if (!closed) {
                         problem = "quoted field " + (fields.size() + 1) + " is never closed (a \" opened on this line has no closing \")";
                         fields.add(f.toString());
                         break;
                     }
-                    if (i < n && s.charAt(i) != sep && s.charAt(i) != '\n' && s.charAt(i) != '\r' && problem == null) {
+                    if (c != -1 && c != sep && c != '\n' && c != '\r' && problem == null) {
                         problem = "unexpected text after the closing quote of field " + (fields.size() + 1)
                                 + " (a quote inside a quoted field is written \"\")";
                         // the rest of this field up to the next separator belongs to it
-                        while (i < n && s.charAt(i) != sep && s.charAt(i) != '\n' && s.charAt(i) != '\r') f.append(s.charAt(i++));
+                        while (c != -1 && c != sep && c != '\n' && c != '\r') f.append((char) advance());
                     }
                 } else {
-                    while (i < n && s.charAt(i) != sep && s.charAt(i) != '\n' && !(s.charAt(i) == '\r' && i + 1 < n && s.charAt(i + 1) == '\n'))
-                        f.append(s.charAt(i++));
+                    while (c != -1 && c != sep && !lineEnd()) f.append((char) advance());
                 }
                 fields.add(f.toString());
-                if (i >= n) endOfRecord = true;
-                else if (s.charAt(i) == sep) i++;
+                if (c == -1) break;
+                if (c == sep) advance();
                 else {
-                    i += s.charAt(i) == '\r' ? 2 : 1;
-                    line++;
-                    endOfRecord = true;
+                    skipLineEnd();
+                    break;
                 }
             }
-            out.add(new Record(fields, start, problem));
+            return new Record(fields, start, problem);
         }
-        return out;
     }
 }

@@ -23,9 +23,13 @@ import org.grpo4j.dsl.data.Table;
  * {@link #take} and {@link #trainTestSplit}. Every operation returns a new data set; rows are unmodifiable maps.
  *
  * <p>Files are read when the rows are first needed (by {@link #size()}, {@link #rows()}, or a recipe's
- * validation), once, completely or not at all, then kept in memory. {@link #select} and {@link #take} applied
- * directly to a file are pushed into the reader: a Parquet reader then reads only those columns and rows, so a
- * large file costs the heap only what is kept. A row that cannot be read stops with its file and line
+ * validation), once, completely or not at all, streamed into a compact store off the Java heap ({@link RowStore}:
+ * memory-mapped from a temporary file when it is large) that {@link #row} decodes from: the heap keeps about 16
+ * bytes a row (where it is, where it came from), so a data set larger than the heap trains. {@link #filter},
+ * {@link #shuffle}, {@link #take} and {@link #split} keep row positions, {@link #select} and {@link #rename} reshape
+ * rows as they are read, {@link #map} and {@link #parseJson} write their rows to a new store. {@link #select} and
+ * {@link #take} applied directly to a file are pushed into the reader: a Parquet reader then reads only those
+ * columns and rows. A row that cannot be read stops with its file and line
  * ({@code data/train.jsonl:17: malformed JSON: …}) unless {@link #onBadRows(BadRows) onBadRows(BadRows.SKIP)} was
  * chosen, which leaves it out and counts it in {@link #skippedRows()}. Every row remembers where it came from
  * ({@link #origin(int)}: {@code file:line}, or {@code file row N} for Parquet), so a recipe can name the row of a
@@ -69,13 +73,14 @@ public final class Dataset {
      */
     private record FileSource(List<Path> files, String format, List<String> columns, long limit, String name) implements Source {
         public Table load(BadRows policy) {
-            List<Map<String, Object>> rows = new ArrayList<>();
+            List<List<Map<String, Object>>> parts = new ArrayList<>();
             List<List<String>> origins = new ArrayList<>();
             List<String> bad = new ArrayList<>();
             java.util.LinkedHashSet<String> cols = new java.util.LinkedHashSet<>();
             Table first = null;
+            long count = 0;
             for (Path f : files) {
-                long left = limit < 0 ? -1 : limit - rows.size();
+                long left = limit < 0 ? -1 : limit - count;
                 if (left == 0) break;
                 Table t = read(f, policy, left);
                 if (first == null) first = t;
@@ -83,27 +88,23 @@ public final class Dataset {
                     throw new IllegalArgumentException(f + ": its columns (" + String.join(", ", t.columns()) + ") differ from those of " + first.source()
                             + " (" + String.join(", ", first.columns()) + "); the files of one split must have the same columns");
                 int n = left < 0 ? t.rows().size() : (int) Math.min(left, t.rows().size());
-                rows.addAll(t.rows().subList(0, n));
+                parts.add(RowViews.head(t.rows(), n));
                 origins.add(Origins.head(t.origins(), n));
                 bad.addAll(t.badRows());
                 cols.addAll(t.columns());
+                count += n;
             }
-            return new Table(files.size() == 1 ? files.getFirst().toString() : name, rows, Origins.concat(origins), columns != null ? columns : List.copyOf(cols), bad);
+            return new Table(files.size() == 1 ? files.getFirst().toString() : name, RowViews.concat(parts), Origins.concat(origins),
+                    columns != null ? columns : List.copyOf(cols), bad);
         }
 
         private Table read(Path f, BadRows policy, long left) {
             return switch (format) {
                 case "parquet" -> ParquetReader.read(f, columns, left);
+                case "arrow" -> ArrowReader.read(f, columns, left);
                 // a folder's JSON builder takes .json (an array, or lines) and .jsonl files together
                 case "jsonl", "json" -> HfFolder.extension(f).equals("json") ? JsonReader.read(f, policy, columns) : JsonlReader.read(f, policy, columns);
-                case "csv", "tsv" -> {
-                    Table t = CsvReader.read(f, policy, format.equals("tsv") ? '\t' : ',');
-                    if (columns == null) yield t;
-                    JsonlReader.requireColumns(f.toString(), columns, new java.util.HashSet<>(t.columns()));
-                    List<Map<String, Object>> kept = new ArrayList<>(t.rows().size());
-                    for (Map<String, Object> r : t.rows()) kept.add(RowMap.copyOf(JsonlReader.project(r, columns)));
-                    yield new Table(t.source(), kept, t.origins(), columns, t.badRows());
-                }
+                case "csv", "tsv" -> CsvReader.read(f, policy, format.equals("tsv") ? '\t' : ',', columns);
                 default -> throw new IllegalStateException("format " + format);
             };
         }
@@ -163,15 +164,31 @@ public final class Dataset {
         return parquet(Path.of(file));
     }
 
-    /** A data file by its extension: {@code .parquet}, {@code .jsonl}/{@code .ndjson}, {@code .json}, {@code .csv}, {@code .tsv}. */
+    /**
+     * An Arrow IPC file: what {@code datasets}' {@code save_to_disk} writes ({@code train/data-00000-of-00001.arrow})
+     * and its cache holds; the stream and the file format.
+     */
+    public static Dataset arrow(Path file) {
+        Objects.requireNonNull(file, "file");
+        return files(List.of(file), "arrow", file.toString());
+    }
+
+    /**
+     * A data file by its extension: {@code .parquet}, {@code .arrow}, {@code .jsonl}/{@code .ndjson}, {@code .json},
+     * {@code .csv}, {@code .tsv}; the text ones also gzipped ({@code .jsonl.gz}), decompressed as they are read.
+     */
     public static Dataset file(Path file) {
-        String n = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (n.endsWith(".jsonl") || n.endsWith(".ndjson")) return jsonl(file);
-        if (n.endsWith(".json")) return json(file);
-        if (n.endsWith(".csv")) return csv(file);
-        if (n.endsWith(".tsv")) return tsv(file);
-        if (n.endsWith(".parquet")) return parquet(file);
-        throw new IllegalArgumentException(file + ": unknown data file type; use a .parquet, .jsonl, .json, .csv or .tsv file, or a dataset folder");
+        String ext = file.getFileName() == null ? "" : HfFolder.extension(file);
+        return switch (ext) {
+            case "jsonl", "ndjson" -> jsonl(file);
+            case "json" -> json(file);
+            case "csv" -> csv(file);
+            case "tsv" -> tsv(file);
+            case "parquet" -> parquet(file);
+            case "arrow" -> arrow(file);
+            default -> throw new IllegalArgumentException(file + ": unknown data file type; use a .parquet, .arrow, .jsonl, .json, .csv or .tsv file (the text ones"
+                    + " may be gzipped: .jsonl.gz), or a dataset folder");
+        };
     }
 
     /** A data file ({@link #file}) or the {@code train} split of a dataset folder ({@link #hf(Path)}). */
@@ -264,6 +281,16 @@ public final class Dataset {
         return rows().get(i);
     }
 
+    /**
+     * Row {@code i} as a map that reads it when it is used (and keeps it only while the heap has room): what a
+     * training prompt holds, so that the prompts of a large data set do not hold its rows.
+     */
+    public Map<String, Object> lazyRow(int i) {
+        List<Map<String, Object>> rows = rows();
+        Objects.checkIndex(i, rows.size());
+        return RowViews.frozen(rows) ? new LazyRow(rows, i) : rows.get(i);
+    }
+
     /** Where row {@code i} came from: {@code file:line} for file rows, {@code row N} for rows built in memory. */
     public String origin(int i) {
         return table().origins().get(i);
@@ -325,15 +352,13 @@ public final class Dataset {
         Map<String, String> m = Map.copyOf(renames);
         return derive("rename", t -> {
             for (String from : m.keySet()) if (!t.columns().contains(from)) throw new IllegalArgumentException("rename: " + missing(t, from));
-            List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
-            for (Map<String, Object> r : t.rows()) {
-                Map<String, Object> n = new LinkedHashMap<>();
-                r.forEach((k, v) -> n.put(m.getOrDefault(k, k), v));
-                rows.add(RowMap.copyOf(n));
-            }
             List<String> cols = new ArrayList<>();
             for (String c : t.columns()) cols.add(m.getOrDefault(c, c));
-            return new Table(t.source(), rows, t.origins(), cols.stream().distinct().toList(), t.badRows());
+            return new Table(t.source(), RowViews.mapped(t.rows(), r -> {
+                Map<String, Object> n = new LinkedHashMap<>();
+                r.forEach((k, v) -> n.put(m.getOrDefault(k, k), v));
+                return RowMap.copyOf(n);
+            }), t.origins(), cols.stream().distinct().toList(), t.badRows());
         });
     }
 
@@ -348,13 +373,7 @@ public final class Dataset {
             return new Dataset(fs.select(keep), policy, null, null, describe + " | select");
         return derive("select", t -> {
             for (String c : keep) if (!t.columns().contains(c)) throw new IllegalArgumentException("select: " + missing(t, c));
-            List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
-            for (Map<String, Object> r : t.rows()) {
-                Map<String, Object> n = new LinkedHashMap<>();
-                for (String c : keep) if (r.containsKey(c)) n.put(c, r.get(c));
-                rows.add(RowMap.copyOf(n));
-            }
-            return new Table(t.source(), rows, t.origins(), keep, t.badRows());
+            return new Table(t.source(), RowViews.mapped(t.rows(), r -> RowMap.copyOf(JsonlReader.project(r, keep))), t.origins(), keep, t.badRows());
         });
     }
 
@@ -365,18 +384,20 @@ public final class Dataset {
     public Dataset map(Function<Map<String, Object>, ? extends Map<String, ?>> f) {
         Objects.requireNonNull(f, "f");
         return derive("map", t -> {
-            List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
-            for (int i = 0; i < t.rows().size(); i++) {
-                Map<String, ?> out;
-                try {
-                    out = f.apply(t.rows().get(i));
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("map failed on " + t.origins().get(i) + ": " + e, e);
+            try (RowStore.Writer rows = RowStore.writer()) {
+                for (int i = 0; i < t.rows().size(); i++) {
+                    Map<String, ?> out;
+                    try {
+                        out = f.apply(t.rows().get(i));
+                    } catch (RuntimeException e) {
+                        throw new IllegalArgumentException("map failed on " + t.origins().get(i) + ": " + e, e);
+                    }
+                    if (out == null) throw new IllegalArgumentException("map returned null for " + t.origins().get(i) + " (use filter to drop rows)");
+                    rows.add(out);
                 }
-                if (out == null) throw new IllegalArgumentException("map returned null for " + t.origins().get(i) + " (use filter to drop rows)");
-                rows.add(Table.freezeRow(out));
+                RowStore store = rows.finish();
+                return new Table(t.source(), store, t.origins(), store.columns(), t.badRows());
             }
-            return Table.of(t.source(), rows, t.origins(), t.badRows());
         });
     }
 
@@ -384,8 +405,8 @@ public final class Dataset {
     public Dataset filter(Predicate<Map<String, Object>> keep) {
         Objects.requireNonNull(keep, "keep");
         return derive("filter", t -> {
-            List<Map<String, Object>> rows = new ArrayList<>();
             int[] kept = new int[t.rows().size()];
+            int n = 0;
             for (int i = 0; i < t.rows().size(); i++) {
                 boolean k;
                 try {
@@ -393,12 +414,10 @@ public final class Dataset {
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException("filter failed on " + t.origins().get(i) + ": " + e, e);
                 }
-                if (k) {
-                    kept[rows.size()] = i;
-                    rows.add(t.rows().get(i));
-                }
+                if (k) kept[n++] = i;
             }
-            return new Table(t.source(), rows, Origins.pick(t.origins(), kept, rows.size()), t.columns(), t.badRows());
+            int[] at = java.util.Arrays.copyOf(kept, n);
+            return new Table(t.source(), RowViews.pick(t.rows(), at), Origins.pick(t.origins(), at, n), t.columns(), t.badRows());
         });
     }
 
@@ -413,7 +432,7 @@ public final class Dataset {
         if (parent == null && source instanceof FileSource fs) return new Dataset(fs.take(n), policy, null, null, describe + " | take");
         return derive("take", t -> {
             int k = Math.min(n, t.rows().size());
-            return new Table(t.source(), t.rows().subList(0, k), Origins.head(t.origins(), k), t.columns(), t.badRows());
+            return new Table(t.source(), RowViews.head(t.rows(), k), Origins.head(t.origins(), k), t.columns(), t.badRows());
         });
     }
 
@@ -449,23 +468,24 @@ public final class Dataset {
         Objects.requireNonNull(column, "column");
         return derive("parseJson", t -> {
             if (!t.columns().contains(column)) throw new IllegalArgumentException("parseJson: " + missing(t, column));
-            List<Map<String, Object>> rows = new ArrayList<>(t.rows().size());
-            for (int i = 0; i < t.rows().size(); i++) {
-                Map<String, Object> r = t.rows().get(i);
-                if (!(r.get(column) instanceof String text)) {
-                    rows.add(r);
-                    continue;
+            try (RowStore.Writer rows = RowStore.writer()) {
+                for (int i = 0; i < t.rows().size(); i++) {
+                    Map<String, Object> r = t.rows().get(i);
+                    if (!(r.get(column) instanceof String text)) {
+                        rows.add(r);
+                        continue;
+                    }
+                    Map<String, Object> n = new LinkedHashMap<>(r);
+                    try {
+                        n.put(column, JsonlReader.value(JSON.readTree(text)));
+                    } catch (java.io.IOException e) {
+                        throw new IllegalArgumentException(t.origins().get(i) + ", column '" + column + "': not JSON: "
+                                + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+                    }
+                    rows.add(n);
                 }
-                Map<String, Object> n = new LinkedHashMap<>(r);
-                try {
-                    n.put(column, JsonlReader.value(JSON.readTree(text)));
-                } catch (java.io.IOException e) {
-                    throw new IllegalArgumentException(t.origins().get(i) + ", column '" + column + "': not JSON: "
-                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-                }
-                rows.add(Table.freezeRow(n));
+                return new Table(t.source(), rows.finish(), t.origins(), t.columns(), t.badRows());
             }
-            return new Table(t.source(), rows, t.origins(), t.columns(), t.badRows());
         });
     }
 
@@ -520,19 +540,21 @@ public final class Dataset {
     }
 
     private static int[] permutation(int n, long seed) {
-        List<Integer> idx = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) idx.add(i);
-        Collections.shuffle(idx, new Random(seed));
+        // the order Collections.shuffle gives a list 0..n-1 with this seed, without boxing n integers
         int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = idx.get(i);
+        for (int i = 0; i < n; i++) p[i] = i;
+        Random rnd = new Random(seed);
+        for (int i = n; i > 1; i--) {
+            int j = rnd.nextInt(i), x = p[i - 1];
+            p[i - 1] = p[j];
+            p[j] = x;
+        }
         return p;
     }
 
     private static Table permuted(Table t, int[] perm, int from, int to) {
-        List<Map<String, Object>> rows = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) rows.add(t.rows().get(perm[i]));
         int[] at = java.util.Arrays.copyOfRange(perm, from, to);
-        return new Table(t.source(), rows, Origins.pick(t.origins(), at, at.length), t.columns(), t.badRows());
+        return new Table(t.source(), RowViews.pick(t.rows(), at), Origins.pick(t.origins(), at, at.length), t.columns(), t.badRows());
     }
 
     private static String missing(Table t, String name) {

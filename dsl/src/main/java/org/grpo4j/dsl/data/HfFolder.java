@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  *   <li>the {@code configs:} block of the {@code README.md} YAML front matter, when there is one ({@code data_files}
  *       as a pattern, a list of patterns, or a list of {@code {split, path}}; {@code data_dir}); the config is the one
  *       named, else the only one, else the one called {@code default} or marked {@code default: true};</li>
+ *   <li>else the splits a {@code save_to_disk} folder's {@code dataset_dict.json} lists, each a folder of {@code .arrow}
+ *       files;</li>
  *   <li>else sharded files {@code data/<split>-00000-of-00003.<ext>}, any split name;</li>
  *   <li>else a folder named after a split ({@code train}, {@code training}; {@code validation}, {@code valid},
  *       {@code dev}, {@code val}; {@code test}, {@code testing}, {@code eval}, {@code evaluation}), alone or delimited
@@ -50,15 +52,16 @@ import java.util.stream.Stream;
  */
 public record HfFolder(Path root, String config, List<String> configs, Map<String, List<Path>> splits, String format) {
     /** The data file types read, by extension. */
-    public static final List<String> FORMATS = List.of("parquet", "jsonl", "json", "csv", "tsv");
+    public static final List<String> FORMATS = List.of("parquet", "arrow", "jsonl", "json", "csv", "tsv");
 
     private static final List<String> IGNORED = List.of("README.md", "config.json", "dataset_info.json", "dataset_infos.json", "dummy_data.zip",
-            "dataset_dict.json");
+            "dataset_dict.json", "state.json");
     private static final Map<String, List<String>> KEYWORDS = keywords();
     private static final String SEP = "[-._ 0-9]";
     private static final Pattern SHARDED = Pattern.compile("data/(?<split>[^/]+?)-[0-9]{5}-of-[0-9]{5}[^/]*\\.[^/]*");
     private static final Pattern SPLIT_NAME = Pattern.compile("\\w+(\\.\\w+)*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public HfFolder {
         configs = List.copyOf(configs);
@@ -94,6 +97,7 @@ public record HfFolder(Path root, String config, List<String> configs, Map<Strin
         Map<String, Object> front = frontMatter(root.resolve("README.md"));
         Object configsBlock = front.get("configs");
         if (configsBlock != null) return fromConfigs(root, configsBlock, config, all);
+        if (Files.isRegularFile(root.resolve("dataset_dict.json"))) return fromDatasetDict(root, config, all);
         if (config != null && !config.equals("default"))
             throw new IllegalArgumentException(root + ": no config '" + config + "' (the folder's README.md declares no configs:, so it has only 'default')");
         if (all.isEmpty()) throw new IllegalArgumentException(root + ": no data files (" + String.join(", ", FORMATS) + ") in the folder");
@@ -164,8 +168,10 @@ public record HfFolder(Path root, String config, List<String> configs, Map<Strin
         return rel.toString().replace('\\', '/');
     }
 
+    /** The data type a file's name gives: its extension, the one before {@code .gz} for a gzipped file ({@code jsonl} for {@code train.jsonl.gz}). */
     static String extension(Path p) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".gz")) n = n.substring(0, n.length() - 3);
         int dot = n.lastIndexOf('.');
         return dot < 0 ? "" : n.substring(dot + 1);
     }
@@ -213,6 +219,36 @@ public record HfFolder(Path root, String config, List<String> configs, Map<Strin
             } else if (file.matcher(rel.getFileName().toString()).matches()) return true;
         }
         return false;
+    }
+
+    // ------------------------------------------------------------------------------------------ save_to_disk folders
+
+    /**
+     * A {@code DatasetDict.save_to_disk} folder: {@code dataset_dict.json} lists the splits, each a folder of
+     * {@code .arrow} files in the order its {@code state.json} gives ({@code load_from_disk}'s reading).
+     */
+    private static HfFolder fromDatasetDict(Path root, String config, List<Path> all) {
+        Path dict = root.resolve("dataset_dict.json");
+        if (config != null && !config.equals("default"))
+            throw new IllegalArgumentException(root + ": no config '" + config + "' (a save_to_disk folder has only 'default')");
+        Map<String, List<Path>> splits = new LinkedHashMap<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode s : JSON.readTree(dict.toFile()).path("splits")) {
+                String split = s.asText();
+                List<Path> files = new ArrayList<>();
+                Path state = root.resolve(split).resolve("state.json");
+                if (Files.isRegularFile(state))
+                    for (com.fasterxml.jackson.databind.JsonNode f : JSON.readTree(state.toFile()).path("_data_files")) files.add(Path.of(split, f.path("filename").asText()));
+                if (files.isEmpty()) for (Path p : all) if (p.getNameCount() == 2 && p.getName(0).toString().equals(split)) files.add(p);
+                for (Path f : files)
+                    if (!Files.isRegularFile(root.resolve(f))) throw new IllegalArgumentException(root.resolve(f) + ": listed by " + state + " but not there");
+                splits.put(split, files);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dict + ": not readable JSON (" + e.getMessage() + ")", e);
+        }
+        if (splits.isEmpty()) throw new IllegalArgumentException(dict + ": lists no splits (\"splits\": [\"train\", …])");
+        return withFormat(root, null, List.of(), splits);
     }
 
     // ------------------------------------------------------------------------------------------ README configs

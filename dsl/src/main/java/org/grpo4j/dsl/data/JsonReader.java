@@ -36,7 +36,7 @@ public final class JsonReader {
     }
 
     private static int firstChar(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (DataFile.Counted raw = DataFile.open(file); InputStream in = raw.stream()) {
             int c;
             do c = in.read();
             while (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB || c == 0xBF);
@@ -48,14 +48,13 @@ public final class JsonReader {
 
     private static Table array(Path file, BadRows policy, List<String> keep) {
         String name = file.toString();
-        List<Map<String, Object>> rows = new ArrayList<>();
         Origins.Builder origins = new Origins.Builder();
         int here = origins.source(name + ":");
         List<String> bad = new ArrayList<>();
         LinkedHashSet<String> seen = new LinkedHashSet<>();
         ReadProgress progress = ReadProgress.start(file, JsonlReader.sizeOf(file));
         int line = 1;
-        try (JsonParser p = new JsonFactory(JSON).createParser(file.toFile())) {
+        try (RowStore.Writer rows = RowStore.writer(); DataFile.Counted raw = DataFile.open(file); JsonParser p = new JsonFactory(JSON).createParser(raw.stream())) {
             p.nextToken(); // the [
             while (true) {
                 JsonToken t = p.nextToken();
@@ -63,19 +62,23 @@ public final class JsonReader {
                 if (t == JsonToken.END_ARRAY) break;
                 if (t == null) throw new BadRowException(name, line, "the JSON array is not closed (the file ends inside it)");
                 JsonNode node = p.readValueAsTree();
-                progress.bytes(p.currentLocation().getByteOffset());
+                progress.bytes(raw.count());
                 if (node != null && node.isObject()) {
                     Map<String, Object> row = JsonlReader.object(node);
                     seen.addAll(row.keySet());
-                    rows.add(Table.freezeRow(keep == null ? row : JsonlReader.project(row, keep)));
+                    rows.add(keep == null ? row : JsonlReader.project(row, keep));
                     origins.add(here, line);
                     continue;
                 }
-                BadRowException ex = new BadRowException(name, line, "array element " + (rows.size() + bad.size() + 1) + " is not a JSON object");
+                BadRowException ex = new BadRowException(name, line, "array element " + (rows.rows() + bad.size() + 1) + " is not a JSON object");
                 if (policy != BadRows.SKIP) throw ex;
                 bad.add(ex.getMessage());
             }
             if (p.nextToken() != null) throw new BadRowException(name, p.currentTokenLocation().getLineNr(), "text after the closing ] of the JSON array");
+            RowStore store = rows.finish();
+            if (keep == null) return new Table(name, store, origins.build(), store.columns(), bad);
+            JsonlReader.requireColumns(name, keep, seen);
+            return new Table(name, store, origins.build(), keep, bad);
         } catch (JsonProcessingException e) {
             // a syntax error inside the array cannot be skipped: the parser cannot find the next element
             int at = e.getLocation() != null ? e.getLocation().getLineNr() : line;
@@ -85,8 +88,5 @@ public final class JsonReader {
         } finally {
             progress.done();
         }
-        if (keep == null) return Table.of(name, rows, origins.build(), bad);
-        JsonlReader.requireColumns(name, keep, seen);
-        return new Table(name, rows, origins.build(), keep, bad);
     }
 }

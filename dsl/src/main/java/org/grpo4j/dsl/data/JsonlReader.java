@@ -36,24 +36,25 @@ public final class JsonlReader {
         return read(file, policy, null);
     }
 
-    /** Reads keeping only {@code keep} (null: every column); a kept column no row has is an error listing the columns. */
+    /**
+     * Reads keeping only {@code keep} (null: every column); a kept column no row has is an error listing the columns.
+     * The rows go to a {@link RowStore} as they are read, so the heap holds none of them; a {@code .gz} file is
+     * decompressed as it is read.
+     */
     public static Table read(Path file, BadRows policy, List<String> keep) {
         String name = file.toString();
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(name + ": data file not found");
-        List<Map<String, Object>> rows = new ArrayList<>();
         Origins.Builder origins = new Origins.Builder();
         int here = origins.source(name + ":");
         List<String> bad = new ArrayList<>();
         ReadProgress progress = ReadProgress.start(file, sizeOf(file));
         java.util.LinkedHashSet<String> seen = new java.util.LinkedHashSet<>();
-        long bytes = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (RowStore.Writer rows = RowStore.writer(); DataFile.Counted raw = DataFile.open(file); BufferedReader in = raw.utf8()) {
             String line;
             int n = 0;
             while ((line = in.readLine()) != null) {
                 n++;
-                bytes += line.length() + 1;
-                progress.bytes(bytes);
+                progress.bytes(raw.count());
                 if (n == 1 && line.startsWith("\uFEFF")) line = line.substring(1);
                 if (line.isBlank()) continue;
                 String problem;
@@ -65,7 +66,7 @@ public final class JsonlReader {
                             seen.addAll(row.keySet());
                             row = project(row, keep);
                         }
-                        rows.add(Table.freezeRow(row));
+                        rows.add(row);
                         origins.add(here, n);
                         continue;
                     }
@@ -77,16 +78,19 @@ public final class JsonlReader {
                 if (policy != BadRows.SKIP) throw ex;
                 bad.add(ex.getMessage());
             }
-        } catch (java.nio.charset.MalformedInputException e) {
+            RowStore store = rows.finish();
+            if (keep == null) return new Table(name, store, origins.build(), store.columns(), bad);
+            requireColumns(name, keep, seen);
+            return new Table(name, store, origins.build(), keep, bad);
+        } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException(name + ": not UTF-8 text (" + e.getMessage() + ")");
+        } catch (java.io.EOFException e) {
+            throw new IllegalArgumentException(name + ": the gzip stream ends early (the file is cut short)");
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": cannot read: " + e.getMessage(), e);
         } finally {
             progress.done();
         }
-        if (keep == null) return Table.of(name, rows, origins.build(), bad);
-        requireColumns(name, keep, seen);
-        return new Table(name, rows, origins.build(), keep, bad);
     }
 
     static long sizeOf(Path file) {

@@ -16,7 +16,7 @@ import java.util.Map;
 /**
  * Reads Parquet files with DuckDB's JDBC driver (an in-process, in-memory database; nothing is written to disk).
  * Only the columns asked for are read (DuckDB skips the other column chunks), and rows arrive in chunks of a few
- * thousand, so the heap holds the values kept, not the file. Values become the same Java values as JSON Lines
+ * thousand and go on to a {@link RowStore}, so the heap holds no rows, whatever the file's size. Values become the same Java values as JSON Lines
  * rows: strings, {@code Long}, {@code Double}, {@code Boolean}, null, lists (Parquet lists) and ordered maps
  * (structs and maps); dates and timestamps become their ISO text, binary stays {@code byte[]} (inside a list or
  * struct, as DuckDB's JSON text of it: nested values travel as JSON).
@@ -116,13 +116,12 @@ public final class ParquetReader {
         if (limit >= 0) sql.append(" LIMIT ").append(limit);
         long total = limit >= 0 ? Math.min(limit, count(c, file)) : count(c, file);
         ReadProgress progress = ReadProgress.start(file, total);
-        List<Map<String, Object>> rows = new ArrayList<>();
         String name = file.toString();
         Origins.Builder origins = new Origins.Builder();
         int here = origins.source(name + " row ");
         String[] keys = cols.toArray(String[]::new);
         int row = 0;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
+        try (RowStore.Writer rows = RowStore.writer(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
             while (rs.next()) {
                 Object[] r = new Object[keys.length];
                 for (int i = 0; i < keys.length; i++) {
@@ -132,16 +131,16 @@ public final class ParquetReader {
                     } catch (SQLException | RuntimeException e) {
                         throw new IllegalArgumentException(name + " row " + (row + 1) + ", column '" + cols.get(i) + "': cannot read the value: " + e.getMessage(), e);
                     }
-                    r[i] = v instanceof List<?> || v instanceof Map<?, ?> ? Table.freeze(v) : v;
+                    r[i] = v;
                 }
-                rows.add(RowMap.of(keys, r));
+                rows.add(keys, r);
                 origins.add(here, ++row);
                 progress.rows(row);
             }
+            return new Table(name, rows.finish(), origins.build(), cols, List.of());
         } finally {
             progress.done();
         }
-        return new Table(name, rows, origins.build(), cols, List.of());
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();

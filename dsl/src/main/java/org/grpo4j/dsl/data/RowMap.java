@@ -40,6 +40,16 @@ final class RowMap extends AbstractMap<String, Object> {
         return new RowMap(k, v);
     }
 
+    /** The column names (shared; do not change). */
+    String[] keyArray() {
+        return keys;
+    }
+
+    /** The values (do not change). */
+    Object[] valueArray() {
+        return values;
+    }
+
     private int index(Object key) {
         for (int i = 0; i < keys.length; i++) if (keys[i].equals(key)) return i;
         return -1;

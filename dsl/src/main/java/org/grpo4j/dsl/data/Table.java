@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The rows of a data set, frozen, with where each came from ({@code data/train.jsonl:17}, or {@code row 3} for
+ * The rows of a data set, frozen (in a {@link RowStore} off the heap when read from files), with where each came from ({@code data/train.jsonl:17}, or {@code row 3} for
  * rows built in memory) so that any later complaint about a row can name it, the columns in first-seen order, and
  * the rows that were skipped while reading.
  *
@@ -21,7 +21,8 @@ import java.util.Map;
 public record Table(String source, List<Map<String, Object>> rows, List<String> origins, List<String> columns, List<String> badRows) {
     public Table {
         if (rows.size() != origins.size()) throw new IllegalArgumentException("rows and origins differ in length");
-        rows = Collections.unmodifiableList(new ArrayList<>(rows));
+        // rows in a store or a view over one stay where they are; a plain list is copied
+        rows = RowViews.frozen(rows) ? rows : Collections.unmodifiableList(new ArrayList<>(rows));
         origins = origins instanceof Origins ? origins : List.copyOf(origins);
         columns = List.copyOf(columns);
         badRows = List.copyOf(badRows);

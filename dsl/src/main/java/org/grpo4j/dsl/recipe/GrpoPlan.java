@@ -193,7 +193,7 @@ public record GrpoPlan(GrpoRecipe recipe, GrpoConfig config, Tokenizer tokenizer
                 problems.add(d.origin(i) + ": the prompt is empty after templating");
                 continue;
             }
-            out.add(new Prompt(i, ids, text, row));
+            out.add(new Prompt(i, ids, text, d.lazyRow(i))); // the row is read again when a batch needs it
         }
         return out;
     }

@@ -178,18 +178,7 @@ public final class GrpoRecipe {
      * recipe reports together with all its others, and that the recipe's printed form shows at once.
      */
     public GrpoRecipe set(String name, Object value) {
-        Object v;
-        try {
-            v = GrpoConfig.SCHEMA.coerce(name, value);
-        } catch (IllegalArgumentException e) {
-            // kept, not thrown: a recipe's problems are all reported together when it is checked (validate, train)
-            String problem = "set(\"" + name + "\", " + value + "): " + e.getMessage();
-            return with(x -> x.settingProblems.add(problem));
-        }
-        return with(x -> {
-            x.settings.put(name, v);
-            x.settingProblems.removeIf(pr -> pr.startsWith("set(\"" + name + "\", ")); // a later set of the same name corrects it
-        });
+        return with(x -> x.set(GrpoConfig.SCHEMA, name, value));
     }
 
     /** What {@link #set} could not take, in the order it was set. */

@@ -42,6 +42,21 @@ class RecipeFields {
         return to;
     }
 
+    /**
+     * Sets {@code name} after the schema coerced it; a wrong name or kind is kept as a problem, not thrown, so a
+     * recipe's problems are all reported together when it is checked (validate, train). A later set of the same
+     * name corrects it.
+     */
+    void set(org.grpo4j.train.SettingsSchema schema, String name, Object value) {
+        String prefix = "set(\"" + name + "\", ";
+        try {
+            settings.put(name, schema.coerce(name, value));
+            settingProblems.removeIf(pr -> pr.startsWith(prefix));
+        } catch (IllegalArgumentException e) {
+            settingProblems.add(prefix + value + "): " + e.getMessage());
+        }
+    }
+
     Prompting prompting() {
         return new Prompting(promptColumn, systemPrompt, promptTemplate, chatTemplate);
     }

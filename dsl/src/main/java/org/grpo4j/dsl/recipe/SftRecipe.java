@@ -148,18 +148,7 @@ public final class SftRecipe {
 
     /** Any TRL {@code SFTConfig} setting by name ({@link SftConfig#SCHEMA}); a misspelt name suggests the right one. */
     public SftRecipe set(String name, Object value) {
-        Object v;
-        try {
-            v = SftConfig.SCHEMA.coerce(name, value);
-        } catch (IllegalArgumentException e) {
-            // kept, not thrown: a recipe's problems are all reported together when it is checked (validate, train)
-            String problem = "set(\"" + name + "\", " + value + "): " + e.getMessage();
-            return with(x -> x.settingProblems.add(problem));
-        }
-        return with(x -> {
-            x.settings.put(name, v);
-            x.settingProblems.removeIf(pr -> pr.startsWith("set(\"" + name + "\", ")); // a later set of the same name corrects it
-        });
+        return with(x -> x.set(SftConfig.SCHEMA, name, value));
     }
 
     /** What {@link #set} could not take, in the order it was set. */

@@ -112,7 +112,7 @@ class DatasetTest {
         assertEquals(f + ": data file not found", assertThrows(IllegalArgumentException.class, () -> Dataset.jsonl(f).size()).getMessage());
         Path p = dir.resolve("x.parquet");
         assertEquals(p + ": data file not found", assertThrows(IllegalArgumentException.class, () -> Dataset.of(p).size()).getMessage());
-        assertEquals(dir.resolve("x.xlsx") + ": unknown data file type; use a .parquet, .jsonl, .json, .csv or .tsv file, or a dataset folder",
+        assertEquals(dir.resolve("x.xlsx") + ": unknown data file type; use a .parquet, .arrow, .jsonl, .json, .csv or .tsv file (the text ones may be gzipped: .jsonl.gz), or a dataset folder",
                 assertThrows(IllegalArgumentException.class, () -> Dataset.file(dir.resolve("x.xlsx"))).getMessage());
     }
 

@@ -190,7 +190,7 @@ class HfDatasetTest {
 
         Path empty = Files.createDirectories(dir.resolve("empty"));
         DatasetTest.write(empty, "README.md", "# nothing\n");
-        assertEquals(empty + ": no data files (parquet, jsonl, json, csv, tsv) in the folder",
+        assertEquals(empty + ": no data files (parquet, arrow, jsonl, json, csv, tsv) in the folder",
                 assertThrows(IllegalArgumentException.class, () -> Dataset.hf(empty)).getMessage());
         assertEquals(dir.resolve("nowhere") + ": folder not found", assertThrows(IllegalArgumentException.class, () -> Dataset.hf(dir.resolve("nowhere"))).getMessage());
     }

@@ -52,9 +52,16 @@ class YamlRecipeTest {
         assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.RLOO, YamlRecipes.read(y).recipe().config().rollouts().advEstimator());
         GrpoRecipe r = YamlRecipes.read(y, java.util.Map.of("adv_estimator", "reinforce_plus_plus")).recipe();
         assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.REINFORCE_PLUS_PLUS, r.config().rollouts().advEstimator());
+        Files.writeString(y, Files.readString(yaml) + "\nadv_estimator: gae\nlam: 1.0\ncritic_learning_rate: 5.0e-6\nuse_kl_in_reward: true\nkl_ctrl: adaptive\n");
+        var gae = YamlRecipes.read(y, java.util.Map.of("cliprange_value", "0.5")).recipe().config();
+        assertEquals(org.grpo4j.grpo.advantage.AdvantageEstimator.GAE, gae.rollouts().advEstimator());
+        assertEquals(1.0, gae.critic().lam());
+        assertEquals(5e-6, gae.critic().criticLearningRate());
+        assertEquals(0.5, gae.critic().cliprangeValue());
+        assertEquals(org.grpo4j.grpo.critic.KlController.Kind.ADAPTIVE, gae.klReward().klCtrl());
         Files.writeString(y, Files.readString(yaml) + "\nadv_estimator: ppo\n");
         RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(y).recipe().validate());
-        assertTrue(e.getMessage().contains("adv_estimator = 'ppo' is not one of grpo, rloo, reinforce_plus_plus, remax"), e.getMessage());
+        assertTrue(e.getMessage().contains("adv_estimator = 'ppo' is not one of grpo, rloo, reinforce_plus_plus, remax, gae"), e.getMessage());
     }
 
     @Test

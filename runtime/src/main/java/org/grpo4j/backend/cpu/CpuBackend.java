@@ -268,7 +268,28 @@ public final class CpuBackend implements Backend {
         CpuTensor p = c(params), g = c(grads), mm = c(m), vv = c(v);
         if (p.size() != g.size() || p.size() != mm.size() || p.size() != vv.size())
             throw new IllegalArgumentException("AdamW tensors differ in size");
-        AdamWStep.step(p.data, p.offset, g.data, g.offset, mm.data, mm.offset, vv.data, vv.offset, p.length(), lr, beta1, beta2, eps, weightDecay, step);
+        AdamWStep.step(p.data, p.offset, g.data, g.offset, mm.data, mm.offset, vv.data, vv.offset, p.length(),
+                new int[] {p.length()}, new float[] {weightDecay}, 1f, lr, beta1, beta2, eps, step);
+    }
+
+    @Override
+    public void adamw(Tensor params, Tensor grads, Tensor m, Tensor v, java.util.List<long[]> groups, float gradScale,
+                      float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        CpuTensor p = c(params), g = c(grads), mm = c(m), vv = c(v);
+        if (p.size() != g.size() || p.size() != mm.size() || p.size() != vv.size())
+            throw new IllegalArgumentException("AdamW tensors differ in size");
+        int[] ends = new int[groups.size()];
+        float[] wd = new float[groups.size()];
+        long at = 0;
+        for (int k = 0; k < ends.length; k++) {
+            long[] grp = groups.get(k);
+            if (grp[0] != at || grp[1] < 0) throw new IllegalArgumentException("AdamW groups must tile the block in order; group " + k + " starts at " + grp[0] + ", expected " + at);
+            at += grp[1];
+            ends[k] = Math.toIntExact(at);
+            wd[k] = grp[2] == 1 ? weightDecay : 0f;
+        }
+        if (at != p.size()) throw new IllegalArgumentException("AdamW groups cover " + at + " of " + p.size() + " parameters");
+        AdamWStep.step(p.data, p.offset, g.data, g.offset, mm.data, mm.offset, vv.data, vv.offset, p.length(), ends, wd, gradScale, lr, beta1, beta2, eps, step);
     }
 
     @Override

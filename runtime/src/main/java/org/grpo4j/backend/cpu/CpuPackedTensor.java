@@ -1,10 +1,12 @@
 package org.grpo4j.backend.cpu;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.grpo4j.backend.PackedTensor;
 import org.grpo4j.quant.Int8Rows;
@@ -23,6 +25,15 @@ public final class CpuPackedTensor extends PackedTensor {
     private static final boolean VECTOR_BF16 = F.vectorBitSize() >= 128;
     private static final VectorSpecies<Short> SH = VECTOR_BF16 ? VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2)) : null;
     private static final VectorSpecies<Integer> IN = VECTOR_BF16 ? VectorSpecies.of(int.class, VectorShape.forBitSize(F.vectorBitSize())) : null;
+    // int8 → f32: a quarter-width byte vector widens to the float lanes (needs 8+ lanes: no 32-bit byte vectors)
+    private static final boolean VECTOR_INT8 = F.length() >= 8;
+    private static final VectorSpecies<Byte> BY = VECTOR_INT8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+    // NF4 → f32: the 16-value code book is one 16-lane vector, so a lane's nibble picks its value with one permute
+    private static final boolean VECTOR_NF4 = F.length() == 16;
+    private static final FloatVector NF4_CODES = VECTOR_NF4 ? FloatVector.fromArray(F, Nf4.CODE, 0) : null;
+    /** Lane j of 16 elements takes byte j/2 of 8 (the pair's byte), and its nibble is the high one for even j. */
+    private static final VectorShuffle<Integer> NF4_PAIR_BYTE = VECTOR_NF4 ? VectorShuffle.fromOp(IN, j -> j / 2) : null;
+    private static final IntVector NF4_NIBBLE_SHIFT = VECTOR_NF4 ? IntVector.zero(IN).addIndex(1).and(1).mul(-4).add(4) : null;
 
     private CpuPackedTensor(WeightFormat format, int rows, int cols, short[] bf16, byte[] q, float[] scales) {
         super(format, rows, cols);
@@ -75,10 +86,45 @@ public final class CpuPackedTensor extends PackedTensor {
                     }
                 for (; c < n; c++) dst[dstOff + c] = Float.intBitsToFloat(bf16[base + c] << 16);
             }
-            case INT8 -> Int8Rows.dequantise(q, scales, cols, r, c0, n, dst, dstOff);
-            case NF4 -> Nf4.dequantise(q, scales, (long) r * cols + c0, n, dst, dstOff);
+            case INT8 -> {
+                int c = 0;
+                if (VECTOR_INT8) {
+                    int base = r * cols + c0;
+                    FloatVector scale = FloatVector.broadcast(F, scales[r]);
+                    for (int bound = F.loopBound(n); c < bound; c += F.length()) {
+                        IntVector wide = (IntVector) ByteVector.fromArray(BY, q, base + c).convertShape(VectorOperators.B2I, IN, 0);
+                        ((FloatVector) wide.convert(VectorOperators.I2F, 0)).mul(scale).intoArray(dst, dstOff + c);
+                    }
+                }
+                Int8Rows.dequantise(q, scales, cols, r, c0 + c, n - c, dst, dstOff + c);
+            }
+            case NF4 -> widenNf4((long) r * cols + c0, n, dst, dstOff);
             case FP32 -> throw new IllegalStateException();
         }
+    }
+
+    /**
+     * NF4 elements {@code [from, from + n)} into {@code dst}: 16 at a time from 16-aligned positions (so a vector
+     * never straddles a block of 64 and starts on a whole byte), the ragged ends by {@link Nf4#dequantise}. Both
+     * compute {@code CODE[nibble] · absmax} in float, so the vector path is bit-identical to the scalar one.
+     */
+    private void widenNf4(long from, int n, float[] dst, int dstOff) {
+        long i = from, end = from + n;
+        int o = dstOff;
+        if (VECTOR_NF4) {
+            int head = (int) Math.min(n, (16 - (i & 15)) & 15);
+            Nf4.dequantise(q, scales, i, head, dst, o);
+            i += head;
+            o += head;
+            // a vector loads 16 bytes (its 8 and the next 8): stop where those would run past the array
+            long last = Math.min(end, 2L * (q.length - 16));
+            for (; i + 16 <= last; i += 16, o += 16) {
+                IntVector bytes = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, q, (int) (i >>> 1)).convertShape(VectorOperators.B2I, IN, 0);
+                IntVector nibbles = bytes.rearrange(NF4_PAIR_BYTE).lanewise(VectorOperators.LSHR, NF4_NIBBLE_SHIFT).and(15);
+                NF4_CODES.rearrange(nibbles.toShuffle().cast(F)).mul(scales[(int) (i / Nf4.BLOCK)]).intoArray(dst, o);
+            }
+        }
+        Nf4.dequantise(q, scales, i, (int) (end - i), dst, o);
     }
 
     /** The whole matrix in fp32 (tests, merging). */

@@ -1,6 +1,7 @@
 package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -46,23 +47,30 @@ final class DecodeAttention {
                 if (T == 0) throw new IllegalArgumentException("attention row " + r + " has no keys to attend to");
                 float[] s = scratch(group * T);
                 int kRows = ko + kvh * hd * cacheRows, vCol = vo + kvh * hd;
-                for (int g = 0; g < group; g++) {
-                    int q = io + r * width + (kvh * group + g) * hd, p = g * T;
-                    scores(s, p, qkv, q, k, kRows, cacheRows, aStart, aLen, hd, scale);
-                    scores(s, p + aLen, qkv, q, k, kRows, cacheRows, bStart, bLen, hd, scale);
-                    softmax(s, p, T);
-                    int o = oo + r * outWidth + (kvh * group + g) * hd;
+                // the query heads of a kv group two at a time: each key and value vector is loaded once for both
+                for (int g = 0; g < group; g += 2) {
+                    int g1 = Math.min(g + 1, group - 1); // an odd last head pairs with itself (computed twice, stored once)
+                    int q0 = io + r * width + (kvh * group + g) * hd, q1 = io + r * width + (kvh * group + g1) * hd;
+                    int p0 = g * T, p1 = g1 * T;
+                    scores(s, p0, p1, qkv, q0, q1, k, kRows, cacheRows, aStart, aLen, hd, scale);
+                    scores(s, p0 + aLen, p1 + aLen, qkv, q0, q1, k, kRows, cacheRows, bStart, bLen, hd, scale);
+                    softmax(s, p0, T);
+                    if (g1 != g) softmax(s, p1, T);
+                    int o0 = oo + r * outWidth + (kvh * group + g) * hd, o1 = oo + r * outWidth + (kvh * group + g1) * hd;
                     if (hd % W == 0) {
                         for (int c = 0; c < hd; c += W) {
                             int base = vCol + c;
-                            pv(s, p, v, base + aStart * kvDim, kvDim, aLen, out, o + c, false);
-                            pv(s, p + aLen, v, base + bStart * kvDim, kvDim, bLen, out, o + c, true);
+                            pv(s, p0, p1, v, base + aStart * kvDim, kvDim, aLen, out, o0 + c, o1 + c, false);
+                            pv(s, p0 + aLen, p1 + aLen, v, base + bStart * kvDim, kvDim, bLen, out, o0 + c, o1 + c, true);
                         }
                     } else {
-                        java.util.Arrays.fill(out, o, o + hd, 0f);
-                        for (int t = 0; t < T; t++) {
-                            int slot = t < aLen ? aStart + t : bStart + t - aLen;
-                            VectorMath.axpy(out, o, s[p + t], v, vCol + slot * kvDim, hd);
+                        for (int h = g; h <= g1; h++) {
+                            int o = oo + r * outWidth + (kvh * group + h) * hd, p = h * T;
+                            java.util.Arrays.fill(out, o, o + hd, 0f);
+                            for (int t = 0; t < T; t++) {
+                                int slot = t < aLen ? aStart + t : bStart + t - aLen;
+                                VectorMath.axpy(out, o, s[p + t], v, vCol + slot * kvDim, hd);
+                            }
                         }
                     }
                 }
@@ -71,47 +79,88 @@ final class DecodeAttention {
     }
 
     /**
-     * {@code out[o..o+W) (+)= Σ_t s[p + t] · v[at + t·stride ..]}: four independent chains so the FMAs pipeline; no
-     * vector crosses a method boundary (that would box it when the JIT does not inline).
+     * {@code out[o0..o0+W) (+)= Σ_t s[p0 + t] · v[at + t·stride ..]}, and the same for head 1 ({@code p1}, {@code o1}) from
+     * the same value vectors: four independent chains per head so the FMAs pipeline; no vector crosses a method
+     * boundary (that would box it when the JIT does not inline).
      */
-    private static void pv(float[] s, int p, float[] v, int at, int stride, int len, float[] out, int o, boolean accumulate) {
-        FloatVector a0 = accumulate ? FloatVector.fromArray(F, out, o) : FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+    private static void pv(float[] s, int p0, int p1, float[] v, int at, int stride, int len, float[] out, int o0, int o1, boolean accumulate) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = accumulate ? FloatVector.fromArray(F, out, o0) : z, a1 = z, a2 = z, a3 = z;
+        FloatVector b0 = accumulate ? FloatVector.fromArray(F, out, o1) : z, b1 = z, b2 = z, b3 = z;
         int t = 0;
         for (; t + 4 <= len; t += 4) {
             int x = at + t * stride;
-            a0 = FloatVector.fromArray(F, v, x).fma(FloatVector.broadcast(F, s[p + t]), a0);
-            a1 = FloatVector.fromArray(F, v, x + stride).fma(FloatVector.broadcast(F, s[p + t + 1]), a1);
-            a2 = FloatVector.fromArray(F, v, x + 2 * stride).fma(FloatVector.broadcast(F, s[p + t + 2]), a2);
-            a3 = FloatVector.fromArray(F, v, x + 3 * stride).fma(FloatVector.broadcast(F, s[p + t + 3]), a3);
+            FloatVector v0 = FloatVector.fromArray(F, v, x), v1 = FloatVector.fromArray(F, v, x + stride);
+            FloatVector v2 = FloatVector.fromArray(F, v, x + 2 * stride), v3 = FloatVector.fromArray(F, v, x + 3 * stride);
+            a0 = v0.fma(FloatVector.broadcast(F, s[p0 + t]), a0);
+            a1 = v1.fma(FloatVector.broadcast(F, s[p0 + t + 1]), a1);
+            a2 = v2.fma(FloatVector.broadcast(F, s[p0 + t + 2]), a2);
+            a3 = v3.fma(FloatVector.broadcast(F, s[p0 + t + 3]), a3);
+            b0 = v0.fma(FloatVector.broadcast(F, s[p1 + t]), b0);
+            b1 = v1.fma(FloatVector.broadcast(F, s[p1 + t + 1]), b1);
+            b2 = v2.fma(FloatVector.broadcast(F, s[p1 + t + 2]), b2);
+            b3 = v3.fma(FloatVector.broadcast(F, s[p1 + t + 3]), b3);
         }
-        for (; t < len; t++) a0 = FloatVector.fromArray(F, v, at + t * stride).fma(FloatVector.broadcast(F, s[p + t]), a0);
-        a0.add(a1).add(a2.add(a3)).intoArray(out, o);
+        for (; t < len; t++) {
+            FloatVector v0 = FloatVector.fromArray(F, v, at + t * stride);
+            a0 = v0.fma(FloatVector.broadcast(F, s[p0 + t]), a0);
+            b0 = v0.fma(FloatVector.broadcast(F, s[p1 + t]), b0);
+        }
+        b0.add(b1).add(b2.add(b3)).intoArray(out, o1); // head 1 first: an odd last head is its own pair (o1 == o0)
+        a0.add(a1).add(a2.add(a3)).intoArray(out, o0);
     }
 
-    /** {@code s[p + t] = scale · Σ_i q[i] · kᵀ[i, start + t]} for the {@code len} keys of one run, vectorised across keys. */
-    private static void scores(float[] s, int p, float[] qkv, int q, float[] k, int kRows, int cacheRows, int start, int len, int hd, float scale) {
+    /**
+     * {@code s[p0 + t] = scale · Σ_i q0[i] · kᵀ[i, start + t]} for the {@code len} keys of one run, and the same for
+     * query {@code q1} into {@code p1}: vectorised across keys, each key vector loaded once for both heads. The last
+     * partial vector of keys is computed whole while it lies inside the cache row and stored under a mask.
+     */
+    private static void scores(float[] s, int p0, int p1, float[] qkv, int q0, int q1, float[] k, int kRows, int cacheRows, int start, int len,
+                               int hd, float scale) {
         int t = 0;
-        for (int upper = F.loopBound(len); t < upper; t += W) {
+        for (; t < len && start + t + W <= cacheRows; t += W) {
             int col = kRows + start + t;
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
             int i = 0;
             for (; i + 4 <= hd; i += 4) {
                 int o = col + i * cacheRows;
-                a0 = FloatVector.fromArray(F, k, o).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
-                a1 = FloatVector.fromArray(F, k, o + cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 1]), a1);
-                a2 = FloatVector.fromArray(F, k, o + 2 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 2]), a2);
-                a3 = FloatVector.fromArray(F, k, o + 3 * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i + 3]), a3);
+                FloatVector k0 = FloatVector.fromArray(F, k, o), k1 = FloatVector.fromArray(F, k, o + cacheRows);
+                FloatVector k2 = FloatVector.fromArray(F, k, o + 2 * cacheRows), k3 = FloatVector.fromArray(F, k, o + 3 * cacheRows);
+                a0 = k0.fma(FloatVector.broadcast(F, qkv[q0 + i]), a0);
+                a1 = k1.fma(FloatVector.broadcast(F, qkv[q0 + i + 1]), a1);
+                a2 = k2.fma(FloatVector.broadcast(F, qkv[q0 + i + 2]), a2);
+                a3 = k3.fma(FloatVector.broadcast(F, qkv[q0 + i + 3]), a3);
+                b0 = k0.fma(FloatVector.broadcast(F, qkv[q1 + i]), b0);
+                b1 = k1.fma(FloatVector.broadcast(F, qkv[q1 + i + 1]), b1);
+                b2 = k2.fma(FloatVector.broadcast(F, qkv[q1 + i + 2]), b2);
+                b3 = k3.fma(FloatVector.broadcast(F, qkv[q1 + i + 3]), b3);
             }
-            for (; i < hd; i++) a0 = FloatVector.fromArray(F, k, col + i * cacheRows).fma(FloatVector.broadcast(F, qkv[q + i]), a0);
-            a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(s, p + t);
+            for (; i < hd; i++) {
+                FloatVector k0 = FloatVector.fromArray(F, k, col + i * cacheRows);
+                a0 = k0.fma(FloatVector.broadcast(F, qkv[q0 + i]), a0);
+                b0 = k0.fma(FloatVector.broadcast(F, qkv[q1 + i]), b0);
+            }
+            FloatVector sa = a0.add(a1).add(a2.add(a3)).mul(scale), sb = b0.add(b1).add(b2.add(b3)).mul(scale);
+            if (t + W <= len) {
+                sb.intoArray(s, p1 + t);
+                sa.intoArray(s, p0 + t);
+            } else {
+                VectorMask<Float> m = F.indexInRange(t, len);
+                sb.intoArray(s, p1 + t, m);
+                sa.intoArray(s, p0 + t, m);
+            }
         }
-        // the tail keys one by one (strided column reads)
+        // keys whose vector would run past the end of the cache row, one by one (strided column reads)
         for (; t < len; t++) {
             int col = kRows + start + t;
-            float acc = 0f;
-            for (int i = 0; i < hd; i++) acc += qkv[q + i] * k[col + i * cacheRows];
-            s[p + t] = acc * scale;
+            float acc0 = 0f, acc1 = 0f;
+            for (int i = 0; i < hd; i++) {
+                float kv = k[col + i * cacheRows];
+                acc0 += qkv[q0 + i] * kv;
+                acc1 += qkv[q1 + i] * kv;
+            }
+            s[p1 + t] = acc1 * scale;
+            s[p0 + t] = acc0 * scale;
         }
     }
 

@@ -108,6 +108,10 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             return;
         }
+        if (M > L / 2 && M <= 2 * L && N >= RowsOfL.ROWS && SMALL_T) {
+            RowsOfL.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
+            return;
+        }
         if (M <= 16 || (M <= SMALL_M && (long) M * K <= SMALL_M_INPUT_FLOATS)) {
             SmallNT.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
@@ -623,13 +627,124 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Few rows (decode): stream the weight once
 
+    /** Batched decode (one or two vectors' worth of rows) goes through {@link RowsOfL}; {@code -Dgrpo4j.gemm.rowsOfL=false} compares. */
+    static final boolean SMALL_T = !"false".equals(System.getProperty("grpo4j.gemm.rowsOfL"));
+
+    /**
+     * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for {@code L/2 < M <= 2L} rows (a generation step of a group of sequences):
+     * the rows become the vector lanes. The input is transposed once into {@code [K, L]} or {@code [K, 2L]} (zeros past
+     * row M), and each weight element is broadcast and multiplied into all rows with one FMA per vector of rows, eight
+     * accumulators in flight, so the weights are read once and no horizontal reduction is needed (the dot-product
+     * kernel spends a third of a short-depth product reducing its sums).
+     */
+    private static final class RowsOfL {
+        static final int ROWS = 8;
+        private static final ThreadLocal<float[]> AT = ThreadLocal.withInitial(() -> new float[64 * L]);
+        private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[ROWS * L]);
+
+        static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
+                        float[] bias, int biasOff, int M, int N, int K, boolean acc) {
+            int width = M <= L ? L : 2 * L, rowsPerBlock = width == L ? ROWS : ROWS / 2;
+            float[] at = AT.get();
+            if (at.length < K * width) AT.set(at = new float[Math.max(K * width, 2 * at.length)]);
+            for (int k = 0; k < K; k++) {
+                int o = k * width;
+                for (int i = 0; i < M; i++) at[o + i] = a[aOff + i * lda + k];
+                for (int i = M; i < width; i++) at[o + i] = 0f;
+            }
+            final float[] t = at;
+            int blocks = (N + rowsPerBlock - 1) / rowsPerBlock;
+            int grain = (int) Math.max(1, (1L << 18) / ((long) ROWS * L * K));
+            Parallel.forRange(blocks, grain, (from, to) -> {
+                float[] ot = OUT.get();
+                for (int nb = from; nb < to; nb++) {
+                    int n0 = nb * rowsPerBlock, rows = Math.min(rowsPerBlock, N - n0);
+                    if (rows == rowsPerBlock && width == L) block8(ot, t, w, wOff + n0 * ldw, ldw, K);
+                    else if (rows == rowsPerBlock) block4x2(ot, t, w, wOff + n0 * ldw, ldw, K);
+                    else for (int j = 0; j < rows; j++) for (int h = 0; h < width; h += L) single(ot, j * width + h, t, h, width, w, wOff + (n0 + j) * ldw, K);
+                    for (int i = 0; i < M; i++) {
+                        int o = outOff + i * ldo + n0;
+                        for (int j = 0; j < rows; j++) {
+                            float v = ot[j * width + i];
+                            if (bias != null) v += bias[biasOff + n0 + j];
+                            out[o + j] = acc ? out[o + j] + v : v;
+                        }
+                    }
+                }
+            });
+        }
+
+        /** As {@link #block8} for two vectors of rows ({@code at} is {@code [K, 2L]}): four weight rows, eight accumulators. */
+        private static void block4x2(float[] ot, float[] at, float[] w, int w0, int ldw, int K) {
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+            FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
+            for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
+                FloatVector p0 = z, p1 = z, p2 = z, p3 = z, q0 = z, q1 = z, q2 = z, q3 = z;
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++) {
+                    FloatVector x = FloatVector.fromArray(S, at, k * 2 * L), y = FloatVector.fromArray(S, at, k * 2 * L + L);
+                    FloatVector b0 = FloatVector.broadcast(S, w[w0 + k]), b1 = FloatVector.broadcast(S, w[w1 + k]);
+                    FloatVector b2 = FloatVector.broadcast(S, w[w2 + k]), b3 = FloatVector.broadcast(S, w[w3 + k]);
+                    p0 = x.fma(b0, p0); p1 = x.fma(b1, p1); p2 = x.fma(b2, p2); p3 = x.fma(b3, p3);
+                    q0 = y.fma(b0, q0); q1 = y.fma(b1, q1); q2 = y.fma(b2, q2); q3 = y.fma(b3, q3);
+                }
+                c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
+                d0 = d0.add(q0); d1 = d1.add(q1); d2 = d2.add(q2); d3 = d3.add(q3);
+            }
+            c0.intoArray(ot, 0); d0.intoArray(ot, L); c1.intoArray(ot, 2 * L); d1.intoArray(ot, 3 * L);
+            c2.intoArray(ot, 4 * L); d2.intoArray(ot, 5 * L); c3.intoArray(ot, 6 * L); d3.intoArray(ot, 7 * L);
+        }
+
+        /**
+         * {@code ot[j·L + i] = Σ_k at[k·L + i] · w[w0 + j·ldw + k]} for the eight weight rows {@code j}. The depth is summed
+         * in blocks of {@value #DEPTH_BLOCK} added into running totals, so the rounding error grows like that of the
+         * dot-product kernel's lane-wise partial sums, not like one sequential sum over the whole depth.
+         */
+        private static void block8(float[] ot, float[] at, float[] w, int w0, int ldw, int K) {
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
+            FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+            for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
+                FloatVector p0 = z, p1 = z, p2 = z, p3 = z, p4 = z, p5 = z, p6 = z, p7 = z;
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++) {
+                    FloatVector x = FloatVector.fromArray(S, at, k * L);
+                    p0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), p0);
+                    p1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), p1);
+                    p2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), p2);
+                    p3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), p3);
+                    p4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), p4);
+                    p5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), p5);
+                    p6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), p6);
+                    p7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), p7);
+                }
+                c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
+                c4 = c4.add(p4); c5 = c5.add(p5); c6 = c6.add(p6); c7 = c7.add(p7);
+            }
+            c0.intoArray(ot, 0); c1.intoArray(ot, L); c2.intoArray(ot, 2 * L); c3.intoArray(ot, 3 * L);
+            c4.intoArray(ot, 4 * L); c5.intoArray(ot, 5 * L); c6.intoArray(ot, 6 * L); c7.intoArray(ot, 7 * L);
+        }
+
+        /** One weight row against the vector of rows at lane offset {@code h} of {@code at} ({@code [K, width]}). */
+        private static void single(float[] ot, int o, float[] at, int h, int width, float[] w, int w0, int K) {
+            FloatVector c = FloatVector.zero(S);
+            for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
+                FloatVector p = FloatVector.zero(S);
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++)
+                    p = FloatVector.fromArray(S, at, k * width + h).fma(FloatVector.broadcast(S, w[w0 + k]), p);
+                c = c.add(p);
+            }
+            c.intoArray(ot, o);
+        }
+
+        static final int DEPTH_BLOCK = 16;
+    }
+
     /**
      * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products, 4 weight rows × 4 input rows:
      * the vector loops cover the depth in whole vectors and leave their 16 sums in a per-thread array; a scalar
      * step adds the depth tail, bias and old value. The vector methods thus have no branches but their loops.
      */
     private static final class SmallNT {
-        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16]);
+        /** 16 sums, then room for block4x4's 16 accumulators stored lane by lane. */
+        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16 + 16 * L]);
 
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
@@ -684,14 +799,17 @@ public final class Gemm {
                 y = FloatVector.fromArray(S, a, a3 + k);
                 s30 = y.fma(x0, s30); s31 = y.fma(x1, s31); s32 = y.fma(x2, s32); s33 = y.fma(x3, s33);
             }
-            sums[0] = VectorMath.sum(s00); sums[1] = VectorMath.sum(s01);
-            sums[2] = VectorMath.sum(s02); sums[3] = VectorMath.sum(s03);
-            sums[4] = VectorMath.sum(s10); sums[5] = VectorMath.sum(s11);
-            sums[6] = VectorMath.sum(s12); sums[7] = VectorMath.sum(s13);
-            sums[8] = VectorMath.sum(s20); sums[9] = VectorMath.sum(s21);
-            sums[10] = VectorMath.sum(s22); sums[11] = VectorMath.sum(s23);
-            sums[12] = VectorMath.sum(s30); sums[13] = VectorMath.sum(s31);
-            sums[14] = VectorMath.sum(s32); sums[15] = VectorMath.sum(s33);
+            // the 16 lane sums from stored lanes: 16 inlined sum(…) calls exceed C2's node budget, and the ones left
+            // as calls box their vector (a GRPO run's largest source of garbage, issue 15)
+            int l = 16;
+            s00.intoArray(sums, l); s01.intoArray(sums, l + L); s02.intoArray(sums, l + 2 * L); s03.intoArray(sums, l + 3 * L);
+            l += 4 * L;
+            s10.intoArray(sums, l); s11.intoArray(sums, l + L); s12.intoArray(sums, l + 2 * L); s13.intoArray(sums, l + 3 * L);
+            l += 4 * L;
+            s20.intoArray(sums, l); s21.intoArray(sums, l + L); s22.intoArray(sums, l + 2 * L); s23.intoArray(sums, l + 3 * L);
+            l += 4 * L;
+            s30.intoArray(sums, l); s31.intoArray(sums, l + L); s32.intoArray(sums, l + 2 * L); s33.intoArray(sums, l + 3 * L);
+            VectorMath.sumStored(sums, 16, 16, sums, 0);
         }
 
         /** One input row against four weight rows: {@code sums[0..3]}. */

@@ -15,30 +15,43 @@ public final class VectorMath {
     public static final VectorSpecies<Float> F = species();
     public static final int W = F.length();
 
-    /** ROTATE[k]: lane i reads lane i + W/2^(k+1), for the fixed-order tree sum of {@link #sum}. */
-    private static final VectorShuffle<Float>[] ROTATE = rotations();
+    /** Lane i reads lane i + W/2, W/4, W/8, W/16: the steps of {@link #sum}'s fixed-order tree (unused ones for narrow W). */
+    private static final VectorShuffle<Float> HALF = rotation(W / 2), QUARTER = rotation(Math.max(1, W / 4)),
+            EIGHTH = rotation(Math.max(1, W / 8)), SIXTEENTH = rotation(Math.max(1, W / 16));
 
     private VectorMath() {}
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] rotations() {
-        int steps = Integer.numberOfTrailingZeros(W);
-        VectorShuffle<Float>[] r = new VectorShuffle[steps];
-        for (int k = 0, w = W / 2; k < steps; k++, w /= 2) {
-            final int shift = w;
-            r[k] = VectorShuffle.fromOp(F, i -> (i + shift) % W);
-        }
-        return r;
+    private static VectorShuffle<Float> rotation(int shift) {
+        return VectorShuffle.fromOp(F, i -> (i + shift) % W);
     }
 
     /**
      * The sum of a vector's lanes in a fixed tree order. {@code reduceLanes(ADD)} leaves the order unspecified, and
      * the interpreter's and the JIT's orders differ, so a run would depend on when methods got compiled; lanewise
-     * adds are exact IEEE operations in every tier, which makes training bitwise reproducible.
+     * adds are exact IEEE operations in every tier, which makes training bitwise reproducible. Unrolled on constant
+     * shuffles: where C2 does not inline this method (the 16 sums of a GEMM block), a loop over an array of shuffles
+     * ran the Vector API's Java fallback, allocating ~480 bytes a call — 62% of a GRPO run's garbage (issue 15).
      */
     public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> r : ROTATE) v = v.add(v.rearrange(r));
+        v = v.add(v.rearrange(HALF));
+        if (W >= 4) v = v.add(v.rearrange(QUARTER));
+        if (W >= 8) v = v.add(v.rearrange(EIGHTH));
+        if (W >= 16) v = v.add(v.rearrange(SIXTEENTH));
         return v.lane(0);
+    }
+
+    /**
+     * {@link #sum} of n vectors stored lane by lane at {@code lanes[off + j·W]}, into {@code out[outOff + j]}: the same
+     * additions in the same order (bitwise equal), for kernels with more accumulators than C2 inlines sum calls for.
+     * The stored lanes are overwritten.
+     */
+    public static void sumStored(float[] lanes, int off, int n, float[] out, int outOff) {
+        for (int j = 0; j < n; j++) {
+            int b = off + j * W;
+            for (int h = W / 2; h >= 1; h >>= 1)
+                for (int i = 0; i < h; i++) lanes[b + i] += lanes[b + i + h];
+            out[outOff + j] = lanes[b];
+        }
     }
 
     private static VectorSpecies<Float> species() {

@@ -10,7 +10,8 @@ import java.util.Locale;
  * <p>All of them see the rewards of the <em>whole</em> generation batch (under data parallelism, every rank's rewards
  * gathered), group-major (the G completions of one prompt are consecutive); NaN = no reward, which gets A = 0 and
  * is left out of every statistic. Outcome rewards only: the sequence reward sits on the last completion token and
- * γ = 1 (verl's default), so every token of a completion has the same advantage.
+ * γ = 1 (verl's default), so every token of a completion has the same advantage — except under {@code gae}, whose
+ * advantages are per token ({@code org.grpo4j.grpo.critic}).
  */
 public enum AdvantageEstimator {
     /** TRL's group-relative advantages, {@code scale_rewards} and {@code multi_objective_aggregation} apply (default). */
@@ -20,7 +21,12 @@ public enum AdvantageEstimator {
     /** The batch's token-weighted whitening of the returns, not per group ({@link ReinforcePlusPlus}). */
     REINFORCE_PLUS_PLUS,
     /** The greedy completion's reward as the baseline, one extra greedy rollout per prompt ({@link Remax}). */
-    REMAX;
+    REMAX,
+    /**
+     * PPO: per-token advantages from a value model by GAE ({@code org.grpo4j.grpo.critic}); the critic needs the
+     * rollouts' tokens, so its advantages come after scoring, not from the rewards alone.
+     */
+    GAE;
 
     /** verl's spelling ({@code reinforce_plus_plus}). */
     public String verlName() {
@@ -41,7 +47,13 @@ public enum AdvantageEstimator {
             case RLOO -> Rloo.advantages(rewards, groupSize);
             case REINFORCE_PLUS_PLUS -> ReinforcePlusPlus.advantages(rewards, lengths);
             case REMAX -> Remax.advantages(rewards, groupSize, baselines);
+            case GAE -> throw new IllegalStateException("gae advantages come from the critic (org.grpo4j.grpo.critic.Gae), per token");
         };
+    }
+
+    /** Whether the advantages come from a value model (per token) instead of from the rewards alone. */
+    public boolean needsCritic() {
+        return this == GAE;
     }
 
     /** Whether the batch needs one greedy completion per prompt, scored by the same reward functions. */

@@ -89,8 +89,14 @@ class AdvantageEstimatorOracleTest {
         assertEquals(AdvantageEstimator.GRPO, GrpoConfig.builder().build().rollouts().advEstimator());
         for (AdvantageEstimator e : AdvantageEstimator.values())
             assertEquals(e, GrpoConfig.builder().set("adv_estimator", e.verlName()).build().rollouts().advEstimator());
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("adv_estimator", "gae").build());
-        assertTrue(bad.getMessage().contains("adv_estimator = 'gae' is not one of grpo, rloo, reinforce_plus_plus, remax"), bad.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("adv_estimator", "ppo").build());
+        assertTrue(bad.getMessage().contains("adv_estimator = 'ppo' is not one of grpo, rloo, reinforce_plus_plus, remax, gae"), bad.getMessage());
+        IllegalArgumentException seq = assertThrows(IllegalArgumentException.class,
+                () -> GrpoConfig.builder().set("adv_estimator", "gae").set("importance_sampling_level", "sequence").build());
+        assertTrue(seq.getMessage().contains("needs importance_sampling_level = token"), seq.getMessage());
+        IllegalArgumentException peft = assertThrows(IllegalArgumentException.class,
+                () -> GrpoConfig.builder().set("adv_estimator", "gae").set("use_peft", true).build());
+        assertTrue(peft.getMessage().contains("use_peft = true is not supported"), peft.getMessage());
         IllegalArgumentException mix = assertThrows(IllegalArgumentException.class,
                 () -> GrpoConfig.builder().set("adv_estimator", "rloo").set("multi_objective_aggregation", "normalize_then_sum").build());
         assertTrue(mix.getMessage().contains("normalize_then_sum works only with adv_estimator = grpo, not rloo"), mix.getMessage());

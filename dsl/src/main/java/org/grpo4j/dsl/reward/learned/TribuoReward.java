@@ -72,9 +72,15 @@ public final class TribuoReward implements Reward {
 
     /** Trains from a JSONL file of {@code completion} plus {@code label} (true/false, 1/0, good/bad) or {@code score}. */
     public static TribuoReward train(Path jsonl) {
+        List<Labelled> examples = examples(jsonl);
+        return isScored(jsonl) ? trainScores(examples) : trainLabels(examples);
+    }
+
+    /** The labelled completions of a JSONL file; the first row decides whether the file holds labels or scores. */
+    public static List<Labelled> examples(Path jsonl) {
         Table t = JsonlReader.read(jsonl, BadRows.STOP);
         List<Labelled> examples = new ArrayList<>();
-        boolean regression = !t.rows().isEmpty() && t.rows().getFirst().containsKey("score");
+        boolean regression = scored(t);
         int line = 0;
         for (Map<String, Object> row : t.rows()) {
             line++;
@@ -83,7 +89,33 @@ public final class TribuoReward implements Reward {
                 throw new IllegalArgumentException(jsonl + ": row " + line + " needs \"completion\" and \"" + (regression ? "score" : "label") + "\"; it has " + row.keySet());
             examples.add(new Labelled(c.toString(), regression ? number(v, jsonl, line) : isGood(v) ? 1 : 0));
         }
-        return regression ? trainScores(examples) : trainLabels(examples);
+        return examples;
+    }
+
+    /** Whether a labels file holds scores (a regression) rather than good/bad labels. */
+    public static boolean isScored(Path jsonl) {
+        return scored(JsonlReader.read(jsonl, BadRows.STOP));
+    }
+
+    private static boolean scored(Table t) {
+        return !t.rows().isEmpty() && t.rows().getFirst().containsKey("score");
+    }
+
+    /**
+     * The accuracy of a good/bad classifier on completions it was not trained on: {@code folds}-fold cross-validation
+     * over {@code examples} (shuffled with {@code seed}); NaN when a training fold would lack good or bad examples.
+     */
+    public static double crossValidatedAccuracy(List<Labelled> examples, int folds, long seed) {
+        List<Labelled> shuffled = new ArrayList<>(examples);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+        int right = 0;
+        for (int f = 0; f < folds; f++) {
+            List<Labelled> train = new ArrayList<>(), test = new ArrayList<>();
+            for (int i = 0; i < shuffled.size(); i++) (i % folds == f ? test : train).add(shuffled.get(i));
+            if (train.stream().noneMatch(e -> e.value() == 1) || train.stream().noneMatch(e -> e.value() == 0)) return Double.NaN;
+            right += (int) Math.round(trainLabels(train).accuracy(test) * test.size());
+        }
+        return (double) right / shuffled.size();
     }
 
     /** A classifier of good (value 1) vs bad (value 0) completions; the reward is P(good). */
@@ -93,7 +125,7 @@ public final class TribuoReward implements Reward {
         LabelFactory f = new LabelFactory();
         TextFeatureExtractor<Label> x = new TextFeatureExtractorImpl<>(pipeline());
         List<Example<Label>> data = new ArrayList<>();
-        for (Labelled e : examples) data.add(x.extract(new Label(e.value() == 1 ? GOOD : BAD), e.completion()));
+        for (Labelled e : examples) data.add(features(x, new Label(e.value() == 1 ? GOOD : BAD), e.completion()));
         MutableDataset<Label> ds = new MutableDataset<>(new ListDataSource<>(data, f, new SimpleDataSourceProvenance("labelled completions", f)));
         return new TribuoReward(new LogisticRegressionTrainer().train(ds), "learned");
     }
@@ -103,10 +135,23 @@ public final class TribuoReward implements Reward {
         RegressionFactory f = new RegressionFactory();
         TextFeatureExtractor<Regressor> x = new TextFeatureExtractorImpl<>(pipeline());
         List<Example<Regressor>> data = new ArrayList<>();
-        for (Labelled e : examples) data.add(x.extract(new Regressor("score", e.value()), e.completion()));
+        for (Labelled e : examples) data.add(features(x, new Regressor("score", e.value()), e.completion()));
         MutableDataset<Regressor> ds = new MutableDataset<>(new ListDataSource<>(data, f, new SimpleDataSourceProvenance("scored completions", f)));
         return new TribuoReward(new LinearSGDTrainer(new SquaredLoss(), new AdaGrad(0.1, 0.1), 10, 1L).train(ds), "learned");
     }
+
+    /**
+     * The completion's n-grams plus a constant feature: Tribuo refuses to predict for an example none of whose
+     * features it has seen (a completion of words that no labelled one had), and the constant one it always has.
+     */
+    private static <T extends org.tribuo.Output<T>> Example<T> features(TextFeatureExtractor<T> x, T output, String completion) {
+        Example<T> e = x.extract(output, completion);
+        e.add(new org.tribuo.Feature(CONSTANT, 1.0));
+        return e;
+    }
+
+    /** The name of the constant feature; no word n-gram is spelled so. */
+    private static final String CONSTANT = "grpo4j:constant";
 
     /** Loads a model saved by {@link #save} (Tribuo's protobuf format). */
     public static TribuoReward load(Path file) {
@@ -156,11 +201,11 @@ public final class TribuoReward implements Reward {
     @SuppressWarnings("unchecked")
     private double score1(String completion) {
         if (classifies()) {
-            Prediction<Label> p = ((Model<Label>) model).predict(labels.extract(LabelFactory.UNKNOWN_LABEL, completion));
+            Prediction<Label> p = ((Model<Label>) model).predict(features(labels, LabelFactory.UNKNOWN_LABEL, completion));
             Label good = p.getOutputScores().get(GOOD);
             return good == null ? 0.0 : good.getScore();
         }
-        Prediction<Regressor> p = ((Model<Regressor>) model).predict(scores.extract(RegressionFactory.UNKNOWN_REGRESSOR, completion));
+        Prediction<Regressor> p = ((Model<Regressor>) model).predict(features(scores, RegressionFactory.UNKNOWN_REGRESSOR, completion));
         return p.getOutput().getValues()[0];
     }
 

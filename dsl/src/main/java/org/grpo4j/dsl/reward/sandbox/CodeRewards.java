@@ -12,10 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.grpo4j.dsl.reward.ComposedReward;
 import org.grpo4j.dsl.reward.ComposedReward.RewardException;
 import org.grpo4j.dsl.reward.Reward;
 import org.grpo4j.dsl.reward.sandbox.Job.Outcome;
+import org.grpo4j.reward.ExplainedReward;
 import org.grpo4j.reward.Sample;
 
 /**
@@ -46,7 +46,75 @@ public final class CodeRewards {
     private CodeRewards() {}
 
     /** One sample's result: the pass rate (NaN when the row has no tests) and each test's outcome. */
-    public record Report(double passRate, String code, List<Outcome> outcomes, List<Boolean> passed) {}
+    public record Report(double passRate, String code, List<Outcome> outcomes, List<Boolean> passed) {
+        /**
+         * Why the sample got its pass rate, for {@code completions.jsonl}: {@code passed 3/3}, or the count and the
+         * first failed test with its cause (timeout, output limit, compile error, runtime error, exit code, wrong answer,
+         * a crash of the worker).
+         */
+        public String reason() {
+            if (outcomes.isEmpty()) return "no test cases";
+            int n = 0, first = -1;
+            for (int i = 0; i < passed.size(); i++) {
+                if (passed.get(i)) n++;
+                else if (first < 0) first = i;
+            }
+            String count = "passed " + n + "/" + passed.size();
+            return first < 0 ? count : count + "; test " + (first + 1) + ": " + cause(outcomes.get(first));
+        }
+
+        private static String cause(Outcome o) {
+            String detail = o.detail() == null || o.detail().isBlank() ? "" : ": " + o.detail();
+            return switch (o.status()) {
+                case TIMEOUT -> "timeout" + detail;
+                case OUTPUT_LIMIT -> "output limit" + detail;
+                case WORKER_DIED -> "crash (worker died)" + detail;
+                case NOT_RUN -> "not run" + detail;
+                case EXITED -> o.exitCode() == 0 ? o.detail() != null && o.detail().startsWith("no ```") ? o.detail() : "wrong answer"
+                        : compileError(o.detail()) ? "compile error" + detail : detail.isEmpty() || o.detail().startsWith("exit(") ? "exit code " + o.exitCode()
+                        : "runtime error" + detail;
+            };
+        }
+
+        private static boolean compileError(String detail) {
+            return detail != null && (detail.startsWith("SyntaxError") || detail.startsWith("IndentationError") || detail.startsWith("TabError"));
+        }
+    }
+
+    /**
+     * A code reward: the pass rate (or its binary form) of each sample, with the {@link Report#reason()} that the
+     * trainer writes beside it in {@code completions.jsonl} as {@code <name>/reason}.
+     */
+    record CodeReward(String name, double weight, boolean binary, java.util.function.Supplier<Sandbox> sandbox) implements Reward, ExplainedReward {
+        @Override
+        public Explained scoreExplained(List<Sample> samples) {
+            List<Report> reports = reports(samples, sandbox);
+            double[] v = new double[reports.size()];
+            String[] why = new String[reports.size()];
+            for (int i = 0; i < v.length; i++) {
+                double r = reports.get(i).passRate();
+                v[i] = binary && !Double.isNaN(r) ? r > BINARY_THRESHOLD ? 1.0 : 0.0 : r;
+                why[i] = reports.get(i).reason();
+            }
+            return new Explained(v, why);
+        }
+
+        @Override
+        public double[] score(List<Sample> samples) {
+            return scoreExplained(samples).values();
+        }
+
+        @Override
+        public Reward named(String newName) {
+            return new CodeReward(newName, weight, binary, sandbox);
+        }
+
+        @Override
+        public Reward weighted(double w) {
+            if (!Double.isFinite(w)) throw new IllegalArgumentException("reward '" + name + "': weight must be finite, got " + w);
+            return new CodeReward(name, w, binary, sandbox);
+        }
+    }
 
     /** The pass rate on the row's tests, in the shared {@link Sandbox}. */
     public static Reward code() {
@@ -55,7 +123,7 @@ public final class CodeRewards {
 
     /** The pass rate, running programs in {@code sandbox}. */
     public static Reward code(java.util.function.Supplier<Sandbox> sandbox) {
-        return new ComposedReward("code", 1.0, null, samples -> passRates(samples, sandbox.get()));
+        return new CodeReward("code", 1.0, false, sandbox);
     }
 
     /** 1.0 when the pass rate is above {@link #BINARY_THRESHOLD}, else 0.0; NaN stays NaN. */
@@ -64,14 +132,10 @@ public final class CodeRewards {
     }
 
     public static Reward binaryCode(java.util.function.Supplier<Sandbox> sandbox) {
-        return new ComposedReward("binary_code", 1.0, null, samples -> {
-            double[] r = passRates(samples, sandbox.get());
-            for (int i = 0; i < r.length; i++) if (!Double.isNaN(r[i])) r[i] = r[i] > BINARY_THRESHOLD ? 1.0 : 0.0;
-            return r;
-        });
+        return new CodeReward("binary_code", 1.0, true, sandbox);
     }
 
-    private static double[] passRates(List<Sample> samples, Sandbox sandbox) {
+    private static List<Report> reports(List<Sample> samples, java.util.function.Supplier<Sandbox> sandbox) {
         List<Future<Report>> jobs = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
@@ -84,9 +148,9 @@ public final class CodeRewards {
                 }
             }));
         }
-        double[] out = new double[samples.size()];
+        List<Report> out = new ArrayList<>(samples.size());
         try {
-            for (int i = 0; i < out.length; i++) out[i] = jobs.get(i).get().passRate();
+            for (Future<Report> f : jobs) out.add(f.get());
         } catch (InterruptedException e) {
             jobs.forEach(f -> f.cancel(true));
             Thread.currentThread().interrupt();
@@ -100,6 +164,11 @@ public final class CodeRewards {
 
     /** Runs one completion against its row's tests and says how each went (the REPL shows this). */
     public static Report report(String completion, Map<String, Object> row, Sandbox sandbox) {
+        return report(completion, row, () -> sandbox);
+    }
+
+    /** As above; the sandbox is asked for only when there is a program to run (a batch without code starts no worker). */
+    private static Report report(String completion, Map<String, Object> row, java.util.function.Supplier<Sandbox> sandboxes) {
         Map<String, Object> info = verificationInfo(row);
         if (info == null) return new Report(Double.NaN, "", List.of(), List.of());
         String language = info.get("language") == null ? "python" : info.get("language").toString();
@@ -119,6 +188,7 @@ public final class CodeRewards {
             outcomes = new ArrayList<>();
             for (int i = 0; i < inputs.size(); i++) outcomes.add(new Outcome(Job.Status.EXITED, 0, "", "no ```" + language + " block"));
         } else {
+            Sandbox sandbox = sandboxes.get();
             Sandbox.Limits l = sandbox.limits();
             outcomes = sandbox.run(new Job(language, code, inputs, l.perRun().toMillis(), l.maxOutputBytes()));
         }

@@ -35,6 +35,24 @@ class TribuoRewardTest {
     }
 
     @Test
+    void aCompletionOfWordsNoLabelledOneHadIsScoredNotRefused() {
+        TribuoReward judge = TribuoReward.trainLabels(List.of(new Labelled("answer 42", 1), new Labelled("no idea", 0)));
+        double p = judge.score("zebra");
+        assertTrue(p >= 0 && p <= 1, "a probability from the constant feature alone: " + p);
+        TribuoReward graded = TribuoReward.trainScores(List.of(new Labelled("answer 42", 0.9), new Labelled("no idea", 0.1), new Labelled("maybe", 0.5)));
+        assertTrue(Double.isFinite(graded.score("zebra")));
+    }
+
+    @Test
+    void crossValidationEstimatesTheAccuracyOnUnseenCompletions() {
+        List<Labelled> ex = ArithmeticJudgements.make(200, 3, Flaw.CUT_OFF);
+        double cv = TribuoReward.crossValidatedAccuracy(ex, 5, 1);
+        assertTrue(cv > 0.85 && cv <= 1, "cut-off vs whole is learnable: " + cv);
+        assertTrue(Double.isNaN(TribuoReward.crossValidatedAccuracy(List.of(new Labelled("a", 1), new Labelled("b", 0)), 2, 1)),
+                "a fold without a bad (or good) example cannot be trained");
+    }
+
+    @Test
     void jsonlWithLabelsOrScores(@TempDir Path dir) throws Exception {
         Path labels = dir.resolve("labels.jsonl");
         Files.writeString(labels, """

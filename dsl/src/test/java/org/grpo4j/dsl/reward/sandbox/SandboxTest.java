@@ -71,6 +71,37 @@ class SandboxTest {
     }
 
     @Test
+    void eachSampleSaysWhyItFailedForTheCompletionsLog() {
+        var code = (org.grpo4j.reward.ExplainedReward) CodeRewards.code(() -> sandbox).named("code");
+        Map<String, Object> py = CodeRewards.code().goldRow(TESTS);
+        List<Sample> batch = List.of(
+                Sample.of(DOUBLE_PY, py),
+                Sample.of("```python\nn = int(input())\nprint(n * 2 if n > 0 else 0)\n```", py),
+                Sample.of("```python\nprint(int(input()) * 2\n```", py),
+                Sample.of("```python\nn = int(input())\nif n == 5: raise ValueError('five')\nprint(n * 2)\n```", py),
+                Sample.of("```python\nn = int(input())\nif n == 5:\n    while True: print('x' * 1000)\nprint(n * 2)\n```", py),
+                Sample.of("```python\nimport sys\nsys.exit(3)\n```", py),
+                Sample.of("no code here", py),
+                Sample.of(DOUBLE_PY, Map.of("prompt", "p")));
+        var e = code.scoreExplained(batch);
+        assertEquals("passed 3/3", e.reasons()[0]);
+        assertEquals("passed 2/3; test 3: wrong answer", e.reasons()[1]);
+        assertTrue(e.reasons()[2].startsWith("passed 0/3; test 1: compile error: SyntaxError"), e.reasons()[2]);
+        assertTrue(e.reasons()[3].startsWith("passed 2/3; test 2: runtime error: ValueError: five"), e.reasons()[3]);
+        assertTrue(e.reasons()[4].startsWith("passed 2/3; test 2: output limit"), e.reasons()[4]);
+        assertEquals("passed 0/3; test 1: exit code 3", e.reasons()[5]);
+        assertEquals("passed 0/3; test 1: no ```python block", e.reasons()[6]);
+        assertEquals("no test cases", e.reasons()[7]);
+        assertEquals(2.0 / 3, e.values()[1], 1e-12);
+        // the causes the sandbox reports without running a program here: a timeout and a dead worker
+        var timeout = new CodeRewards.Report(0, "x", List.of(new Outcome(Status.TIMEOUT, -1, "", "ran past 5000 ms")), List.of(false));
+        assertEquals("passed 0/1; test 1: timeout: ran past 5000 ms", timeout.reason());
+        var died = new CodeRewards.Report(0.5, "x", List.of(new Outcome(Status.EXITED, 0, "1", ""), new Outcome(Status.WORKER_DIED, -1, "", "worker exited with 3")),
+                List.of(true, false));
+        assertEquals("passed 1/2; test 2: crash (worker died): worker exited with 3", died.reason());
+    }
+
+    @Test
     void outputsAreComparedLineByLineAfterStripping() {
         assertTrue(CodeRewards.sameLines("1 2 \n3\n\n", "1 2\n 3"));
         assertFalse(CodeRewards.sameLines("1 2\n4", "1 2\n3"));
@@ -109,7 +140,10 @@ class SandboxTest {
                 new Attack("JS java interop", "javascript", "Java.type('java.lang.Runtime').getRuntime().exec('touch " + t + "')"),
                 new Attack("JS polyglot eval", "javascript", "Polyglot.eval('python', '1')"),
                 new Attack("JS child_process", "javascript", "require('child_process').execSync('touch " + t + "')"),
-                new Attack("JS huge output", "javascript", "for (;;) console.log('x'.repeat(1000))"));
+                new Attack("JS huge output", "javascript", "for (;;) console.log('x'.repeat(1000))"),
+                // a program that would fail the programs after it in the same interpreter (a sibling's reward in GRPO)
+                new Attack("poison builtins", "python", "import builtins\nbuiltins.print = lambda *a, **k: None\nbuiltins.int = lambda *a: 0"),
+                new Attack("poison the import system", "python", "import sys\nsys.meta_path.clear()\nsys.modules.clear()\nsys.setrecursionlimit(20)"));
         // both workers at once: each attack is followed on its worker by an ordinary program that must pass
         java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
         List<java.util.concurrent.Future<String>> rows = new ArrayList<>();

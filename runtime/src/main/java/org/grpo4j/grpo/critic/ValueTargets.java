@@ -1,0 +1,8 @@
+package org.grpo4j.grpo.critic;
+
+/**
+ * One completion's per-token PPO quantities, fixed when its batch is scored: the critic's values then (V_old, the
+ * centre of {@code cliprange_value}), the GAE returns (the critic's targets) and the whitened GAE advantages (the
+ * policy's). One entry per completion token.
+ */
+public record ValueTargets(float[] values, float[] returns, float[] advantages) {}

@@ -1,0 +1,132 @@
+package org.grpo4j.grpo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.reward.RewardFunction;
+import org.grpo4j.reward.Sample;
+import org.grpo4j.train.StopSignal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code adv_estimator = gae}: PPO with a value model on the small task of {@link GrpoTrainerTest} (reward 1 when the
+ * completion contains one token). The critic learns to predict the returns, the policy learns from its per-token
+ * advantages, and a resumed run continues exactly, critic and KL controller included.
+ */
+class GaeTrainingTest {
+    static List<JsonNode> metrics(Path dir) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) {
+            JsonNode row = json.readTree(line);
+            if (row.has("critic/vf_loss")) out.add(row);
+        }
+        return out;
+    }
+
+    static double mean(List<JsonNode> rows, String key, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += rows.get(i).get(key).asDouble() / (to - from);
+        return s;
+    }
+
+    /** 1 when the prompt's first token is below 12: a return the prompt alone decides, so a critic can explain all of it. */
+    static RewardFunction promptDecides(List<Prompt> prompts) {
+        Map<String, int[]> ids = new HashMap<>();
+        for (Prompt p : prompts) ids.put(p.text(), p.ids());
+        return new RewardFunction() {
+            public String name() {
+                return "first_token_below_12";
+            }
+
+            public double[] score(List<Sample> samples) {
+                double[] r = new double[samples.size()];
+                for (int i = 0; i < r.length; i++) r[i] = ids.get(samples.get(i).prompt())[0] < 12 ? 1 : 0;
+                return r;
+            }
+        };
+    }
+
+    @Test
+    void theCriticsExplainedVarianceRisesUnderAFixedPolicy(@TempDir Path dir) throws Exception {
+        // learning_rate 0: the policy stays put and only the critic learns, towards returns its inputs decide; 8 prompts a batch
+        Transformer m = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(11, 0.02);
+        GrpoConfig c = GrpoTrainerTest.settings(dir).set("max_steps", 24).set("num_generations", 2).set("adv_estimator", "gae").set("lam", 1.0).set("learning_rate", 0.0)
+                .set("critic_learning_rate", 1e-2).build();
+        List<Prompt> train = GrpoTrainerTest.prompts(16, 1);
+        new GrpoTrainer(m, c, new GrpoTask(train, List.of(), List.of(promptDecides(train)), ids -> "", new int[0], null), null, null).train();
+        List<JsonNode> rows = metrics(dir);
+        assertEquals(24, rows.size());
+        JsonNode first = rows.get(0);
+        for (String k : new String[] {"critic/vf_loss", "critic/vf_clipfrac", "critic/vf_explained_var", "critic/returns/mean", "critic/values/mean",
+                "critic/advantages/mean", "critic/grad_norm"})
+            assertTrue(first.has(k), k + " missing from " + first);
+        double early = mean(rows, "critic/vf_explained_var", 0, 4), late = mean(rows, "critic/vf_explained_var", 18, 24);
+        StringBuilder series = new StringBuilder();
+        for (JsonNode r : rows) series.append(String.format(" %.3f", r.get("critic/vf_explained_var").asDouble()));
+        assertTrue(late > early + 0.2 && late > 0.2, "vf_explained_var " + early + " → " + late + ":" + series);
+        assertTrue(mean(rows, "critic/vf_loss", 18, 24) < mean(rows, "critic/vf_loss", 0, 4), "vf_loss falls");
+        // λ = γ = 1: every token's return is its completion's reward, so the mean return is the mean reward
+        assertEquals(first.get("reward").asDouble(), first.get("critic/returns/mean").asDouble(), 1e-6);
+    }
+
+    @Test
+    void ppoTrainsThePolicy(@TempDir Path dir) throws Exception {
+        Transformer m = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(11, 0.02);
+        GrpoConfig c = GrpoTrainerTest.settings(dir).set("max_steps", 30).set("adv_estimator", "gae").set("lam", 1.0)
+                .set("critic_learning_rate", 1e-2).build();
+        GrpoTrainerTest.trainer(m, c, null).train();
+        List<JsonNode> rows = metrics(dir);
+        double early = mean(rows, "reward", 0, 5), late = mean(rows, "reward", rows.size() - 5, rows.size());
+        assertTrue(late > 0.6 && late > early, "mean reward " + early + " → " + late);
+    }
+
+    @Test
+    void threeStepsResumeThreeStepsEqualsSixStepsWithTheCritic(@TempDir Path dir) throws Exception {
+        // with the adaptive KL penalty in the reward: its β is part of what must resume exactly
+        GrpoConfig cfg = GrpoTrainerTest.settings(dir).set("max_steps", 6).set("adv_estimator", "gae").set("num_iterations", 2)
+                .set("critic_learning_rate", 1e-2).set("lr_scheduler_type", "linear").set("use_kl_in_reward", true).set("kl_ctrl", "adaptive")
+                .set("kl_coef", 0.05).set("kl_horizon", 64).set("kl_penalty", "low_var_kl").build();
+        Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
+
+        Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainer[] holder = new GrpoTrainer[1];
+        StopSignal afterTwo = new StopSignal() {
+            @Override
+            public boolean requested() {
+                var log = holder[0].metricsLog();
+                return log != null && log.history().size() >= 2; // a generation batch is two steps (num_iterations 2)
+            }
+        };
+        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterTwo);
+        GrpoTrainer.Result stopped = holder[0].train();
+        assertTrue(stopped.stopped());
+        assertEquals(2, stopped.steps());
+        assertTrue(Files.exists(stopped.lastCheckpoint().resolve("critic/value_head.safetensors")), "the checkpoint keeps the critic");
+        Transformer c = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(77, 0.05);
+        GrpoTrainer.Result resumed = GrpoTrainerTest.trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null)
+                .train();
+        assertEquals(6, resumed.steps());
+        assertArrayEquals(a.backend().read(a.params()), c.backend().read(c.params()));
+        List<JsonNode> rows = metrics(dir.resolve("a"));
+        assertEquals(0.05, rows.get(0).get("actor/reward_kl_penalty_coeff").asDouble(), 1e-15);
+        assertTrue(rows.get(0).get("actor/reward_kl_penalty").asDouble() >= 0, "low_var_kl is never negative");
+        assertTrue(rows.get(5).get("actor/reward_kl_penalty_coeff").asDouble() != 0.05, "the adaptive β moves");
+        for (String f : new String[] {"model.safetensors", "value_head.safetensors", "optimizer.safetensors", "value_head_optimizer.safetensors",
+                "kl_ctrl.json"})
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6/critic").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6/critic").resolve(f)),
+                    "critic/" + f + " differs after the resume");
+    }
+}
