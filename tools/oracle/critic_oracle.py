@@ -25,20 +25,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle_io import dump_json  # noqa: E402
+from advantage_oracle import kl_forward, masked_mean, masked_whiten  # noqa: E402  (verl's helpers, written once)
 
 DT = torch.float64
-
-
-def masked_mean(v, m):
-    return (v * m).sum() / (m.sum() + 1e-8)
-
-
-def masked_whiten(v, m):
-    mean = masked_mean(v, m)
-    var = masked_mean((v - mean) ** 2, m)
-    n = m.sum()
-    var = var * n / (n - 1)
-    return (v - mean) * torch.rsqrt(var + 1e-8)
 
 
 def gae(token_rewards, values, mask, gamma, lam):
@@ -109,19 +98,6 @@ def value_loss_cases(gen):
                       "values": [float(x) for x in old], "returns": [float(x) for x in returns], "mask": [float(x) for x in mask],
                       "vf_loss": float(loss), "vf_clipfrac": float(clipfrac), "grad": [float(x) for x in v.grad]})
     return cases
-
-
-def kl_forward(logp, ref, kind):
-    if kind in ("kl", "k1"):
-        return logp - ref
-    if kind == "abs":
-        return (logp - ref).abs()
-    if kind in ("mse", "k2"):
-        return 0.5 * (logp - ref).square()
-    if kind in ("low_var_kl",):
-        kl = torch.clamp(ref - logp, min=-20, max=20)
-        return torch.clamp(torch.exp(kl) - kl - 1, min=-10, max=10)
-    raise ValueError(kind)
 
 
 def kl_reward_cases(gen):

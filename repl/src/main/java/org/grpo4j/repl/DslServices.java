@@ -81,9 +81,12 @@ final class DslServices implements ReplServices {
         return out;
     }
 
-    /** Completions to label: {@code n} sampled from the recipe's model with its sampling settings, two per prompt drawn at random. */
+    /**
+     * Completions to label: {@code n} sampled with the recipe's sampling settings, two per prompt drawn at random, from
+     * the newest checkpoint of its run (a model or a LoRA adapter) when there is one, else from its model.
+     */
     @Override
-    public List<org.grpo4j.reward.Sample> labelCandidates(Object source, int n) throws Exception {
+    public Sampled labelCandidates(Object source, int n) throws Exception {
         if (!(source instanceof GrpoRecipe r))
             throw new IllegalArgumentException(":label samples with a GRPO recipe's model on its prompts (or reads a completions .jsonl file), got "
                     + (source == null ? "null" : source.getClass().getSimpleName()));
@@ -94,14 +97,24 @@ final class DslServices implements ReplServices {
         prompts = prompts.subList(0, Math.min(prompts.size(), (n + perPrompt - 1) / perPrompt));
         List<int[]> ids = new ArrayList<>();
         for (var p : prompts) ids.add(p.ids());
-        Transformer m = Transformer.load(r.model(), Devices.open("cpu"));
+        Path run = Path.of(plan.config().training().outputDir()), from = r.model();
+        org.grpo4j.dsl.eval.ModelFolder.Resolved folder = new org.grpo4j.dsl.eval.ModelFolder.Resolved(from, null);
+        if (Files.isDirectory(run)) {
+            try {
+                folder = org.grpo4j.dsl.eval.ModelFolder.resolve(run);
+                from = folder.adapter() != null ? folder.adapter() : folder.model();
+            } catch (IllegalArgumentException noCheckpoint) {
+                // the run has not saved a checkpoint yet: the recipe's model is the current one
+            }
+        }
+        Transformer m = new org.grpo4j.dsl.eval.PromptedModel(folder.model(), folder.adapter(), plan, "cpu").load();
         SamplingParams params = plan.config().sampling().params(perPrompt, plan.stopTokenIds(), System.nanoTime());
         List<org.grpo4j.reward.Sample> out = new ArrayList<>();
         for (Completion c : new Generator(m, plan.decoder()).generate(ids, params)) {
             var p = prompts.get(c.promptIndex());
             if (out.size() < n) out.add(new org.grpo4j.reward.Sample(p.text(), c.text(), c.tokenIds(), c.finishReason().toString(), p.row()));
         }
-        return out;
+        return new Sampled(from.toString(), out);
     }
 
     @Override

@@ -70,7 +70,7 @@ final class Labelling {
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
         Labelling l = new Labelling(todo, file, kind, ui);
         ui.info("labelling " + todo.size() + " completions into " + file + (already > 0 ? " (" + already + " labelled there already)" : "")
-                + ": g (or 1) = good, b (or 0) = bad, another number = a score, s = skip, q = quit; each answer is saved as you type it");
+                + ": g (or 1) = good, b (or 0) = bad, another number = a score, s or Enter = skip, q = quit; each answer is saved as you type it");
         l.show();
         return l;
     }

@@ -40,7 +40,7 @@ public final class Repl implements AutoCloseable {
         m.put(":try", ":try REWARD[, REWARD…] on \"TEXT\" [gold \"42\"]|FILE.jsonl   score completions, one column per function");
         m.put(":sample", ":sample MODEL \"prompt\" [n] [with REWARD]   generate completions (and score them)");
         m.put(":python", ":python def NAME(completions, **kwargs): ...  |  :python FILE.py:NAME   a Python reward in variable NAME");
-        m.put(":label", ":label RECIPE|FILE.jsonl|RUN_DIR [N] [into LABELS.jsonl]   label N completions (sampled from the recipe's model on its prompts, or a run's) good/bad or with a score");
+        m.put(":label", ":label RECIPE|FILE.jsonl|RUN_DIR [N] [into LABELS.jsonl]   label N completions (sampled on the recipe's prompts from its run's newest checkpoint or its model, or a run's logged ones) good/bad or with a score");
         m.put(":learn", ":learn NAME [from LABELS.jsonl] [save MODEL.tribuo]   train a Tribuo reward on the labels, as variable NAME");
         m.put(":train", ":train RECIPE            train in the background with a live status line");
         m.put(":stop", "save a checkpoint and stop the training run");
@@ -396,7 +396,8 @@ public final class Repl implements AutoCloseable {
     static final String LEARN_USAGE = ":learn NAME [from LABELS.jsonl] [save MODEL.tribuo]";
 
     /**
-     * {@code :label SOURCE [N] [into FILE]}: N completions (default 8) sampled from a recipe's model on its prompts, or
+     * {@code :label SOURCE [N] [into FILE]}: N completions (default 8) sampled on a recipe's prompts from its current
+     * model (its run's newest checkpoint, else its model), or
      * read from a JSONL of completions (a run's {@code completions.jsonl}, or the run folder), shown one at a time;
      * the following lines are the answers, saved as typed ({@link Labelling}).
      */
@@ -431,7 +432,9 @@ public final class Repl implements AutoCloseable {
             Object recipe = shell.value(source);
             int count = n;
             ui.info("sampling " + n + " completions …");
-            candidates = shell.call(() -> services.labelCandidates(recipe, count));
+            ReplServices.Sampled sampled = shell.call(() -> services.labelCandidates(recipe, count));
+            ui.info("sampled from " + sampled.model());
+            candidates = sampled.samples();
         }
         try {
             labelling = Labelling.start(candidates, n, file, ui);

@@ -68,11 +68,15 @@ public interface ReplServices {
         throw new UnsupportedOperationException("charts are not available in this build (the DSL is not on the class path)");
     }
 
+    /** Completions to label and the model they were sampled from (a folder or checkpoint, as the user knows it). */
+    record Sampled(String model, List<org.grpo4j.reward.Sample> samples) {}
+
     /**
-     * {@code n} completions to label, sampled with the model of {@code source} (a REPL value: a GRPO recipe) on
-     * prompts of its data set, each with its prompt text and data set row (for the gold answer); {@code :label}.
+     * {@code n} completions to label, sampled with the current model of {@code source} (a REPL value: a GRPO recipe;
+     * its run's newest checkpoint when it has one, else its model) on prompts of its data set, each with its prompt
+     * text and data set row (for the gold answer); {@code :label}.
      */
-    default List<org.grpo4j.reward.Sample> labelCandidates(Object source, int n) throws Exception {
+    default Sampled labelCandidates(Object source, int n) throws Exception {
         throw new UnsupportedOperationException("sampling for :label is not available in this build (the DSL is not on the class path); "
                 + ":label FILE.jsonl labels logged completions");
     }

@@ -53,7 +53,7 @@ class ReplLabelTest {
                 "s", "0", "1", "b", "0.7", "good", "bad", "g", "b", "g", "b", "g",
                 ":vars",
                 ":label \"" + run + "\" into \"" + labels + "\"",
-                "g", "b",
+                "g", "q",
                 ":learn judge",
                 ":try judge on \"<think>\\n20+13=33\\n</think>\\n<answer>\\n33\\n</answer>\"",
                 ":try judge on \"<think>\\n20+13\"",
@@ -73,10 +73,10 @@ class ReplLabelTest {
         assertTrue(s.out().contains("labelling ended by a command: 5 good, 5 bad, 1 skipped"), s.out());
         assertTrue(s.out().contains("labelling 2 completions into " + labels + " (12 labelled there already)"),
                 "the third session: the skipped one and the one left: " + s.out());
-        assertTrue(s.out().contains("done: 1 good, 1 bad, 0 skipped"), s.out());
+        assertTrue(s.out().contains("stopped: 1 good, 0 bad, 0 skipped"), s.out());
 
         List<Map<?, ?>> saved = rows(labels);
-        assertEquals(14, saved.size(), "every label, none of the skips: " + saved);
+        assertEquals(13, saved.size(), "every label, none of the skips: " + saved);
         assertEquals("What is 10 plus 3?", saved.get(0).get("prompt"));
         assertEquals("good", saved.get(0).get("label"));
         assertEquals("bad", saved.get(1).get("label"));
@@ -84,8 +84,8 @@ class ReplLabelTest {
             boolean whole = row.get("completion").toString().contains("</answer>");
             assertEquals(whole ? "good" : "bad", row.get("label"), "the script labels whole answers good: " + row);
         }
-        assertTrue(s.out().contains("learned reward 'judge' (Tribuo logistic regression, P(good)): trained on 14 labelled completions of " + labels
-                + " (7 good, 7 bad)"), s.out());
+        assertTrue(s.out().contains("learned reward 'judge' (Tribuo logistic regression, P(good)): trained on 13 labelled completions of " + labels
+                + " (7 good, 6 bad)"), s.out());
         assertTrue(s.out().matches("(?s).*accuracy on completions it was not trained on \\(5-fold cross-validation\\): \\d+\\.\\d%.*"), s.out());
         assertTrue(s.out().contains("judge is a reward now"), s.out());
         double whole = score(s.out(), "<think>\\n20+13=33"), cut = score(s.out(), "\"<think>\\n20+13\"");
@@ -109,29 +109,37 @@ class ReplLabelTest {
     void labelsCompletionsSampledFromARecipesModelOnItsPromptsAndScoresTrainARegression() throws Exception {
         Path model = Launcher.root().resolve("examples/models/arithmetic-sft");
         Files.writeString(dir.resolve("data.jsonl"), "{\"prompt\": \"What is 12 plus 7?\", \"solution\": \"19\"}\n"
-                + "{\"prompt\": \"What is 30 minus 4?\", \"solution\": \"26\"}\n");
+                + "{\"prompt\": \"What is 30 minus 4?\", \"solution\": \"26\"}\n{\"prompt\": \"What is 41 plus 15?\", \"solution\": \"56\"}\n");
         Path scores = dir.resolve("scores.jsonl");
+        // the recipe's run has a checkpoint (here: a copy of the model): the current model is that checkpoint
+        Path checkpoint = dir.resolve("run/checkpoint-3");
+        Files.createDirectories(checkpoint);
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) Files.copy(f, checkpoint.resolve(f.getFileName()));
+        }
         String script = String.join("\n",
-                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).promptTemplate(\"{prompt}\\n\")"
-                        + ".reward(accuracy()).numGenerations(2).perDeviceTrainBatchSize(2).maxCompletionLength(24);",
-                ":label r 4 into \"" + scores + "\"",
-                "0.9", "1", "g", "0.1", "q",
+                "var r = grpo().model(\"" + model + "\").outputDir(\"" + dir.resolve("run") + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).promptTemplate(\"{prompt}\\n\")"
+                        + ".reward(accuracy()).numGenerations(2).perDeviceTrainBatchSize(2).maxCompletionLength(24).temperature(1.5);",
+                // six sampled (a repeated completion is shown once); three scored, then a command ends the session
+                ":label r 6 into \"" + scores + "\"",
+                "0.9", "1", "g", "0.1",
                 ":learn graded from \"" + scores + "\" save \"" + dir.resolve("graded.tribuo") + "\"",
                 "System.out.println(graded.classifies() + \" \" + learnedReward(\"" + scores + "\").score(\"x\"));",
                 "");
         ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
         assertEquals(0, s.exit(), s.out() + s.err());
-        assertTrue(s.out().contains("sampling 4 completions"), s.out());
-        assertTrue(s.out().contains("labelling 4 completions into " + scores), s.out());
+        assertTrue(s.out().contains("sampling 6 completions"), s.out());
+        assertTrue(s.out().contains("sampled from " + checkpoint), s.out());
+        assertTrue(s.out().matches("(?s).*labelling [3-6] completions into " + java.util.regex.Pattern.quote(scores.toString()) + ".*"), s.out());
         assertTrue(s.out().contains("prompt:     What is"), "the prompt is shown: " + s.out());
-        assertTrue(s.out().contains("gold:       19") || s.out().contains("gold:       26"), "the row's gold answer is shown: " + s.out());
+        assertTrue(s.out().matches("(?s).*gold:       (19|26|56)\n.*"), "the row's gold answer is shown: " + s.out());
         assertTrue(s.err().contains(scores + " holds scores: answer with a number"), "g is refused in a scores file: " + s.err());
-        assertTrue(s.out().contains("stopped: 3 scored, 0 skipped"), s.out());
+        assertTrue(s.out().contains("3 scored, 0 skipped; saved in " + scores), s.out());
         List<Map<?, ?>> saved = rows(scores);
         assertEquals(List.of(0.9, 1.0, 0.1), saved.stream().map(r -> ((Number) r.get("score")).doubleValue()).toList(), "a bare 1 is a score in a scores file");
         for (Map<?, ?> row : saved) {
             assertTrue(row.get("prompt").toString().startsWith("What is "), row.toString());
-            assertTrue(List.of("19", "26").contains(row.get("solution")), row.toString());
+            assertTrue(List.of("19", "26", "56").contains(row.get("solution")), row.toString());
         }
         assertTrue(s.out().contains("trained on 3 scored completions of " + scores), s.out());
         assertTrue(s.out().contains("saved to " + dir.resolve("graded.tribuo")) && Files.size(dir.resolve("graded.tribuo")) > 0, s.out());

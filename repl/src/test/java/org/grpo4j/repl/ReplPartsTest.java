@@ -59,6 +59,22 @@ class ReplPartsTest {
     }
 
     @Test
+    void whileLabellingEveryLineIsAnAnswerNotHalfASnippet() {
+        boolean[] labelling = {true};
+        SnippetParser p = new SnippetParser(() -> shell, () -> labelling[0]);
+        p.parse("-", 1, Parser.ParseContext.ACCEPT_LINE); // "bad", though as Java it would wait for an operand
+        p.parse("+", 1, Parser.ParseContext.ACCEPT_LINE);
+        labelling[0] = false;
+        assertThrows(EOFError.class, () -> p.parse("-", 1, Parser.ParseContext.ACCEPT_LINE));
+        assertEquals(Labelling.Answer.Label.class, Labelling.parse("-").getClass());
+        assertEquals(new Labelling.Answer.Score(0.25), Labelling.parse(" 0.25 "));
+        assertEquals(new Labelling.Answer.Skip(), Labelling.parse(""));
+        assertEquals(new Labelling.Answer.Quit(), Labelling.parse("Q"));
+        assertNull(Labelling.parse("NaN"));
+        assertNull(Labelling.parse("perhaps"));
+    }
+
+    @Test
     void completerOffersJavaNamesFromTheSession() {
         shell.eval("var rewardTable = 1;", null, 1);
         SnippetParser p = new SnippetParser(() -> shell);

@@ -151,6 +151,11 @@ final class CriticPhase {
         return m;
     }
 
+    /** Training is over: the critic's activation block can go. */
+    void releaseActivations() {
+        critic.model().releaseActivations();
+    }
+
     void save(Path dir) throws IOException {
         critic.save(dir);
         if (klCtrl != null) klCtrl.save(dir);

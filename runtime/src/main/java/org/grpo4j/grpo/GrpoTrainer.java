@@ -36,6 +36,8 @@ import org.grpo4j.train.TrainerState;
  * cut into windows of {@code gradient_accumulation_steps} micro-batches of {@code per_device_train_batch_size}
  * completions; each window is one AdamW step of the clipped, KL-regularised {@link GrpoLoss}) and
  * {@link Bookkeeping} (metrics, evaluation, sample completions); checkpoints are written here, between batches.
+ * With {@code adv_estimator = gae} (PPO) a {@link CriticPhase} values each batch after scoring and takes one step of
+ * the critic after each policy step; its model and optimisers go into {@code critic/} of every checkpoint.
  *
  * <p>Every random choice is a function of (seed, step): prompt order per epoch and sampling per generation round,
  * so a run resumed from a checkpoint continues exactly as the uninterrupted one. Checkpoints are written at the
@@ -152,11 +154,13 @@ public final class GrpoTrainer {
         }
         if (config.rollouts().advEstimator().needsCritic()) {
             TrainingArguments t = config.training();
-            Critic c = Critic.fromPolicy(policy, new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(),
-                    t.weightDecay()), mix(t.seed(), 0xC, 0));
+            AdamW.Settings adam = new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
+            String from = config.critic().criticModelNameOrPath();
+            Critic c = from == null ? Critic.fromPolicy(policy, adam, mix(t.seed(), 0xC, 0)) : Critic.fromFolder(Path.of(from), policy, adam, mix(t.seed(), 0xC, 0));
             // the critic is a second full model with its own gradients, moments and activations
             MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
             cp.requireFits(MemoryPlan.availableHeap());
+            c.model().reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, 0);
             say("memory (critic): " + cp.report());
             critic = new CriticPhase(c, config, comm);
         }
@@ -216,7 +220,14 @@ public final class GrpoTrainer {
                         + lastCheckpoint + " (resume_from_checkpoint = true continues from it, not bit-exactly: the batch was cut short). " + MemoryPlan.LOWER, oom);
             }
             boolean stopped = stopAgreed();
-            if (!stopped) books.finalEvaluation(state.globalStep());
+            if (!stopped) {
+                // training is over: its activations make room for the final evaluation's KV cache, collected now, as the
+                // parallel collector would grow the heap beside the dead block before collecting it (issue 15)
+                policy.releaseActivations();
+                if (critic != null) critic.releaseActivations();
+                System.gc();
+                books.finalEvaluation(state.globalStep());
+            }
             lastCheckpoint = save(out, opt, state(state.globalStep(), state.seed(), order, metrics, total), keep);
             if (comm.isRoot()) Checkpoints.saveFinalModel(lastCheckpoint, out);
             if (stopped) say("stopped (" + stop.reason() + ") at step " + state.globalStep() + "; checkpoint " + lastCheckpoint);

@@ -95,6 +95,14 @@ public final class Activations {
         block = backend.allocate(floats);
     }
 
+    /** Drops the block and every view of it, so that the memory can be collected. */
+    void release() {
+        block = null;
+        for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
+        residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = dLogp = null;
+        rows = targets = chunkRows = 0;
+    }
+
     /** Lays the views out for this batch, growing the block if needed. */
     void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
         prepare(c, rows, probs, targets, chunkRows, false);

@@ -403,6 +403,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         acts.reserve(Activations.floatsForBatch(config, sequences, length, targetsPerSequence, checkpointing));
     }
 
+    /** Lets the activation block go (training is over); a later forward allocates a new one. */
+    public void releaseActivations() {
+        acts.release();
+    }
+
     /** Bytes of the activation block currently allocated. */
     public long activationBytes() {
         return acts.allocatedFloats() * 4;

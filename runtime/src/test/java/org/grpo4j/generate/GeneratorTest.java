@@ -119,7 +119,9 @@ class GeneratorTest {
         List<Completion> lastTwo = new Generator(m).generate(PROMPTS.subList(1, 3), p, 1);
         for (int g = 0; g < 3; g++) {
             assertArrayEquals(all.get(3 + g).tokenIds(), middle.get(g).tokenIds());
-            assertArrayEquals(all.get(3 + g).logprobs(), middle.get(g).logprobs(), 1e-6f);
+            // 9 rows per decode step go through the rows-as-lanes GEMM, 3 through the dot-product one: same tokens,
+            // log-probs equal up to the kernels' different rounding
+            assertArrayEquals(all.get(3 + g).logprobs(), middle.get(g).logprobs(), 5e-6f);
             assertArrayEquals(all.get(3 + g).tokenIds(), lastTwo.get(g).tokenIds());
             assertArrayEquals(all.get(6 + g).tokenIds(), lastTwo.get(3 + g).tokenIds());
         }

@@ -78,8 +78,12 @@ class TransformerGradientCheckTest {
             assertEquals(whole.logp()[i], chunked.logp()[i], 1e-6f);
             assertEquals(whole.entropy()[i], chunked.entropy()[i], 1e-6f);
         }
-        double worst = 0;
-        for (int i = 0; i < g1.length; i++) worst = Math.max(worst, Math.abs(g1[i] - g2[i]) / (1e-6 + Math.abs(g1[i])));
+        // the whole batch's 11 head rows and the chunks of 3 go through different GEMM kernels (rows as vector lanes for
+        // 9..16 rows, dot products below), which round differently: relative to the gradients' scale, not to values
+        // that cancel to near zero (a wrong row or chunk would be off by the scale itself)
+        double worst = 0, scale = 0;
+        for (float g : g1) scale = Math.max(scale, Math.abs(g));
+        for (int i = 0; i < g1.length; i++) worst = Math.max(worst, Math.abs(g1[i] - g2[i]) / (1e-3 * scale + Math.abs(g1[i])));
         assertTrue(worst < 1e-4, "chunked head gradients differ by " + worst);
     }
 }

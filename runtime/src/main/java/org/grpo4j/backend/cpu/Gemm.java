@@ -108,6 +108,10 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             return;
         }
+        if (M > L / 2 && M <= L && N >= RowsOfL.ROWS && SMALL_T) {
+            RowsOfL.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
+            return;
+        }
         if (M <= 16 || (M <= SMALL_M && (long) M * K <= SMALL_M_INPUT_FLOATS)) {
             SmallNT.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
@@ -622,6 +626,93 @@ public final class Gemm {
 
     // ---------------------------------------------------------------------------------------------------------
     // Few rows (decode): stream the weight once
+
+    /** Batched decode (one vector's worth of rows) goes through {@link RowsOfL}; {@code -Dgrpo4j.gemm.rowsOfL=false} compares. */
+    static final boolean SMALL_T = !"false".equals(System.getProperty("grpo4j.gemm.rowsOfL"));
+
+    /**
+     * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for {@code L/2 < M <= L} rows (a generation step of a group of sequences): the
+     * rows become the vector lanes. The input is transposed once into {@code [K, L]} (zeros past row M), and each
+     * weight element is broadcast and multiplied into all rows with one FMA, eight weight rows in flight, so the
+     * weights are read once and no horizontal reduction is needed (the dot-product kernel spends a third of a
+     * short-depth product reducing its sums).
+     */
+    private static final class RowsOfL {
+        static final int ROWS = 8;
+        private static final ThreadLocal<float[]> AT = ThreadLocal.withInitial(() -> new float[64 * L]);
+        private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[ROWS * L]);
+
+        static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
+                        float[] bias, int biasOff, int M, int N, int K, boolean acc) {
+            float[] at = AT.get();
+            if (at.length < K * L) AT.set(at = new float[Math.max(K * L, 2 * at.length)]);
+            for (int k = 0; k < K; k++) {
+                int o = k * L;
+                for (int i = 0; i < M; i++) at[o + i] = a[aOff + i * lda + k];
+                for (int i = M; i < L; i++) at[o + i] = 0f;
+            }
+            final float[] t = at;
+            int blocks = (N + ROWS - 1) / ROWS;
+            int grain = (int) Math.max(1, (1L << 18) / ((long) ROWS * L * K));
+            Parallel.forRange(blocks, grain, (from, to) -> {
+                float[] ot = OUT.get();
+                for (int nb = from; nb < to; nb++) {
+                    int n0 = nb * ROWS, rows = Math.min(ROWS, N - n0);
+                    if (rows == ROWS) block8(ot, t, w, wOff + n0 * ldw, ldw, K);
+                    else for (int j = 0; j < rows; j++) single(ot, j * L, t, w, wOff + (n0 + j) * ldw, K);
+                    for (int i = 0; i < M; i++) {
+                        int o = outOff + i * ldo + n0;
+                        for (int j = 0; j < rows; j++) {
+                            float v = ot[j * L + i];
+                            if (bias != null) v += bias[biasOff + n0 + j];
+                            out[o + j] = acc ? out[o + j] + v : v;
+                        }
+                    }
+                }
+            });
+        }
+
+        /**
+         * {@code ot[j·L + i] = Σ_k at[k·L + i] · w[w0 + j·ldw + k]} for the eight weight rows {@code j}. The depth is summed
+         * in blocks of {@value #DEPTH_BLOCK} added into running totals, so the rounding error grows like that of the
+         * dot-product kernel's lane-wise partial sums, not like one sequential sum over the whole depth.
+         */
+        private static void block8(float[] ot, float[] at, float[] w, int w0, int ldw, int K) {
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
+            FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+            for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
+                FloatVector p0 = z, p1 = z, p2 = z, p3 = z, p4 = z, p5 = z, p6 = z, p7 = z;
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++) {
+                    FloatVector x = FloatVector.fromArray(S, at, k * L);
+                    p0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), p0);
+                    p1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), p1);
+                    p2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), p2);
+                    p3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), p3);
+                    p4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), p4);
+                    p5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), p5);
+                    p6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), p6);
+                    p7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), p7);
+                }
+                c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
+                c4 = c4.add(p4); c5 = c5.add(p5); c6 = c6.add(p6); c7 = c7.add(p7);
+            }
+            c0.intoArray(ot, 0); c1.intoArray(ot, L); c2.intoArray(ot, 2 * L); c3.intoArray(ot, 3 * L);
+            c4.intoArray(ot, 4 * L); c5.intoArray(ot, 5 * L); c6.intoArray(ot, 6 * L); c7.intoArray(ot, 7 * L);
+        }
+
+        private static void single(float[] ot, int o, float[] at, float[] w, int w0, int K) {
+            FloatVector c = FloatVector.zero(S);
+            for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
+                FloatVector p = FloatVector.zero(S);
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++)
+                    p = FloatVector.fromArray(S, at, k * L).fma(FloatVector.broadcast(S, w[w0 + k]), p);
+                c = c.add(p);
+            }
+            c.intoArray(ot, o);
+        }
+
+        static final int DEPTH_BLOCK = 16;
+    }
 
     /**
      * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for small M as blocked dot products, 4 weight rows × 4 input rows:

@@ -62,6 +62,22 @@ public final class Critic {
         return new Critic(m, optimizer, seed);
     }
 
+    /**
+     * A critic initialised from a model folder ({@code critic_model_name_or_path}, verl's {@code critic.model.path}):
+     * a causal LM's (its decoder; its lm_head is never used) with a new head, or a grpo4j {@code critic/} folder of an
+     * earlier run (decoder and value head). Its vocabulary must be the policy's: it reads the policy's tokens.
+     */
+    public static Critic fromFolder(Path dir, Transformer policy, AdamW.Settings optimizer, long seed) throws IOException {
+        Transformer m = Transformer.load(dir, policy.backend());
+        if (m.config().vocabSize() != policy.config().vocabSize())
+            throw new IllegalArgumentException(dir + ": critic_model_name_or_path has vocab_size " + m.config().vocabSize() + " but the policy has "
+                    + policy.config().vocabSize() + ": the critic reads the policy's tokens");
+        m.setGradientCheckpointing(policy.gradientCheckpointing());
+        Critic c = new Critic(m, optimizer, seed);
+        if (Files.exists(dir.resolve(HEAD_FILE))) c.loadHead(dir.resolve(HEAD_FILE));
+        return c;
+    }
+
     public Transformer model() {
         return model;
     }
@@ -133,7 +149,12 @@ public final class Critic {
         try (SafetensorsModel w = SafetensorsModel.open(dir)) {
             model.loadWeights(w);
         }
-        Path h = dir.resolve(HEAD_FILE);
+        loadHead(dir.resolve(HEAD_FILE));
+        modelOptimizer.load(dir.resolve(OPTIMIZER));
+        headOptimizer.load(dir.resolve(HEAD_OPTIMIZER));
+    }
+
+    private void loadHead(Path h) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(h)) {
             if (!f.tensors().containsKey(ScoreHead.TENSOR)) throw new IOException(h + ": no tensor '" + ScoreHead.TENSOR + "'");
             long[] s = f.info(ScoreHead.TENSOR).shape();
@@ -142,7 +163,5 @@ public final class Critic {
                         + model.config().hiddenSize() + "]");
             head.setWeights(f.readFloats(ScoreHead.TENSOR));
         }
-        modelOptimizer.load(dir.resolve(OPTIMIZER));
-        headOptimizer.load(dir.resolve(HEAD_OPTIMIZER));
     }
 }

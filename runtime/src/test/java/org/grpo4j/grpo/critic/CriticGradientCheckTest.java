@@ -78,6 +78,22 @@ class CriticGradientCheckTest {
         assertEquals(v.length, BATCH.targets());
     }
 
+    @Test
+    void aCriticStartsFromAnEarlierRunsCriticFolder(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Critic a = critic();
+        a.save(dir.resolve("critic"));
+        Transformer policy = Transformer.create(tiny(), new CpuBackend()).initialise(99, 0.3);
+        Critic b = Critic.fromFolder(dir.resolve("critic"), policy, AdamW.Settings.defaults(), 1);
+        assertTrue(java.util.Arrays.equals(a.model().backend().read(a.model().params()), b.model().backend().read(b.model().params())));
+        assertTrue(java.util.Arrays.equals(a.head().weights(), b.head().weights()), "the value head comes from value_head.safetensors");
+        assertTrue(java.util.Arrays.equals(a.values(BATCH), b.values(BATCH)));
+        ModelConfig other = new ModelConfig(Architecture.QWEN2, 30, 16, 24, 2, 4, 2, 4, 1e-6f, 10000.0, null, true, 64, true, 1, new int[] {2}, "float32");
+        Transformer wrongVocab = Transformer.create(other, new CpuBackend()).initialise(1, 0.1);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Critic.fromFolder(dir.resolve("critic"), wrongVocab, AdamW.Settings.defaults(), 1));
+        assertTrue(e.getMessage().contains("vocab_size 23 but the policy has 30"), e.getMessage());
+    }
+
     private static void check(Critic c, float[] coef, float[] params, int i, double analytic, String name) {
         float saved = params[i];
         double h = 2e-2;

@@ -19,8 +19,9 @@ import org.grpo4j.dsl.reward.sandbox.Job.Status;
 /**
  * Runs untrusted programs inside a worker JVM, in GraalVM contexts that allow computation only (see
  * {@link GuestLanguage#safeContext}): stdin comes from the test input, stdout and stderr go to capped buffers,
- * a wall clock stops each run. Python runs each test in fresh module globals of one context per job (a context
- * costs 0.2–1 s; a program can only spoil its own later tests); JavaScript gets a fresh context per test (~10 ms).
+ * a wall clock stops each run. Python runs each test in fresh module globals of one context per job (a program can
+ * only spoil its own later tests), taken from contexts made while the worker was idle; JavaScript gets a fresh
+ * context per test (~10 ms).
  * JavaScript programs read stdin with {@code readline()} or Node's {@code require('fs').readFileSync(0, 'utf8')}.
  */
 final class GuestRunner {
@@ -71,34 +72,89 @@ final class GuestRunner {
             """;
 
     private final CappedStream out = new CappedStream();
-    /** A Python context initialised in the background while the previous job runs, so no run pays for its start. */
-    private final java.util.concurrent.ExecutorService warmer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "grpo4j-sandbox-warmer");
-        t.setDaemon(true);
-        return t;
-    });
-    private java.util.concurrent.Future<PyContext> spare;
+    /**
+     * Python contexts made while the worker is idle, up to {@link #warmTarget}: a GRPO step sends its programs in a
+     * burst after seconds of generation, and each program needs a fresh context (0.2–1 s to make in the
+     * interpreter, 1–50 ms to run a program), so the burst runs on contexts made during the gap. A context is never
+     * used for two programs: one program could change the interpreter's state (builtins, imported modules, the
+     * import machinery) to fail a sibling completion, which GRPO's group-relative advantage would reward.
+     */
+    private final java.util.concurrent.BlockingDeque<PyContext> ready = new java.util.concurrent.LinkedBlockingDeque<>();
+    private final int warmTarget;
+    private final Object idle = new Object();
+    private boolean busy; // guarded by idle: a job is running, so the warmer makes only the next job's context
+    private int made;     // guarded by idle: Python contexts made so far (warmed or on demand)
 
     /** A Python context with the run helper loaded. */
     private record PyContext(Context context, Value run) {}
 
+    /** @param warmTarget Python contexts to keep ready (0: make each when a job needs it) */
+    GuestRunner(int warmTarget) {
+        this.warmTarget = warmTarget;
+        if (warmTarget > 0) {
+            Thread t = new Thread(this::warm, "grpo4j-sandbox-warmer");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     private PyContext newPython() {
         Context ctx = GuestLanguage.PYTHON.safeContext(out, out).build();
         ctx.eval("python", "import io, sys");
-        return new PyContext(ctx, ctx.eval(Source.newBuilder("python", PY_RUN, "<grpo4j>").buildLiteral()));
+        PyContext c = new PyContext(ctx, ctx.eval(Source.newBuilder("python", PY_RUN, "<grpo4j>").buildLiteral()));
+        synchronized (idle) {
+            made++;
+        }
+        return c;
+    }
+
+    /**
+     * The warmer thread: while a job runs it makes the next job's context if none is ready (the two overlap on a
+     * machine with cores to spare); when no job runs it tops the ready contexts up to the target.
+     */
+    private void warm() {
+        while (true) {
+            try {
+                synchronized (idle) {
+                    while (ready.size() >= warmTarget || (busy && !ready.isEmpty())) idle.wait();
+                }
+                ready.add(newPython());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) { // out of heap, say: jobs make their own contexts meanwhile
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
     }
 
     private PyContext takePython() {
-        if (spare == null) spare = warmer.submit(this::newPython);
-        try {
-            return spare.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while preparing a Python context", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("cannot create a Python context: " + e.getCause(), e.getCause());
-        } finally {
-            spare = warmer.submit(this::newPython);
+        PyContext c = ready.poll();
+        synchronized (idle) {
+            idle.notifyAll(); // one fewer ready: the warmer may start the next
+        }
+        return c != null ? c : newPython();
+    }
+
+    /** Python contexts made so far; for tests and the benchmark. */
+    int pythonContextsMade() {
+        synchronized (idle) {
+            return made;
+        }
+    }
+
+    /** Python contexts ready now. */
+    int pythonContextsReady() {
+        return ready.size();
+    }
+
+    private void setBusy(boolean b) {
+        synchronized (idle) {
+            busy = b;
+            idle.notifyAll();
         }
     }
 
@@ -112,6 +168,7 @@ final class GuestRunner {
         }
         List<Outcome> results = new ArrayList<>(job.inputs().size());
         PyContext py = null;
+        setBusy(true);
         try {
             for (String input : job.inputs()) {
                 if (lang == GuestLanguage.PYTHON && py == null) py = takePython();
@@ -126,6 +183,7 @@ final class GuestRunner {
             }
         } finally {
             if (py != null) close(py.context());
+            setBusy(false);
         }
         return results;
     }

@@ -40,14 +40,22 @@ public final class Sandbox implements AutoCloseable {
      * @param heapMb   each worker's {@code -Xmx}
      * @param perRun   wall-clock limit of one run
      * @param maxOutputBytes output cap of one run
+     * @param warmContexts Python contexts each worker makes while idle, so that a burst of programs (a GRPO step's)
+     *                     does not wait for them; each program still gets a context of its own
      */
-    public record Limits(int workers, int heapMb, Duration perRun, int maxOutputBytes) {
+    public record Limits(int workers, int heapMb, Duration perRun, int maxOutputBytes, int warmContexts) {
         public static final Limits DEFAULTS = new Limits(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), 512,
                 Duration.ofSeconds(5), 1 << 20);
 
         public Limits {
             if (workers < 1) throw new IllegalArgumentException("sandbox: workers must be >= 1, got " + workers);
             if (heapMb < 128) throw new IllegalArgumentException("sandbox: a worker needs at least 128 MB of heap (GraalPy), got " + heapMb);
+            if (warmContexts < 0) throw new IllegalArgumentException("sandbox: warmContexts must be >= 0, got " + warmContexts);
+        }
+
+        /** With 8 warm Python contexts per worker (a 16-program step on 2 workers runs on contexts made ahead). */
+        public Limits(int workers, int heapMb, Duration perRun, int maxOutputBytes) {
+            this(workers, heapMb, perRun, maxOutputBytes, 8);
         }
     }
 
@@ -64,7 +72,7 @@ public final class Sandbox implements AutoCloseable {
     public Sandbox(Limits limits) {
         this.limits = limits;
         this.idle = new ArrayBlockingQueue<>(limits.workers());
-        for (int i = 0; i < limits.workers(); i++) idle.add(new Worker(limits.heapMb()));
+        for (int i = 0; i < limits.workers(); i++) idle.add(new Worker(limits));
     }
 
     /** The sandbox that the code rewards share in this JVM, started on first use with {@link Limits#DEFAULTS}. */
@@ -102,7 +110,7 @@ public final class Sandbox implements AutoCloseable {
             synchronized (this) {
                 replaced++;
             }
-            w = new Worker(limits.heapMb());
+            w = new Worker(limits);
             return died(job, why);
         } finally {
             if (closed) w.kill();
@@ -137,10 +145,11 @@ public final class Sandbox implements AutoCloseable {
         private final CompletableFuture<Boolean> ready;
         private String why = "";
 
-        Worker(int heapMb) {
+        Worker(Limits limits) {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            List<String> cmd = List.of(java.toString(), "-Xmx" + heapMb + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-Xss8m",
+            List<String> cmd = List.of(java.toString(), "-Xmx" + limits.heapMb() + "m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-Xss8m",
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dpolyglot.engine.WarnInterpreterOnly=false",
+                    "-D" + SandboxWorker.WARM_CONTEXTS + "=" + limits.warmContexts(),
                     "-cp", System.getProperty("java.class.path"), SandboxWorker.class.getName());
             try {
                 process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();

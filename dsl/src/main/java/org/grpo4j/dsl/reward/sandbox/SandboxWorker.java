@@ -18,6 +18,9 @@ import org.grpo4j.dsl.reward.polyglot.GuestLanguage;
 public final class SandboxWorker {
     private SandboxWorker() {}
 
+    /** The system property that sets how many Python contexts a worker keeps ready ({@link Sandbox.Limits#warmContexts}). */
+    static final String WARM_CONTEXTS = "grpo4j.sandbox.warmContexts";
+
     /** An answer: the outcomes, in input order. */
     record Answer(List<Job.Outcome> outcomes) {}
 
@@ -25,7 +28,7 @@ public final class SandboxWorker {
         PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err);
         ObjectMapper json = new ObjectMapper();
-        GuestRunner runner = new GuestRunner();
+        GuestRunner runner = new GuestRunner(Integer.getInteger(WARM_CONTEXTS, 8));
         runner.run(new Job("python", "print(1)", List.of(""), 60_000, 1024));
         runner.run(new Job("javascript", "console.log(1)", List.of(""), 60_000, 1024));
         protocol.println("ready");

@@ -140,7 +140,10 @@ class SandboxTest {
                 new Attack("JS java interop", "javascript", "Java.type('java.lang.Runtime').getRuntime().exec('touch " + t + "')"),
                 new Attack("JS polyglot eval", "javascript", "Polyglot.eval('python', '1')"),
                 new Attack("JS child_process", "javascript", "require('child_process').execSync('touch " + t + "')"),
-                new Attack("JS huge output", "javascript", "for (;;) console.log('x'.repeat(1000))"));
+                new Attack("JS huge output", "javascript", "for (;;) console.log('x'.repeat(1000))"),
+                // a program that would fail the programs after it in the same interpreter (a sibling's reward in GRPO)
+                new Attack("poison builtins", "python", "import builtins\nbuiltins.print = lambda *a, **k: None\nbuiltins.int = lambda *a: 0"),
+                new Attack("poison the import system", "python", "import sys\nsys.meta_path.clear()\nsys.modules.clear()\nsys.setrecursionlimit(20)"));
         // both workers at once: each attack is followed on its worker by an ordinary program that must pass
         java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
         List<java.util.concurrent.Future<String>> rows = new ArrayList<>();
