@@ -108,7 +108,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             return;
         }
-        if (M > L / 2 && M <= L && N >= RowsOfL.ROWS && SMALL_T) {
+        if (M > L / 2 && M <= 2 * L && N >= RowsOfL.ROWS && SMALL_T) {
             RowsOfL.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
         }
@@ -627,15 +627,15 @@ public final class Gemm {
     // ---------------------------------------------------------------------------------------------------------
     // Few rows (decode): stream the weight once
 
-    /** Batched decode (one vector's worth of rows) goes through {@link RowsOfL}; {@code -Dgrpo4j.gemm.rowsOfL=false} compares. */
+    /** Batched decode (one or two vectors' worth of rows) goes through {@link RowsOfL}; {@code -Dgrpo4j.gemm.rowsOfL=false} compares. */
     static final boolean SMALL_T = !"false".equals(System.getProperty("grpo4j.gemm.rowsOfL"));
 
     /**
-     * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for {@code L/2 < M <= L} rows (a generation step of a group of sequences): the
-     * rows become the vector lanes. The input is transposed once into {@code [K, L]} (zeros past row M), and each
-     * weight element is broadcast and multiplied into all rows with one FMA, eight weight rows in flight, so the
-     * weights are read once and no horizontal reduction is needed (the dot-product kernel spends a third of a
-     * short-depth product reducing its sums).
+     * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for {@code L/2 < M <= 2L} rows (a generation step of a group of sequences):
+     * the rows become the vector lanes. The input is transposed once into {@code [K, L]} or {@code [K, 2L]} (zeros past
+     * row M), and each weight element is broadcast and multiplied into all rows with one FMA per vector of rows, eight
+     * accumulators in flight, so the weights are read once and no horizontal reduction is needed (the dot-product
+     * kernel spends a third of a short-depth product reducing its sums).
      */
     private static final class RowsOfL {
         static final int ROWS = 8;
@@ -644,32 +644,54 @@ public final class Gemm {
 
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
+            int width = M <= L ? L : 2 * L, rowsPerBlock = width == L ? ROWS : ROWS / 2;
             float[] at = AT.get();
-            if (at.length < K * L) AT.set(at = new float[Math.max(K * L, 2 * at.length)]);
+            if (at.length < K * width) AT.set(at = new float[Math.max(K * width, 2 * at.length)]);
             for (int k = 0; k < K; k++) {
-                int o = k * L;
+                int o = k * width;
                 for (int i = 0; i < M; i++) at[o + i] = a[aOff + i * lda + k];
-                for (int i = M; i < L; i++) at[o + i] = 0f;
+                for (int i = M; i < width; i++) at[o + i] = 0f;
             }
             final float[] t = at;
-            int blocks = (N + ROWS - 1) / ROWS;
+            int blocks = (N + rowsPerBlock - 1) / rowsPerBlock;
             int grain = (int) Math.max(1, (1L << 18) / ((long) ROWS * L * K));
             Parallel.forRange(blocks, grain, (from, to) -> {
                 float[] ot = OUT.get();
                 for (int nb = from; nb < to; nb++) {
-                    int n0 = nb * ROWS, rows = Math.min(ROWS, N - n0);
-                    if (rows == ROWS) block8(ot, t, w, wOff + n0 * ldw, ldw, K);
-                    else for (int j = 0; j < rows; j++) single(ot, j * L, t, w, wOff + (n0 + j) * ldw, K);
+                    int n0 = nb * rowsPerBlock, rows = Math.min(rowsPerBlock, N - n0);
+                    if (rows == rowsPerBlock && width == L) block8(ot, t, w, wOff + n0 * ldw, ldw, K);
+                    else if (rows == rowsPerBlock) block4x2(ot, t, w, wOff + n0 * ldw, ldw, K);
+                    else for (int j = 0; j < rows; j++) for (int h = 0; h < width; h += L) single(ot, j * width + h, t, h, width, w, wOff + (n0 + j) * ldw, K);
                     for (int i = 0; i < M; i++) {
                         int o = outOff + i * ldo + n0;
                         for (int j = 0; j < rows; j++) {
-                            float v = ot[j * L + i];
+                            float v = ot[j * width + i];
                             if (bias != null) v += bias[biasOff + n0 + j];
                             out[o + j] = acc ? out[o + j] + v : v;
                         }
                     }
                 }
             });
+        }
+
+        /** As {@link #block8} for two vectors of rows ({@code at} is {@code [K, 2L]}): four weight rows, eight accumulators. */
+        private static void block4x2(float[] ot, float[] at, float[] w, int w0, int ldw, int K) {
+            int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+            FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
+            for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
+                FloatVector p0 = z, p1 = z, p2 = z, p3 = z, q0 = z, q1 = z, q2 = z, q3 = z;
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++) {
+                    FloatVector x = FloatVector.fromArray(S, at, k * 2 * L), y = FloatVector.fromArray(S, at, k * 2 * L + L);
+                    FloatVector b0 = FloatVector.broadcast(S, w[w0 + k]), b1 = FloatVector.broadcast(S, w[w1 + k]);
+                    FloatVector b2 = FloatVector.broadcast(S, w[w2 + k]), b3 = FloatVector.broadcast(S, w[w3 + k]);
+                    p0 = x.fma(b0, p0); p1 = x.fma(b1, p1); p2 = x.fma(b2, p2); p3 = x.fma(b3, p3);
+                    q0 = y.fma(b0, q0); q1 = y.fma(b1, q1); q2 = y.fma(b2, q2); q3 = y.fma(b3, q3);
+                }
+                c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
+                d0 = d0.add(q0); d1 = d1.add(q1); d2 = d2.add(q2); d3 = d3.add(q3);
+            }
+            c0.intoArray(ot, 0); d0.intoArray(ot, L); c1.intoArray(ot, 2 * L); d1.intoArray(ot, 3 * L);
+            c2.intoArray(ot, 4 * L); d2.intoArray(ot, 5 * L); c3.intoArray(ot, 6 * L); d3.intoArray(ot, 7 * L);
         }
 
         /**
@@ -700,12 +722,13 @@ public final class Gemm {
             c4.intoArray(ot, 4 * L); c5.intoArray(ot, 5 * L); c6.intoArray(ot, 6 * L); c7.intoArray(ot, 7 * L);
         }
 
-        private static void single(float[] ot, int o, float[] at, float[] w, int w0, int K) {
+        /** One weight row against the vector of rows at lane offset {@code h} of {@code at} ({@code [K, width]}). */
+        private static void single(float[] ot, int o, float[] at, int h, int width, float[] w, int w0, int K) {
             FloatVector c = FloatVector.zero(S);
             for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
                 FloatVector p = FloatVector.zero(S);
                 for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++)
-                    p = FloatVector.fromArray(S, at, k * L).fma(FloatVector.broadcast(S, w[w0 + k]), p);
+                    p = FloatVector.fromArray(S, at, k * width + h).fma(FloatVector.broadcast(S, w[w0 + k]), p);
                 c = c.add(p);
             }
             c.intoArray(ot, o);

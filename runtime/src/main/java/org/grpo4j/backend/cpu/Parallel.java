@@ -15,7 +15,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * far less than an executor's submit and future. The workers are persistent: the caller publishes the loop body and
  * bumps an epoch, each worker runs its chunk and counts down, and the caller runs chunk 0 meanwhile. Workers spin
  * for {@value #SPIN_NANOS} ns after their last chunk (back-to-back ops find them awake) and then park. The calling
- * thread waits the same way. Nothing is allocated per call.
+ * thread waits the same way. Nothing is allocated per call but the job record.
+ *
+ * <p>Chunks are claimed, not assigned: the caller and the workers take chunk indices from one counter, so a worker
+ * the operating system has not scheduled yet (a loaded machine, more runnable threads than cores) does not stall the
+ * op — the caller runs its chunk instead. Chunk boundaries depend only on {@code n} and the chunk count, so results
+ * do not depend on which thread ran which chunk.
  */
 public final class Parallel {
     /** A loop body over {@code [from, to)}. */
@@ -34,9 +39,23 @@ public final class Parallel {
     private static final ReentrantLock FORK = new ReentrantLock();
 
     /** One fork: immutable, so a worker that reads it sees one consistent job (the only allocation per fork). */
-    private record Job(long epoch, Range body, int n, int chunks) {}
+    private record Job(long epoch, Range body, int n, int chunks, java.util.concurrent.atomic.AtomicInteger claimed) {
+        /** Runs unclaimed chunks until none is left; a failure is recorded before its chunk counts as done. */
+        void runChunks() {
+            for (int c; (c = claimed.getAndIncrement()) < chunks; ) {
+                try {
+                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }
+        }
+    }
 
-    private static volatile Job current = new Job(0, null, 0, 0);
+    private static final java.util.concurrent.atomic.AtomicInteger NONE = new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile Job current = new Job(0, null, 0, 0, NONE);
     private static final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private static volatile Throwable failure;
     private static volatile Thread caller;
@@ -85,19 +104,17 @@ public final class Parallel {
         }
     }
 
-    private static void fork(int n, int chunks, Range job) {
+    private static void fork(int n, int chunks, Range body) {
         ensureWorkers(chunks - 1);
         failure = null;
         caller = Thread.currentThread();
-        pending.set(chunks - 1);
-        current = new Job(current.epoch() + 1, job, n, chunks); // publishes the job
+        pending.set(chunks);
+        Job job = new Job(current.epoch() + 1, body, n, chunks, new java.util.concurrent.atomic.AtomicInteger());
+        current = job; // publishes the job
         for (int w = 0; w < chunks - 1; w++) workers[w].wake();
-        Throwable own = null;
         INSIDE.set(true);
         try {
-            job.run(0, (int) ((long) n / chunks));
-        } catch (Throwable t) {
-            own = t;
+            job.runChunks();
         } finally {
             INSIDE.set(false);
         }
@@ -112,9 +129,9 @@ public final class Parallel {
                 if (Thread.interrupted()) interrupted = true;
             }
         }
-        current = new Job(current.epoch(), null, 0, 0); // the job's arrays must not outlive it
+        current = new Job(job.epoch(), null, 0, 0, NONE); // the job's arrays must not outlive it
         if (interrupted) Thread.currentThread().interrupt();
-        Throwable f = own != null ? own : failure;
+        Throwable f = failure;
         if (f instanceof RuntimeException re) throw re;
         if (f instanceof Error err) throw err;
         if (f != null) throw new RuntimeException(f);
@@ -130,7 +147,7 @@ public final class Parallel {
         workers = more;
     }
 
-    /** Runs chunk {@code index} of every job whose epoch it has not seen yet. */
+    /** Claims and runs chunks of every job whose epoch it has not seen yet (jobs of fewer chunks than its index skip it). */
     private static final class Worker extends Thread {
         private final int index;
         private long seen;
@@ -163,15 +180,9 @@ public final class Parallel {
                     }
                 }
                 seen = job.epoch();
-                int chunks = job.chunks(), n = job.n();
-                if (index >= chunks) continue; // this job uses fewer threads
-                try {
-                    job.body().run((int) ((long) n * index / chunks), (int) ((long) n * (index + 1) / chunks));
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
-                }
+                if (index >= job.chunks()) continue; // this job uses fewer threads
+                job.runChunks();
+                if (pending.get() == 0) LockSupport.unpark(caller);
             }
         }
     }

@@ -41,6 +41,10 @@ class GemmTest {
         s.add(new int[] {20, 37, Gemm.SMALL_M_INPUT_FLOATS / 20 + 3});
         s.add(new int[] {19, nc + nr + 5, 9});
         s.add(new int[] {70, 130, 300});
+        // batched decode (rows as vector lanes): one and two vectors of rows, depth past a block of 16, a weight-row tail
+        s.add(new int[] {12, 43, 530});
+        s.add(new int[] {32, 75, 150});
+        s.add(new int[] {24, 9, 40});
         s.add(new int[] {4, 1100, 70});
         s.add(new int[] {100, 64, 64});
         // big enough to run in parallel: row slabs (few panels) and column slabs, with edge tiles
