@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * steps as one process with 16 (TRL's semantics: the global batch is ranks × per-device batch).
  */
 class DataParallelTest {
+    private static final double TOLERANCE = 5e-6;
 
     @Test
     void twoRanksOfEightLearnWhatOneProcessOfSixteenLearns(@TempDir Path dir) throws Exception {
@@ -27,8 +28,10 @@ class DataParallelTest {
         MpiJob.runOk(2, DataParallelProbe.class, two.toString(), "8", "3");
         double rel = org.grpo4j.sft.SftDataParallelTest.maxRelativeDifference(weights(one.resolve("checkpoint-3")), weights(two.resolve("checkpoint-3")));
         System.out.printf("GRPO, 2 ranks × 8 vs 1 process × 16, 3 steps: max |Δw| / max |w| = %.3g%n", rel);
-        // not bit-identical: the ranks' gradients are summed in another order than one backward pass sums 16 rows
-        assertTrue(rel <= 1e-6, "max |Δw| / max |w| = " + rel);
+        // not bit-identical: the ranks' gradients are summed in another order than one backward pass sums 16 rows, and
+        // a rank decodes 8 rows with the dot-product GEMM where one process decodes 16 with the rows-as-lanes one
+        // (Gemm.RowsOfL), whose sums round differently (GeneratorTest allows 5e-6 on log-probs for the same reason)
+        assertTrue(rel <= TOLERANCE, "max |Δw| / max |w| = " + rel);
         List<JsonNode> m1 = metrics(one), m2 = metrics(two);
         assertEquals(3, m2.size());
         for (int s = 0; s < 3; s++)
@@ -47,14 +50,14 @@ class DataParallelTest {
         DataParallelProbe.main0(one, 16, 2, null, estimator);
         MpiJob.runOk(2, DataParallelProbe.class, two.toString(), "8", "2", DataParallelProbe.ESTIMATOR + estimator);
         double rel = org.grpo4j.sft.SftDataParallelTest.maxRelativeDifference(weights(one.resolve("checkpoint-2")), weights(two.resolve("checkpoint-2")));
-        assertTrue(rel <= 1e-6, estimator + ": max |Δw| / max |w| = " + rel);
+        assertTrue(rel <= TOLERANCE, estimator + ": max |Δw| / max |w| = " + rel);
         List<JsonNode> m1 = metrics(one), m2 = metrics(two);
         List<String> keys = new java.util.ArrayList<>(List.of("reward", "critic/advantages/mean", "critic/advantages/max", "critic/advantages/min"));
         if (estimator.equals("gae")) {
             keys.addAll(List.of("critic/vf_explained_var", "critic/returns/mean", "critic/values/mean", "critic/values/max"));
             double relCritic = org.grpo4j.sft.SftDataParallelTest.maxRelativeDifference(weights(one.resolve("checkpoint-2/critic")),
                     weights(two.resolve("checkpoint-2/critic")));
-            assertTrue(relCritic <= 1e-6, "critic: max |Δw| / max |w| = " + relCritic);
+            assertTrue(relCritic <= TOLERANCE, "critic: max |Δw| / max |w| = " + relCritic);
         }
         for (int s = 0; s < 2; s++)
             for (String k : keys)
