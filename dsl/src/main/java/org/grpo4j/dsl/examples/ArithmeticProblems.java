@@ -229,12 +229,17 @@ public final class ArithmeticProblems {
 
     /** Writes one JSON object per line (UTF-8, {@code \n}), creating the folder. */
     public static void writeJsonl(List<Problem> problems, Path file) throws IOException {
+        writeRows(problems.stream().map(Problem::row).toList(), file);
+    }
+
+    /** Rows (column → value, written as strings) as JSON Lines; the examples' generators share it. */
+    static void writeRows(List<Map<String, Object>> rows, Path file) throws IOException {
         if (file.getParent() != null) Files.createDirectories(file.getParent());
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (Problem p : problems) {
+            for (Map<String, Object> row : rows) {
                 ObjectNode o = json.createObjectNode();
-                p.row().forEach((k, v) -> o.put(k, v.toString()));
+                row.forEach((k, v) -> o.put(k, v.toString()));
                 w.write(json.writeValueAsString(o));
                 w.write('\n');
             }

@@ -1,11 +1,6 @@
 package org.grpo4j.dsl.examples;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -233,16 +228,7 @@ public final class ChainProblems {
 
     /** Writes one JSON object per line (UTF-8, {@code \n}), creating the folder; target rows have no {@code completion}. */
     public static void writeJsonl(List<Problem> problems, Path file) throws IOException {
-        if (file.getParent() != null) Files.createDirectories(file.getParent());
-        ObjectMapper json = new ObjectMapper();
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (Problem p : problems) {
-                ObjectNode o = json.createObjectNode();
-                p.row().forEach((k, v) -> o.put(k, v.toString()));
-                w.write(json.writeValueAsString(o));
-                w.write('\n');
-            }
-        }
+        ArithmeticProblems.writeRows(problems.stream().map(Problem::row).toList(), file);
     }
 
     /** Regenerates the committed data in {@code args[0]} (default {@code examples/r1-zero/data}). */
