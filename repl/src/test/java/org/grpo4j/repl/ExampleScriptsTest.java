@@ -28,16 +28,7 @@ class ExampleScriptsTest {
 
     @Test
     void theShippedArithmeticModelIsASmallHuggingFaceFolder() throws Exception {
-        Path dir = Launcher.root().resolve("examples/models/arithmetic-sft");
-        long bytes = 0;
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) bytes += Files.size(f);
-        }
-        assertTrue(bytes < 8L << 20, "the shipped model takes " + bytes + " bytes");
-        Transformer m = Transformer.load(dir, new CpuBackend());
-        Tokenizer tok = Tokenizer.load(dir);
-        assertEquals(tok.vocabSize(), m.config().vocabSize());
-        assertEquals(tok.eosTokenId().getAsInt(), m.config().eosTokenId());
+        Tokenizer tok = shippedModel("arithmetic-sft");
         String q = "What is 47 plus 38?\n";
         assertEquals(q, tok.decode(tok.encode(q)));
     }
@@ -113,15 +104,7 @@ class ExampleScriptsTest {
 
     @Test
     void theR1ZeroBaseModelIsSmallAndCanWriteEveryTargetQuestionAndAnswer() throws Exception {
-        Path dir = Launcher.root().resolve("examples/models/r1-zero-base");
-        long bytes = 0;
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.toList()) bytes += Files.size(f);
-        }
-        assertTrue(bytes < 8L << 20, "the shipped model takes " + bytes + " bytes");
-        Transformer m = Transformer.load(dir, new CpuBackend());
-        Tokenizer tok = Tokenizer.load(dir);
-        assertEquals(tok.vocabSize(), m.config().vocabSize());
+        Tokenizer tok = shippedModel("r1-zero-base");
         for (String file : List.of("target-train.jsonl", "target-test.jsonl"))
             for (String line : Files.readAllLines(Launcher.root().resolve("examples/r1-zero/data/" + file))) {
                 JsonNode row = JSON.readTree(line);
@@ -182,5 +165,23 @@ class ExampleScriptsTest {
             assertTrue(r.out().contains("steps 1,"), r.out());
             assertTrue(Files.isDirectory(dir.resolve("checkpoint-1")), script);
         }
+    }
+
+    /**
+     * A model folder under examples/models: small enough to ship, loadable, its tokenizer's vocabulary and end token
+     * those of the model.
+     */
+    private static Tokenizer shippedModel(String name) throws Exception {
+        Path dir = Launcher.root().resolve("examples/models/" + name);
+        long bytes = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) bytes += Files.size(f);
+        }
+        assertTrue(bytes < 8L << 20, "the shipped model takes " + bytes + " bytes");
+        Transformer m = Transformer.load(dir, new CpuBackend());
+        Tokenizer tok = Tokenizer.load(dir);
+        assertEquals(tok.vocabSize(), m.config().vocabSize());
+        assertEquals(tok.eosTokenId().getAsInt(), m.config().eosTokenId());
+        return tok;
     }
 }
