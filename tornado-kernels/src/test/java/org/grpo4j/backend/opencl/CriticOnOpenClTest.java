@@ -11,10 +11,7 @@ import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
-import org.grpo4j.opencl.ClSession;
 import org.grpo4j.optim.AdamW;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,22 +19,7 @@ import org.junit.jupiter.api.Test;
  * ({@code forwardHidden}), the values on a ragged batch, the gradients of the decoder and the value head
  * ({@code backwardHidden}) and one AdamW step, each within the engine's fp32 bar (relative 1e-4).
  */
-class CriticOnOpenClTest {
-    static ClSession session;
-    static OpenClBackend cl;
-
-    @BeforeAll
-    static void open() {
-        session = TestDevice.open();
-        cl = new OpenClBackend(session);
-    }
-
-    @AfterAll
-    static void closeAll() {
-        if (cl != null) cl.close();
-        if (session != null) session.close();
-    }
-
+class CriticOnOpenClTest extends OnOpenCl {
     static Critic critic(Backend backend) {
         ModelConfig c = new ModelConfig(Architecture.QWEN2, 29, 32, 48, 2, 4, 2, 8, 1e-6f, 10000.0, null, true, 64, true, 1, new int[] {2}, "float32");
         Transformer policy = Transformer.create(c, new CpuBackend()).initialise(13, 0.2);

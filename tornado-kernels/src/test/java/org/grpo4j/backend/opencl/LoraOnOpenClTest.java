@@ -17,10 +17,7 @@ import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
-import org.grpo4j.opencl.ClSession;
 import org.grpo4j.quant.WeightFormat;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,22 +25,7 @@ import org.junit.jupiter.api.Test;
  * the CPU backend's log-probs and adapter gradients, and the same dropout masks; packed (bf16/int8/NF4) frozen
  * bases are not implemented there and say so instead of falling back.
  */
-class LoraOnOpenClTest {
-    static ClSession session;
-    static OpenClBackend cl;
-
-    @BeforeAll
-    static void open() {
-        session = TestDevice.open();
-        cl = new OpenClBackend(session);
-    }
-
-    @AfterAll
-    static void closeAll() {
-        if (cl != null) cl.close();
-        if (session != null) session.close();
-    }
-
+class LoraOnOpenClTest extends OnOpenCl {
     private static Transformer model(ModelConfig c, Backend be, float[] adapters) {
         Transformer m = Transformer.create(c, be).initialise(7, 0.3);
         LoraAdapters a = new LoraAdapters(new LoraConfig(4, 8, 0.2, EnumSet.allOf(LoraModule.class), false), c, be);

@@ -24,11 +24,8 @@ import org.grpo4j.model.ParameterLayout;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.optim.AdamW;
-import org.grpo4j.opencl.ClSession;
 import org.grpo4j.safetensors.SafetensorsFile;
 import org.grpo4j.safetensors.SafetensorsModel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,22 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * PyTorch oracle fixtures of the runtime module (float64 torch) replayed on the OpenCL backend. Errors are
  * relative to each tensor's largest magnitude, {@code max|a − b| / max|b| ≤ 1e-4}, the engine's fp32 bar.
  */
-class TransformerOnOpenClTest {
+class TransformerOnOpenClTest extends OnOpenCl {
     static final double TOL = 1e-4;
-    static ClSession session;
-    static OpenClBackend cl;
-
-    @BeforeAll
-    static void open() {
-        session = TestDevice.open();
-        cl = new OpenClBackend(session);
-    }
-
-    @AfterAll
-    static void close() {
-        if (cl != null) cl.close();
-        if (session != null) session.close();
-    }
 
     static double relErr(double[] expected, double[] actual) {
         double max = 0, diff = 0;
