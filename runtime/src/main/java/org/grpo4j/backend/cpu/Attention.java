@@ -46,8 +46,7 @@ final class Attention {
                         rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
                         for (int r = 0; r < rr; r++) {
                             int p = p0 + (t0 + r) * T, n = t0 + r + 1;
-                            System.arraycopy(sc, r * Tp, probs, p, n);
-                            softmaxInPlace(probs, p, n);
+                            softmaxInto(probs, p, sc, r * Tp, n);
                         }
                         rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
                                 qkv, vCol + start * width, width, hd);
@@ -365,26 +364,31 @@ final class Attention {
 
     /** p = softmax(p) over {@code n} entries, vectorised with the deterministic {@link VectorMath#exp}. */
     static void softmaxInPlace(float[] x, int o, int n) {
+        softmaxInto(x, o, x, o, n);
+    }
+
+    /** {@code dst[do..do+n) = softmax(src[so..so+n))}: {@link #softmaxInPlace} without first copying the scores over. */
+    static void softmaxInto(float[] dst, int dOff, float[] src, int so, int n) {
         var S = VectorMath.F;
         int W = VectorMath.W;
-        float max = VectorMath.max(x, o, n);
+        float max = VectorMath.max(src, so, n);
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int upper = S.loopBound(n); i < upper; i += W) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, o + i).sub(max));
-            e.intoArray(x, o + i);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, src, so + i).sub(max));
+            e.intoArray(dst, dOff + i);
             acc = acc.add(e);
         }
         float sum = VectorMath.sum(acc);
         for (; i < n; i++) {
-            float e = VectorMath.exp(x[o + i] - max);
-            x[o + i] = e;
+            float e = VectorMath.exp(src[so + i] - max);
+            dst[dOff + i] = e;
             sum += e;
         }
         float inv = 1f / sum;
         i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, x, o + i).mul(inv).intoArray(x, o + i);
-        for (; i < n; i++) x[o + i] *= inv;
+        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, dst, dOff + i).mul(inv).intoArray(dst, dOff + i);
+        for (; i < n; i++) dst[dOff + i] *= inv;
     }
 
     static void backward(float[] dQkv, int dqo, float[] dOut, int doo, float[] qkv, int io, float[] probs, int po,
