@@ -124,9 +124,9 @@ class GaeTrainingTest {
         assertEquals(0.05, rows.get(0).get("actor/reward_kl_penalty_coeff").asDouble(), 1e-15);
         assertTrue(rows.get(0).get("actor/reward_kl_penalty").asDouble() >= 0, "low_var_kl is never negative");
         assertTrue(rows.get(5).get("actor/reward_kl_penalty_coeff").asDouble() != 0.05, "the adaptive β moves");
-        for (String f : new String[] {"model.safetensors", "value_head.safetensors", "optimizer.safetensors", "value_head_optimizer.safetensors",
-                "kl_ctrl.json"})
-            assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6/critic").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6/critic").resolve(f)),
-                    "critic/" + f + " differs after the resume");
+        for (String f : new String[] {"critic/model.safetensors", "critic/value_head.safetensors", "critic/optimizer.safetensors",
+                "critic/value_head_optimizer.safetensors", "kl_ctrl.json"})
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6").resolve(f)),
+                    f + " differs after the resume");
     }
 }
