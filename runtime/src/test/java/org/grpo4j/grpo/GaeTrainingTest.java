@@ -129,4 +129,24 @@ class GaeTrainingTest {
             assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6").resolve(f)),
                     f + " differs after the resume");
     }
+
+    @Test
+    void criticWarmupStepsMoveOnlyTheCritic(@TempDir Path dir) throws Exception {
+        GrpoConfig cfg = GrpoTrainerTest.settings(dir).set("adv_estimator", "gae").set("critic_learning_rate", 1e-2).set("critic_warmup", 3).build();
+        Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        float[] before = a.backend().read(a.params());
+        GrpoTrainerTest.trainer(a, cfg.with("max_steps", 3).with("output_dir", dir.resolve("a").toString()), null).train();
+        assertArrayEquals(before, a.backend().read(a.params()), "the policy stays put during the warmup");
+        List<JsonNode> rows = metrics(dir.resolve("a"));
+        assertEquals(3, rows.size());
+        for (JsonNode r : rows) assertTrue(r.has("critic/warmup") && !r.has("loss") && r.get("critic/grad_norm").asDouble() > 0, r.toString());
+        Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainerTest.trainer(b, cfg.with("max_steps", 4).with("output_dir", dir.resolve("b").toString()), null).train();
+        JsonNode last = metrics(dir.resolve("b")).get(3);
+        assertTrue(last.has("loss") && !last.has("critic/warmup"), last.toString());
+        assertTrue(!java.util.Arrays.equals(before, b.backend().read(b.params())), "the policy learns after the warmup");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GrpoConfig.builder().set("critic_warmup", 2).build());
+        assertTrue(e.getMessage().contains("critic_warmup = 2 trains only the critic"), e.getMessage());
+    }
 }
