@@ -66,7 +66,7 @@ final class CriticPhase {
         for (int b = 0; b < B; b++) {
             int a = start[b], e = start[b + 1];
             ValueTargets t = new ValueTargets(floats(values, a, e), floats(returns, a, e), floats(adv, a, e));
-            out.add(rollouts.get(b).withValues(t));
+            out.add(rollouts.get(b).withValues(t, adv, a, e));
         }
         return out;
     }

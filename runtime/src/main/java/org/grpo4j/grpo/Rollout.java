@@ -30,12 +30,12 @@ record Rollout(Prompt prompt, Completion completion, float mask, double reward, 
 
     /**
      * With per-token advantages (the critic's values, returns and advantages; without a critic {@code values} is null);
-     * {@code advantage} becomes their mean (what the logs show per completion).
+     * {@code advantage} becomes their mean, from the double-precision {@code packedAdvantages[from, to)} (what the logs show per completion).
      */
-    Rollout withValues(ValueTargets v) {
+    Rollout withValues(ValueTargets v, double[] packedAdvantages, int from, int to) {
         double m = 0;
-        for (float a : v.advantages()) m += a;
-        return new Rollout(prompt, completion, mask, reward, v.advantages().length == 0 ? 0.0 : m / v.advantages().length, oldLogp, refLogp, v);
+        for (int i = from; i < to; i++) m += packedAdvantages[i];
+        return new Rollout(prompt, completion, mask, reward, to > from ? m / (to - from) : 0.0, oldLogp, refLogp, v);
     }
 
     /** With another sequence advantage (an estimator's, computed after the log-prob passes). */

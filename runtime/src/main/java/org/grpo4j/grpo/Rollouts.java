@@ -173,7 +173,7 @@ final class Rollouts {
         for (int b = 0; b < B; b++) {
             int from = start[b], to = start[b + 1];
             out.add(res.sequence() != null ? rollouts.get(b).withAdvantage(res.sequence()[b])
-                    : rollouts.get(b).withValues(new ValueTargets(null, floats(res.returns(), from, to), floats(res.tokens(), from, to))));
+                    : rollouts.get(b).withValues(new ValueTargets(null, floats(res.returns(), from, to), floats(res.tokens(), from, to)), res.tokens(), from, to));
         }
         putAdvantageMetrics(metrics, tr, res.tokens() != null ? res.tokens() : perToken(start, res.sequence()));
         return out;
