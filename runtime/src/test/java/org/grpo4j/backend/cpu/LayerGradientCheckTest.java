@@ -151,14 +151,14 @@ class LayerGradientCheckTest {
         int[] targets = {3, 0, 10, 5};
         IntTensor tt = be.ints(targets);
         float temperature = 0.7f;
-        float[] logits = new float[rows * V], logp = new float[rows], entropy = new float[rows];
+        float[] logits = new float[rows * V], logp = new float[rows], entropy = new float[rows], lse = new float[rows];
         DoubleSupplier loss = () -> {
             be.matmul(t(logits), t(h), t(w), null, rows, V, d, false);
-            be.logSoftmaxGather(t(logp), t(entropy), t(logits), tt, 0, rows, V, temperature);
+            be.logSoftmaxGather(t(logp), t(entropy), t(lse), t(logits), tt, 0, rows, V, temperature);
             return dot(logp, r);
         };
         loss.getAsDouble();
-        be.logSoftmaxBackward(t(logits), t(r), tt, 0, rows, V, temperature);
+        be.logSoftmaxBackward(t(logits), t(lse), t(r), tt, 0, rows, V, temperature);
         float[] dh = new float[h.length], dw = new float[w.length];
         be.matmulBackwardInput(t(dh), t(logits), t(w), rows, V, d, false);
         be.matmulBackwardWeight(t(dw), t(logits), t(h), rows, V, d);

@@ -357,10 +357,10 @@ class OpenClBackendTest {
         float[] x = random(rnd, rows * vocab, 6);
         int[] targets = new int[rows + tOff];
         for (int i = 0; i < targets.length; i++) targets[i] = rnd.nextInt(vocab);
-        Tensor[] logits = t(x), logp = t(new float[rows]), ent = t(new float[rows]), dLogp = t(random(rnd, rows, 1));
+        Tensor[] logits = t(x), logp = t(new float[rows]), ent = t(new float[rows]), lse = t(new float[rows]), dLogp = t(random(rnd, rows, 1));
         IntTensor[] tg = ints(targets);
-        both((b, k) -> b.logSoftmaxGather(logp[k], ent[k], logits[k], tg[k], tOff, rows, vocab, temperature));
-        float[] eLogp = new float[rows], eEnt = new float[rows];
+        both((b, k) -> b.logSoftmaxGather(logp[k], ent[k], lse[k], logits[k], tg[k], tOff, rows, vocab, temperature));
+        float[] eLogp = new float[rows], eEnt = new float[rows], eLse = new float[rows];
         double[][] p = new double[rows][vocab];
         for (int r = 0; r < rows; r++) {
             double max = Double.NEGATIVE_INFINITY, sum = 0, h = 0;
@@ -373,13 +373,16 @@ class OpenClBackendTest {
             }
             eLogp[r] = (float) (x[r * vocab + targets[tOff + r]] / (double) temperature - max - Math.log(sum));
             eEnt[r] = (float) h;
+            eLse[r] = (float) (max + Math.log(sum));
         }
         naive(eLogp, logp, 2e-5, 1e-5, "logSoftmaxGather logp");
         naive(eEnt, ent, 2e-5, 1e-5, "logSoftmaxGather entropy");
+        naive(eLse, lse, 2e-5, 1e-6, "logSoftmaxGather log-sum-exp");
         float[] d = get(dLogp, 0);
-        both((b, k) -> b.logSoftmaxGather(logp[k], null, logits[k], tg[k], tOff, rows, vocab, temperature)); // entropy optional
+        both((b, k) -> b.logSoftmaxGather(logp[k], null, null, logits[k], tg[k], tOff, rows, vocab, temperature)); // entropy and lse optional
         naive(eLogp, logp, 2e-5, 1e-5, "logSoftmaxGather without entropy");
-        both((b, k) -> b.logSoftmaxBackward(logits[k], dLogp[k], tg[k], tOff, rows, vocab, temperature));
+        // the backward takes the forward's saved log-sum-exp (one pass over the row)
+        both((b, k) -> b.logSoftmaxBackward(logits[k], lse[k], dLogp[k], tg[k], tOff, rows, vocab, temperature));
         float[] e = new float[rows * vocab];
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < vocab; j++)
