@@ -106,8 +106,6 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         if (reference != null && peft != null && reference.syncRefModel() && peft.usePeft())
             p.add("sync_ref_model = true cannot be combined with use_peft = true: the reference is the frozen base itself (as TRL)");
         if (rollouts != null && rollouts.advEstimator().needsCritic()) {
-            if (peft != null && peft.usePeft())
-                p.add("adv_estimator = gae trains a full copy of the policy as its critic; use_peft = true is not supported with it yet");
             if (loss != null && loss.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
                 p.add("adv_estimator = gae gives every token its own advantage: it needs importance_sampling_level = token, not sequence");
         }

@@ -131,8 +131,18 @@ public final class GrpoTrainer {
     public static MemoryPlan memoryPlan(ModelConfig model, GrpoConfig config, List<Prompt> prompts) {
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        int completion = config.sampling().maxCompletionLength();
-        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.needsReference());
+        int completion = config.sampling().maxCompletionLength(), mb = config.batch().perDeviceTrainBatchSize();
+        MemoryPlan plan = MemoryPlan.training(model, mb, maxPrompt + completion, completion, config.needsReference());
+        if (!config.rollouts().advEstimator().needsCritic()) return plan;
+        ModelConfig critic = model;
+        if (config.critic().criticModelNameOrPath() != null) {
+            try {
+                critic = ModelConfig.load(Path.of(config.critic().criticModelNameOrPath()));
+            } catch (IOException e) {
+                // an earlier run's critic/ or an unreadable folder: the policy's shape, and the critic's loading names the problem
+            }
+        }
+        return plan.withCritic(MemoryPlan.critic(critic, mb, maxPrompt + completion, config.peft().gradientCheckpointing()));
     }
 
     public Result train() throws IOException {
@@ -143,6 +153,9 @@ public final class GrpoTrainer {
         int completion = config.sampling().maxCompletionLength();
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
                 config.needsReference());
+        MemoryPlan criticPlan = config.rollouts().advEstimator().needsCritic()
+                ? MemoryPlan.critic(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion) : null;
+        if (criticPlan != null) plan = plan.withCritic(criticPlan);
         plan.requireFits(MemoryPlan.availableHeap());
         policy.reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion);
         say("memory: " + plan.report());
@@ -158,11 +171,9 @@ public final class GrpoTrainer {
             AdamW.Settings adam = new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
             String from = config.critic().criticModelNameOrPath();
             Critic c = from == null ? Critic.fromPolicy(policy, adam, mix(t.seed(), 0xC, 0)) : Critic.fromFolder(Path.of(from), policy, adam, mix(t.seed(), 0xC, 0));
-            // the critic is a second full model with its own gradients, moments and activations
-            MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
-            cp.requireFits(MemoryPlan.availableHeap());
+            // its weights, gradients, moments and activations are in the plan checked above
             c.model().reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, 0);
-            say("memory (critic): " + cp.report());
+            say("memory (critic): " + criticPlan);
             critic = new CriticPhase(c, config, comm);
         }
         if (config.klReward().useKlInReward()) klPenalty = new RewardKlPenalty(config, comm);

@@ -9,6 +9,8 @@ import org.grpo4j.backend.IntTensor;
 import org.grpo4j.backend.SequenceLayout;
 import org.grpo4j.backend.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Finite-difference checks of every layer's backward on its own: for a random projection r, the loss
@@ -109,10 +111,12 @@ class LayerGradientCheckTest {
         check("rope dx", x, dx, loss, 1e-2);
     }
 
-    @Test
-    void attentionWithGqaAndCausalMaskOverRaggedSequences() {
-        int H = 4, KV = 2, hd = 4, width = (H + 2 * KV) * hd;
-        int[] lengths = {3, 5, 1};
+    /** head_dim 4 runs the one-query-at-a-time loops, 32 the kernels that take four queries (keys) per register block. */
+    @ParameterizedTest
+    @ValueSource(ints = {4, 32})
+    void attentionWithGqaAndCausalMaskOverRaggedSequences(int hd) {
+        int H = 4, KV = 2, width = (H + 2 * KV) * hd;
+        int[] lengths = hd == 4 ? new int[] {3, 5, 1} : new int[] {3, 6, 1, 21};
         SequenceLayout layout = SequenceLayout.of(be, lengths, H);
         int rows = layout.rows();
         float[] qkv = random(rows * width, 1), r = random(rows * H * hd, 1);

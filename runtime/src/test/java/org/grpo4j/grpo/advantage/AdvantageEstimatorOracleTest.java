@@ -153,9 +153,17 @@ class AdvantageEstimatorOracleTest {
         IllegalArgumentException seq = assertThrows(IllegalArgumentException.class,
                 () -> GrpoConfig.builder().set("adv_estimator", "gae").set("importance_sampling_level", "sequence").build());
         assertTrue(seq.getMessage().contains("needs importance_sampling_level = token"), seq.getMessage());
-        IllegalArgumentException peft = assertThrows(IllegalArgumentException.class,
-                () -> GrpoConfig.builder().set("adv_estimator", "gae").set("use_peft", true).build());
-        assertTrue(peft.getMessage().contains("use_peft = true is not supported"), peft.getMessage());
+        // a LoRA critic: adapters of its own on the policy's frozen base
+        assertTrue(GrpoConfig.builder().set("adv_estimator", "gae").set("use_peft", true).build().peft().usePeft());
+        // per-token advantages need token-level importance sampling; the KL penalty goes into the summed reward, not per function
+        IllegalArgumentException rpp = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("adv_estimator", "reinforce_plus_plus")
+                .set("use_kl_in_reward", true).set("importance_sampling_level", "sequence").build());
+        assertTrue(rpp.getMessage().contains("reinforce_plus_plus with use_kl_in_reward gives every token its own advantage"), rpp.getMessage());
+        IllegalArgumentException gdpo = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("use_kl_in_reward", true)
+                .set("multi_objective_aggregation", "normalize_then_sum").build());
+        assertTrue(gdpo.getMessage().contains("use sum_then_normalize"), gdpo.getMessage());
+        for (AdvantageEstimator e : AdvantageEstimator.values())
+            assertTrue(GrpoConfig.builder().set("adv_estimator", e.verlName()).set("use_kl_in_reward", true).build().klReward().useKlInReward());
         IllegalArgumentException mix = assertThrows(IllegalArgumentException.class,
                 () -> GrpoConfig.builder().set("adv_estimator", "rloo").set("multi_objective_aggregation", "normalize_then_sum").build());
         assertTrue(mix.getMessage().contains("normalize_then_sum works only with adv_estimator = grpo, not rloo"), mix.getMessage());
