@@ -14,7 +14,7 @@ import java.util.Map;
  * β ← β · (1 + clip(KL / target_kl − 1, −0.2, 0.2) · n / horizon)
  * </pre>
  * where KL is the batch's mean over sequences of each sequence's mean token KL. β is part of a checkpoint
- * ({@code critic/kl_ctrl.json}), so a resumed run continues with the β it had.
+ * ({@code kl_ctrl.json} at its root), so a resumed run continues with the β it had.
  */
 public final class KlController {
     /** {@code kl_ctrl}. */
