@@ -33,7 +33,7 @@ public final class GenerateBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--only generate|decode] [--base fp32|bf16|int8|nf4]";
+        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--warmup N] [--only generate|decode] [--base fp32|bf16|int8|nf4]";
     }
 
     @Override
@@ -87,14 +87,16 @@ public final class GenerateBenchmark implements Benchmark {
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
         int reps = args.getInt("reps", 5), tokens = args.getInt("tokens", 128);
+        // bench-s generates in ~0.1 s: many untimed calls are cheap and let C2 compile every decode kernel
+        int warmup = Math.max(1, args.getInt("warmup", name.equals("bench-s") ? 20 : 1));
         String only = args.get("only", name.equals("qwen05b") ? "decode" : "all");
         boolean peer = args.flag("peer");
         org.grpo4j.quant.WeightFormat base = org.grpo4j.quant.WeightFormat.parse(args.get("base", "fp32"));
         args.rejectUnknown();
         if (!Set.of("all", "generate", "decode").contains(only)) throw new org.grpo4j.cli.Command.UsageException("--only expects generate or decode");
         ModelConfig c = BenchModels.named(name);
-        System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after 1 warm-up); machine shared, figures are noisy%n",
-                name, c, new CpuBackend().name(), Parallel.threads(), reps);
+        System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after %d warm-up calls); machine shared, figures are noisy%n",
+                name, c, new CpuBackend().name(), Parallel.threads(), reps, warmup);
         // --base: the weights packed as a frozen LoRA/QLoRA base is (generation reads the same packed weights)
         Transformer model = Transformer.random(c, new CpuBackend(), base, 1234, 0.02);
         if (base != org.grpo4j.quant.WeightFormat.FP32) System.out.printf("# weights packed as %s: %.2f GiB%n", base.settingName(), model.frozenBase().bytes() / (double) (1L << 30));
@@ -111,13 +113,17 @@ public final class GenerateBenchmark implements Benchmark {
             SamplingParams sp = SamplingParams.defaults().withNumGenerations(8).withTemperature(1.0).withMaxCompletionLength(tokens)
                     .withIgnoreEos(true).withSeed(1);
             double[] rates = new double[reps];
-            gen.generate(prompts, sp);
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) gen.generate(prompts, sp.withSeed(1000 + w));
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
             for (int r = 0; r < reps; r++) {
                 gen.generate(prompts, sp.withSeed(2 + r));
                 rates[r] = gen.lastStats().tokensPerSecond();
                 System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
+            System.out.println(jit.line(warmup, warmSeconds, "generate calls"));
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
             if (base == org.grpo4j.quant.WeightFormat.FP32) System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
@@ -140,8 +146,13 @@ public final class GenerateBenchmark implements Benchmark {
             boolean packed = base != org.grpo4j.quant.WeightFormat.FP32;
             Generator fp32 = packed ? new Generator(Transformer.create(c, new CpuBackend()).initialise(1234, 0.02)) : null;
             double[] r32 = new double[reps], ratio = new double[reps];
-            gen.generate(bos, sp);
-            if (packed) fp32.generate(bos, sp);
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) {
+                gen.generate(bos, sp.withSeed(1000 + w));
+                if (packed) fp32.generate(bos, sp.withSeed(1000 + w));
+            }
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
             for (int r = 0; r < reps; r++) {
                 gen.generate(bos, sp.withSeed(2 + r));
                 // as llama2.c and the peer: the BOS forward and the first token are not timed
@@ -154,6 +165,7 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
+            System.out.println(jit.line(warmup, warmSeconds, "decode calls"));
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
             if (!packed) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
