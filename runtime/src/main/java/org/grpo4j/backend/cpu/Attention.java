@@ -24,7 +24,7 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = io + heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W; // padded tile rows: whole vectors past the last key are harmless
-                float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, R * Tp);
+                float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, R * Tp), qs = Scratch.floats(2, R * hd);
                 for (int s = 0; s < T; s++)
                     for (int i = 0; i < hd; i++) kt[i * Tp + s] = qkv[kCol + (start + s) * width + i];
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
@@ -41,11 +41,12 @@ final class Attention {
                     // R queries at a time: each key (value) vector loaded once serves all of them
                     for (int t0 = 0; t0 < T; t0 += R) {
                         int rr = Math.min(R, T - t0);
-                        rowsAlongKeys(sc, Tp, t0 + rr, qkv, io + (start + t0) * width + h * hd, width, rr, scale, kt, Tp, hd);
+                        for (int r = 0; r < rr; r++) // the scaled queries, as alongKeys scales each element before its FMA
+                            for (int i = 0, q = io + (start + t0 + r) * width + h * hd; i < hd; i++) qs[r * hd + i] = qkv[q + i] * scale;
+                        rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
                         for (int r = 0; r < rr; r++) {
                             int p = p0 + (t0 + r) * T, n = t0 + r + 1;
-                            System.arraycopy(sc, r * Tp, probs, p, n);
-                            softmaxInPlace(probs, p, n);
+                            softmaxInto(probs, p, sc, r * Tp, n);
                         }
                         rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
                                 qkv, vCol + start * width, width, hd);
@@ -66,13 +67,13 @@ final class Attention {
     }
 
     /**
-     * {@link #alongKeys} for {@code rr ≤ R} query rows at once ({@code x} rows {@code xs} apart), keys {@code s < n}, into
-     * {@code out} rows {@code os} apart (whole vectors: room for {@code n} rounded up to a vector). Each tile vector is
-     * loaded once for all rows: 2 loads and 4 broadcasts feed 8 FMAs (the single-row loop: 4 loads per 4 FMAs). Each
-     * score still sums over {@code i} in order, so the values are those of {@link #alongKeys}. Missing rows
-     * ({@code rr < R}) repeat the last one and are not used.
+     * {@link #alongKeys} for {@code rr ≤ R} query rows at once, already scaled ({@code x} rows {@code xs} apart), keys
+     * {@code s < n}, into {@code out} rows {@code os} apart from 0 (whole vectors: room for {@code n} rounded up to a
+     * vector). Each tile vector is loaded once for all rows: 2 loads and 4 broadcasts feed 8 FMAs (the single-row
+     * loop: 4 loads per 4 FMAs). Each score still sums over {@code i} in order, so the values are those of
+     * {@link #alongKeys}. Missing rows ({@code rr < R}) repeat the last one and are not used.
      */
-    static void rowsAlongKeys(float[] out, int os, int n, float[] x, int xo, int xs, int rr, float a, float[] tile, int stride, int hd) {
+    static void rowsAlongKeys(float[] out, int os, int n, float[] x, int xo, int xs, int rr, float[] tile, int stride, int hd) {
         int x1 = xo + Math.min(1, rr - 1) * xs, x2 = xo + Math.min(2, rr - 1) * xs, x3 = xo + Math.min(3, rr - 1) * xs;
         int s0 = 0;
         for (; s0 + W < n; s0 += 2 * W) {
@@ -80,16 +81,16 @@ final class Attention {
             for (int i = 0; i < hd; i++) {
                 int t = i * stride + s0;
                 FloatVector k0 = FloatVector.fromArray(S, tile, t), k1 = FloatVector.fromArray(S, tile, t + W);
-                FloatVector q = FloatVector.broadcast(S, x[xo + i] * a);
+                FloatVector q = FloatVector.broadcast(S, x[xo + i]);
                 a0 = k0.fma(q, a0);
                 b0 = k1.fma(q, b0);
-                q = FloatVector.broadcast(S, x[x1 + i] * a);
+                q = FloatVector.broadcast(S, x[x1 + i]);
                 a1 = k0.fma(q, a1);
                 b1 = k1.fma(q, b1);
-                q = FloatVector.broadcast(S, x[x2 + i] * a);
+                q = FloatVector.broadcast(S, x[x2 + i]);
                 a2 = k0.fma(q, a2);
                 b2 = k1.fma(q, b2);
-                q = FloatVector.broadcast(S, x[x3 + i] * a);
+                q = FloatVector.broadcast(S, x[x3 + i]);
                 a3 = k0.fma(q, a3);
                 b3 = k1.fma(q, b3);
             }
@@ -106,10 +107,10 @@ final class Attention {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0; i < hd; i++) {
                 FloatVector k0 = FloatVector.fromArray(S, tile, i * stride + s0);
-                a0 = k0.fma(FloatVector.broadcast(S, x[xo + i] * a), a0);
-                a1 = k0.fma(FloatVector.broadcast(S, x[x1 + i] * a), a1);
-                a2 = k0.fma(FloatVector.broadcast(S, x[x2 + i] * a), a2);
-                a3 = k0.fma(FloatVector.broadcast(S, x[x3 + i] * a), a3);
+                a0 = k0.fma(FloatVector.broadcast(S, x[xo + i]), a0);
+                a1 = k0.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
+                a2 = k0.fma(FloatVector.broadcast(S, x[x2 + i]), a2);
+                a3 = k0.fma(FloatVector.broadcast(S, x[x3 + i]), a3);
             }
             a0.intoArray(out, s0);
             a1.intoArray(out, os + s0);
@@ -363,26 +364,31 @@ final class Attention {
 
     /** p = softmax(p) over {@code n} entries, vectorised with the deterministic {@link VectorMath#exp}. */
     static void softmaxInPlace(float[] x, int o, int n) {
+        softmaxInto(x, o, x, o, n);
+    }
+
+    /** {@code dst[do..do+n) = softmax(src[so..so+n))}: {@link #softmaxInPlace} without first copying the scores over. */
+    static void softmaxInto(float[] dst, int dOff, float[] src, int so, int n) {
         var S = VectorMath.F;
         int W = VectorMath.W;
-        float max = VectorMath.max(x, o, n);
+        float max = VectorMath.max(src, so, n);
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int upper = S.loopBound(n); i < upper; i += W) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, o + i).sub(max));
-            e.intoArray(x, o + i);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, src, so + i).sub(max));
+            e.intoArray(dst, dOff + i);
             acc = acc.add(e);
         }
         float sum = VectorMath.sum(acc);
         for (; i < n; i++) {
-            float e = VectorMath.exp(x[o + i] - max);
-            x[o + i] = e;
+            float e = VectorMath.exp(src[so + i] - max);
+            dst[dOff + i] = e;
             sum += e;
         }
         float inv = 1f / sum;
         i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, x, o + i).mul(inv).intoArray(x, o + i);
-        for (; i < n; i++) x[o + i] *= inv;
+        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, dst, dOff + i).mul(inv).intoArray(dst, dOff + i);
+        for (; i < n; i++) dst[dOff + i] *= inv;
     }
 
     static void backward(float[] dQkv, int dqo, float[] dOut, int doo, float[] qkv, int io, float[] probs, int po,
@@ -419,7 +425,7 @@ final class Attention {
                     } else {
                         for (int t0 = 0; t0 < T; t0 += R) { // R queries at a time, as in the forward
                             int rr = Math.min(R, T - t0);
-                            rowsAlongKeys(dp, Tp, t0 + rr, dOut, doo + (start + t0) * outWidth + h * hd, outWidth, rr, 1f, vt, Tp, hd);
+                            rowsAlongKeys(dp, Tp, t0 + rr, dOut, doo + (start + t0) * outWidth + h * hd, outWidth, rr, vt, Tp, hd);
                             for (int k = 0; k < rr; k++) {
                                 int t = t0 + k, n = t + 1, p = p0 + t * T, dsRow = t * Tp, dpRow = k * Tp;
                                 float dot = VectorMath.dot(dp, dpRow, probs, p, n);
