@@ -170,6 +170,22 @@ class CriticGradientCheckTest {
         assertTrue(java.util.Arrays.equals(c.values(BATCH), resumed.values(BATCH)));
     }
 
+    @Test
+    void aLoraCriticOnAPackedBf16BaseSharesItToo() {
+        Transformer policy = Transformer.random(tiny(), new CpuBackend(), org.grpo4j.quant.WeightFormat.BF16, 7, 0.3);
+        policy.withLora(new LoraAdapters(LoraConfig.of(2, 4.0), tiny(), policy.backend()).initialise(1));
+        Critic c = Critic.fromPolicy(policy, AdamW.Settings.defaults(), 5);
+        org.junit.jupiter.api.Assertions.assertSame(policy.frozenBase(), c.model().frozenBase(), "the packed base is the policy's, not a copy");
+        float[] adapters = c.model().backend().read(c.model().lora().params());
+        c.zeroGrad();
+        float[] v = c.values(BATCH), d = new float[v.length];
+        java.util.Arrays.fill(d, 1f);
+        c.backward(d);
+        c.step(1e-2, 1.0, org.grpo4j.distributed.Communicator.single());
+        assertTrue(!java.util.Arrays.equals(adapters, c.model().backend().read(c.model().lora().params())), "the critic's adapters move");
+        assertTrue(!java.util.Arrays.equals(v, c.values(BATCH)), "and its values with them");
+    }
+
     private static void check(Critic c, float[] coef, float[] params, int i, double analytic, String name) {
         float saved = params[i];
         double h = 2e-2;
