@@ -16,7 +16,7 @@ import org.grpo4j.train.TrainingArguments;
  * (declaration, default, rule): {@link BatchSettings}, {@link SamplingSettings}, {@link RolloutSettings},
  * {@link LossSettings}, {@link ReferenceSettings}, {@link CompletionLogSettings}, the shared
  * {@link TrainingArguments}, LoRA's and PPO's critic ({@link org.grpo4j.grpo.critic.CriticSettings},
- * {@link org.grpo4j.grpo.critic.KlRewardSettings}). {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
+ * {@link org.grpo4j.grpo.KlRewardSettings}). {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
  * {@code builder().build()} reports every invalid setting and combination together, before any work starts.
  *
  * <pre>{@code
@@ -27,7 +27,7 @@ import org.grpo4j.train.TrainingArguments;
 public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, RolloutSettings rollouts, LossSettings loss,
                          ReferenceSettings reference, CompletionLogSettings completionLog, TrainingArguments training,
                          org.grpo4j.train.PeftSettings peft, org.grpo4j.grpo.critic.CriticSettings critic,
-                         org.grpo4j.grpo.critic.KlRewardSettings klReward) implements Settings {
+                         org.grpo4j.grpo.KlRewardSettings klReward) implements Settings {
 
     /** TRL's GRPO defaults of the shared settings. */
     public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(1e-6, "runs/grpo");
@@ -36,7 +36,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
     public static final SettingsSchema SCHEMA = new SettingsSchema("GRPO", List.of(BatchSettings.SETTINGS, SamplingSettings.SETTINGS,
             RolloutSettings.SETTINGS, LossSettings.SETTINGS, ReferenceSettings.SETTINGS, CompletionLogSettings.SETTINGS, TRAINING,
             org.grpo4j.train.PeftSettings.SETTINGS, org.grpo4j.grpo.critic.CriticSettings.SETTINGS,
-            org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS));
+            org.grpo4j.grpo.KlRewardSettings.SETTINGS));
 
     /** Settings by TRL name; {@code build()} validates them together. */
     public static SettingsBuilder<GrpoConfig> builder() {
@@ -56,7 +56,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         m.putAll(TRAINING.values(training));
         m.putAll(org.grpo4j.train.PeftSettings.SETTINGS.values(peft));
         m.putAll(org.grpo4j.grpo.critic.CriticSettings.SETTINGS.values(critic));
-        m.putAll(org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS.values(klReward));
+        m.putAll(org.grpo4j.grpo.KlRewardSettings.SETTINGS.values(klReward));
         return m;
     }
 
@@ -129,7 +129,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         GrpoConfig c = new GrpoConfig(BatchSettings.SETTINGS.bind(v, p), SamplingSettings.SETTINGS.bind(v, p), RolloutSettings.SETTINGS.bind(v, p),
                 LossSettings.SETTINGS.bind(v, p), ReferenceSettings.SETTINGS.bind(v, p), CompletionLogSettings.SETTINGS.bind(v, p), TRAINING.bind(v, p),
                 org.grpo4j.train.PeftSettings.SETTINGS.bind(v, p), org.grpo4j.grpo.critic.CriticSettings.SETTINGS.bind(v, p),
-                org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS.bind(v, p));
+                org.grpo4j.grpo.KlRewardSettings.SETTINGS.bind(v, p));
         c.rules(p);
         return c;
     }

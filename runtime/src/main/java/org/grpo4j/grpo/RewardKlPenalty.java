@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.grpo4j.distributed.Communicator;
-import org.grpo4j.grpo.critic.KlController;
 
 /**
  * The KL penalty folded into the reward ({@code use_kl_in_reward}, verl's {@code apply_kl_penalty}) for every

@@ -14,7 +14,7 @@ import org.grpo4j.grpo.KlLossType;
 import org.grpo4j.grpo.LossSettings;
 import org.grpo4j.grpo.ScaleRewards;
 import org.grpo4j.grpo.critic.Gae;
-import org.grpo4j.grpo.critic.KlController;
+import org.grpo4j.grpo.KlController;
 import org.junit.jupiter.api.Test;
 
 /**

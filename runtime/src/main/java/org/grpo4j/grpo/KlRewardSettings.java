@@ -1,11 +1,10 @@
-package org.grpo4j.grpo.critic;
+package org.grpo4j.grpo;
 
 import static org.grpo4j.train.Setting.choice;
 import static org.grpo4j.train.Setting.flag;
 import static org.grpo4j.train.Setting.integer;
 import static org.grpo4j.train.Setting.number;
 
-import org.grpo4j.grpo.KlLossType;
 import org.grpo4j.train.SettingsGroup;
 
 /**
@@ -13,8 +12,8 @@ import org.grpo4j.train.SettingsGroup;
  * {@code kl_ctrl.type|kl_coef|target_kl|horizon}, flattened): every completion token's reward becomes
  * {@code score_t − β·KL_t}, KL_t estimated from the sampling policy's and the reference's log-probs, β from a fixed or
  * an adaptive controller ({@link KlController}). Works with every {@code adv_estimator}: gae runs GAE on the penalised
- * token rewards, the others verl's {@code compute_advantage} ({@code org.grpo4j.grpo.advantage.TokenLevel}). It sits
- * beside the critic's settings because PPO made it; the penalty itself is {@code org.grpo4j.grpo.RewardKlPenalty}.
+ * token rewards, the others verl's {@code compute_advantage} ({@code org.grpo4j.grpo.advantage.TokenLevel}).
+ * The penalty itself is {@code org.grpo4j.grpo.RewardKlPenalty}.
  *
  * <pre>{@code
  * GrpoConfig c = GrpoConfig.builder().set("adv_estimator", "reinforce_plus_plus").set("use_kl_in_reward", true).set("kl_ctrl", "adaptive").build();

@@ -1,10 +1,11 @@
-package org.grpo4j.grpo.critic;
+package org.grpo4j.grpo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.grpo4j.grpo.critic.Gae;
 
 /**
  * β of the KL penalty in the reward (verl's {@code FixedKLController} and {@code AdaptiveKLController}, Ziegler et al.
