@@ -140,6 +140,18 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return this;
     }
 
+    /**
+     * A second model over this LoRA model's frozen weights — the same tensors, not a copy — with activations of its
+     * own and no adapters yet: PPO's LoRA critic puts adapters of its own on it ({@link #withLora}). The base stays
+     * frozen for both (LoRA never writes it), so sharing it is safe.
+     */
+    public Transformer sharingFrozenBase() {
+        if (lora == null) throw new IllegalStateException("only a LoRA model's base is frozen and can be shared");
+        Transformer t = new Transformer(config, backend, params, base);
+        t.weightsDtype = weightsDtype;
+        return t;
+    }
+
     /** The LoRA adapters, or null. */
     public LoraAdapters lora() {
         return lora;
