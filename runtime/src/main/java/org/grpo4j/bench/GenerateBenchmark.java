@@ -117,13 +117,14 @@ public final class GenerateBenchmark implements Benchmark {
             for (int w = 0; w < warmup; w++) gen.generate(prompts, sp.withSeed(1000 + w));
             double warmSeconds = (System.nanoTime() - w0) * 1e-9;
             Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
             for (int r = 0; r < reps; r++) {
                 gen.generate(prompts, sp.withSeed(2 + r));
                 rates[r] = gen.lastStats().tokensPerSecond();
                 System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
-            System.out.println(jit.line(warmup, warmSeconds, "generate calls"));
+            System.out.println(jit.line(warmup, warmSeconds, "generate calls", (System.nanoTime() - timed) * 1e-9));
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
             if (base == org.grpo4j.quant.WeightFormat.FP32) System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
@@ -153,6 +154,7 @@ public final class GenerateBenchmark implements Benchmark {
             }
             double warmSeconds = (System.nanoTime() - w0) * 1e-9;
             Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
             for (int r = 0; r < reps; r++) {
                 gen.generate(bos, sp.withSeed(2 + r));
                 // as llama2.c and the peer: the BOS forward and the first token are not timed
@@ -165,7 +167,7 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
-            System.out.println(jit.line(warmup, warmSeconds, "decode calls"));
+            System.out.println(jit.line(warmup, warmSeconds, "decode calls", (System.nanoTime() - timed) * 1e-9));
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
             if (!packed) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
