@@ -130,6 +130,7 @@ public final class GenerateBenchmark implements Benchmark {
             }
             double warmSeconds = (System.nanoTime() - w0) * 1e-9;
             Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
             for (int r = 0; r < reps; r++) {
                 gen.generate(prompts, sp.withSeed(2 + r));
                 rates[r] = gen.lastStats().tokensPerSecond();
@@ -141,7 +142,7 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
-            System.out.println(jit.line(warmup, warmSeconds, "generate calls"));
+            System.out.println(jit.line(warmup, warmSeconds, "generate calls", (System.nanoTime() - timed) * 1e-9));
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
             if (packed) System.out.printf("generate full fp32 model (same run, interleaved): %.1f tok/s; ratio: %.2fx (median of the per-rep ratios; higher is better, target >= 1)%n",
@@ -169,6 +170,7 @@ public final class GenerateBenchmark implements Benchmark {
             }
             double warmSeconds = (System.nanoTime() - w0) * 1e-9;
             Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
             for (int r = 0; r < reps; r++) {
                 gen.generate(bos, sp.withSeed(2 + r));
                 // as llama2.c and the peer: the BOS forward and the first token are not timed
@@ -181,7 +183,7 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
-            System.out.println(jit.line(warmup, warmSeconds, "decode calls"));
+            System.out.println(jit.line(warmup, warmSeconds, "decode calls", (System.nanoTime() - timed) * 1e-9));
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
             if (!packed) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));

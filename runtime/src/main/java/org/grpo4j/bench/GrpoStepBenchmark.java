@@ -220,7 +220,7 @@ public final class GrpoStepBenchmark implements Benchmark {
                 t[5][s] = (at[5] - at[0]) * 1e-9;
             }
         }
-        System.out.println(jit.line(warmup, warmSeconds, "steps"));
+        System.out.println(jit.line(warmup, warmSeconds, "steps", java.util.Arrays.stream(t[5]).sum()));
         String[] names = {"generation", "reference", "policy fwd+bwd", "optimizer", "rewards", "step"};
         double[] med = new double[6];
         for (int k = 0; k < 6; k++) {

@@ -32,12 +32,15 @@ final class Warmup {
         return new Warmup();
     }
 
-    /** The printout line: the warm-up done and what the JIT still compiled while timing. */
-    String line(int steps, double seconds, String what) {
+    /**
+     * The printout line: the warm-up done and what the JIT still compiled while {@code timedSeconds} were timed (the
+     * compiler threads share the two cores with the benchmark, so more than a few percent of it means "not warm").
+     */
+    String line(int steps, double seconds, String what, double timedSeconds) {
         long during = jitMillis() - startMillis;
         return String.format("# warm-up: %d untimed %s (%.1f s) so that C2 has compiled every kernel they use (a run of hundreds of steps is warm); "
-                        + "JIT compilation during the timed ones: %d ms%s", steps, what, seconds, during,
-                during > 50 ? " (not warm yet: raise --warmup)" : "");
+                        + "JIT compilation during the timed ones: %d ms of %.1f s%s", steps, what, seconds, during, timedSeconds,
+                during > 0.05 * timedSeconds * 1e3 ? " (not warm yet: raise --warmup)" : "");
     }
 
     private static long jitMillis() {

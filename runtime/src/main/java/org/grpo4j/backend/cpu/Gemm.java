@@ -112,7 +112,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             return;
         }
-        if (M > L / 2 && M <= 2 * L && N >= RowsOfL.ROWS && SMALL_T) {
+        if (N >= RowsOfL.ROWS && rowsAsLanes(M, K)) {
             RowsOfL.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
         }
@@ -638,6 +638,21 @@ public final class Gemm {
 
     /** Batched decode (one or two vectors' worth of rows) goes through {@link RowsOfL}; {@code -Dgrpo4j.gemm.rowsOfL=false} compares. */
     static final boolean SMALL_T = !"false".equals(System.getProperty("grpo4j.gemm.rowsOfL"));
+    /** Fewest rows for {@link RowsOfL}; fewer go through {@link SmallNT}. */
+    static final int ROWS_OF_L_MIN = Integer.getInteger("grpo4j.gemm.rowsOfLMin", L / 2 + 1);
+
+    /**
+     * Whether {@code M} rows of depth {@code K} go through {@link RowsOfL}. It pays for every lane of its one or two
+     * vectors of rows, the dot-product path only for the rows there are, and past a depth of ~256 both run at about the
+     * same rate per vector FMA (Zen 5, one thread, CPU time: 1024 × 512 weights, 12 rows 241–253 µs as lanes, 178–193
+     * µs as dot products; 16 rows 240–244 against 257–276; at depth 128 the lanes win from 9 rows, 20–45%). So at long
+     * depths only a vector at least three quarters full goes through here; below 9 rows (or 2–8) never.
+     */
+    static boolean rowsAsLanes(int M, int K) {
+        if (!SMALL_T || M < ROWS_OF_L_MIN || M > 2 * L) return false;
+        int width = M <= L ? L : 2 * L;
+        return K <= 256 || M > width - width / 4;
+    }
 
     /**
      * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for {@code L/2 < M <= 2L} rows (a generation step of a group of sequences):
@@ -799,8 +814,8 @@ public final class Gemm {
      * step adds the depth tail, bias and old value. The vector methods thus have no branches but their loops.
      */
     private static final class SmallNT {
-        /** 16 sums, then room for block4x4's 16 accumulators stored lane by lane. */
-        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16 + 16 * L]);
+        /** 16 sums, then room for block4x4's 16 accumulators stored lane by lane, then for their transpose. */
+        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16 + 32 * L]);
 
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
@@ -865,7 +880,30 @@ public final class Gemm {
             s20.intoArray(sums, l); s21.intoArray(sums, l + L); s22.intoArray(sums, l + 2 * L); s23.intoArray(sums, l + 3 * L);
             l += 4 * L;
             s30.intoArray(sums, l); s31.intoArray(sums, l + L); s32.intoArray(sums, l + 2 * L); s33.intoArray(sums, l + 3 * L);
-            VectorMath.sumStored(sums, 16, 16, sums, 0);
+            if (L == 16) sum16(sums);
+            else VectorMath.sumStored(sums, 16, 16, sums, 0);
+        }
+
+        /**
+         * The 16 vectors stored at {@code sums[16 + j·16]} summed into {@code sums[j]}: transposed in registers so that
+         * vector {@code p} holds lane {@code p} of every accumulator, then {@link VectorMath#sum}'s tree (lanes
+         * {@code i + 8}, {@code + 4}, {@code + 2}, {@code + 1}) as 15 lanewise adds: the same additions in the same
+         * order as the scalar {@link VectorMath#sumStored} (bitwise equal) at a tenth of the instructions.
+         */
+        private static void sum16(float[] sums) {
+            int t = 16 + 16 * L;
+            transpose16(sums, 16, L, sums, t, L);
+            FloatVector a0 = FloatVector.fromArray(S, sums, t).add(FloatVector.fromArray(S, sums, t + 8 * L));
+            FloatVector a1 = FloatVector.fromArray(S, sums, t + L).add(FloatVector.fromArray(S, sums, t + 9 * L));
+            FloatVector a2 = FloatVector.fromArray(S, sums, t + 2 * L).add(FloatVector.fromArray(S, sums, t + 10 * L));
+            FloatVector a3 = FloatVector.fromArray(S, sums, t + 3 * L).add(FloatVector.fromArray(S, sums, t + 11 * L));
+            FloatVector a4 = FloatVector.fromArray(S, sums, t + 4 * L).add(FloatVector.fromArray(S, sums, t + 12 * L));
+            FloatVector a5 = FloatVector.fromArray(S, sums, t + 5 * L).add(FloatVector.fromArray(S, sums, t + 13 * L));
+            FloatVector a6 = FloatVector.fromArray(S, sums, t + 6 * L).add(FloatVector.fromArray(S, sums, t + 14 * L));
+            FloatVector a7 = FloatVector.fromArray(S, sums, t + 7 * L).add(FloatVector.fromArray(S, sums, t + 15 * L));
+            FloatVector b0 = a0.add(a4), b1 = a1.add(a5), b2 = a2.add(a6), b3 = a3.add(a7);
+            FloatVector c0 = b0.add(b2), c1 = b1.add(b3);
+            c0.add(c1).intoArray(sums, 0);
         }
 
         /** One input row against four weight rows: {@code sums[0..3]}. */

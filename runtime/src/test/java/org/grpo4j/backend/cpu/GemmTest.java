@@ -168,6 +168,25 @@ class GemmTest {
         return c;
     }
 
+    /**
+     * A row of a few-row product gets the same bits whichever block of rows it falls in (a block of four rows sums
+     * its accumulators through a transpose, a lone row through {@link VectorMath#sum}): batch invariance of decode.
+     */
+    @Test
+    void fewRowProductsGiveEachRowTheBitsOfItsOwnProduct() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int[] sh : new int[][] {{5, 37, 133}, {8, 64, 512}, {7, 20, 16}}) {
+            int M = sh[0], N = sh[1], K = sh[2];
+            float[] a = random(rnd, M * K), w = random(rnd, N * K), bias = random(rnd, N), out = new float[M * N], row = new float[N];
+            Gemm.matmulNT(out, 0, a, 0, w, 0, bias, 0, M, N, K, false);
+            for (int i = 0; i < M; i++) {
+                Gemm.matmulNT(row, 0, a, i * K, w, 0, bias, 0, 1, N, K, false);
+                for (int j = 0; j < N; j++)
+                    assertEquals(Float.floatToIntBits(row[j]), Float.floatToIntBits(out[i * N + j]), "M=" + M + " row " + i + " column " + j);
+            }
+        }
+    }
+
     @Test
     void stridedViewsMatchTheReference() {
         SplittableRandom rnd = new SplittableRandom(11);
