@@ -33,7 +33,7 @@ public final class GenerateBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--only generate|decode] [--base fp32|bf16|int8|nf4] [--lora R]";
+        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--warmup N] [--only generate|decode] [--base fp32|bf16|int8|nf4] [--lora R]";
     }
 
     @Override
@@ -87,6 +87,8 @@ public final class GenerateBenchmark implements Benchmark {
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
         int reps = args.getInt("reps", 5), tokens = args.getInt("tokens", 128);
+        // bench-s generates in ~0.1 s: many untimed calls are cheap and let C2 compile every decode kernel
+        int warmup = Math.max(1, args.getInt("warmup", name.equals("bench-s") ? 20 : 1));
         String only = args.get("only", name.equals("qwen05b") ? "decode" : "all");
         boolean peer = args.flag("peer");
         org.grpo4j.quant.WeightFormat base = org.grpo4j.quant.WeightFormat.parse(args.get("base", "fp32"));
@@ -94,8 +96,8 @@ public final class GenerateBenchmark implements Benchmark {
         args.rejectUnknown();
         if (!Set.of("all", "generate", "decode").contains(only)) throw new org.grpo4j.cli.Command.UsageException("--only expects generate or decode");
         ModelConfig c = BenchModels.named(name);
-        System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after 1 warm-up); machine shared, figures are noisy%n",
-                name, c, new CpuBackend().name(), Parallel.threads(), reps);
+        System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after %d warm-up calls); machine shared, figures are noisy%n",
+                name, c, new CpuBackend().name(), Parallel.threads(), reps, warmup);
         // --base: the weights packed as a frozen LoRA/QLoRA base is (generation reads the same packed weights)
         Transformer model = Transformer.random(c, new CpuBackend(), base, 1234, 0.02);
         if (base != org.grpo4j.quant.WeightFormat.FP32) System.out.printf("# weights packed as %s: %.2f GiB%n", base.settingName(), model.frozenBase().bytes() / (double) (1L << 30));
@@ -121,8 +123,13 @@ public final class GenerateBenchmark implements Benchmark {
             SamplingParams sp = SamplingParams.defaults().withNumGenerations(8).withTemperature(1.0).withMaxCompletionLength(tokens)
                     .withIgnoreEos(true).withSeed(1);
             double[] rates = new double[reps], r32 = new double[reps], ratio = new double[reps];
-            gen.generate(prompts, sp);
-            if (packed) fp32.generate(prompts, sp);
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) {
+                gen.generate(prompts, sp.withSeed(1000 + w));
+                if (packed) fp32.generate(prompts, sp.withSeed(1000 + w));
+            }
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
             for (int r = 0; r < reps; r++) {
                 gen.generate(prompts, sp.withSeed(2 + r));
                 rates[r] = gen.lastStats().tokensPerSecond();
@@ -134,6 +141,7 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
+            System.out.println(jit.line(warmup, warmSeconds, "generate calls"));
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
             if (packed) System.out.printf("generate full fp32 model (same run, interleaved): %.1f tok/s; ratio: %.2fx (median of the per-rep ratios; higher is better, target >= 1)%n",
@@ -154,8 +162,13 @@ public final class GenerateBenchmark implements Benchmark {
             List<int[]> bos = List.of(new int[] {1});
             double[] rates = new double[reps];
             double[] r32 = new double[reps], ratio = new double[reps];
-            gen.generate(bos, sp);
-            if (packed) fp32.generate(bos, sp);
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) {
+                gen.generate(bos, sp.withSeed(1000 + w));
+                if (packed) fp32.generate(bos, sp.withSeed(1000 + w));
+            }
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
             for (int r = 0; r < reps; r++) {
                 gen.generate(bos, sp.withSeed(2 + r));
                 // as llama2.c and the peer: the BOS forward and the first token are not timed
@@ -168,6 +181,7 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
+            System.out.println(jit.line(warmup, warmSeconds, "decode calls"));
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
             if (!packed) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));

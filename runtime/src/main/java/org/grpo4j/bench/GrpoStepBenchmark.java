@@ -34,7 +34,7 @@ public final class GrpoStepBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--peer-last] [--nproc N: data-parallel scaling])";
+        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--warmup N: default 30 on bench-s, 3 on bench-m, 1 on qwen05b] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--peer-last] [--nproc N: data-parallel scaling])";
     }
 
     @Override
@@ -168,10 +168,11 @@ public final class GrpoStepBenchmark implements Benchmark {
     @Override
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
-        int steps = args.getInt("steps", 5), warmup = args.getInt("warmup", 1), threads = args.getInt("threads", Parallel.threads());
+        int nproc = args.getInt("nproc", 1);
+        // the scaling benchmark's processes each warm up their own JIT; one step there as before
+        int steps = args.getInt("steps", 5), warmup = args.getInt("warmup", nproc > 1 ? 1 : Warmup.defaultSteps(name)), threads = args.getInt("threads", Parallel.threads());
         boolean peer = !args.flag("no-peer"), peerLast = args.flag("peer-last");
         String device = args.get("device", "cpu");
-        int nproc = args.getInt("nproc", 1);
         // qwen05b's whole batch at once would hold 6 GiB of activations (TRL users set per_device_train_batch_size)
         int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : PROMPTS * G);
         PeftOptions peftOptions = PeftOptions.parse(args);
@@ -201,7 +202,14 @@ public final class GrpoStepBenchmark implements Benchmark {
         Generator generator = new Generator(policy);
         SplittableRandom rng = new SplittableRandom(7);
         double[][] t = new double[6][steps];
+        long warmStart = System.nanoTime();
+        double warmSeconds = 0;
+        Warmup jit = Warmup.watch();
         for (int s = -warmup; s < steps; s++) {
+            if (s == 0) {
+                warmSeconds = (System.nanoTime() - warmStart) * 1e-9;
+                jit = Warmup.watch();
+            }
             long[] at = step(c, policy, ref, opt, generator, rng, s + 100, null, prompts, org.grpo4j.distributed.Communicator.single(), micro);
             if (s >= 0) {
                 t[0][s] = (at[1] - at[0]) * 1e-9;
@@ -212,6 +220,7 @@ public final class GrpoStepBenchmark implements Benchmark {
                 t[5][s] = (at[5] - at[0]) * 1e-9;
             }
         }
+        System.out.println(jit.line(warmup, warmSeconds, "steps"));
         String[] names = {"generation", "reference", "policy fwd+bwd", "optimizer", "rewards", "step"};
         double[] med = new double[6];
         for (int k = 0; k < 6; k++) {

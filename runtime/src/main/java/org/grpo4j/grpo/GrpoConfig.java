@@ -3,6 +3,7 @@ package org.grpo4j.grpo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.grpo4j.grpo.advantage.AdvantageEstimator;
 import org.grpo4j.train.Settings;
 import org.grpo4j.train.SettingsBuilder;
 import org.grpo4j.train.SettingsGroup;
@@ -105,14 +106,23 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         if (reference != null && peft != null && reference.syncRefModel() && peft.usePeft())
             p.add("sync_ref_model = true cannot be combined with use_peft = true: the reference is the frozen base itself (as TRL)");
         if (rollouts != null && rollouts.advEstimator().needsCritic()) {
-            if (peft != null && peft.usePeft())
-                p.add("adv_estimator = gae trains a full copy of the policy as its critic; use_peft = true is not supported with it yet");
             if (loss != null && loss.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
                 p.add("adv_estimator = gae gives every token its own advantage: it needs importance_sampling_level = token, not sequence");
         }
-        if (klReward != null && rollouts != null && klReward.useKlInReward() && !rollouts.advEstimator().needsCritic())
-            p.add("use_kl_in_reward = true works with adv_estimator = gae (per-token rewards), not " + rollouts.advEstimator().verlName()
-                    + ": for it, put the KL in the loss with beta > 0");
+        if (rollouts != null && critic != null && critic.criticWarmup() > 0 && !rollouts.advEstimator().needsCritic())
+            p.add("critic_warmup = " + critic.criticWarmup() + " trains only the critic for its steps, but adv_estimator = "
+                    + rollouts.advEstimator().verlName() + " has none: set adv_estimator = gae or critic_warmup = 0");
+        if (klReward != null && rollouts != null && loss != null && critic != null) {
+            AdvantageEstimator e = rollouts.advEstimator();
+            boolean perToken = e == AdvantageEstimator.REMAX && klReward.useKlInReward()
+                    || e == AdvantageEstimator.REINFORCE_PLUS_PLUS && (klReward.useKlInReward() || critic.gamma() != 1.0);
+            if (perToken && loss.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
+                p.add("adv_estimator = " + e.verlName() + (klReward.useKlInReward() ? " with use_kl_in_reward" : " with gamma < 1")
+                        + " gives every token its own advantage: it needs importance_sampling_level = token, not sequence");
+            if (klReward.useKlInReward() && rollouts.multiObjectiveAggregation() == MultiObjectiveAggregation.NORMALIZE_THEN_SUM)
+                p.add("use_kl_in_reward = true penalises the summed reward; multi_objective_aggregation = normalize_then_sum normalises each function's "
+                        + "reward instead: use sum_then_normalize");
+        }
     }
 
     private static GrpoConfig bind(Map<String, Object> v, List<String> p) {

@@ -47,6 +47,10 @@ class GemmTest {
         s.add(new int[] {24, 9, 40});
         s.add(new int[] {4, 1100, 70});
         s.add(new int[] {100, 64, 64});
+        // whole 16-row vectors (the input and the output transposed in registers), whole and partial column tiles
+        s.add(new int[] {16, 48, 160});
+        s.add(new int[] {16, 37, 133});
+        s.add(new int[] {32, 64, 48});
         // big enough to run in parallel: row slabs (few panels) and column slabs, with edge tiles
         s.add(new int[] {203, 75, 150});
         s.add(new int[] {300, 40, 300});
@@ -167,7 +171,7 @@ class GemmTest {
     @Test
     void stridedViewsMatchTheReference() {
         SplittableRandom rnd = new SplittableRandom(11);
-        int[][] shapes = {{5, 7, 9}, {16, 40, 64}, {64, 33, 64}, {120, 70, 50}, {200, 64, 64}, {33, 100, 300}, {260, 96, 100}};
+        int[][] shapes = {{5, 7, 9}, {16, 40, 64}, {32, 48, 35}, {64, 33, 64}, {120, 70, 50}, {200, 64, 64}, {33, 100, 300}, {260, 96, 100}};
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
             for (int[] sh : shapes) {
