@@ -17,15 +17,18 @@ import java.util.function.Predicate;
  * {@link ArithmeticProblems}'s column-by-column layout in open-r1's {@code <think>/<answer>} format.
  *
  * <p>The base model learns from demonstrations to add, to subtract, and to combine three numbers in order with
- * operations drawn at random (a {@code COMBINE} demonstration has no goal: any chain of {@code +} and {@code -} that
- * stays within 0–99 is a right answer, and the answer is the equation with its value):
+ * operations drawn at random (a {@code COMBINE} demonstration has no goal: any chain of {@code +} and {@code -} that stays within 0–99 is a right
+ * answer, and the answer is the equation with its value). Before each operation a chain checks its running value
+ * against the number of the question's label, and then takes an operation drawn at random, whatever the check said:
  *
  * <pre>
  * Round 7: combine 21, 34 and 17.
  * &lt;think&gt;
+ * 21&gt;7
  * 21+34
  * 1+4=5
  * 2+3=5
+ * 55&gt;7
  * 55-17
  * 15-7=8
  * 5-1-1=3
@@ -35,12 +38,14 @@ import java.util.function.Predicate;
  * &lt;/answer&gt;
  * </pre>
  *
- * Every chain question starts with a label: a word and a number for {@code COMBINE} ("Round 7", "Card 52", ...), which
- * the demonstrations ignore, so the model learns to read the three numbers past it. The target, {@code REACH}, puts a goal there — "Make 38:
- * combine 21, 34 and 17." — which is Countdown with the numbers in order and {@code +}/{@code -}: the model has to
- * find the operations that hit the number. No demonstration ever
- * aims at a number; target rows carry the question, the numbers and the goal only ({@code prompt}, {@code numbers},
- * {@code solution}, {@code kind}), and {@link #reaches} is the verifier.
+ * Every chain question starts with a label: a word and a number for {@code COMBINE} ("Round 7", "Card 52", ...), never
+ * the chain's result. The target, {@code REACH}, puts a goal there — "Make 38: combine 21, 34 and 17." — which is
+ * Countdown with the numbers in order and {@code +}/{@code -}: the model has to find the operations that hit the
+ * number. Target questions are kept only where one local rule, never shown, solves them: {@code +} while the
+ * running value is below the goal, else {@code -} — an operation chosen from the check just written. No
+ * demonstration ever aims at a number or lets its check choose its operation; target rows carry the question, the
+ * numbers and the goal only ({@code prompt}, {@code numbers}, {@code solution}, {@code kind}), and {@link #reaches}
+ * is the verifier.
  *
  * <pre>{@code
  * ChainProblems.Data d = ChainProblems.generate(ChainProblems.DEFAULT_SEED, 6000, 200, 4000, 200);
@@ -94,7 +99,12 @@ public final class ChainProblems {
 
     /** One problem of {@code kind}, its numbers, operations and wording drawn from {@code rng}; every partial result is in 0–99. */
     public static Problem problem(SplittableRandom rng, Kind kind) {
-        if (kind == Kind.COMBINE || kind == Kind.REACH) return chain(rng, kind);
+        if (kind == Kind.COMBINE) return chain(rng, kind);
+        if (kind == Kind.REACH) {
+            Problem p;
+            do p = chain(rng, kind); while (p == null);
+            return p;
+        }
         char op = kind == Kind.ADD ? '+' : '-';
         int a, b;
         do {
@@ -112,30 +122,58 @@ public final class ChainProblems {
         return new Problem(q, Integer.toString(r), worked(lines, Integer.toString(r)), kind, a + "" + op + b, null);
     }
 
+    /** A chain problem, or null where a drawn target is one the local rule does not solve. */
     private static Problem chain(SplittableRandom rng, Kind kind) {
         char op1, op2;
-        int a, b, c;
+        int a, b, c, label;
         do {
             op1 = rng.nextBoolean() ? '+' : '-';
             op2 = rng.nextBoolean() ? '+' : '-';
             a = number(rng);
             b = number(rng);
             c = number(rng);
-        } while (!inRange(apply(op1, a, b)) || !inRange(apply(op2, apply(op1, a, b), c)));
+            // a label heads every chain question: the goal, or a word and a number that the demonstrations only
+            // check against (many words, so that no one word means "combine"; the number never their result, else
+            // some would look like a solution of the target)
+            // half the labels share the first number's tens, so that the close comparisons (45>42) are practised;
+            // drawn before the operations are known, a label says nothing about them
+            label = rng.nextBoolean() ? rng.nextInt(100) : a / 10 * 10 + rng.nextInt(10);
+        } while (!inRange(apply(op1, a, b)) || !inRange(apply(op2, apply(op1, a, b), c)) || label == apply(op2, apply(op1, a, b), c));
+        if (kind == Kind.REACH) {
+            // the goal is the drawn chain's value; kept only where the local rule (+ while the running value is
+            // below the goal, else -) reaches it with every step in 0-99, so one rule read off the checks solves
+            // every target question; the worked solution (tests only) is the rule's
+            int goal = apply(op2, apply(op1, a, b), c);
+            op1 = rule(a, goal);
+            op2 = rule(apply(op1, a, b), goal);
+            if (!inRange(apply(op1, a, b)) || apply(op2, apply(op1, a, b), c) != goal) return null;
+            label = goal;
+        }
         int ab = apply(op1, a, b), r = apply(op2, ab, c);
         List<String> lines = new ArrayList<>();
+        lines.add(check(a, label));
         lines.add(a + "" + op1 + b);
         lines.addAll(columns(op1, a, b));
+        lines.add(check(ab, label));
         lines.add(ab + "" + op2 + c);
         lines.addAll(columns(op2, ab, c));
         String expression = a + "" + op1 + b + op2 + c;
-        // a label heads every chain question: the goal, or a word and a number that the demonstrations ignore (many
-        // words, so that no one word means "combine"; the number never their result, else some would look like a
-        // solution of the target)
-        int label;
-        do label = rng.nextInt(100); while (label == r);
         String q = (kind == Kind.REACH ? "Make " + r : LABELS[rng.nextInt(LABELS.length)] + " " + label) + ": combine " + a + ", " + b + " and " + c + ".";
         return new Problem(q, Integer.toString(r), worked(lines, expression + "=" + r), kind, expression, a + "," + b + "," + c);
+    }
+
+    /**
+     * The check a chain writes before each operation: the running value against the question's number
+     * ({@code 23<60}, {@code 76>29}, {@code 38=38}). In a {@code COMBINE} demonstration the operation that follows is
+     * drawn at random, whatever the check says; using it to choose is what the target needs and nobody shows.
+     */
+    static String check(int value, int label) {
+        return value + (value < label ? "<" : value > label ? ">" : "=") + label;
+    }
+
+    /** The local rule that solves every target question: + while the running value is below the goal, else -. */
+    static char rule(int value, int goal) {
+        return value < goal ? '+' : '-';
     }
 
     /**

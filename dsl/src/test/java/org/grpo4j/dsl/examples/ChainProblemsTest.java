@@ -35,7 +35,7 @@ class ChainProblemsTest {
                                 : Integer.parseInt(line.split("-")[0]) - Integer.parseInt(line.split("-")[1]);
                         assertTrue(v >= 0 && v <= 99, line);
                     }
-                assertTrue(p.completion().length() <= 90, p.completion());
+                assertTrue(p.completion().length() <= 102, p.completion());
             }
     }
 
@@ -64,6 +64,7 @@ class ChainProblemsTest {
                 assertEquals(Kind.REACH, p.kind());
                 assertTrue(targetNumbers.add(p.numbers()), "every target has its own numbers: " + p.numbers());
                 assertTrue(p.prompt().startsWith("Make " + p.solution() + ": combine "), p.prompt());
+                assertEquals(p.solution(), ruleValue(p.numbers(), Integer.parseInt(p.solution())), "the local rule solves " + p.prompt());
             }
         for (List<Problem> ps : List.of(d.baseTrain(), d.baseTest()))
             for (Problem p : ps) {
@@ -76,6 +77,53 @@ class ChainProblemsTest {
         ChainProblems.writeJsonl(d.targetTrain(), dir.resolve("target.jsonl"));
         for (Map<String, Object> row : ArithmeticProblems.readJsonl(dir.resolve("target.jsonl")))
             assertEquals(Set.of("prompt", "solution", "numbers", "kind"), row.keySet(), "a target row has nothing to imitate: " + row);
+    }
+
+    /** The value the local rule (+ while below the goal, else -) reaches, or "out of range" where a step leaves 0-99. */
+    private static String ruleValue(String numbers, int goal) {
+        String[] n = numbers.split(",");
+        int v = Integer.parseInt(n[0]);
+        for (int i = 1; i < 3; i++) {
+            v = v < goal ? v + Integer.parseInt(n[i]) : v - Integer.parseInt(n[i]);
+            if (v < 0 || v > 99) return "out of range";
+        }
+        return Integer.toString(v);
+    }
+
+    @Test
+    void eachChainStepChecksTheRunningValueButADemonstrationsOperationIgnoresTheCheck() {
+        ChainProblems.Data d = ChainProblems.generate(7, 6000, 60, 600, 60);
+        int[][][] counts = new int[10][2][2];   // [running value's tens][check said below][operation was +]
+        for (Problem p : d.baseTrain()) {
+            if (p.kind() != Kind.COMBINE) {
+                for (String line : p.completion().split("\n")) assertFalse(line.matches("\\d+[<>=]\\d+"), "only chains check: " + p.completion());
+                continue;
+            }
+            int label = Integer.parseInt(p.prompt().replaceAll("^\\w+ (\\d+):.*", "$1"));
+            String[] lines = p.completion().split("\n");
+            int checks = 0;
+            for (int i = 0; i < lines.length; i++) {
+                if (!lines[i].matches("\\d+[<>=]\\d+")) continue;
+                checks++;
+                int value = Integer.parseInt(lines[i].split("[<>=]")[0]);
+                assertEquals(ChainProblems.check(value, label), lines[i], p.completion());
+                assertTrue(lines[i + 1].startsWith(value + "+") || lines[i + 1].startsWith(value + "-"), "the operation follows its check: " + p.completion());
+                counts[value / 10][value < label ? 1 : 0][lines[i + 1].startsWith(value + "+") ? 1 : 0]++;
+            }
+            assertEquals(2, checks, p.completion());
+        }
+        // The demonstrations never show the check choosing the operation. A low running value takes + more often
+        // (a subtraction would leave 0-99) and is more often below the label, so compare within each tens of the
+        // running value: there, + is as likely after "below" as after "not below".
+        double diff = 0;
+        int n = 0;
+        for (int[][] c : counts) {
+            int below = c[1][0] + c[1][1], above = c[0][0] + c[0][1];
+            if (below < 20 || above < 20) continue;
+            diff += (below + above) * (c[1][1] / (double) below - c[0][1] / (double) above);
+            n += below + above;
+        }
+        assertTrue(n > 3000 && Math.abs(diff / n) < 0.06, "P(+ | below) - P(+ | not below), within the tens of the running value: " + diff / n + " over " + n);
     }
 
     @Test
