@@ -14,6 +14,7 @@ advantage per completion; the test checks every token of a completion carries it
 KL: verl's kl_penalty_forward(logprob, ref_logprob, type) and its derivative by logprob (autograd): k1/kl,
 abs, k2/mse, low_var_kl (verl's k3: log-ratio clamped to [-20, 20], result to [-10, 10]); k3 is TRL's unclamped
 form (grpo4j's default kl_loss_type).
+KL in the reward (use_kl_in_reward) for every estimator without a critic: kl_in_reward_cases (its docstring).
 """
 import argparse
 import os
@@ -129,6 +130,71 @@ def advantage_cases(gen):
     return cases
 
 
+def grpo_trl(scores, index, scale):
+    """TRL's group normalisation (grpo4j's grpo): (s - mean_g) / (std_g + 1e-4), std unbiased; none: s - mean_g."""
+    out = torch.zeros_like(scores)
+    for g in sorted(set(index)):
+        rows = [i for i in range(len(index)) if index[i] == g]
+        s = scores[rows]
+        std = s.std() if len(rows) > 1 else torch.tensor(0.0, dtype=DT)
+        out[rows] = (s - s.mean()) / (std + 1e-4) if scale == "group" else s - s.mean()
+    return out
+
+
+def reinforce_returns(tr, mask, gamma):
+    returns = torch.zeros_like(tr)
+    running = torch.zeros(tr.shape[0], dtype=DT)
+    for t in reversed(range(tr.shape[1])):
+        running = tr[:, t] + gamma * running
+        returns[:, t] = running
+        running = running * mask[:, t]
+    return returns
+
+
+def kl_in_reward_cases(gen):
+    """use_kl_in_reward for every estimator: apply_kl_penalty (kld = kl_penalty(old, ref) * mask, rewards = scores -
+    beta * kld, current_kl = mean over rows of each row's masked mean), then verl's compute_advantage on those token
+    rewards: rloo and grpo (TRL's normalisation, grpo4j's grpo) on token_level_rewards.sum(-1), reinforce_plus_plus's
+    discounted returns (gamma) whitened over the batch, remax's reward-to-go minus the greedy baseline. Padding
+    log-probs are random: the mask must keep them out."""
+    cases = []
+    specs = [  # (name, groups, G, kl_penalty, beta, gamma, scale_rewards)
+        ("g3x4-kl", 3, 4, "kl", 0.05, 1.0, "group"),
+        ("g2x5-low_var_kl-gamma0.9", 2, 5, "low_var_kl", 0.2, 0.9, "group"),
+        ("g4x2-mse-none", 4, 2, "mse", 0.5, 1.0, "none"),
+        ("g1x6-abs-gamma0.99", 1, 6, "abs", 0.1, 0.99, "group"),
+    ]
+    for name, groups, G, kind, beta, gamma, scale in specs:
+        B = groups * G
+        lengths = [int(x) for x in torch.randint(1, 9, (B,), generator=gen)]
+        T = max(lengths)
+        scores = torch.randint(0, 2, (B,), generator=gen).to(DT) if "g2x5" in name else torch.randn(B, generator=gen, dtype=DT)
+        old = -torch.rand(B, T, generator=gen, dtype=DT) * 3.0
+        ref = old + torch.randn(B, T, generator=gen, dtype=DT) * 0.7
+        baselines = torch.randn(groups, generator=gen, dtype=DT)
+        index = [i // G for i in range(B)]
+        tr, mask = token_rewards([float(x) for x in scores], lengths)
+        kld = kl_forward(old, ref, kind) * mask
+        tr = tr - beta * kld
+        current = torch.mean((kld * mask).sum(dim=-1) / (mask.sum(dim=-1) + 1e-8))
+        ret = reinforce_returns(tr, mask, gamma)
+        rpp = masked_whiten(ret, mask) * mask
+        seq = tr.sum(dim=-1)
+        b = baselines.repeat_interleave(G)
+        cases.append({
+            "name": name, "num_generations": G, "kl_penalty": kind, "beta": beta, "gamma": gamma, "scale_rewards": scale,
+            "lengths": lengths, "scores": [float(x) for x in scores], "baselines": [float(x) for x in baselines],
+            "old_logp": rows(old, lengths), "ref_logp": rows(ref, lengths),
+            "token_rewards": rows(tr * mask, lengths), "current_kl": float(current),
+            "sequence_rewards": [float(x) for x in seq],
+            "grpo": [float(x) for x in grpo_trl(seq, index, scale)],
+            "rloo": rows(rloo(tr, mask, index), lengths),
+            "reinforce_plus_plus": rows(rpp, lengths), "reinforce_plus_plus_returns": rows(ret * mask, lengths),
+            "remax": rows(remax(tr, mask, b), lengths),
+        })
+    return cases
+
+
 def kl_cases(gen):
     logp = -torch.rand(24, generator=gen, dtype=DT) * 4.0
     ref = logp + torch.randn(24, generator=gen, dtype=DT) * 0.8
@@ -153,13 +219,14 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     gen = torch.Generator().manual_seed(19)
-    data = {"advantages": advantage_cases(gen), "kl": kl_cases(gen)}
+    data = {"advantages": advantage_cases(gen), "kl": kl_cases(gen), "kl_in_reward": kl_in_reward_cases(gen)}
     path = os.path.join(args.out, "cases.json")
     dump_json(path, data)
     import json
     with open(path) as f:
         assert json.load(f) == data, "cases.json does not read back exactly"
-    print(f"wrote {path}: {len(data['advantages'])} advantage cases, {len(data['kl'])} KL types")
+    print(f"wrote {path}: {len(data['advantages'])} advantage cases, {len(data['kl'])} KL types, "
+          f"{len(data['kl_in_reward'])} KL-in-reward cases")
 
 
 if __name__ == "__main__":

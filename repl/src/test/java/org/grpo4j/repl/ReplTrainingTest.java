@@ -83,6 +83,26 @@ class ReplTrainingTest {
         Transformer.load(checkpoint, new CpuBackend()); // the checkpoint is a loadable model folder
     }
 
+    /** Issue 19: in the REPL {@code .set("adv_estimator", …)} switches the estimator of a recipe in one line, and each of them trains. */
+    @Test
+    void everyEstimatorTrainsFromTheRepl() throws Exception {
+        Path model = tinyModel(); // and the two-row data set
+        String script = String.join("\n",
+                "var r = grpo().model(\"" + model + "\").dataset(Dataset.jsonl(\"" + dir.resolve("data.jsonl") + "\")).promptTemplate(\"{prompt}\\n\").reward(accuracy())"
+                        + ".numGenerations(2).perDeviceTrainBatchSize(4).maxCompletionLength(4).maxSteps(1).loggingSteps(1).quiet();",
+                "for (String e : List.of(\"grpo\", \"rloo\", \"reinforce_plus_plus\", \"remax\", \"gae\")) { var res = train(r.set(\"adv_estimator\", e)"
+                        + ".set(\"use_kl_in_reward\", e.equals(\"gae\")).outputDir(\"" + dir + "/run-\" + e)); System.out.println(e + \" steps \" + res.steps()); }",
+                "");
+        ReplPipeTest.Session s = ReplPipeTest.session(new DslServices(), script);
+        assertEquals(0, s.exit(), s.out() + s.err());
+        for (String e : List.of("grpo", "rloo", "reinforce_plus_plus", "remax", "gae")) {
+            assertTrue(s.out().contains(e + " steps 1"), s.out() + s.err());
+            String metrics = Files.readString(dir.resolve("run-" + e).resolve("metrics.jsonl"));
+            assertTrue(metrics.contains("\"critic/advantages/mean\""), metrics);
+            assertEquals(e.equals("gae"), metrics.contains("\"critic/vf_loss\"") && metrics.contains("\"actor/reward_kl_penalty\""), metrics);
+        }
+    }
+
     /** SFT goes through the trainer factory too, so its status line, :metrics and :stop work as GRPO's do. */
     @Test
     void sftTrainShowsProgressAndStopNamesTheStep() throws Exception {

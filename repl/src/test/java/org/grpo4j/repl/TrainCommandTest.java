@@ -62,6 +62,21 @@ class TrainCommandTest {
         assertTrue(lrs.get(1) >= 1e-4 - 1e-12, "cosine_with_min_lr keeps min_lr_rate 0.5 of 2e-4 as its floor: " + lrs);
     }
 
+    /** Issue 19: every adv_estimator trains from a YAML recipe (here as a command-line override of the file's key); PPO keeps its critic. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"grpo", "rloo", "reinforce_plus_plus", "remax", "gae"})
+    void everyEstimatorTrainsFromAYamlRecipe(String estimator) throws Exception {
+        Path yaml = recipe();
+        Files.writeString(yaml, Files.readString(yaml) + "adv_estimator: rloo\nuse_kl_in_reward: true\nkl_coef: 0.01\n");
+        Path run = dir.resolve("run-" + estimator);
+        int code = Main.run(new String[] {"train", "--config", yaml.toString(), "--max_steps", "1", "--adv_estimator", estimator, "--output_dir", run.toString()});
+        assertEquals(0, code);
+        String metrics = Files.readString(run.resolve("metrics.jsonl"));
+        assertTrue(metrics.contains("\"actor/reward_kl_penalty_coeff\":0.01") && metrics.contains("\"critic/advantages/mean\""), metrics);
+        assertEquals(estimator.equals("gae"), metrics.contains("\"critic/vf_explained_var\""), metrics);
+        assertEquals(estimator.equals("gae"), Files.exists(run.resolve("checkpoint-1/critic/value_head.safetensors")));
+    }
+
     @Test
     void aSecondProcessIntoAFolderALiveRunHoldsExitsNonZeroSayingSo() throws Exception {
         Path yaml = recipe();

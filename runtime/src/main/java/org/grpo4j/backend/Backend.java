@@ -141,15 +141,17 @@ public interface Backend extends AutoCloseable {
     /**
      * For each of {@code rows} logits rows of width {@code vocab} (scaled by {@code 1/temperature}): the log-prob of
      * {@code targets[targetOffset + r]} into {@code logp[r]} and the entropy of the distribution into
-     * {@code entropy[r]} ({@code entropy} may be null). The logits are left unchanged.
+     * {@code entropy[r]} ({@code entropy} may be null), and the row's log-sum-exp {@code log Σ_j exp(logits[r,j] /
+     * temperature)} into {@code lse[r]} ({@code lse} may be null), which {@link #logSoftmaxBackward} takes instead of a
+     * second softmax pass over the vocabulary. The logits are left unchanged.
      */
-    void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature);
+    void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor lse, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature);
 
     /**
-     * In place, turns logits into their gradients given {@code dLogp[r]}:
-     * {@code dlogits[r,j] = dLogp[r] · (1[j = target] − softmax_j) / temperature}.
+     * In place, turns logits into their gradients given {@code dLogp[r]} and the forward's {@code lse[r]}, in one pass:
+     * {@code dlogits[r,j] = dLogp[r] · (1[j = target] − exp(logits[r,j] / temperature − lse[r])) / temperature}.
      */
-    void logSoftmaxBackward(Tensor logits, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature);
+    void logSoftmaxBackward(Tensor logits, Tensor lse, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature);
 
     // ---------------------------------------------------------------- optimiser
 

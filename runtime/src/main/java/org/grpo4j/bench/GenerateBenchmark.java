@@ -33,7 +33,7 @@ public final class GenerateBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--only generate|decode] [--base fp32|bf16|int8|nf4]";
+        return "batched group generation (2 prompts × 8, 64 + 128 tokens) and B=1 decode tok/s: --config bench-s|bench-m|qwen05b [--peer] [--reps 5] [--warmup N] [--only generate|decode] [--base fp32|bf16|int8|nf4] [--lora R]";
     }
 
     @Override
@@ -87,17 +87,29 @@ public final class GenerateBenchmark implements Benchmark {
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
         int reps = args.getInt("reps", 5), tokens = args.getInt("tokens", 128);
+        // bench-s generates in ~0.1 s: many untimed calls are cheap and let C2 compile every decode kernel
+        int warmup = Math.max(1, args.getInt("warmup", name.equals("bench-s") ? 20 : 1));
         String only = args.get("only", name.equals("qwen05b") ? "decode" : "all");
         boolean peer = args.flag("peer");
         org.grpo4j.quant.WeightFormat base = org.grpo4j.quant.WeightFormat.parse(args.get("base", "fp32"));
+        int loraR = args.getInt("lora", 0);
         args.rejectUnknown();
         if (!Set.of("all", "generate", "decode").contains(only)) throw new org.grpo4j.cli.Command.UsageException("--only expects generate or decode");
         ModelConfig c = BenchModels.named(name);
-        System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after 1 warm-up); machine shared, figures are noisy%n",
-                name, c, new CpuBackend().name(), Parallel.threads(), reps);
+        System.out.printf("# generate %s: %s; %s; %d threads; reps %d (median after %d warm-up calls); machine shared, figures are noisy%n",
+                name, c, new CpuBackend().name(), Parallel.threads(), reps, warmup);
         // --base: the weights packed as a frozen LoRA/QLoRA base is (generation reads the same packed weights)
         Transformer model = Transformer.random(c, new CpuBackend(), base, 1234, 0.02);
         if (base != org.grpo4j.quant.WeightFormat.FP32) System.out.printf("# weights packed as %s: %.2f GiB%n", base.settingName(), model.frozenBase().bytes() / (double) (1L << 30));
+        // --lora R: adapters of rank R on every linear layer (as a LoRA run generates with them)
+        if (loraR > 0) {
+            model.withLora(new org.grpo4j.lora.LoraAdapters(org.grpo4j.lora.LoraConfig.of(loraR, 2.0 * loraR), c, model.backend()).initialise(2));
+            System.out.printf("# LoRA r=%d on every linear layer%n", loraR);
+        }
+        // a packed base or adapters are timed against the full fp32 model, rep by rep (interleaved, so both see the
+        // same load on a shared machine; the ratio is the median of the per-rep ratios)
+        boolean packed = base != org.grpo4j.quant.WeightFormat.FP32 || loraR > 0;
+        Generator fp32 = packed ? new Generator(Transformer.create(c, new CpuBackend()).initialise(1234, 0.02)) : null;
         Generator gen = new Generator(model);
         SplittableRandom rng = new SplittableRandom(7);
 
@@ -110,17 +122,32 @@ public final class GenerateBenchmark implements Benchmark {
             }
             SamplingParams sp = SamplingParams.defaults().withNumGenerations(8).withTemperature(1.0).withMaxCompletionLength(tokens)
                     .withIgnoreEos(true).withSeed(1);
-            double[] rates = new double[reps];
-            gen.generate(prompts, sp);
+            double[] rates = new double[reps], r32 = new double[reps], ratio = new double[reps];
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) {
+                gen.generate(prompts, sp.withSeed(1000 + w));
+                if (packed) fp32.generate(prompts, sp.withSeed(1000 + w));
+            }
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
             for (int r = 0; r < reps; r++) {
                 gen.generate(prompts, sp.withSeed(2 + r));
                 rates[r] = gen.lastStats().tokensPerSecond();
-                System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
+                if (packed) {
+                    fp32.generate(prompts, sp.withSeed(2 + r));
+                    r32[r] = fp32.lastStats().tokensPerSecond();
+                    ratio[r] = rates[r] / r32[r];
+                    System.out.printf("  rep %d: %.1f tok/s (full fp32 model %.1f tok/s)%n", r, rates[r], r32[r]);
+                } else System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
+            System.out.println(jit.line(warmup, warmSeconds, "generate calls", (System.nanoTime() - timed) * 1e-9));
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
-            if (base == org.grpo4j.quant.WeightFormat.FP32) System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
+            if (packed) System.out.printf("generate full fp32 model (same run, interleaved): %.1f tok/s; ratio: %.2fx (median of the per-rep ratios; higher is better, target >= 1)%n",
+                    Stats.median(r32), Stats.median(ratio));
+            if (!packed) System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
             if (peer) {
                 JsonNode j = PytorchPeer.run("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
                 JsonNode m = j == null ? null : j.path("derived").path("gen_tok_per_s").path("median");
@@ -135,13 +162,15 @@ public final class GenerateBenchmark implements Benchmark {
                     .withIgnoreEos(true).withSeed(1);
             List<int[]> bos = List.of(new int[] {1});
             double[] rates = new double[reps];
-            // a packed base is timed against the same decode on fp32 weights, rep by rep (interleaved, so both see the
-            // same load on a shared machine; the ratio is the median of the per-rep ratios)
-            boolean packed = base != org.grpo4j.quant.WeightFormat.FP32;
-            Generator fp32 = packed ? new Generator(Transformer.create(c, new CpuBackend()).initialise(1234, 0.02)) : null;
             double[] r32 = new double[reps], ratio = new double[reps];
-            gen.generate(bos, sp);
-            if (packed) fp32.generate(bos, sp);
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) {
+                gen.generate(bos, sp.withSeed(1000 + w));
+                if (packed) fp32.generate(bos, sp.withSeed(1000 + w));
+            }
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
             for (int r = 0; r < reps; r++) {
                 gen.generate(bos, sp.withSeed(2 + r));
                 // as llama2.c and the peer: the BOS forward and the first token are not timed
@@ -154,11 +183,12 @@ public final class GenerateBenchmark implements Benchmark {
                 } else System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
             }
             double ours = Stats.median(rates);
+            System.out.println(jit.line(warmup, warmSeconds, "decode calls", (System.nanoTime() - timed) * 1e-9));
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
             if (!packed) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
             else System.out.printf("decode fp32 (same run, interleaved): %.2f tok/s; %s / fp32 ratio: %.2fx (median of the per-rep ratios; higher is better)%n",
-                    Stats.median(r32), base.settingName(), Stats.median(ratio));
+                    Stats.median(r32), (loraR > 0 ? "LoRA r" + loraR + " on " : "") + base.settingName(), Stats.median(ratio));
             if (name.equals("bench-m")) System.out.println("llama2.c (bench.md, measured earlier on this machine kind, not in this run): 251 tok/s");
             if (peer) {
                 List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),

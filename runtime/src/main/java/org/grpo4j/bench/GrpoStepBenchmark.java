@@ -34,12 +34,12 @@ public final class GrpoStepBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--nproc N: data-parallel scaling])";
+        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--warmup N: default 30 on bench-s, 3 on bench-m, 1 on qwen05b] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--peer-last] [--nproc N: data-parallel scaling])";
     }
 
     @Override
     public java.util.Set<String> flags() {
-        return java.util.Set.of("no-peer", PeftOptions.FLAG);
+        return java.util.Set.of("no-peer", "peer-last", PeftOptions.FLAG);
     }
 
     static final int PROMPTS = 2, G = 8, P = 64, C = 128;
@@ -144,13 +144,35 @@ public final class GrpoStepBenchmark implements Benchmark {
         });
     }
 
+    /**
+     * What the resident set holds after the step: the weights, what training keeps (trained parameters, gradients,
+     * AdamW's moments), the activation block, the KV cache; the heap live after a full collection and committed; and
+     * the rest of the resident set, which is the JVM's own (code, metaspace, collector, threads) and unused heap.
+     */
+    private static String budget(ModelConfig c, Transformer policy, long cacheSlots) {
+        long weights = policy.frozenBase() != null ? policy.frozenBase().bytes() : 4 * policy.params().size();
+        long trained = 4 * 4 * policy.trainable().params().size();
+        long acts = policy.activationBytes() + (policy.lora() == null ? 0 : policy.lora().activationBytes(4 * (P + C)));
+        long kv = Generator.kvCacheBytes(c, cacheSlots);
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        long live = rt.totalMemory() - rt.freeMemory(), committed = rt.totalMemory(), resident = Roofline.residentBytes();
+        return String.format("weights %s, trained parameters + gradients + AdamW %s, activations %s, KV cache %s; heap live %s of %s committed; "
+                + "resident now %s (the rest is the JVM's own and free heap)", gib(weights), gib(trained), gib(acts), gib(kv), gib(live), gib(committed), gib(resident));
+    }
+
+    private static String gib(long bytes) {
+        return String.format("%.2f GiB", bytes / (double) (1L << 30));
+    }
+
     @Override
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
-        int steps = args.getInt("steps", 5), warmup = args.getInt("warmup", 1), threads = args.getInt("threads", Parallel.threads());
-        boolean peer = !args.flag("no-peer");
-        String device = args.get("device", "cpu");
         int nproc = args.getInt("nproc", 1);
+        // the scaling benchmark's processes each warm up their own JIT; one step there as before
+        int steps = args.getInt("steps", 5), warmup = args.getInt("warmup", nproc > 1 ? 1 : Warmup.defaultSteps(name)), threads = args.getInt("threads", Parallel.threads());
+        boolean peer = !args.flag("no-peer"), peerLast = args.flag("peer-last");
+        String device = args.get("device", "cpu");
         // qwen05b's whole batch at once would hold 6 GiB of activations (TRL users set per_device_train_batch_size)
         int micro = args.getInt("micro", name.equals("qwen05b") ? 4 : PROMPTS * G);
         PeftOptions peftOptions = PeftOptions.parse(args);
@@ -163,9 +185,11 @@ public final class GrpoStepBenchmark implements Benchmark {
         ModelConfig c = BenchModels.named(name);
         int prompts = PROMPTS;
         // qwen05b: the peer's fwd+bwd of the same batch is the comparison (its whole step does not fit this machine);
-        // it runs first, as both processes at once (10-13 GiB each for a full fine-tune) would not fit either
-        JsonNode peerFwdbwd = peer && name.equals("qwen05b") ? PytorchPeer.run("fwdbwd", "--config", name, "--batch", "" + prompts * G,
-                "--seq", "" + (P + C), "--micro", "" + micro, "--reps", "1") : null;
+        // it runs first, as both processes at once (10-13 GiB each for a full fine-tune) would not fit either;
+        // --peer-last runs it after the step instead (a LoRA step leaves room), to see whether the order biases either figure
+        java.util.function.Supplier<JsonNode> qwenPeer = () -> PytorchPeer.run("fwdbwd", "--config", name, "--batch", "" + prompts * G,
+                "--seq", "" + (P + C), "--micro", "" + micro, "--reps", "1");
+        JsonNode peerFwdbwd = peer && !peerLast && name.equals("qwen05b") ? qwenPeer.get() : null;
         Transformer policy = peftOptions.build(c, org.grpo4j.backend.Devices.open(device));
         System.out.println("# " + name + " on " + policy.backend().name() + ": " + c + "; " + prompts + " prompts × G " + G + ", prompt " + P + ", " + C + " new tokens; " + threads + " threads");
         System.out.println("# " + peftOptions.describe() + "; reference and policy passes in micro-batches of " + micro + " sequences");
@@ -178,7 +202,14 @@ public final class GrpoStepBenchmark implements Benchmark {
         Generator generator = new Generator(policy);
         SplittableRandom rng = new SplittableRandom(7);
         double[][] t = new double[6][steps];
+        long warmStart = System.nanoTime();
+        double warmSeconds = 0;
+        Warmup jit = Warmup.watch();
         for (int s = -warmup; s < steps; s++) {
+            if (s == 0) {
+                warmSeconds = (System.nanoTime() - warmStart) * 1e-9;
+                jit = Warmup.watch();
+            }
             long[] at = step(c, policy, ref, opt, generator, rng, s + 100, null, prompts, org.grpo4j.distributed.Communicator.single(), micro);
             if (s >= 0) {
                 t[0][s] = (at[1] - at[0]) * 1e-9;
@@ -189,6 +220,7 @@ public final class GrpoStepBenchmark implements Benchmark {
                 t[5][s] = (at[5] - at[0]) * 1e-9;
             }
         }
+        System.out.println(jit.line(warmup, warmSeconds, "steps", java.util.Arrays.stream(t[5]).sum()));
         String[] names = {"generation", "reference", "policy fwd+bwd", "optimizer", "rewards", "step"};
         double[] med = new double[6];
         for (int k = 0; k < 6; k++) {
@@ -201,7 +233,9 @@ public final class GrpoStepBenchmark implements Benchmark {
         System.out.println("# generation " + GenerateBenchmark.bound(c, generator.lastStats(), prompts * G * C / (med[0] / 1e3), false));
         System.out.println("# reference " + Roofline.computeBound(fwd, med[1] / 1e3));
         System.out.println("# policy fwd+bwd " + Roofline.computeBound(3 * fwd, med[2] / 1e3));
-        System.out.printf("peak memory: %.2f GiB (resident)%n", Roofline.peakResidentBytes() / (double) (1L << 30));
+        long peak = Roofline.peakResidentBytes();
+        System.out.printf("peak memory: %.2f GiB = %.2f GB (resident)%s%n", peak / (double) (1L << 30), peak / 1e9, peftOptions.memoryTarget());
+        System.out.println("# memory budget: " + budget(c, policy, prompts * G * (P + C)));
         double adamBytes = 7.0 * 4 * policy.trainable().params().size();
         System.out.printf("# optimizer bound %.1f ms (%.0f MB read+written at %.1f GB/s), reached %.0f%%%n", adamBytes / Roofline.bandwidth() * 1e3,
                 adamBytes / 1e6, Roofline.bandwidth() / 1e9, 100 * adamBytes / Roofline.bandwidth() * 1e3 / med[3]);
@@ -209,7 +243,8 @@ public final class GrpoStepBenchmark implements Benchmark {
         if (!peftOptions.active() && !name.equals("qwen05b")) whereTimeGoes(c, policy, rng);
         if (!peer) return;
         if (name.equals("qwen05b")) {
-            JsonNode r = peerFwdbwd;
+            System.out.println("# the peer ran " + (peerLast ? "after" : "before") + " the step");
+            JsonNode r = peerLast ? qwenPeer.get() : peerFwdbwd;
             if (r != null && r.has("times")) {
                 double theirs = TrainBenchmark.median(r.get("times")) * 1e3;
                 System.out.printf("pytorch policy fwd+bwd (full fp32 fine-tune): %.1f ms (peak RSS %.2f GiB)%n", theirs, r.path("peak_rss_mib").asDouble() / 1024);

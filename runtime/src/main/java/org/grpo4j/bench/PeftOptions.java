@@ -43,6 +43,13 @@ record PeftOptions(int loraR, WeightFormat base, boolean checkpointing) {
         return m;
     }
 
+    /** The memory target for this set-up, as a suffix of the peak memory line (2.5 GB = 2.33 GiB). */
+    String memoryTarget() {
+        if (lora() && (base == WeightFormat.NF4 || base == WeightFormat.INT8)) return "; QLoRA target <= 2.5 GB";
+        if (lora() && checkpointing) return "; LoRA + checkpointing target <= 4 GB";
+        return "";
+    }
+
     String describe() {
         return (lora() ? "LoRA r=" + loraR + " all-linear on a frozen " + base.settingName() + " base" : "full fp32 fine-tune")
                 + (checkpointing ? ", gradient checkpointing" : "");

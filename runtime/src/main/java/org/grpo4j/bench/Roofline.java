@@ -65,9 +65,18 @@ public final class Roofline {
 
     /** The resident set's peak (VmHWM) in bytes: heap and native memory, or -1 where /proc is missing. */
     public static long peakResidentBytes() {
+        return procStatus("VmHWM:");
+    }
+
+    /** The resident set now (VmRSS) in bytes, or -1 where /proc is missing. */
+    public static long residentBytes() {
+        return procStatus("VmRSS:");
+    }
+
+    private static long procStatus(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(key)) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         } catch (Exception e) {
             // not Linux
         }

@@ -11,7 +11,6 @@ import org.grpo4j.distributed.Communicator;
 import org.grpo4j.grpo.critic.Critic;
 import org.grpo4j.grpo.critic.CriticSettings;
 import org.grpo4j.grpo.critic.Gae;
-import org.grpo4j.grpo.critic.KlController;
 import org.grpo4j.grpo.critic.ValueLoss;
 import org.grpo4j.grpo.critic.ValueTargets;
 import org.grpo4j.model.TokenBatch;
@@ -23,7 +22,7 @@ import org.grpo4j.model.TokenBatch;
  * loss on the same window of rollouts. The arithmetic is {@code grpo/critic} ({@link Gae}, {@link ValueLoss}); this
  * class moves rollouts through it and reports verl's {@code critic/…} metrics.
  *
- * <p>With {@code use_kl_in_reward} the token rewards carry verl's KL penalty ({@link #klPenalty}) before GAE.
+ * <p>With {@code use_kl_in_reward} the token rewards carry verl's KL penalty ({@link RewardKlPenalty}) before GAE.
  *
  * <p>A completion without a reward (every reward function NaN) has no return: its advantages are 0 and it stays out
  * of the whitening, the value loss and the metrics. Under data parallelism each rank values its own completions and
@@ -34,52 +33,40 @@ final class CriticPhase {
     private final GrpoConfig config;
     private final CriticSettings settings;
     private final Communicator comm;
-    private final KlController klCtrl; // use_kl_in_reward's β, or null
 
     CriticPhase(Critic critic, GrpoConfig config, Communicator comm) {
         this.critic = critic;
         this.config = config;
         this.settings = config.critic();
         this.comm = comm;
-        this.klCtrl = config.klReward().useKlInReward() ? new KlController(config.klReward()) : null;
     }
 
-    /** The rollouts with their {@link ValueTargets}; adds the batch's value, return and advantage metrics to {@code metrics}. */
-    List<Rollout> attach(List<Rollout> rollouts, Map<String, Double> metrics) {
+    /**
+     * The rollouts with their {@link ValueTargets}, from this rank's token rewards ({@link Rollouts.TokenRewards}: the
+     * outcome reward on the last token, with {@code use_kl_in_reward} less β·KL on every token); adds the batch's
+     * value, return and advantage metrics to {@code metrics}.
+     */
+    List<Rollout> attach(List<Rollout> rollouts, Rollouts.TokenRewards tr, Map<String, Double> metrics) {
         int B = rollouts.size();
-        int[] start = new int[B + 1];
-        for (int b = 0; b < B; b++) start[b + 1] = start[b] + rollouts.get(b).completion().length();
+        int[] start = tr.start();
+        boolean[] valid = tr.valid();
         int n = start[B];
-        double[] values = new double[n], rewards = new double[B];
-        boolean[] valid = new boolean[B];
+        double[] values = new double[n];
         int bs = config.batch().perDeviceTrainBatchSize();
         for (int i = 0; i < B; i += bs) {
             List<Rollout> mb = rollouts.subList(i, Math.min(B, i + bs));
             float[] v = critic.values(Rollout.batchOf(mb));
             for (int k = 0, t = 0; k < mb.size(); k++) for (int j = start[i + k]; j < start[i + k + 1]; j++) values[j] = v[t++];
         }
-        for (int b = 0; b < B; b++) {
-            rewards[b] = rollouts.get(b).reward();
-            valid[b] = !Double.isNaN(rewards[b]);
-        }
-        double[] tokenRewards = new double[n], adv = new double[n], returns = new double[n];
-        Gae.outcomeRewards(start, rewards, valid, tokenRewards);
-        if (klCtrl != null) metrics.putAll(klPenalty(rollouts, start, tokenRewards));
-        Gae.advantagesAndReturns(start, tokenRewards, values, settings.gamma(), settings.lam(), adv, returns);
-        double[] s = Gae.sums(start, valid, adv);
-        comm.sumInPlace(s);
-        double mean = Gae.mean(s[0], s[1]);
-        double[] ss = {Gae.squaredDeviations(start, valid, adv, mean)};
-        comm.sumInPlace(ss);
-        Gae.whiten(start, valid, adv, mean, Gae.variance(s[0], ss[0]));
+        double[] adv = new double[n], returns = new double[n];
+        Gae.advantagesAndReturns(start, tr.rewards(), values, settings.gamma(), settings.lam(), adv, returns);
+        Gae.whitenOverRanks(start, valid, adv, comm);
         metrics.putAll(metrics(start, valid, values, returns, adv));
         List<Rollout> out = new ArrayList<>(B);
         for (int b = 0; b < B; b++) {
             int a = start[b], e = start[b + 1];
             ValueTargets t = new ValueTargets(floats(values, a, e), floats(returns, a, e), floats(adv, a, e));
-            double m = 0;
-            for (int i = a; i < e; i++) m += adv[i];
-            out.add(rollouts.get(b).withValues(t, e > a ? m / (e - a) : 0.0));
+            out.add(rollouts.get(b).withValues(t, adv, a, e));
         }
         return out;
     }
@@ -124,33 +111,6 @@ final class CriticPhase {
         return Metrics.meanOverRanks(m, comm);
     }
 
-    /**
-     * verl's {@code apply_kl_penalty}: {@code r_t −= β·KL_t} on every completion token, KL_t = {@code kl_penalty}(sampling
-     * policy's log-prob, reference's); then β moves ({@link KlController}) by the batch's mean over sequences of their
-     * mean token KL. Metrics {@code actor/reward_kl_penalty} (that mean) and {@code actor/reward_kl_penalty_coeff} (the β used).
-     */
-    private Map<String, Double> klPenalty(List<Rollout> rollouts, int[] start, double[] tokenRewards) {
-        double beta = klCtrl.value();
-        int n = start[rollouts.size()];
-        double[] old = new double[n], ref = new double[n];
-        for (int b = 0; b < rollouts.size(); b++) {
-            Rollout r = rollouts.get(b);
-            if (r.oldLogp() == null || r.refLogp() == null) throw new IllegalStateException("use_kl_in_reward needs the old and reference log-probs");
-            for (int i = start[b]; i < start[b + 1]; i++) {
-                old[i] = r.oldLogp()[i - start[b]];
-                ref[i] = r.refLogp()[i - start[b]];
-            }
-        }
-        double[] sum = {KlController.penalise(start, old, ref, config.klReward().klPenalty(), beta, tokenRewards), rollouts.size()};
-        comm.sumInPlace(sum);
-        double current = sum[0] / Math.max(1, sum[1]);
-        klCtrl.update(current, (int) sum[1]);
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("actor/reward_kl_penalty", current);
-        m.put("actor/reward_kl_penalty_coeff", beta);
-        return m;
-    }
-
     /** Training is over: the critic's activation block can go. */
     void releaseActivations() {
         critic.model().releaseActivations();
@@ -158,12 +118,10 @@ final class CriticPhase {
 
     void save(Path dir) throws IOException {
         critic.save(dir);
-        if (klCtrl != null) klCtrl.save(dir);
     }
 
     void load(Path dir) throws IOException {
         critic.load(dir);
-        if (klCtrl != null) klCtrl.load(dir);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.grpo4j.grpo;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.grpo4j.grpo.advantage.AdvantageEstimator;
 import org.grpo4j.train.Settings;
 import org.grpo4j.train.SettingsBuilder;
 import org.grpo4j.train.SettingsGroup;
@@ -15,7 +16,7 @@ import org.grpo4j.train.TrainingArguments;
  * (declaration, default, rule): {@link BatchSettings}, {@link SamplingSettings}, {@link RolloutSettings},
  * {@link LossSettings}, {@link ReferenceSettings}, {@link CompletionLogSettings}, the shared
  * {@link TrainingArguments}, LoRA's and PPO's critic ({@link org.grpo4j.grpo.critic.CriticSettings},
- * {@link org.grpo4j.grpo.critic.KlRewardSettings}). {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
+ * {@link org.grpo4j.grpo.KlRewardSettings}). {@link #SCHEMA} and the name-keyed reads ({@link #values()}) are derived from them.
  * {@code builder().build()} reports every invalid setting and combination together, before any work starts.
  *
  * <pre>{@code
@@ -26,7 +27,7 @@ import org.grpo4j.train.TrainingArguments;
 public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, RolloutSettings rollouts, LossSettings loss,
                          ReferenceSettings reference, CompletionLogSettings completionLog, TrainingArguments training,
                          org.grpo4j.train.PeftSettings peft, org.grpo4j.grpo.critic.CriticSettings critic,
-                         org.grpo4j.grpo.critic.KlRewardSettings klReward) implements Settings {
+                         org.grpo4j.grpo.KlRewardSettings klReward) implements Settings {
 
     /** TRL's GRPO defaults of the shared settings. */
     public static final SettingsGroup<TrainingArguments> TRAINING = TrainingArguments.settings(1e-6, "runs/grpo");
@@ -35,7 +36,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
     public static final SettingsSchema SCHEMA = new SettingsSchema("GRPO", List.of(BatchSettings.SETTINGS, SamplingSettings.SETTINGS,
             RolloutSettings.SETTINGS, LossSettings.SETTINGS, ReferenceSettings.SETTINGS, CompletionLogSettings.SETTINGS, TRAINING,
             org.grpo4j.train.PeftSettings.SETTINGS, org.grpo4j.grpo.critic.CriticSettings.SETTINGS,
-            org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS));
+            org.grpo4j.grpo.KlRewardSettings.SETTINGS));
 
     /** Settings by TRL name; {@code build()} validates them together. */
     public static SettingsBuilder<GrpoConfig> builder() {
@@ -55,7 +56,7 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         m.putAll(TRAINING.values(training));
         m.putAll(org.grpo4j.train.PeftSettings.SETTINGS.values(peft));
         m.putAll(org.grpo4j.grpo.critic.CriticSettings.SETTINGS.values(critic));
-        m.putAll(org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS.values(klReward));
+        m.putAll(org.grpo4j.grpo.KlRewardSettings.SETTINGS.values(klReward));
         return m;
     }
 
@@ -105,21 +106,30 @@ public record GrpoConfig(BatchSettings batch, SamplingSettings sampling, Rollout
         if (reference != null && peft != null && reference.syncRefModel() && peft.usePeft())
             p.add("sync_ref_model = true cannot be combined with use_peft = true: the reference is the frozen base itself (as TRL)");
         if (rollouts != null && rollouts.advEstimator().needsCritic()) {
-            if (peft != null && peft.usePeft())
-                p.add("adv_estimator = gae trains a full copy of the policy as its critic; use_peft = true is not supported with it yet");
             if (loss != null && loss.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
                 p.add("adv_estimator = gae gives every token its own advantage: it needs importance_sampling_level = token, not sequence");
         }
-        if (klReward != null && rollouts != null && klReward.useKlInReward() && !rollouts.advEstimator().needsCritic())
-            p.add("use_kl_in_reward = true works with adv_estimator = gae (per-token rewards), not " + rollouts.advEstimator().verlName()
-                    + ": for it, put the KL in the loss with beta > 0");
+        if (rollouts != null && critic != null && critic.criticWarmup() > 0 && !rollouts.advEstimator().needsCritic())
+            p.add("critic_warmup = " + critic.criticWarmup() + " trains only the critic for its steps, but adv_estimator = "
+                    + rollouts.advEstimator().verlName() + " has none: set adv_estimator = gae or critic_warmup = 0");
+        if (klReward != null && rollouts != null && loss != null && critic != null) {
+            AdvantageEstimator e = rollouts.advEstimator();
+            boolean perToken = e == AdvantageEstimator.REMAX && klReward.useKlInReward()
+                    || e == AdvantageEstimator.REINFORCE_PLUS_PLUS && (klReward.useKlInReward() || critic.gamma() != 1.0);
+            if (perToken && loss.importanceSamplingLevel() == ImportanceSamplingLevel.SEQUENCE)
+                p.add("adv_estimator = " + e.verlName() + (klReward.useKlInReward() ? " with use_kl_in_reward" : " with gamma < 1")
+                        + " gives every token its own advantage: it needs importance_sampling_level = token, not sequence");
+            if (klReward.useKlInReward() && rollouts.multiObjectiveAggregation() == MultiObjectiveAggregation.NORMALIZE_THEN_SUM)
+                p.add("use_kl_in_reward = true penalises the summed reward; multi_objective_aggregation = normalize_then_sum normalises each function's "
+                        + "reward instead: use sum_then_normalize");
+        }
     }
 
     private static GrpoConfig bind(Map<String, Object> v, List<String> p) {
         GrpoConfig c = new GrpoConfig(BatchSettings.SETTINGS.bind(v, p), SamplingSettings.SETTINGS.bind(v, p), RolloutSettings.SETTINGS.bind(v, p),
                 LossSettings.SETTINGS.bind(v, p), ReferenceSettings.SETTINGS.bind(v, p), CompletionLogSettings.SETTINGS.bind(v, p), TRAINING.bind(v, p),
                 org.grpo4j.train.PeftSettings.SETTINGS.bind(v, p), org.grpo4j.grpo.critic.CriticSettings.SETTINGS.bind(v, p),
-                org.grpo4j.grpo.critic.KlRewardSettings.SETTINGS.bind(v, p));
+                org.grpo4j.grpo.KlRewardSettings.SETTINGS.bind(v, p));
         c.rules(p);
         return c;
     }

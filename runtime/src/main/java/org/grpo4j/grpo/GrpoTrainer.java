@@ -67,6 +67,7 @@ public final class GrpoTrainer {
     private final Communicator comm = Communicator.fromEnvironment();
     private Transformer reference;
     private CriticPhase critic; // adv_estimator = gae: PPO's value model
+    private RewardKlPenalty klPenalty; // use_kl_in_reward: β·KL folded into the token rewards
     private volatile MetricsLog log;
     private long tokensSeen;
     private int stepReached; // the last optimiser step taken, for a checkpoint after an OutOfMemoryError inside a batch
@@ -130,8 +131,18 @@ public final class GrpoTrainer {
     public static MemoryPlan memoryPlan(ModelConfig model, GrpoConfig config, List<Prompt> prompts) {
         int maxPrompt = 0;
         for (Prompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-        int completion = config.sampling().maxCompletionLength();
-        return MemoryPlan.training(model, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, config.needsReference());
+        int completion = config.sampling().maxCompletionLength(), mb = config.batch().perDeviceTrainBatchSize();
+        MemoryPlan plan = MemoryPlan.training(model, mb, maxPrompt + completion, completion, config.needsReference());
+        if (!config.rollouts().advEstimator().needsCritic()) return plan;
+        ModelConfig critic = model;
+        if (config.critic().criticModelNameOrPath() != null) {
+            try {
+                critic = ModelConfig.load(Path.of(config.critic().criticModelNameOrPath()));
+            } catch (IOException e) {
+                // an earlier run's critic/ or an unreadable folder: the policy's shape, and the critic's loading names the problem
+            }
+        }
+        return plan.withCritic(MemoryPlan.critic(critic, mb, maxPrompt + completion, config.peft().gradientCheckpointing()));
     }
 
     public Result train() throws IOException {
@@ -142,6 +153,9 @@ public final class GrpoTrainer {
         int completion = config.sampling().maxCompletionLength();
         MemoryPlan plan = MemoryPlan.training(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion,
                 config.needsReference());
+        MemoryPlan criticPlan = config.rollouts().advEstimator().needsCritic()
+                ? MemoryPlan.critic(policy, config.batch().perDeviceTrainBatchSize(), maxPrompt + completion) : null;
+        if (criticPlan != null) plan = plan.withCritic(criticPlan);
         plan.requireFits(MemoryPlan.availableHeap());
         policy.reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion);
         say("memory: " + plan.report());
@@ -157,13 +171,12 @@ public final class GrpoTrainer {
             AdamW.Settings adam = new AdamW.Settings(config.critic().criticLearningRate(), t.adamBeta1(), t.adamBeta2(), t.adamEpsilon(), t.weightDecay());
             String from = config.critic().criticModelNameOrPath();
             Critic c = from == null ? Critic.fromPolicy(policy, adam, mix(t.seed(), 0xC, 0)) : Critic.fromFolder(Path.of(from), policy, adam, mix(t.seed(), 0xC, 0));
-            // the critic is a second full model with its own gradients, moments and activations
-            MemoryPlan cp = MemoryPlan.training(c.model(), config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, completion, false);
-            cp.requireFits(MemoryPlan.availableHeap());
+            // its weights, gradients, moments and activations are in the plan checked above
             c.model().reserveActivations(config.batch().perDeviceTrainBatchSize(), maxPrompt + completion, 0);
-            say("memory (critic): " + cp.report());
+            say("memory (critic): " + criticPlan);
             critic = new CriticPhase(c, config, comm);
         }
+        if (config.klReward().useKlInReward()) klPenalty = new RewardKlPenalty(config, comm);
         Path out = Path.of(config.training().outputDir());
         Path resume = Checkpoints.resolveResume(config.training().resumeFromCheckpoint(), out);
         // the run owns its output folder (rank 0 holds the lock for the job)
@@ -185,7 +198,7 @@ public final class GrpoTrainer {
         try (MetricsLog metrics = comm.isRoot() ? new MetricsLog(out, total, state.globalStep(), console) : null) {
             log = metrics;
             if (metrics != null) metrics.limitEta(stop::secondsLeft);
-            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm, critic);
+            Rollouts rollouts = new Rollouts(config, generator, scoring, weights, decoder, stopTokenIds, this::say, comm, critic, klPenalty);
             PolicyUpdate update = new PolicyUpdate(policy, opt, config, comm);
             Bookkeeping books = new Bookkeeping(config, metrics, () -> evaluate(generator), !evalPrompts.isEmpty(), rollouts::text);
             PromptOrder order = new PromptOrder(prompts, config.training().seed(), state.epoch(), state.position());
@@ -252,18 +265,23 @@ public final class GrpoTrainer {
                 // LoRA dropout masks follow the step, not a running count, so a resumed run draws the same ones
                 if (policy.lora() != null) policy.lora().setDropoutSeed(mix(config.training().seed(), step, 0xD1));
                 List<Rollout> part = shuffled.subList(s0, Math.min(shuffled.size(), s0 + window));
-                PolicyUpdate.Step r = update.step(part, scale, lr);
+                // critic_warmup (verl's): the first steps move only the critic, the policy learns from a critic that has seen returns
+                boolean warmup = step < config.critic().criticWarmup();
+                PolicyUpdate.Step r = warmup ? null : update.step(part, scale, lr);
                 Map<String, Double> criticMetrics = critic == null ? Map.of() : critic.step(part);
-                tokensSeen += r.tokens();
+                tokensSeen += r != null ? r.tokens() : PolicyUpdate.tokens(part, comm);
                 step++;
                 stepReached = step;
                 if (reference != null && config.reference().syncAfter(step)) syncReference();
                 Map<String, Double> m = new LinkedHashMap<>();
-                m.put("loss", r.loss());
-                m.put("grad_norm", r.gradNorm());
+                if (r != null) {
+                    m.put("loss", r.loss());
+                    m.put("grad_norm", r.gradNorm());
+                }
                 m.put("learning_rate", lr);
                 m.put("num_tokens", (double) tokensSeen);
-                m.putAll(r.metrics());
+                if (r != null) m.putAll(r.metrics());
+                if (warmup) m.put("critic/warmup", 1.0);
                 m.putAll(criticMetrics);
                 m.putAll(batch.metrics());
                 m.put("step_time", (System.nanoTime() - t0) * 1e-9 + genSeconds);
@@ -299,6 +317,7 @@ public final class GrpoTrainer {
             }
         }
         if (critic != null) critic.load(checkpoint.resolve("critic"));
+        if (klPenalty != null) klPenalty.load(checkpoint);
         say("resumed from " + checkpoint + " at step " + state.globalStep());
         return state;
     }
@@ -314,6 +333,7 @@ public final class GrpoTrainer {
             p = Checkpoints.save(out, policy, opt, state, tokenizerDir, keep, dir -> {
                 if (reference != null) reference.save(dir.resolve("reference"));
                 if (critic != null) critic.save(dir.resolve("critic"));
+                if (klPenalty != null) klPenalty.save(dir);
             });
         comm.barrier();
         return p;

@@ -61,6 +61,14 @@ final class PolicyUpdate {
         return new Step(counts[0] / comm.size(), norm, Metrics.meanOverRanks(metrics, comm), (long) counts[1]);
     }
 
+    /** The prompt and completion tokens of {@code window} over all ranks (TRL's {@code num_tokens}), for a step without a policy update. */
+    static long tokens(List<Rollout> window, Communicator comm) {
+        double[] t = {0};
+        for (Rollout ro : window) t[0] += ro.prompt().ids().length + ro.completion().length();
+        comm.sumInPlace(t);
+        return (long) t[0];
+    }
+
     /** Forward, loss and backward of one micro-batch; gradients accumulate in the policy. */
     private LossResult microBatch(List<Rollout> mb, LossScale scale) {
         TokenBatch batch = Rollout.batchOf(mb);

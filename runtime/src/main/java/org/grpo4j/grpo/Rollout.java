@@ -10,8 +10,9 @@ import org.grpo4j.model.TokenBatch;
  * One completion in a generation batch with everything the update needs: the prompt it answers, its tokens, its
  * loss mask (0 for a truncated completion under {@code mask_truncated_completions}), its summed reward and
  * advantage, and — when the batch is reused — the log-probs of the policy that generated it and of the
- * reference model; under {@code adv_estimator = gae} the critic's per-token values, returns and advantages
- * ({@code values}; null otherwise), whose advantages replace the sequence's one in the policy loss.
+ * reference model; per-token advantages where the estimator gives them ({@code values}: under {@code adv_estimator = gae}
+ * the critic's values, returns and advantages; under reinforce_plus_plus and remax with the KL penalty in the reward the
+ * returns and advantages; null otherwise), which replace the sequence's one in the policy loss.
  */
 record Rollout(Prompt prompt, Completion completion, float mask, double reward, double advantage, float[] oldLogp, float[] refLogp,
                ValueTargets values) {
@@ -27,9 +28,19 @@ record Rollout(Prompt prompt, Completion completion, float mask, double reward, 
         return new Rollout(prompt, completion, mask, reward, advantage, old, ref, values);
     }
 
-    /** With the critic's per-token quantities; {@code advantage} becomes their mean (what the logs show per completion). */
-    Rollout withValues(ValueTargets v, double meanAdvantage) {
-        return new Rollout(prompt, completion, mask, reward, meanAdvantage, oldLogp, refLogp, v);
+    /**
+     * With per-token advantages (the critic's values, returns and advantages; without a critic {@code values} is null);
+     * {@code advantage} becomes their mean, from the double-precision {@code packedAdvantages[from, to)} (what the logs show per completion).
+     */
+    Rollout withValues(ValueTargets v, double[] packedAdvantages, int from, int to) {
+        double m = 0;
+        for (int i = from; i < to; i++) m += packedAdvantages[i];
+        return new Rollout(prompt, completion, mask, reward, to > from ? m / (to - from) : 0.0, oldLogp, refLogp, v);
+    }
+
+    /** With another sequence advantage (an estimator's, computed after the log-prob passes). */
+    Rollout withAdvantage(double a) {
+        return new Rollout(prompt, completion, mask, reward, a, oldLogp, refLogp, values);
     }
 
     /** The rollouts' prompt + completion sequences as one packed batch; the completions are the targets. */

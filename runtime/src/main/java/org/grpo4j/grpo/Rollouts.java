@@ -11,6 +11,9 @@ import org.grpo4j.distributed.Communicator;
 import org.grpo4j.generate.Completion;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.grpo.advantage.AdvantageEstimator;
+import org.grpo4j.grpo.advantage.TokenLevel;
+import org.grpo4j.grpo.critic.Gae;
+import org.grpo4j.grpo.critic.ValueTargets;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.reward.Sample;
@@ -42,12 +45,17 @@ final class Rollouts {
     private final Consumer<String> say;
     private final Communicator comm;
     private final CriticPhase critic;
+    private final RewardKlPenalty klPenalty;
 
-    /** {@code critic}: the value model of {@code adv_estimator = gae}, null for the other estimators. */
+    /**
+     * {@code critic}: the value model of {@code adv_estimator = gae}, null for the other estimators; {@code klPenalty}:
+     * {@code use_kl_in_reward}'s penalty, or null.
+     */
     Rollouts(GrpoConfig config, Generator generator, RewardScoring scoring, double[] weights, Function<int[], String> decoder, int[] stopTokenIds,
-             Consumer<String> say, Communicator comm, CriticPhase critic) {
+             Consumer<String> say, Communicator comm, CriticPhase critic, RewardKlPenalty klPenalty) {
         this.comm = comm;
         this.critic = critic;
+        this.klPenalty = klPenalty;
         this.config = config;
         this.generator = generator;
         this.scoring = scoring;
@@ -79,7 +87,10 @@ final class Rollouts {
             scored = Scored.select(pool, groups, config.numGenerations(), this::hasSignal);
         }
         Gathered all = gather(scored);
-        AdvantageResult advantages = advantages(all, scored, GrpoTrainer.mix(seed, round, resampleRounds + 1));
+        long advantageSeed = GrpoTrainer.mix(seed, round, resampleRounds + 1);
+        // the KL penalty in the reward needs the reference pass first, so then the estimator runs after it (tokenLevel)
+        boolean late = klPenalty != null || tokenLevelReturns();
+        AdvantageResult advantages = late ? groupAdvantages(all) : advantages(all, scored, advantageSeed);
         int first = comm.rank() * scored.completions().size();
         List<Rollout> rollouts = scored.rollouts(config, weights, Arrays.copyOfRange(advantages.advantages(), first, first + scored.completions().size()));
         double seconds = (System.nanoTime() - t0) * 1e-9;
@@ -88,8 +99,9 @@ final class Rollouts {
         long tLogps = System.nanoTime();
         if (old != null || reference != null) rollouts = withLogps(rollouts, old, reference);
         Map<String, Double> metrics = metrics(scored.scores().names(), all, advantages, resampleRounds);
-        // gae: the critic's values, GAE's per-token returns and advantages (its critic/advantages/* replace the per-completion ones)
-        if (critic != null) rollouts = critic.attach(rollouts, metrics);
+        // gae: the critic's values, GAE's per-token returns and advantages (its critic/advantages/* replace the per-completion ones);
+        // the other estimators here when their rewards are per token (use_kl_in_reward, or reinforce_plus_plus with γ < 1)
+        if (critic != null || late) rollouts = tokenLevel(rollouts, scored.prompts(), advantageSeed, metrics);
         double logpSeconds = (System.nanoTime() - tLogps) * 1e-9;
         // TRL's DAPO/CISPO denominator under DDP: the whole batch's active tokens over the ranks, so the ranks' mean gradient is the batch's
         double[] activeTokens = {0};
@@ -109,12 +121,111 @@ final class Rollouts {
      */
     private AdvantageResult advantages(Gathered all, Scored scored, long seed) {
         int G = config.numGenerations();
-        AdvantageResult grpo = RewardAggregation.advantages(all.values(), weights, G, config.rollouts().scaleRewards(),
-                config.rollouts().multiObjectiveAggregation());
+        AdvantageResult grpo = groupAdvantages(all);
         AdvantageEstimator estimator = config.rollouts().advEstimator();
         if (estimator == AdvantageEstimator.GRPO || estimator.needsCritic()) return grpo; // gae's come per token, from the critic
         double[] baselines = estimator.needsGreedyBaseline() ? gatherRanks(greedyRewards(scored.prompts(), seed)) : null;
         return grpo.withAdvantages(estimator.advantages(RewardAggregation.weightedSum(all.values(), weights), G, all.lengths(), baselines));
+    }
+
+    /** TRL's group normalisation of the weighted rewards: the reward metrics of every estimator. */
+    private AdvantageResult groupAdvantages(Gathered all) {
+        return RewardAggregation.advantages(all.values(), weights, config.numGenerations(), config.rollouts().scaleRewards(),
+                config.rollouts().multiObjectiveAggregation());
+    }
+
+    /** REINFORCE++ with γ &lt; 1: its returns differ per token even without the KL penalty (verl's discounted return loop). */
+    private boolean tokenLevelReturns() {
+        return config.rollouts().advEstimator() == AdvantageEstimator.REINFORCE_PLUS_PLUS && config.critic().gamma() != 1.0;
+    }
+
+    /** This rank's completions packed end to end: token rewards (verl's {@code token_level_rewards}), and which have a reward. */
+    record TokenRewards(int[] start, double[] rewards, boolean[] valid) {}
+
+    /**
+     * verl's order: token rewards (the weighted reward on the last token; with {@code use_kl_in_reward} minus β·KL on
+     * every token, {@link RewardKlPenalty}), then the estimator on them — the critic's GAE, or, for the others, verl's
+     * {@code compute_advantage}: grpo and rloo take each completion's summed token rewards into their group baselines,
+     * reinforce_plus_plus whitens the discounted per-token returns over the whole batch, remax subtracts the greedy
+     * baseline from each token's reward-to-go. Per-token advantages go into {@link Rollout#values()}.
+     */
+    private List<Rollout> tokenLevel(List<Rollout> rollouts, List<Prompt> prompts, long seed, Map<String, Double> metrics) {
+        int B = rollouts.size();
+        int[] start = new int[B + 1];
+        double[] rewards = new double[B];
+        boolean[] valid = new boolean[B];
+        for (int b = 0; b < B; b++) {
+            start[b + 1] = start[b] + rollouts.get(b).completion().length();
+            rewards[b] = rollouts.get(b).reward();
+            valid[b] = !Double.isNaN(rewards[b]);
+        }
+        double[] tokenRewards = new double[start[B]];
+        Gae.outcomeRewards(start, rewards, valid, tokenRewards);
+        if (klPenalty != null) metrics.putAll(klPenalty.apply(rollouts, start, tokenRewards));
+        TokenRewards tr = new TokenRewards(start, tokenRewards, valid);
+        if (critic != null) return critic.attach(rollouts, tr, metrics);
+        AdvantageEstimator e = config.rollouts().advEstimator();
+        int G = config.numGenerations();
+        TokenLevel.Result res = TokenLevel.advantages(e, start, tokenRewards, valid, G, config.rollouts().scaleRewards(), config.critic().gamma(),
+                e.needsGreedyBaseline() ? greedyRewards(prompts, seed) : null, comm);
+        metrics.putAll(sequenceRewardMetrics(res.sums()));
+        List<Rollout> out = new ArrayList<>(B);
+        for (int b = 0; b < B; b++) {
+            int from = start[b], to = start[b + 1];
+            out.add(res.sequence() != null ? rollouts.get(b).withAdvantage(res.sequence()[b])
+                    : rollouts.get(b).withValues(new ValueTargets(null, floats(res.returns(), from, to), floats(res.tokens(), from, to)), res.tokens(), from, to));
+        }
+        putAdvantageMetrics(metrics, tr, res.tokens() != null ? res.tokens() : perToken(start, res.sequence()));
+        return out;
+    }
+
+    /** verl's {@code critic/rewards/mean|max|min}: the completions' summed token rewards (with the KL penalty), whole batch. */
+    private static Map<String, Double> sequenceRewardMetrics(double[] sums) {
+        double n = 0, s = 0, max = Double.NEGATIVE_INFINITY, min = Double.POSITIVE_INFINITY;
+        for (double x : sums) {
+            if (Double.isNaN(x)) continue;
+            n++;
+            s += x;
+            max = Math.max(max, x);
+            min = Math.min(min, x);
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("critic/rewards/mean", n == 0 ? Double.NaN : s / n);
+        m.put("critic/rewards/max", n == 0 ? Double.NaN : max);
+        m.put("critic/rewards/min", n == 0 ? Double.NaN : min);
+        return m;
+    }
+
+    /** This rank's per-token copy of per-completion advantages (for the metrics). */
+    private static double[] perToken(int[] start, double[] adv) {
+        double[] t = new double[start[start.length - 1]];
+        for (int b = 0; b + 1 < start.length; b++) Arrays.fill(t, start[b], start[b + 1], adv[b]);
+        return t;
+    }
+
+    /** verl's {@code critic/advantages/mean|max|min} over every valid completion token of the whole batch. */
+    private void putAdvantageMetrics(Map<String, Double> m, TokenRewards tr, double[] adv) {
+        double[] sum = {0, 0}, ext = {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (int b = 0; b < tr.valid().length; b++) {
+            if (!tr.valid()[b]) continue;
+            for (int i = tr.start()[b]; i < tr.start()[b + 1]; i++) {
+                sum[0]++;
+                sum[1] += adv[i];
+                ext[0] = Math.max(ext[0], adv[i]);
+                ext[1] = Math.max(ext[1], -adv[i]);
+            }
+        }
+        comm.sumInPlace(sum);
+        comm.maxInPlace(ext);
+        m.put("critic/advantages/mean", sum[0] == 0 ? 0.0 : sum[1] / sum[0]);
+        m.put("critic/advantages/max", sum[0] == 0 ? 0.0 : ext[0]);
+        m.put("critic/advantages/min", sum[0] == 0 ? 0.0 : -ext[1]);
+    }
+
+    private static float[] floats(double[] x, int from, int to) {
+        float[] f = new float[to - from];
+        for (int i = from; i < to; i++) f[i - from] = (float) x[i];
+        return f;
     }
 
     /** ReMax's baselines: the weighted reward of one greedy completion per prompt, scored by the same reward functions. */
@@ -129,12 +240,8 @@ final class Rollouts {
         return RewardAggregation.weightedSum(scores.values(), weights);
     }
 
-    /** Every rank's {@code mine} side by side in rank order (each writes its slice into zeros; NaN survives the sum). */
     private double[] gatherRanks(double[] mine) {
-        double[] buf = new double[mine.length * comm.size()];
-        System.arraycopy(mine, 0, buf, comm.rank() * mine.length, mine.length);
-        comm.sumInPlace(buf);
-        return buf;
+        return TokenLevel.gatherRanks(mine, comm);
     }
 
     /** The largest of the ranks' {@code missing} counts. */

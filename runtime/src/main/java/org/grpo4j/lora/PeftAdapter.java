@@ -38,12 +38,17 @@ public final class PeftAdapter {
 
     /** Writes the adapters into {@code dir}; {@code baseModel} is recorded as {@code base_model_name_or_path}. */
     public static void save(LoraAdapters adapters, Path dir, String baseModel) throws IOException {
+        save(adapters, dir, baseModel, "CAUSAL_LM");
+    }
+
+    /** The same with PEFT's {@code task_type} ({@code TOKEN_CLS} for PPO's value model). */
+    public static void save(LoraAdapters adapters, Path dir, String baseModel, String taskType) throws IOException {
         Files.createDirectories(dir);
         LoraConfig c = adapters.config();
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode n = json.createObjectNode();
         n.put("peft_type", "LORA");
-        n.put("task_type", "CAUSAL_LM");
+        n.put("task_type", taskType);
         n.put("base_model_name_or_path", baseModel);
         n.put("r", c.r());
         n.put("lora_alpha", c.alpha());

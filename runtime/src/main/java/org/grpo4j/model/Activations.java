@@ -29,7 +29,7 @@ public final class Activations {
     final Layer[] layers;
     Tensor residOut, lnf, rstdf;                                      // final residual, final norm
     Tensor dResid, dLn, dQkv, dQkvRot, dAtt, dGateUp, dAct;            // backward scratch (one layer)
-    Tensor headIn, dHeadIn, logits, logp, entropy, dLogp;             // output head, in chunks of target rows
+    Tensor headIn, dHeadIn, logits, logp, entropy, lse, dLogp;             // output head, in chunks of target rows
     int rows, targets, chunkRows;
 
     private final Backend backend;
@@ -74,7 +74,7 @@ public final class Activations {
         long wide = probs + N * 2 * F;
         long layers = checkpointing ? (perLayer - wide) * c.numLayers() + wide : perLayer * c.numLayers();
         long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
-        long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 3L;
+        long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 4L;
         return layers + shared + N * d * 2 + N + backward + head;
     }
 
@@ -99,7 +99,7 @@ public final class Activations {
     void release() {
         block = null;
         for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
-        residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = dLogp = null;
+        residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = lse = dLogp = null;
         rows = targets = chunkRows = 0;
     }
 
@@ -155,6 +155,7 @@ public final class Activations {
         logits = take(at, (long) chunkRows * c.vocabSize());
         logp = take(at, targets);
         entropy = take(at, targets);
+        lse = take(at, targets);
         dLogp = take(at, targets);
     }
 

@@ -2,10 +2,41 @@ package org.grpo4j.model;
 
 /**
  * Memory a training run needs, computed before any work starts: parameters, gradients, AdamW moments, a frozen
- * reference copy when {@code beta ≠ 0}, and the activations of one micro-batch. A plan that does not fit says
- * which setting to lower instead of failing halfway through a run.
+ * reference copy when {@code beta ≠ 0}, the activations of one micro-batch, and PPO's critic ({@code adv_estimator =
+ * gae}: {@link #critic}, everything it holds together). A plan that does not fit says which setting to lower instead
+ * of failing halfway through a run.
  */
-public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizerBytes, long referenceBytes, long activationBytes) {
+public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizerBytes, long referenceBytes, long activationBytes, long criticBytes) {
+
+    public MemoryPlan(long parameterBytes, long gradientBytes, long optimizerBytes, long referenceBytes, long activationBytes) {
+        this(parameterBytes, gradientBytes, optimizerBytes, referenceBytes, activationBytes, 0);
+    }
+
+    /** This plan with {@code critic}'s whole total beside it. */
+    public MemoryPlan withCritic(MemoryPlan critic) {
+        return new MemoryPlan(parameterBytes, gradientBytes, optimizerBytes, referenceBytes, activationBytes, criticBytes + critic.totalBytes());
+    }
+
+    /**
+     * PPO's value model beside {@code policy} ({@code grpo/critic/Critic}): a full copy's weights, gradients, AdamW
+     * moments; for a LoRA policy only its own adapters' (the frozen base is the policy's, shared); the decoder's
+     * activations without head rows; the scalar value head with its gradient and moments.
+     */
+    public static MemoryPlan critic(Transformer policy, int microBatchSequences, int sequenceLength) {
+        ModelConfig c = policy.config();
+        long head = 4L * c.hiddenSize();
+        long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, 0, policy.gradientCheckpointing()) * 4;
+        if (policy.lora() == null) return critic(c, microBatchSequences, sequenceLength, policy.gradientCheckpointing());
+        long adapters = policy.lora().parameterBytes();
+        return new MemoryPlan(adapters + head, adapters + head, 2 * (adapters + head), 0, acts + policy.lora().activationBytes(microBatchSequences * sequenceLength));
+    }
+
+    /** A full critic of config {@code c} (before any model is loaded: the recipe's check). */
+    public static MemoryPlan critic(ModelConfig c, int microBatchSequences, int sequenceLength, boolean checkpointing) {
+        long params = new ParameterLayout(c).size() * 4 + 4L * c.hiddenSize();
+        long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, 0, checkpointing) * 4;
+        return new MemoryPlan(params, params, 2 * params, 0, acts);
+    }
 
     /**
      * The plan for training {@code model} as it is set up: a LoRA model counts its frozen base (fp32 or packed), the
@@ -30,7 +61,7 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
     }
 
     public long totalBytes() {
-        return parameterBytes + gradientBytes + optimizerBytes + referenceBytes + activationBytes;
+        return parameterBytes + gradientBytes + optimizerBytes + referenceBytes + activationBytes + criticBytes;
     }
 
     /** The settings that shrink a run, for every "does not fit" message. */
@@ -84,6 +115,7 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
     @Override
     public String toString() {
         return "parameters " + gib(parameterBytes) + ", gradients " + gib(gradientBytes) + ", AdamW " + gib(optimizerBytes)
-                + (referenceBytes > 0 ? ", reference " + gib(referenceBytes) : "") + ", activations " + gib(activationBytes);
+                + (referenceBytes > 0 ? ", reference " + gib(referenceBytes) : "") + ", activations " + gib(activationBytes)
+                + (criticBytes > 0 ? ", critic " + gib(criticBytes) : "");
     }
 }

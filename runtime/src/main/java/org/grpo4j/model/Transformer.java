@@ -140,6 +140,18 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return this;
     }
 
+    /**
+     * A second model over this LoRA model's frozen weights — the same tensors, not a copy — with activations of its
+     * own and no adapters yet: PPO's LoRA critic puts adapters of its own on it ({@link #withLora}). The base stays
+     * frozen for both (LoRA never writes it), so sharing it is safe.
+     */
+    public Transformer sharingFrozenBase() {
+        if (lora == null) throw new IllegalStateException("only a LoRA model's base is frozen and can be shared");
+        Transformer t = new Transformer(config, backend, params, base);
+        t.weightsDtype = weightsDtype;
+        return t;
+    }
+
     /** The LoRA adapters, or null. */
     public LoraAdapters lora() {
         return lora;
@@ -438,7 +450,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         for (int k = 0; k < chunks; k++) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
             headLogits(k, n);
-            backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
+            backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.lse.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
         }
         // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
         keptChunk = chunks - 1;
@@ -569,7 +581,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         for (int k = chunkRows.length - 1; k >= 0; k--) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
             if (k != keptChunk) headLogits(k, n); // recomputed: the logits of the whole batch never exist at once
-            backend.logSoftmaxBackward(acts.logits, acts.dLogp.slice(t0, n), targetTokens, t0, n, V, temperature);
+            backend.logSoftmaxBackward(acts.logits, acts.lse.slice(t0, n), acts.dLogp.slice(t0, n), targetTokens, t0, n, V, temperature);
             lmHead.backwardWeight(backend, acts.logits, acts.headIn, n);
             lmHead.backwardInput(backend, acts.dHeadIn, acts.logits, n, false);
             backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);

@@ -1,5 +1,6 @@
 package org.grpo4j.grpo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.model.Transformer;
+import org.grpo4j.train.StopSignal;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -72,5 +75,58 @@ class AdvantageEstimatorTrainingTest {
             if (mean > 0 && mean < 1) groupsWithSignal++;
         }
         assertTrue(groupsWithSignal > 0, "no logged group had mixed rewards");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"grpo", "rloo", "reinforce_plus_plus", "remax"})
+    void withTheKlPenaltyInTheRewardTheEstimatorLearnsFromPenalisedRewards(String estimator, @TempDir Path dir) throws Exception {
+        Transformer m = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(11, 0.02);
+        GrpoConfig c = GrpoTrainerTest.settings(dir).set("max_steps", 20).set("adv_estimator", estimator).set("use_kl_in_reward", true)
+                .set("kl_penalty", "low_var_kl").set("kl_coef", 0.05).set("gamma", estimator.equals("reinforce_plus_plus") ? 0.9 : 1.0).build();
+        GrpoTrainerTest.trainer(m, c, null).train();
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("metrics.jsonl"))) if (json.readTree(line).has("reward")) rows.add(json.readTree(line));
+        assertEquals(20, rows.size());
+        // step 1: the policy is the reference, so KL = 0 and the penalised sequence reward is the score
+        JsonNode first = rows.get(0);
+        assertEquals(0.0, first.get("actor/reward_kl_penalty").asDouble(), 1e-6, first.toString());
+        assertEquals(0.05, first.get("actor/reward_kl_penalty_coeff").asDouble(), 0.0);
+        assertEquals(first.get("reward").asDouble(), first.get("critic/rewards/mean").asDouble(), 1e-6);
+        double kl = 0, penalised = 0, score = 0, early = 0, late = 0;
+        for (int i = 10; i < 20; i++) {
+            kl += rows.get(i).get("actor/reward_kl_penalty").asDouble();
+            penalised += rows.get(i).get("critic/rewards/mean").asDouble();
+            score += rows.get(i).get("reward").asDouble();
+        }
+        for (int i = 0; i < 4; i++) early += rows.get(i).get("reward").asDouble() / 4;
+        for (int i = 15; i < 20; i++) late += rows.get(i).get("reward").asDouble() / 5;
+        // the policy moved away from the reference: a positive KL (low_var_kl ≥ 0) lowers the reward the estimator saw
+        assertTrue(kl > 0 && penalised < score, estimator + ": KL " + kl + ", penalised " + penalised + " vs score " + score);
+        assertTrue(late > early && late > 0.5, estimator + ": mean reward " + early + " → " + late);
+    }
+
+    @Test
+    void aResumedRunWithTheAdaptiveKlInTheRewardContinuesExactly(@TempDir Path dir) throws Exception {
+        GrpoConfig cfg = GrpoTrainerTest.settings(dir).set("max_steps", 4).set("adv_estimator", "reinforce_plus_plus").set("use_kl_in_reward", true)
+                .set("kl_ctrl", "adaptive").set("kl_coef", 0.05).set("kl_horizon", 32).set("gamma", 0.95).build();
+        Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
+        Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainer[] holder = new GrpoTrainer[1];
+        StopSignal afterTwo = new StopSignal() {
+            @Override
+            public boolean requested() {
+                var log = holder[0].metricsLog();
+                return log != null && log.history().size() >= 2;
+            }
+        };
+        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterTwo);
+        assertEquals(2, holder[0].train().steps());
+        Transformer c = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(77, 0.05);
+        assertEquals(4, GrpoTrainerTest.trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null).train().steps());
+        assertArrayEquals(a.backend().read(a.params()), c.backend().read(c.params()));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-4/kl_ctrl.json")), Files.readAllBytes(dir.resolve("b/checkpoint-4/kl_ctrl.json")));
+        assertTrue(!Files.readString(dir.resolve("a/checkpoint-4/kl_ctrl.json")).contains("\"value\":0.05,"), "the adaptive β moved");
     }
 }

@@ -28,7 +28,7 @@ public final class DataParallelProbe {
     }
 
     /** args[3] of this form picks the advantage estimator instead of a checkpoint to resume from. */
-    static final String ESTIMATOR = "adv_estimator=";
+    static final String ESTIMATOR = "adv_estimator=", KL = "+kl";
 
     static void main0(Path out, int perDeviceBatch, int steps, Path resume) throws Exception {
         main0(out, perDeviceBatch, steps, resume, "grpo");
@@ -37,7 +37,9 @@ public final class DataParallelProbe {
     static void main0(Path out, int perDeviceBatch, int steps, Path resume, String estimator) throws Exception {
         Transformer m = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(11, 0.02);
         var c = GrpoTrainerTest.settings(out).set("per_device_train_batch_size", perDeviceBatch).set("max_steps", steps)
-                .set("learning_rate", 1e-3).set("logging_steps", 1).set("adv_estimator", estimator);
+                .set("learning_rate", 1e-3).set("logging_steps", 1).set("adv_estimator", estimator.replace(KL, ""));
+        // NAME+kl: the adaptive KL penalty in the reward, and γ < 1, so the token-level path runs (its sums and whitening are the whole batch's)
+        if (estimator.endsWith(KL)) c.set("use_kl_in_reward", true).set("kl_ctrl", "adaptive").set("kl_coef", 0.05).set("kl_horizon", 32).set("gamma", 0.9);
         if (resume != null) c.set("resume_from_checkpoint", resume.toString());
         new GrpoTrainer(m, c.build(), new GrpoTask(GrpoTrainerTest.prompts(16, 1), List.of(), List.of(GrpoTrainerTest.CONTAINS), ids -> "", new int[0], null),
                 null, null).train();

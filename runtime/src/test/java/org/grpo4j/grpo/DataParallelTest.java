@@ -41,10 +41,11 @@ class DataParallelTest {
 
     /**
      * ReMax's greedy baselines and REINFORCE++'s batch whitening are gathered over the ranks like the rewards; so are
-     * GAE's whitening and the critic's metrics, and the critic's gradients are averaged like the policy's.
+     * GAE's whitening and the critic's metrics, and the critic's gradients are averaged like the policy's; with the KL
+     * penalty in the reward, the KL's batch mean (the adaptive β's input) and the token-level whitening too.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"remax", "reinforce_plus_plus", "gae"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"remax", "reinforce_plus_plus", "gae", "reinforce_plus_plus+kl"})
     void everyEstimatorSeesTheWholeBatchUnderMpi(String estimator, @TempDir Path dir) throws Exception {
         Path one = dir.resolve("one"), two = dir.resolve("two");
         DataParallelProbe.main0(one, 16, 2, null, estimator);
@@ -53,6 +54,7 @@ class DataParallelTest {
         assertTrue(rel <= TOLERANCE, estimator + ": max |Δw| / max |w| = " + rel);
         List<JsonNode> m1 = metrics(one), m2 = metrics(two);
         List<String> keys = new java.util.ArrayList<>(List.of("reward", "critic/advantages/mean", "critic/advantages/max", "critic/advantages/min"));
+        if (estimator.endsWith(DataParallelProbe.KL)) keys.addAll(List.of("actor/reward_kl_penalty", "actor/reward_kl_penalty_coeff", "critic/rewards/mean"));
         if (estimator.equals("gae")) {
             keys.addAll(List.of("critic/vf_explained_var", "critic/returns/mean", "critic/values/mean", "critic/values/max"));
             double relCritic = org.grpo4j.sft.SftDataParallelTest.maxRelativeDifference(weights(one.resolve("checkpoint-2/critic")),

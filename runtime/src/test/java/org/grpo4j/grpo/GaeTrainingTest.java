@@ -124,9 +124,85 @@ class GaeTrainingTest {
         assertEquals(0.05, rows.get(0).get("actor/reward_kl_penalty_coeff").asDouble(), 1e-15);
         assertTrue(rows.get(0).get("actor/reward_kl_penalty").asDouble() >= 0, "low_var_kl is never negative");
         assertTrue(rows.get(5).get("actor/reward_kl_penalty_coeff").asDouble() != 0.05, "the adaptive β moves");
-        for (String f : new String[] {"model.safetensors", "value_head.safetensors", "optimizer.safetensors", "value_head_optimizer.safetensors",
-                "kl_ctrl.json"})
-            assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6/critic").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6/critic").resolve(f)),
-                    "critic/" + f + " differs after the resume");
+        for (String f : new String[] {"critic/model.safetensors", "critic/value_head.safetensors", "critic/optimizer.safetensors",
+                "critic/value_head_optimizer.safetensors", "kl_ctrl.json"})
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6").resolve(f)),
+                    f + " differs after the resume");
+    }
+
+    @Test
+    void criticWarmupStepsMoveOnlyTheCritic(@TempDir Path dir) throws Exception {
+        GrpoConfig cfg = GrpoTrainerTest.settings(dir).set("adv_estimator", "gae").set("critic_learning_rate", 1e-2).set("critic_warmup", 3).build();
+        Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        float[] before = a.backend().read(a.params());
+        GrpoTrainerTest.trainer(a, cfg.with("max_steps", 3).with("output_dir", dir.resolve("a").toString()), null).train();
+        assertArrayEquals(before, a.backend().read(a.params()), "the policy stays put during the warmup");
+        List<JsonNode> rows = metrics(dir.resolve("a"));
+        assertEquals(3, rows.size());
+        for (JsonNode r : rows) assertTrue(r.has("critic/warmup") && !r.has("loss") && r.get("critic/grad_norm").asDouble() > 0, r.toString());
+        Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainerTest.trainer(b, cfg.with("max_steps", 4).with("output_dir", dir.resolve("b").toString()), null).train();
+        JsonNode last = metrics(dir.resolve("b")).get(3);
+        assertTrue(last.has("loss") && !last.has("critic/warmup"), last.toString());
+        assertTrue(!java.util.Arrays.equals(before, b.backend().read(b.params())), "the policy learns after the warmup");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GrpoConfig.builder().set("critic_warmup", 2).build());
+        assertTrue(e.getMessage().contains("critic_warmup = 2 trains only the critic"), e.getMessage());
+    }
+
+    @Test
+    void aLoraPpoRunTrainsItsCriticsAdaptersAndResumesExactly(@TempDir Path dir) throws Exception {
+        // use_peft: the policy and the critic are adapters on one frozen base; the critic checkpoints as a PEFT folder
+        GrpoConfig cfg = GrpoTrainerTest.settings(dir).set("max_steps", 6).set("adv_estimator", "gae").set("num_iterations", 2).set("use_peft", true)
+                .set("lora_r", 4).set("lora_alpha", 8).set("lora_target_modules", List.of("all-linear")).set("critic_learning_rate", 1e-2).build();
+        Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        float[] base = a.backend().read(a.params());
+        GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
+        assertArrayEquals(base, a.backend().read(a.params()), "LoRA leaves the shared base untouched");
+        List<JsonNode> rows = metrics(dir.resolve("a"));
+        assertEquals(6, rows.size());
+        assertTrue(rows.get(5).get("critic/grad_norm").asDouble() > 0 && rows.get(5).has("critic/vf_explained_var"), rows.get(5).toString());
+        Path critic = dir.resolve("a/checkpoint-6/critic");
+        assertTrue(Files.readString(critic.resolve("adapter_config.json")).contains("\"TOKEN_CLS\""));
+        assertTrue(Files.exists(critic.resolve("adapter_model.safetensors")) && !Files.exists(critic.resolve("model.safetensors")), "adapters, no base copy");
+
+        Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        GrpoTrainer[] holder = new GrpoTrainer[1];
+        StopSignal afterTwo = new StopSignal() {
+            @Override
+            public boolean requested() {
+                var log = holder[0].metricsLog();
+                return log != null && log.history().size() >= 2;
+            }
+        };
+        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterTwo);
+        assertEquals(2, holder[0].train().steps());
+        Transformer c = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
+        assertEquals(6, GrpoTrainerTest.trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null)
+                .train().steps());
+        assertArrayEquals(a.backend().read(a.lora().params()), c.backend().read(c.lora().params()), "the policy's adapters after the resume");
+        for (String f : new String[] {"critic/adapter_model.safetensors", "critic/value_head.safetensors", "critic/optimizer.safetensors",
+                "critic/value_head_optimizer.safetensors"})
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a/checkpoint-6").resolve(f)), Files.readAllBytes(dir.resolve("b/checkpoint-6").resolve(f)),
+                    f + " differs after the resume");
+    }
+
+    @Test
+    void theMemoryPlanCountsTheCritic() {
+        GrpoConfig grpo = GrpoConfig.builder().set("per_device_train_batch_size", 4).set("num_generations", 4).set("max_completion_length", 8).build();
+        List<Prompt> prompts = GrpoTrainerTest.prompts(4, 1);
+        org.grpo4j.model.MemoryPlan plain = GrpoTrainer.memoryPlan(GrpoTrainerTest.config(), grpo, prompts);
+        org.grpo4j.model.MemoryPlan ppo = GrpoTrainer.memoryPlan(GrpoTrainerTest.config(), grpo.with("adv_estimator", "gae"), prompts);
+        assertEquals(0, plain.criticBytes());
+        // a full critic: its weights, gradients and two AdamW moments (4 × the policy's parameters) and its activations
+        assertTrue(ppo.criticBytes() > 4 * plain.parameterBytes(), ppo.toString());
+        assertEquals(plain.totalBytes() + ppo.criticBytes(), ppo.totalBytes());
+        assertTrue(ppo.toString().contains("critic "), ppo.toString());
+        // a LoRA critic shares the frozen base: only adapters, head, their moments and the activations
+        Transformer lora = GrpoConfig.builder().set("use_peft", true).set("lora_r", 2).build().peft()
+                .apply(Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(1, 0.02), 1);
+        org.grpo4j.model.MemoryPlan loraCritic = org.grpo4j.model.MemoryPlan.critic(lora, 4, 11);
+        assertEquals(lora.lora().parameterBytes() + 4L * GrpoTrainerTest.config().hiddenSize(), loraCritic.parameterBytes());
+        assertTrue(loraCritic.parameterBytes() < plain.parameterBytes() / 4, loraCritic + " vs the policy: " + plain);
     }
 }

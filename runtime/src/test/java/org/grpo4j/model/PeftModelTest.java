@@ -185,14 +185,24 @@ class PeftModelTest {
         withLora.lora().mergeInto(merged.params(), merged.layout());
         List<int[]> prompts = List.of(new int[] {1, 5, 9}, new int[] {4, 7, 3, 22});
         SamplingParams p = SamplingParams.defaults().withNumGenerations(2).withTemperature(0).withMaxCompletionLength(6).withIgnoreEos(true);
-        List<Completion> a = new Generator(withLora).generate(prompts, p), b = new Generator(merged).generate(prompts, p);
-        for (int i = 0; i < a.size(); i++) {
-            assertArrayEquals(b.get(i).tokenIds(), a.get(i).tokenIds(), "completion " + i);
-            for (int t = 0; t < a.get(i).logprobs().length; t++) assertEquals(b.get(i).logprobs()[t], a.get(i).logprobs()[t], 1e-4);
-        }
+        Generator withLoraGen = new Generator(withLora);
+        assertGeneratesLike(merged, withLoraGen, prompts, p);
+        // new adapter values (an optimiser step writes them through params()): generation follows them
+        be.write(withLora.lora().params(), random((int) withLora.lora().params().size(), 11, 0.3));
+        Transformer merged2 = Transformer.load(dir, be);
+        withLora.lora().mergeInto(merged2.params(), merged2.layout());
+        assertGeneratesLike(merged2, withLoraGen, prompts, p);
         // switched off, the adapters leave the base
         withLora.lora().setEnabled(false);
         List<Completion> off = new Generator(withLora).generate(prompts, p), base = new Generator(Transformer.load(dir, be)).generate(prompts, p);
         for (int i = 0; i < off.size(); i++) assertArrayEquals(base.get(i).tokenIds(), off.get(i).tokenIds());
+    }
+
+    private void assertGeneratesLike(Transformer merged, Generator withLora, List<int[]> prompts, SamplingParams p) {
+        List<Completion> a = withLora.generate(prompts, p), b = new Generator(merged).generate(prompts, p);
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(b.get(i).tokenIds(), a.get(i).tokenIds(), "completion " + i);
+            for (int t = 0; t < a.get(i).logprobs().length; t++) assertEquals(b.get(i).logprobs()[t], a.get(i).logprobs()[t], 1e-4);
+        }
     }
 }

@@ -33,7 +33,7 @@ class PackedGemmTest {
             PackedTensor packed = be.pack(f, N, K, wv, 0);
             Tensor wide = CpuBackend.wrap(((CpuPackedTensor) packed).widen());
             Tensor bias = CpuBackend.wrap(biasV);
-            for (int M : new int[] {1, 5, 40}) {
+            for (int M : new int[] {1, 5, 16, 24, 40}) { // 16, 24: a batched decode step (widened blocks, rows as lanes)
                 Tensor in = CpuBackend.wrap(QuantFormatsTest.gaussian(M * K, 1, M));
                 for (boolean acc : new boolean[] {false, true}) {
                     float[] start = QuantFormatsTest.gaussian(M * N, 1, 7);

@@ -65,6 +65,26 @@ class TrainingTest {
         assertEquals(List.of(1.0, 0.5), recipe.config().get("reward_weights"));
     }
 
+    /** Issue 19: every adv_estimator trains from the DSL in one line, with and without the KL penalty in the reward, and logs verl's metrics. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"grpo,false", "rloo,false", "reinforce_plus_plus,false", "remax,false", "gae,false", "grpo,true",
+            "rloo,true", "reinforce_plus_plus,true", "remax,true", "gae,true"})
+    void everyEstimatorTrainsFromTheDsl(String estimator, boolean klInReward, @TempDir Path dir) throws Exception {
+        Path model = TinyModel.create(dir.resolve("model"), 64);
+        Path out = dir.resolve("run");
+        GrpoRecipe recipe = grpo().model(model).dataset(sums(8)).promptTemplate("{question}=").reward(Rewards.accuracy())
+                .numGenerations(4).perDeviceTrainBatchSize(8).maxCompletionLength(4).maxPromptLength(16).learningRate(1e-3).maxSteps(1)
+                .loggingSteps(1).saveSteps(100).outputDir(out).quiet()
+                .set("adv_estimator", estimator).set("use_kl_in_reward", klInReward);
+        assertEquals(1, Recipes.train(recipe).steps());
+        String metrics = Files.readString(out.resolve("metrics.jsonl"));
+        assertTrue(metrics.contains("\"critic/advantages/mean\""), metrics);
+        assertEquals(estimator.equals("gae"), metrics.contains("\"critic/vf_loss\""), metrics);
+        assertEquals(klInReward, metrics.contains("\"actor/reward_kl_penalty\""), metrics);
+        assertEquals(klInReward, Files.exists(out.resolve("checkpoint-1/kl_ctrl.json")));
+        assertEquals(estimator.equals("gae"), Files.exists(out.resolve("checkpoint-1/critic/value_head.safetensors")));
+    }
+
     @Test
     void aTimeLimitStopsTheRunWithACheckpointAndSaysWhy(@TempDir Path dir) throws Exception {
         Path model = TinyModel.create(dir.resolve("model"), 64);

@@ -58,7 +58,7 @@ class YamlRecipeTest {
         assertEquals(1.0, gae.critic().lam());
         assertEquals(5e-6, gae.critic().criticLearningRate());
         assertEquals(0.5, gae.critic().cliprangeValue());
-        assertEquals(org.grpo4j.grpo.critic.KlController.Kind.ADAPTIVE, gae.klReward().klCtrl());
+        assertEquals(org.grpo4j.grpo.KlController.Kind.ADAPTIVE, gae.klReward().klCtrl());
         Files.writeString(y, Files.readString(yaml) + "\nadv_estimator: ppo\n");
         RecipeException e = assertThrows(RecipeException.class, () -> YamlRecipes.read(y).recipe().validate());
         assertTrue(e.getMessage().contains("adv_estimator = 'ppo' is not one of grpo, rloo, reinforce_plus_plus, remax, gae"), e.getMessage());

@@ -24,18 +24,160 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = io + heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W; // padded tile rows: whole vectors past the last key are harmless
-                float[] kt = Scratch.floats(0, hd * Tp);
+                float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, R * Tp), qs = Scratch.floats(2, R * hd);
                 for (int s = 0; s < T; s++)
                     for (int i = 0; i < hd; i++) kt[i * Tp + s] = qkv[kCol + (start + s) * width + i];
-                for (int h = kvh * group; h < (kvh + 1) * group; h++)
-                    for (int t = 0; t < T; t++) {
-                        int q = io + (start + t) * width + h * hd, p = po + probStart[b] + (h * T + t) * T, n = t + 1;
-                        alongKeys(probs, p, n, T, qkv, q, scale, kt, Tp, hd);
-                        softmaxInPlace(probs, p, n);
-                        weightedRows(out, oo + (start + t) * outWidth + h * hd, probs, p, n, qkv, vCol + start * width, width, hd);
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    int p0 = po + probStart[b] + h * T * T;
+                    if (!blocked(hd)) { // no whole pair of vectors along the head: one query at a time
+                        for (int t = 0; t < T; t++) {
+                            int q = io + (start + t) * width + h * hd, p = p0 + t * T, n = t + 1;
+                            alongKeys(probs, p, n, T, qkv, q, scale, kt, Tp, hd);
+                            softmaxInPlace(probs, p, n);
+                            weightedRows(out, oo + (start + t) * outWidth + h * hd, probs, p, n, qkv, vCol + start * width, width, hd);
+                        }
+                        continue;
                     }
+                    // R queries at a time: each key (value) vector loaded once serves all of them
+                    for (int t0 = 0; t0 < T; t0 += R) {
+                        int rr = Math.min(R, T - t0);
+                        for (int r = 0; r < rr; r++) // the scaled queries, as alongKeys scales each element before its FMA
+                            for (int i = 0, q = io + (start + t0 + r) * width + h * hd; i < hd; i++) qs[r * hd + i] = qkv[q + i] * scale;
+                        rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
+                        for (int r = 0; r < rr; r++) {
+                            int p = p0 + (t0 + r) * T, n = t0 + r + 1;
+                            softmaxInto(probs, p, sc, r * Tp, n);
+                        }
+                        rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
+                                qkv, vCol + start * width, width, hd);
+                    }
+                }
             }
         });
+    }
+
+    /** Queries per register block in {@link #rowsAlongKeys} and {@link #rowsWeighted}. */
+    static final int R = 4;
+
+    /** The register-blocked loops, when the head dimension allows; {@code -Dgrpo4j.attention.blocked=false} is the A/B switch of the benchmarks. */
+    static final boolean BLOCKED = !"false".equals(System.getProperty("grpo4j.attention.blocked"));
+
+    private static boolean blocked(int hd) {
+        return BLOCKED && hd % (2 * W) == 0;
+    }
+
+    /**
+     * {@link #alongKeys} for {@code rr ≤ R} query rows at once, already scaled ({@code x} rows {@code xs} apart), keys
+     * {@code s < n}, into {@code out} rows {@code os} apart from 0 (whole vectors: room for {@code n} rounded up to a
+     * vector). Each tile vector is loaded once for all rows: 2 loads and 4 broadcasts feed 8 FMAs (the single-row
+     * loop: 4 loads per 4 FMAs). Each score still sums over {@code i} in order, so the values are those of
+     * {@link #alongKeys}. Missing rows ({@code rr < R}) repeat the last one and are not used.
+     */
+    static void rowsAlongKeys(float[] out, int os, int n, float[] x, int xo, int xs, int rr, float[] tile, int stride, int hd) {
+        int x1 = xo + Math.min(1, rr - 1) * xs, x2 = xo + Math.min(2, rr - 1) * xs, x3 = xo + Math.min(3, rr - 1) * xs;
+        int s0 = 0;
+        for (; s0 + W < n; s0 += 2 * W) {
+            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (int i = 0; i < hd; i++) {
+                int t = i * stride + s0;
+                FloatVector k0 = FloatVector.fromArray(S, tile, t), k1 = FloatVector.fromArray(S, tile, t + W);
+                FloatVector q = FloatVector.broadcast(S, x[xo + i]);
+                a0 = k0.fma(q, a0);
+                b0 = k1.fma(q, b0);
+                q = FloatVector.broadcast(S, x[x1 + i]);
+                a1 = k0.fma(q, a1);
+                b1 = k1.fma(q, b1);
+                q = FloatVector.broadcast(S, x[x2 + i]);
+                a2 = k0.fma(q, a2);
+                b2 = k1.fma(q, b2);
+                q = FloatVector.broadcast(S, x[x3 + i]);
+                a3 = k0.fma(q, a3);
+                b3 = k1.fma(q, b3);
+            }
+            a0.intoArray(out, s0);
+            b0.intoArray(out, s0 + W);
+            a1.intoArray(out, os + s0);
+            b1.intoArray(out, os + s0 + W);
+            a2.intoArray(out, 2 * os + s0);
+            b2.intoArray(out, 2 * os + s0 + W);
+            a3.intoArray(out, 3 * os + s0);
+            b3.intoArray(out, 3 * os + s0 + W);
+        }
+        if (s0 < n) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < hd; i++) {
+                FloatVector k0 = FloatVector.fromArray(S, tile, i * stride + s0);
+                a0 = k0.fma(FloatVector.broadcast(S, x[xo + i]), a0);
+                a1 = k0.fma(FloatVector.broadcast(S, x[x1 + i]), a1);
+                a2 = k0.fma(FloatVector.broadcast(S, x[x2 + i]), a2);
+                a3 = k0.fma(FloatVector.broadcast(S, x[x3 + i]), a3);
+            }
+            a0.intoArray(out, s0);
+            a1.intoArray(out, os + s0);
+            a2.intoArray(out, 2 * os + s0);
+            a3.intoArray(out, 3 * os + s0);
+        }
+    }
+
+    /**
+     * {@link #weightedRows} for {@code rr ≤ R} rows at once: {@code out_r = Σ_{s < n0 + r} w_r[s] · rows_s}, row r's
+     * weights at {@code wo + r·ws}, its output at {@code o + r·os} (causal: each next query sees one key more). Each
+     * {@code rows_s} vector is loaded once for all rows; each lane still sums over {@code s} in order, so the values
+     * are those of {@link #weightedRows}. Needs {@code hd} a multiple of two vectors.
+     */
+    static void rowsWeighted(float[] out, int o, int os, int rr, float[] w, int wo, int ws, int n0, float[] rows, int ro, int stride, int hd) {
+        int w1 = wo + Math.min(1, rr - 1) * ws, w2 = wo + Math.min(2, rr - 1) * ws, w3 = wo + Math.min(3, rr - 1) * ws;
+        for (int i0 = 0; i0 < hd; i0 += 2 * W) {
+            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (int s = 0; s < n0; s++) {
+                int r = ro + s * stride + i0;
+                FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
+                FloatVector p = FloatVector.broadcast(S, w[wo + s]);
+                a0 = v0.fma(p, a0);
+                b0 = v1.fma(p, b0);
+                p = FloatVector.broadcast(S, w[w1 + s]);
+                a1 = v0.fma(p, a1);
+                b1 = v1.fma(p, b1);
+                p = FloatVector.broadcast(S, w[w2 + s]);
+                a2 = v0.fma(p, a2);
+                b2 = v1.fma(p, b2);
+                p = FloatVector.broadcast(S, w[w3 + s]);
+                a3 = v0.fma(p, a3);
+                b3 = v1.fma(p, b3);
+            }
+            // key n0 + k is seen by rows k + 1 and later
+            for (int k = 0; k + 1 < rr; k++) {
+                int s = n0 + k, r = ro + s * stride + i0;
+                FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
+                if (k == 0) {
+                    FloatVector p = FloatVector.broadcast(S, w[w1 + s]);
+                    a1 = v0.fma(p, a1);
+                    b1 = v1.fma(p, b1);
+                }
+                if (k <= 1) {
+                    FloatVector p = FloatVector.broadcast(S, w[w2 + s]);
+                    a2 = v0.fma(p, a2);
+                    b2 = v1.fma(p, b2);
+                }
+                FloatVector p = FloatVector.broadcast(S, w[w3 + s]);
+                a3 = v0.fma(p, a3);
+                b3 = v1.fma(p, b3);
+            }
+            a0.intoArray(out, o + i0);
+            b0.intoArray(out, o + i0 + W);
+            if (rr > 1) {
+                a1.intoArray(out, o + os + i0);
+                b1.intoArray(out, o + os + i0 + W);
+            }
+            if (rr > 2) {
+                a2.intoArray(out, o + 2 * os + i0);
+                b2.intoArray(out, o + 2 * os + i0 + W);
+            }
+            if (rr > 3) {
+                a3.intoArray(out, o + 3 * os + i0);
+                b3.intoArray(out, o + 3 * os + i0 + W);
+            }
+        }
     }
 
     private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorMath.F;
@@ -155,28 +297,98 @@ final class Attention {
         }
     }
 
+    /**
+     * {@link #columnSums} for the {@code rr ≤ R} keys {@code s0 .. s0+rr-1} at once: {@code out_r += Σ_{s0+r ≤ t < T}
+     * w[wo + t·ws + s0 + r] · rows[ro + t·stride ..]}, key r's output at {@code o + r·os}. Each {@code rows_t} vector is
+     * loaded once for all keys; each lane still sums over {@code t} in order (the values of {@link #columnSums}). Needs
+     * {@code hd} a multiple of two vectors.
+     */
+    static void rowsColumnSums(float[] out, int o, int os, int rr, int s0, int T, float[] w, int wo, int ws, float[] rows, int ro, int stride, int hd) {
+        int k0 = wo + s0, k1 = k0 + Math.min(1, rr - 1), k2 = k0 + Math.min(2, rr - 1), k3 = k0 + Math.min(3, rr - 1);
+        int o1 = o + Math.min(1, rr - 1) * os, o2 = o + Math.min(2, rr - 1) * os, o3 = o + Math.min(3, rr - 1) * os;
+        for (int i0 = 0; i0 < hd; i0 += 2 * W) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o + i0), b0 = FloatVector.fromArray(S, out, o + i0 + W);
+            FloatVector a1 = FloatVector.fromArray(S, out, o1 + i0), b1 = FloatVector.fromArray(S, out, o1 + i0 + W);
+            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i0), b2 = FloatVector.fromArray(S, out, o2 + i0 + W);
+            FloatVector a3 = FloatVector.fromArray(S, out, o3 + i0), b3 = FloatVector.fromArray(S, out, o3 + i0 + W);
+            // query s0 + k is seen by keys 0..k
+            for (int k = 0; k + 1 < rr; k++) {
+                int t = s0 + k, r = ro + t * stride + i0, wt = t * ws;
+                FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
+                FloatVector p = FloatVector.broadcast(S, w[k0 + wt]);
+                a0 = v0.fma(p, a0);
+                b0 = v1.fma(p, b0);
+                if (k >= 1) {
+                    p = FloatVector.broadcast(S, w[k1 + wt]);
+                    a1 = v0.fma(p, a1);
+                    b1 = v1.fma(p, b1);
+                }
+                if (k >= 2) {
+                    p = FloatVector.broadcast(S, w[k2 + wt]);
+                    a2 = v0.fma(p, a2);
+                    b2 = v1.fma(p, b2);
+                }
+            }
+            for (int t = s0 + rr - 1; t < T; t++) {
+                int r = ro + t * stride + i0, wt = t * ws;
+                FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
+                FloatVector p = FloatVector.broadcast(S, w[k0 + wt]);
+                a0 = v0.fma(p, a0);
+                b0 = v1.fma(p, b0);
+                p = FloatVector.broadcast(S, w[k1 + wt]);
+                a1 = v0.fma(p, a1);
+                b1 = v1.fma(p, b1);
+                p = FloatVector.broadcast(S, w[k2 + wt]);
+                a2 = v0.fma(p, a2);
+                b2 = v1.fma(p, b2);
+                p = FloatVector.broadcast(S, w[k3 + wt]);
+                a3 = v0.fma(p, a3);
+                b3 = v1.fma(p, b3);
+            }
+            a0.intoArray(out, o + i0);
+            b0.intoArray(out, o + i0 + W);
+            if (rr > 1) {
+                a1.intoArray(out, o1 + i0);
+                b1.intoArray(out, o1 + i0 + W);
+            }
+            if (rr > 2) {
+                a2.intoArray(out, o2 + i0);
+                b2.intoArray(out, o2 + i0 + W);
+            }
+            if (rr > 3) {
+                a3.intoArray(out, o3 + i0);
+                b3.intoArray(out, o3 + i0 + W);
+            }
+        }
+    }
+
     /** p = softmax(p) over {@code n} entries, vectorised with the deterministic {@link VectorMath#exp}. */
     static void softmaxInPlace(float[] x, int o, int n) {
+        softmaxInto(x, o, x, o, n);
+    }
+
+    /** {@code dst[do..do+n) = softmax(src[so..so+n))}: {@link #softmaxInPlace} without first copying the scores over. */
+    static void softmaxInto(float[] dst, int dOff, float[] src, int so, int n) {
         var S = VectorMath.F;
         int W = VectorMath.W;
-        float max = VectorMath.max(x, o, n);
+        float max = VectorMath.max(src, so, n);
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int upper = S.loopBound(n); i < upper; i += W) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, o + i).sub(max));
-            e.intoArray(x, o + i);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, src, so + i).sub(max));
+            e.intoArray(dst, dOff + i);
             acc = acc.add(e);
         }
         float sum = VectorMath.sum(acc);
         for (; i < n; i++) {
-            float e = VectorMath.exp(x[o + i] - max);
-            x[o + i] = e;
+            float e = VectorMath.exp(src[so + i] - max);
+            dst[dOff + i] = e;
             sum += e;
         }
         float inv = 1f / sum;
         i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, x, o + i).mul(inv).intoArray(x, o + i);
-        for (; i < n; i++) x[o + i] *= inv;
+        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, dst, dOff + i).mul(inv).intoArray(dst, dOff + i);
+        for (; i < n; i++) dst[dOff + i] *= inv;
     }
 
     static void backward(float[] dQkv, int dqo, float[] dOut, int doo, float[] qkv, int io, float[] probs, int po,
@@ -190,7 +402,7 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W;
-                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, Tp), ds = Scratch.floats(2, T * Tp);
+                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, R * Tp), ds = Scratch.floats(2, T * Tp);
                 for (int s = 0; s < T; s++) {
                     int row = (start + s) * width;
                     for (int i = 0; i < hd; i++) vt[i * Tp + s] = qkv[io + row + vCol + i];
@@ -199,22 +411,44 @@ final class Attention {
                 }
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int p0 = po + probStart[b] + h * T * T;
-                    for (int t = 0; t < T; t++) {
-                        int r = start + t, n = t + 1;
-                        int dq = dqo + r * width + h * hd, d = doo + r * outWidth + h * hd;
-                        int p = p0 + t * T, dsRow = t * Tp;
-                        // dp_s = dOut · v_s along the keys; ds_s = p_s (dp_s − Σ p·dp) / sqrt(hd)
-                        alongKeys(dp, 0, n, Tp, dOut, d, 1f, vt, Tp, hd);
-                        float dot = VectorMath.dot(dp, 0, probs, p, n);
-                        for (int s = 0; s < n; s++) ds[dsRow + s] = probs[p + s] * (dp[s] - dot) * scale;
-                        weightedRows(dQkv, dq, ds, dsRow, n, qkv, io + start * width + kCol, width, hd);
+                    if (!blocked(hd)) {
+                        for (int t = 0; t < T; t++) {
+                            int r = start + t, n = t + 1;
+                            int dq = dqo + r * width + h * hd, d = doo + r * outWidth + h * hd;
+                            int p = p0 + t * T, dsRow = t * Tp;
+                            // dp_s = dOut · v_s along the keys; ds_s = p_s (dp_s − Σ p·dp) / sqrt(hd)
+                            alongKeys(dp, 0, n, Tp, dOut, d, 1f, vt, Tp, hd);
+                            float dot = VectorMath.dot(dp, 0, probs, p, n);
+                            for (int s = 0; s < n; s++) ds[dsRow + s] = probs[p + s] * (dp[s] - dot) * scale;
+                            weightedRows(dQkv, dq, ds, dsRow, n, qkv, io + start * width + kCol, width, hd);
+                        }
+                    } else {
+                        for (int t0 = 0; t0 < T; t0 += R) { // R queries at a time, as in the forward
+                            int rr = Math.min(R, T - t0);
+                            rowsAlongKeys(dp, Tp, t0 + rr, dOut, doo + (start + t0) * outWidth + h * hd, outWidth, rr, vt, Tp, hd);
+                            for (int k = 0; k < rr; k++) {
+                                int t = t0 + k, n = t + 1, p = p0 + t * T, dsRow = t * Tp, dpRow = k * Tp;
+                                float dot = VectorMath.dot(dp, dpRow, probs, p, n);
+                                for (int s = 0; s < n; s++) ds[dsRow + s] = probs[p + s] * (dp[dpRow + s] - dot) * scale;
+                            }
+                            rowsWeighted(dQkv, dqo + (start + t0) * width + h * hd, width, rr, ds, t0 * Tp, Tp, t0 + 1,
+                                    qkv, io + start * width + kCol, width, hd);
+                        }
                     }
                     // dV_s += Σ_{t ≥ s} p[t,s] dOut_t and dK_s += Σ_{t ≥ s} ds[t,s] q_t: each key's sums stay in
                     // registers over the queries that see it, instead of a read-modify-write of its row per query
-                    for (int s = 0; s < T; s++) {
-                        int row = (start + s) * width, m = T - s;
-                        columnSums(dQkv, dqo + row + vCol, probs, p0 + s * T + s, T, m, dOut, doo + (start + s) * outWidth + h * hd, outWidth, hd);
-                        columnSums(dQkv, dqo + row + kCol, ds, s * Tp + s, Tp, m, qkv, io + (start + s) * width + h * hd, width, hd);
+                    if (!blocked(hd)) {
+                        for (int s = 0; s < T; s++) {
+                            int row = (start + s) * width, m = T - s;
+                            columnSums(dQkv, dqo + row + vCol, probs, p0 + s * T + s, T, m, dOut, doo + (start + s) * outWidth + h * hd, outWidth, hd);
+                            columnSums(dQkv, dqo + row + kCol, ds, s * Tp + s, Tp, m, qkv, io + (start + s) * width + h * hd, width, hd);
+                        }
+                    } else {
+                        for (int s0 = 0; s0 < T; s0 += R) { // R keys at a time: each query-side vector loaded once for all
+                            int rr = Math.min(R, T - s0), row = (start + s0) * width;
+                            rowsColumnSums(dQkv, dqo + row + vCol, width, rr, s0, T, probs, p0, T, dOut, doo + start * outWidth + h * hd, outWidth, hd);
+                            rowsColumnSums(dQkv, dqo + row + kCol, width, rr, s0, T, ds, 0, Tp, qkv, io + start * width + h * hd, width, hd);
+                        }
                     }
                 }
             }

@@ -251,16 +251,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+    public void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor lse, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
         CpuTensor lp = c(logp), x = c(logits);
-        CpuTensor e = entropy == null ? null : c(entropy);
-        LogSoftmax.gather(lp.data, lp.offset, e == null ? null : e.data, e == null ? 0 : e.offset, x.data, x.offset, c(targets), targetOffset, rows, vocab, temperature);
+        CpuTensor e = entropy == null ? null : c(entropy), z = lse == null ? null : c(lse);
+        LogSoftmax.gather(lp.data, lp.offset, e == null ? null : e.data, e == null ? 0 : e.offset, z == null ? null : z.data, z == null ? 0 : z.offset,
+                x.data, x.offset, c(targets), targetOffset, rows, vocab, temperature);
     }
 
     @Override
-    public void logSoftmaxBackward(Tensor logits, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
-        CpuTensor x = c(logits), d = c(dLogp);
-        LogSoftmax.backward(x.data, x.offset, d.data, d.offset, c(targets), targetOffset, rows, vocab, temperature);
+    public void logSoftmaxBackward(Tensor logits, Tensor lse, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+        CpuTensor x = c(logits), z = c(lse), d = c(dLogp);
+        LogSoftmax.backward(x.data, x.offset, z.data, z.offset, d.data, d.offset, c(targets), targetOffset, rows, vocab, temperature);
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -164,17 +163,18 @@ final class DecodeAttention {
         }
     }
 
+    /** In place over {@code s[p..p+T)}, with the training forward's {@link VectorMath#exp}: the same bits in every JIT tier. */
     private static void softmax(float[] s, int p, int T) {
         float max = VectorMath.max(s, p, T);
         FloatVector vmax = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
         int t = 0, upper = F.loopBound(T);
         for (; t < upper; t += W) {
-            FloatVector e = FloatVector.fromArray(F, s, p + t).sub(vmax).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, p + t).sub(vmax));
             e.intoArray(s, p + t);
             acc = acc.add(e);
         }
         float sum = VectorMath.sum(acc);
-        for (; t < T; t++) sum += s[p + t] = (float) Math.exp(s[p + t] - max);
+        for (; t < T; t++) sum += s[p + t] = VectorMath.exp(s[p + t] - max);
         float inv = 1f / sum;
         FloatVector vinv = FloatVector.broadcast(F, inv);
         for (t = 0; t < upper; t += W) FloatVector.fromArray(F, s, p + t).mul(vinv).intoArray(s, p + t);

@@ -55,8 +55,12 @@ public final class Gemm {
     static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 512), NR);
     /** Transpose NT weights in registers (the scalar loop, {@code -Dgrpo4j.gemm.scalarPack=true}, is 3-4× slower). */
     static final boolean TRANSPOSE = !Boolean.getBoolean("grpo4j.gemm.scalarPack");
-    /** At most this many rows take the weight-streaming path of {@link #matmulNT} ... */
-    static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 160);
+    /**
+     * At most this many rows take the weight-streaming path of {@link #matmulNT} ... Its dot products end in horizontal
+     * sums, which the packed kernel never does: on Zen 5 (one thread, CPU time) the packed path is 2–6× faster from 48
+     * rows up at depths 128–1376 (a prefill's 128 rows: 16 → 94 GFLOP/s at depth 128) and even at 32.
+     */
+    static final int SMALL_M = Integer.getInteger("grpo4j.gemm.smallM", 32);
     /** ... and the rows of the input fit this many floats (1 MiB), so they stay in L2 while the weight streams. */
     static final int SMALL_M_INPUT_FLOATS = 1 << 18;
 
@@ -108,7 +112,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             return;
         }
-        if (M > L / 2 && M <= 2 * L && N >= RowsOfL.ROWS && SMALL_T) {
+        if (N >= RowsOfL.ROWS && rowsAsLanes(M, K)) {
             RowsOfL.run(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, bias, biasOff, M, N, K, accumulate);
             return;
         }
@@ -435,6 +439,11 @@ public final class Gemm {
      * {@code bp[dst + p*NR + j]}.
      */
     private static void transpose16(float[] b, int src, int stride, float[] bp, int dst) {
+        transpose16(b, src, stride, bp, dst, NR);
+    }
+
+    /** As {@link #transpose16(float[], int, int, float[], int)} with output rows {@code dstStride} apart. */
+    private static void transpose16(float[] b, int src, int stride, float[] bp, int dst, int dstStride) {
         FloatVector r0 = FloatVector.fromArray(S, b, src); FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * stride);
         FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * stride); FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * stride);
         FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * stride); FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * stride);
@@ -483,22 +492,22 @@ public final class Gemm {
           FloatVector t12 = lo.selectFrom(r12, r13), t13 = hi.selectFrom(r12, r13);
           FloatVector t14 = lo.selectFrom(r14, r15), t15 = hi.selectFrom(r14, r15);
           r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7; r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15; }
-        r0.intoArray(bp, dst + 0 * NR);
-        r1.intoArray(bp, dst + 1 * NR);
-        r2.intoArray(bp, dst + 2 * NR);
-        r3.intoArray(bp, dst + 3 * NR);
-        r4.intoArray(bp, dst + 4 * NR);
-        r5.intoArray(bp, dst + 5 * NR);
-        r6.intoArray(bp, dst + 6 * NR);
-        r7.intoArray(bp, dst + 7 * NR);
-        r8.intoArray(bp, dst + 8 * NR);
-        r9.intoArray(bp, dst + 9 * NR);
-        r10.intoArray(bp, dst + 10 * NR);
-        r11.intoArray(bp, dst + 11 * NR);
-        r12.intoArray(bp, dst + 12 * NR);
-        r13.intoArray(bp, dst + 13 * NR);
-        r14.intoArray(bp, dst + 14 * NR);
-        r15.intoArray(bp, dst + 15 * NR);
+        r0.intoArray(bp, dst + 0 * dstStride);
+        r1.intoArray(bp, dst + 1 * dstStride);
+        r2.intoArray(bp, dst + 2 * dstStride);
+        r3.intoArray(bp, dst + 3 * dstStride);
+        r4.intoArray(bp, dst + 4 * dstStride);
+        r5.intoArray(bp, dst + 5 * dstStride);
+        r6.intoArray(bp, dst + 6 * dstStride);
+        r7.intoArray(bp, dst + 7 * dstStride);
+        r8.intoArray(bp, dst + 8 * dstStride);
+        r9.intoArray(bp, dst + 9 * dstStride);
+        r10.intoArray(bp, dst + 10 * dstStride);
+        r11.intoArray(bp, dst + 11 * dstStride);
+        r12.intoArray(bp, dst + 12 * dstStride);
+        r13.intoArray(bp, dst + 13 * dstStride);
+        r14.intoArray(bp, dst + 14 * dstStride);
+        r15.intoArray(bp, dst + 15 * dstStride);
     }
 
     /** Packs a full panel of B whose rows run along the columns (NN, TN): copies NR-wide strips, {@code bp[base + p*NR + j]}. */
@@ -629,6 +638,21 @@ public final class Gemm {
 
     /** Batched decode (one or two vectors' worth of rows) goes through {@link RowsOfL}; {@code -Dgrpo4j.gemm.rowsOfL=false} compares. */
     static final boolean SMALL_T = !"false".equals(System.getProperty("grpo4j.gemm.rowsOfL"));
+    /** Fewest rows for {@link RowsOfL}; fewer go through {@link SmallNT}. */
+    static final int ROWS_OF_L_MIN = Integer.getInteger("grpo4j.gemm.rowsOfLMin", L / 2 + 1);
+
+    /**
+     * Whether {@code M} rows of depth {@code K} go through {@link RowsOfL}. It pays for every lane of its one or two
+     * vectors of rows, the dot-product path only for the rows there are, and past a depth of ~256 both run at about the
+     * same rate per vector FMA (Zen 5, one thread, CPU time: 1024 × 512 weights, 12 rows 241–253 µs as lanes, 178–193
+     * µs as dot products; 16 rows 240–244 against 257–276; at depth 128 the lanes win from 9 rows, 20–45%). So at long
+     * depths only a vector at least three quarters full goes through here; below 9 rows (or 2–8) never.
+     */
+    static boolean rowsAsLanes(int M, int K) {
+        if (!SMALL_T || M < ROWS_OF_L_MIN || M > 2 * L) return false;
+        int width = M <= L ? L : 2 * L;
+        return K <= 256 || M > width - width / 4;
+    }
 
     /**
      * {@code out[M,N] (+)= a[M,K]·w[N,K]ᵀ} for {@code L/2 < M <= 2L} rows (a generation step of a group of sequences):
@@ -639,43 +663,90 @@ public final class Gemm {
      */
     private static final class RowsOfL {
         static final int ROWS = 8;
+        /** Columns per tile: two {@link #block8}s, one vector-transposed store of a 16 × 16 block (AVX-512). */
+        static final int TILE = 16;
         private static final ThreadLocal<float[]> AT = ThreadLocal.withInitial(() -> new float[64 * L]);
-        private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[ROWS * L]);
+        private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[TILE * 2 * L]);
+        private static final ThreadLocal<float[]> TT = ThreadLocal.withInitial(() -> new float[TILE * TILE]);
 
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
-            int width = M <= L ? L : 2 * L, rowsPerBlock = width == L ? ROWS : ROWS / 2;
+            int width = M <= L ? L : 2 * L;
             float[] at = AT.get();
             if (at.length < K * width) AT.set(at = new float[Math.max(K * width, 2 * at.length)]);
-            for (int k = 0; k < K; k++) {
-                int o = k * width;
-                for (int i = 0; i < M; i++) at[o + i] = a[aOff + i * lda + k];
-                for (int i = M; i < width; i++) at[o + i] = 0f;
-            }
+            transposeInput(at, width, a, aOff, lda, M, K);
             final float[] t = at;
-            int blocks = (N + rowsPerBlock - 1) / rowsPerBlock;
-            int grain = (int) Math.max(1, (1L << 18) / ((long) ROWS * L * K));
-            Parallel.forRange(blocks, grain, (from, to) -> {
+            int tiles = (N + TILE - 1) / TILE;
+            int grain = (int) Math.max(1, (1L << 18) / ((long) TILE * L * K));
+            Parallel.forRange(tiles, grain, (from, to) -> {
                 float[] ot = OUT.get();
-                for (int nb = from; nb < to; nb++) {
-                    int n0 = nb * rowsPerBlock, rows = Math.min(rowsPerBlock, N - n0);
-                    if (rows == rowsPerBlock && width == L) block8(ot, t, w, wOff + n0 * ldw, ldw, K);
-                    else if (rows == rowsPerBlock) block4x2(ot, t, w, wOff + n0 * ldw, ldw, K);
-                    else for (int j = 0; j < rows; j++) for (int h = 0; h < width; h += L) single(ot, j * width + h, t, h, width, w, wOff + (n0 + j) * ldw, K);
-                    for (int i = 0; i < M; i++) {
-                        int o = outOff + i * ldo + n0;
-                        for (int j = 0; j < rows; j++) {
-                            float v = ot[j * width + i];
-                            if (bias != null) v += bias[biasOff + n0 + j];
-                            out[o + j] = acc ? out[o + j] + v : v;
-                        }
-                    }
+                for (int tile = from; tile < to; tile++) {
+                    int n0 = tile * TILE, cols = Math.min(TILE, N - n0);
+                    products(ot, t, width, w, wOff + n0 * ldw, ldw, cols, K);
+                    if (cols == TILE && L == TILE) storeTile(ot, width, out, outOff + n0, ldo, bias, biasOff + n0, M, acc);
+                    else storeScalar(ot, width, out, outOff + n0, ldo, bias, bias == null ? 0 : biasOff + n0, M, cols, acc);
                 }
             });
         }
 
+        /** {@code at[k·width + i] = a[i·lda + k]}, zeros past row M: 16 × 16 blocks in registers where they are whole. */
+        private static void transposeInput(float[] at, int width, float[] a, int aOff, int lda, int M, int K) {
+            int kt = L == TILE ? K - K % TILE : 0;
+            for (int h = 0; h < width; h += L) {
+                if (h + L <= M) {
+                    for (int k0 = 0; k0 < kt; k0 += TILE) transpose16(a, aOff + h * lda + k0, lda, at, k0 * width + h, width);
+                    for (int k = kt; k < K; k++) for (int i = 0; i < L; i++) at[k * width + h + i] = a[aOff + (h + i) * lda + k];
+                } else {
+                    for (int k = 0; k < K; k++) {
+                        int o = k * width + h;
+                        for (int i = 0; i < L; i++) at[o + i] = h + i < M ? a[aOff + (h + i) * lda + k] : 0f;
+                    }
+                }
+            }
+        }
+
+        /** {@code ot[j·width + i] = Σ_k at[k·width + i] · w[w0 + j·ldw + k]} for the {@code cols} weight rows of a tile. */
+        private static void products(float[] ot, float[] at, int width, float[] w, int w0, int ldw, int cols, int K) {
+            int per = width == L ? ROWS : ROWS / 2, j = 0;
+            for (; j + per <= cols; j += per) {
+                if (width == L) block8(ot, j * width, at, w, w0 + j * ldw, ldw, K);
+                else block4x2(ot, j * width, at, w, w0 + j * ldw, ldw, K);
+            }
+            for (; j < cols; j++) for (int h = 0; h < width; h += L) single(ot, j * width + h, at, h, width, w, w0 + j * ldw, K);
+        }
+
+        /**
+         * A whole tile into {@code out}: each 16-row half of {@code ot} transposed in registers to rows of 16 columns, then
+         * {@code out (+)= ot + bias} a vector per row (the same additions as {@link #storeScalar}, so the same bits).
+         */
+        private static void storeTile(float[] ot, int width, float[] out, int o, int ldo, float[] bias, int bI, int M, boolean acc) {
+            float[] tt = TT.get();
+            FloatVector b = bias == null ? null : FloatVector.fromArray(S, bias, bI);
+            for (int h = 0; h < width && h < M; h += L) {
+                transpose16(ot, h, width, tt, 0, TILE);
+                for (int i = 0, rows = Math.min(L, M - h); i < rows; i++) {
+                    FloatVector v = FloatVector.fromArray(S, tt, i * TILE);
+                    if (b != null) v = v.add(b);
+                    int at = o + (h + i) * ldo;
+                    if (acc) v = FloatVector.fromArray(S, out, at).add(v);
+                    v.intoArray(out, at);
+                }
+            }
+        }
+
+        private static void storeScalar(float[] ot, int width, float[] out, int o, int ldo, float[] bias, int bI, int M, int cols, boolean acc) {
+            for (int i = 0; i < M; i++) {
+                int r = o + i * ldo;
+                for (int j = 0; j < cols; j++) {
+                    float v = ot[j * width + i];
+                    if (bias != null) v += bias[bI + j];
+                    out[r + j] = acc ? out[r + j] + v : v;
+                }
+            }
+        }
+
         /** As {@link #block8} for two vectors of rows ({@code at} is {@code [K, 2L]}): four weight rows, eight accumulators. */
-        private static void block4x2(float[] ot, float[] at, float[] w, int w0, int ldw, int K) {
+        private static void block4x2(float[] ot, int o, float[] at, float[] w, int w0, int ldw, int K) {
             int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
             FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
             for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
@@ -690,8 +761,8 @@ public final class Gemm {
                 c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
                 d0 = d0.add(q0); d1 = d1.add(q1); d2 = d2.add(q2); d3 = d3.add(q3);
             }
-            c0.intoArray(ot, 0); d0.intoArray(ot, L); c1.intoArray(ot, 2 * L); d1.intoArray(ot, 3 * L);
-            c2.intoArray(ot, 4 * L); d2.intoArray(ot, 5 * L); c3.intoArray(ot, 6 * L); d3.intoArray(ot, 7 * L);
+            c0.intoArray(ot, o); d0.intoArray(ot, o + L); c1.intoArray(ot, o + 2 * L); d1.intoArray(ot, o + 3 * L);
+            c2.intoArray(ot, o + 4 * L); d2.intoArray(ot, o + 5 * L); c3.intoArray(ot, o + 6 * L); d3.intoArray(ot, o + 7 * L);
         }
 
         /**
@@ -699,7 +770,7 @@ public final class Gemm {
          * in blocks of {@value #DEPTH_BLOCK} added into running totals, so the rounding error grows like that of the
          * dot-product kernel's lane-wise partial sums, not like one sequential sum over the whole depth.
          */
-        private static void block8(float[] ot, float[] at, float[] w, int w0, int ldw, int K) {
+        private static void block8(float[] ot, int o, float[] at, float[] w, int w0, int ldw, int K) {
             int w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
             FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
             for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
@@ -718,8 +789,8 @@ public final class Gemm {
                 c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
                 c4 = c4.add(p4); c5 = c5.add(p5); c6 = c6.add(p6); c7 = c7.add(p7);
             }
-            c0.intoArray(ot, 0); c1.intoArray(ot, L); c2.intoArray(ot, 2 * L); c3.intoArray(ot, 3 * L);
-            c4.intoArray(ot, 4 * L); c5.intoArray(ot, 5 * L); c6.intoArray(ot, 6 * L); c7.intoArray(ot, 7 * L);
+            c0.intoArray(ot, o); c1.intoArray(ot, o + L); c2.intoArray(ot, o + 2 * L); c3.intoArray(ot, o + 3 * L);
+            c4.intoArray(ot, o + 4 * L); c5.intoArray(ot, o + 5 * L); c6.intoArray(ot, o + 6 * L); c7.intoArray(ot, o + 7 * L);
         }
 
         /** One weight row against the vector of rows at lane offset {@code h} of {@code at} ({@code [K, width]}). */
@@ -743,8 +814,8 @@ public final class Gemm {
      * step adds the depth tail, bias and old value. The vector methods thus have no branches but their loops.
      */
     private static final class SmallNT {
-        /** 16 sums, then room for block4x4's 16 accumulators stored lane by lane. */
-        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16 + 16 * L]);
+        /** 16 sums, then room for block4x4's 16 accumulators stored lane by lane, then for their transpose. */
+        private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[16 + 32 * L]);
 
         static void run(float[] out, int outOff, int ldo, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
                         float[] bias, int biasOff, int M, int N, int K, boolean acc) {
@@ -809,7 +880,30 @@ public final class Gemm {
             s20.intoArray(sums, l); s21.intoArray(sums, l + L); s22.intoArray(sums, l + 2 * L); s23.intoArray(sums, l + 3 * L);
             l += 4 * L;
             s30.intoArray(sums, l); s31.intoArray(sums, l + L); s32.intoArray(sums, l + 2 * L); s33.intoArray(sums, l + 3 * L);
-            VectorMath.sumStored(sums, 16, 16, sums, 0);
+            if (L == 16) sum16(sums);
+            else VectorMath.sumStored(sums, 16, 16, sums, 0);
+        }
+
+        /**
+         * The 16 vectors stored at {@code sums[16 + j·16]} summed into {@code sums[j]}: transposed in registers so that
+         * vector {@code p} holds lane {@code p} of every accumulator, then {@link VectorMath#sum}'s tree (lanes
+         * {@code i + 8}, {@code + 4}, {@code + 2}, {@code + 1}) as 15 lanewise adds: the same additions in the same
+         * order as the scalar {@link VectorMath#sumStored} (bitwise equal) at a tenth of the instructions.
+         */
+        private static void sum16(float[] sums) {
+            int t = 16 + 16 * L;
+            transpose16(sums, 16, L, sums, t, L);
+            FloatVector a0 = FloatVector.fromArray(S, sums, t).add(FloatVector.fromArray(S, sums, t + 8 * L));
+            FloatVector a1 = FloatVector.fromArray(S, sums, t + L).add(FloatVector.fromArray(S, sums, t + 9 * L));
+            FloatVector a2 = FloatVector.fromArray(S, sums, t + 2 * L).add(FloatVector.fromArray(S, sums, t + 10 * L));
+            FloatVector a3 = FloatVector.fromArray(S, sums, t + 3 * L).add(FloatVector.fromArray(S, sums, t + 11 * L));
+            FloatVector a4 = FloatVector.fromArray(S, sums, t + 4 * L).add(FloatVector.fromArray(S, sums, t + 12 * L));
+            FloatVector a5 = FloatVector.fromArray(S, sums, t + 5 * L).add(FloatVector.fromArray(S, sums, t + 13 * L));
+            FloatVector a6 = FloatVector.fromArray(S, sums, t + 6 * L).add(FloatVector.fromArray(S, sums, t + 14 * L));
+            FloatVector a7 = FloatVector.fromArray(S, sums, t + 7 * L).add(FloatVector.fromArray(S, sums, t + 15 * L));
+            FloatVector b0 = a0.add(a4), b1 = a1.add(a5), b2 = a2.add(a6), b3 = a3.add(a7);
+            FloatVector c0 = b0.add(b2), c1 = b1.add(b3);
+            c0.add(c1).intoArray(sums, 0);
         }
 
         /** One input row against four weight rows: {@code sums[0..3]}. */

@@ -9,9 +9,10 @@ import java.util.Locale;
  *
  * <p>All of them see the rewards of the <em>whole</em> generation batch (under data parallelism, every rank's rewards
  * gathered), group-major (the G completions of one prompt are consecutive); NaN = no reward, which gets A = 0 and
- * is left out of every statistic. Outcome rewards only: the sequence reward sits on the last completion token and
- * γ = 1 (verl's default), so every token of a completion has the same advantage — except under {@code gae}, whose
- * advantages are per token ({@code org.grpo4j.grpo.critic}).
+ * is left out of every statistic. With outcome rewards (the sequence reward on the last completion token) and γ = 1
+ * (verl's default) every token of a completion has the same advantage ({@link #advantages}); with the KL penalty in
+ * the reward ({@code use_kl_in_reward}) or REINFORCE++'s γ &lt; 1 the rewards are per token and {@link TokenLevel}
+ * computes them as verl does; {@code gae}'s advantages are always per token ({@code org.grpo4j.grpo.critic}).
  */
 public enum AdvantageEstimator {
     /** TRL's group-relative advantages, {@code scale_rewards} and {@code multi_objective_aggregation} apply (default). */

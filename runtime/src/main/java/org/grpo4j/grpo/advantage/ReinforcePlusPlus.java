@@ -11,13 +11,31 @@ package org.grpo4j.grpo.advantage;
  * A_i = (r_i − μ) / sqrt(σ² + 1e-8)
  * </pre>
  * Only completions with a reward count; NaN gets A = 0. With fewer than two tokens σ² = 0 (verl refuses such a batch).
- * verl also puts the per-token KL penalty into this reward ({@code use_kl_in_reward}); grpo4j has no KL-in-reward yet.
+ *
+ * <p>With the KL penalty in the reward ({@code use_kl_in_reward}) or γ &lt; 1 every token has its own return, the
+ * discounted sum of the token rewards from it to the completion's end ({@link #returns}), whitened over every valid
+ * token of the batch by the caller ({@code Gae.whitenOverRanks}, verl's {@code masked_whiten}); the advantages are then
+ * per token.
  */
 public final class ReinforcePlusPlus {
     /** verl's constant under the square root of {@code masked_whiten} and on the token count of {@code masked_mean}. */
     public static final double EPS = 1e-8;
 
     private ReinforcePlusPlus() {}
+
+    /**
+     * verl's reversed return loop on ragged completions: {@code R_t = r_t + γ·R_{t+1}} within completion b's tokens
+     * {@code [start[b], start[b+1])}, 0 after its last token (verl resets the running return at the response mask's end).
+     */
+    public static void returns(int[] start, double[] tokenRewards, double gamma, double[] out) {
+        for (int b = 0; b + 1 < start.length; b++) {
+            double running = 0;
+            for (int i = start[b + 1] - 1; i >= start[b]; i--) {
+                running = tokenRewards[i] + gamma * running;
+                out[i] = running;
+            }
+        }
+    }
 
     public static double[] advantages(double[] rewards, double[] lengths) {
         if (lengths.length != rewards.length)

@@ -5,6 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.grpo4j.distributed.Communicator;
+import org.grpo4j.lora.LoraAdapters;
+import org.grpo4j.lora.PeftAdapter;
+import org.grpo4j.quant.WeightFormat;
+import org.grpo4j.optim.Trainable;
 import org.grpo4j.model.ScoreHead;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
@@ -21,9 +25,14 @@ import org.grpo4j.train.DataParallel;
  * its own. The value of completion token t is the head applied to the hidden state that predicts it (the row before
  * it, as verl's {@code values[:, -response_length - 1 : -1]}), so a value is the state's, before the token is chosen.
  *
- * <p>A checkpoint keeps it in {@code critic/}: {@code config.json} and {@code model.safetensors} (the decoder),
- * {@code value_head.safetensors} ({@code score.weight}, {@code [1, hidden]}), and the two optimisers' moments
- * ({@code optimizer.safetensors}, {@code value_head_optimizer.safetensors}), so a resume continues exactly.
+ * <p>With LoRA (use_peft) the critic's decoder is the policy's frozen base — the same tensors, no second copy — with
+ * adapters of its own ({@link Transformer#sharingFrozenBase}); only its adapters and head train.
+ *
+ * <p>A checkpoint keeps it in {@code critic/}: {@code config.json} and {@code model.safetensors} (the decoder; with
+ * LoRA the PEFT adapter folder instead, {@code adapter_config.json} with {@code task_type: TOKEN_CLS} and
+ * {@code adapter_model.safetensors}), {@code value_head.safetensors} ({@code score.weight}, {@code [1, hidden]}), and
+ * the two optimisers' moments ({@code optimizer.safetensors}, {@code value_head_optimizer.safetensors}), so a resume
+ * continues exactly.
  *
  * <pre>{@code
  * Critic critic = Critic.fromPolicy(policy, trainingArguments.optimizer(policy).settings(), seed);
@@ -47,15 +56,18 @@ public final class Critic {
         this.model = model;
         this.head = new ValueHead(model.backend(), model.config().hiddenSize());
         head.initialise(seed, HEAD_STD);
-        this.modelOptimizer = new AdamW(model, optimizer);
+        this.modelOptimizer = new AdamW(model.trainable(), optimizer);
         this.headOptimizer = new AdamW(head, optimizer);
     }
 
-    /** A critic whose decoder is a copy of {@code policy}'s weights (full precision; a packed LoRA base cannot be copied) and a new head. */
+    /**
+     * A critic initialised from the policy: a copy of its weights and a new head; for a LoRA policy (use_peft) the
+     * policy's frozen base itself — shared, not copied — with fresh adapters of the policy's LoRA settings and a new
+     * head, so a LoRA critic costs its adapters, head, moments and activations, not a second model.
+     */
     public static Critic fromPolicy(Transformer policy, AdamW.Settings optimizer, long seed) {
-        if (policy.frozen())
-            throw new IllegalArgumentException("adv_estimator = gae trains a full copy of the policy as its critic; a frozen (LoRA/quantised) base "
-                    + "cannot be copied: train without use_peft or choose another adv_estimator");
+        if (policy.lora() != null) return withAdapters(policy.sharingFrozenBase(), freshAdapters(policy, seed), policy, optimizer, seed);
+        if (policy.frozen()) throw new IllegalArgumentException("a packed base without LoRA adapters cannot be trained, nor copied into a critic");
         Transformer m = Transformer.create(policy.config(), policy.backend());
         m.copyFrom(policy);
         m.setGradientCheckpointing(policy.gradientCheckpointing());
@@ -65,17 +77,40 @@ public final class Critic {
     /**
      * A critic initialised from a model folder ({@code critic_model_name_or_path}, verl's {@code critic.model.path}):
      * a causal LM's (its decoder; its lm_head is never used) with a new head, or a grpo4j {@code critic/} folder of an
-     * earlier run (decoder and value head). Its vocabulary must be the policy's: it reads the policy's tokens.
+     * earlier run (decoder and value head). Its vocabulary must be the policy's: it reads the policy's tokens. For a
+     * LoRA policy: an earlier LoRA critic's folder (PEFT adapters) goes on the policy's shared frozen base; a model
+     * folder becomes a frozen base of its own in the policy's format with fresh adapters.
      */
     public static Critic fromFolder(Path dir, Transformer policy, AdamW.Settings optimizer, long seed) throws IOException {
-        Transformer m = Transformer.load(dir, policy.backend());
-        if (m.config().vocabSize() != policy.config().vocabSize())
-            throw new IllegalArgumentException(dir + ": critic_model_name_or_path has vocab_size " + m.config().vocabSize() + " but the policy has "
-                    + policy.config().vocabSize() + ": the critic reads the policy's tokens");
-        m.setGradientCheckpointing(policy.gradientCheckpointing());
-        Critic c = new Critic(m, optimizer, seed);
+        Critic c;
+        if (policy.lora() != null && Files.exists(dir.resolve(PeftAdapter.CONFIG))) {
+            c = withAdapters(policy.sharingFrozenBase(), PeftAdapter.load(dir, policy.config(), policy.backend()), policy, optimizer, seed);
+        } else {
+            WeightFormat format = policy.frozenBase() == null ? WeightFormat.FP32 : policy.frozenBase().format();
+            Transformer m = Transformer.load(dir, policy.backend(), policy.lora() == null ? WeightFormat.FP32 : format);
+            if (m.config().vocabSize() != policy.config().vocabSize())
+                throw new IllegalArgumentException(dir + ": critic_model_name_or_path has vocab_size " + m.config().vocabSize() + " but the policy has "
+                        + policy.config().vocabSize() + ": the critic reads the policy's tokens");
+            if (policy.lora() != null) {
+                c = withAdapters(m, new LoraAdapters(policy.lora().config(), m.config(), m.backend()).initialise(seed), policy, optimizer, seed);
+            } else {
+                m.setGradientCheckpointing(policy.gradientCheckpointing());
+                c = new Critic(m, optimizer, seed);
+            }
+        }
         if (Files.exists(dir.resolve(HEAD_FILE))) c.loadHead(dir.resolve(HEAD_FILE));
         return c;
+    }
+
+    private static LoraAdapters freshAdapters(Transformer policy, long seed) {
+        return new LoraAdapters(policy.lora().config(), policy.config(), policy.backend()).initialise(seed);
+    }
+
+    /** {@code base} (frozen) with {@code adapters}; the adapters run without dropout, so a batch's values are the same in every pass. */
+    private static Critic withAdapters(Transformer base, LoraAdapters adapters, Transformer policy, AdamW.Settings optimizer, long seed) {
+        base.withLora(adapters);
+        base.setGradientCheckpointing(policy.gradientCheckpointing());
+        return new Critic(base, optimizer, seed);
     }
 
     public Transformer model() {
@@ -118,14 +153,15 @@ public final class Critic {
      * clip_grad_norm_ over all the critic's parameters) and takes one AdamW step of each; returns the norm before clipping.
      */
     public double step(double lr, double maxNorm, Communicator comm) {
-        DataParallel.combineGradients(model, comm, 1f / comm.size());
+        Trainable decoder = model.trainable(); // a LoRA critic trains its adapters only
+        DataParallel.combineGradients(decoder, comm, 1f / comm.size());
         DataParallel.combineGradients(head, comm, 1f / comm.size());
         var be = model.backend();
-        double norm = Math.sqrt(be.sumOfSquares(model.grads()) + be.sumOfSquares(head.grads()));
+        double norm = Math.sqrt(be.sumOfSquares(decoder.grads()) + be.sumOfSquares(head.grads()));
         if (maxNorm > 0 && Double.isFinite(norm)) {
             double coef = maxNorm / (norm + 1e-6);
             if (coef < 1) {
-                be.scale(model.grads(), (float) coef);
+                be.scale(decoder.grads(), (float) coef);
                 be.scale(head.grads(), (float) coef);
             }
         }
@@ -136,7 +172,8 @@ public final class Critic {
 
     /** Writes the critic's folder (see the class comment). */
     public void save(Path dir) throws IOException {
-        model.save(dir, DType.F32);
+        if (model.lora() != null) PeftAdapter.save(model.lora(), dir, "", "TOKEN_CLS");
+        else model.save(dir, DType.F32);
         int d = model.config().hiddenSize();
         new SafetensorsWriter(Map.of("format", "pt")).add(ScoreHead.TENSOR, DType.F32, new long[] {1, d}, model.backend(), head.params()).write(dir.resolve(HEAD_FILE));
         modelOptimizer.save(dir.resolve(OPTIMIZER));
@@ -146,8 +183,15 @@ public final class Critic {
     /** Restores what {@link #save} wrote into this critic (same model config). */
     public void load(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException(dir + ": the checkpoint has no critic/ folder, but adv_estimator = gae needs one to resume");
-        try (SafetensorsModel w = SafetensorsModel.open(dir)) {
-            model.loadWeights(w);
+        if (model.lora() != null) {
+            LoraAdapters saved = PeftAdapter.load(dir, model.config(), model.backend());
+            if (!saved.config().equals(model.lora().config()))
+                throw new IOException(dir + ": the critic's adapters (" + saved.config() + ") differ from the run's LoRA settings (" + model.lora().config() + ")");
+            model.backend().copy(model.lora().params(), saved.params());
+        } else {
+            try (SafetensorsModel w = SafetensorsModel.open(dir)) {
+                model.loadWeights(w);
+            }
         }
         loadHead(dir.resolve(HEAD_FILE));
         modelOptimizer.load(dir.resolve(OPTIMIZER));

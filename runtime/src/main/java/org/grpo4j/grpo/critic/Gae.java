@@ -72,7 +72,7 @@ public final class Gae {
 
     /** verl's unbiased masked variance from the count and Σ (x − μ)²; fewer than two tokens have none (verl refuses them). */
     public static double variance(double n, double squaredDeviations) {
-        if (n < 2) throw new IllegalArgumentException("gae: the batch has " + (long) n + " valid completion token(s); whitening needs at least 2");
+        if (n < 2) throw new IllegalArgumentException("the batch has " + (long) n + " valid completion token(s); whitening the advantages needs at least 2");
         return squaredDeviations / (n + EPS) * n / (n - 1);
     }
 
@@ -83,14 +83,26 @@ public final class Gae {
             for (int i = start[b]; i < start[b + 1]; i++) adv[i] = valid[b] ? (adv[i] - mean) * inv : 0.0;
     }
 
+    /**
+     * verl's {@code masked_whiten} of {@code x} over every valid completion token of the whole batch: the count, sum and
+     * squared deviations are summed over the ranks (one process: {@code Communicator.single()}); used by GAE and by
+     * REINFORCE++'s token-level returns.
+     */
+    public static void whitenOverRanks(int[] start, boolean[] valid, double[] x, org.grpo4j.distributed.Communicator comm) {
+        double[] s = sums(start, valid, x);
+        comm.sumInPlace(s);
+        double mu = mean(s[0], s[1]);
+        double[] ss = {squaredDeviations(start, valid, x, mu)};
+        comm.sumInPlace(ss);
+        whiten(start, valid, x, mu, variance(s[0], ss[0]));
+    }
+
     /** The whole computation for one process: outcome rewards, GAE, whitening; returns are written to {@code returnsOut}. */
     public static void compute(int[] start, double[] rewards, boolean[] valid, double[] values, double gamma, double lam, double[] advOut,
                                double[] returnsOut) {
         double[] tokenRewards = new double[start[start.length - 1]];
         outcomeRewards(start, rewards, valid, tokenRewards);
         advantagesAndReturns(start, tokenRewards, values, gamma, lam, advOut, returnsOut);
-        double[] s = sums(start, valid, advOut);
-        double mu = mean(s[0], s[1]);
-        whiten(start, valid, advOut, mu, variance(s[0], squaredDeviations(start, valid, advOut, mu)));
+        whitenOverRanks(start, valid, advOut, org.grpo4j.distributed.Communicator.single());
     }
 }

@@ -3,6 +3,7 @@ package org.grpo4j.grpo.critic;
 /**
  * One completion's per-token PPO quantities, fixed when its batch is scored: the critic's values then (V_old, the
  * centre of {@code cliprange_value}), the GAE returns (the critic's targets) and the whitened GAE advantages (the
- * policy's). One entry per completion token.
+ * policy's). One entry per completion token. Estimators without a critic that still give per-token advantages
+ * (reinforce_plus_plus, remax with {@code use_kl_in_reward}) leave {@code values} null.
  */
 public record ValueTargets(float[] values, float[] returns, float[] advantages) {}

@@ -47,6 +47,10 @@ class GemmTest {
         s.add(new int[] {24, 9, 40});
         s.add(new int[] {4, 1100, 70});
         s.add(new int[] {100, 64, 64});
+        // whole 16-row vectors (the input and the output transposed in registers), whole and partial column tiles
+        s.add(new int[] {16, 48, 160});
+        s.add(new int[] {16, 37, 133});
+        s.add(new int[] {32, 64, 48});
         // big enough to run in parallel: row slabs (few panels) and column slabs, with edge tiles
         s.add(new int[] {203, 75, 150});
         s.add(new int[] {300, 40, 300});
@@ -164,10 +168,29 @@ class GemmTest {
         return c;
     }
 
+    /**
+     * A row of a few-row product gets the same bits whichever block of rows it falls in (a block of four rows sums
+     * its accumulators through a transpose, a lone row through {@link VectorMath#sum}): batch invariance of decode.
+     */
+    @Test
+    void fewRowProductsGiveEachRowTheBitsOfItsOwnProduct() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int[] sh : new int[][] {{5, 37, 133}, {8, 64, 512}, {7, 20, 16}}) {
+            int M = sh[0], N = sh[1], K = sh[2];
+            float[] a = random(rnd, M * K), w = random(rnd, N * K), bias = random(rnd, N), out = new float[M * N], row = new float[N];
+            Gemm.matmulNT(out, 0, a, 0, w, 0, bias, 0, M, N, K, false);
+            for (int i = 0; i < M; i++) {
+                Gemm.matmulNT(row, 0, a, i * K, w, 0, bias, 0, 1, N, K, false);
+                for (int j = 0; j < N; j++)
+                    assertEquals(Float.floatToIntBits(row[j]), Float.floatToIntBits(out[i * N + j]), "M=" + M + " row " + i + " column " + j);
+            }
+        }
+    }
+
     @Test
     void stridedViewsMatchTheReference() {
         SplittableRandom rnd = new SplittableRandom(11);
-        int[][] shapes = {{5, 7, 9}, {16, 40, 64}, {64, 33, 64}, {120, 70, 50}, {200, 64, 64}, {33, 100, 300}, {260, 96, 100}};
+        int[][] shapes = {{5, 7, 9}, {16, 40, 64}, {32, 48, 35}, {64, 33, 64}, {120, 70, 50}, {200, 64, 64}, {33, 100, 300}, {260, 96, 100}};
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
             for (int[] sh : shapes) {

@@ -9,6 +9,8 @@ import org.grpo4j.backend.IntTensor;
 import org.grpo4j.backend.SequenceLayout;
 import org.grpo4j.backend.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Finite-difference checks of every layer's backward on its own: for a random projection r, the loss
@@ -109,10 +111,12 @@ class LayerGradientCheckTest {
         check("rope dx", x, dx, loss, 1e-2);
     }
 
-    @Test
-    void attentionWithGqaAndCausalMaskOverRaggedSequences() {
-        int H = 4, KV = 2, hd = 4, width = (H + 2 * KV) * hd;
-        int[] lengths = {3, 5, 1};
+    /** head_dim 4 runs the one-query-at-a-time loops, 32 the kernels that take four queries (keys) per register block. */
+    @ParameterizedTest
+    @ValueSource(ints = {4, 32})
+    void attentionWithGqaAndCausalMaskOverRaggedSequences(int hd) {
+        int H = 4, KV = 2, width = (H + 2 * KV) * hd;
+        int[] lengths = hd == 4 ? new int[] {3, 5, 1} : new int[] {3, 6, 1, 21};
         SequenceLayout layout = SequenceLayout.of(be, lengths, H);
         int rows = layout.rows();
         float[] qkv = random(rows * width, 1), r = random(rows * H * hd, 1);
@@ -151,14 +155,14 @@ class LayerGradientCheckTest {
         int[] targets = {3, 0, 10, 5};
         IntTensor tt = be.ints(targets);
         float temperature = 0.7f;
-        float[] logits = new float[rows * V], logp = new float[rows], entropy = new float[rows];
+        float[] logits = new float[rows * V], logp = new float[rows], entropy = new float[rows], lse = new float[rows];
         DoubleSupplier loss = () -> {
             be.matmul(t(logits), t(h), t(w), null, rows, V, d, false);
-            be.logSoftmaxGather(t(logp), t(entropy), t(logits), tt, 0, rows, V, temperature);
+            be.logSoftmaxGather(t(logp), t(entropy), t(lse), t(logits), tt, 0, rows, V, temperature);
             return dot(logp, r);
         };
         loss.getAsDouble();
-        be.logSoftmaxBackward(t(logits), t(r), tt, 0, rows, V, temperature);
+        be.logSoftmaxBackward(t(logits), t(lse), t(r), tt, 0, rows, V, temperature);
         float[] dh = new float[h.length], dw = new float[w.length];
         be.matmulBackwardInput(t(dh), t(logits), t(w), rows, V, d, false);
         be.matmulBackwardWeight(t(dw), t(logits), t(h), rows, V, d);

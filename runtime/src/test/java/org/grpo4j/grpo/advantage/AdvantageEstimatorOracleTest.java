@@ -8,13 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.grpo4j.distributed.Communicator;
 import org.grpo4j.grpo.GrpoConfig;
+import org.grpo4j.grpo.KlLossType;
+import org.grpo4j.grpo.LossSettings;
+import org.grpo4j.grpo.ScaleRewards;
+import org.grpo4j.grpo.critic.Gae;
+import org.grpo4j.grpo.KlController;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code oracle/advantages/cases.json} ({@code tools/oracle/advantage_oracle.py}: verl's rloo, reinforce_plus_plus
  * and remax at token level on ragged batches, float64): every token of a completion carries the one advantage the
- * Java estimator gives it, padding carries 0.
+ * Java estimator gives it, padding carries 0. With the KL penalty in the reward ({@code kl_in_reward}): verl's
+ * apply_kl_penalty, then grpo/rloo on the summed token rewards and reinforce_plus_plus/remax per token ({@link TokenLevel}).
  */
 class AdvantageEstimatorOracleTest {
     static JsonNode cases() throws IOException {
@@ -47,6 +54,58 @@ class AdvantageEstimatorOracleTest {
             }
         }
         assertTrue(checked > 300, "checked " + checked + " tokens");
+    }
+
+    /** Ragged rows of a case packed end to end (no padding). */
+    static double[] packed(JsonNode rows, int[] start) {
+        double[] out = new double[start[start.length - 1]];
+        for (int b = 0; b < rows.size(); b++) for (int t = 0; t < start[b + 1] - start[b]; t++) out[start[b] + t] = rows.get(b).get(t).asDouble();
+        return out;
+    }
+
+    @Test
+    void klInTheRewardThenEveryEstimatorMatchesVerl() throws IOException {
+        int checked = 0;
+        for (JsonNode c : cases().get("kl_in_reward")) {
+            String name = c.get("name").asText();
+            int B = c.get("lengths").size(), G = c.get("num_generations").asInt();
+            int[] start = new int[B + 1];
+            for (int b = 0; b < B; b++) start[b + 1] = start[b] + c.get("lengths").get(b).asInt();
+            boolean[] valid = new boolean[B];
+            java.util.Arrays.fill(valid, true);
+            double[] tokenRewards = new double[start[B]];
+            Gae.outcomeRewards(start, doubles(c.get("scores")), valid, tokenRewards);
+            KlLossType type = LossSettings.defaults().with("kl_loss_type", c.get("kl_penalty").asText()).klLossType();
+            double klSum = KlController.penalise(start, packed(c.get("old_logp"), start), packed(c.get("ref_logp"), start), type, c.get("beta").asDouble(),
+                    tokenRewards);
+            assertEquals(c.get("current_kl").asDouble(), klSum / B, 1e-12, name + " current_kl");
+            double[] want = packed(c.get("token_rewards"), start);
+            for (int i = 0; i < want.length; i++) assertEquals(want[i], tokenRewards[i], 1e-12, name + " token reward " + i);
+            ScaleRewards scale = ScaleRewards.valueOf(c.get("scale_rewards").asText().toUpperCase(java.util.Locale.ROOT));
+            double gamma = c.get("gamma").asDouble();
+            for (AdvantageEstimator e : new AdvantageEstimator[] {AdvantageEstimator.GRPO, AdvantageEstimator.RLOO, AdvantageEstimator.REINFORCE_PLUS_PLUS,
+                    AdvantageEstimator.REMAX}) {
+                TokenLevel.Result r = TokenLevel.advantages(e, start, tokenRewards, valid, G, scale, gamma, doubles(c.get("baselines")), Communicator.single());
+                double[] seq = doubles(c.get("sequence_rewards"));
+                for (int b = 0; b < B; b++) assertEquals(seq[b], r.sums()[b], 1e-12, name + " sequence reward " + b);
+                double[] got = r.tokens();
+                if (got == null) { // one advantage per completion: every token carries it
+                    got = new double[start[B]];
+                    for (int b = 0; b < B; b++) java.util.Arrays.fill(got, start[b], start[b + 1], r.sequence()[b]);
+                }
+                double[] wantA = e == AdvantageEstimator.GRPO ? new double[start[B]] : packed(c.get(e.verlName()), start);
+                if (e == AdvantageEstimator.GRPO) for (int b = 0; b < B; b++) java.util.Arrays.fill(wantA, start[b], start[b + 1], c.get("grpo").get(b).asDouble());
+                for (int i = 0; i < wantA.length; i++) {
+                    assertEquals(wantA[i], got[i], 1e-11 * Math.max(1, Math.abs(wantA[i])), name + " " + e.verlName() + " token " + i);
+                    checked++;
+                }
+                if (e == AdvantageEstimator.REINFORCE_PLUS_PLUS) {
+                    double[] wantR = packed(c.get("reinforce_plus_plus_returns"), start);
+                    for (int i = 0; i < wantR.length; i++) assertEquals(wantR[i], r.returns()[i], 1e-12, name + " return " + i);
+                }
+            }
+        }
+        assertTrue(checked > 200, "checked " + checked + " tokens");
     }
 
     @Test
@@ -94,9 +153,17 @@ class AdvantageEstimatorOracleTest {
         IllegalArgumentException seq = assertThrows(IllegalArgumentException.class,
                 () -> GrpoConfig.builder().set("adv_estimator", "gae").set("importance_sampling_level", "sequence").build());
         assertTrue(seq.getMessage().contains("needs importance_sampling_level = token"), seq.getMessage());
-        IllegalArgumentException peft = assertThrows(IllegalArgumentException.class,
-                () -> GrpoConfig.builder().set("adv_estimator", "gae").set("use_peft", true).build());
-        assertTrue(peft.getMessage().contains("use_peft = true is not supported"), peft.getMessage());
+        // a LoRA critic: adapters of its own on the policy's frozen base
+        assertTrue(GrpoConfig.builder().set("adv_estimator", "gae").set("use_peft", true).build().peft().usePeft());
+        // per-token advantages need token-level importance sampling; the KL penalty goes into the summed reward, not per function
+        IllegalArgumentException rpp = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("adv_estimator", "reinforce_plus_plus")
+                .set("use_kl_in_reward", true).set("importance_sampling_level", "sequence").build());
+        assertTrue(rpp.getMessage().contains("reinforce_plus_plus with use_kl_in_reward gives every token its own advantage"), rpp.getMessage());
+        IllegalArgumentException gdpo = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.builder().set("use_kl_in_reward", true)
+                .set("multi_objective_aggregation", "normalize_then_sum").build());
+        assertTrue(gdpo.getMessage().contains("use sum_then_normalize"), gdpo.getMessage());
+        for (AdvantageEstimator e : AdvantageEstimator.values())
+            assertTrue(GrpoConfig.builder().set("adv_estimator", e.verlName()).set("use_kl_in_reward", true).build().klReward().useKlInReward());
         IllegalArgumentException mix = assertThrows(IllegalArgumentException.class,
                 () -> GrpoConfig.builder().set("adv_estimator", "rloo").set("multi_objective_aggregation", "normalize_then_sum").build());
         assertTrue(mix.getMessage().contains("normalize_then_sum works only with adv_estimator = grpo, not rloo"), mix.getMessage());

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.backend.cpu.CpuTensor;
+import org.grpo4j.lora.LoraAdapters;
+import org.grpo4j.lora.LoraConfig;
+import org.grpo4j.lora.LoraModule;
 import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.model.ParameterLayout;
@@ -92,6 +95,95 @@ class CriticGradientCheckTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Critic.fromFolder(dir.resolve("critic"), wrongVocab, AdamW.Settings.defaults(), 1));
         assertTrue(e.getMessage().contains("vocab_size 23 but the policy has 30"), e.getMessage());
+    }
+
+    /** A LoRA policy (fp32 base, adapters on every linear layer) and its critic, whose adapters get random B so every gradient is non-zero. */
+    static Transformer loraPolicy() {
+        Transformer policy = Transformer.create(tiny(), new CpuBackend()).initialise(7, 0.3);
+        LoraConfig lc = new LoraConfig(2, 4.0, 0.0, java.util.EnumSet.allOf(LoraModule.class), false);
+        return policy.withLora(new LoraAdapters(lc, tiny(), policy.backend()).initialise(1));
+    }
+
+    static Critic loraCritic(Transformer policy) {
+        Critic c = Critic.fromPolicy(policy, AdamW.Settings.defaults(), 5);
+        float[] a = c.model().backend().read(c.model().lora().params());
+        SplittableRandom rng = new SplittableRandom(8);
+        for (int i = 0; i < a.length; i++) a[i] = (float) (rng.nextDouble() - 0.5);
+        c.model().backend().write(c.model().lora().params(), a);
+        float[] w = new float[16];
+        for (int i = 0; i < w.length; i++) w[i] = (float) Math.sin(1.7 * i + 0.3);
+        c.head().setWeights(w);
+        return c;
+    }
+
+    @Test
+    void aLoraCriticsAdaptersAndHeadMatchFiniteDifferences() {
+        Critic c = loraCritic(loraPolicy());
+        SplittableRandom rng = new SplittableRandom(4);
+        float[] coef = new float[BATCH.targets()];
+        for (int i = 0; i < coef.length; i++) coef[i] = (float) (rng.nextDouble() * 2 - 1);
+        c.zeroGrad();
+        c.values(BATCH);
+        c.backward(coef);
+        LoraAdapters ad = c.model().lora();
+        float[] params = ((CpuTensor) ad.params()).array(), grads = ((CpuTensor) ad.grads()).array();
+        int checked = 0;
+        for (LoraAdapters.Adapter a : ad.adapters()) {
+            for (long off : new long[] {a.a(), a.b()}) {
+                int size = 2 * (off == a.a() ? a.in() : a.out());
+                int i = (int) (off + rng.nextInt(size));
+                check(c, coef, params, i, grads[i], a.peftPrefix() + (off == a.a() ? ".lora_A" : ".lora_B"));
+                checked++;
+            }
+        }
+        float[] head = ((CpuTensor) c.head().params()).array(), dHead = ((CpuTensor) c.head().grads()).array();
+        for (int i = 0; i < head.length; i++) check(c, coef, head, i, dHead[i], "score.weight");
+        assertTrue(checked >= 2 * 7 * 2, "checked " + checked);
+    }
+
+    @Test
+    void aLoraCriticSharesThePolicysFrozenBaseAndTrainsOnlyItsAdaptersAndHead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Transformer policy = loraPolicy();
+        Critic c = Critic.fromPolicy(policy, AdamW.Settings.defaults(), 5);
+        org.junit.jupiter.api.Assertions.assertSame(policy.params(), c.model().params(), "the critic's base is the policy's, not a copy");
+        org.junit.jupiter.api.Assertions.assertNotSame(policy.lora(), c.model().lora());
+        float[] base = policy.backend().read(policy.params()), policyAdapters = policy.backend().read(policy.lora().params());
+        float[] critic = c.model().backend().read(c.model().lora().params());
+        c.zeroGrad();
+        float[] v = c.values(BATCH), d = new float[v.length];
+        java.util.Arrays.fill(d, 1f);
+        c.backward(d);
+        c.step(1e-2, 1.0, org.grpo4j.distributed.Communicator.single());
+        assertTrue(java.util.Arrays.equals(base, policy.backend().read(policy.params())), "the shared base must not move");
+        assertTrue(java.util.Arrays.equals(policyAdapters, policy.backend().read(policy.lora().params())), "the policy's adapters must not move");
+        assertTrue(!java.util.Arrays.equals(critic, c.model().backend().read(c.model().lora().params())), "the critic's adapters move");
+        // its folder is PEFT's (a value model: TOKEN_CLS) beside the value head; a later run starts from it on its own shared base
+        c.save(dir.resolve("critic"));
+        assertTrue(java.nio.file.Files.readString(dir.resolve("critic/adapter_config.json")).contains("\"TOKEN_CLS\""));
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("critic/model.safetensors")), "no copy of the base");
+        Transformer other = loraPolicy();
+        Critic b = Critic.fromFolder(dir.resolve("critic"), other, AdamW.Settings.defaults(), 1);
+        org.junit.jupiter.api.Assertions.assertSame(other.params(), b.model().params());
+        assertTrue(java.util.Arrays.equals(c.values(BATCH), b.values(BATCH)));
+        Critic resumed = Critic.fromPolicy(loraPolicy(), AdamW.Settings.defaults(), 9);
+        resumed.load(dir.resolve("critic"));
+        assertTrue(java.util.Arrays.equals(c.values(BATCH), resumed.values(BATCH)));
+    }
+
+    @Test
+    void aLoraCriticOnAPackedBf16BaseSharesItToo() {
+        Transformer policy = Transformer.random(tiny(), new CpuBackend(), org.grpo4j.quant.WeightFormat.BF16, 7, 0.3);
+        policy.withLora(new LoraAdapters(LoraConfig.of(2, 4.0), tiny(), policy.backend()).initialise(1));
+        Critic c = Critic.fromPolicy(policy, AdamW.Settings.defaults(), 5);
+        org.junit.jupiter.api.Assertions.assertSame(policy.frozenBase(), c.model().frozenBase(), "the packed base is the policy's, not a copy");
+        float[] adapters = c.model().backend().read(c.model().lora().params());
+        c.zeroGrad();
+        float[] v = c.values(BATCH), d = new float[v.length];
+        java.util.Arrays.fill(d, 1f);
+        c.backward(d);
+        c.step(1e-2, 1.0, org.grpo4j.distributed.Communicator.single());
+        assertTrue(!java.util.Arrays.equals(adapters, c.model().backend().read(c.model().lora().params())), "the critic's adapters move");
+        assertTrue(!java.util.Arrays.equals(v, c.values(BATCH)), "and its values with them");
     }
 
     private static void check(Critic c, float[] coef, float[] params, int i, double analytic, String name) {

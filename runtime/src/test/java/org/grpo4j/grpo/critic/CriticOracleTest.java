@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.grpo4j.grpo.KlController;
+import org.grpo4j.grpo.KlRewardSettings;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -613,28 +613,29 @@ public final class OpenClBackend implements Backend {
     // ---------------------------------------------------------------- output head
 
     @Override
-    public void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+    public void logSoftmaxGather(Tensor logp, Tensor entropy, Tensor lse, Tensor logits, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
         ClTensor lp = c(logp, "logp"), x = c(logits, "logits");
-        ClTensor e = entropy == null ? null : c(entropy, "entropy");
+        ClTensor e = entropy == null ? null : c(entropy, "entropy"), z = lse == null ? null : c(lse, "lse");
         ClIntTensor t = c(targets, "targets");
         checkIds(t, targetOffset, rows, vocab, "target token", "the vocabulary");
         if (rows == 0) return;
         Kernel k = logSoftmaxGather;
         k.arg(0, lp.buffer).arg(1, need(lp, rows, "logp")).arg(2, e == null ? null : e.buffer).arg(3, e == null ? 0 : need(e, rows, "entropy"))
-                .arg(4, e == null ? 0 : 1).arg(5, x.buffer).arg(6, need(x, (long) rows * vocab, "logits")).arg(7, t.buffer)
-                .arg(8, targetOffset).arg(9, vocab).arg(10, 1f / temperature);
+                .arg(4, e == null ? 0 : 1).arg(5, z == null ? null : z.buffer).arg(6, z == null ? 0 : need(z, rows, "lse")).arg(7, z == null ? 0 : 1)
+                .arg(8, x.buffer).arg(9, need(x, (long) rows * vocab, "logits")).arg(10, t.buffer)
+                .arg(11, targetOffset).arg(12, vocab).arg(13, 1f / temperature);
         k.launch(session.queue(), (long) rows * wg, wg);
     }
 
     @Override
-    public void logSoftmaxBackward(Tensor logits, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
-        ClTensor x = c(logits, "logits"), d = c(dLogp, "dLogp");
+    public void logSoftmaxBackward(Tensor logits, Tensor lse, Tensor dLogp, IntTensor targets, int targetOffset, int rows, int vocab, float temperature) {
+        ClTensor x = c(logits, "logits"), z = c(lse, "lse"), d = c(dLogp, "dLogp");
         ClIntTensor t = c(targets, "targets");
         checkIds(t, targetOffset, rows, vocab, "target token", "the vocabulary");
         if (rows == 0) return;
         Kernel k = logSoftmaxBackward;
-        k.arg(0, x.buffer).arg(1, need(x, (long) rows * vocab, "logits")).arg(2, d.buffer).arg(3, need(d, rows, "dLogp"))
-                .arg(4, t.buffer).arg(5, targetOffset).arg(6, vocab).arg(7, 1f / temperature);
+        k.arg(0, x.buffer).arg(1, need(x, (long) rows * vocab, "logits")).arg(2, z.buffer).arg(3, need(z, rows, "lse"))
+                .arg(4, d.buffer).arg(5, need(d, rows, "dLogp")).arg(6, t.buffer).arg(7, targetOffset).arg(8, vocab).arg(9, 1f / temperature);
         k.launch(session.queue(), (long) rows * wg, wg);
     }
 

@@ -2,6 +2,7 @@ package org.grpo4j.backend.opencl;
 
 import static org.grpo4j.backend.opencl.TransformerOnOpenClTest.close;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,9 @@ import java.util.List;
 import java.util.Random;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.generate.Completion;
+import org.grpo4j.generate.Generator;
+import org.grpo4j.generate.SamplingParams;
 import org.grpo4j.lora.LoraAdapters;
 import org.grpo4j.lora.LoraConfig;
 import org.grpo4j.lora.LoraModule;
@@ -65,6 +69,26 @@ class LoraOnOpenClTest extends OnOpenCl {
         cpu.dropout(oc, xc, 123456789L, 0.3f, 1000, false);
         cl.dropout(og, xg, 123456789L, 0.3f, 1000, false);
         assertArrayEquals(cpu.read(oc), cl.read(og), "the same dropout mask on both backends");
+    }
+
+    /** Generation applies a projection's adapters as two products (stacked A, block-diagonal B): the same on both backends. */
+    @Test
+    void greedyGenerationWithAdaptersMatchesTheCpuBackend() {
+        ModelConfig c = new ModelConfig(Architecture.QWEN2, 97, 48, 80, 2, 6, 2, 8, 1e-6f, 10_000, null, true, 64, true, 1, new int[] {2}, "float32");
+        Backend cpu = new CpuBackend();
+        int n = (int) new LoraAdapters(new LoraConfig(4, 8, 0.2, EnumSet.allOf(LoraModule.class), false), c, cpu).params().size();
+        float[] adapters = TestDevice.random(new Random(4), n, 0.3f);
+        Transformer a = model(c, cpu, adapters), b = model(c, cl, adapters);
+        a.setTraining(false);
+        b.setTraining(false);
+        List<int[]> prompts = List.of(new int[] {3, 14, 15, 92, 65}, new int[] {89, 79, 32, 38});
+        SamplingParams p = new SamplingParams(2, 0.0, false, 0, 1.0, 0.0, 1.0, 10, null, List.of(), true, 1);
+        List<Completion> ca = new Generator(a).generate(prompts, p), cb = new Generator(b).generate(prompts, p);
+        assertEquals(ca.size(), cb.size());
+        for (int i = 0; i < ca.size(); i++) {
+            assertArrayEquals(ca.get(i).tokenIds(), cb.get(i).tokenIds(), "completion " + i);
+            close(ca.get(i).logprobs(), cb.get(i).logprobs(), "completion " + i + " logprobs");
+        }
     }
 
     @Test

@@ -235,13 +235,16 @@ class OpenClBackendTest {
         naive(x, qkv, 1e-5, 1e-5, "ropeBackward(rope(x)) = x");
     }
 
-    /** head_dim 10 runs the scalar kernels, 16 the float8 ones. */
+    /**
+     * head_dim 10 runs the scalar kernels, 16 the float8 ones; on the CPU, 32 and 64 run the kernels that take four
+     * queries (keys) per register block, with partial blocks at the ends of the 13-, 6- and 39-token sequences.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {10, 16})
+    @ValueSource(ints = {10, 16, 32, 64})
     void raggedCausalGqaAttention(int hd) {
         Random rnd = new Random(7);
         int heads = 6, kv = 2, width = (heads + 2 * kv) * hd, group = heads / kv;
-        int[] lengths = {5, 1, 13, 8};
+        int[] lengths = {5, 1, 13, 8, 6, 39};
         SequenceLayout cpuL = SequenceLayout.of(cpu, lengths, heads), clL = SequenceLayout.of(cl, lengths, heads);
         SequenceLayout[] L = {cpuL, clL};
         int rows = cpuL.rows();
@@ -292,7 +295,14 @@ class OpenClBackendTest {
             start += T;
         }
         naive(eOut, out, 1e-5, 1e-4, "attention out");
-        same(probs, 1e-6, 1e-5, "attention probs");
+        // the probabilities the backward reads: row t of a sequence's head holds keys 0..t (past them, whatever a
+        // backend's whole-vector stores left there)
+        float[] pCpu = get(probs, 0), pCl = get(probs, 1);
+        for (int b = 0, at = 0; b < lengths.length; at += heads * lengths[b] * lengths[b], b++)
+            for (int h = 0, T = lengths[b]; h < heads; h++)
+                for (int t = 0; t < T; t++)
+                    for (int s = t + 1; s < T; s++) pCpu[at + (h * T + t) * T + s] = pCl[at + (h * T + t) * T + s] = 0f;
+        assertClose(pCpu, pCl, 1e-6, 1e-5, "attention probs (OpenCL vs CPU)");
         Tensor[] dOut = t(dO), dQkv = t(random(rnd, rows * width, 1)); // overwritten, not accumulated
         both((b, k) -> b.attentionBackward(dQkv[k], dOut[k], qkv[k], probs[k], L[k], heads, kv, hd));
         naive(eGrad, dQkv, 1e-5, 1e-4, "attentionBackward dQkv");
@@ -357,10 +367,10 @@ class OpenClBackendTest {
         float[] x = random(rnd, rows * vocab, 6);
         int[] targets = new int[rows + tOff];
         for (int i = 0; i < targets.length; i++) targets[i] = rnd.nextInt(vocab);
-        Tensor[] logits = t(x), logp = t(new float[rows]), ent = t(new float[rows]), dLogp = t(random(rnd, rows, 1));
+        Tensor[] logits = t(x), logp = t(new float[rows]), ent = t(new float[rows]), lse = t(new float[rows]), dLogp = t(random(rnd, rows, 1));
         IntTensor[] tg = ints(targets);
-        both((b, k) -> b.logSoftmaxGather(logp[k], ent[k], logits[k], tg[k], tOff, rows, vocab, temperature));
-        float[] eLogp = new float[rows], eEnt = new float[rows];
+        both((b, k) -> b.logSoftmaxGather(logp[k], ent[k], lse[k], logits[k], tg[k], tOff, rows, vocab, temperature));
+        float[] eLogp = new float[rows], eEnt = new float[rows], eLse = new float[rows];
         double[][] p = new double[rows][vocab];
         for (int r = 0; r < rows; r++) {
             double max = Double.NEGATIVE_INFINITY, sum = 0, h = 0;
@@ -373,13 +383,16 @@ class OpenClBackendTest {
             }
             eLogp[r] = (float) (x[r * vocab + targets[tOff + r]] / (double) temperature - max - Math.log(sum));
             eEnt[r] = (float) h;
+            eLse[r] = (float) (max + Math.log(sum));
         }
         naive(eLogp, logp, 2e-5, 1e-5, "logSoftmaxGather logp");
         naive(eEnt, ent, 2e-5, 1e-5, "logSoftmaxGather entropy");
+        naive(eLse, lse, 2e-5, 1e-6, "logSoftmaxGather log-sum-exp");
         float[] d = get(dLogp, 0);
-        both((b, k) -> b.logSoftmaxGather(logp[k], null, logits[k], tg[k], tOff, rows, vocab, temperature)); // entropy optional
+        both((b, k) -> b.logSoftmaxGather(logp[k], null, null, logits[k], tg[k], tOff, rows, vocab, temperature)); // entropy and lse optional
         naive(eLogp, logp, 2e-5, 1e-5, "logSoftmaxGather without entropy");
-        both((b, k) -> b.logSoftmaxBackward(logits[k], dLogp[k], tg[k], tOff, rows, vocab, temperature));
+        // the backward takes the forward's saved log-sum-exp (one pass over the row)
+        both((b, k) -> b.logSoftmaxBackward(logits[k], lse[k], dLogp[k], tg[k], tOff, rows, vocab, temperature));
         float[] e = new float[rows * vocab];
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < vocab; j++)

@@ -1,10 +1,11 @@
-package org.grpo4j.grpo.critic;
+package org.grpo4j.grpo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.grpo4j.grpo.critic.Gae;
 
 /**
  * β of the KL penalty in the reward (verl's {@code FixedKLController} and {@code AdaptiveKLController}, Ziegler et al.
@@ -14,7 +15,7 @@ import java.util.Map;
  * β ← β · (1 + clip(KL / target_kl − 1, −0.2, 0.2) · n / horizon)
  * </pre>
  * where KL is the batch's mean over sequences of each sequence's mean token KL. β is part of a checkpoint
- * ({@code critic/kl_ctrl.json}), so a resumed run continues with the β it had.
+ * ({@code kl_ctrl.json} at its root), so a resumed run continues with the β it had.
  */
 public final class KlController {
     /** {@code kl_ctrl}. */
