@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.model.Transformer;
-import org.grpo4j.train.StopSignal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,16 +112,8 @@ class AdvantageEstimatorTrainingTest {
         Transformer a = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
         GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
         Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
-        GrpoTrainer[] holder = new GrpoTrainer[1];
-        StopSignal afterTwo = new StopSignal() {
-            @Override
-            public boolean requested() {
-                var log = holder[0].metricsLog();
-                return log != null && log.history().size() >= 2;
-            }
-        };
-        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterTwo);
-        assertEquals(2, holder[0].train().steps());
+        GrpoTrainer stopping = GrpoTrainerTest.stoppingAfter(2, b, cfg.with("output_dir", dir.resolve("b").toString()));
+        assertEquals(2, stopping.train().steps());
         Transformer c = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(77, 0.05);
         assertEquals(4, GrpoTrainerTest.trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null).train().steps());
         assertArrayEquals(a.backend().read(a.params()), c.backend().read(c.params()));

@@ -15,7 +15,6 @@ import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.reward.RewardFunction;
 import org.grpo4j.reward.Sample;
-import org.grpo4j.train.StopSignal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,16 +101,9 @@ class GaeTrainingTest {
         GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
 
         Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
-        GrpoTrainer[] holder = new GrpoTrainer[1];
-        StopSignal afterTwo = new StopSignal() {
-            @Override
-            public boolean requested() {
-                var log = holder[0].metricsLog();
-                return log != null && log.history().size() >= 2; // a generation batch is two steps (num_iterations 2)
-            }
-        };
-        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterTwo);
-        GrpoTrainer.Result stopped = holder[0].train();
+        // a generation batch is two steps (num_iterations 2)
+        GrpoTrainer stopping = GrpoTrainerTest.stoppingAfter(2, b, cfg.with("output_dir", dir.resolve("b").toString()));
+        GrpoTrainer.Result stopped = stopping.train();
         assertTrue(stopped.stopped());
         assertEquals(2, stopped.steps());
         assertTrue(Files.exists(stopped.lastCheckpoint().resolve("critic/value_head.safetensors")), "the checkpoint keeps the critic");
@@ -167,16 +159,8 @@ class GaeTrainingTest {
         assertTrue(Files.exists(critic.resolve("adapter_model.safetensors")) && !Files.exists(critic.resolve("model.safetensors")), "adapters, no base copy");
 
         Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
-        GrpoTrainer[] holder = new GrpoTrainer[1];
-        StopSignal afterTwo = new StopSignal() {
-            @Override
-            public boolean requested() {
-                var log = holder[0].metricsLog();
-                return log != null && log.history().size() >= 2;
-            }
-        };
-        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterTwo);
-        assertEquals(2, holder[0].train().steps());
+        GrpoTrainer stopping = GrpoTrainerTest.stoppingAfter(2, b, cfg.with("output_dir", dir.resolve("b").toString()));
+        assertEquals(2, stopping.train().steps());
         Transformer c = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
         assertEquals(6, GrpoTrainerTest.trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null)
                 .train().steps());

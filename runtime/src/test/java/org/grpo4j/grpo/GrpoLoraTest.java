@@ -14,7 +14,6 @@ import org.grpo4j.lora.PeftAdapter;
 import org.grpo4j.model.TokenBatch;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.train.Checkpoints;
-import org.grpo4j.train.StopSignal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,16 +64,8 @@ class GrpoLoraTest {
         GrpoTrainerTest.trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
 
         Transformer b = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
-        GrpoTrainer[] holder = new GrpoTrainer[1];
-        StopSignal afterThree = new StopSignal() {
-            @Override
-            public boolean requested() {
-                var log = holder[0].metricsLog();
-                return log != null && log.history().size() >= 3;
-            }
-        };
-        holder[0] = GrpoTrainerTest.trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterThree);
-        assertEquals(3, holder[0].train().steps());
+        GrpoTrainer stopping = GrpoTrainerTest.stoppingAfter(3, b, cfg.with("output_dir", dir.resolve("b").toString()));
+        assertEquals(3, stopping.train().steps());
         Transformer c = Transformer.create(GrpoTrainerTest.config(), new CpuBackend()).initialise(5, 0.05);
         GrpoTrainer.Result resumed = GrpoTrainerTest.trainer(c, cfg.with("output_dir", dir.resolve("b").toString()).with("resume_from_checkpoint", true), null).train();
         assertEquals(6, resumed.steps());

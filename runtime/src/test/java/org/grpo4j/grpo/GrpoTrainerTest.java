@@ -65,6 +65,20 @@ class GrpoTrainerTest {
         return new GrpoTrainer(m, c, new GrpoTask(prompts(16, 1), prompts(8, 2), List.of(CONTAINS), ids -> "", new int[0], null), null, stop);
     }
 
+    /** A trainer asked to stop once {@code steps} optimiser steps are logged (logging_steps 1): a resume test's first half. */
+    static GrpoTrainer stoppingAfter(int steps, Transformer m, GrpoConfig c) {
+        GrpoTrainer[] holder = new GrpoTrainer[1];
+        StopSignal stop = new StopSignal() {
+            @Override
+            public boolean requested() {
+                var log = holder[0].metricsLog();
+                return log != null && log.history().size() >= steps;
+            }
+        };
+        holder[0] = trainer(m, c, stop);
+        return holder[0];
+    }
+
     /** {@link #CONTAINS} with a reason per sample, as the sandbox's code rewards give one. */
     static final org.grpo4j.reward.ExplainedReward CONTAINS_WHY = new org.grpo4j.reward.ExplainedReward() {
         public String name() {
@@ -135,16 +149,9 @@ class GrpoTrainerTest {
         trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
 
         Transformer b = Transformer.create(config(), new CpuBackend()).initialise(5, 0.05);
-        GrpoTrainer[] holder = new GrpoTrainer[1];
-        StopSignal afterThree = new StopSignal() {
-            @Override
-            public boolean requested() {
-                var log = holder[0].metricsLog();
-                return log != null && log.history().size() >= 3; // logging_steps = 1: one entry per optimiser step
-            }
-        };
-        holder[0] = trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterThree);
-        GrpoTrainer.Result stopped = holder[0].train();
+        // logging_steps = 1: one entry per optimiser step
+        GrpoTrainer stopping = stoppingAfter(3, b, cfg.with("output_dir", dir.resolve("b").toString()));
+        GrpoTrainer.Result stopped = stopping.train();
         assertTrue(stopped.stopped());
         assertEquals(3, stopped.steps());
         Transformer c = Transformer.create(config(), new CpuBackend()).initialise(77, 0.05); // weights come from the checkpoint

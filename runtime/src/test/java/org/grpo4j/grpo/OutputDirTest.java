@@ -2,6 +2,7 @@ package org.grpo4j.grpo;
 
 import static org.grpo4j.grpo.GrpoTrainerTest.config;
 import static org.grpo4j.grpo.GrpoTrainerTest.settings;
+import static org.grpo4j.grpo.GrpoTrainerTest.stoppingAfter;
 import static org.grpo4j.grpo.GrpoTrainerTest.trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +19,6 @@ import java.util.List;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.model.Transformer;
 import org.grpo4j.train.Checkpoints;
-import org.grpo4j.train.StopSignal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,16 +114,9 @@ class OutputDirTest {
         trainer(a, cfg.with("output_dir", dir.resolve("a").toString()), null).train();
 
         Transformer b = model(5);
-        GrpoTrainer[] holder = new GrpoTrainer[1];
-        StopSignal afterOne = new StopSignal() {
-            @Override
-            public boolean requested() {
-                var log = holder[0].metricsLog();
-                return log != null && !log.history().isEmpty(); // asked to stop after the batch's first of four steps
-            }
-        };
-        holder[0] = trainer(b, cfg.with("output_dir", dir.resolve("b").toString()), afterOne);
-        GrpoTrainer.Result stopped = holder[0].train();
+        // asked to stop after the batch's first of four steps
+        GrpoTrainer stopping = stoppingAfter(1, b, cfg.with("output_dir", dir.resolve("b").toString()));
+        GrpoTrainer.Result stopped = stopping.train();
         assertTrue(stopped.stopped());
         assertEquals(4, stopped.steps(), "the batch's four steps finish before the checkpoint");
         assertTrue(Files.exists(stopped.lastCheckpoint().resolve("reference/model.safetensors")), "reference/ is part of the checkpoint");
