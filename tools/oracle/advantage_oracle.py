@@ -66,14 +66,18 @@ def masked_whiten(v, m):
     return (v - mean) * torch.rsqrt(var + 1e-8)
 
 
-def reinforce_plus_plus(tr, mask, gamma=1.0):
+def reinforce_returns(tr, mask, gamma):
     returns = torch.zeros_like(tr)
     running = torch.zeros(tr.shape[0], dtype=DT)
     for t in reversed(range(tr.shape[1])):
         running = tr[:, t] + gamma * running
         returns[:, t] = running
         running = running * mask[:, t]
-    return masked_whiten(returns, mask) * mask
+    return returns
+
+
+def reinforce_plus_plus(tr, mask, gamma=1.0):
+    return masked_whiten(reinforce_returns(tr, mask, gamma), mask) * mask
 
 
 def remax(tr, mask, baselines):
@@ -139,16 +143,6 @@ def grpo_trl(scores, index, scale):
         std = s.std() if len(rows) > 1 else torch.tensor(0.0, dtype=DT)
         out[rows] = (s - s.mean()) / (std + 1e-4) if scale == "group" else s - s.mean()
     return out
-
-
-def reinforce_returns(tr, mask, gamma):
-    returns = torch.zeros_like(tr)
-    running = torch.zeros(tr.shape[0], dtype=DT)
-    for t in reversed(range(tr.shape[1])):
-        running = tr[:, t] + gamma * running
-        returns[:, t] = running
-        running = running * mask[:, t]
-    return returns
 
 
 def kl_in_reward_cases(gen):
