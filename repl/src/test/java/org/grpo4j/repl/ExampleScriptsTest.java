@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.model.Transformer;
@@ -37,10 +36,7 @@ class ExampleScriptsTest {
     void arithmeticGrpoRunsAndLeavesMetricsAndALoadableCheckpoint(@TempDir Path out) throws Exception {
         Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.grpo.max_steps=2 -Darithmetic.grpo.eval_size=6"
                 + " -Darithmetic.grpo.questions_per_step=2 -Darithmetic.grpo.output_dir=" + out), "run", "examples/arithmetic/grpo.grpo");
-        assertEquals(0, r.exit(), r.err());
-        List<String> lines = r.out().strip().lines().toList();
-        String last = lines.get(lines.size() - 1);
-        assertTrue(Pattern.matches("held-out accuracy: before \\d+\\.\\d% after \\d+\\.\\d%", last), "last line: " + last + "\n" + r.out());
+        r.assertEndsWithAccuracy("held-out accuracy");
 
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertTrue(!metrics.isEmpty(), "no metrics were written");
@@ -71,10 +67,7 @@ class ExampleScriptsTest {
     void arithmeticPpoTrainsACriticAtTinySize(@TempDir Path out) throws Exception {
         Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.ppo.max_steps=2 -Darithmetic.grpo.eval_size=6 -Darithmetic.ppo.seconds=600"
                 + " -Darithmetic.grpo.questions_per_step=2 -Darithmetic.ppo.output_dir=" + out), "run", "examples/arithmetic/ppo.grpo");
-        assertEquals(0, r.exit(), r.err());
-        List<String> lines = r.out().strip().lines().toList();
-        String last = lines.get(lines.size() - 1);
-        assertTrue(Pattern.matches("held-out accuracy: before \\d+\\.\\d% after \\d+\\.\\d%", last), "last line: " + last + "\n" + r.out());
+        r.assertEndsWithAccuracy("held-out accuracy");
         JsonNode first = JSON.readTree(Files.readAllLines(out.resolve("metrics.jsonl")).get(0));
         for (String k : List.of("critic/vf_loss", "critic/vf_clipfrac", "critic/vf_explained_var", "critic/returns/mean", "critic/values/mean"))
             assertTrue(first.has(k), "metric " + k + " missing from " + first);
@@ -96,9 +89,7 @@ class ExampleScriptsTest {
 
         Launcher.Run control = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Darithmetic.grpo.model=" + model + " -Darithmetic.control.seconds=2"
                 + " -Darithmetic.grpo.eval_size=4 -Darithmetic.control.output_dir=" + out.resolve("control")), "run", "examples/arithmetic/sft-control.grpo");
-        assertEquals(0, control.exit(), control.err());
-        List<String> lines = control.out().strip().lines().toList();
-        assertTrue(Pattern.matches("held-out accuracy \\(continued SFT\\): before \\d+\\.\\d% after \\d+\\.\\d%", lines.getLast()), control.out());
+        control.assertEndsWithAccuracy("held-out accuracy (continued SFT)");
         assertTrue(Files.isRegularFile(out.resolve("control/model/model.safetensors")), control.out());
     }
 
@@ -119,9 +110,7 @@ class ExampleScriptsTest {
     void r1ZeroGrpoRunsAndLeavesMetricsSummaryAndALoadableCheckpoint(@TempDir Path out) throws Exception {
         Launcher.Run r = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dr1zero.grpo.max_steps=2 -Dr1zero.grpo.eval_size=4"
                 + " -Dr1zero.grpo.questions_per_step=2 -Dr1zero.grpo.output_dir=" + out), "run", "examples/r1-zero/grpo.grpo");
-        assertEquals(0, r.exit(), r.err());
-        List<String> lines = r.out().strip().lines().toList();
-        assertTrue(Pattern.matches("held-out accuracy: before \\d+\\.\\d% after \\d+\\.\\d%", lines.getLast()), "last line: " + lines.getLast() + "\n" + r.out());
+        r.assertEndsWithAccuracy("held-out accuracy");
         assertTrue(r.out().contains("pass@8") && r.out().contains("mean completion length"), r.out());
         for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
             JsonNode m = JSON.readTree(line);
@@ -150,9 +139,7 @@ class ExampleScriptsTest {
 
         Launcher.Run control = Launcher.run("", Map.of("GRPO_JAVA_OPTS", "-Dr1zero.grpo.model=" + model + " -Dr1zero.control.seconds=2"
                 + " -Dr1zero.grpo.eval_size=4 -Dr1zero.control.output_dir=" + out.resolve("control")), "run", "examples/r1-zero/sft-control.grpo");
-        assertEquals(0, control.exit(), control.err());
-        List<String> lines = control.out().strip().lines().toList();
-        assertTrue(Pattern.matches("held-out accuracy \\(continued SFT\\): before \\d+\\.\\d% after \\d+\\.\\d%", lines.getLast()), control.out());
+        control.assertEndsWithAccuracy("held-out accuracy (continued SFT)");
         assertTrue(Files.isRegularFile(out.resolve("control/model/model.safetensors")), control.out());
     }
 

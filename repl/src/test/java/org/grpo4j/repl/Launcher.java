@@ -1,5 +1,8 @@
 package org.grpo4j.repl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,10 +11,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** Runs the real {@code ./grpo} launcher of this checkout in a child process (end-to-end tests). */
 final class Launcher {
-    record Run(int exit, String out, String err) {}
+    record Run(int exit, String out, String err) {
+        /** The script succeeded and its last line is an example's {@code <what>: before X% after Y%}. */
+        void assertEndsWithAccuracy(String what) {
+            assertEquals(0, exit, err);
+            String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+            assertTrue(Pattern.matches(Pattern.quote(what) + ": before \\d+\\.\\d% after \\d+\\.\\d%", last), "last line: " + last + "\n" + out);
+        }
+    }
 
     private Launcher() {}
 
