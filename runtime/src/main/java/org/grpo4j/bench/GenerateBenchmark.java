@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 import org.grpo4j.backend.cpu.CpuBackend;
 import org.grpo4j.backend.cpu.Parallel;
 import org.grpo4j.cli.Args;
+import org.grpo4j.generate.GenerationStats;
 import org.grpo4j.generate.Generator;
 import org.grpo4j.generate.SamplingParams;
 import org.grpo4j.model.Architecture;
@@ -47,7 +49,7 @@ public final class GenerateBenchmark implements Benchmark {
      * The bounds of generation: each decode step reads every weight once (for all its rows) and each row's cached keys
      * and values, at the bandwidth measured in this run; the prefill and the per-row products are FLOPs at the peak.
      */
-    static String bound(ModelConfig c, org.grpo4j.generate.GenerationStats st, double measured, boolean decodeOnly) {
+    static String bound(ModelConfig c, GenerationStats st, double measured, boolean decodeOnly) {
         double bw = Roofline.bandwidth(), weights = Roofline.weightBytesPerStep(c);
         double kvPerToken = (double) org.grpo4j.model.KvCache.cacheBytes(c, 1);
         double seconds = 0, flops = 0;
@@ -83,6 +85,45 @@ public final class GenerateBenchmark implements Benchmark {
         return String.format("%.0f ms profiled: %s; host (sampling, scheduling) %.1f ms", total, prof.familyLine(), total - ops);
     }
 
+    /**
+     * The generators a run times: this model, and the full fp32 model when this one has a packed base or adapters
+     * ({@code fp32} null otherwise), each timed rep of one followed by the same call on the other so that both see the
+     * same load on a shared machine.
+     */
+    private record Timing(Generator gen, Generator fp32, int warmup, int reps) {
+        /** Per-rep rates of this model, of the fp32 model, and their ratios (the last two zero without an fp32 model). */
+        record Reps(double[] rates, double[] fp32, double[] ratio) {}
+
+        /**
+         * {@code warmup} untimed calls, then {@code reps} timed ones, each rep printed with {@code digits} decimals
+         * ({@code fp32Label} names the comparison), then the JIT-warmth line for {@code calls}.
+         */
+        Reps measure(List<int[]> prompts, SamplingParams sp, ToDoubleFunction<GenerationStats> rate, int digits, String fp32Label, String calls) {
+            double[] rates = new double[reps], r32 = new double[reps], ratio = new double[reps];
+            long w0 = System.nanoTime();
+            for (int w = 0; w < warmup; w++) {
+                gen.generate(prompts, sp.withSeed(1000 + w));
+                if (fp32 != null) fp32.generate(prompts, sp.withSeed(1000 + w));
+            }
+            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
+            Warmup jit = Warmup.watch();
+            long timed = System.nanoTime();
+            String tokPerS = "%." + digits + "f tok/s";
+            for (int r = 0; r < reps; r++) {
+                gen.generate(prompts, sp.withSeed(2 + r));
+                rates[r] = rate.applyAsDouble(gen.lastStats());
+                if (fp32 != null) {
+                    fp32.generate(prompts, sp.withSeed(2 + r));
+                    r32[r] = rate.applyAsDouble(fp32.lastStats());
+                    ratio[r] = rates[r] / r32[r];
+                    System.out.printf("  rep %d: " + tokPerS + " (" + fp32Label + " " + tokPerS + ")%n", r, rates[r], r32[r]);
+                } else System.out.printf("  rep %d: " + tokPerS + "%n", r, rates[r]);
+            }
+            System.out.println(jit.line(warmup, warmSeconds, calls, (System.nanoTime() - timed) * 1e-9));
+            return new Reps(rates, r32, ratio);
+        }
+    }
+
     @Override
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
@@ -111,6 +152,7 @@ public final class GenerateBenchmark implements Benchmark {
         boolean packed = base != org.grpo4j.quant.WeightFormat.FP32 || loraR > 0;
         Generator fp32 = packed ? new Generator(Transformer.create(c, new CpuBackend()).initialise(1234, 0.02)) : null;
         Generator gen = new Generator(model);
+        Timing timing = new Timing(gen, fp32, warmup, reps);
         SplittableRandom rng = new SplittableRandom(7);
 
         if (!only.equals("decode")) {
@@ -122,31 +164,12 @@ public final class GenerateBenchmark implements Benchmark {
             }
             SamplingParams sp = SamplingParams.defaults().withNumGenerations(8).withTemperature(1.0).withMaxCompletionLength(tokens)
                     .withIgnoreEos(true).withSeed(1);
-            double[] rates = new double[reps], r32 = new double[reps], ratio = new double[reps];
-            long w0 = System.nanoTime();
-            for (int w = 0; w < warmup; w++) {
-                gen.generate(prompts, sp.withSeed(1000 + w));
-                if (packed) fp32.generate(prompts, sp.withSeed(1000 + w));
-            }
-            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
-            Warmup jit = Warmup.watch();
-            long timed = System.nanoTime();
-            for (int r = 0; r < reps; r++) {
-                gen.generate(prompts, sp.withSeed(2 + r));
-                rates[r] = gen.lastStats().tokensPerSecond();
-                if (packed) {
-                    fp32.generate(prompts, sp.withSeed(2 + r));
-                    r32[r] = fp32.lastStats().tokensPerSecond();
-                    ratio[r] = rates[r] / r32[r];
-                    System.out.printf("  rep %d: %.1f tok/s (full fp32 model %.1f tok/s)%n", r, rates[r], r32[r]);
-                } else System.out.printf("  rep %d: %.1f tok/s%n", r, rates[r]);
-            }
-            double ours = Stats.median(rates);
-            System.out.println(jit.line(warmup, warmSeconds, "generate calls", (System.nanoTime() - timed) * 1e-9));
+            Timing.Reps t = timing.measure(prompts, sp, GenerationStats::tokensPerSecond, 1, "full fp32 model", "generate calls");
+            double ours = Stats.median(t.rates());
             System.out.printf("generate: %.1f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, false));
             if (packed) System.out.printf("generate full fp32 model (same run, interleaved): %.1f tok/s; ratio: %.2fx (median of the per-rep ratios; higher is better, target >= 1)%n",
-                    Stats.median(r32), Stats.median(ratio));
+                    Stats.median(t.fp32()), Stats.median(t.ratio()));
             if (!packed) System.out.println("# where time goes, generate: " + whereTimeGoes(model, prompts, sp));
             if (peer) {
                 JsonNode j = PytorchPeer.run("bench", "--config", name, "--steps", "3", "--warmup", "1", "--max-retries", "2");
@@ -161,34 +184,14 @@ public final class GenerateBenchmark implements Benchmark {
             SamplingParams sp = SamplingParams.defaults().withNumGenerations(1).withTemperature(1.0).withMaxCompletionLength(tokens)
                     .withIgnoreEos(true).withSeed(1);
             List<int[]> bos = List.of(new int[] {1});
-            double[] rates = new double[reps];
-            double[] r32 = new double[reps], ratio = new double[reps];
-            long w0 = System.nanoTime();
-            for (int w = 0; w < warmup; w++) {
-                gen.generate(bos, sp.withSeed(1000 + w));
-                if (packed) fp32.generate(bos, sp.withSeed(1000 + w));
-            }
-            double warmSeconds = (System.nanoTime() - w0) * 1e-9;
-            Warmup jit = Warmup.watch();
-            long timed = System.nanoTime();
-            for (int r = 0; r < reps; r++) {
-                gen.generate(bos, sp.withSeed(2 + r));
-                // as llama2.c and the peer: the BOS forward and the first token are not timed
-                rates[r] = gen.lastStats().decodeTokensPerSecond();
-                if (packed) {
-                    fp32.generate(bos, sp.withSeed(2 + r));
-                    r32[r] = fp32.lastStats().decodeTokensPerSecond();
-                    ratio[r] = rates[r] / r32[r];
-                    System.out.printf("  rep %d: %.2f tok/s (fp32 %.2f tok/s)%n", r, rates[r], r32[r]);
-                } else System.out.printf("  rep %d: %.2f tok/s%n", r, rates[r]);
-            }
-            double ours = Stats.median(rates);
-            System.out.println(jit.line(warmup, warmSeconds, "decode calls", (System.nanoTime() - timed) * 1e-9));
+            // as llama2.c and the peer: the BOS forward and the first token are not timed
+            Timing.Reps t = timing.measure(bos, sp, GenerationStats::decodeTokensPerSecond, 2, "fp32", "decode calls");
+            double ours = Stats.median(t.rates());
             System.out.printf("decode: %.2f tok/s%n", ours);
             System.out.println("# " + bound(c, gen.lastStats(), ours, true));
             if (!packed) System.out.println("# where time goes, decode: " + whereTimeGoes(model, bos, sp));
             else System.out.printf("decode fp32 (same run, interleaved): %.2f tok/s; %s / fp32 ratio: %.2fx (median of the per-rep ratios; higher is better)%n",
-                    Stats.median(r32), (loraR > 0 ? "LoRA r" + loraR + " on " : "") + base.settingName(), Stats.median(ratio));
+                    Stats.median(t.fp32()), (loraR > 0 ? "LoRA r" + loraR + " on " : "") + base.settingName(), Stats.median(t.ratio()));
             if (name.equals("bench-m")) System.out.println("llama2.c (bench.md, measured earlier on this machine kind, not in this run): 251 tok/s");
             if (peer) {
                 List<String> a = new ArrayList<>(List.of("--config", name, "--tokens", String.valueOf(tokens), "--reps", String.valueOf(reps),
