@@ -65,7 +65,7 @@ final class CriticPhase {
         List<Rollout> out = new ArrayList<>(B);
         for (int b = 0; b < B; b++) {
             int a = start[b], e = start[b + 1];
-            ValueTargets t = new ValueTargets(floats(values, a, e), floats(returns, a, e), floats(adv, a, e));
+            ValueTargets t = ValueTargets.of(values, returns, adv, a, e);
             out.add(rollouts.get(b).withValues(t, adv, a, e));
         }
         return out;
@@ -175,11 +175,5 @@ final class CriticPhase {
     private static void extremes(double[] ext, int at, double x) {
         ext[at] = Math.max(ext[at], x);
         ext[at + 1] = Math.max(ext[at + 1], -x);
-    }
-
-    private static float[] floats(double[] x, int from, int to) {
-        float[] f = new float[to - from];
-        for (int i = from; i < to; i++) f[i - from] = (float) x[i];
-        return f;
     }
 }

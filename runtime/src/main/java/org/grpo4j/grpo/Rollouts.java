@@ -173,7 +173,7 @@ final class Rollouts {
         for (int b = 0; b < B; b++) {
             int from = start[b], to = start[b + 1];
             out.add(res.sequence() != null ? rollouts.get(b).withAdvantage(res.sequence()[b])
-                    : rollouts.get(b).withValues(new ValueTargets(null, floats(res.returns(), from, to), floats(res.tokens(), from, to)), res.tokens(), from, to));
+                    : rollouts.get(b).withValues(ValueTargets.of(null, res.returns(), res.tokens(), from, to), res.tokens(), from, to));
         }
         putAdvantageMetrics(metrics, tr, res.tokens() != null ? res.tokens() : perToken(start, res.sequence()));
         return out;
@@ -220,12 +220,6 @@ final class Rollouts {
         m.put("critic/advantages/mean", sum[0] == 0 ? 0.0 : sum[1] / sum[0]);
         m.put("critic/advantages/max", sum[0] == 0 ? 0.0 : ext[0]);
         m.put("critic/advantages/min", sum[0] == 0 ? 0.0 : -ext[1]);
-    }
-
-    private static float[] floats(double[] x, int from, int to) {
-        float[] f = new float[to - from];
-        for (int i = from; i < to; i++) f[i - from] = (float) x[i];
-        return f;
     }
 
     /** ReMax's baselines: the weighted reward of one greedy completion per prompt, scored by the same reward functions. */
