@@ -285,6 +285,8 @@ public final class Gemm {
     private static final long PARALLEL_MIN_FMAS = 1L << 21;
     /** Slabs per thread in a parallel product (see {@link #gemm}). */
     static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
+    /** Fewest rows (columns) of a slab worth its own copy of the other operand's packing, while each thread has one. */
+    static final int SLAB_MIN = Integer.getInteger("grpo4j.gemm.slabMin", 512);
 
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                      float[] b, int bOff, int brs, int bcs,
@@ -304,7 +306,10 @@ public final class Gemm {
         // operand is the one packed repeatedly.
         boolean byColumns = rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
         int total = byColumns ? panels : rowBlocks;
-        int units = Math.min(total, SLABS_PER_THREAD * threads);
+        // A repack costs ~50 flops' time per element, so slabs of s rows (columns) lose ~25/s of their time to it:
+        // slabs of at least SLAB_MIN keep that near 5% (the weight gradient's 512 rows × 3072 tokens took 1.45× the
+        // CPU time of the forward product at 2 threads as 6 slabs)
+        int units = Math.min(total, Math.max(threads, Math.min(SLABS_PER_THREAD * threads, (byColumns ? cols : rows) / SLAB_MIN)));
         AtomicInteger next = new AtomicInteger();
         Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
             Work work = WORK.get();
