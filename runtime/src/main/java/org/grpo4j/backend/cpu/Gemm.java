@@ -11,15 +11,18 @@ import jdk.incubator.vector.VectorSpecies;
  * Every array is row-major and addressed through an offset, so callers pass views into one flat allocation.
  *
  * <p>Design (GotoBLAS/BLIS style, written for the Vector API). The micro-kernel keeps an {@code MR × NR}
- * tile of the output ({@value #MR} rows × two vectors) in 16 vector registers and, per step of the
+ * tile of the output ({@value #MR} rows × two vectors) in 24 vector registers and, per step of the
  * reduction, loads two vectors of a packed panel of the right operand and broadcasts {@value #MR} scalars of
- * the left one: 16 FMAs for 2 vector loads and 8 scalar loads, so the loop is bound by the FMA units. The
+ * the left one: 24 FMAs for 2 vector loads and 12 scalar loads, two depth steps per loop iteration. The
  * right operand is packed in depth blocks of {@link #KC} into {@link #NR}-wide panels ({@code [k][NR]}, L2
  * resident, one {@link #NC}-column block at a time); the NT weight ({@code [N,K]}) is transposed on the way
- * with a 16 × 16 in-register transpose. The left operand is read in place when its rows run along the
- * reduction (NT, NN: eight unit-stride streams, which C2 range-checks once per loop) and packed as
- * {@code [k][MR]} otherwise (TN). Tails in any dimension are zero-padded in the panels and written back
- * through a scratch tile, so the kernel itself never branches on sizes.
+ * with a 16 × 16 in-register transpose. The left operand is packed too, {@code MR} rows at a time as
+ * {@code [k][MR]} (L1 resident, reused by every panel of the block): by the same register transposes when its
+ * rows run along the reduction (NT, NN), a vector per depth step when they run across it (TN). One packed
+ * stream instead of eight row streams took the NT/NN kernel from ~100 to ~125 GFLOP/s (Xeon, one thread): the
+ * per-row address arithmetic had competed with the FMAs for their ports. Tails in any dimension are
+ * zero-padded in the panels and written back through a scratch tile, so the kernel itself never branches on
+ * sizes.
  *
  * <p>What keeps C2 on the fast path (each point cost 10-20× or 20% when violated, JDK 25 on Zen 4): the
  * kernels have no data-dependent branches (a bias is written into C before the product, "overwrite" reads a
@@ -28,10 +31,11 @@ import jdk.incubator.vector.VectorSpecies;
  * enough for C2 to inline every vector operation; only one FloatVector species is ever used (see
  * {@link #floatSpecies()}); and the depth loop runs in strips of 64, which ParallelGC's loop shapes need.
  *
- * <p>Threads: the output is cut into a few slabs per thread (column slabs, or row slabs when columns are
- * few), claimed from a counter inside one {@link Parallel#forRange} call; each thread packs what its slab
- * needs into its own buffers. One fork-join per product and no barriers: a fork costs 10–50 µs here, and a
- * core shared with another process only delays the slabs it has not yet claimed.
+ * <p>Threads: the output is cut into a few slabs per thread along its longer side (so the smaller operand is
+ * the one every slab repacks), never thinner than {@link #SLAB_MIN} while each thread has one, claimed from a
+ * counter inside one {@link Parallel#forRange} call; each thread packs what its slab needs into its own buffers.
+ * One fork-join per product and no barriers: a fork costs 10–50 µs here, and a core shared with another process
+ * only delays the slabs it has not yet claimed.
  *
  * <p>Few-row products (decode, short prompts: M ≤ {@link #SMALL_M} and the input within L2) are dominated by
  * reading the weight, so {@link #matmulNT} streams each weight row once for all rows as blocked dot products
@@ -49,7 +53,7 @@ public final class Gemm {
     static final int MR = 12;
     /** Columns of the output tile held in registers (two vectors). */
     static final int NR = 2 * L;
-    /** Depth of one packed block: the MR × KC rows of the left operand (16 KiB) stay in L1. */
+    /** Depth of one packed block: the MR × KC packed rows of the left operand (24 KiB) stay in L1. */
     static final int KC = Integer.getInteger("grpo4j.gemm.kc", 512);
     /** Width of one packed block; KC × NC floats (1 MiB by default) stay in each core's L2. */
     static final int NC = roundUp(Integer.getInteger("grpo4j.gemm.nc", 512), NR);
