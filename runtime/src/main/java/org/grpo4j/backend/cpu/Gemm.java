@@ -46,7 +46,7 @@ public final class Gemm {
     /** Floats per vector. */
     static final int L = S.length();
     /** Rows of the output tile held in registers. */
-    static final int MR = 8;
+    static final int MR = 12;
     /** Columns of the output tile held in registers (two vectors). */
     static final int NR = 2 * L;
     /** Depth of one packed block: the MR × KC rows of the left operand (16 KiB) stay in L1. */
@@ -271,8 +271,9 @@ public final class Gemm {
 
     /** Per-thread buffers, allocated once per thread: the packed right block, packed left rows, an edge tile. */
     private static final class Work {
-        final float[] bp = new float[KC * NC];
-        final float[] ap = new float[MR * KC];
+        /** One depth step more than a block: the zero step that pads an odd depth. */
+        final float[] bp = new float[(KC + 1) * NC];
+        final float[] ap = new float[MR * (KC + 1) + L];
         final float[] tile = new float[MR * NR];
         /** Read as "no old value" (row stride 0), so the kernels have no data-dependent branch. */
         final float[] zeros = new float[NR];
@@ -284,6 +285,8 @@ public final class Gemm {
     private static final long PARALLEL_MIN_FMAS = 1L << 21;
     /** Slabs per thread in a parallel product (see {@link #gemm}). */
     static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
+    /** Fewest rows (columns) of a slab worth its own copy of the other operand's packing, while each thread has one. */
+    static final int SLAB_MIN = Integer.getInteger("grpo4j.gemm.slabMin", 512);
 
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                      float[] b, int bOff, int brs, int bcs,
@@ -299,12 +302,14 @@ public final class Gemm {
         // each packing its own operands. A few slabs per thread keep the cores busy when one of them is shared
         // with another process. Column slabs when there are enough panels (B is then packed once in total);
         // otherwise row slabs.
-        // When A is packed too (TN), each column slab repacks all of A and each row slab all of B: cut the
-        // longer side so the smaller operand is the one packed repeatedly.
-        boolean byColumns = acs == 1 ? panels >= 2 * threads || panels >= rowBlocks
-                                     : rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
+        // Each column slab repacks all of A and each row slab all of B: cut the longer side so the smaller
+        // operand is the one packed repeatedly.
+        boolean byColumns = rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
         int total = byColumns ? panels : rowBlocks;
-        int units = Math.min(total, SLABS_PER_THREAD * threads);
+        // A repack costs ~50 flops' time per element, so slabs of s rows (columns) lose ~25/s of their time to it:
+        // slabs of at least SLAB_MIN keep that near 5% (the weight gradient's 512 rows × 3072 tokens took 1.45× the
+        // CPU time of the forward product at 2 threads as 6 slabs)
+        int units = Math.min(total, Math.max(threads, Math.min(SLABS_PER_THREAD * threads, (byColumns ? cols : rows) / SLAB_MIN)));
         AtomicInteger next = new AtomicInteger();
         Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
             Work work = WORK.get();
@@ -328,6 +333,7 @@ public final class Gemm {
      * <p>Every case (overwrite or accumulate, edge or full tile, NT/NN/TN) reaches the kernels and
      * packers through separate methods and data, not through branches inside them: C2 compiles a branch it never
      * saw taken as a trap, and a trap in a Vector API kernel drops it to C1 code that is 10× slower for seconds.
+     * The kernel steps two depths at a time, so an odd depth block is packed with one zero step at its end.
      */
     private static void block(Work work, float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                               float[] b, int bOff, int brs, int bcs, int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
@@ -335,47 +341,39 @@ public final class Gemm {
         // equal depth blocks, so a depth just over KC does not leave a thin last block
         int kBlocks = (depth + KC - 1) / KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
-        boolean rowsContiguous = acs == 1;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             int panels = (nc + NR - 1) / NR;
             for (int pc = 0; pc < depth; pc += kcMax) {
-                int kc = Math.min(kcMax, depth - pc);
+                int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
                 boolean load = accumulate || pc > 0;
                 for (int q = 0; q < panels; q++) {
-                    int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
-                    if (nr < NR) packBEdge(bp, q * kc * NR, b, bOff, brs, bcs, pc, kc, jq, nr);
-                    else if (bcs == 1) packBRows(bp, q * kc * NR, b, bOff, brs, pc, kc, jq);
-                    else packBColumns(bp, q * kc * NR, b, bOff, bcs, pc, kc, jq);
+                    int jq = jc + q * NR, nr = Math.min(NR, j1 - jq), base = q * kcp * NR;
+                    if (nr < NR) packBEdge(bp, base, b, bOff, brs, bcs, pc, kc, jq, nr);
+                    else if (bcs == 1) packBRows(bp, base, b, bOff, brs, pc, kc, jq);
+                    else packBColumns(bp, base, b, bOff, bcs, pc, kc, jq);
+                    zeroSteps(bp, base + kc * NR, (kcp - kc) * NR);
                 }
                 for (int i0 = r0; i0 < r1; i0 += MR) {
                     int mr = Math.min(MR, r1 - i0);
-                    if (!rowsContiguous) {
-                        if (mr == MR && ars == 1) packARows(ap, a, aOff + i0, acs, pc, kc);
-                        else packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
-                    }
-                    // rows past the end repeat the last row: their results land in the edge tile and are dropped
-                    int rowBase = aOff + i0 * ars + pc;
-                    int last = mr - 1;
-                    int a1 = rowBase + Math.min(1, last) * ars, a2 = rowBase + Math.min(2, last) * ars;
-                    int a3 = rowBase + Math.min(3, last) * ars, a4 = rowBase + Math.min(4, last) * ars;
-                    int a5 = rowBase + Math.min(5, last) * ars, a6 = rowBase + Math.min(6, last) * ars;
-                    int a7 = rowBase + Math.min(7, last) * ars;
+                    // the vector packers read 16 rows (lanes) and keep MR: the rows past MR must lie inside the slab
+                    boolean wide = L == 16 && i0 + 16 <= r1;
+                    if (mr < MR) packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
+                    else if (acs == 1 && wide) packADepthRows16(ap, a, aOff + i0 * ars + pc, ars, kc);
+                    else if (acs == 1) packADepthRows(ap, a, aOff + i0 * ars + pc, ars, kc);
+                    else if (ars == 1 && wide) packAColumns16(ap, a, aOff + i0 + pc * acs, acs, kc);
+                    else if (ars == 1) packAColumns(ap, a, aOff + i0 + pc * acs, acs, kc);
+                    else packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
+                    zeroSteps(ap, kc * MR, (kcp - kc) * MR);
                     for (int q = 0; q < panels; q++) {
                         int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
                         boolean full = mr == MR && nr == NR;
-                        int bI = q * kc * NR;
                         // full tiles read and write C in place; edge tiles go through the scratch tile
                         float[] cin = full && load ? c : zeros;
                         int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
                         float[] cout = full ? c : tile;
                         int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
-                        if (rowsContiguous) {
-                            kernelRows(a, rowBase, a1, a2, a3, a4, a5, a6, a7, bp, bI, kc,
-                                    cin, cinI, cinLd, cout, coutI, coutLd);
-                        } else {
-                            kernelPacked(ap, bp, bI, kc, cin, cinI, cinLd, cout, coutI, coutLd);
-                        }
+                        kernel(ap, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
                         if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
                     }
                 }
@@ -390,21 +388,53 @@ public final class Gemm {
         }
     }
 
+    /** The zero depth step that pads an odd depth block (a loop of zero or one step's floats, no branch). */
+    private static void zeroSteps(float[] x, int from, int n) {
+        for (int i = from; i < from + n; i++) x[i] = 0f;
+    }
+
+    /**
+     * Packs MR full rows of A that run along the depth (NT, NN: {@code A(r, p) = a[base + r·ars + p]}) as
+     * {@code ap[p·MR + r]}, row by row (each row read once in order, the writes MR floats apart within the L1-sized
+     * block). Costs one load and one store per element against {@code 2·NC} flops of the product.
+     */
+    private static void packADepthRows(float[] ap, float[] a, int base, int ars, int kc) {
+        for (int r = 0; r < MR; r++) {
+            for (int p = 0, src = base + r * ars, d = r; p < kc; p++, d += MR) ap[d] = a[src + p];
+        }
+    }
+
+    /**
+     * {@link #packADepthRows} by 16 × 16 register transposes of rows {@code [0, 16)}: each depth step's 16 row values
+     * are stored at {@code ap[p·MR]}, in increasing {@code p}, so the next step overwrites the 16 − MR values past MR
+     * (and the scalar tail or the zero step the last ones; the buffer has a vector of slack).
+     */
+    private static void packADepthRows16(float[] ap, float[] a, int base, int ars, int kc) {
+        int kt = kc & ~15;
+        for (int pb = 0; pb < kt; pb += 16) transpose16(a, base + pb, ars, ap, pb * MR, MR);
+        for (int r = 0; r < MR; r++) {
+            for (int p = kt, src = base + r * ars, d = kt * MR + r; p < kc; p++, d += MR) ap[d] = a[src + p];
+        }
+    }
+
+    /** {@link #packAColumns} a vector per depth step: 16 values read, stored at {@code ap[p·MR]} in increasing {@code p}. */
+    private static void packAColumns16(float[] ap, float[] a, int src, int acs, int kc) {
+        for (int p = 0, d = 0; p < kc; p++, src += acs, d += MR) FloatVector.fromArray(S, a, src).intoArray(ap, d);
+    }
+
     /**
      * Packs MR full rows of a transposed A (TN: the MR values of one depth step are contiguous) as
      * {@code ap[p*MR + r]}. Scalar copies on purpose: using a second vector species anywhere (e.g. a 256-bit move
      * here) loads a second FloatVector class, after which C2 could no longer devirtualise the kernels' FMAs
      * when it compiled one late, leaving it 10× slower for good (seen with JDK 25).
      */
-    private static void packARows(float[] ap, float[] a, int base, int acs, int p0, int kc) {
-        for (int p = 0, src = base + p0 * acs; p < kc; p++, src += acs) {
-            int d = p * MR;
-            ap[d] = a[src]; ap[d + 1] = a[src + 1]; ap[d + 2] = a[src + 2]; ap[d + 3] = a[src + 3];
-            ap[d + 4] = a[src + 4]; ap[d + 5] = a[src + 5]; ap[d + 6] = a[src + 6]; ap[d + 7] = a[src + 7];
+    private static void packAColumns(float[] ap, float[] a, int src, int acs, int kc) {
+        for (int p = 0, d = 0; p < kc; p++, src += acs, d += MR) {
+            for (int r = 0; r < MR; r++) ap[d + r] = a[src + r];
         }
     }
 
-    /** {@link #packARows} for the last, partial row block or a general stride: missing rows are zero. */
+    /** Packs the last, partial row block or a general stride: missing rows are zero. */
     private static void packAEdge(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
         for (int p = 0; p < kc; p++) {
             int src = aOff + (p0 + p) * acs + i0 * ars;
@@ -546,13 +576,14 @@ public final class Gemm {
     }
 
     /**
-     * The MR × NR micro-kernel, reading the MR rows of A in place ({@code a[aR + p]}: unit stride, so C2 checks
-     * bounds once per loop): {@code cout[r, j] = cin[r, j] + Σ_p A(r, p) · bp[p·NR + j]}. Sixteen
-     * accumulators, two panel vectors and one broadcast fit the 32 AVX-512 registers.
+     * The MR × NR micro-kernel over packed operands: {@code cout[r, j] = cin[r, j] + Σ_p ap[p·MR + r] · bp[bI + p·NR + j]}
+     * for an even {@code kc}. Twenty-four accumulators, two panel vectors per step and one broadcast at a time fit the
+     * 32 AVX-512 registers; two depth steps per iteration halve the loop's scalar work (index updates, the bounds
+     * check), whose micro-ops compete with the FMAs for the two ports that run both. On Xeon (AVX-512, one thread, CPU
+     * time, operands in L1/L2) this shape runs at ~150 GFLOP/s against ~135 for 8 × 2 and ~205 for FMAs alone.
      */
-    private static void kernelRows(float[] a, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
-                                   float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
-                                   float[] cout, int coutI, int coutLd) {
+    private static void kernel(float[] ap, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+                               float[] cout, int coutI, int coutLd) {
         int o = cinI;
         FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c10 = FloatVector.fromArray(S, cin, o), c11 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
@@ -561,23 +592,44 @@ public final class Gemm {
         FloatVector c40 = FloatVector.fromArray(S, cin, o), c41 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c50 = FloatVector.fromArray(S, cin, o), c51 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c60 = FloatVector.fromArray(S, cin, o), c61 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L);
+        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c80 = FloatVector.fromArray(S, cin, o), c81 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c90 = FloatVector.fromArray(S, cin, o), c91 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c100 = FloatVector.fromArray(S, cin, o), c101 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
+        FloatVector c110 = FloatVector.fromArray(S, cin, o), c111 = FloatVector.fromArray(S, cin, o + L);
         // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
         // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
         for (int pb = 0; pb < kc; pb += 64) {
             int pe = Math.min(kc, pb + 64);
-            for (int p = pb; p < pe; p++) {
-                int bo = bI + p * NR;
+            for (int p = pb; p < pe; p += 2) {
+                int bo = bI + p * NR, ao = p * MR;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
                 FloatVector x;
-                x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(S, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(S, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(S, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(S, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                x = FloatVector.broadcast(S, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, ap[ao]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, ap[ao + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, ap[ao + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, ap[ao + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, ap[ao + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, ap[ao + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, ap[ao + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, ap[ao + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, ap[ao + 8]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+                x = FloatVector.broadcast(S, ap[ao + 9]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+                x = FloatVector.broadcast(S, ap[ao + 10]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+                x = FloatVector.broadcast(S, ap[ao + 11]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+                b0 = FloatVector.fromArray(S, bp, bo + NR); b1 = FloatVector.fromArray(S, bp, bo + NR + L);
+                x = FloatVector.broadcast(S, ap[ao + MR]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, ap[ao + MR + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, ap[ao + MR + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, ap[ao + MR + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, ap[ao + MR + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, ap[ao + MR + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, ap[ao + MR + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, ap[ao + MR + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+                x = FloatVector.broadcast(S, ap[ao + MR + 8]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+                x = FloatVector.broadcast(S, ap[ao + MR + 9]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+                x = FloatVector.broadcast(S, ap[ao + MR + 10]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+                x = FloatVector.broadcast(S, ap[ao + MR + 11]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
             }
         }
         o = coutI;
@@ -588,49 +640,11 @@ public final class Gemm {
         c40.intoArray(cout, o); c41.intoArray(cout, o + L); o += coutLd;
         c50.intoArray(cout, o); c51.intoArray(cout, o + L); o += coutLd;
         c60.intoArray(cout, o); c61.intoArray(cout, o + L); o += coutLd;
-        c70.intoArray(cout, o); c71.intoArray(cout, o + L);
-    }
-
-    /** The same micro-kernel over packed rows {@code ap[p·MR + r]} (TN, where A is stored transposed). */
-    private static void kernelPacked(float[] ap,
-                                   float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
-                                   float[] cout, int coutI, int coutLd) {
-        int o = cinI;
-        FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c10 = FloatVector.fromArray(S, cin, o), c11 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c20 = FloatVector.fromArray(S, cin, o), c21 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c30 = FloatVector.fromArray(S, cin, o), c31 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c40 = FloatVector.fromArray(S, cin, o), c41 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c50 = FloatVector.fromArray(S, cin, o), c51 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c60 = FloatVector.fromArray(S, cin, o), c61 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
-        FloatVector c70 = FloatVector.fromArray(S, cin, o), c71 = FloatVector.fromArray(S, cin, o + L);
-        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
-        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
-        for (int pb = 0; pb < kc; pb += 64) {
-            int pe = Math.min(kc, pb + 64);
-            for (int p = pb; p < pe; p++) {
-                int bo = bI + p * NR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
-                FloatVector x;
-                x = FloatVector.broadcast(S, ap[p * MR]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(S, ap[p * MR + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(S, ap[p * MR + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(S, ap[p * MR + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-                x = FloatVector.broadcast(S, ap[p * MR + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-                x = FloatVector.broadcast(S, ap[p * MR + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-                x = FloatVector.broadcast(S, ap[p * MR + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-                x = FloatVector.broadcast(S, ap[p * MR + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-            }
-        }
-        o = coutI;
-        c00.intoArray(cout, o); c01.intoArray(cout, o + L); o += coutLd;
-        c10.intoArray(cout, o); c11.intoArray(cout, o + L); o += coutLd;
-        c20.intoArray(cout, o); c21.intoArray(cout, o + L); o += coutLd;
-        c30.intoArray(cout, o); c31.intoArray(cout, o + L); o += coutLd;
-        c40.intoArray(cout, o); c41.intoArray(cout, o + L); o += coutLd;
-        c50.intoArray(cout, o); c51.intoArray(cout, o + L); o += coutLd;
-        c60.intoArray(cout, o); c61.intoArray(cout, o + L); o += coutLd;
-        c70.intoArray(cout, o); c71.intoArray(cout, o + L);
+        c70.intoArray(cout, o); c71.intoArray(cout, o + L); o += coutLd;
+        c80.intoArray(cout, o); c81.intoArray(cout, o + L); o += coutLd;
+        c90.intoArray(cout, o); c91.intoArray(cout, o + L); o += coutLd;
+        c100.intoArray(cout, o); c101.intoArray(cout, o + L); o += coutLd;
+        c110.intoArray(cout, o); c111.intoArray(cout, o + L);
     }
 
     // ---------------------------------------------------------------------------------------------------------
