@@ -1,6 +1,8 @@
 package org.grpo4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Causal grouped-query attention over packed sequences (forward saves the probabilities; backward replays them).
@@ -42,7 +44,8 @@ final class Attention {
                     for (int t0 = 0; t0 < T; t0 += R) {
                         int rr = Math.min(R, T - t0);
                         for (int r = 0; r < rr; r++) // the scaled queries, as alongKeys scales each element before its FMA
-                            for (int i = 0, q = io + (start + t0 + r) * width + h * hd; i < hd; i++) qs[r * hd + i] = qkv[q + i] * scale;
+                            for (int i = 0, q = io + (start + t0 + r) * width + h * hd; i < hd; i += W)
+                                FloatVector.fromArray(S, qkv, q + i).mul(scale).intoArray(qs, r * hd + i);
                         rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
                         for (int r = 0; r < rr; r++) {
                             int p = p0 + (t0 + r) * T, n = t0 + r + 1;
@@ -367,28 +370,62 @@ final class Attention {
         softmaxInto(x, o, x, o, n);
     }
 
-    /** {@code dst[do..do+n) = softmax(src[so..so+n))}: {@link #softmaxInPlace} without first copying the scores over. */
+    /**
+     * {@code dst[do..do+n) = softmax(src[so..so+n))}: {@link #softmaxInPlace} without first copying the scores over.
+     * The last partial vector runs under a mask (a causal row's length is rarely a whole number of vectors, and its
+     * scalar tail of exponentials cost as much as the vector part); masked loads and stores touch only
+     * {@code [0, n)}, so neither array needs room past the row.
+     */
     static void softmaxInto(float[] dst, int dOff, float[] src, int so, int n) {
-        var S = VectorMath.F;
-        int W = VectorMath.W;
-        float max = VectorMath.max(src, so, n);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += W) {
+        if (n < W) { // a row shorter than a vector keeps the scalar sums (decode's tiny-model checks are pinned to them)
+            softmaxScalar(dst, dOff, src, so, n);
+            return;
+        }
+        int full = S.loopBound(n), i = 0;
+        VectorMask<Float> tail = S.indexInRange(full, n);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i < full; i += W) vmax = vmax.max(FloatVector.fromArray(S, src, so + i));
+        if (full < n) vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, src, so + full, tail), tail);
+        FloatVector max = FloatVector.broadcast(S, vmax.reduceLanes(VectorOperators.MAX)), acc = FloatVector.zero(S);
+        for (i = 0; i < full; i += W) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(S, src, so + i).sub(max));
             e.intoArray(dst, dOff + i);
             acc = acc.add(e);
         }
-        float sum = VectorMath.sum(acc);
-        for (; i < n; i++) {
-            float e = VectorMath.exp(src[so + i] - max);
-            dst[dOff + i] = e;
-            sum += e;
+        if (full < n) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, src, so + full, tail).sub(max));
+            e.intoArray(dst, dOff + full, tail);
+            acc = acc.add(e, tail);
         }
+        FloatVector inv = FloatVector.broadcast(S, 1f / VectorMath.sum(acc));
+        for (i = 0; i < full; i += W) FloatVector.fromArray(S, dst, dOff + i).mul(inv).intoArray(dst, dOff + i);
+        if (full < n) FloatVector.fromArray(S, dst, dOff + full, tail).mul(inv).intoArray(dst, dOff + full, tail);
+    }
+
+    private static void softmaxScalar(float[] dst, int dOff, float[] src, int so, int n) {
+        float max = Float.NEGATIVE_INFINITY, sum = 0f;
+        for (int i = 0; i < n; i++) max = Math.max(max, src[so + i]);
+        for (int i = 0; i < n; i++) sum += dst[dOff + i] = VectorMath.exp(src[so + i] - max);
         float inv = 1f / sum;
-        i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += W) FloatVector.fromArray(S, dst, dOff + i).mul(inv).intoArray(dst, dOff + i);
-        for (; i < n; i++) dst[dOff + i] *= inv;
+        for (int i = 0; i < n; i++) dst[dOff + i] *= inv;
+    }
+
+    /**
+     * One row of the softmax's backward, scaled: {@code ds[s] = p[s]·(dp[s] − Σ p·dp)·scale} for {@code s < n}, the last
+     * partial vector under a mask (as in {@link #softmaxInto}).
+     */
+    static void softmaxBackwardRow(float[] ds, int dso, float[] dp, int dpo, float[] p, int po, int n, float scale) {
+        int full = S.loopBound(n), i = 0;
+        VectorMask<Float> tail = S.indexInRange(full, n);
+        FloatVector acc = FloatVector.zero(S);
+        for (; i < full; i += W) acc = FloatVector.fromArray(S, dp, dpo + i).fma(FloatVector.fromArray(S, p, po + i), acc);
+        if (full < n) acc = acc.add(FloatVector.fromArray(S, dp, dpo + full, tail).mul(FloatVector.fromArray(S, p, po + full, tail)));
+        FloatVector dot = FloatVector.broadcast(S, VectorMath.sum(acc));
+        for (i = 0; i < full; i += W)
+            FloatVector.fromArray(S, dp, dpo + i).sub(dot).mul(FloatVector.fromArray(S, p, po + i)).mul(scale).intoArray(ds, dso + i);
+        if (full < n)
+            FloatVector.fromArray(S, dp, dpo + full, tail).sub(dot).mul(FloatVector.fromArray(S, p, po + full, tail)).mul(scale)
+                    .intoArray(ds, dso + full, tail);
     }
 
     static void backward(float[] dQkv, int dqo, float[] dOut, int doo, float[] qkv, int io, float[] probs, int po,
@@ -418,8 +455,7 @@ final class Attention {
                             int p = p0 + t * T, dsRow = t * Tp;
                             // dp_s = dOut · v_s along the keys; ds_s = p_s (dp_s − Σ p·dp) / sqrt(hd)
                             alongKeys(dp, 0, n, Tp, dOut, d, 1f, vt, Tp, hd);
-                            float dot = VectorMath.dot(dp, 0, probs, p, n);
-                            for (int s = 0; s < n; s++) ds[dsRow + s] = probs[p + s] * (dp[s] - dot) * scale;
+                            softmaxBackwardRow(ds, dsRow, dp, 0, probs, p, n, scale);
                             weightedRows(dQkv, dq, ds, dsRow, n, qkv, io + start * width + kCol, width, hd);
                         }
                     } else {
@@ -428,8 +464,7 @@ final class Attention {
                             rowsAlongKeys(dp, Tp, t0 + rr, dOut, doo + (start + t0) * outWidth + h * hd, outWidth, rr, vt, Tp, hd);
                             for (int k = 0; k < rr; k++) {
                                 int t = t0 + k, n = t + 1, p = p0 + t * T, dsRow = t * Tp, dpRow = k * Tp;
-                                float dot = VectorMath.dot(dp, dpRow, probs, p, n);
-                                for (int s = 0; s < n; s++) ds[dsRow + s] = probs[p + s] * (dp[dpRow + s] - dot) * scale;
+                                softmaxBackwardRow(ds, dsRow, dp, dpRow, probs, p, n, scale);
                             }
                             rowsWeighted(dQkv, dqo + (start + t0) * width + h * hd, width, rr, ds, t0 * Tp, Tp, t0 + 1,
                                     qkv, io + start * width + kCol, width, hd);

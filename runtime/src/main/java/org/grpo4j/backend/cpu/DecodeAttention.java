@@ -164,21 +164,9 @@ final class DecodeAttention {
     }
 
     /** In place over {@code s[p..p+T)}, with the training forward's {@link VectorMath#exp}: the same bits in every JIT tier. */
+    /** The training forward's softmax (same order of sums, so decode and the full forward agree to rounding). */
     private static void softmax(float[] s, int p, int T) {
-        float max = VectorMath.max(s, p, T);
-        FloatVector vmax = FloatVector.broadcast(F, max), acc = FloatVector.zero(F);
-        int t = 0, upper = F.loopBound(T);
-        for (; t < upper; t += W) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, p + t).sub(vmax));
-            e.intoArray(s, p + t);
-            acc = acc.add(e);
-        }
-        float sum = VectorMath.sum(acc);
-        for (; t < T; t++) sum += s[p + t] = VectorMath.exp(s[p + t] - max);
-        float inv = 1f / sum;
-        FloatVector vinv = FloatVector.broadcast(F, inv);
-        for (t = 0; t < upper; t += W) FloatVector.fromArray(F, s, p + t).mul(vinv).intoArray(s, p + t);
-        for (; t < T; t++) s[p + t] *= inv;
+        Attention.softmaxInPlace(s, p, T);
     }
 
     private static float[] scratch(int n) {

@@ -11,6 +11,10 @@ import jdk.incubator.vector.FloatVector;
 final class LogSoftmax {
     private static final int BLOCK = 1024;
 
+    // static final, not locals the loop lambdas capture: a captured species is no constant to C2 (see RmsNorm)
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorMath.F;
+    private static final int W = VectorMath.W;
+
     private LogSoftmax() {}
 
     static void gather(float[] logp, int lo, float[] entropy, int eo, float[] lse, int zo, float[] logits, int xo, int[] targets, int to,
@@ -35,8 +39,6 @@ final class LogSoftmax {
 
     /** {Σ e^z, Σ z·e^z} with z = x·inv − max. */
     private static double[] sums(float[] x, int o, int n, float inv, float max, boolean weighted) {
-        var S = VectorMath.F;
-        int W = VectorMath.W;
         double sum = 0, wsum = 0;
         for (int b0 = 0; b0 < n; b0 += BLOCK) {
             int b1 = Math.min(n, b0 + BLOCK), j = b0;
@@ -62,8 +64,6 @@ final class LogSoftmax {
     /** {@code dlogits_j = g·(1[j = target] − exp(x_j/T − lse))} with {@code g = dLogp/T}: one pass with the saved lse. */
     static void backward(float[] logits, int xo, float[] lse, int zo, float[] dLogp, int dlo, int[] targets, int to, int rows, int vocab, float temperature) {
         float inv = 1f / temperature;
-        var S = VectorMath.F;
-        int W = VectorMath.W;
         Parallel.forRange(rows, Parallel.grain(4L * vocab), (from, end) -> {
             for (int r = from; r < end; r++) {
                 int x = xo + r * vocab;

@@ -1,7 +1,14 @@
 package org.grpo4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+
 /** RMSNorm forward and backward on packed rows (and Qwen3's per-head variant on fused QKV rows). */
 final class RmsNorm {
+    // static final, not a local the lambdas capture: a captured species is no constant to C2, and the Vector API's
+    // zero/broadcast then run their Java fallback (allocating) instead of an instruction
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorMath.F;
+    private static final int W = VectorMath.W;
+
     private RmsNorm() {}
 
     static void forward(float[] out, int oo, float[] rstd, int ro, float[] in, int io, float[] w, int wo, int rows, int dim, float eps) {
@@ -21,22 +28,42 @@ final class RmsNorm {
      */
     static void backward(float[] dIn, int dio, float[] dW, int dwo, float[] dOut, int doo, float[] in, int io,
                          float[] w, int wo, float[] rstd, int ro, int rows, int dim) {
+        int upper = S.loopBound(dim);
+        // explicit vectors: C2 leaves the dot product's float reduction scalar and cannot vectorise the column pass
+        // (it cannot rule out that dW and dOut are one array): bench-s 3072 × 128, 1 thread, 1.07 → 0.50–0.57 ms (docs/benchmarks.md)
         Parallel.forRange(rows, Parallel.grain(2L * dim), (from, to) -> {
             for (int r = from; r < to; r++) {
-                int x = io + r * dim, d = doo + r * dim, g = dio + r * dim;
+                int x = io + r * dim, d = doo + r * dim, g = dio + r * dim, j = 0;
                 float s = rstd[ro + r];
                 // mean(dxhat·xhat) = s/dim · Σ dout·w·x
-                float dot = 0f;
-                for (int j = 0; j < dim; j++) dot += dOut[d + j] * w[wo + j] * in[x + j];
+                FloatVector acc = FloatVector.zero(S);
+                for (; j < upper; j += W)
+                    acc = FloatVector.fromArray(S, dOut, d + j).mul(FloatVector.fromArray(S, w, wo + j)).fma(FloatVector.fromArray(S, in, x + j), acc);
+                float dot = VectorMath.sum(acc);
+                for (; j < dim; j++) dot += dOut[d + j] * w[wo + j] * in[x + j];
                 float c = dot * s * s / dim;
-                for (int j = 0; j < dim; j++) dIn[g + j] += s * (dOut[d + j] * w[wo + j] - in[x + j] * c);
+                FloatVector vs = FloatVector.broadcast(S, s), vc = FloatVector.broadcast(S, c);
+                for (j = 0; j < upper; j += W) {
+                    FloatVector t = FloatVector.fromArray(S, dOut, d + j).mul(FloatVector.fromArray(S, w, wo + j))
+                            .sub(FloatVector.fromArray(S, in, x + j).mul(vc));
+                    FloatVector.fromArray(S, dIn, g + j).add(vs.mul(t)).intoArray(dIn, g + j);
+                }
+                for (; j < dim; j++) dIn[g + j] += s * (dOut[d + j] * w[wo + j] - in[x + j] * c);
             }
         });
+        // the weight gradient, column blocks in registers over all rows (rows in order: the scalar loop's sums, bit for bit)
         Parallel.forRange(dim, Parallel.grain(2L * rows), (from, to) -> {
-            for (int r = 0; r < rows; r++) {
-                float s = rstd[ro + r];
-                int x = io + r * dim, d = doo + r * dim;
-                for (int j = from; j < to; j++) dW[dwo + j] += dOut[d + j] * in[x + j] * s;
+            int j = from;
+            for (; j + W <= to; j += W) {
+                FloatVector acc = FloatVector.fromArray(S, dW, dwo + j);
+                for (int r = 0; r < rows; r++)
+                    acc = acc.add(FloatVector.fromArray(S, dOut, doo + r * dim + j).mul(FloatVector.fromArray(S, in, io + r * dim + j)).mul(rstd[ro + r]));
+                acc.intoArray(dW, dwo + j);
+            }
+            for (; j < to; j++) {
+                float acc = dW[dwo + j];
+                for (int r = 0; r < rows; r++) acc += dOut[doo + r * dim + j] * in[io + r * dim + j] * rstd[ro + r];
+                dW[dwo + j] = acc;
             }
         });
     }

@@ -4,11 +4,13 @@ import jdk.incubator.vector.FloatVector;
 
 /** The SwiGLU MLP activation on fused gate/up rows: {@code out = silu(gate) · up}, vectorised with {@link VectorMath#exp}. */
 final class SwiGlu {
+    // static final, not locals the loop lambdas capture: a captured species is no constant to C2 (see RmsNorm)
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorMath.F;
+    private static final int W = VectorMath.W;
+
     private SwiGlu() {}
 
     static void forward(float[] out, int oo, float[] gu, int go, int rows, int F) {
-        var S = VectorMath.F;
-        int W = VectorMath.W;
         Parallel.forRange(rows, Parallel.grain(8L * F), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int g = go + r * 2 * F, o = oo + r * F, j = 0;
@@ -26,8 +28,6 @@ final class SwiGlu {
 
     /** d gate = dout·up·σ(g)·(1 + g·(1−σ(g))), d up = dout·silu(g). */
     static void backward(float[] dgu, int dgo, float[] dOut, int doo, float[] gu, int go, int rows, int F) {
-        var S = VectorMath.F;
-        int W = VectorMath.W;
         Parallel.forRange(rows, Parallel.grain(8L * F), (from, to) -> {
             FloatVector one = FloatVector.broadcast(S, 1f);
             for (int r = from; r < to; r++) {
