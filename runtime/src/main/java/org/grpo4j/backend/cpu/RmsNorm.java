@@ -30,7 +30,7 @@ final class RmsNorm {
                          float[] w, int wo, float[] rstd, int ro, int rows, int dim) {
         int upper = S.loopBound(dim);
         // explicit vectors: C2 leaves the dot product's float reduction scalar and cannot vectorise the column pass
-        // (it cannot rule out that dW and dOut are one array); bench-s 3072 × 128, 1 thread: ~1.05 ms → see docs/benchmarks.md
+        // (it cannot rule out that dW and dOut are one array): bench-s 3072 × 128, 1 thread, 1.07 → 0.50–0.57 ms (docs/benchmarks.md)
         Parallel.forRange(rows, Parallel.grain(2L * dim), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int x = io + r * dim, d = doo + r * dim, g = dio + r * dim, j = 0;
