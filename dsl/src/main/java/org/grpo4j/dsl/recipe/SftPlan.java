@@ -28,8 +28,6 @@ import org.grpo4j.tokenizer.Tokenizer;
 public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, CharTokenizer charTokenizer, ModelConfig modelConfig,
                       boolean newModel, List<SftExample> train, List<SftExample> eval) {
 
-    static final List<String> CHAR_SPECIALS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
-
     static SftPlan of(SftRecipe r) {
         List<String> problems = new ArrayList<>();
         problems.addAll(r.settingProblems());
@@ -56,6 +54,8 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
             if (m.numHeads() <= 0 || m.hiddenSize() % m.numHeads() != 0)
                 problems.add("newModel: hidden = " + m.hiddenSize() + " must be a multiple of heads = " + m.numHeads());
         }
+        newModelSettingProblems(r, problems);
+        if (r.usesCharTokenizer()) charTokenizerProblems(r.charSpecialTokens(), problems);
 
         ModelConfig modelConfig = null;
         if (r.model() != null) modelConfig = GrpoPlan.readModelConfig(r.model(), problems);
@@ -82,8 +82,9 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
             for (Map<String, Object> row : r.dataset().rows()) strings(row, corpus);
             if (r.evalDataset() != null) for (Map<String, Object> row : r.evalDataset().rows()) strings(row, corpus);
             if (r.systemPrompt() != null) corpus.add(r.systemPrompt());
-            if (r.promptTemplate() != null) corpus.add(r.promptTemplate());
-            chars = CharTokenizer.build(corpus, CHAR_SPECIALS);
+            // the template's own text: its {column} placeholders are replaced, so their braces are not text the model sees
+            if (r.promptTemplate() != null) corpus.add(Prompting.fill(r.promptTemplate(), Map.of()));
+            chars = CharTokenizer.build(corpus, r.charSpecialTokens());
             tok = chars.tokenizer();
         } else if (r.tokenizerDir() != null) {
             if (!Files.isRegularFile(r.tokenizerDir().resolve("tokenizer.json"))) {
@@ -101,7 +102,7 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
             problems.add("tokenizer " + tok.source() + " names no EOS token (eos_token in tokenizer_config.json); SFT completions must end with one");
         if (tok != null && fresh && config != null) {
             try {
-                modelConfig = r.newModelConfig() != null ? r.newModelConfig() : newConfig(r.newModelShape(), tok, config.sft().maxLength());
+                modelConfig = r.newModelConfig() != null ? r.newModelConfig() : newConfig(r, tok, config.sft().maxLength());
             } catch (IllegalArgumentException e) {
                 problems.add("newModel: " + e.getMessage());
             }
@@ -139,11 +140,59 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
                 && Prompting.isConversation(d.row(0).get(p.column(d)));
     }
 
-    static ModelConfig newConfig(SftRecipe.NewModel m, Tokenizer tok, int maxLength) {
+    /** The config of the recipe's new model shape: its settings or their defaults, the tokenizer's vocabulary and EOS. */
+    static ModelConfig newConfig(SftRecipe r, Tokenizer tok, int maxLength) {
+        SftRecipe.NewModel m = r.newModelShape();
         int eos = tok.eosTokenId().orElse(-1);
         return new ModelConfig(m.architecture(), tok.vocabSize(), m.hiddenSize(), m.intermediateSize(), m.numLayers(), m.numHeads(), m.numKvHeads(),
-                m.hiddenSize() / Math.max(1, m.numHeads()), 1e-6f, 1e4, null, true, maxLength, m.architecture() == Architecture.QWEN2, -1,
-                eos < 0 ? new int[0] : new int[] {eos}, "float32");
+                m.hiddenSize() / Math.max(1, m.numHeads()), (float) or(r.rmsNormEps(), SftRecipe.RMS_NORM_EPS), or(r.ropeTheta(), SftRecipe.ROPE_THETA), null,
+                r.tieWordEmbeddings() == null || r.tieWordEmbeddings(), r.maxPositionEmbeddings() != null ? r.maxPositionEmbeddings() : maxLength,
+                m.architecture() == Architecture.QWEN2, -1, eos < 0 ? new int[0] : new int[] {eos}, "float32");
+    }
+
+    /** The std a new model's weights are drawn with (the recipe's {@code initializer_range}, else 0.02). */
+    public double initializerRange() {
+        return or(recipe.initializerRange(), SftRecipe.INITIALIZER_RANGE);
+    }
+
+    private static double or(Double v, double fallback) {
+        return v != null ? v : fallback;
+    }
+
+    /** A new model's settings: positive and finite, and set only where they apply. */
+    private static void newModelSettingProblems(SftRecipe r, List<String> problems) {
+        positive(problems, "initializerRange", "initializer_range", r.initializerRange());
+        positive(problems, "rmsNormEps", "rms_norm_eps", r.rmsNormEps());
+        positive(problems, "ropeTheta", "rope_theta", r.ropeTheta());
+        if (r.maxPositionEmbeddings() != null && r.maxPositionEmbeddings() <= 0)
+            problems.add("maxPositionEmbeddings = " + r.maxPositionEmbeddings() + " (max_position_embeddings) must be positive");
+        if (r.initializerRange() != null && r.model() != null)
+            problems.add("initializerRange = " + r.initializerRange() + ": only a new model's weights are drawn at random; .model(" + r.model() + ") loads its own");
+        if (r.newModelShape() == null) {
+            List<String> set = new ArrayList<>();
+            if (r.rmsNormEps() != null) set.add("rmsNormEps");
+            if (r.ropeTheta() != null) set.add("ropeTheta");
+            if (r.tieWordEmbeddings() != null) set.add("tieWordEmbeddings");
+            if (r.maxPositionEmbeddings() != null) set.add("maxPositionEmbeddings");
+            if (!set.isEmpty())
+                problems.add(String.join(", ", set) + ": only for .newModel(architecture, hidden, layers, heads, kvHeads, ffn); "
+                        + (r.newModelConfig() != null ? "the ModelConfig given to .newModel(config) holds its own" : "a loaded model's config.json holds its own"));
+        }
+    }
+
+    private static void positive(List<String> problems, String method, String hfName, Double v) {
+        if (v != null && !(v > 0 && Double.isFinite(v))) problems.add(method + " = " + v + " (" + hfName + ") must be a positive number");
+    }
+
+    /** The character tokenizer's special tokens: one at least (the EOS), none empty, repeated or {@code <unk>} (always id 0). */
+    private static void charTokenizerProblems(List<String> specials, List<String> problems) {
+        if (specials.isEmpty()) problems.add("charTokenizer: no special tokens; completions must end with one (EOS), e.g. List.of(\"<|endoftext|>\")");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String s : specials) {
+            if (s == null || s.isEmpty()) problems.add("charTokenizer: special token " + (s == null ? "null" : "\"\"") + " in " + specials + "; each is a non-empty text");
+            else if (s.equals(CharTokenizer.UNK)) problems.add("charTokenizer: special token " + s + " is always id 0; list only the others");
+            else if (!seen.add(s)) problems.add("charTokenizer: special token " + s + " is listed twice in " + specials);
+        }
     }
 
     private static void strings(Object v, List<String> out) {

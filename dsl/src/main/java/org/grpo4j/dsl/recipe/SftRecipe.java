@@ -35,12 +35,26 @@ public final class SftRecipe {
     /** The shape of a new model; its vocabulary size comes from the tokenizer and its context from {@code max_length}. */
     public record NewModel(Architecture architecture, int hiddenSize, int numLayers, int numHeads, int numKvHeads, int intermediateSize) {}
 
+    /** The std of the normal distribution a new model's weights are drawn from (HF's {@code initializer_range}) unless set. */
+    public static final double INITIALIZER_RANGE = 0.02;
+    /** A new model's RMSNorm ε ({@code rms_norm_eps}) unless set. */
+    public static final double RMS_NORM_EPS = 1e-6;
+    /** A new model's RoPE base ({@code rope_theta}) unless set. */
+    public static final double ROPE_THETA = 10_000;
+    /** The special tokens of {@link #charTokenizer()} unless set: ChatML's, so the end of turn {@code <|im_end|>} is EOS. */
+    public static final List<String> CHAR_SPECIAL_TOKENS = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+
     private static final class Fields extends RecipeFields {
         Path saveModelTo;
         ModelConfig modelConfig;
         NewModel newModel;
         boolean charTokenizer;
         List<String> extraCorpus = List.of();
+        List<String> charSpecialTokens = CHAR_SPECIAL_TOKENS;
+        // a new model's settings beyond its shape, null = the default; SftPlan checks and applies them
+        Double initializerRange, rmsNormEps, ropeTheta;
+        Boolean tieWordEmbeddings;
+        Integer maxPositionEmbeddings;
         String completionColumn = "completion";
 
         Fields copy() {
@@ -50,6 +64,12 @@ public final class SftRecipe {
             f.newModel = newModel;
             f.charTokenizer = charTokenizer;
             f.extraCorpus = extraCorpus;
+            f.charSpecialTokens = charSpecialTokens;
+            f.initializerRange = initializerRange;
+            f.rmsNormEps = rmsNormEps;
+            f.ropeTheta = ropeTheta;
+            f.tieWordEmbeddings = tieWordEmbeddings;
+            f.maxPositionEmbeddings = maxPositionEmbeddings;
             f.completionColumn = completionColumn;
             return f;
         }
@@ -90,7 +110,9 @@ public final class SftRecipe {
 
     /**
      * Trains a new model from random weights: {@code architecture} is {@code qwen2}, {@code qwen3} or {@code llama};
-     * head_dim = hidden / heads, tied embeddings, RMSNorm ε 1e-6, RoPE θ 10000.
+     * head_dim = hidden / heads; tied embeddings, RMSNorm ε 1e-6, RoPE θ 10000, max_position_embeddings = max_length
+     * and weights drawn with std 0.02 unless {@link #tieWordEmbeddings}, {@link #rmsNormEps}, {@link #ropeTheta},
+     * {@link #maxPositionEmbeddings}, {@link #initializerRange} say otherwise.
      */
     public SftRecipe newModel(String architecture, int hidden, int layers, int heads, int kvHeads, int ffn) {
         Architecture a;
@@ -103,6 +125,28 @@ public final class SftRecipe {
         return with(x -> { x.newModel = m; x.modelConfig = null; x.model = null; });
     }
 
+    /**
+     * The std of the normal distribution a new model's weights are drawn from (HF's {@code initializer_range};
+     * default {@value #INITIALIZER_RANGE}); RMSNorm weights start at 1. Only for a new model: a loaded one keeps its weights.
+     * A small model learns faster from a wider start: {@code newModel("llama", 128, 4, 4, 4, 384).initializerRange(0.08)}.
+     */
+    public SftRecipe initializerRange(double std) { return with(x -> x.initializerRange = std); }
+
+    /** A new model's RMSNorm ε ({@code rms_norm_eps}; default {@value #RMS_NORM_EPS}); only with {@link #newModel(String, int, int, int, int, int)}. */
+    public SftRecipe rmsNormEps(double eps) { return with(x -> x.rmsNormEps = eps); }
+
+    /** A new model's RoPE base ({@code rope_theta}; default {@value #ROPE_THETA}); only with {@link #newModel(String, int, int, int, int, int)}. */
+    public SftRecipe ropeTheta(double theta) { return with(x -> x.ropeTheta = theta); }
+
+    /** Whether a new model's output head is its embedding ({@code tie_word_embeddings}; default true); only with {@link #newModel(String, int, int, int, int, int)}. */
+    public SftRecipe tieWordEmbeddings(boolean tied) { return with(x -> x.tieWordEmbeddings = tied); }
+
+    /**
+     * The longest sequence a new model is made for ({@code max_position_embeddings}; default {@code max_length}), e.g.
+     * longer than the SFT examples so that a later GRPO run can write more; only with {@link #newModel(String, int, int, int, int, int)}.
+     */
+    public SftRecipe maxPositionEmbeddings(int positions) { return with(x -> x.maxPositionEmbeddings = positions); }
+
     /** The tokenizer folder (default: the model folder). */
     public SftRecipe tokenizer(Path dir) {
         return with(x -> { x.tokenizer = dir; x.charTokenizer = false; });
@@ -114,7 +158,7 @@ public final class SftRecipe {
 
     /**
      * Builds a character tokenizer ({@link org.grpo4j.tokenizer.CharTokenizer}) from every string value of the data
-     * set rows (and the held-out rows, the system prompt and the template), with the special tokens
+     * set rows (and the held-out rows, the system prompt and the template's own text), with the special tokens
      * {@code <|endoftext|>}, {@code <|im_start|>} and {@code <|im_end|>} (ChatML template, EOS {@code <|im_end|>}).
      * It is saved with every checkpoint and with the final model.
      */
@@ -126,6 +170,19 @@ public final class SftRecipe {
     public SftRecipe charTokenizer(Collection<String> corpus) {
         List<String> c = List.copyOf(corpus);
         return with(x -> { x.charTokenizer = true; x.tokenizer = null; x.extraCorpus = c; });
+    }
+
+    /**
+     * {@link #charTokenizer(Collection)} with these special tokens (ids 1, 2, … after {@code <unk>}) instead of ChatML's.
+     * The EOS token, which ends every completion, is {@code <|im_end|>} when {@code <|im_start|>} and {@code <|im_end|>}
+     * are both among them (with a ChatML chat template), else {@code <|endoftext|>} when it is among them, else the
+     * first; without ChatML's pair the chat template is plain {@code role: content} lines. A plain-text model that
+     * ends its answers with {@code <|endoftext|>}: {@code .charTokenizer(extraText, List.of("<|endoftext|>"))}.
+     */
+    public SftRecipe charTokenizer(Collection<String> corpus, List<String> specialTokens) {
+        List<String> c = List.copyOf(corpus);
+        List<String> specials = java.util.Collections.unmodifiableList(new ArrayList<>(specialTokens)); // nulls reach the check, not an NPE here
+        return with(x -> { x.charTokenizer = true; x.tokenizer = null; x.extraCorpus = c; x.charSpecialTokens = specials; });
     }
 
     // ------------------------------------------------------------------------------------------ data
@@ -193,6 +250,18 @@ public final class SftRecipe {
     public NewModel newModelShape() { return f.newModel; }
     public boolean usesCharTokenizer() { return f.charTokenizer; }
     List<String> extraCorpus() { return f.extraCorpus; }
+    /** The special tokens of the character tokenizer (ids 1, 2, … after {@code <unk>}). */
+    public List<String> charSpecialTokens() { return f.charSpecialTokens; }
+    /** The new model's init std, or null for {@link #INITIALIZER_RANGE}. */
+    public Double initializerRange() { return f.initializerRange; }
+    /** The new model's {@code rms_norm_eps}, or null for {@link #RMS_NORM_EPS}. */
+    public Double rmsNormEps() { return f.rmsNormEps; }
+    /** The new model's {@code rope_theta}, or null for {@link #ROPE_THETA}. */
+    public Double ropeTheta() { return f.ropeTheta; }
+    /** The new model's {@code tie_word_embeddings}, or null for tied. */
+    public Boolean tieWordEmbeddings() { return f.tieWordEmbeddings; }
+    /** The new model's {@code max_position_embeddings}, or null for {@code max_length}. */
+    public Integer maxPositionEmbeddings() { return f.maxPositionEmbeddings; }
     /** The tokenizer folder set, else the model folder; null with a character tokenizer or a new model. */
     public Path tokenizerDir() { return f.charTokenizer ? null : f.tokenizer != null ? f.tokenizer : f.model; }
     public Dataset dataset() { return f.dataset; }

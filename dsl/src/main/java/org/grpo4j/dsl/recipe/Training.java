@@ -102,7 +102,7 @@ public final class Training {
             }
             Backend backend = org.grpo4j.backend.Devices.open(recipe.device());
             Transformer model = plan.newModel()
-                    ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().training().seed(), 0.02)
+                    ? Transformer.create(plan.modelConfig(), backend).initialise(plan.config().training().seed(), plan.initializerRange())
                     : plan.config().peft().loadPolicy(recipe.model(), backend, plan.config().training().seed(), null);
             if (out != null)
                 out.println("sft: " + plan.train().size() + " examples" + (plan.eval().isEmpty() ? "" : ", " + plan.eval().size() + " held out") + ", "
