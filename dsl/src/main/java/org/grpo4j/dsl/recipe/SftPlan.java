@@ -3,8 +3,10 @@ package org.grpo4j.dsl.recipe;
 import org.grpo4j.dsl.data.Dataset;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.grpo4j.model.Architecture;
 import org.grpo4j.model.ModelConfig;
 import org.grpo4j.sft.SftConfig;
@@ -187,7 +189,7 @@ public record SftPlan(SftRecipe recipe, SftConfig config, Tokenizer tokenizer, C
     /** The character tokenizer's special tokens: one at least (the EOS), none empty, repeated or {@code <unk>} (always id 0). */
     private static void charTokenizerProblems(List<String> specials, List<String> problems) {
         if (specials.isEmpty()) problems.add("charTokenizer: no special tokens; completions must end with one (EOS), e.g. List.of(\"<|endoftext|>\")");
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (String s : specials) {
             if (s == null || s.isEmpty()) problems.add("charTokenizer: special token " + (s == null ? "null" : "\"\"") + " in " + specials + "; each is a non-empty text");
             else if (s.equals(CharTokenizer.UNK)) problems.add("charTokenizer: special token " + s + " is always id 0; list only the others");

@@ -181,7 +181,7 @@ public final class SftRecipe {
      */
     public SftRecipe charTokenizer(Collection<String> corpus, List<String> specialTokens) {
         List<String> c = List.copyOf(corpus);
-        List<String> specials = java.util.Collections.unmodifiableList(new ArrayList<>(specialTokens)); // nulls reach the check, not an NPE here
+        List<String> specials = Collections.unmodifiableList(new ArrayList<>(specialTokens)); // nulls reach the check, not an NPE here
         return with(x -> { x.charTokenizer = true; x.tokenizer = null; x.extraCorpus = c; x.charSpecialTokens = specials; });
     }
 

@@ -53,8 +53,9 @@ final class DecodeAttention {
                     int p0 = g * T, p1 = g1 * T;
                     scores(s, p0, p1, qkv, q0, q1, k, kRows, cacheRows, aStart, aLen, hd, scale);
                     scores(s, p0 + aLen, p1 + aLen, qkv, q0, q1, k, kRows, cacheRows, bStart, bLen, hd, scale);
-                    softmax(s, p0, T);
-                    if (g1 != g) softmax(s, p1, T);
+                    // the training forward's softmax: the same sums in the same order, so decode and the full forward agree
+                    Attention.softmaxInPlace(s, p0, T);
+                    if (g1 != g) Attention.softmaxInPlace(s, p1, T);
                     int o0 = oo + r * outWidth + (kvh * group + g) * hd, o1 = oo + r * outWidth + (kvh * group + g1) * hd;
                     if (hd % W == 0) {
                         for (int c = 0; c < hd; c += W) {
@@ -161,12 +162,6 @@ final class DecodeAttention {
             s[p1 + t] = acc1 * scale;
             s[p0 + t] = acc0 * scale;
         }
-    }
-
-    /** In place over {@code s[p..p+T)}, with the training forward's {@link VectorMath#exp}: the same bits in every JIT tier. */
-    /** The training forward's softmax (same order of sums, so decode and the full forward agree to rounding). */
-    private static void softmax(float[] s, int p, int T) {
-        Attention.softmaxInPlace(s, p, T);
     }
 
     private static float[] scratch(int n) {
