@@ -47,10 +47,12 @@ public final class GenerateBenchmark implements Benchmark {
 
     /**
      * The bounds of generation: each decode step reads every weight once (for all its rows) and each row's cached keys
-     * and values, at the bandwidth measured in this run; the prefill and the per-row products are FLOPs at the peak.
+     * and values, at the bandwidth measured in this run over a buffer of the weights' size (every step rereads them, so
+     * they stay in the cache level that holds that many bytes: on a machine with a large L3 that level, not memory);
+     * the prefill and the per-row products are FLOPs at the peak.
      */
     static String bound(ModelConfig c, GenerationStats st, double measured, boolean decodeOnly) {
-        double bw = Roofline.bandwidth(), weights = Roofline.weightBytesPerStep(c);
+        double weights = Roofline.weightBytesPerStep(c), bw = Roofline.bandwidth((long) weights);
         double kvPerToken = (double) org.grpo4j.model.KvCache.cacheBytes(c, 1);
         double seconds = 0, flops = 0;
         int prompt = st.promptTokens() / Math.max(1, st.prompts());
@@ -65,8 +67,9 @@ public final class GenerateBenchmark implements Benchmark {
             seconds += Math.max(flops / (Roofline.peakGflops() * 1e9), weights / bw); // the prefill
         }
         double boundRate = tokens / seconds;
-        return String.format("bound: %.0f tok/s (%.1f MB of weights per step + cached k/v, at the %.1f GB/s measured; prefill FLOPs at %.0f GFLOP/s), reached %.0f%%",
-                boundRate, weights / 1e6, bw / 1e9, Roofline.peakGflops(), 100 * measured / boundRate);
+        return String.format("bound: %.0f tok/s (%.1f MB of weights per step + cached k/v, at the %.1f GB/s measured over %.1f MB, which stays in %s; "
+                        + "prefill FLOPs at %.0f GFLOP/s), reached %.0f%%",
+                boundRate, weights / 1e6, bw / 1e9, weights / 1e6, Roofline.level((long) weights), Roofline.peakGflops(), 100 * measured / boundRate);
     }
 
     /** One generate call on a profiled copy of the model: time per op family, and the host's share (sampling, scheduling). */

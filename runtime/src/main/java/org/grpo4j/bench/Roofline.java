@@ -9,7 +9,8 @@ import org.grpo4j.model.ParameterLayout;
 /**
  * The bounds a benchmark phase chases: FLOPs ÷ the machine's fp32 peak and bytes ÷ the memory bandwidth measured in
  * the same run. The peak is {@code -Dgrpo4j.peakGflops} (default 450: 2 Zen 5 cores, two 512-bit FMA pipes each,
- * {@code ../shared/spec/bench.md}); the bandwidth is timed here by a parallel read of 256 MiB.
+ * {@code ../shared/spec/bench.md}); the bandwidth is timed here by parallel reads: of 256 MiB for memory, of a phase's own working set for a phase
+ * that rereads it (decode's weights), which may stay in a cache.
  */
 public final class Roofline {
     private Roofline() {}
@@ -18,30 +19,78 @@ public final class Roofline {
         return Double.parseDouble(System.getProperty("grpo4j.peakGflops", "450"));
     }
 
-    private static double bandwidth;
+    private static final java.util.Map<Long, Double> BANDWIDTH = new java.util.HashMap<>();
 
-    /** Read bandwidth in bytes/s (best of 5 parallel passes over 256 MiB, measured once per run). */
-    public static synchronized double bandwidth() {
-        if (bandwidth > 0) return bandwidth;
-        float[] a = new float[64 << 20];
+    /** Read bandwidth in bytes/s from memory (best of 5 parallel passes over 256 MiB, measured once per run). */
+    public static double bandwidth() {
+        return bandwidth(256L << 20);
+    }
+
+    /**
+     * Read bandwidth in bytes/s over a buffer of {@code bytes}, read again and again (best of 5 timed rounds, each
+     * at least 256 MiB of reads; measured once per size and run). A phase that reads the same bytes every step (decode
+     * reads every weight once per step) is bounded by this: a buffer that fits a cache level ({@link #level}) measures
+     * that level, not memory.
+     */
+    public static synchronized double bandwidth(long bytes) {
+        long n = Math.max(1L << 12, Math.min(1L << 30, bytes / 4));
+        Double known = BANDWIDTH.get(n);
+        if (known != null) return known;
+        float[] a = new float[(int) n];
         java.util.Arrays.fill(a, 1f);
+        int passes = (int) Math.max(1, (256L << 20) / (4 * n));
         double best = 0;
         float[] sink = new float[64];
-        for (int pass = 0; pass < 5; pass++) {
+        int grain = Math.max(1 << 12, a.length / (4 * Parallel.threads()));
+        for (int round = 0; round < 6; round++) {
             long t0 = System.nanoTime();
-            Parallel.forRange(a.length, 1 << 20, (from, to) -> {
-                float s = 0;
-                var S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-                var acc = jdk.incubator.vector.FloatVector.zero(S);
-                int i = from;
-                for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) acc = acc.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i));
-                for (; i < to; i++) s += a[i];
-                sink[(from >>> 20) & 63] += s + acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-            });
-            best = Math.max(best, 4.0 * a.length / ((System.nanoTime() - t0) * 1e-9));
+            for (int pass = 0; pass < passes; pass++)
+                Parallel.forRange(a.length, grain, (from, to) -> {
+                    float s = 0;
+                    var S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+                    var acc = jdk.incubator.vector.FloatVector.zero(S);
+                    int i = from;
+                    for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) acc = acc.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i));
+                    for (; i < to; i++) s += a[i];
+                    sink[(from / grain) & 63] += s + acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                });
+            if (round > 0) best = Math.max(best, 4.0 * a.length * passes / ((System.nanoTime() - t0) * 1e-9)); // round 0 warms the JIT and the caches
         }
-        bandwidth = best;
+        BANDWIDTH.put(n, best);
         return best;
+    }
+
+    /**
+     * Where a buffer of {@code bytes} read by all threads stays between passes: "L2 (2 × 2 MiB)", "L3 (480 MiB)" or
+     * "memory", from the cache sizes Linux reports (each thread reads its share of the buffer; "memory" where they are unknown).
+     */
+    public static String level(long bytes) {
+        long l2 = cacheBytes(2), l3 = cacheBytes(3);
+        int t = Parallel.threads();
+        if (l2 > 0 && bytes <= l2 * t) return String.format("L2 (%d × %s)", t, size(l2));
+        if (l3 > 0 && bytes <= l3) return String.format("L3 (%s)", size(l3));
+        return "memory";
+    }
+
+    /** Size of cpu0's unified or data cache of {@code level}, from sysfs; -1 where unknown. */
+    private static long cacheBytes(int level) {
+        try (var dirs = Files.list(Path.of("/sys/devices/system/cpu/cpu0/cache"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                if (!d.getFileName().toString().startsWith("index")) continue;
+                if (Integer.parseInt(Files.readString(d.resolve("level")).trim()) != level) continue;
+                if (Files.readString(d.resolve("type")).trim().equals("Instruction")) continue;
+                String sz = Files.readString(d.resolve("size")).trim();
+                long mult = sz.endsWith("K") ? 1L << 10 : sz.endsWith("M") ? 1L << 20 : 1;
+                return Long.parseLong(sz.replaceAll("[^0-9]", "")) * mult;
+            }
+        } catch (Exception e) {
+            // not Linux, or no cache information
+        }
+        return -1;
+    }
+
+    private static String size(long b) {
+        return b >= 1L << 20 ? (b >> 20) + " MiB" : (b >> 10) + " KiB";
     }
 
     /** Multiply-add FLOPs of the projections per token (every layer's q/k/v, o, gate/up, down). */

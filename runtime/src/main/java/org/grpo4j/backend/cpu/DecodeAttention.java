@@ -30,8 +30,196 @@ final class DecodeAttention {
         }
     }
 
+    /** Most rows one task takes when they share their prefix run (a group's samples); more are split into further tasks. */
+    static final int MAX_BLOCK = 16;
+
+    /** The shared-prefix kernels; {@code -Dgrpo4j.decode.shared=false} runs every row on its own (the A/B switch of the benchmarks). */
+    static final boolean SHARED = !"false".equals(System.getProperty("grpo4j.decode.shared"));
+
+    /** The row blocks of the calling thread's last call: block {@code b} is rows {@code [blocks[b], blocks[b+1])}. */
+    private static final ThreadLocal<int[]> BLOCKS = ThreadLocal.withInitial(() -> new int[65]);
+
     static void forward(float[] out, int oo, float[] qkv, int io, float[] k, int ko, int cacheRows, float[] v, int vo, int[] seg,
                         int rows, int heads, int kvHeads, int hd) {
+        if (!SHARED || hd % (2 * W) != 0) {
+            forwardPerRow(out, oo, qkv, io, k, ko, cacheRows, v, vo, seg, rows, heads, kvHeads, hd);
+            return;
+        }
+        long work = 0;
+        for (int r = 0; r < rows; r++) {
+            if (seg[4 * r + 1] + seg[4 * r + 3] == 0) throw new IllegalArgumentException("attention row " + r + " has no keys to attend to");
+            work += (long) (seg[4 * r + 1] + seg[4 * r + 3]) * heads * hd;
+        }
+        // consecutive rows with the same prefix run (the samples of one prompt) form a block: its keys and values are read once for all
+        int[] blocks = BLOCKS.get();
+        if (blocks.length < rows + 1) BLOCKS.set(blocks = new int[Math.max(rows + 1, 2 * blocks.length)]);
+        int nb = 0;
+        for (int r = 0; r < rows; ) {
+            int r2 = r + 1;
+            while (r2 < rows && r2 - r < MAX_BLOCK && seg[4 * r2] == seg[4 * r] && seg[4 * r2 + 1] == seg[4 * r + 1]) r2++;
+            blocks[nb++] = r;
+            r = r2;
+        }
+        blocks[nb] = rows;
+        final int[] bl = blocks;
+        // a handful of short rows is cheaper on the calling thread than a hand-off to the pool
+        int grain = work < (1 << 16) ? nb * kvHeads : 1;
+        Parallel.forRange(nb * kvHeads, grain, (from, to) -> {
+            for (int item = from; item < to; item++)
+                block(out, oo, qkv, io, k, ko, cacheRows, v, vo, seg, bl[item / kvHeads], bl[item / kvHeads + 1], item % kvHeads, heads, kvHeads, hd);
+        });
+    }
+
+    /**
+     * Rows {@code [r0, r1)}, which share their prefix run, for kv head {@code kvh}: the scores of all their queries against the
+     * prefix keys (read once), each row's against its own keys, the training forward's softmax, then the probabilities times
+     * the prefix values (read once) and each row's own values. Each score sums its head dimension in order from the scaled
+     * query and each output lane its keys in order, as the training forward does ({@link Attention#rowsAlongKeys},
+     * {@link Attention#rowsWeighted}), so decode and the full forward round alike.
+     */
+    private static void block(float[] out, int oo, float[] qkv, int io, float[] k, int ko, int cacheRows, float[] v, int vo, int[] seg,
+                              int r0, int r1, int kvh, int heads, int kvHeads, int hd) {
+        int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int aStart = seg[4 * r0], aLen = seg[4 * r0 + 1], maxB = 0;
+        for (int r = r0; r < r1; r++) maxB = Math.max(maxB, seg[4 * r + 3]);
+        int nq = (r1 - r0) * group, stride = roundUp(aLen, 4 * W) + roundUp(maxB, 4 * W);
+        float[] s = Scratch.floats(0, nq * stride), qs = Scratch.floats(1, nq * hd);
+        for (int j = 0; j < nq; j++) { // query j: row r0 + j / group, head kvh·group + j % group
+            int q = io + (r0 + j / group) * width + (kvh * group + j % group) * hd;
+            for (int i = 0; i < hd; i += W) FloatVector.fromArray(F, qkv, q + i).mul(scale).intoArray(qs, j * hd + i);
+        }
+        int kRows = ko + kvh * hd * cacheRows;
+        // whole key vectors may be loaded from cache columns below this (past a run they read other slots: harmless)
+        int colLimit = k.length - kRows - (hd - 1) * cacheRows;
+        for (int j = 0; j < nq; j += 4)
+            blockScores(s, j, Math.min(4, nq - j), stride, 0, qs, hd, k, kRows, cacheRows, colLimit, aStart, aLen);
+        for (int r = r0; r < r1; r++)
+            for (int g = 0; g < group; g += 4) {
+                int j = (r - r0) * group + g;
+                blockScores(s, j, Math.min(4, group - g), stride, aLen, qs, hd, k, kRows, cacheRows, colLimit, seg[4 * r + 2], seg[4 * r + 3]);
+            }
+        for (int j = 0; j < nq; j++) Attention.softmaxInPlace(s, j * stride, aLen + seg[4 * (r0 + j / group) + 3]);
+        int vCol = vo + kvh * hd;
+        for (int j = 0; j < nq; j += 4) {
+            int n = Math.min(4, nq - j);
+            for (int c = 0; c < hd; c += 2 * W) pvRows(out, oo, outWidth, hd, group, r0, kvh, j, n, c, s, stride, 0, v, vCol + aStart * kvDim + c, kvDim, aLen, false);
+        }
+        for (int r = r0; r < r1; r++)
+            for (int g = 0; g < group; g += 4) {
+                int j = (r - r0) * group + g, n = Math.min(4, group - g);
+                for (int c = 0; c < hd; c += 2 * W)
+                    pvRows(out, oo, outWidth, hd, group, r0, kvh, j, n, c, s, stride, aLen, v, vCol + seg[4 * r + 2] * kvDim + c, kvDim, seg[4 * r + 3], true);
+            }
+    }
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /**
+     * Queries {@code j0 .. j0+n} ({@code n ≤ 4}, scaled, rows of {@code qs}) against the {@code len} keys from cache column
+     * {@code start}: {@code s[j·stride + at + t]}. Four queries × four key vectors per register block; a block's vectors past
+     * the run are computed on other columns and land in the row's padding. Key vectors that would load past
+     * {@code colLimit} are done one key at a time, with the same fused multiply-adds in the same order.
+     */
+    private static void blockScores(float[] s, int j0, int n, int stride, int at, float[] qs, int hd, float[] k, int kRows, int cacheRows,
+                               int colLimit, int start, int len) {
+        int vecKeys = Math.min(len, Math.max(0, colLimit - W - start + 1)); // keys t with start + t + W <= colLimit start whole vectors
+        int x0 = j0 * hd, x1 = (j0 + Math.min(1, n - 1)) * hd, x2 = (j0 + Math.min(2, n - 1)) * hd, x3 = (j0 + Math.min(3, n - 1)) * hd;
+        int s0 = j0 * stride + at, s1 = (j0 + Math.min(1, n - 1)) * stride + at, s2 = (j0 + Math.min(2, n - 1)) * stride + at,
+                s3 = (j0 + Math.min(3, n - 1)) * stride + at;
+        int t = 0;
+        for (; t < vecKeys; t += 4 * W) {
+            int c0 = kRows + start + t;
+            // vectors past the run: another column of whole vectors (its results land in padding)
+            int c1 = t + W < vecKeys ? c0 + W : c0, c2 = t + 2 * W < vecKeys ? c0 + 2 * W : c0, c3 = t + 3 * W < vecKeys ? c0 + 3 * W : c0;
+            scoreBlock(s, s0 + t, s1 + t, s2 + t, s3 + t, qs, x0, x1, x2, x3, k, c0, c1, c2, c3, cacheRows, hd);
+        }
+        for (t = vecKeys; t < len; t++) {
+            int col = kRows + start + t;
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            for (int i = 0; i < hd; i++) {
+                float kv = k[col + i * cacheRows];
+                a0 = Math.fma(kv, qs[x0 + i], a0);
+                a1 = Math.fma(kv, qs[x1 + i], a1);
+                a2 = Math.fma(kv, qs[x2 + i], a2);
+                a3 = Math.fma(kv, qs[x3 + i], a3);
+            }
+            s[s3 + t] = a3;
+            s[s2 + t] = a2;
+            s[s1 + t] = a1;
+            s[s0 + t] = a0;
+        }
+    }
+
+    /** Four queries × four key vectors (columns {@code c0..c3} of the transposed k rows): 16 accumulators, each summing {@code i} in order. */
+    private static void scoreBlock(float[] s, int s0, int s1, int s2, int s3, float[] qs, int x0, int x1, int x2, int x3,
+                                   float[] k, int c0, int c1, int c2, int c3, int cacheRows, int hd) {
+        FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z,
+                d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int i = 0; i < hd; i++) {
+            int o = i * cacheRows;
+            FloatVector k0 = FloatVector.fromArray(F, k, c0 + o), k1 = FloatVector.fromArray(F, k, c1 + o);
+            FloatVector k2 = FloatVector.fromArray(F, k, c2 + o), k3 = FloatVector.fromArray(F, k, c3 + o);
+            FloatVector q = FloatVector.broadcast(F, qs[x0 + i]);
+            a0 = k0.fma(q, a0); a1 = k1.fma(q, a1); a2 = k2.fma(q, a2); a3 = k3.fma(q, a3);
+            q = FloatVector.broadcast(F, qs[x1 + i]);
+            b0 = k0.fma(q, b0); b1 = k1.fma(q, b1); b2 = k2.fma(q, b2); b3 = k3.fma(q, b3);
+            q = FloatVector.broadcast(F, qs[x2 + i]);
+            d0 = k0.fma(q, d0); d1 = k1.fma(q, d1); d2 = k2.fma(q, d2); d3 = k3.fma(q, d3);
+            q = FloatVector.broadcast(F, qs[x3 + i]);
+            e0 = k0.fma(q, e0); e1 = k1.fma(q, e1); e2 = k2.fma(q, e2); e3 = k3.fma(q, e3);
+        }
+        // the last query first: a repeated query (fewer than four) stores the same values last
+        e0.intoArray(s, s3); e1.intoArray(s, s3 + W); e2.intoArray(s, s3 + 2 * W); e3.intoArray(s, s3 + 3 * W);
+        d0.intoArray(s, s2); d1.intoArray(s, s2 + W); d2.intoArray(s, s2 + 2 * W); d3.intoArray(s, s2 + 3 * W);
+        b0.intoArray(s, s1); b1.intoArray(s, s1 + W); b2.intoArray(s, s1 + 2 * W); b3.intoArray(s, s1 + 3 * W);
+        a0.intoArray(s, s0); a1.intoArray(s, s0 + W); a2.intoArray(s, s0 + 2 * W); a3.intoArray(s, s0 + 3 * W);
+    }
+
+    /**
+     * Head-dimension lanes {@code [c, c + 2W)} of queries {@code j0 .. j0+n} ({@code n ≤ 4}): {@code out (+)= Σ_t p[t] · v[t]} over
+     * {@code len} value rows from {@code vb} ({@code ld} apart), the probabilities at {@code s[j·stride + at ..]}. Each value
+     * vector is loaded once for the four queries; each lane sums its rows in order.
+     */
+    private static void pvRows(float[] out, int oo, int outWidth, int hd, int group, int r0, int kvh, int j0, int n, int c, float[] s, int stride, int at,
+                               float[] v, int vb, int ld, int len, boolean accumulate) {
+        int j1 = j0 + Math.min(1, n - 1), j2 = j0 + Math.min(2, n - 1), j3 = j0 + Math.min(3, n - 1);
+        int o0 = outOffset(oo, outWidth, hd, group, r0, kvh, j0, c), o1 = outOffset(oo, outWidth, hd, group, r0, kvh, j1, c);
+        int o2 = outOffset(oo, outWidth, hd, group, r0, kvh, j2, c), o3 = outOffset(oo, outWidth, hd, group, r0, kvh, j3, c);
+        int p0 = j0 * stride + at, p1 = j1 * stride + at, p2 = j2 * stride + at, p3 = j3 * stride + at;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = accumulate ? FloatVector.fromArray(F, out, o0) : z, b0 = accumulate ? FloatVector.fromArray(F, out, o0 + W) : z;
+        FloatVector a1 = accumulate ? FloatVector.fromArray(F, out, o1) : z, b1 = accumulate ? FloatVector.fromArray(F, out, o1 + W) : z;
+        FloatVector a2 = accumulate ? FloatVector.fromArray(F, out, o2) : z, b2 = accumulate ? FloatVector.fromArray(F, out, o2 + W) : z;
+        FloatVector a3 = accumulate ? FloatVector.fromArray(F, out, o3) : z, b3 = accumulate ? FloatVector.fromArray(F, out, o3 + W) : z;
+        for (int t = 0; t < len; t++) {
+            int x = vb + t * ld;
+            FloatVector v0 = FloatVector.fromArray(F, v, x), v1 = FloatVector.fromArray(F, v, x + W);
+            FloatVector p = FloatVector.broadcast(F, s[p0 + t]);
+            a0 = v0.fma(p, a0); b0 = v1.fma(p, b0);
+            p = FloatVector.broadcast(F, s[p1 + t]);
+            a1 = v0.fma(p, a1); b1 = v1.fma(p, b1);
+            p = FloatVector.broadcast(F, s[p2 + t]);
+            a2 = v0.fma(p, a2); b2 = v1.fma(p, b2);
+            p = FloatVector.broadcast(F, s[p3 + t]);
+            a3 = v0.fma(p, a3); b3 = v1.fma(p, b3);
+        }
+        a3.intoArray(out, o3); b3.intoArray(out, o3 + W);
+        a2.intoArray(out, o2); b2.intoArray(out, o2 + W);
+        a1.intoArray(out, o1); b1.intoArray(out, o1 + W);
+        a0.intoArray(out, o0); b0.intoArray(out, o0 + W);
+    }
+
+    /** Where lanes {@code c..} of query {@code j} of a block (row {@code r0 + j / group}, head {@code kvh·group + j % group}) go. */
+    private static int outOffset(int oo, int outWidth, int hd, int group, int r0, int kvh, int j, int c) {
+        return oo + (r0 + j / group) * outWidth + (kvh * group + j % group) * hd + c;
+    }
+
+    /** Each (row, kv head) on its own: the path for head dimensions that are not a whole number of vector pairs. */
+    static void forwardPerRow(float[] out, int oo, float[] qkv, int io, float[] k, int ko, int cacheRows, float[] v, int vo, int[] seg,
+                              int rows, int heads, int kvHeads, int hd) {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
         long work = 0;

@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * row of zeros with stride 0, every packing variant is its own method), since C2 compiles a branch it never
  * saw taken as a trap and a deoptimised Vector API kernel runs as C1 code for seconds; they stay small
  * enough for C2 to inline every vector operation; only one FloatVector species is ever used (see
- * {@link #floatSpecies()}); and the depth loop runs in strips of 64, which ParallelGC's loop shapes need.
+ * {@link #floatSpecies()}); and the depth loop's shape is chosen per machine (see {@link #STRIP}).
  *
  * <p>Threads: the output is cut into a few slabs per thread along its longer side (so the smaller operand is
  * the one every slab repacks), never thinner than {@link #SLAB_MIN} while each thread has one, claimed from a
@@ -586,6 +586,15 @@ public final class Gemm {
      * check), whose micro-ops compete with the FMAs for the two ports that run both. On Xeon (AVX-512, one thread, CPU
      * time, operands in L1/L2) this shape runs at ~150 GFLOP/s against ~135 for 8 × 2 and ~205 for FMAs alone.
      */
+    /**
+     * Depth steps per strip of the kernel's loop ({@code -Dgrpo4j.gemm.strip}); by default one strip, a plain counted loop.
+     * On Zen 4 (JDK 25, ParallelGC, which turns loop strip mining off) strips of 64 had run ~20% faster than the plain
+     * loop; on this Xeon the plain loop is 5–15% faster (one thread, CPU time, bench-m layer shapes: 3072x512x512 nt
+     * 119/130 → 141/140 GFLOP/s, head 3072x8192x512 nt 110/105 → 124/126, two interleaved rounds) and strips of 128 or
+     * 1024 fall in between. A strip holds no safepoint poll either way, and one kernel call lasts microseconds.
+     */
+    static final int STRIP = Integer.getInteger("grpo4j.gemm.strip", 1 << 20);
+
     private static void kernel(float[] ap, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
                                float[] cout, int coutI, int coutLd) {
         int o = cinI;
@@ -601,10 +610,8 @@ public final class Gemm {
         FloatVector c90 = FloatVector.fromArray(S, cin, o), c91 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c100 = FloatVector.fromArray(S, cin, o), c101 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c110 = FloatVector.fromArray(S, cin, o), c111 = FloatVector.fromArray(S, cin, o + L);
-        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
-        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
-        for (int pb = 0; pb < kc; pb += 64) {
-            int pe = Math.min(kc, pb + 64);
+        for (int pb = 0; pb < kc; pb += STRIP) {
+            int pe = Math.min(kc, pb + STRIP);
             for (int p = pb; p < pe; p += 2) {
                 int bo = bI + p * NR, ao = p * MR;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
