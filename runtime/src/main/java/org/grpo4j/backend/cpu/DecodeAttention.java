@@ -134,7 +134,8 @@ final class DecodeAttention {
             int c0 = kRows + start + t;
             // vectors past the run: another column of whole vectors (its results land in padding)
             int c1 = t + W < vecKeys ? c0 + W : c0, c2 = t + 2 * W < vecKeys ? c0 + 2 * W : c0, c3 = t + 3 * W < vecKeys ? c0 + 3 * W : c0;
-            scoreBlock(s, s0 + t, s1 + t, s2 + t, s3 + t, qs, x0, x1, x2, x3, k, c0, c1, c2, c3, cacheRows, hd);
+            if (n <= 2) scoreBlock2(s, s0 + t, s1 + t, qs, x0, x1, k, c0, c1, c2, c3, cacheRows, hd); // a row's two heads (own keys)
+            else scoreBlock(s, s0 + t, s1 + t, s2 + t, s3 + t, qs, x0, x1, x2, x3, k, c0, c1, c2, c3, cacheRows, hd);
         }
         for (t = vecKeys; t < len; t++) {
             int col = kRows + start + t;
@@ -178,6 +179,22 @@ final class DecodeAttention {
         a0.intoArray(s, s0); a1.intoArray(s, s0 + W); a2.intoArray(s, s0 + 2 * W); a3.intoArray(s, s0 + 3 * W);
     }
 
+    /** {@link #scoreBlock} for two queries: eight accumulators, no work spent on repeated queries. */
+    private static void scoreBlock2(float[] s, int s0, int s1, float[] qs, int x0, int x1, float[] k, int c0, int c1, int c2, int c3, int cacheRows, int hd) {
+        FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
+        for (int i = 0; i < hd; i++) {
+            int o = i * cacheRows;
+            FloatVector k0 = FloatVector.fromArray(F, k, c0 + o), k1 = FloatVector.fromArray(F, k, c1 + o);
+            FloatVector k2 = FloatVector.fromArray(F, k, c2 + o), k3 = FloatVector.fromArray(F, k, c3 + o);
+            FloatVector q = FloatVector.broadcast(F, qs[x0 + i]);
+            a0 = k0.fma(q, a0); a1 = k1.fma(q, a1); a2 = k2.fma(q, a2); a3 = k3.fma(q, a3);
+            q = FloatVector.broadcast(F, qs[x1 + i]);
+            b0 = k0.fma(q, b0); b1 = k1.fma(q, b1); b2 = k2.fma(q, b2); b3 = k3.fma(q, b3);
+        }
+        b0.intoArray(s, s1); b1.intoArray(s, s1 + W); b2.intoArray(s, s1 + 2 * W); b3.intoArray(s, s1 + 3 * W);
+        a0.intoArray(s, s0); a1.intoArray(s, s0 + W); a2.intoArray(s, s0 + 2 * W); a3.intoArray(s, s0 + 3 * W);
+    }
+
     /**
      * Head-dimension lanes {@code [c, c + 2W)} of queries {@code j0 .. j0+n} ({@code n ≤ 4}): {@code out (+)= Σ_t p[t] · v[t]} over
      * {@code len} value rows from {@code vb} ({@code ld} apart), the probabilities at {@code s[j·stride + at ..]}. Each value
@@ -189,6 +206,10 @@ final class DecodeAttention {
         int o0 = outOffset(oo, outWidth, hd, group, r0, kvh, j0, c), o1 = outOffset(oo, outWidth, hd, group, r0, kvh, j1, c);
         int o2 = outOffset(oo, outWidth, hd, group, r0, kvh, j2, c), o3 = outOffset(oo, outWidth, hd, group, r0, kvh, j3, c);
         int p0 = j0 * stride + at, p1 = j1 * stride + at, p2 = j2 * stride + at, p3 = j3 * stride + at;
+        if (n <= 2) {
+            pvRows2(out, o0, o1, s, p0, p1, v, vb, ld, len, accumulate);
+            return;
+        }
         FloatVector z = FloatVector.zero(F);
         FloatVector a0 = accumulate ? FloatVector.fromArray(F, out, o0) : z, b0 = accumulate ? FloatVector.fromArray(F, out, o0 + W) : z;
         FloatVector a1 = accumulate ? FloatVector.fromArray(F, out, o1) : z, b1 = accumulate ? FloatVector.fromArray(F, out, o1 + W) : z;
@@ -208,6 +229,23 @@ final class DecodeAttention {
         }
         a3.intoArray(out, o3); b3.intoArray(out, o3 + W);
         a2.intoArray(out, o2); b2.intoArray(out, o2 + W);
+        a1.intoArray(out, o1); b1.intoArray(out, o1 + W);
+        a0.intoArray(out, o0); b0.intoArray(out, o0 + W);
+    }
+
+    /** {@link #pvRows} for two queries (a row's two heads over its own values). */
+    private static void pvRows2(float[] out, int o0, int o1, float[] s, int p0, int p1, float[] v, int vb, int ld, int len, boolean accumulate) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a0 = accumulate ? FloatVector.fromArray(F, out, o0) : z, b0 = accumulate ? FloatVector.fromArray(F, out, o0 + W) : z;
+        FloatVector a1 = accumulate ? FloatVector.fromArray(F, out, o1) : z, b1 = accumulate ? FloatVector.fromArray(F, out, o1 + W) : z;
+        for (int t = 0; t < len; t++) {
+            int x = vb + t * ld;
+            FloatVector v0 = FloatVector.fromArray(F, v, x), v1 = FloatVector.fromArray(F, v, x + W);
+            FloatVector p = FloatVector.broadcast(F, s[p0 + t]);
+            a0 = v0.fma(p, a0); b0 = v1.fma(p, b0);
+            p = FloatVector.broadcast(F, s[p1 + t]);
+            a1 = v0.fma(p, a1); b1 = v1.fma(p, b1);
+        }
         a1.intoArray(out, o1); b1.intoArray(out, o1 + W);
         a0.intoArray(out, o0); b0.intoArray(out, o0 + W);
     }
