@@ -31,17 +31,20 @@ __kernel void swiglu_forward(__global float* out, const int oo, __global const f
     out[oo + i] = x / (1.0f + exp(-x)) * gu[go + r * 2 * F + F + j];
 }
 
-// d gate = dout * up * sig(g) * (1 + g (1 - sig(g))),  d up = dout * silu(g); overwrites
-__kernel void swiglu_backward(__global float* dgu, const int dgo, __global const float* dOut, const int doo,
-                              __global const float* gu, const int go, const int rows, const int F) {
+// d gate = dout * up * sig(g) * (1 + g (1 - sig(g))),  d up = dout * silu(g); overwrites, and writes the forward's
+// output into out (what swiglu_forward writes: the backward recomputes it instead of keeping it)
+__kernel void swiglu_backward(__global float* dgu, const int dgo, __global float* out, const int oo,
+                              __global const float* dOut, const int doo, __global const float* gu, const int go,
+                              const int rows, const int F) {
     const int i = get_global_id(0);
     if (i >= rows * F) return;
     const int r = i / F, j = i % F;
     const int g = r * 2 * F + j;
     const float x = gu[go + g], u = gu[go + g + F], d = dOut[doo + i];
-    const float sig = 1.0f / (1.0f + exp(-x));
+    const float den = 1.0f + exp(-x), sig = 1.0f / den, silu = x / den;
+    out[oo + i] = silu * u;
     dgu[dgo + g] = d * u * sig * (1.0f + x * (1.0f - sig));
-    dgu[dgo + g + F] = d * x * sig;
+    dgu[dgo + g + F] = d * silu;
 }
 
 // torch.optim.AdamW: decay = 1 - lr*wd, stepSize = lr / (1 - beta1^t), sqrtC2 = sqrt(1 - beta2^t) (host-computed)

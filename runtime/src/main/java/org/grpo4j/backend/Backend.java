@@ -133,8 +133,11 @@ public interface Backend extends AutoCloseable {
     /** SwiGLU: {@code out[r,j] = silu(gateUp[r,j]) · gateUp[r,F+j]} for {@code rows} rows of {@code F} outputs. */
     void swiglu(Tensor out, Tensor gateUp, int rows, int F);
 
-    /** Overwrites {@code dGateUp} with the gradients of {@link #swiglu}. */
-    void swigluBackward(Tensor dGateUp, Tensor dOut, Tensor gateUp, int rows, int F);
+    /**
+     * Overwrites {@code dGateUp} with the gradients of {@link #swiglu}, and {@code out} with its output (the same values
+     * {@link #swiglu} writes): a backward that kept no output gets it from the same pass.
+     */
+    void swigluBackward(Tensor dGateUp, Tensor out, Tensor dOut, Tensor gateUp, int rows, int F);
 
     // ---------------------------------------------------------------- output head
 

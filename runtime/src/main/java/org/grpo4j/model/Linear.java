@@ -56,6 +56,11 @@ public final class Linear {
         dBias = biasOffset < 0 ? null : grads.slice(biasOffset, out);
     }
 
+    /** LoRA adapters sit beside this weight (their backward reads the input to add their part of {@code dx}). */
+    boolean adapted() {
+        return lora != null;
+    }
+
     public String name() {
         return name;
     }

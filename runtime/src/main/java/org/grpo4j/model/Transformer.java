@@ -639,11 +639,19 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
         // resid_next = resid2 + down(act): the residual gradient passes through unchanged; act and ln2 were not
-        // kept (one scratch for all layers), so they are recomputed from the saved gateUp and resid2
-        backend.swiglu(a.act, a.gateUp, N, F);
+        // kept (one scratch for all layers), so they are recomputed from the saved gateUp and resid2. The SwiGLU
+        // backward writes act as well (one pass over gateUp instead of two), so down's weight gradient comes after
+        // it — unless adapters sit on down: their part of dAct reads act, which is then recomputed first
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
-        w.down.backward(backend, acts.dAct, acts.dResid, a.act, N);
-        backend.swigluBackward(acts.dGateUp, acts.dAct, a.gateUp, N, F);
+        if (w.down.adapted()) {
+            backend.swiglu(a.act, a.gateUp, N, F);
+            w.down.backward(backend, acts.dAct, acts.dResid, a.act, N);
+            backend.swigluBackward(acts.dGateUp, a.act, acts.dAct, a.gateUp, N, F);
+        } else {
+            w.down.backwardInput(backend, acts.dAct, acts.dResid, N, false);
+            backend.swigluBackward(acts.dGateUp, a.act, acts.dAct, a.gateUp, N, F);
+            w.down.backwardWeight(backend, acts.dResid, a.act, N);
+        }
         w.gateUp.backward(backend, acts.dLn, acts.dGateUp, a.ln2, N);
         backend.rmsNormBackward(acts.dResid, w.dPostNorm, acts.dLn, a.resid2, w.postNorm, a.rstd2, N, d);
         // resid2 = resid + o(att)

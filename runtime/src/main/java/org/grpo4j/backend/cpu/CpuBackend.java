@@ -245,9 +245,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void swigluBackward(Tensor dGateUp, Tensor dOut, Tensor gateUp, int rows, int F) {
-        CpuTensor dg = c(dGateUp), d = c(dOut), g = c(gateUp);
-        SwiGlu.backward(dg.data, dg.offset, d.data, d.offset, g.data, g.offset, rows, F);
+    public void swigluBackward(Tensor dGateUp, Tensor out, Tensor dOut, Tensor gateUp, int rows, int F) {
+        CpuTensor dg = c(dGateUp), o = c(out), d = c(dOut), g = c(gateUp);
+        SwiGlu.backward(dg.data, dg.offset, o.data, o.offset, d.data, d.offset, g.data, g.offset, rows, F);
     }
 
     @Override

@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * row of zeros with stride 0, every packing variant is its own method), since C2 compiles a branch it never
  * saw taken as a trap and a deoptimised Vector API kernel runs as C1 code for seconds; they stay small
  * enough for C2 to inline every vector operation; only one FloatVector species is ever used (see
- * {@link #floatSpecies()}); and the depth loop runs in strips of 64, which ParallelGC's loop shapes need.
+ * {@link #floatSpecies()}); and the depth loop's shape is chosen per machine (see {@link #STRIP}).
  *
  * <p>Threads: the output is cut into a few slabs per thread along its longer side (so the smaller operand is
  * the one every slab repacks), never thinner than {@link #SLAB_MIN} while each thread has one, claimed from a
@@ -277,13 +277,22 @@ public final class Gemm {
     private static final class Work {
         /** One depth step more than a block: the zero step that pads an odd depth. */
         final float[] bp = new float[(KC + 1) * NC];
-        final float[] ap = new float[MR * (KC + 1) + L];
+        final float[] ap = new float[MC / MR * PANEL_A];
         final float[] tile = new float[MR * NR];
         /** Read as "no old value" (row stride 0), so the kernels have no data-dependent branch. */
         final float[] zeros = new float[NR];
     }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+    /**
+     * Rows of the left operand packed together ({@code -Dgrpo4j.gemm.mc}, a multiple of {@link #MR}): {@code MC × KC}
+     * floats (192 KiB) stay in L2 beside the packed right block. For TN the packer then reads {@code MC} contiguous
+     * values per depth step instead of {@code MR}: the left operand's rows are its depth steps, {@code N} floats apart
+     * (32 KiB for the LM head), and packing one micro-panel at a time touched a new page per depth step.
+     */
+    static final int MC = Math.max(MR, Integer.getInteger("grpo4j.gemm.mc", 96) / MR * MR);
+    /** Floats per packed micro-panel of the left operand: a zero step for an odd depth and a vector of slack. */
+    private static final int PANEL_A = MR * (KC + 1) + L;
 
     /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21;
@@ -358,18 +367,12 @@ public final class Gemm {
                     else packBColumns(bp, base, b, bOff, bcs, pc, kc, jq);
                     zeroSteps(bp, base + kc * NR, (kcp - kc) * NR);
                 }
-                for (int i0 = r0; i0 < r1; i0 += MR) {
-                    int mr = Math.min(MR, r1 - i0);
-                    // the vector packers read 16 rows (lanes) and keep MR: the rows past MR must lie inside the slab
-                    boolean wide = L == 16 && i0 + 16 <= r1;
-                    if (mr < MR) packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
-                    else if (acs == 1 && wide) packADepthRows16(ap, a, aOff + i0 * ars + pc, ars, kc);
-                    else if (acs == 1) packADepthRows(ap, a, aOff + i0 * ars + pc, ars, kc);
-                    else if (ars == 1 && wide) packAColumns16(ap, a, aOff + i0 + pc * acs, acs, kc);
-                    else if (ars == 1) packAColumns(ap, a, aOff + i0 + pc * acs, acs, kc);
-                    else packAEdge(ap, a, aOff, ars, acs, i0, mr, pc, kc);
-                    zeroSteps(ap, kc * MR, (kcp - kc) * MR);
-                    for (int q = 0; q < panels; q++) {
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int ie = Math.min(r1, ic + MC);
+                    packA(ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
+                    for (int i0 = ic; i0 < ie; i0 += MR) {
+                      int mr = Math.min(MR, r1 - i0), aI = (i0 - ic) / MR * PANEL_A;
+                      for (int q = 0; q < panels; q++) {
                         int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
                         boolean full = mr == MR && nr == NR;
                         // full tiles read and write C in place; edge tiles go through the scratch tile
@@ -377,11 +380,48 @@ public final class Gemm {
                         int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
                         float[] cout = full ? c : tile;
                         int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
-                        kernel(ap, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
+                        kernel(ap, aI, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
                         if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
+                      }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Packs rows {@code [ic, ie)} of A as micro-panels of MR rows, {@link #PANEL_A} floats apart, each with its zero step
+     * for an odd depth. The vector packers read 16 rows (lanes) and keep MR, so they take only panels whose 16 rows lie
+     * inside the slab ({@code r1}).
+     */
+    private static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int ic, int ie, int r1, int pc, int kc, int kcp) {
+        int panels = (ie - ic + MR - 1) / MR, i0 = ic;
+        if (ars == 1 && acs != 1 && L == 16) {
+            int wide = 0;
+            while (wide < panels && ic + wide * MR + 16 <= r1) wide++;
+            if (wide > 0) packAColumnsBlock16(ap, a, aOff + ic + pc * acs, acs, kc, wide);
+            i0 += wide * MR;
+        }
+        for (; i0 < ie; i0 += MR) {
+            int mr = Math.min(MR, r1 - i0), o = (i0 - ic) / MR * PANEL_A;
+            boolean wide = L == 16 && i0 + 16 <= r1;
+            if (mr < MR) packAEdge(ap, o, a, aOff, ars, acs, i0, mr, pc, kc);
+            else if (acs == 1 && wide) packADepthRows16(ap, o, a, aOff + i0 * ars + pc, ars, kc);
+            else if (acs == 1) packADepthRows(ap, o, a, aOff + i0 * ars + pc, ars, kc);
+            else if (ars == 1) packAColumns(ap, o, a, aOff + i0 + pc * acs, acs, kc);
+            else packAEdge(ap, o, a, aOff, ars, acs, i0, mr, pc, kc);
+        }
+        for (int m = 0; m < panels; m++) zeroSteps(ap, m * PANEL_A + kc * MR, (kcp - kc) * MR);
+    }
+
+    /**
+     * {@link #packAColumns} for {@code panels} micro-panels side by side, a vector per panel: per depth step one
+     * contiguous run of {@code panels·MR} values, each stored at {@code ap[m·PANEL_A + p·MR]} in increasing {@code p}
+     * (the 16 − MR lanes past MR land in the next step's slot or the panel's slack).
+     */
+    private static void packAColumnsBlock16(float[] ap, float[] a, int src, int acs, int kc, int panels) {
+        for (int p = 0, d = 0; p < kc; p++, src += acs, d += MR) {
+            for (int m = 0; m < panels; m++) FloatVector.fromArray(S, a, src + m * MR).intoArray(ap, m * PANEL_A + d);
         }
     }
 
@@ -402,9 +442,9 @@ public final class Gemm {
      * {@code ap[p·MR + r]}, row by row (each row read once in order, the writes MR floats apart within the L1-sized
      * block). Costs one load and one store per element against {@code 2·NC} flops of the product.
      */
-    private static void packADepthRows(float[] ap, float[] a, int base, int ars, int kc) {
+    private static void packADepthRows(float[] ap, int o, float[] a, int base, int ars, int kc) {
         for (int r = 0; r < MR; r++) {
-            for (int p = 0, src = base + r * ars, d = r; p < kc; p++, d += MR) ap[d] = a[src + p];
+            for (int p = 0, src = base + r * ars, d = o + r; p < kc; p++, d += MR) ap[d] = a[src + p];
         }
     }
 
@@ -413,18 +453,14 @@ public final class Gemm {
      * are stored at {@code ap[p·MR]}, in increasing {@code p}, so the next step overwrites the 16 − MR values past MR
      * (and the scalar tail or the zero step the last ones; the buffer has a vector of slack).
      */
-    private static void packADepthRows16(float[] ap, float[] a, int base, int ars, int kc) {
+    private static void packADepthRows16(float[] ap, int o, float[] a, int base, int ars, int kc) {
         int kt = kc & ~15;
-        for (int pb = 0; pb < kt; pb += 16) transpose16(a, base + pb, ars, ap, pb * MR, MR);
+        for (int pb = 0; pb < kt; pb += 16) transpose16(a, base + pb, ars, ap, o + pb * MR, MR);
         for (int r = 0; r < MR; r++) {
-            for (int p = kt, src = base + r * ars, d = kt * MR + r; p < kc; p++, d += MR) ap[d] = a[src + p];
+            for (int p = kt, src = base + r * ars, d = o + kt * MR + r; p < kc; p++, d += MR) ap[d] = a[src + p];
         }
     }
 
-    /** {@link #packAColumns} a vector per depth step: 16 values read, stored at {@code ap[p·MR]} in increasing {@code p}. */
-    private static void packAColumns16(float[] ap, float[] a, int src, int acs, int kc) {
-        for (int p = 0, d = 0; p < kc; p++, src += acs, d += MR) FloatVector.fromArray(S, a, src).intoArray(ap, d);
-    }
 
     /**
      * Packs MR full rows of a transposed A (TN: the MR values of one depth step are contiguous) as
@@ -432,17 +468,17 @@ public final class Gemm {
      * here) loads a second FloatVector class, after which C2 could no longer devirtualise the kernels' FMAs
      * when it compiled one late, leaving it 10× slower for good (seen with JDK 25).
      */
-    private static void packAColumns(float[] ap, float[] a, int src, int acs, int kc) {
-        for (int p = 0, d = 0; p < kc; p++, src += acs, d += MR) {
+    private static void packAColumns(float[] ap, int o, float[] a, int src, int acs, int kc) {
+        for (int p = 0, d = o; p < kc; p++, src += acs, d += MR) {
             for (int r = 0; r < MR; r++) ap[d + r] = a[src + r];
         }
     }
 
     /** Packs the last, partial row block or a general stride: missing rows are zero. */
-    private static void packAEdge(float[] ap, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
+    private static void packAEdge(float[] ap, int o, float[] a, int aOff, int ars, int acs, int i0, int mr, int p0, int kc) {
         for (int p = 0; p < kc; p++) {
             int src = aOff + (p0 + p) * acs + i0 * ars;
-            int dst = p * MR;
+            int dst = o + p * MR;
             for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r * ars];
             for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
         }
@@ -586,7 +622,16 @@ public final class Gemm {
      * check), whose micro-ops compete with the FMAs for the two ports that run both. On Xeon (AVX-512, one thread, CPU
      * time, operands in L1/L2) this shape runs at ~150 GFLOP/s against ~135 for 8 × 2 and ~205 for FMAs alone.
      */
-    private static void kernel(float[] ap, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+    /**
+     * Depth steps per strip of the kernel's loop ({@code -Dgrpo4j.gemm.strip}); by default one strip, a plain counted loop.
+     * On Zen 4 (JDK 25, ParallelGC, which turns loop strip mining off) strips of 64 had run ~20% faster than the plain
+     * loop; on this Xeon the plain loop is 5–15% faster (one thread, CPU time, bench-m layer shapes: 3072x512x512 nt
+     * 119/130 → 141/140 GFLOP/s, head 3072x8192x512 nt 110/105 → 124/126, two interleaved rounds) and strips of 128 or
+     * 1024 fall in between. A strip holds no safepoint poll either way, and one kernel call lasts microseconds.
+     */
+    static final int STRIP = Integer.getInteger("grpo4j.gemm.strip", 1 << 20);
+
+    private static void kernel(float[] ap, int aI, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
                                float[] cout, int coutI, int coutLd) {
         int o = cinI;
         FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
@@ -601,12 +646,10 @@ public final class Gemm {
         FloatVector c90 = FloatVector.fromArray(S, cin, o), c91 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c100 = FloatVector.fromArray(S, cin, o), c101 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
         FloatVector c110 = FloatVector.fromArray(S, cin, o), c111 = FloatVector.fromArray(S, cin, o + L);
-        // strips of 64: C2 compiles the plain depth loop ~20% slower when counted loops carry no safepoint
-        // poll (ParallelGC and SerialGC turn loop strip mining off), measured on Zen 4 with JDK 25
-        for (int pb = 0; pb < kc; pb += 64) {
-            int pe = Math.min(kc, pb + 64);
+        for (int pb = 0; pb < kc; pb += STRIP) {
+            int pe = Math.min(kc, pb + STRIP);
             for (int p = pb; p < pe; p += 2) {
-                int bo = bI + p * NR, ao = p * MR;
+                int bo = bI + p * NR, ao = aI + p * MR;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + L);
                 FloatVector x;
                 x = FloatVector.broadcast(S, ap[ao]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);

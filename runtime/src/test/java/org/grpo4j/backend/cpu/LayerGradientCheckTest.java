@@ -1,5 +1,6 @@
 package org.grpo4j.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -143,8 +144,11 @@ class LayerGradientCheckTest {
             be.swiglu(t(out), t(gu), rows, F);
             return dot(out, r);
         };
-        float[] dgu = new float[gu.length];
-        be.swigluBackward(t(dgu), t(r), t(gu), rows, F);
+        float[] dgu = new float[gu.length], again = new float[out.length];
+        be.swiglu(t(out), t(gu), rows, F);
+        be.swigluBackward(t(dgu), t(again), t(r), t(gu), rows, F);
+        // the backward's recomputed output is the forward's, bit for bit (the down projection's gradient reads it)
+        assertArrayEquals(out, again);
         check("swiglu", gu, dgu, loss, 1e-2);
     }
 

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class VectorMathTest {
     @Test
-    void expIsWithinTwoUlpAndVectorEqualsScalarBitForBit() {
+    void expIsWithinOneUlpAndVectorEqualsScalarBitForBit() {
         SplittableRandom rng = new SplittableRandom(1);
         float[] x = new float[VectorMath.W * 4096], v = new float[x.length];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rng.nextDouble() * 180 - 90);
@@ -18,13 +18,16 @@ class VectorMathTest {
         x[2] = 88.5f;
         x[3] = -87f;
         x[4] = 1e-8f;
+        x[5] = 88.37f;
+        x[6] = -87.3f;
+        x[7] = 1000f;
         for (int i = 0; i < x.length; i += VectorMath.W) VectorMath.exp(FloatVector.fromArray(VectorMath.F, x, i)).intoArray(v, i);
         for (int i = 0; i < x.length; i++) {
             float s = VectorMath.exp(x[i]);
             assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(v[i]), "vector and scalar differ at x = " + x[i]);
             if (x[i] < -87.3f) continue; // flushed towards 0 below the normal range
-            double exact = Math.exp(Math.min(x[i], 88.7f));
-            assertTrue(Math.abs(s - exact) <= 2 * Math.ulp((float) exact), "exp(" + x[i] + ") = " + s + ", exact " + exact);
+            double exact = Math.exp(Math.min(x[i], 88.37f));
+            assertTrue(Math.abs(s - exact) <= 1.02 * Math.ulp((float) exact), "exp(" + x[i] + ") = " + s + ", exact " + exact);
         }
         assertEquals(1f, VectorMath.exp(0f));
     }

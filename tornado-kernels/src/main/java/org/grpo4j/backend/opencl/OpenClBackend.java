@@ -602,11 +602,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void swigluBackward(Tensor dGateUp, Tensor dOut, Tensor gateUp, int rows, int F) {
-        ClTensor dg = c(dGateUp, "dGateUp"), d = c(dOut, "dOut"), g = c(gateUp, "gateUp");
+    public void swigluBackward(Tensor dGateUp, Tensor out, Tensor dOut, Tensor gateUp, int rows, int F) {
+        ClTensor dg = c(dGateUp, "dGateUp"), o = c(out, "out"), d = c(dOut, "dOut"), g = c(gateUp, "gateUp");
         long n = (long) rows * F;
-        swigluBackward.arg(0, dg.buffer).arg(1, need(dg, 2 * n, "dGateUp")).arg(2, d.buffer).arg(3, need(d, n, "dOut"))
-                .arg(4, g.buffer).arg(5, need(g, 2 * n, "gateUp")).arg(6, rows).arg(7, F);
+        swigluBackward.arg(0, dg.buffer).arg(1, need(dg, 2 * n, "dGateUp")).arg(2, o.buffer).arg(3, need(o, n, "out"))
+                .arg(4, d.buffer).arg(5, need(d, n, "dOut")).arg(6, g.buffer).arg(7, need(g, 2 * n, "gateUp")).arg(8, rows).arg(9, F);
         swigluBackward.launchItems(session.queue(), n);
     }
 

@@ -355,8 +355,10 @@ class OpenClBackendTest {
                 e[r * F + j] = (float) (g / (1 + Math.exp(-g)) * gu[r * 2 * F + F + j]);
             }
         naive(e, out, 1e-6, 1e-5, "swiglu");
-        both((b, k) -> b.swigluBackward(dGu[k], dOut[k], gateUp[k], rows, F));
+        Tensor[] again = t(new float[rows * F]);
+        both((b, k) -> b.swigluBackward(dGu[k], again[k], dOut[k], gateUp[k], rows, F));
         same(dGu, 1e-6, 1e-5, "swigluBackward");
+        naive(e, again, 1e-6, 1e-5, "swigluBackward's output");
     }
 
     @Test
