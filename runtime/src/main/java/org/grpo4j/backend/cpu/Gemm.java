@@ -836,32 +836,16 @@ public final class Gemm {
             FloatVector z = FloatVector.zero(S), c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
             for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
                 FloatVector p0 = z, p1 = z, p2 = z, p3 = z, p4 = z, p5 = z, p6 = z, p7 = z;
-                if (K - k0 >= DEPTH_BLOCK) {
-                    // a constant trip count: C2 unrolls it with no pre- and post-loop (12-17% faster at bench-s shapes)
-                    for (int t = 0; t < DEPTH_BLOCK; t++) {
-                        int k = k0 + t;
-                        FloatVector x = FloatVector.fromArray(S, at, k * L);
-                        p0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), p0);
-                        p1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), p1);
-                        p2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), p2);
-                        p3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), p3);
-                        p4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), p4);
-                        p5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), p5);
-                        p6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), p6);
-                        p7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), p7);
-                    }
-                } else {
-                    for (int k = k0; k < K; k++) {
-                        FloatVector x = FloatVector.fromArray(S, at, k * L);
-                        p0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), p0);
-                        p1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), p1);
-                        p2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), p2);
-                        p3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), p3);
-                        p4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), p4);
-                        p5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), p5);
-                        p6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), p6);
-                        p7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), p7);
-                    }
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++) {
+                    FloatVector x = FloatVector.fromArray(S, at, k * L);
+                    p0 = x.fma(FloatVector.broadcast(S, w[w0 + k]), p0);
+                    p1 = x.fma(FloatVector.broadcast(S, w[w1 + k]), p1);
+                    p2 = x.fma(FloatVector.broadcast(S, w[w2 + k]), p2);
+                    p3 = x.fma(FloatVector.broadcast(S, w[w3 + k]), p3);
+                    p4 = x.fma(FloatVector.broadcast(S, w[w4 + k]), p4);
+                    p5 = x.fma(FloatVector.broadcast(S, w[w5 + k]), p5);
+                    p6 = x.fma(FloatVector.broadcast(S, w[w6 + k]), p6);
+                    p7 = x.fma(FloatVector.broadcast(S, w[w7 + k]), p7);
                 }
                 c0 = c0.add(p0); c1 = c1.add(p1); c2 = c2.add(p2); c3 = c3.add(p3);
                 c4 = c4.add(p4); c5 = c5.add(p5); c6 = c6.add(p6); c7 = c7.add(p7);
@@ -875,13 +859,8 @@ public final class Gemm {
             FloatVector c = FloatVector.zero(S);
             for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
                 FloatVector p = FloatVector.zero(S);
-                if (K - k0 >= DEPTH_BLOCK) { // a constant trip count, as in block8
-                    for (int t = 0; t < DEPTH_BLOCK; t++)
-                        p = FloatVector.fromArray(S, at, (k0 + t) * width + h).fma(FloatVector.broadcast(S, w[w0 + k0 + t]), p);
-                } else {
-                    for (int k = k0; k < K; k++)
-                        p = FloatVector.fromArray(S, at, k * width + h).fma(FloatVector.broadcast(S, w[w0 + k]), p);
-                }
+                for (int k = k0, end = Math.min(K, k0 + DEPTH_BLOCK); k < end; k++)
+                    p = FloatVector.fromArray(S, at, k * width + h).fma(FloatVector.broadcast(S, w[w0 + k]), p);
                 c = c.add(p);
             }
             c.intoArray(ot, o);
