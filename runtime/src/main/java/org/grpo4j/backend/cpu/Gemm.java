@@ -296,8 +296,12 @@ public final class Gemm {
 
     /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21;
-    /** Slabs per thread in a parallel product (see {@link #gemm}). */
-    static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
+    /**
+     * Slabs per thread in a parallel product (see {@link #gemm}): each repacks the other operand, so fewer pay where
+     * the cores are free. 2 against 3, bench-m {@code bench train --no-peer}, four interleaved rounds (load 2.5–6): fwd+bwd
+     * 1,273 against 1,235 tok/s, reference 772 against 821 ms; 1 was no better than 3.
+     */
+    static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 2);
     /** Fewest rows (columns) of a slab worth its own copy of the other operand's packing, while each thread has one. */
     static final int SLAB_MIN = Integer.getInteger("grpo4j.gemm.slabMin", 512);
 
