@@ -131,8 +131,14 @@ public final class GenerateBenchmark implements Benchmark {
     public void run(Args args) throws Exception {
         String name = args.get("config", "bench-m");
         int reps = args.getInt("reps", 5), tokens = args.getInt("tokens", 128);
-        // bench-s generates in ~0.1 s: many untimed calls are cheap and let C2 compile every decode kernel
-        int warmup = Math.max(1, args.getInt("warmup", name.equals("bench-s") ? 20 : 1));
+        // untimed calls until C2 has compiled every decode kernel (a GRPO run of hundreds of steps is warm; on 2 cores the
+        // JIT's threads would take CPU from the timed calls): bench-s generates in ~0.1 s, bench-m in ~2 s (after one call the
+        // JIT still compiled ~0.5 s during the timed ones, after three ~0.2 s)
+        int warmup = Math.max(1, args.getInt("warmup", switch (name) {
+            case "bench-s" -> 20;
+            case "bench-m" -> 3;
+            default -> 1;
+        }));
         String only = args.get("only", name.equals("qwen05b") ? "decode" : "all");
         boolean peer = args.flag("peer");
         org.grpo4j.quant.WeightFormat base = org.grpo4j.quant.WeightFormat.parse(args.get("base", "fp32"));
