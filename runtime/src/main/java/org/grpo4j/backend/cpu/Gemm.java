@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the left one: 24 FMAs for 2 vector loads and 12 scalar loads, two depth steps per loop iteration. The
  * right operand is packed in depth blocks of {@link #KC} into {@link #NR}-wide panels ({@code [k][NR]}, L2
  * resident, one {@link #NC}-column block at a time); the NT weight ({@code [N,K]}) is transposed on the way
- * with a 16 × 16 in-register transpose. The left operand is packed too, {@code MR} rows at a time as
- * {@code [k][MR]} (L1 resident, reused by every panel of the block): by the same register transposes when its
- * rows run along the reduction (NT, NN), a vector per depth step when they run across it (TN). One packed
+ * with a 16 × 16 in-register transpose. The left operand is packed too, {@link #MC} rows at a time (L2 resident) as
+ * micro-panels of {@code MR} rows, {@code [k][MR]} (L1 resident, reused by every panel of the block): by the same
+ * register transposes when its rows run along the reduction (NT, NN), a vector per depth step and micro-panel when
+ * they run across it (TN). One packed
  * stream instead of eight row streams took the NT/NN kernel from ~100 to ~125 GFLOP/s (Xeon, one thread): the
  * per-row address arithmetic had competed with the FMAs for their ports. Tails in any dimension are
  * zero-padded in the panels and written back through a scratch tile, so the kernel itself never branches on
@@ -296,8 +297,12 @@ public final class Gemm {
 
     /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21;
-    /** Slabs per thread in a parallel product (see {@link #gemm}). */
-    static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 3);
+    /**
+     * Slabs per thread in a parallel product (see {@link #gemm}): each repacks the other operand, so fewer pay where
+     * the cores are free. 2 against 3, bench-m {@code bench train --no-peer}, four interleaved rounds (load 2.5–6): fwd+bwd
+     * 1,273 against 1,235 tok/s, reference 772 against 821 ms; 1 was no better than 3.
+     */
+    static final int SLABS_PER_THREAD = Integer.getInteger("grpo4j.gemm.slabs", 2);
     /** Fewest rows (columns) of a slab worth its own copy of the other operand's packing, while each thread has one. */
     static final int SLAB_MIN = Integer.getInteger("grpo4j.gemm.slabMin", 512);
 
