@@ -210,6 +210,31 @@ public interface Backend extends AutoCloseable {
         throw notImplemented("attentionCached");
     }
 
+    /**
+     * Bytes of the copy of an {@code out × in} weight that {@link #decodeLayout} would build, 0 where this backend has
+     * no decode layout for it (the default, and packed weights on the CPU).
+     */
+    default long decodeLayoutBytes(Tensor weight, int out, int in) {
+        return 0;
+    }
+
+    /**
+     * A copy of {@code weight} laid out for the few-row products of batched decode, written into {@code reuse} when it
+     * is a copy of the same size, else newly allocated; null where {@link #decodeLayoutBytes} is 0. It is a snapshot:
+     * the caller rebuilds it after the weight changes and passes it only to {@link #matmulDecode}.
+     */
+    default Tensor decodeLayout(Tensor weight, int out, int in, Tensor reuse) {
+        return null;
+    }
+
+    /**
+     * {@link #matmul} in a decode step, given {@code layout}, the weight's {@link #decodeLayout} copy (or null): the
+     * same values as {@code matmul(out, in, w, bias, M, N, K, accumulate)}.
+     */
+    default void matmulDecode(Tensor out, Tensor in, Tensor w, Tensor layout, Tensor bias, int M, int N, int K, boolean accumulate) {
+        matmul(out, in, w, bias, M, N, K, accumulate);
+    }
+
     // ---------------------------------------------------------------- frozen weights and LoRA
 
     /**

@@ -153,12 +153,12 @@ public final class GrpoStepBenchmark implements Benchmark {
         long weights = policy.frozenBase() != null ? policy.frozenBase().bytes() : 4 * policy.params().size();
         long trained = 4 * 4 * policy.trainable().params().size();
         long acts = policy.activationBytes() + (policy.lora() == null ? 0 : policy.lora().activationBytes(4 * (P + C)));
-        long kv = Generator.kvCacheBytes(c, cacheSlots);
+        long kv = Generator.kvCacheBytes(c, cacheSlots), copies = policy.decodeCopyBytes();
         System.gc();
         Runtime rt = Runtime.getRuntime();
         long live = rt.totalMemory() - rt.freeMemory(), committed = rt.totalMemory(), resident = Roofline.residentBytes();
-        return String.format("weights %s, trained parameters + gradients + AdamW %s, activations %s, KV cache %s; heap live %s of %s committed; "
-                + "resident now %s (the rest is the JVM's own and free heap)", gib(weights), gib(trained), gib(acts), gib(kv), gib(live), gib(committed), gib(resident));
+        return String.format("weights %s, trained parameters + gradients + AdamW %s, activations %s, KV cache %s, decode weight copies %s; heap live %s of %s committed; "
+                + "resident now %s (the rest is the JVM's own and free heap)", gib(weights), gib(trained), gib(acts), gib(kv), gib(copies), gib(live), gib(committed), gib(resident));
     }
 
     private static String gib(long bytes) {

@@ -46,6 +46,7 @@ public final class Generator {
 
     // the model's KV cache and decode workspace, grown when a call needs more
     private final KvCache cache;
+    private boolean decodeCopiesHeld;
     // the step inputs of the cache, and its logits (host arrays, replaced when the workspace grows)
     private int[] tokens, positions, slots, segments, lastRows;
     private float[] hostLogits;
@@ -107,6 +108,14 @@ public final class Generator {
      * the same whichever batch it is generated in.
      */
     public List<Completion> generate(List<int[]> prompts, SamplingParams params, int firstPromptIndex) {
+        try {
+            return run(prompts, params, firstPromptIndex);
+        } finally {
+            model.endDecode();
+        }
+    }
+
+    private List<Completion> run(List<int[]> prompts, SamplingParams params, int firstPromptIndex) {
         long t0 = System.nanoTime();
         int B = prompts.size(), G = params.numGenerations(), S = B * G, maxNew = params.maxCompletionLength(), V = c.vocabSize();
         if (B == 0) return List.of();
@@ -131,6 +140,7 @@ public final class Generator {
         int chunk = Math.min(promptTokens, Math.max(PREFILL_CHUNK, 1));
         int rows = Math.max(chunk, S), outRows = Math.max(Math.min(B, chunk), S);
         prepare(B, G, promptTokens, maxNew, slotsNeeded, rows, outRows);
+        model.beginDecode(); // the weights' decode-time copies, of this call's weights
 
         int[] stopIds = params.ignoreEos() ? new int[0] : params.stopTokenIds() != null ? params.stopTokenIds() : c.eosTokenIds();
         int[][] out = new int[S][maxNew];
@@ -299,7 +309,9 @@ public final class Generator {
         long heldCache = cache.heldCacheBytes(), heldWork = cache.heldWorkspaceBytes();
         // blocks about to be replaced are dropped before the new ones are allocated, so they count as free
         long kept = (growCache ? 0 : heldCache) + (growWork ? 0 : heldWork);
-        long need = cacheBytes + workBytes;
+        // the decode-time weight copies count with the workspace the first time (later calls rebuild them in place)
+        long copyBytes = decodeCopiesHeld ? 0 : model.decodeCopyBytes();
+        long need = cacheBytes + workBytes + copyBytes;
         if (need > 0) {
             long budget;
             if (memoryBudget > 0) budget = memoryBudget - kept;
@@ -310,6 +322,7 @@ public final class Generator {
             if (need > budget) throw new IllegalStateException(memoryMessage(B, G, promptTokens, maxNew, need, budget));
         }
         cache.reserve(slotsNeeded, rows, outRows);
+        decodeCopiesHeld = true;
         tokens = cache.tokens();
         positions = cache.positions();
         slots = cache.slots();

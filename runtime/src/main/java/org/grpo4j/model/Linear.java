@@ -17,6 +17,8 @@ public final class Linear {
     private final long weightOffset, biasOffset;
     private final Tensor weight, bias;
     private Tensor dWeight, dBias;
+    /** The backend's decode-time copy of the weight ({@link Backend#decodeLayout}), or null; read only by {@link #decode}. */
+    private Tensor decodeCopy;
     private LoraAdapters lora;
     private int layer;
     private LoraModule.Group group;
@@ -80,6 +82,25 @@ public final class Linear {
     void forward(Backend b, Tensor y, Tensor x, int rows, boolean accumulate, boolean saveForBackward) {
         b.matmul(y, x, weight, bias, rows, out, in, accumulate);
         if (lora != null) lora.forward(layer, group, x, y, rows, saveForBackward);
+    }
+
+    /**
+     * {@link #forward} in a decode step (nothing saved); {@code useCopy}: read the weight from the decode-time copy
+     * built by the last {@link #buildDecodeCopy}, which the caller guarantees is of the current weights.
+     */
+    void decode(Backend b, Tensor y, Tensor x, int rows, boolean accumulate, boolean useCopy) {
+        b.matmulDecode(y, x, weight, useCopy ? decodeCopy : null, bias, rows, out, in, accumulate);
+        if (lora != null) lora.forward(layer, group, x, y, rows, false);
+    }
+
+    /** Bytes of this weight's decode-time copy (0: the backend has none for it, e.g. a packed frozen weight). */
+    long decodeCopyBytes(Backend b) {
+        return b.decodeLayoutBytes(weight, out, in);
+    }
+
+    /** (Re)builds the decode-time copy from the current weight, reusing the previous copy's memory. */
+    void buildDecodeCopy(Backend b) {
+        decodeCopy = b.decodeLayout(weight, out, in, decodeCopy);
     }
 
     /**

@@ -51,6 +51,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private LoraAdapters lora;          // adapters beside the frozen base, or null: a full fine-tune
     private boolean checkpointing;      // share the wide activations among layers, recompute them in the backward
     private boolean training;           // dropout is active (torch's model.train())
+    private boolean decodeCopies;       // between beginDecode and endDecode: decode reads the weights' decode-time copies
 
     // the batch of the last forward, kept for its backward
     private TokenBatch batch;
@@ -513,8 +514,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
         backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
-        boolean save = cache == null;
-        w.qkv.forward(backend, a.qkv, a.ln1, N, false, save);
+        project(w.qkv, a.qkv, a.ln1, N, false, cache);
         if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
         backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (cache == null) backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
@@ -523,12 +523,18 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
         }
         if (a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
-        w.o.forward(backend, a.resid2, a.att, N, true, save);
+        project(w.o, a.resid2, a.att, N, true, cache);
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
-        w.gateUp.forward(backend, a.gateUp, a.ln2, N, false, save);
+        project(w.gateUp, a.gateUp, a.ln2, N, false, cache);
         backend.swiglu(a.act, a.gateUp, N, F);
         if (out != a.resid2) backend.copy(out, a.resid2);
-        w.down.forward(backend, out, a.act, N, true, save);
+        project(w.down, out, a.act, N, true, cache);
+    }
+
+    /** A projection of the layer body: a training forward saves for the backward, a decode step (a cache) saves nothing. */
+    private void project(Linear lin, Tensor y, Tensor x, int N, boolean accumulate, KvCache cache) {
+        if (cache == null) lin.forward(backend, y, x, N, accumulate, true);
+        else lin.decode(backend, y, x, N, accumulate, decodeCopies);
     }
 
     // ======================================================================== generation
@@ -557,8 +563,45 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         }
         // RMSNorm is per row, so only the rows that sample are normalised and projected
         backend.rmsNorm(cache.lastNorm, cache.lastRstd, head, finalNorm, outRows, d, c.rmsNormEps());
-        lmHead.forward(backend, cache.logits, cache.lastNorm, outRows, false, false);
+        lmHead.decode(backend, cache.logits, cache.lastNorm, outRows, false, decodeCopies);
         backend.read(cache.logits, cache.logits(), 0, outRows * c.vocabSize());
+    }
+
+    /** Most bytes of decode-time weight copies a model holds ({@code -Dgrpo4j.decode.copyBytes}; 0 turns them off). */
+    static final long DECODE_COPY_BYTES = Long.getLong("grpo4j.decode.copyBytes", 256L << 20);
+
+    private java.util.List<Linear> projections() {
+        java.util.List<Linear> all = new java.util.ArrayList<>();
+        for (LayerWeights w : layers) java.util.Collections.addAll(all, w.qkv, w.o, w.gateUp, w.down);
+        all.add(lmHead);
+        return all;
+    }
+
+    /**
+     * Bytes of the decode-time copies of the weights {@link #beginDecode} builds: the backend's copies of every
+     * projection it has one for, or 0 when their sum exceeds {@link #DECODE_COPY_BYTES} (a large model keeps one
+     * copy of its weights) or the backend has none.
+     */
+    public long decodeCopyBytes() {
+        long sum = 0;
+        for (Linear lin : projections()) sum += lin.decodeCopyBytes(backend);
+        return sum <= DECODE_COPY_BYTES ? sum : 0;
+    }
+
+    /**
+     * Starts a generate call: (re)builds the decode-time copies of the current weights ({@link #decodeCopyBytes} of
+     * them), which {@link #decode} reads until {@link #endDecode}. Built at every call, so a call after an optimizer
+     * step never reads the weights of an earlier one; training and reference forwards never read them.
+     */
+    public void beginDecode() {
+        if (decodeCopyBytes() == 0) return;
+        for (Linear lin : projections()) lin.buildDecodeCopy(backend);
+        decodeCopies = true;
+    }
+
+    /** Ends a generate call: {@link #decode} reads the weights themselves until the next {@link #beginDecode}. */
+    public void endDecode() {
+        decodeCopies = false;
     }
 
     // ======================================================================== backward

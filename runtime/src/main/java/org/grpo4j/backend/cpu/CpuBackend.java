@@ -118,6 +118,32 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public long decodeLayoutBytes(Tensor weight, int out, int in) {
+        return weight instanceof CpuTensor ? 4 * DecodeGemm.layoutFloats(out, in) : 0;
+    }
+
+    @Override
+    public Tensor decodeLayout(Tensor weight, int out, int in, Tensor reuse) {
+        if (!(weight instanceof CpuTensor w)) return null;
+        long n = DecodeGemm.layoutFloats(out, in);
+        CpuTensor dst = reuse instanceof CpuTensor r && r.length() == n ? r : c(allocate(n));
+        DecodeGemm.build(dst.data, dst.offset, w.data, w.offset, out, in);
+        return dst;
+    }
+
+    @Override
+    public void matmulDecode(Tensor out, Tensor in, Tensor w, Tensor layout, Tensor bias, int M, int N, int K, boolean accumulate) {
+        if (layout == null || !DecodeGemm.takes(M, N, K)) {
+            matmul(out, in, w, bias, M, N, K, accumulate);
+            return;
+        }
+        CpuTensor o = c(out), a = c(in), t = c(layout), bi = bias == null ? null : c(bias);
+        if (t.length() != DecodeGemm.layoutFloats(N, K))
+            throw new IllegalArgumentException("decode layout of " + t.length() + " floats for a " + N + " × " + K + " weight");
+        DecodeGemm.matmulNT(o.data, o.offset, N, a.data, a.offset, K, t.data, t.offset, bi == null ? null : bi.data, bi == null ? 0 : bi.offset, M, N, K, accumulate);
+    }
+
+    @Override
     public void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate) {
         if (w instanceof CpuPackedTensor pw) {
             CpuTensor o = c(dIn), a = c(dOut);

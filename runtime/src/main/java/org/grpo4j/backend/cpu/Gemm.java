@@ -518,7 +518,7 @@ public final class Gemm {
     }
 
     /** As {@link #transpose16(float[], int, int, float[], int)} with output rows {@code dstStride} apart. */
-    private static void transpose16(float[] b, int src, int stride, float[] bp, int dst, int dstStride) {
+    static void transpose16(float[] b, int src, int stride, float[] bp, int dst, int dstStride) {
         FloatVector r0 = FloatVector.fromArray(S, b, src); FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * stride);
         FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * stride); FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * stride);
         FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * stride); FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * stride);
