@@ -1,6 +1,5 @@
 package org.grpo4j.backend.cpu;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -37,7 +36,7 @@ final class DecodeGemm {
 
     /** Whether {@link #matmulNT} takes {@code M} rows of an {@code N × K} weight, i.e. where today's decode runs rows as lanes. */
     static boolean takes(int M, int N, int K) {
-        return N >= ROWS && Gemm.rowsAsLanes(M, K);
+        return N >= 8 && Gemm.rowsAsLanes(M, K); // the shapes Gemm sends to its rows-as-lanes kernel
     }
 
     /** {@code wt[t·TILE·K + k·TILE + j] = w[(t·TILE + j)·K + k]}, zeros past column N: 16 × 16 register transposes where whole. */
@@ -78,13 +77,15 @@ final class DecodeGemm {
 
     /**
      * {@code ot[i·TILE + j] = Σ_k a[r0 + i, k] · wt[k·TILE + j]} for eight rows (rows past M repeat row M−1 and are not
-     * stored): per depth block, sixteen partial sums in registers, then added into the running totals in {@code ot}.
+     * stored): per depth block sixteen partial sums, added into sixteen running totals; all 32 in registers, where C2
+     * spills the few the loop needs room for (still 1.1–1.6× the rows-as-lanes kernel at bench-s and bench-m shapes,
+     * one thread; the totals kept in {@code ot} instead, a load and store per block, ran 0.6–0.7×).
      */
     private static void block(float[] ot, float[] a, int aOff, int lda, int r0, int M, float[] wt, int wo, int K) {
         int a0 = row(aOff, lda, r0, M), a1 = row(aOff, lda, r0 + 1, M), a2 = row(aOff, lda, r0 + 2, M), a3 = row(aOff, lda, r0 + 3, M);
         int a4 = row(aOff, lda, r0 + 4, M), a5 = row(aOff, lda, r0 + 5, M), a6 = row(aOff, lda, r0 + 6, M), a7 = row(aOff, lda, r0 + 7, M);
-        Arrays.fill(ot, 0f);
-        FloatVector z = FloatVector.zero(S);
+        FloatVector z = FloatVector.zero(S), c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
         for (int k0 = 0; k0 < K; k0 += DEPTH_BLOCK) {
             FloatVector p00 = z, p01 = z, p10 = z, p11 = z, p20 = z, p21 = z, p30 = z, p31 = z;
             FloatVector p40 = z, p41 = z, p50 = z, p51 = z, p60 = z, p61 = z, p70 = z, p71 = z;
@@ -101,19 +102,19 @@ final class DecodeGemm {
                 b = FloatVector.broadcast(S, a[a6 + k]); p60 = x.fma(b, p60); p61 = y.fma(b, p61);
                 b = FloatVector.broadcast(S, a[a7 + k]); p70 = x.fma(b, p70); p71 = y.fma(b, p71);
             }
-            add(ot, 0, p00); add(ot, L, p01); add(ot, TILE, p10); add(ot, TILE + L, p11);
-            add(ot, 2 * TILE, p20); add(ot, 2 * TILE + L, p21); add(ot, 3 * TILE, p30); add(ot, 3 * TILE + L, p31);
-            add(ot, 4 * TILE, p40); add(ot, 4 * TILE + L, p41); add(ot, 5 * TILE, p50); add(ot, 5 * TILE + L, p51);
-            add(ot, 6 * TILE, p60); add(ot, 6 * TILE + L, p61); add(ot, 7 * TILE, p70); add(ot, 7 * TILE + L, p71);
+            c00 = c00.add(p00); c01 = c01.add(p01); c10 = c10.add(p10); c11 = c11.add(p11);
+            c20 = c20.add(p20); c21 = c21.add(p21); c30 = c30.add(p30); c31 = c31.add(p31);
+            c40 = c40.add(p40); c41 = c41.add(p41); c50 = c50.add(p50); c51 = c51.add(p51);
+            c60 = c60.add(p60); c61 = c61.add(p61); c70 = c70.add(p70); c71 = c71.add(p71);
         }
+        c00.intoArray(ot, 0); c01.intoArray(ot, L); c10.intoArray(ot, TILE); c11.intoArray(ot, TILE + L);
+        c20.intoArray(ot, 2 * TILE); c21.intoArray(ot, 2 * TILE + L); c30.intoArray(ot, 3 * TILE); c31.intoArray(ot, 3 * TILE + L);
+        c40.intoArray(ot, 4 * TILE); c41.intoArray(ot, 4 * TILE + L); c50.intoArray(ot, 5 * TILE); c51.intoArray(ot, 5 * TILE + L);
+        c60.intoArray(ot, 6 * TILE); c61.intoArray(ot, 6 * TILE + L); c70.intoArray(ot, 7 * TILE); c71.intoArray(ot, 7 * TILE + L);
     }
 
     private static int row(int aOff, int lda, int r, int M) {
         return aOff + Math.min(r, M - 1) * lda;
-    }
-
-    private static void add(float[] ot, int o, FloatVector p) {
-        FloatVector.fromArray(S, ot, o).add(p).intoArray(ot, o);
     }
 
     /** {@code out (+)= ot + bias} for {@code rows × cols}: the value plus bias first, then the old value, as {@link Gemm} does. */
