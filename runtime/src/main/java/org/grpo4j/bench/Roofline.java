@@ -48,11 +48,20 @@ public final class Roofline {
                 Parallel.forRange(a.length, grain, (from, to) -> {
                     float s = 0;
                     var S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-                    var acc = jdk.incubator.vector.FloatVector.zero(S);
-                    int i = from;
-                    for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) acc = acc.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i));
+                    // four independent sums: one chain of vector adds is bound by the add's latency, not by the reads
+                    var acc0 = jdk.incubator.vector.FloatVector.zero(S);
+                    var acc1 = acc0;
+                    var acc2 = acc0;
+                    var acc3 = acc0;
+                    int i = from, w = S.length();
+                    for (int upper = from + (to - from) / (4 * w) * (4 * w); i < upper; i += 4 * w) {
+                        acc0 = acc0.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i));
+                        acc1 = acc1.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i + w));
+                        acc2 = acc2.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i + 2 * w));
+                        acc3 = acc3.add(jdk.incubator.vector.FloatVector.fromArray(S, a, i + 3 * w));
+                    }
                     for (; i < to; i++) s += a[i];
-                    sink[(from / grain) & 63] += s + acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                    sink[(from / grain) & 63] += s + acc0.add(acc1).add(acc2).add(acc3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
                 });
             if (round > 0) best = Math.max(best, 4.0 * a.length * passes / ((System.nanoTime() - t0) * 1e-9)); // round 0 warms the JIT and the caches
         }
