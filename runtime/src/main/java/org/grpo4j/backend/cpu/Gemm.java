@@ -376,18 +376,18 @@ public final class Gemm {
                     int ie = Math.min(r1, ic + MC);
                     packA(ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
                     for (int i0 = ic; i0 < ie; i0 += MR) {
-                      int mr = Math.min(MR, r1 - i0), aI = (i0 - ic) / MR * PANEL_A;
-                      for (int q = 0; q < panels; q++) {
-                        int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
-                        boolean full = mr == MR && nr == NR;
-                        // full tiles read and write C in place; edge tiles go through the scratch tile
-                        float[] cin = full && load ? c : zeros;
-                        int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
-                        float[] cout = full ? c : tile;
-                        int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
-                        kernel(ap, aI, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
-                        if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
-                      }
+                        int mr = Math.min(MR, r1 - i0), aI = (i0 - ic) / MR * PANEL_A;
+                        for (int q = 0; q < panels; q++) {
+                            int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
+                            boolean full = mr == MR && nr == NR;
+                            // full tiles read and write C in place; edge tiles go through the scratch tile
+                            float[] cin = full && load ? c : zeros;
+                            int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
+                            float[] cout = full ? c : tile;
+                            int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
+                            kernel(ap, aI, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
+                            if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
+                        }
                     }
                 }
             }
