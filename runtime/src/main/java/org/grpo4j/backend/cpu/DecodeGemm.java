@@ -22,8 +22,8 @@ final class DecodeGemm {
     static final int TILE = VECTORS * L;
     /** Input rows per register block. */
     static final int ROWS = 8;
-    /** Depth steps per partial sum: the same blocks as the rows-as-lanes kernel's, hence the same rounding. */
-    static final int DEPTH_BLOCK = 16;
+    /** Depth steps per partial sum: the rows-as-lanes kernel's blocks, hence the same rounding. */
+    static final int DEPTH_BLOCK = Gemm.RowsOfL.DEPTH_BLOCK;
     private static final ThreadLocal<float[]> OT = ThreadLocal.withInitial(() -> new float[ROWS * TILE]);
 
     private DecodeGemm() {

@@ -466,7 +466,6 @@ public final class Gemm {
         }
     }
 
-
     /**
      * Packs MR full rows of a transposed A (TN: the MR values of one depth step are contiguous) as
      * {@code ap[p*MR + r]}. Scalar copies on purpose: using a second vector species anywhere (e.g. a 256-bit move
@@ -621,13 +620,6 @@ public final class Gemm {
     }
 
     /**
-     * The MR × NR micro-kernel over packed operands: {@code cout[r, j] = cin[r, j] + Σ_p ap[p·MR + r] · bp[bI + p·NR + j]}
-     * for an even {@code kc}. Twenty-four accumulators, two panel vectors per step and one broadcast at a time fit the
-     * 32 AVX-512 registers; two depth steps per iteration halve the loop's scalar work (index updates, the bounds
-     * check), whose micro-ops compete with the FMAs for the two ports that run both. On Xeon (AVX-512, one thread, CPU
-     * time, operands in L1/L2) this shape runs at ~150 GFLOP/s against ~135 for 8 × 2 and ~205 for FMAs alone.
-     */
-    /**
      * Depth steps per strip of the kernel's loop ({@code -Dgrpo4j.gemm.strip}); by default one strip, a plain counted loop.
      * On Zen 4 (JDK 25, ParallelGC, which turns loop strip mining off) strips of 64 had run ~20% faster than the plain
      * loop; on this Xeon the plain loop is 5–15% faster (one thread, CPU time, bench-m layer shapes: 3072x512x512 nt
@@ -636,6 +628,13 @@ public final class Gemm {
      */
     static final int STRIP = Integer.getInteger("grpo4j.gemm.strip", 1 << 20);
 
+    /**
+     * The MR × NR micro-kernel over packed operands: {@code cout[r, j] = cin[r, j] + Σ_p ap[p·MR + r] · bp[bI + p·NR + j]}
+     * for an even {@code kc}. Twenty-four accumulators, two panel vectors per step and one broadcast at a time fit the
+     * 32 AVX-512 registers; two depth steps per iteration halve the loop's scalar work (index updates, the bounds
+     * check), whose micro-ops compete with the FMAs for the two ports that run both. On Xeon (AVX-512, one thread, CPU
+     * time, operands in L1/L2) this shape runs at ~150 GFLOP/s against ~135 for 8 × 2 and ~205 for FMAs alone.
+     */
     private static void kernel(float[] ap, int aI, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
                                float[] cout, int coutI, int coutLd) {
         int o = cinI;
@@ -727,7 +726,7 @@ public final class Gemm {
      * accumulators in flight, so the weights are read once and no horizontal reduction is needed (the dot-product
      * kernel spends a third of a short-depth product reducing its sums).
      */
-    private static final class RowsOfL {
+    static final class RowsOfL {
         static final int ROWS = 8;
         /** Columns per tile: two {@link #block8}s, one vector-transposed store of a 16 × 16 block (AVX-512). */
         static final int TILE = 16;
@@ -871,6 +870,7 @@ public final class Gemm {
             c.intoArray(ot, o);
         }
 
+        /** Depth steps per partial sum, added into running totals; {@link DecodeGemm} sums in the same blocks. */
         static final int DEPTH_BLOCK = 16;
     }
 
