@@ -46,7 +46,6 @@ public final class Generator {
 
     // the model's KV cache and decode workspace, grown when a call needs more
     private final KvCache cache;
-    private boolean decodeCopiesHeld;
     // the step inputs of the cache, and its logits (host arrays, replaced when the workspace grows)
     private int[] tokens, positions, slots, segments, lastRows;
     private float[] hostLogits;
@@ -309,8 +308,8 @@ public final class Generator {
         long heldCache = cache.heldCacheBytes(), heldWork = cache.heldWorkspaceBytes();
         // blocks about to be replaced are dropped before the new ones are allocated, so they count as free
         long kept = (growCache ? 0 : heldCache) + (growWork ? 0 : heldWork);
-        // the decode-time weight copies count with the workspace the first time (later calls rebuild them in place)
-        long copyBytes = decodeCopiesHeld ? 0 : model.decodeCopyBytes();
+        // the decode-time weight copies count with the workspace until the model holds them (later calls rebuild them in place)
+        long copyBytes = model.newDecodeCopyBytes();
         long need = cacheBytes + workBytes + copyBytes;
         if (need > 0) {
             long budget;
@@ -322,7 +321,6 @@ public final class Generator {
             if (need > budget) throw new IllegalStateException(memoryMessage(B, G, promptTokens, maxNew, need, budget));
         }
         cache.reserve(slotsNeeded, rows, outRows);
-        decodeCopiesHeld = true;
         tokens = cache.tokens();
         positions = cache.positions();
         slots = cache.slots();

@@ -98,6 +98,11 @@ public final class Linear {
         return b.decodeLayoutBytes(weight, out, in);
     }
 
+    /** Whether a decode-time copy of the weight exists (built once, then rebuilt in place). */
+    boolean hasDecodeCopy() {
+        return decodeCopy != null;
+    }
+
     /** (Re)builds the decode-time copy from the current weight, reusing the previous copy's memory. */
     void buildDecodeCopy(Backend b) {
         decodeCopy = b.decodeLayout(weight, out, in, decodeCopy);

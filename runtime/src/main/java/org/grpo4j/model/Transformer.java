@@ -588,6 +588,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return sum <= DECODE_COPY_BYTES ? sum : 0;
     }
 
+    /** Bytes {@link #beginDecode} would newly allocate: {@link #decodeCopyBytes} until the copies exist, then 0 (rebuilt in place). */
+    public long newDecodeCopyBytes() {
+        for (Linear lin : projections()) if (lin.hasDecodeCopy()) return 0;
+        return decodeCopyBytes();
+    }
+
     /**
      * Starts a generate call: (re)builds the decode-time copies of the current weights ({@link #decodeCopyBytes} of
      * them), which {@link #decode} reads until {@link #endDecode}. Built at every call, so a call after an optimizer
