@@ -103,6 +103,13 @@ public final class Activations {
         return layer + N * d + N + head;
     }
 
+    /** {@link #floatsForScoring} for the largest micro-batch of a run (as {@link #floatsForBatch}). */
+    static long floatsForScoringBatch(ModelConfig c, int sequences, int length, int targetsPerSequence) {
+        int rows = sequences * length, targets = sequences * targetsPerSequence;
+        long probs = Transformer.SCORE_KEEPS_PROBS ? (long) sequences * c.numHeads() * length * length : 0;
+        return floatsForScoring(c, rows, probs, targets, headChunkRows(c, targets));
+    }
+
     /** Allocates a block of at least {@code floats} now, so that later batches up to that size lay out in it. */
     void reserve(long floats) {
         if (block != null && block.size() >= floats) return;

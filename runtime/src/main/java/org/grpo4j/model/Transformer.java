@@ -467,6 +467,14 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return new Scores(logp, entropy);
     }
 
+    /** Whether a scoring pass gives the attention a buffer for one layer's probabilities (which it does not keep). */
+    static final boolean SCORE_KEEPS_PROBS = true;
+
+    /** Bytes of the activation block a {@link #score} of {@code sequences} × {@code length} tokens needs (the reference model's). */
+    public static long scoreActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
+        return 4 * Activations.floatsForScoringBatch(c, sequences, length, targetsPerSequence);
+    }
+
     static final int SCORE_ROWS = Integer.getInteger("grpo4j.scoreRows", 0);
 
     private Scores scorePart(TokenBatch batch, float temperature) {
@@ -474,7 +482,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T);
         upload(batch);
         this.batch = null; // nothing of this pass is kept for a backward
-        acts.prepareScoring(c, N, seq.probsSize(), T, chunk);
+        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk);
         if (lora != null) lora.startForward(training);
         Activations.Layer a = acts.scoring;
         backend.embedding(a.resid, tokens, embedding, N, d);
