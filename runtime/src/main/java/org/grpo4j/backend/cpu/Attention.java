@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Causal grouped-query attention over packed sequences (forward saves the probabilities; backward replays them).
  * Query head {@code h} reads kv head {@code h / (heads / kvHeads)}; a sequence's rows only see its own earlier rows.
+ * Without a probabilities array (no backward follows) each query block's probabilities stay in a per-thread tile:
+ * the same sums in the same order, so the outputs are bit-identical to the saving forward's.
  *
  * <p>One task per (sequence, kv head): it owns that kv head's rows and the query heads of its group, so no two
  * threads write the same output or gradient. Scores are computed against keys transposed into a per-thread
@@ -20,6 +22,7 @@ final class Attention {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
         long meanLength = rows / Math.max(1, batch);
+        boolean save = probs != null;
         Parallel.forRange(batch * kvHeads, Parallel.grain(meanLength * meanLength * hd * group), (from, to) -> {
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
@@ -29,13 +32,15 @@ final class Attention {
                 float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, R * Tp), qs = Scratch.floats(2, R * hd);
                 transpose(kt, Tp, qkv, kCol + start * width, width, T, hd);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    int p0 = po + probStart[b] + h * T * T;
+                    int p0 = save ? po + probStart[b] + h * T * T : 0;
                     if (!blocked(hd)) { // no whole pair of vectors along the head: one query at a time
                         for (int t = 0; t < T; t++) {
-                            int q = io + (start + t) * width + h * hd, p = p0 + t * T, n = t + 1;
-                            alongKeys(probs, p, n, T, qkv, q, scale, kt, Tp, hd);
-                            softmaxInPlace(probs, p, n);
-                            weightedRows(out, oo + (start + t) * outWidth + h * hd, probs, p, n, qkv, vCol + start * width, width, hd);
+                            int q = io + (start + t) * width + h * hd, n = t + 1;
+                            float[] pr = save ? probs : sc;
+                            int p = save ? p0 + t * T : 0;
+                            alongKeys(pr, p, n, T, qkv, q, scale, kt, Tp, hd); // room T either way: the same sums
+                            softmaxInPlace(pr, p, n);
+                            weightedRows(out, oo + (start + t) * outWidth + h * hd, pr, p, n, qkv, vCol + start * width, width, hd);
                         }
                         continue;
                     }
@@ -47,10 +52,13 @@ final class Attention {
                                 FloatVector.fromArray(S, qkv, q + i).mul(scale).intoArray(qs, r * hd + i);
                         rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
                         for (int r = 0; r < rr; r++) {
-                            int p = p0 + (t0 + r) * T, n = t0 + r + 1;
-                            softmaxInto(probs, p, sc, r * Tp, n);
+                            int n = t0 + r + 1;
+                            if (save) softmaxInto(probs, p0 + (t0 + r) * T, sc, r * Tp, n);
+                            else softmaxInPlace(sc, r * Tp, n);
                         }
-                        rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
+                        if (save) rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
+                                qkv, vCol + start * width, width, hd);
+                        else rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, sc, 0, Tp, t0 + 1,
                                 qkv, vCol + start * width, width, hd);
                     }
                 }
