@@ -91,7 +91,7 @@ public final class TrainBenchmark implements Benchmark {
             }
         });
         double[] ref = Stats.time(0, Math.max(1, Math.min(reps, 3)), () -> {
-            for (TokenBatch mb : microBatches) model.forward(mb, 1f);
+            for (TokenBatch mb : microBatches) model.score(mb, 1f);
         });
         long peakResident = Roofline.peakResidentBytes();
         if (profile) {

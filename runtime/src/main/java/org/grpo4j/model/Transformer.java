@@ -436,25 +436,66 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * The activations are kept for {@link #backward}.
      */
     public Scores forward(TokenBatch batch, float temperature) {
-        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
-        ModelConfig c = config;
-        int V = c.vocabSize(), T = batch.targets();
-        this.temperature = temperature;
-        int chunk = headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(c, T);
+        checkTemperature(temperature);
+        int T = batch.targets(), chunk = headChunk(T);
         trunk(batch, T, chunk);
+        Scores s = head(batch, T, chunk, temperature);
+        // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
+        keptChunk = chunkRows.length - 1;
+        return s;
+    }
+
+    /**
+     * {@link #forward}'s scores where no backward follows (reference and old-policy log-probs, evaluation): the same
+     * layer body over one set of layer tensors that every layer reuses, the residual updated in place, nothing kept
+     * for a backward, so the pass needs a fraction of a forward's memory. The scores equal {@link #forward}'s (LoRA
+     * adapters outside training mode take generation's packed product, which rounds alike to ~1e-7).
+     */
+    public Scores score(TokenBatch batch, float temperature) {
+        if (!SCORE_PASS) return forward(batch, temperature);
+        checkTemperature(temperature);
+        ModelConfig c = config;
+        int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T);
+        upload(batch);
+        this.batch = null; // nothing of this pass is kept for a backward
+        acts.prepareScoring(c, N, seq.probsSize(), T, chunk);
+        if (lora != null) lora.startForward(training);
+        Activations.Layer a = acts.scoring;
+        backend.embedding(a.resid, tokens, embedding, N, d);
+        // LoRA in training mode keeps its forward's path (dropout, as TRL's no-grad passes under model.train())
+        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, N, positions, null, training);
+        backend.rmsNorm(acts.lnf, acts.rstdf, a.resid, finalNorm, N, d, c.rmsNormEps());
+        Scores s = head(batch, T, chunk, temperature);
+        chunkRows = null;
+        keptChunk = -1;
+        return s;
+    }
+
+    /** {@code -Dgrpo4j.scorePass=false}: {@link #score} runs {@link #forward} (benchmarks compare the two in one run). */
+    private static final boolean SCORE_PASS = !"false".equals(System.getProperty("grpo4j.scorePass"));
+
+    private static void checkTemperature(float temperature) {
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+    }
+
+    private int headChunk(int T) {
+        return headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(config, T);
+    }
+
+    /** Log-probs and entropies of the batch's targets from the final norm's output, chunk by chunk of {@code chunk} target rows. */
+    private Scores head(TokenBatch batch, int T, int chunk, float temperature) {
+        int V = config.vocabSize();
+        this.temperature = temperature;
         targetTokens = backend.ints(batch.targetTokens());
         int chunks = (T + chunk - 1) / chunk;
         chunkRows = new IntTensor[chunks];
         for (int k = 0; k < chunks; k++)
             chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
-
         for (int k = 0; k < chunks; k++) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
             headLogits(k, n);
             backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.lse.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
         }
-        // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
-        keptChunk = chunks - 1;
         float[] logp = new float[T], entropy = new float[T];
         if (T > 0) {
             backend.read(acts.logp, logp, 0, T);
@@ -477,20 +518,25 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     /** Embedding, every layer and the final norm over the batch, with room for {@code targets} head rows in chunks of {@code chunk}. */
     private void trunk(TokenBatch batch, int targets, int chunk) {
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads();
-        for (int len : batch.lengths())
-            if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
+        int N = batch.rows(), d = c.hiddenSize();
+        upload(batch);
         this.batch = batch;
-        seq = SequenceLayout.of(backend, batch.lengths(), H);
-        tokens = backend.ints(batch.tokens());
-        positions = backend.ints(batch.positions());
-        targetRows = backend.ints(batch.targetRows());
         acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing);
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
         for (int l = 0; l < c.numLayers(); l++)
-            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
+            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null, true);
         backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
+    }
+
+    /** The batch's sequence layout, tokens, positions and target rows onto the backend. */
+    private void upload(TokenBatch batch) {
+        for (int len : batch.lengths())
+            if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
+        seq = SequenceLayout.of(backend, batch.lengths(), config.numHeads());
+        tokens = backend.ints(batch.tokens());
+        positions = backend.ints(batch.positions());
+        targetRows = backend.ints(batch.targetRows());
     }
 
     /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
@@ -506,15 +552,16 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * and generation. Without a cache, attention runs over the packed sequences of the batch ({@link #seq}) and
      * saves its probabilities for the backward; with one, each row's key and value are stored in the cache and the
      * rows attend to the cached runs of their segments. In generation the residual views are one tensor, updated
-     * in place ({@code a.resid == a.resid2 == out}).
+     * in place ({@code a.resid == a.resid2 == out}), as in a scoring pass ({@link #score}); {@code save}: a backward
+     * follows (the projections' adapters keep what theirs needs).
      */
-    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache) {
+    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache, boolean save) {
         ModelConfig c = config;
         LayerWeights w = layers[l];
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
         backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
-        project(w.qkv, a.qkv, a.ln1, N, false, cache);
+        project(w.qkv, a.qkv, a.ln1, N, false, cache, save);
         if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
         backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (cache == null) backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
@@ -523,17 +570,17 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
         }
         if (a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
-        project(w.o, a.resid2, a.att, N, true, cache);
+        project(w.o, a.resid2, a.att, N, true, cache, save);
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
-        project(w.gateUp, a.gateUp, a.ln2, N, false, cache);
+        project(w.gateUp, a.gateUp, a.ln2, N, false, cache, save);
         backend.swiglu(a.act, a.gateUp, N, F);
         if (out != a.resid2) backend.copy(out, a.resid2);
-        project(w.down, out, a.act, N, true, cache);
+        project(w.down, out, a.act, N, true, cache, save);
     }
 
     /** A projection of the layer body: a training forward saves for the backward, a decode step (a cache) saves nothing. */
-    private void project(Linear lin, Tensor y, Tensor x, int N, boolean accumulate, KvCache cache) {
-        if (cache == null) lin.forward(backend, y, x, N, accumulate, true);
+    private void project(Linear lin, Tensor y, Tensor x, int N, boolean accumulate, KvCache cache, boolean save) {
+        if (cache == null) lin.forward(backend, y, x, N, accumulate, save);
         else lin.decode(backend, y, x, N, accumulate, decodeCopies);
     }
 
@@ -554,7 +601,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         cache.upload(rows, outRows, gather);
         Activations.Layer a = cache.work;
         backend.embedding(a.resid, cache.tokensT, embedding, rows, d);
-        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache);
+        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache, false);
         if (outRows == 0) return;
         Tensor head = a.resid;
         if (gather) {
@@ -617,7 +664,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * {@link #forward}: the caller's loss supplies {@code dLogp = ∂loss/∂logp}. Mirrors the forward in reverse.
      */
     public void backward(float[] dLogp) {
-        if (batch == null) throw new IllegalStateException("backward without a forward");
+        if (batch == null) throw new IllegalStateException("backward without a forward (score keeps nothing for one)");
         if (chunkRows == null) throw new IllegalStateException("the last forward was forwardHidden: its backward is backwardHidden");
         ModelConfig c = config;
         int d = c.hiddenSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
@@ -721,7 +768,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return backend.read(k == config.numLayers() ? acts.residOut : acts.layers[k].resid);
     }
 
-    /** The final norm's output of the last forward. */
+    /** The final norm's output of the last forward or {@link #score}. */
     public float[] finalNormOutput() {
         return backend.read(acts.lnf);
     }
