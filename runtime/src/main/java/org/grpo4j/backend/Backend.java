@@ -90,6 +90,13 @@ public interface Backend extends AutoCloseable {
      */
     void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps);
 
+    /**
+     * {@link #rmsNorm} that also copies its input into {@code copy} (same size as {@code in}): the training forward keeps
+     * the residual stream before and after each sub-layer, and the norm reads it anyway, so the copy costs no second
+     * pass over it.
+     */
+    void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps);
+
     /** Accumulates into {@code dIn} and {@code dWeight} the gradients of {@link #rmsNorm}. */
     void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim);
 

@@ -454,6 +454,22 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     public Scores score(TokenBatch batch, float temperature) {
         if (!SCORE_PASS) return forward(batch, temperature);
         checkTemperature(temperature);
+        if (SCORE_ROWS <= 0 || batch.rows() <= SCORE_ROWS) return scorePart(batch, temperature);
+        float[] logp = new float[batch.targets()], entropy = new float[batch.targets()];
+        for (int b0 = 0; b0 < batch.batch(); ) {
+            int b1 = b0, rows = 0;
+            while (b1 < batch.batch() && (b1 == b0 || rows + batch.lengths()[b1] <= SCORE_ROWS)) rows += batch.lengths()[b1++];
+            Scores s = scorePart(batch.sequences(b0, b1), temperature);
+            System.arraycopy(s.logp(), 0, logp, batch.targetStart()[b0], s.logp().length);
+            System.arraycopy(s.entropy(), 0, entropy, batch.targetStart()[b0], s.entropy().length);
+            b0 = b1;
+        }
+        return new Scores(logp, entropy);
+    }
+
+    static final int SCORE_ROWS = Integer.getInteger("grpo4j.scoreRows", 0);
+
+    private Scores scorePart(TokenBatch batch, float temperature) {
         ModelConfig c = config;
         int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T);
         upload(batch);
@@ -560,7 +576,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         LayerWeights w = layers[l];
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
-        backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
+        // a training forward keeps the residual before and after attention (resid, resid2) and after the MLP (out):
+        // each norm copies the stream it reads into the next view, instead of a copy pass of its own
+        norm(a.ln1, a.rstd1, a.resid2, a.resid, w.inputNorm, N);
         project(w.qkv, a.qkv, a.ln1, N, false, cache, save);
         if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
         backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
@@ -569,13 +587,24 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.kvStore(cache.keys(l), cache.values(l), a.qkvRot, cache.slotsT, N, H, KV, hd);
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
         }
-        if (a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
+        if (!FUSED_COPY && a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
         project(w.o, a.resid2, a.att, N, true, cache, save);
-        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
+        norm(a.ln2, a.rstd2, out, a.resid2, w.postNorm, N);
         project(w.gateUp, a.gateUp, a.ln2, N, false, cache, save);
         backend.swiglu(a.act, a.gateUp, N, F);
-        if (out != a.resid2) backend.copy(out, a.resid2);
+        if (!FUSED_COPY && out != a.resid2) backend.copy(out, a.resid2);
         project(w.down, out, a.act, N, true, cache, save);
+    }
+
+    /** {@code -Dgrpo4j.fusedCopy=false}: the residual copies as passes of their own (benchmarks compare). */
+    private static final boolean FUSED_COPY = !"false".equals(System.getProperty("grpo4j.fusedCopy"));
+
+    /** RMSNorm of the residual {@code in} into {@code out}, copying {@code in} into {@code next} unless it is the same view (updated in place). */
+    private void norm(Tensor out, Tensor rstd, Tensor next, Tensor in, Tensor weight, int N) {
+        int d = config.hiddenSize();
+        float eps = config.rmsNormEps();
+        if (next == in || !FUSED_COPY) backend.rmsNorm(out, rstd, in, weight, N, d, eps);
+        else backend.rmsNormCopy(out, rstd, next, in, weight, N, d, eps);
     }
 
     /** A projection of the layer body: a training forward saves for the backward, a decode step (a cache) saves nothing. */
