@@ -128,7 +128,9 @@ public interface Backend extends AutoCloseable {
     /**
      * Causal grouped-query attention of every packed sequence: query head {@code h} uses kv head
      * {@code h / (heads / kvHeads)}, scale {@code 1/sqrt(hd)}. Writes {@code out[rows, heads·hd]} and saves the
-     * softmax probabilities (only the causal part is meaningful) for the backward.
+     * softmax probabilities (only the causal part is meaningful) for the backward. With {@code probs == null} no
+     * backward follows (a reference or no-grad pass): nothing is saved, and the outputs equal the saving call's to
+     * float rounding.
      */
     void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim);
 

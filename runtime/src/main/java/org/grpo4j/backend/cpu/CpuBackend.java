@@ -259,8 +259,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
-        CpuTensor o = c(out), p = c(probs), x = c(qkv);
-        Attention.forward(o.data, o.offset, p.data, p.offset, x.data, x.offset, c(layout.seqStart()), c(layout.probStart()),
+        CpuTensor o = c(out), p = probs == null ? null : c(probs), x = c(qkv);
+        Attention.forward(o.data, o.offset, p == null ? null : p.data, p == null ? 0 : p.offset, x.data, x.offset, c(layout.seqStart()), c(layout.probStart()),
                 layout.batch(), layout.rows(), heads, kvHeads, headDim);
     }
 

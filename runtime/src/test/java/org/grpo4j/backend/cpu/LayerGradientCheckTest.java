@@ -129,6 +129,10 @@ class LayerGradientCheckTest {
         loss.getAsDouble();
         float[] dqkv = new float[qkv.length];
         be.attentionBackward(t(dqkv), t(r), t(qkv), t(probs), layout, H, KV, hd);
+        // without probabilities (no backward follows) the outputs are the saving call's, bit for bit
+        float[] noGrad = new float[out.length];
+        be.attention(t(noGrad), null, t(qkv), layout, H, KV, hd);
+        assertArrayEquals(out, noGrad, "attention without probs vs with");
         check("attention dqkv", qkv, dqkv, loss, 1e-2);
         // causality: the first row of a sequence only sees itself, so its output is exactly its own v
         float[] first = new float[hd];

@@ -31,7 +31,7 @@ public final class OpenClBackend implements Backend {
     private final Kernel rmsForward, rmsCopyForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
     private final Kernel rope;
     /** Attention kernels by vector width along a head: [0] scalar, [1] float8 (head_dim a multiple of 8). */
-    private final Kernel[] attentionForward = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2],
+    private final Kernel[] attentionForward = new Kernel[2], attentionForwardNograd = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2],
             attentionCached = new Kernel[2];
     private final Kernel kvStore;
     private final Kernel logSoftmaxGather, logSoftmaxBackward;
@@ -106,6 +106,7 @@ public final class OpenClBackend implements Backend {
         for (int v = 0; v < 2; v++) {
             String dv = d + " -DVW=" + (v == 0 ? 1 : 8);
             attentionForward[v] = session.kernel("attention.cl", "attention_forward", dv);
+            attentionForwardNograd[v] = session.kernel("attention.cl", "attention_forward_nograd", dv);
             attentionBackwardQ[v] = session.kernel("attention.cl", "attention_backward_q", dv);
             attentionBackwardKv[v] = session.kernel("attention.cl", "attention_backward_kv", dv);
             attentionCached[v] = session.kernel("attention.cl", "attention_cached", dv);
@@ -513,6 +514,10 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        if (probs == null) {
+            attentionNograd(out, qkv, layout, heads, kvHeads, headDim);
+            return;
+        }
         ClTensor o = c(out, "out"), p = c(probs, "probs"), x = c(qkv, "qkv");
         ClIntTensor seqStart = c(layout.seqStart(), "seqStart"), probStart = c(layout.probStart(), "probStart");
         int rows = layout.rows();
@@ -522,6 +527,18 @@ public final class OpenClBackend implements Backend {
                 .arg(4, x.buffer).arg(5, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
                 .arg(6, seqStart.buffer).arg(7, probStart.buffer).arg(8, layout.batch()).arg(9, rows).arg(10, heads)
                 .arg(11, kvHeads).arg(12, headDim).arg(13, attentionScale(headDim));
+        k.launchItems(session.queue(), (long) rows * heads);
+    }
+
+    private void attentionNograd(Tensor out, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        ClTensor o = c(out, "out"), x = c(qkv, "qkv");
+        int rows = layout.rows();
+        checkHeads(heads, kvHeads);
+        Kernel k = attentionForwardNograd[headDim % 8 == 0 ? 1 : 0];
+        k.arg(0, o.buffer).arg(1, need(o, (long) rows * heads * headDim, "out"))
+                .arg(2, x.buffer).arg(3, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
+                .arg(4, c(layout.seqStart(), "seqStart").buffer).arg(5, layout.batch()).arg(6, rows).arg(7, heads)
+                .arg(8, kvHeads).arg(9, headDim).arg(10, attentionScale(headDim));
         k.launchItems(session.queue(), (long) rows * heads);
     }
 

@@ -2,6 +2,7 @@ package org.grpo4j.backend.opencl;
 
 import static org.grpo4j.backend.opencl.TestDevice.assertClose;
 import static org.grpo4j.backend.opencl.TestDevice.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -301,6 +302,11 @@ class OpenClBackendTest {
             start += T;
         }
         naive(eOut, out, 1e-5, 1e-4, "attention out");
+        // no probabilities: no backward follows (the reference pass); the CPU's sums are the saving call's, bit for bit
+        Tensor[] outNograd = t(new float[rows * heads * hd]);
+        both((b, k) -> b.attention(outNograd[k], null, qkv[k], L[k], heads, kv, hd));
+        naive(eOut, outNograd, 1e-5, 1e-4, "attention out without probs");
+        assertArrayEquals(get(out, 0), get(outNograd, 0), "CPU attention without probs vs with");
         // the probabilities the backward reads: row t of a sequence's head holds keys 0..t (past them, whatever a
         // backend's whole-vector stores left there)
         float[] pCpu = get(probs, 0), pCl = get(probs, 1);
