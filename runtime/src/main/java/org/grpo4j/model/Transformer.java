@@ -467,8 +467,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return new Scores(logp, entropy);
     }
 
-    /** Whether a scoring pass gives the attention a buffer for one layer's probabilities (which it does not keep). */
-    static final boolean SCORE_KEEPS_PROBS = true;
+    /**
+     * A scoring pass gives the attention no probability buffer ({@code probs == null}: nothing is saved, the softmax stays
+     * in the kernel's tiles); {@code -Dgrpo4j.scoreProbs=true} gives it one layer's (benchmarks compare the two).
+     */
+    static final boolean SCORE_KEEPS_PROBS = Boolean.getBoolean("grpo4j.scoreProbs");
 
     /** Bytes of the activation block a {@link #score} of {@code sequences} × {@code length} tokens needs (the reference model's). */
     public static long scoreActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
