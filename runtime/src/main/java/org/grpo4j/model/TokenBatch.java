@@ -59,18 +59,4 @@ public record TokenBatch(int[] tokens, int[] positions, int[] lengths, int[] tar
         targetStart[B] = t;
         return new TokenBatch(tokens, positions, lengths, targetRows, targetTokens, targetStart);
     }
-
-    /** Sequences {@code [b0, b1)} as a batch of their own (rows and targets renumbered from 0). */
-    public TokenBatch sequences(int b0, int b1) {
-        int r0 = 0;
-        for (int b = 0; b < b0; b++) r0 += lengths[b];
-        int r1 = r0;
-        for (int b = b0; b < b1; b++) r1 += lengths[b];
-        int t0 = targetStart[b0], t1 = targetStart[b1];
-        int[] rows = java.util.Arrays.copyOfRange(targetRows, t0, t1), start = java.util.Arrays.copyOfRange(targetStart, b0, b1 + 1);
-        for (int i = 0; i < rows.length; i++) rows[i] -= r0;
-        for (int i = 0; i < start.length; i++) start[i] -= t0;
-        return new TokenBatch(java.util.Arrays.copyOfRange(tokens, r0, r1), java.util.Arrays.copyOfRange(positions, r0, r1),
-                java.util.Arrays.copyOfRange(lengths, b0, b1), rows, java.util.Arrays.copyOfRange(targetTokens, t0, t1), start);
-    }
 }

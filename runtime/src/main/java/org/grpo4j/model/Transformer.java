@@ -439,7 +439,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         checkTemperature(temperature);
         int T = batch.targets(), chunk = headChunk(T);
         trunk(batch, T, chunk);
-        Scores s = head(batch, T, chunk, temperature);
+        Scores s = head(batch, T, chunk, temperature, false);
         // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
         keptChunk = chunkRows.length - 1;
         return s;
@@ -448,23 +448,31 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     /**
      * {@link #forward}'s scores where no backward follows (reference and old-policy log-probs, evaluation): the same
      * layer body over one set of layer tensors that every layer reuses, the residual updated in place, nothing kept
-     * for a backward, so the pass needs a fraction of a forward's memory. The scores equal {@link #forward}'s (LoRA
-     * adapters outside training mode take generation's packed product, which rounds alike to ~1e-7).
+     * for a backward (no attention probabilities either), so the pass needs a fraction of a forward's memory; past the
+     * last layer's attention only the target rows go on. The scores equal {@link #forward}'s to an ulp or two (the
+     * last layer's products over fewer rows, and LoRA adapters outside training mode, which take generation's packed
+     * product, sum in another order).
      */
     public Scores score(TokenBatch batch, float temperature) {
         if (!SCORE_PASS) return forward(batch, temperature);
         checkTemperature(temperature);
-        if (SCORE_ROWS <= 0 || batch.rows() <= SCORE_ROWS) return scorePart(batch, temperature);
-        float[] logp = new float[batch.targets()], entropy = new float[batch.targets()];
-        for (int b0 = 0; b0 < batch.batch(); ) {
-            int b1 = b0, rows = 0;
-            while (b1 < batch.batch() && (b1 == b0 || rows + batch.lengths()[b1] <= SCORE_ROWS)) rows += batch.lengths()[b1++];
-            Scores s = scorePart(batch.sequences(b0, b1), temperature);
-            System.arraycopy(s.logp(), 0, logp, batch.targetStart()[b0], s.logp().length);
-            System.arraycopy(s.entropy(), 0, entropy, batch.targetStart()[b0], s.entropy().length);
-            b0 = b1;
-        }
-        return new Scores(logp, entropy);
+        ModelConfig c = config;
+        int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T), L = c.numLayers();
+        upload(batch);
+        this.batch = null; // nothing of this pass is kept for a backward
+        boolean tail = SCORE_TAIL && T > 0;
+        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail);
+        if (lora != null) lora.startForward(training);
+        Activations.Layer a = acts.scoring;
+        backend.embedding(a.resid, tokens, embedding, N, d);
+        // LoRA in training mode keeps its forward's path (dropout, as TRL's no-grad passes under model.train())
+        for (int l = 0; l < L; l++) layer(l, a, a.resid, N, positions, null, training, l == L - 1 && tail ? acts.scoringTail : null, T);
+        Tensor last = tail ? acts.scoringTail.resid : a.resid;
+        backend.rmsNorm(acts.lnf, acts.rstdf, last, finalNorm, tail ? T : N, d, c.rmsNormEps());
+        Scores s = head(batch, T, chunk, temperature, tail);
+        chunkRows = null;
+        keptChunk = -1;
+        return s;
     }
 
     /**
@@ -473,29 +481,16 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      */
     static final boolean SCORE_KEEPS_PROBS = Boolean.getBoolean("grpo4j.scoreProbs");
 
+    /**
+     * A scoring pass takes only the target rows past the last layer's attention ({@code -Dgrpo4j.scoreTail=false}: all
+     * rows, benchmarks compare): the other rows were needed for their keys and values, and nothing reads what the
+     * layer's output projection and MLP would make of them.
+     */
+    static final boolean SCORE_TAIL = !"false".equals(System.getProperty("grpo4j.scoreTail"));
+
     /** Bytes of the activation block a {@link #score} of {@code sequences} × {@code length} tokens needs (the reference model's). */
     public static long scoreActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
         return 4 * Activations.floatsForScoringBatch(c, sequences, length, targetsPerSequence);
-    }
-
-    static final int SCORE_ROWS = Integer.getInteger("grpo4j.scoreRows", 0);
-
-    private Scores scorePart(TokenBatch batch, float temperature) {
-        ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T);
-        upload(batch);
-        this.batch = null; // nothing of this pass is kept for a backward
-        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk);
-        if (lora != null) lora.startForward(training);
-        Activations.Layer a = acts.scoring;
-        backend.embedding(a.resid, tokens, embedding, N, d);
-        // LoRA in training mode keeps its forward's path (dropout, as TRL's no-grad passes under model.train())
-        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, N, positions, null, training);
-        backend.rmsNorm(acts.lnf, acts.rstdf, a.resid, finalNorm, N, d, c.rmsNormEps());
-        Scores s = head(batch, T, chunk, temperature);
-        chunkRows = null;
-        keptChunk = -1;
-        return s;
     }
 
     /** {@code -Dgrpo4j.scorePass=false}: {@link #score} runs {@link #forward} (benchmarks compare the two in one run). */
@@ -509,18 +504,22 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(config, T);
     }
 
-    /** Log-probs and entropies of the batch's targets from the final norm's output, chunk by chunk of {@code chunk} target rows. */
-    private Scores head(TokenBatch batch, int T, int chunk, float temperature) {
-        int V = config.vocabSize();
+    /**
+     * Log-probs and entropies of the batch's targets from the final norm's output, chunk by chunk of {@code chunk} target
+     * rows; {@code inOrder}: the final norm's output holds the targets' rows only, in order (a scoring pass).
+     */
+    private Scores head(TokenBatch batch, int T, int chunk, float temperature, boolean inOrder) {
+        int V = config.vocabSize(), d = config.hiddenSize();
         this.temperature = temperature;
         targetTokens = backend.ints(batch.targetTokens());
         int chunks = (T + chunk - 1) / chunk;
-        chunkRows = new IntTensor[chunks];
-        for (int k = 0; k < chunks; k++)
+        chunkRows = new IntTensor[inOrder ? 0 : chunks];
+        for (int k = 0; k < chunkRows.length; k++)
             chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
         for (int k = 0; k < chunks; k++) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
-            headLogits(k, n);
+            if (inOrder) lmHead.forward(backend, acts.logits, acts.lnf.slice((long) t0 * d, (long) n * d), n, false, false);
+            else headLogits(k, n);
             backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.lse.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
         }
         float[] logp = new float[T], entropy = new float[T];
@@ -552,7 +551,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
         for (int l = 0; l < c.numLayers(); l++)
-            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null, true);
+            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null, true, null, 0);
         backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
     }
 
@@ -580,9 +579,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * saves its probabilities for the backward; with one, each row's key and value are stored in the cache and the
      * rows attend to the cached runs of their segments. In generation the residual views are one tensor, updated
      * in place ({@code a.resid == a.resid2 == out}), as in a scoring pass ({@link #score}); {@code save}: a backward
-     * follows (the projections' adapters keep what theirs needs).
+     * follows (the projections' adapters keep what theirs needs). {@code tail}: a scoring pass's last layer, whose rows
+     * past attention are only the {@code tailRows} targets' ({@link #targetRows}), gathered into {@code tail}'s views.
      */
-    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache, boolean save) {
+    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache, boolean save,
+                       Activations.Layer tail, int tailRows) {
         ModelConfig c = config;
         LayerWeights w = layers[l];
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
@@ -597,6 +598,13 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         else {
             backend.kvStore(cache.keys(l), cache.values(l), a.qkvRot, cache.slotsT, N, H, KV, hd);
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
+        }
+        if (tail != null) {
+            backend.gatherRows(tail.att, a.att, targetRows, tailRows, H * hd);
+            backend.gatherRows(tail.resid, a.resid, targetRows, tailRows, d);
+            a = tail;
+            out = tail.resid;
+            N = tailRows;
         }
         if (!FUSED_COPY && a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
         project(w.o, a.resid2, a.att, N, true, cache, save);
@@ -641,7 +649,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         cache.upload(rows, outRows, gather);
         Activations.Layer a = cache.work;
         backend.embedding(a.resid, cache.tokensT, embedding, rows, d);
-        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache, false);
+        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache, false, null, 0);
         if (outRows == 0) return;
         Tensor head = a.resid;
         if (gather) {

@@ -16,10 +16,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link Transformer#score}, the pass no backward follows (one set of layer tensors, the residual in place), scores
- * exactly what {@link Transformer#forward} scores: on the oracle fixtures' ragged batches, with biases, q/k norm and
- * tied heads, with the head in several chunks, with LoRA adapters on and off; and it leaves no state a backward
- * could misread.
+ * {@link Transformer#score}, the pass no backward follows (one set of layer tensors, the residual in place, no
+ * attention probabilities, the last layer's output projection and MLP on the target rows only), scores what
+ * {@link Transformer#forward} scores: on the oracle fixtures' ragged batches, with biases, q/k norm and tied heads,
+ * with the head in several chunks, with LoRA adapters on and off; and it leaves no state a backward could misread.
+ * The scores agree to an ulp or two, not bit for bit: the last layer's products over the target rows alone block
+ * (and for a few rows pick) their kernels differently from those over all rows (bench-s and bench-m batches: 2-3
+ * of 2,048 log-probs differ, by at most 9.5e-7).
  */
 class ScorePassTest {
     private final Backend be = new CpuBackend();
@@ -31,6 +34,12 @@ class ScorePassTest {
         return v;
     }
 
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": count");
+        for (int i = 0; i < expected.length; i++)
+            assertEquals(expected[i], actual[i], 1e-6 * Math.max(1, Math.abs(expected[i])), what + ", target " + i);
+    }
+
     private LoraAdapters adapters(ModelConfig c) {
         LoraAdapters a = new LoraAdapters(new LoraConfig(4, 8, 0.0, java.util.EnumSet.allOf(LoraModule.class), false), c, be);
         be.write(a.params(), random((int) a.params().size(), 3, 0.3));
@@ -39,7 +48,7 @@ class ScorePassTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"qwen2-bias-f64", "qwen3-f64", "llama-tied-f64"})
-    void scoresEqualTheForwardBitForBit(String fixture) throws IOException {
+    void scoresEqualTheForward(String fixture) throws IOException {
         OracleFixtureTest.Fixture f = OracleFixtureTest.Fixture.open(fixture);
         for (boolean allPositions : new boolean[] {false, true}) {
             TokenBatch batch = f.batch(allPositions);
@@ -49,12 +58,12 @@ class ScorePassTest {
                 Transformer.Scores fwd = m.forward(batch, f.temperature());
                 Transformer.Scores s = m.score(batch, f.temperature());
                 String what = fixture + (allPositions ? ", every position" : ", completions") + (chunk > 0 ? ", head chunks of 3" : "");
-                assertArrayEquals(fwd.logp(), s.logp(), what + ": log-probs");
-                assertArrayEquals(fwd.entropy(), s.entropy(), what + ": entropies");
+                assertClose(fwd.logp(), s.logp(), what + ": log-probs");
+                assertClose(fwd.entropy(), s.entropy(), what + ": entropies");
                 // a fresh model: the scoring pass alone, in a block of its own size
                 Transformer fresh = OracleFixtureTest.load(f, "weights.safetensors", be);
                 fresh.headChunkRows(chunk);
-                assertArrayEquals(fwd.logp(), fresh.score(batch, f.temperature()).logp(), what + ": a model that never ran a forward");
+                assertClose(fwd.logp(), fresh.score(batch, f.temperature()).logp(), what + ": a model that never ran a forward");
             }
         }
     }
@@ -66,18 +75,17 @@ class ScorePassTest {
         TokenBatch batch = f.batch(false);
         Transformer m = OracleFixtureTest.load(f, "weights.safetensors", be);
         m.withLora(adapters(m.config()));
-        // training mode: the adapters take the forward's own path, so the bits agree
+        // training mode: the adapters take the forward's own path
         m.setTraining(true);
         float[] fwd = m.forward(batch, 1f).logp();
-        assertArrayEquals(fwd, m.score(batch, 1f).logp(), fixture + ": LoRA, training mode");
-        // outside training mode the adapters take generation's packed product: the same sums up to rounding (a few ulps)
+        assertClose(fwd, m.score(batch, 1f).logp(), fixture + ": LoRA, training mode");
+        // outside training mode the adapters take generation's packed product: the same sums up to rounding
         m.setTraining(false);
-        float[] s = m.score(batch, 1f).logp();
-        for (int i = 0; i < fwd.length; i++) assertEquals(fwd[i], s[i], 1e-6 * Math.max(1, Math.abs(fwd[i])), fixture + ": LoRA, target " + i);
+        assertClose(fwd, m.score(batch, 1f).logp(), fixture + ": LoRA");
         // the reference: the base with the adapters off
         m.lora().setEnabled(false);
         float[] ref = m.forward(batch, 1f).logp();
-        assertArrayEquals(ref, m.score(batch, 1f).logp(), fixture + ": adapters off");
+        assertClose(ref, m.score(batch, 1f).logp(), fixture + ": adapters off");
         m.lora().setEnabled(true);
         boolean differs = false;
         for (int i = 0; i < ref.length; i++) differs |= ref[i] != fwd[i];

@@ -111,7 +111,7 @@ public final class HfRewardModel implements Reward {
             trimmed.add(java.util.Arrays.copyOf(ids, ScoreHead.lastNonPad(ids, padId) + 1));
             first[b] = trimmed.get(b).length;
         }
-        decoder.score(TokenBatch.of(trimmed, first), 1f);
+        decoder.forward(TokenBatch.of(trimmed, first), 1f);
         float[] hidden = decoder.finalNormOutput();
         double[] out = new double[n];
         int row = -1;
