@@ -90,6 +90,13 @@ public interface Backend extends AutoCloseable {
      */
     void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps);
 
+    /**
+     * {@link #rmsNorm} that also copies its input into {@code copy} (same size as {@code in}): the training forward keeps
+     * the residual stream before and after each sub-layer, and the norm reads it anyway, so the copy costs no second
+     * pass over it.
+     */
+    void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps);
+
     /** Accumulates into {@code dIn} and {@code dWeight} the gradients of {@link #rmsNorm}. */
     void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim);
 
@@ -235,6 +242,15 @@ public interface Backend extends AutoCloseable {
      */
     default void matmulDecode(Tensor out, Tensor in, Tensor w, Tensor layout, Tensor bias, int M, int N, int K, boolean accumulate) {
         matmul(out, in, w, bias, M, N, K, accumulate);
+    }
+
+    /**
+     * How many decode steps over disjoint rows (each with its own workspace, sharing the KV cache and the decode
+     * layouts) may run at once on separate Java threads, each calling the ops above from its own thread: 1 (the
+     * default) where ops must be issued from one thread at a time, e.g. one device queue.
+     */
+    default int decodeLanes() {
+        return 1;
     }
 
     // ---------------------------------------------------------------- frozen weights and LoRA

@@ -143,6 +143,12 @@ public final class CpuBackend implements Backend {
         DecodeGemm.matmulNT(o.data, o.offset, N, a.data, a.offset, K, t.data, t.offset, bi == null ? null : bi.data, bi == null ? 0 : bi.offset, M, N, K, accumulate);
     }
 
+    /** The pool's threads: a lane's ops run on its own thread (nested {@link Parallel} loops stay on it). */
+    @Override
+    public int decodeLanes() {
+        return Parallel.threads();
+    }
+
     @Override
     public void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate) {
         if (w instanceof CpuPackedTensor pw) {
@@ -216,6 +222,13 @@ public final class CpuBackend implements Backend {
     public void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps) {
         CpuTensor o = c(out), s = c(rstd), x = c(in), w = c(weight);
         RmsNorm.forward(o.data, o.offset, s.data, s.offset, x.data, x.offset, w.data, w.offset, rows, dim, eps);
+    }
+
+    @Override
+    public void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps) {
+        CpuTensor o = c(out), s = c(rstd), k = c(copy), x = c(in), w = c(weight);
+        if (k.size() != x.size()) throw new IllegalArgumentException("copy of " + k.size() + " floats for an input of " + x.size());
+        RmsNorm.forward(o.data, o.offset, s.data, s.offset, k.data, k.offset, x.data, x.offset, w.data, w.offset, rows, dim, eps);
     }
 
     @Override

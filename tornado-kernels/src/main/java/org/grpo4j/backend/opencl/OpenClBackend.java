@@ -28,7 +28,7 @@ public final class OpenClBackend implements Backend {
     private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw, addPartials, biasBackward;
     private final Kernel addColumns, copyColumns, dropout;
     private final Kernel gatherRows, scatterAddRows, embeddingBackward;
-    private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
+    private final Kernel rmsForward, rmsCopyForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
     private final Kernel rope;
     /** Attention kernels by vector width along a head: [0] scalar, [1] float8 (head_dim a multiple of 8). */
     private final Kernel[] attentionForward = new Kernel[2], attentionForwardNograd = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2],
@@ -96,6 +96,7 @@ public final class OpenClBackend implements Backend {
         scatterAddRows = session.kernel("embedding.cl", "scatter_add_rows", d);
         embeddingBackward = session.kernel("embedding.cl", "embedding_backward", d);
         rmsForward = session.kernel("norm.cl", "rmsnorm_forward", d);
+        rmsCopyForward = session.kernel("norm.cl", "rmsnorm_copy_forward", d);
         rmsBackwardInput = session.kernel("norm.cl", "rmsnorm_backward_input", d);
         rmsBackwardWeight = session.kernel("norm.cl", "rmsnorm_backward_weight", d);
         qkForward = session.kernel("norm.cl", "qknorm_forward", d);
@@ -421,6 +422,16 @@ public final class OpenClBackend implements Backend {
                 .arg(4, x.buffer).arg(5, need(x, n, "in")).arg(6, w.buffer).arg(7, need(w, dim, "weight"))
                 .arg(8, dim).arg(9, eps);
         rmsForward.launch(session.queue(), (long) rows * wg, wg);
+    }
+
+    @Override
+    public void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps) {
+        ClTensor o = c(out, "out"), s = c(rstd, "rstd"), k = c(copy, "copy"), x = c(in, "in"), w = c(weight, "weight");
+        long n = (long) rows * dim;
+        rmsCopyForward.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, s.buffer).arg(3, need(s, rows, "rstd"))
+                .arg(4, k.buffer).arg(5, need(k, n, "copy")).arg(6, x.buffer).arg(7, need(x, n, "in"))
+                .arg(8, w.buffer).arg(9, need(w, dim, "weight")).arg(10, dim).arg(11, eps);
+        rmsCopyForward.launch(session.queue(), (long) rows * wg, wg);
     }
 
     @Override

@@ -180,6 +180,12 @@ class OpenClBackendTest {
         }
         naive(e, out, 1e-5, 1e-5, "rmsNorm");
         same(rstd, 1e-6, 1e-5, "rmsNorm rstd");
+        // the fused copy: the same norm, and the input copied exactly
+        Tensor[] out2 = t(new float[rows * dim]), rstd2 = t(new float[rows]), copy = t(new float[rows * dim]);
+        both((b, k) -> b.rmsNormCopy(out2[k], rstd2[k], copy[k], in[k], weight[k], rows, dim, eps));
+        naive(e, out2, 1e-5, 1e-5, "rmsNormCopy");
+        same(rstd2, 1e-6, 1e-5, "rmsNormCopy rstd");
+        naive(x, copy, 0, 0, "rmsNormCopy copy");
         Tensor[] dOut = t(random(rnd, rows * dim, 1)), dIn = t(random(rnd, rows * dim, 1)), dW = t(random(rnd, dim, 1));
         both((b, k) -> b.rmsNormBackward(dIn[k], dW[k], dOut[k], in[k], weight[k], rstd[k], rows, dim));
         same(dIn, 1e-5, 1e-5, "rmsNormBackward dIn");
