@@ -244,6 +244,15 @@ public interface Backend extends AutoCloseable {
         matmul(out, in, w, bias, M, N, K, accumulate);
     }
 
+    /**
+     * How many decode steps over disjoint rows (each with its own workspace, sharing the KV cache and the decode
+     * layouts) may run at once on separate Java threads, each calling the ops above from its own thread: 1 (the
+     * default) where ops must be issued from one thread at a time, e.g. one device queue.
+     */
+    default int decodeLanes() {
+        return 1;
+    }
+
     // ---------------------------------------------------------------- frozen weights and LoRA
 
     /**

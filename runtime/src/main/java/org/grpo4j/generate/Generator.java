@@ -38,6 +38,20 @@ import org.grpo4j.model.Transformer;
 public final class Generator {
     /** Prompt rows run through the model at once; longer prefills go in chunks (the cache makes them exact). */
     private static final int PREFILL_CHUNK = Integer.getInteger("grpo4j.prefillChunk", 512);
+    /**
+     * Most decode lanes ({@code -Dgrpo4j.decode.lanes}; 1: every op of a step splits its own work over the pool). With
+     * lanes, a step's rows are split into contiguous runs, each run through the whole model on its own thread: one
+     * hand-off per step instead of a few per op, which at small widths cost more than the split gains.
+     */
+    private static final int MAX_LANES = Integer.getInteger("grpo4j.decode.lanes", 2);
+    /** Fewest rows per lane ({@code -Dgrpo4j.decode.laneRows}): fewer rows leave the products' 8-row register blocks half empty. */
+    private static final int LANE_ROWS = Integer.getInteger("grpo4j.decode.laneRows", 4);
+    /**
+     * Largest decode-time weight copies that get lanes ({@code -Dgrpo4j.decode.laneBytes}): each lane reads every weight,
+     * where the per-op split gives each thread half of them. bench-s (3 MB): 49 → 44 ms a call with lanes; bench-m
+     * (110 MB): 1.7–1.8 → 2.1–2.2 s, the weights streamed twice from L3.
+     */
+    private static final long LANE_BYTES = Long.getLong("grpo4j.decode.laneBytes", 16L << 20);
 
     private final Transformer model;
     private final ModelConfig c;
@@ -46,6 +60,9 @@ public final class Generator {
 
     // the model's KV cache and decode workspace, grown when a call needs more
     private final KvCache cache;
+    // lanes[0] is the cache itself, the others its lanes (KvCache.lane), grown when a call uses more
+    private KvCache[] lanes;
+    private final LaneStep laneStep = new LaneStep();
     // the step inputs of the cache, and its logits (host arrays, replaced when the workspace grows)
     private int[] tokens, positions, slots, segments, lastRows;
     private float[] hostLogits;
@@ -72,6 +89,7 @@ public final class Generator {
         this.c = model.config();
         this.decoder = decoder;
         this.cache = new KvCache(c, model.backend());
+        this.lanes = new KvCache[] {cache};
         int vocab = c.vocabSize();
         samplers = ThreadLocal.withInitial(() -> new Sampler(vocab));
     }
@@ -138,7 +156,9 @@ public final class Generator {
         if (slotsNeeded > Integer.MAX_VALUE) throw new IllegalArgumentException(memoryMessage(B, G, promptTokens, maxNew, Long.MAX_VALUE, 0));
         int chunk = Math.min(promptTokens, Math.max(PREFILL_CHUNK, 1));
         int rows = Math.max(chunk, S), outRows = Math.max(Math.min(B, chunk), S);
-        prepare(B, G, promptTokens, maxNew, slotsNeeded, rows, outRows);
+        int nLanes = model.decodeCopyBytes() > LANE_BYTES ? 1 : Math.max(1, Math.min(Math.min(MAX_LANES, model.decodeLanes()), S / Math.max(1, LANE_ROWS)));
+        prepare(B, G, promptTokens, maxNew, slotsNeeded, rows, outRows, nLanes, (S + 1) / 2);
+        cache.logitsRow(0);
         model.beginDecode(); // the weights' decode-time copies, of this call's weights
 
         int[] stopIds = params.ignoreEos() ? new int[0] : params.stopTokenIds() != null ? params.stopTokenIds() : c.eosTokenIds();
@@ -185,20 +205,32 @@ public final class Generator {
         int[] activeRows = new int[Math.max(0, own)];
         int steps = 0;
         for (int k = 1; k < maxNew && nActive > 0; k++) {
-            for (int i = 0; i < nActive; i++) {
-                int s = active[i], b = s / G, pl = prompts.get(b).length;
-                tokens[i] = out[s][k - 1];
-                positions[i] = pl + k - 1;
-                slots[i] = promptTokens + s * own + k - 1;
-                segments[4 * i] = promptSlot[b];
-                segments[4 * i + 1] = pl;
-                segments[4 * i + 2] = promptTokens + s * own;
-                segments[4 * i + 3] = k;
-                job.row[i] = i;
-                job.seq[i] = s;
+            int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
+            for (int ln = 0; ln < nl; ln++) {
+                KvCache lane = lanes[ln];
+                int lo = nActive * ln / nl, hi = nActive * (ln + 1) / nl;
+                int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
+                lane.logitsRow(lo);
+                for (int i = lo; i < hi; i++) {
+                    int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
+                    tok[j] = out[s][k - 1];
+                    pos[j] = pl + k - 1;
+                    slot[j] = promptTokens + s * own + k - 1;
+                    seg[4 * j] = promptSlot[b];
+                    seg[4 * j + 1] = pl;
+                    seg[4 * j + 2] = promptTokens + s * own;
+                    seg[4 * j + 3] = k;
+                    job.row[i] = i;
+                    job.seq[i] = s;
+                }
             }
             activeRows[steps++] = nActive;
-            model.decode(cache, nActive, nActive, false);
+            if (nl == 1) model.decode(cache, nActive, nActive, false);
+            else {
+                laneStep.lanes = nl;
+                laneStep.rows = nActive;
+                Parallel.forRange(nl, 1, laneStep);
+            }
             job.count = nActive;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
             Parallel.forRange(nActive, job.grain, job);
@@ -257,6 +289,19 @@ public final class Generator {
         return false;
     }
 
+    /** One decode step split over lanes: lane {@code i} runs rows {@code [rows·i/lanes, rows·(i+1)/lanes)} of the step. */
+    private final class LaneStep implements Parallel.Range {
+        int lanes, rows;
+
+        @Override
+        public void run(int from, int to) {
+            for (int ln = from; ln < to; ln++) {
+                int n = rows * (ln + 1) / lanes - rows * ln / lanes;
+                model.decode(Generator.this.lanes[ln], n, n, false);
+            }
+        }
+    }
+
     /** The sampling of one step: job {@code j} draws the next token of sequence {@code seq[j]} from logits row {@code row[j]}. */
     private final class Job implements Parallel.Range {
         final SamplingParams params;
@@ -299,8 +344,8 @@ public final class Generator {
         }
     }
 
-    /** Makes sure the cache and workspace are large enough, within the memory budget. */
-    private void prepare(int B, int G, int promptTokens, int maxNew, long slotsNeeded, int rows, int outRows) {
+    /** Makes sure the cache, workspace and {@code nLanes − 1} lanes of {@code laneRows} rows (the most a lane but the first gets) fit. */
+    private void prepare(int B, int G, int promptTokens, int maxNew, long slotsNeeded, int rows, int outRows, int nLanes, int laneRows) {
         boolean growCache = cache.slotCapacity() < slotsNeeded;
         boolean growWork = cache.rowCapacity() < rows || cache.outRowCapacity() < outRows;
         long cacheBytes = growCache ? KvCache.cacheBytes(c, slotsNeeded) : 0;
@@ -310,7 +355,11 @@ public final class Generator {
         long kept = (growCache ? 0 : heldCache) + (growWork ? 0 : heldWork);
         // the decode-time weight copies count with the workspace until the model holds them (later calls rebuild them in place)
         long copyBytes = model.newDecodeCopyBytes();
-        long need = cacheBytes + workBytes + copyBytes;
+        // each further lane a workspace for its share of the rows
+        long laneBytes = 0;
+        for (int i = 1; i < nLanes; i++)
+            if (i >= lanes.length || lanes[i].rowCapacity() < laneRows) laneBytes += KvCache.workspaceBytes(c, laneRows, laneRows);
+        long need = cacheBytes + workBytes + copyBytes + laneBytes;
         if (need > 0) {
             long budget;
             if (memoryBudget > 0) budget = memoryBudget - kept;
@@ -321,6 +370,11 @@ public final class Generator {
             if (need > budget) throw new IllegalStateException(memoryMessage(B, G, promptTokens, maxNew, need, budget));
         }
         cache.reserve(slotsNeeded, rows, outRows);
+        if (lanes.length < nLanes) {
+            lanes = Arrays.copyOf(lanes, nLanes);
+            for (int i = 1; i < nLanes; i++) if (lanes[i] == null) lanes[i] = cache.lane();
+        }
+        for (int i = 1; i < nLanes; i++) lanes[i].reserve(0, laneRows, laneRows);
         tokens = cache.tokens();
         positions = cache.positions();
         slots = cache.slots();

@@ -18,6 +18,8 @@ import org.grpo4j.backend.Tensor;
 public final class KvCache {
     private final ModelConfig c;
     private final Backend backend;
+    /** The cache whose keys, values and host logits a lane shares (null: this one owns them). */
+    private final KvCache owner;
 
     private Tensor[] k, v;
     private long slotCapacity;
@@ -29,10 +31,28 @@ public final class KvCache {
     IntTensor tokensT, positionsT, slotsT, segmentsT, lastRowsT;
     private int[] tokens, positions, slots, segments, lastRows;
     private float[] hostLogits;
+    /** The first row of the host logits this cache's {@link Transformer#decode} writes (a lane's rows sit after the others'). */
+    private int logitsRow;
 
     public KvCache(ModelConfig config, Backend backend) {
+        this(config, backend, null);
+    }
+
+    private KvCache(ModelConfig config, Backend backend, KvCache owner) {
         this.c = config;
         this.backend = backend;
+        this.owner = owner;
+    }
+
+    /**
+     * A lane of this cache: the same keys, values and host logits, its own workspace and step inputs, so a decode step
+     * over some rows can run on it while another runs on this cache ({@link Backend#decodeLanes}). Its workspace is
+     * reserved with {@link #reserve}{@code (0, rows, outRows)}; its logits land at rows {@link #logitsRow(int)} on of
+     * this cache's {@link #logits()}.
+     */
+    public KvCache lane() {
+        if (owner != null) throw new IllegalStateException("a lane of a lane");
+        return new KvCache(c, backend, this);
     }
 
     /** Bytes of keys and values for {@code slots} token slots: layers × (k + v) × kvHeads × hd floats. */
@@ -52,7 +72,7 @@ public final class KvCache {
     }
 
     public long slotCapacity() {
-        return slotCapacity;
+        return owner != null ? owner.slotCapacity : slotCapacity;
     }
 
     public int rowCapacity() {
@@ -74,7 +94,7 @@ public final class KvCache {
 
     /** Grows the cache to at least {@code slots} slots and the workspace to {@code rows} / {@code outRows} rows; old blocks are dropped first. */
     public void reserve(long slots, int rows, int outRows) {
-        if (k == null || slotCapacity < slots) growCache(slots);
+        if (owner == null && (k == null || slotCapacity < slots)) growCache(slots);
         if (rowCapacity < rows || outRowCapacity < outRows) growWorkspace(Math.max(rows, rowCapacity), Math.max(outRows, outRowCapacity));
     }
 
@@ -116,7 +136,7 @@ public final class KvCache {
         lastNorm = take(w, at, O * d);
         lastRstd = take(w, at, O);
         logits = take(w, at, O * c.vocabSize());
-        hostLogits = new float[Math.toIntExact((long) O * c.vocabSize())];
+        if (owner == null) hostLogits = new float[Math.toIntExact((long) O * c.vocabSize())];
         int ints = Math.max(R, O);
         tokens = new int[ints];
         positions = new int[ints];
@@ -139,11 +159,11 @@ public final class KvCache {
     }
 
     Tensor keys(int layer) {
-        return k[layer];
+        return owner != null ? owner.k[layer] : k[layer];
     }
 
     Tensor values(int layer) {
-        return v[layer];
+        return owner != null ? owner.v[layer] : v[layer];
     }
 
     // ---------------------------------------------------------------- step inputs, filled by the scheduler
@@ -175,7 +195,16 @@ public final class KvCache {
 
     /** The logits of the last {@link Transformer#decode}, {@code outRows × vocab}, row-major (a host copy). */
     public float[] logits() {
-        return hostLogits;
+        return owner != null ? owner.hostLogits : hostLogits;
+    }
+
+    /** Sets the row of {@link #logits()} where the next {@link Transformer#decode}'s logits start (0 unless a lane's). */
+    public void logitsRow(int row) {
+        logitsRow = row;
+    }
+
+    int logitsRow() {
+        return logitsRow;
     }
 
     /** Copies the step inputs of {@code rows} rows to the backend. */

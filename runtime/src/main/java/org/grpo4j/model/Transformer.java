@@ -659,7 +659,19 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         // RMSNorm is per row, so only the rows that sample are normalised and projected
         backend.rmsNorm(cache.lastNorm, cache.lastRstd, head, finalNorm, outRows, d, c.rmsNormEps());
         lmHead.decode(backend, cache.logits, cache.lastNorm, outRows, false, decodeCopies);
-        backend.read(cache.logits, cache.logits(), 0, outRows * c.vocabSize());
+        backend.read(cache.logits, cache.logits(), cache.logitsRow() * c.vocabSize(), outRows * c.vocabSize());
+    }
+
+    /**
+     * How many {@link #decode} calls on lanes of one cache ({@link KvCache#lane()}) may run at once between
+     * {@link #beginDecode} and {@link #endDecode}: the backend's {@link Backend#decodeLanes} where every projection will
+     * read its decode-time copy and has no adapters (their products share scratch), else 1; 1 under an op profile,
+     * which times ops one after another. Known before {@link #beginDecode}, so a scheduler can size its lanes first.
+     */
+    public int decodeLanes() {
+        if (lora != null || org.grpo4j.backend.OpProfile.of(backend) != null || decodeCopyBytes() == 0) return 1;
+        for (Linear lin : projections()) if (lin.decodeCopyBytes(backend) == 0 || lin.adapted()) return 1;
+        return Math.max(1, backend.decodeLanes());
     }
 
     /** Most bytes of decode-time weight copies a model holds ({@code -Dgrpo4j.decode.copyBytes}; 0 turns them off). */

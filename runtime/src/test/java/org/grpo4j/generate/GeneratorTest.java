@@ -55,7 +55,10 @@ class GeneratorTest {
     @EnumSource(Architecture.class)
     void cachedLogitsEqualAFullRecomputeAtEveryStep(Architecture arch) {
         double worst = worstCachedVsFull(model(arch), 2);
-        assertTrue(worst <= 1e-5, arch + ": cached vs full log-probs differ by " + worst);
+        // 6 rows per step: since decode lanes the decode copy's kernel (16-step depth blocks, then the old value added, as
+        // the rows-as-lanes kernel sums), where the dot-product kernel ran before; LLAMA differs by 2.3e-5 at this init
+        // (it was below 1e-5 with the dot-product kernel's order), hence 2.5e-5 here, QWEN2 and QWEN3 stay below 1e-5
+        assertTrue(worst <= 2.5e-5, arch + ": cached vs full log-probs differ by " + worst);
     }
 
     /**
@@ -151,6 +154,35 @@ class GeneratorTest {
         // the samples of a group differ from each other, and another seed gives other completions
         assertNotEquals(Arrays.toString(all.get(3).tokenIds()), Arrays.toString(all.get(4).tokenIds()));
         assertNotEquals(Arrays.toString(all.get(3).tokenIds()), Arrays.toString(gen.generate(PROMPTS, p.withSeed(78)).get(3).tokenIds()));
+    }
+
+    /**
+     * Decode lanes (a step's rows split into runs, each run through the whole model on its own thread) give the
+     * completions of one lane bit for bit: every op of a step computes each row on its own, with EOS on so rows leave.
+     */
+    @Test
+    void decodeLanesGiveTheCompletionsOfOneLaneBitForBit() {
+        Transformer m = model(Architecture.QWEN2);
+        SamplingParams p = SamplingParams.defaults().withNumGenerations(5).withTemperature(1.1).withMaxCompletionLength(40).withSeed(9);
+        int threads = org.grpo4j.backend.cpu.Parallel.threads();
+        try {
+            org.grpo4j.backend.cpu.Parallel.setThreads(1);
+            assertEquals(1, m.decodeLanes());
+            List<Completion> one = new Generator(m).generate(PROMPTS, p);
+            org.grpo4j.backend.cpu.Parallel.setThreads(2);
+            assertEquals(2, m.decodeLanes());
+            Generator gen = new Generator(m);
+            List<Completion> lanes = gen.generate(PROMPTS, p);
+            assertEquals(15, gen.lastStats().activeRows()[0], "15 rows: lanes of 7 and 8");
+            assertTrue(Arrays.stream(gen.lastStats().activeRows()).anyMatch(n -> n < 8), "rows left the batch, down to one lane: "
+                    + Arrays.toString(gen.lastStats().activeRows()));
+            for (int s = 0; s < one.size(); s++) {
+                assertArrayEquals(one.get(s).tokenIds(), lanes.get(s).tokenIds(), "sequence " + s);
+                assertArrayEquals(one.get(s).logprobs(), lanes.get(s).logprobs(), 0f, "sequence " + s);
+            }
+        } finally {
+            org.grpo4j.backend.cpu.Parallel.setThreads(threads);
+        }
     }
 
     @Test

@@ -29,15 +29,17 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = io + heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W; // padded tile rows: whole vectors past the last key are harmless
-                float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, R * Tp), qs = Scratch.floats(2, R * hd);
-                transpose(kt, Tp, qkv, kCol + start * width, width, T, hd);
+                boolean lanes = queryLanes(hd);
+                float[] kt = lanes ? null : Scratch.floats(0, hd * Tp), sc = lanes ? null : Scratch.floats(1, R * Tp);
+                float[] qs = lanes ? null : Scratch.floats(2, R * hd);
+                if (!lanes) transpose(kt, Tp, qkv, kCol + start * width, width, T, hd);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    if (!save && queryLanes(hd)) {
-                        headByQueryLanes(out, oo + start * outWidth + h * hd, outWidth, qkv, io + start * width, width,
-                                h * hd, kCol - io, vCol - io, T, hd, scale);
+                    int p0 = save ? po + probStart[b] + h * T * T : 0;
+                    if (lanes) {
+                        AttentionByQueryLanes.forward(out, oo + start * outWidth + h * hd, outWidth, probs, p0, qkv, io + start * width,
+                                width, h * hd, kCol - io, vCol - io, T, hd, scale);
                         continue;
                     }
-                    int p0 = save ? po + probStart[b] + h * T * T : 0;
                     if (!blocked(hd)) { // no whole pair of vectors along the head: one query at a time
                         for (int t = 0; t < T; t++) {
                             int q = io + (start + t) * width + h * hd, n = t + 1;
@@ -88,6 +90,18 @@ final class Attention {
 
     /** Per thread, the gather's row offsets {@code l·width} of the last width used (set on first use of a width). */
     private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[VectorMath.W]);
+
+    /**
+     * The query-lane kernels ({@link AttentionByQueryLanes}) for heads of at most two vectors (bench-s, hd 32: there a
+     * query row's softmax cost the key-lane loops more than its scores; at hd 64 the two ran the same forward and the
+     * key-lane backward 1.15× faster); {@code -Dgrpo4j.attention.queryLanes=false} runs the key-lane loops below for
+     * every head (the A/B switch of the benchmarks). Forward and backward choose alike: the saved layouts differ.
+     */
+    static final boolean QUERY_LANES = !"false".equals(System.getProperty("grpo4j.attention.queryLanes"));
+
+    static boolean queryLanes(int hd) {
+        return QUERY_LANES && hd <= 2 * W;
+    }
 
     /** Queries per register block in {@link #rowsAlongKeys} and {@link #rowsWeighted}. */
     static final int R = 4;
@@ -159,27 +173,22 @@ final class Attention {
      * are those of {@link #weightedRows}. Needs {@code hd} a multiple of two vectors.
      */
     static void rowsWeighted(float[] out, int o, int os, int rr, float[] w, int wo, int ws, int n0, float[] rows, int ro, int stride, int hd) {
-        rowsWeighted(out, o, os, rr, w, wo, ws, 1, n0, rows, ro, stride, hd);
-    }
-
-    /** {@link #rowsWeighted} with row r's weight of key s at {@code w[wo + r·ws + s·ks]}. */
-    static void rowsWeighted(float[] out, int o, int os, int rr, float[] w, int wo, int ws, int ks, int n0, float[] rows, int ro, int stride, int hd) {
         int w1 = wo + Math.min(1, rr - 1) * ws, w2 = wo + Math.min(2, rr - 1) * ws, w3 = wo + Math.min(3, rr - 1) * ws;
         for (int i0 = 0; i0 < hd; i0 += 2 * W) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
             for (int s = 0; s < n0; s++) {
                 int r = ro + s * stride + i0;
                 FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
-                FloatVector p = FloatVector.broadcast(S, w[wo + s * ks]);
+                FloatVector p = FloatVector.broadcast(S, w[wo + s]);
                 a0 = v0.fma(p, a0);
                 b0 = v1.fma(p, b0);
-                p = FloatVector.broadcast(S, w[w1 + s * ks]);
+                p = FloatVector.broadcast(S, w[w1 + s]);
                 a1 = v0.fma(p, a1);
                 b1 = v1.fma(p, b1);
-                p = FloatVector.broadcast(S, w[w2 + s * ks]);
+                p = FloatVector.broadcast(S, w[w2 + s]);
                 a2 = v0.fma(p, a2);
                 b2 = v1.fma(p, b2);
-                p = FloatVector.broadcast(S, w[w3 + s * ks]);
+                p = FloatVector.broadcast(S, w[w3 + s]);
                 a3 = v0.fma(p, a3);
                 b3 = v1.fma(p, b3);
             }
@@ -188,16 +197,16 @@ final class Attention {
                 int s = n0 + k, r = ro + s * stride + i0;
                 FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
                 if (k == 0) {
-                    FloatVector p = FloatVector.broadcast(S, w[w1 + s * ks]);
+                    FloatVector p = FloatVector.broadcast(S, w[w1 + s]);
                     a1 = v0.fma(p, a1);
                     b1 = v1.fma(p, b1);
                 }
                 if (k <= 1) {
-                    FloatVector p = FloatVector.broadcast(S, w[w2 + s * ks]);
+                    FloatVector p = FloatVector.broadcast(S, w[w2 + s]);
                     a2 = v0.fma(p, a2);
                     b2 = v1.fma(p, b2);
                 }
-                FloatVector p = FloatVector.broadcast(S, w[w3 + s * ks]);
+                FloatVector p = FloatVector.broadcast(S, w[w3 + s]);
                 a3 = v0.fma(p, a3);
                 b3 = v1.fma(p, b3);
             }
@@ -216,269 +225,6 @@ final class Attention {
                 b3.intoArray(out, o + 3 * os + i0 + W);
             }
         }
-    }
-
-    /** Queries per block of the query-lane kernels: two vectors. */
-    static final int QB = 2 * VectorMath.W;
-
-    /** The query-lane kernels, when the head dimension allows; {@code -Dgrpo4j.attention.queryLanes=false} is the A/B switch. */
-    static final boolean QUERY_LANES = !"false".equals(System.getProperty("grpo4j.attention.queryLanes"));
-
-    private static boolean queryLanes(int hd) {
-        return QUERY_LANES && blocked(hd);
-    }
-
-    /** Each lane's index in a query block, as floats (the causal masks compare it with a key's offset into the block). */
-    private static final float[] LANE = new float[2 * VectorMath.W];
-    static {
-        for (int j = 0; j < LANE.length; j++) LANE[j] = j;
-    }
-
-    /**
-     * One head of one sequence with the queries along the lanes: a block of {@link #QB} queries scores its keys into a
-     * per-thread tile {@code [key][query]}, so the softmax runs down the keys with lanewise max and sums (no per-row
-     * horizontal reductions, no per-row masks). The sums are arranged as {@link #softmaxInto}'s (lane partials over
-     * keys {@code s ≡ l mod W}, then its fixed tree; {@link #softmaxScalar}'s running sum for rows shorter than a
-     * vector), the scores as {@link #rowsAlongKeys}' and the outputs as {@link #rowsWeighted}'s, so the outputs are
-     * bit-identical to the key-lane forward's. Rows {@code t} of the sequence are at {@code x = xo + t·width}: the query
-     * at {@code qCol}, key at {@code kCol}, value at {@code vCol}; outputs at {@code o + t·os}.
-     */
-    static void headByQueryLanes(float[] out, int o, int os, float[] qkv, int xo, int width, int qCol, int kCol, int vCol,
-                                 int T, int hd, float scale) {
-        int Tp = (T + QB - 1) / QB * QB;
-        float[] qt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, (T + QB) * QB), lanes = Scratch.floats(2, W * QB);
-        transpose(qt, Tp, qkv, xo + qCol, width, T, hd);
-        FloatVector sv = FloatVector.broadcast(S, scale);
-        for (int i = 0; i < hd; i++) { // scaled as the key-lane forward scales its queries; padded queries are zero
-            java.util.Arrays.fill(qt, i * Tp + T, (i + 1) * Tp, 0f);
-            for (int t = 0; t < Tp; t += W) FloatVector.fromArray(S, qt, i * Tp + t).mul(sv).intoArray(qt, i * Tp + t);
-        }
-        for (int t0 = 0; t0 < T; t0 += QB) {
-            int nk = Math.min(t0 + QB, T), rows = nk - t0;
-            scoresByQueryLanes(sc, nk, qt, Tp, t0, qkv, xo + kCol, width, hd);
-            softmaxByQueryLanes(sc, nk, t0, lanes);
-            int g = 0;
-            for (; g + 8 <= rows; g += 8) weighted8(out, o + (t0 + g) * os, os, sc, g, t0 + g + 8, qkv, xo + vCol, width, hd);
-            for (; g < rows; g += R)
-                rowsWeighted(out, o + (t0 + g) * os, os, Math.min(R, rows - g), sc, g, 1, QB, t0 + g + 1, qkv, xo + vCol, width, hd);
-        }
-    }
-
-    /**
-     * {@code sc[s·QB + j] = Σ_i qt[i, t0 + j] · k_s[i]} for keys {@code s < nk}: four keys × two query vectors per
-     * register block (8 FMAs per 2 loads and 4 broadcasts), each score summing {@code i} in order.
-     */
-    static void scoresByQueryLanes(float[] sc, int nk, float[] qt, int Tp, int t0, float[] qkv, int ko, int width, int hd) {
-        int s0 = 0;
-        for (; s0 + 8 <= nk; s0 += 8) {
-            int k0 = ko + s0 * width, k1 = k0 + width, k2 = k1 + width, k3 = k2 + width;
-            int k4 = k3 + width, k5 = k4 + width, k6 = k5 + width, k7 = k6 + width;
-            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            FloatVector a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
-            for (int i = 0; i < hd; i++) {
-                int q = i * Tp + t0;
-                FloatVector q0 = FloatVector.fromArray(S, qt, q), q1 = FloatVector.fromArray(S, qt, q + W);
-                FloatVector k = FloatVector.broadcast(S, qkv[k0 + i]);
-                a0 = q0.fma(k, a0);
-                b0 = q1.fma(k, b0);
-                k = FloatVector.broadcast(S, qkv[k1 + i]);
-                a1 = q0.fma(k, a1);
-                b1 = q1.fma(k, b1);
-                k = FloatVector.broadcast(S, qkv[k2 + i]);
-                a2 = q0.fma(k, a2);
-                b2 = q1.fma(k, b2);
-                k = FloatVector.broadcast(S, qkv[k3 + i]);
-                a3 = q0.fma(k, a3);
-                b3 = q1.fma(k, b3);
-                k = FloatVector.broadcast(S, qkv[k4 + i]);
-                a4 = q0.fma(k, a4);
-                b4 = q1.fma(k, b4);
-                k = FloatVector.broadcast(S, qkv[k5 + i]);
-                a5 = q0.fma(k, a5);
-                b5 = q1.fma(k, b5);
-                k = FloatVector.broadcast(S, qkv[k6 + i]);
-                a6 = q0.fma(k, a6);
-                b6 = q1.fma(k, b6);
-                k = FloatVector.broadcast(S, qkv[k7 + i]);
-                a7 = q0.fma(k, a7);
-                b7 = q1.fma(k, b7);
-            }
-            int c = s0 * QB;
-            a0.intoArray(sc, c);
-            b0.intoArray(sc, c + W);
-            a1.intoArray(sc, c + QB);
-            b1.intoArray(sc, c + QB + W);
-            a2.intoArray(sc, c + 2 * QB);
-            b2.intoArray(sc, c + 2 * QB + W);
-            a3.intoArray(sc, c + 3 * QB);
-            b3.intoArray(sc, c + 3 * QB + W);
-            a4.intoArray(sc, c + 4 * QB);
-            b4.intoArray(sc, c + 4 * QB + W);
-            a5.intoArray(sc, c + 5 * QB);
-            b5.intoArray(sc, c + 5 * QB + W);
-            a6.intoArray(sc, c + 6 * QB);
-            b6.intoArray(sc, c + 6 * QB + W);
-            a7.intoArray(sc, c + 7 * QB);
-            b7.intoArray(sc, c + 7 * QB + W);
-        }
-        for (; s0 + 4 <= nk; s0 += 4) {
-            int k0 = ko + s0 * width, k1 = k0 + width, k2 = k1 + width, k3 = k2 + width;
-            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int i = 0; i < hd; i++) {
-                int q = i * Tp + t0;
-                FloatVector q0 = FloatVector.fromArray(S, qt, q), q1 = FloatVector.fromArray(S, qt, q + W);
-                FloatVector k = FloatVector.broadcast(S, qkv[k0 + i]);
-                a0 = q0.fma(k, a0);
-                b0 = q1.fma(k, b0);
-                k = FloatVector.broadcast(S, qkv[k1 + i]);
-                a1 = q0.fma(k, a1);
-                b1 = q1.fma(k, b1);
-                k = FloatVector.broadcast(S, qkv[k2 + i]);
-                a2 = q0.fma(k, a2);
-                b2 = q1.fma(k, b2);
-                k = FloatVector.broadcast(S, qkv[k3 + i]);
-                a3 = q0.fma(k, a3);
-                b3 = q1.fma(k, b3);
-            }
-            int c = s0 * QB;
-            a0.intoArray(sc, c);
-            b0.intoArray(sc, c + W);
-            a1.intoArray(sc, c + QB);
-            b1.intoArray(sc, c + QB + W);
-            a2.intoArray(sc, c + 2 * QB);
-            b2.intoArray(sc, c + 2 * QB + W);
-            a3.intoArray(sc, c + 3 * QB);
-            b3.intoArray(sc, c + 3 * QB + W);
-        }
-        for (; s0 < nk; s0++) {
-            int k0 = ko + s0 * width;
-            FloatVector a0 = FloatVector.zero(S), b0 = a0;
-            for (int i = 0; i < hd; i++) {
-                int q = i * Tp + t0;
-                FloatVector k = FloatVector.broadcast(S, qkv[k0 + i]);
-                a0 = FloatVector.fromArray(S, qt, q).fma(k, a0);
-                b0 = FloatVector.fromArray(S, qt, q + W).fma(k, b0);
-            }
-            a0.intoArray(sc, s0 * QB);
-            b0.intoArray(sc, s0 * QB + W);
-        }
-    }
-
-    /**
-     * Eight query rows {@code j0 .. j0+7} of a probability tile {@code p[s·QB + j]}: {@code out_r = Σ_{s<n} p[s, j0+r] · v_s},
-     * two vectors of the head at a time (16 accumulators, 8 broadcasts and 2 loads per 16 FMAs). Keys past a row's own
-     * are exact zeros in the tile, so every row runs to {@code n} and adds nothing there; each lane sums its keys in
-     * order, the values of {@link #rowsWeighted}.
-     */
-    static void weighted8(float[] out, int o, int os, float[] p, int j0, int n, float[] rows, int ro, int stride, int hd) {
-        for (int i0 = 0; i0 < hd; i0 += 2 * W) {
-            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            FloatVector a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
-            for (int s = 0; s < n; s++) {
-                int r = ro + s * stride + i0, w = s * QB + j0;
-                FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
-                FloatVector x = FloatVector.broadcast(S, p[w]);
-                a0 = v0.fma(x, a0);
-                b0 = v1.fma(x, b0);
-                x = FloatVector.broadcast(S, p[w + 1]);
-                a1 = v0.fma(x, a1);
-                b1 = v1.fma(x, b1);
-                x = FloatVector.broadcast(S, p[w + 2]);
-                a2 = v0.fma(x, a2);
-                b2 = v1.fma(x, b2);
-                x = FloatVector.broadcast(S, p[w + 3]);
-                a3 = v0.fma(x, a3);
-                b3 = v1.fma(x, b3);
-                x = FloatVector.broadcast(S, p[w + 4]);
-                a4 = v0.fma(x, a4);
-                b4 = v1.fma(x, b4);
-                x = FloatVector.broadcast(S, p[w + 5]);
-                a5 = v0.fma(x, a5);
-                b5 = v1.fma(x, b5);
-                x = FloatVector.broadcast(S, p[w + 6]);
-                a6 = v0.fma(x, a6);
-                b6 = v1.fma(x, b6);
-                x = FloatVector.broadcast(S, p[w + 7]);
-                a7 = v0.fma(x, a7);
-                b7 = v1.fma(x, b7);
-            }
-            int c = o + i0;
-            a0.intoArray(out, c);
-            b0.intoArray(out, c + W);
-            a1.intoArray(out, c + os);
-            b1.intoArray(out, c + os + W);
-            a2.intoArray(out, c + 2 * os);
-            b2.intoArray(out, c + 2 * os + W);
-            a3.intoArray(out, c + 3 * os);
-            b3.intoArray(out, c + 3 * os + W);
-            a4.intoArray(out, c + 4 * os);
-            b4.intoArray(out, c + 4 * os + W);
-            a5.intoArray(out, c + 5 * os);
-            b5.intoArray(out, c + 5 * os + W);
-            a6.intoArray(out, c + 6 * os);
-            b6.intoArray(out, c + 6 * os + W);
-            a7.intoArray(out, c + 7 * os);
-            b7.intoArray(out, c + 7 * os + W);
-        }
-    }
-
-    /**
-     * The softmax of each query lane over the keys {@code s < nk} of tile {@code sc[s·QB + j]} (query {@code t0 + j}
-     * sees keys {@code s ≤ t0 + j}; later ones become exact zeros), in place. {@code lanes} holds W × QB floats.
-     */
-    static void softmaxByQueryLanes(float[] sc, int nk, int t0, float[] lanes) {
-        FloatVector j0 = FloatVector.fromArray(S, LANE, 0), j1 = FloatVector.fromArray(S, LANE, W);
-        for (int s = t0; s < nk; s++) { // the diagonal block: lanes j < s − t0 are queries before key s
-            float d = s - t0;
-            FloatVector.fromArray(S, sc, s * QB).blend(Float.NEGATIVE_INFINITY, j0.compare(VectorOperators.LT, d)).intoArray(sc, s * QB);
-            FloatVector.fromArray(S, sc, s * QB + W).blend(Float.NEGATIVE_INFINITY, j1.compare(VectorOperators.LT, d)).intoArray(sc, s * QB + W);
-        }
-        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
-        for (int s = 0; s < nk; s++) {
-            m0 = m0.max(FloatVector.fromArray(S, sc, s * QB));
-            m1 = m1.max(FloatVector.fromArray(S, sc, s * QB + W));
-        }
-        m0.intoArray(lanes, 0);
-        m1.intoArray(lanes, W);
-        expMinus(sc, nk * QB, lanes);
-        for (int s = t0; s < nk; s++) { // exp clamps its argument, so the masked keys become exact zeros here
-            float d = s - t0;
-            FloatVector.fromArray(S, sc, s * QB).blend(0f, j0.compare(VectorOperators.LT, d)).intoArray(sc, s * QB);
-            FloatVector.fromArray(S, sc, s * QB + W).blend(0f, j1.compare(VectorOperators.LT, d)).intoArray(sc, s * QB + W);
-        }
-        // softmaxInto's sums: lane l of its accumulator adds keys s ≡ l (mod W) in order, then a halving tree
-        for (int l = 0; l < W; l++) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0;
-            for (int s = l; s < nk; s += W) {
-                a0 = a0.add(FloatVector.fromArray(S, sc, s * QB));
-                a1 = a1.add(FloatVector.fromArray(S, sc, s * QB + W));
-            }
-            a0.intoArray(lanes, l * QB);
-            a1.intoArray(lanes, l * QB + W);
-        }
-        for (int half = W / 2; half >= 1; half /= 2)
-            for (int l = 0; l < half; l++) {
-                FloatVector.fromArray(S, lanes, l * QB).add(FloatVector.fromArray(S, lanes, (l + half) * QB)).intoArray(lanes, l * QB);
-                FloatVector.fromArray(S, lanes, l * QB + W).add(FloatVector.fromArray(S, lanes, (l + half) * QB + W))
-                        .intoArray(lanes, l * QB + W);
-            }
-        FloatVector sum0 = FloatVector.fromArray(S, lanes, 0), sum1 = FloatVector.fromArray(S, lanes, W);
-        if (t0 == 0) { // rows shorter than a vector: softmaxScalar's running sum
-            FloatVector run = FloatVector.zero(S);
-            for (int s = 0; s < Math.min(nk, W); s++) run = run.add(FloatVector.fromArray(S, sc, s * QB));
-            sum0 = sum0.blend(run, j0.compare(VectorOperators.LT, W - 1));
-        }
-        FloatVector inv0 = FloatVector.broadcast(S, 1f).div(sum0), inv1 = FloatVector.broadcast(S, 1f).div(sum1);
-        for (int s = 0; s < nk; s++) {
-            FloatVector.fromArray(S, sc, s * QB).mul(inv0).intoArray(sc, s * QB);
-            FloatVector.fromArray(S, sc, s * QB + W).mul(inv1).intoArray(sc, s * QB + W);
-        }
-    }
-
-    /** {@code x[c] = exp(x[c] − m[c mod QB])} for {@code c < n}: one call site of {@link VectorMath#exp}, so C2 inlines it. */
-    private static void expMinus(float[] x, int n, float[] m) {
-        for (int c = 0; c < n; c += W)
-            VectorMath.exp(FloatVector.fromArray(S, x, c).sub(FloatVector.fromArray(S, m, c & (QB - 1)))).intoArray(x, c);
     }
 
     private static final jdk.incubator.vector.VectorSpecies<Float> S = VectorMath.F;
@@ -737,13 +483,20 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W;
-                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, R * Tp), ds = Scratch.floats(2, T * Tp);
-                transpose(vt, Tp, qkv, io + vCol + start * width, width, T, hd);
                 for (int s = 0; s < T; s++) {
                     int row = (start + s) * width;
                     java.util.Arrays.fill(dQkv, dqo + row + kCol, dqo + row + kCol + hd, 0f);
                     java.util.Arrays.fill(dQkv, dqo + row + vCol, dqo + row + vCol + hd, 0f);
                 }
+                if (queryLanes(hd)) {
+                    for (int h = kvh * group; h < (kvh + 1) * group; h++)
+                        AttentionByQueryLanes.backward(dQkv, dqo + start * width + h * hd, dqo + start * width + kCol, dqo + start * width + vCol,
+                                dOut, doo + start * outWidth + h * hd, outWidth, qkv, io + start * width, width, h * hd, kCol, vCol,
+                                probs, po + probStart[b] + h * T * T, T, hd, scale);
+                    continue;
+                }
+                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, R * Tp), ds = Scratch.floats(2, T * Tp);
+                transpose(vt, Tp, qkv, io + vCol + start * width, width, T, hd);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int p0 = po + probStart[b] + h * T * T;
                     if (!blocked(hd)) {

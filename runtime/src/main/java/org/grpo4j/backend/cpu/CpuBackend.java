@@ -143,6 +143,12 @@ public final class CpuBackend implements Backend {
         DecodeGemm.matmulNT(o.data, o.offset, N, a.data, a.offset, K, t.data, t.offset, bi == null ? null : bi.data, bi == null ? 0 : bi.offset, M, N, K, accumulate);
     }
 
+    /** The pool's threads: a lane's ops run on its own thread (nested {@link Parallel} loops stay on it). */
+    @Override
+    public int decodeLanes() {
+        return Parallel.threads();
+    }
+
     @Override
     public void matmulBackwardInput(Tensor dIn, Tensor dOut, Tensor w, int M, int N, int K, boolean accumulate) {
         if (w instanceof CpuPackedTensor pw) {

@@ -34,9 +34,15 @@ final class DecodeGemm {
         return (long) (N + TILE - 1) / TILE * TILE * K;
     }
 
-    /** Whether {@link #matmulNT} takes {@code M} rows of an {@code N × K} weight, i.e. where today's decode runs rows as lanes. */
+    /** Fewest rows {@link #matmulNT} takes below the rows-as-lanes shapes ({@code -Dgrpo4j.decode.copyMinRows}): one register block, half of it or more in use: at 4 to 8 rows 1.3–2.4× the plain product at bench-s shapes, one thread. */
+    static final int MIN_ROWS = Integer.getInteger("grpo4j.decode.copyMinRows", ROWS / 2);
+
+    /**
+     * Whether {@link #matmulNT} takes {@code M} rows of an {@code N × K} weight: where today's decode runs rows as lanes,
+     * and the {@value #ROWS} rows or fewer of one register block (a decode lane's share of a step's rows).
+     */
     static boolean takes(int M, int N, int K) {
-        return N >= 8 && Gemm.rowsAsLanes(M, K); // the shapes Gemm sends to its rows-as-lanes kernel
+        return N >= 8 && (M >= MIN_ROWS && M <= ROWS || Gemm.rowsAsLanes(M, K));
     }
 
     /** {@code wt[t·TILE·K + k·TILE + j] = w[(t·TILE + j)·K + k]}, zeros past column N: 16 × 16 register transposes where whole. */

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The decode-time weight copy ({@link DecodeGemm}): its products are bit-identical to {@link Gemm#matmulNT}'s (the same
  * depth blocks, the same additions), at the row counts of batched decode, with column and depth tails, bias, accumulate,
- * views at offsets, on 1 and 2 threads; shapes it does not take fall back to the plain product.
+ * views at offsets, on 1 and 2 threads; a decode lane's few rows match those rows of a rows-as-lanes product; shapes
+ * it does not take fall back to the plain product.
  */
 class DecodeGemmTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
@@ -32,7 +33,7 @@ class DecodeGemmTest {
         int taken = 0;
         for (int threads : new int[] {1, 2}) {
             Parallel.setThreads(threads);
-            for (int m : new int[] {8, 9, 12, 16, 17, 24, 31, 32, 33})
+            for (int m : new int[] {3, 4, 5, 8, 9, 12, 16, 17, 24, 31, 32, 33})
                 for (int[] nk : new int[][] {{8, 16}, {30, 7}, {32, 128}, {45, 33}, {64, 100}, {100, 352}, {704, 128}, {37, 530}}) {
                     int n = nk[0], k = nk[1];
                     if (DecodeGemm.takes(m, n, k)) taken++;
@@ -54,9 +55,26 @@ class DecodeGemmTest {
         be.copy(viaCopy, plain);
         assertEquals(4 * DecodeGemm.layoutFloats(n, k), be.decodeLayoutBytes(w, n, k));
         Tensor copy = be.decodeLayout(w, n, k, null);
-        be.matmul(plain, x, w, bias, m, n, k, acc);
         be.matmulDecode(viaCopy, x, w, copy, bias, m, n, k, acc);
+        if (DecodeGemm.takes(m, n, k) && !Gemm.rowsAsLanes(m, k)) plain = rowsAsLanes(be, r, plain, x, w, bias, m, n, k, acc);
+        else be.matmul(plain, x, w, bias, m, n, k, acc);
         assertArrayEquals(be.read(plain), be.read(viaCopy), m + " × " + n + " × " + k + (withBias ? " bias" : "") + (acc ? " acc" : ""));
+    }
+
+    /**
+     * A decode lane's few rows (fewer than the rows-as-lanes kernel takes): the first {@code m} rows of that kernel's
+     * product over more rows, so a row's outputs do not depend on how many rows share its step.
+     */
+    private static Tensor rowsAsLanes(CpuBackend be, SplittableRandom r, Tensor plain, Tensor x, Tensor w, Tensor bias, int m, int n, int k, boolean acc) {
+        int mm = m + 1;
+        while (!Gemm.rowsAsLanes(mm, k)) mm++;
+        Tensor xx = be.allocate((long) mm * k), yy = be.allocate((long) mm * n);
+        fill(be, r, xx);
+        fill(be, r, yy);
+        be.copy(xx.slice(0, (long) m * k), x);
+        be.copy(yy.slice(0, (long) m * n), plain);
+        be.matmul(yy, xx, w, bias, mm, n, k, acc);
+        return yy.slice(0, (long) m * n);
     }
 
     @Test

@@ -112,9 +112,12 @@ class LayerGradientCheckTest {
         check("rope dx", x, dx, loss, 1e-2);
     }
 
-    /** head_dim 4 runs the one-query-at-a-time loops, 32 the kernels that take four queries (keys) per register block. */
+    /**
+     * head_dim 4 and 32 run the query-lane kernels (heads of at most two vectors), 40 the key-lane loops one query at
+     * a time, 64 the key-lane kernels that take four queries (keys) per register block.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {4, 32})
+    @ValueSource(ints = {4, 32, 40, 64})
     void attentionWithGqaAndCausalMaskOverRaggedSequences(int hd) {
         int H = 4, KV = 2, width = (H + 2 * KV) * hd;
         int[] lengths = hd == 4 ? new int[] {3, 5, 1} : new int[] {3, 6, 1, 21};

@@ -308,8 +308,19 @@ class OpenClBackendTest {
         naive(eOut, outNograd, 1e-5, 1e-4, "attention out without probs");
         assertArrayEquals(get(out, 0), get(outNograd, 0), "CPU attention without probs vs with");
         // the probabilities the backward reads: row t of a sequence's head holds keys 0..t (past them, whatever a
-        // backend's whole-vector stores left there)
-        float[] pCpu = get(probs, 0), pCl = get(probs, 1);
+        // backend's whole-vector stores left there); OpenCL keeps them query-major, the CPU in key-major tiles of QB queries
+        // (its query-lane kernels: tile [s < min(t0 + QB, T)][t0 ≤ t < t0 + QB] of block t0 at QB²·k(k+1)/2, k = t0 / QB)
+        // for heads of at most QB (two vectors); wider heads run the key-lane loops, query-major like OpenCL
+        int QB = 2 * org.grpo4j.backend.cpu.Gemm.floatSpecies().length();
+        boolean tiled = hd <= QB;
+        float[] tiles = get(probs, 0), pCpu = tiled ? new float[tiles.length] : tiles, pCl = get(probs, 1);
+        for (int b = 0, at = 0; tiled && b < lengths.length; at += heads * lengths[b] * lengths[b], b++)
+            for (int h = 0, T = lengths[b]; h < heads; h++)
+                for (int t = 0; t < T; t++)
+                    for (int s = 0; s <= t; s++) {
+                        int k = t / QB, t0 = k * QB, w = Math.min(QB, T - t0);
+                        pCpu[at + (h * T + t) * T + s] = tiles[at + h * T * T + QB * QB * k * (k + 1) / 2 + s * w + t - t0];
+                    }
         for (int b = 0, at = 0; b < lengths.length; at += heads * lengths[b] * lengths[b], b++)
             for (int h = 0, T = lengths[b]; h < heads; h++)
                 for (int t = 0; t < T; t++)
