@@ -88,6 +88,34 @@ __kernel void attention_forward(__global float* out, const int oo, __global floa
     weighted_rows(out + oo + r * heads * hd + h * hd, p, v, width, t, hd);
 }
 
+// attention_forward without a backward to follow: nothing saved. Two passes over the keys, as attention_cached:
+// the scores' maximum, then exp-weighted values summed into the output row, normalised at the end.
+__kernel void attention_forward_nograd(__global float* out, const int oo, __global const float* qkv, const int io,
+                                       __global const int* seqStart, const int batch, const int rows, const int heads,
+                                       const int kvHeads, const int hd, const float scale) {
+    const int item = get_global_id(0);
+    if (item >= rows * heads) return;
+    const int r = item / heads, h = item % heads;
+    const int b = sequence_of(seqStart, batch, r);
+    const int start = seqStart[b], t = r - start;
+    const int width = (heads + 2 * kvHeads) * hd, group = heads / kvHeads;
+    __global const float* q = qkv + io + r * width + h * hd;
+    __global const float* k = qkv + io + heads * hd + (h / group) * hd + start * width;
+    __global const float* v = k + kvHeads * hd;
+    float max = -INFINITY;
+    for (int s = 0; s <= t; s++) max = fmax(max, head_dot(q, k + s * width, hd) * scale);
+    __global float* o = out + oo + r * heads * hd + h * hd;
+    for (int d = 0; d < hd; d += VW) STOREV((floatv)(0.0f), o + d);
+    float sum = 0.0f;
+    for (int s = 0; s <= t; s++) {
+        const float w = exp(head_dot(q, k + s * width, hd) * scale - max);
+        sum += w;
+        for (int d = 0; d < hd; d += VW) STOREV(fma((floatv)(w), LOADV(v + s * width + d), LOADV(o + d)), o + d);
+    }
+    const float inv = 1.0f / sum;
+    for (int d = 0; d < hd; d += VW) STOREV(LOADV(o + d) * inv, o + d);
+}
+
 __kernel void attention_backward_q(__global float* dQkv, const int dqo, __global float* dS,
                                    __global const float* dOut, const int doo, __global const float* qkv, const int io,
                                    __global const float* probs, const int po, __global const int* seqStart,

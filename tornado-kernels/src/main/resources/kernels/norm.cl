@@ -20,6 +20,28 @@ void rmsnorm_forward(__global float* out, const int oo, __global float* rstd, co
     for (int j = lid; j < dim; j += WG) o[j] = x[j] * s * w[wo + j];
 }
 
+// rmsnorm_forward that also copies its input rows into copy (the training forward's residual views)
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void rmsnorm_copy_forward(__global float* out, const int oo, __global float* rstd, const int ro,
+                          __global float* copy, const int co, __global const float* in, const int io,
+                          __global const float* w, const int wo, const int dim, const float eps) {
+    __local float scratch[WG];
+    const int r = get_group_id(0), lid = get_local_id(0);
+    __global const float* x = in + io + r * dim;
+    float ss = 0.0f;
+    for (int j = lid; j < dim; j += WG) ss = fma(x[j], x[j], ss);
+    ss = group_sum(ss, scratch);
+    const float s = 1.0f / sqrt(ss / dim + eps);
+    if (lid == 0) rstd[ro + r] = s;
+    __global float* o = out + oo + r * dim;
+    __global float* k = copy + co + r * dim;
+    for (int j = lid; j < dim; j += WG) {
+        const float v = x[j];
+        o[j] = v * s * w[wo + j];
+        k[j] = v;
+    }
+}
+
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void rmsnorm_backward_input(__global float* dIn, const int dio, __global const float* dOut, const int doo,
                             __global const float* in, const int io, __global const float* w, const int wo,

@@ -90,6 +90,13 @@ public interface Backend extends AutoCloseable {
      */
     void rmsNorm(Tensor out, Tensor rstd, Tensor in, Tensor weight, int rows, int dim, float eps);
 
+    /**
+     * {@link #rmsNorm} that also copies its input into {@code copy} (same size as {@code in}): the training forward keeps
+     * the residual stream before and after each sub-layer, and the norm reads it anyway, so the copy costs no second
+     * pass over it.
+     */
+    void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps);
+
     /** Accumulates into {@code dIn} and {@code dWeight} the gradients of {@link #rmsNorm}. */
     void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim);
 
@@ -121,7 +128,9 @@ public interface Backend extends AutoCloseable {
     /**
      * Causal grouped-query attention of every packed sequence: query head {@code h} uses kv head
      * {@code h / (heads / kvHeads)}, scale {@code 1/sqrt(hd)}. Writes {@code out[rows, heads·hd]} and saves the
-     * softmax probabilities (only the causal part is meaningful) for the backward.
+     * softmax probabilities (only the causal part is meaningful) for the backward. With {@code probs == null} no
+     * backward follows (a reference or no-grad pass): nothing is saved, and the outputs equal the saving call's to
+     * float rounding.
      */
     void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim);
 

@@ -98,7 +98,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         at[2] = System.nanoTime();
         float[][] refLogp = new float[parts.size()][];
         if (ref == policy) policy.lora().setEnabled(false); // LoRA: the reference is the base with the adapters off
-        for (int k = 0; k < parts.size(); k++) refLogp[k] = ref.forward(parts.get(k), 1f).logp();
+        for (int k = 0; k < parts.size(); k++) refLogp[k] = ref.score(parts.get(k), 1f).logp();
         if (ref == policy) policy.lora().setEnabled(true);
         at[3] = System.nanoTime();
         end.accept("reference");

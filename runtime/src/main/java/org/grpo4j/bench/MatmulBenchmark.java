@@ -23,7 +23,8 @@ import org.grpo4j.cli.Command;
  * (16 sequences × 192 tokens = 3072 rows) forward (NT), to the input (NN) and to the weight (TN), plus a decode
  * shape, on 1 and 2 threads; compared in the same run with OpenBLAS sgemm through Debian's numpy.
  *
- * <p>Options: {@code --threads 1,2}, {@code --reps 7}, {@code --shapes 1024,qo,kv,gateup,down,lmhead,decode},
+ * <p>Options: {@code --threads 1,2}, {@code --reps 7}, {@code --shapes 1024,qo,kv,gateup,down,lmhead,decode} (also
+ * {@code qwen-qo}, {@code qwen-gateup}, {@code qwen-down}: qwen05b's layers on 768 tokens),
  * {@code --ops nt,nn,tn}, switches {@code --no-openblas} and {@code --cpu-time}. With {@code --cpu-time} the
  * one-thread figures divide by the thread's CPU time instead of wall time (both sides), which a machine shared
  * with other processes cannot skew; multi-thread figures are always wall time.
@@ -47,7 +48,11 @@ public final class MatmulBenchmark implements Benchmark {
             new Shape("gateup", 3072, 1376, 512, true),
             new Shape("down", 3072, 512, 1376, true),
             new Shape("lmhead", 3072, 8192, 512, true),
-            new Shape("decode", 16, 1376, 512, false));
+            new Shape("decode", 16, 1376, 512, false),
+            // qwen05b's layers on one micro-batch of 4 × 192 tokens (not in the default list: run with --shapes)
+            new Shape("qwen-qo", 768, 896, 896, true),
+            new Shape("qwen-gateup", 768, 4864, 896, true),
+            new Shape("qwen-down", 768, 896, 4864, true));
 
     private static final String PYTHON = "/usr/bin/python3";
     private static final String OPENBLAS_LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp";

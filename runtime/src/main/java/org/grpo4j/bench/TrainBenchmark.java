@@ -91,7 +91,7 @@ public final class TrainBenchmark implements Benchmark {
             }
         });
         double[] ref = Stats.time(0, Math.max(1, Math.min(reps, 3)), () -> {
-            for (TokenBatch mb : microBatches) model.forward(mb, 1f);
+            for (TokenBatch mb : microBatches) model.score(mb, 1f);
         });
         long peakResident = Roofline.peakResidentBytes();
         if (profile) {
@@ -101,6 +101,9 @@ public final class TrainBenchmark implements Benchmark {
         double tokPerS = sequences * len / Stats.median(fb), refMs = Stats.median(ref) * 1e3;
         System.out.printf("fwd+bwd: %.1f tok/s%n", tokPerS);
         System.out.printf("reference: %.1f ms%n", refMs);
+        System.out.printf("# reference pass (Transformer.score): %.1f MiB of activations, where a training forward keeps %.1f MiB%n",
+                Transformer.scoreActivationBytes(c, micro, len, completion) / (double) (1 << 20),
+                MemoryPlan.training(c, micro, len, completion, false).activationBytes() / (double) (1 << 20));
         System.out.printf("peak memory: %.2f GiB = %.2f GB%s%n", peakResident / (double) (1L << 30), peakResident / 1e9, peftOptions.memoryTarget());
         int targets = sequences * completion;
         System.out.printf("# logits: %.1f MiB per head chunk of %d target rows; the batch's %d targets × %d vocabulary at once would be %.2f GiB%n",

@@ -38,7 +38,7 @@ public final class LogprobsCommand implements Command {
         Transformer model = Transformer.load(dir, org.grpo4j.backend.Devices.open(device));
         int vocab = model.config().vocabSize();
         for (int id : ids) if (id < 0 || id >= vocab) throw new UsageException("token id " + id + " is outside the model's vocabulary of " + vocab);
-        float[] logp = model.forward(TokenBatch.of(List.of(ids), new int[] {1}), temperature).logp();
+        float[] logp = model.score(TokenBatch.of(List.of(ids), new int[] {1}), temperature).logp();
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < logp.length; i++) {
             if (withTokens) out.append(ids[i + 1]).append('\t');

@@ -315,10 +315,10 @@ final class Rollouts {
 
     /** The reference's log-probs; a LoRA policy is its own reference with the adapters off (TRL's disable_adapter()). */
     private static float[] referenceLogps(Transformer ref, TokenBatch batch, float temperature) {
-        if (ref.lora() == null) return ref.forward(batch, temperature).logp();
+        if (ref.lora() == null) return ref.score(batch, temperature).logp();
         ref.lora().setEnabled(false);
         try {
-            return ref.forward(batch, temperature).logp();
+            return ref.score(batch, temperature).logp();
         } finally {
             ref.lora().setEnabled(true);
         }
@@ -332,7 +332,7 @@ final class Rollouts {
         for (int i = 0; i < rollouts.size(); i += bs) {
             List<Rollout> mb = rollouts.subList(i, Math.min(rollouts.size(), i + bs));
             TokenBatch batch = Rollout.batchOf(mb);
-            float[] o = old == null ? null : old.forward(batch, temperature).logp();
+            float[] o = old == null ? null : old.score(batch, temperature).logp();
             float[] r = ref == null ? null : referenceLogps(ref, batch, temperature);
             for (int k = 0; k < mb.size(); k++) {
                 int a = batch.targetStart()[k], b = batch.targetStart()[k + 1];

@@ -27,6 +27,10 @@ public final class Activations {
     }
 
     final Layer[] layers;
+    /** A scoring pass's one set of layer tensors ({@link #prepareScoring}): every layer reuses it, the residual updated in place. */
+    final Layer scoring = new Layer();
+    /** The last layer of a scoring pass past attention: the target rows only ({@code Transformer.score}). */
+    final Layer scoringTail = new Layer();
     Tensor residOut, lnf, rstdf;                                      // final residual, final norm
     Tensor dResid, dLn, dQkv, dQkvRot, dAtt, dGateUp, dAct;            // backward scratch (one layer)
     Tensor headIn, dHeadIn, logits, logp, entropy, lse, dLogp;             // output head, in chunks of target rows
@@ -88,6 +92,26 @@ public final class Activations {
         return floatsFor(c, rows, probs, targets, headChunkRows(c, targets), checkpointing);
     }
 
+    /**
+     * Floats of a scoring pass (a forward no backward follows, {@code Transformer.score}): one layer's tensors, reused
+     * by every layer, with the residual updated in place (as {@link KvCache}'s decode workspace), one layer's attention
+     * probabilities ({@code probs}: 0 where the backend keeps none), the final norm and the head chunk.
+     */
+    static long floatsForScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail) {
+        long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
+        long layer = N * d * 2 + N + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
+                + N * a + probs + N * 3 * F;
+        long head = (long) chunkRows * d + (long) chunkRows * c.vocabSize() + targets * 3L;
+        return layer + N * d + N + head + (tail ? (long) targets * (d + a) : 0);
+    }
+
+    /** {@link #floatsForScoring} for the largest micro-batch of a run (as {@link #floatsForBatch}). */
+    static long floatsForScoringBatch(ModelConfig c, int sequences, int length, int targetsPerSequence) {
+        int rows = sequences * length, targets = sequences * targetsPerSequence;
+        long probs = Transformer.SCORE_KEEPS_PROBS ? (long) sequences * c.numHeads() * length * length : 0;
+        return floatsForScoring(c, rows, probs, targets, headChunkRows(c, targets), Transformer.SCORE_TAIL && targets > 0);
+    }
+
     /** Allocates a block of at least {@code floats} now, so that later batches up to that size lay out in it. */
     void reserve(long floats) {
         if (block != null && block.size() >= floats) return;
@@ -99,6 +123,8 @@ public final class Activations {
     void release() {
         block = null;
         for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
+        clear(scoring);
+        clear(scoringTail);
         residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = lse = dLogp = null;
         rows = targets = chunkRows = 0;
     }
@@ -157,6 +183,56 @@ public final class Activations {
         entropy = take(at, targets);
         lse = take(at, targets);
         dLogp = take(at, targets);
+    }
+
+    /**
+     * Lays out a scoring pass ({@link #floatsForScoring}) in the block, growing it if needed; the training views are
+     * left stale (the next {@link #prepare} lays them out again), and a training block already allocated is reused.
+     */
+    void prepareScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail) {
+        long need = floatsForScoring(c, rows, probs, targets, chunkRows, tail);
+        if (block == null || block.size() < need) {
+            block = null;
+            block = backend.allocate(need);
+        }
+        this.rows = rows;
+        this.targets = targets;
+        this.chunkRows = chunkRows;
+        long[] at = {0};
+        long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
+        Layer L = scoring;
+        L.resid = L.resid2 = take(at, N * d);
+        L.ln1 = L.ln2 = take(at, N * d);
+        L.rstd1 = L.rstd2 = take(at, N);
+        L.qkv = take(at, N * q);
+        L.qkvRot = c.qkNorm() ? take(at, N * q) : L.qkv;
+        L.rstdQk = c.qkNorm() ? take(at, N * (c.numHeads() + c.numKvHeads())) : null;
+        L.att = take(at, N * a);
+        L.probs = probs == 0 ? null : take(at, probs);
+        L.gateUp = take(at, N * 2 * F);
+        L.act = take(at, N * F);
+        residOut = L.resid;
+        lnf = take(at, N * d);
+        rstdf = take(at, N);
+        headIn = take(at, (long) chunkRows * d);
+        logits = take(at, (long) chunkRows * c.vocabSize());
+        logp = take(at, targets);
+        entropy = take(at, targets);
+        lse = take(at, targets);
+        dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = dHeadIn = dLogp = null;
+        clear(scoringTail);
+        if (!tail) return;
+        Layer K = scoringTail; // the target rows' residual and attention output; the wide scratch is the layer's
+        K.resid = K.resid2 = take(at, (long) targets * d);
+        K.att = take(at, (long) targets * a);
+        K.ln1 = K.ln2 = L.ln1;
+        K.rstd1 = K.rstd2 = L.rstd1;
+        K.gateUp = L.gateUp;
+        K.act = L.act;
+    }
+
+    private static void clear(Layer L) {
+        L.resid = L.resid2 = L.ln1 = L.ln2 = L.rstd1 = L.rstd2 = L.qkv = L.qkvRot = L.rstdQk = L.att = L.probs = L.gateUp = L.act = null;
     }
 
     private Tensor take(long[] at, long n) {

@@ -2,7 +2,7 @@ package org.grpo4j.model;
 
 /**
  * Memory a training run needs, computed before any work starts: parameters, gradients, AdamW moments, a frozen
- * reference copy when {@code beta ≠ 0}, the activations of one micro-batch, and PPO's critic ({@code adv_estimator =
+ * reference copy when {@code beta ≠ 0} (with the activations of its scoring pass), the activations of one micro-batch, and PPO's critic ({@code adv_estimator =
  * gae}: {@link #critic}, everything it holds together). A plan that does not fit says which setting to lower instead
  * of failing halfway through a run.
  */
@@ -51,13 +51,14 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
         long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, model.gradientCheckpointing()) * 4;
         if (model.lora() != null) acts += model.lora().activationBytes(microBatchSequences * sequenceLength);
         boolean copy = reference && model.lora() == null;
-        return new MemoryPlan(base, trained, 2 * trained, copy ? base : 0, acts);
+        return new MemoryPlan(base, trained, 2 * trained, copy ? base + Transformer.scoreActivationBytes(c, microBatchSequences, sequenceLength, targetsPerSequence) : 0, acts);
     }
 
     public static MemoryPlan training(ModelConfig c, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         long params = new ParameterLayout(c).size() * 4;
         long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, false) * 4;
-        return new MemoryPlan(params, params, 2 * params, reference ? params : 0, acts);
+        long ref = params + Transformer.scoreActivationBytes(c, microBatchSequences, sequenceLength, targetsPerSequence);
+        return new MemoryPlan(params, params, 2 * params, reference ? ref : 0, acts);
     }
 
     public long totalBytes() {

@@ -436,25 +436,92 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * The activations are kept for {@link #backward}.
      */
     public Scores forward(TokenBatch batch, float temperature) {
-        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
-        ModelConfig c = config;
-        int V = c.vocabSize(), T = batch.targets();
-        this.temperature = temperature;
-        int chunk = headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(c, T);
+        checkTemperature(temperature);
+        int T = batch.targets(), chunk = headChunk(T);
         trunk(batch, T, chunk);
+        Scores s = head(batch, T, chunk, temperature, false);
+        // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
+        keptChunk = chunkRows.length - 1;
+        return s;
+    }
+
+    /**
+     * {@link #forward}'s scores where no backward follows (reference and old-policy log-probs, evaluation): the same
+     * layer body over one set of layer tensors that every layer reuses, the residual updated in place, nothing kept
+     * for a backward (no attention probabilities either), so the pass needs a fraction of a forward's memory; past the
+     * last layer's attention only the target rows go on. The scores equal {@link #forward}'s to an ulp or two (the
+     * last layer's products over fewer rows, and LoRA adapters outside training mode, which take generation's packed
+     * product, sum in another order).
+     */
+    public Scores score(TokenBatch batch, float temperature) {
+        if (!SCORE_PASS) return forward(batch, temperature);
+        checkTemperature(temperature);
+        ModelConfig c = config;
+        int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T), L = c.numLayers();
+        upload(batch);
+        this.batch = null; // nothing of this pass is kept for a backward
+        boolean tail = SCORE_TAIL && T > 0;
+        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail);
+        if (lora != null) lora.startForward(training);
+        Activations.Layer a = acts.scoring;
+        backend.embedding(a.resid, tokens, embedding, N, d);
+        // LoRA in training mode keeps its forward's path (dropout, as TRL's no-grad passes under model.train())
+        for (int l = 0; l < L; l++) layer(l, a, a.resid, N, positions, null, training, l == L - 1 && tail ? acts.scoringTail : null, T);
+        Tensor last = tail ? acts.scoringTail.resid : a.resid;
+        backend.rmsNorm(acts.lnf, acts.rstdf, last, finalNorm, tail ? T : N, d, c.rmsNormEps());
+        Scores s = head(batch, T, chunk, temperature, tail);
+        chunkRows = null;
+        keptChunk = -1;
+        return s;
+    }
+
+    /**
+     * A scoring pass gives the attention no probability buffer ({@code probs == null}: nothing is saved, the softmax stays
+     * in the kernel's tiles); {@code -Dgrpo4j.scoreProbs=true} gives it one layer's (benchmarks compare the two).
+     */
+    static final boolean SCORE_KEEPS_PROBS = Boolean.getBoolean("grpo4j.scoreProbs");
+
+    /**
+     * A scoring pass takes only the target rows past the last layer's attention ({@code -Dgrpo4j.scoreTail=false}: all
+     * rows, benchmarks compare): the other rows were needed for their keys and values, and nothing reads what the
+     * layer's output projection and MLP would make of them.
+     */
+    static final boolean SCORE_TAIL = !"false".equals(System.getProperty("grpo4j.scoreTail"));
+
+    /** Bytes of the activation block a {@link #score} of {@code sequences} × {@code length} tokens needs (the reference model's). */
+    public static long scoreActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
+        return 4 * Activations.floatsForScoringBatch(c, sequences, length, targetsPerSequence);
+    }
+
+    /** {@code -Dgrpo4j.scorePass=false}: {@link #score} runs {@link #forward} (benchmarks compare the two in one run). */
+    private static final boolean SCORE_PASS = !"false".equals(System.getProperty("grpo4j.scorePass"));
+
+    private static void checkTemperature(float temperature) {
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+    }
+
+    private int headChunk(int T) {
+        return headChunkOverride > 0 ? Math.min(headChunkOverride, Math.max(T, 1)) : Activations.headChunkRows(config, T);
+    }
+
+    /**
+     * Log-probs and entropies of the batch's targets from the final norm's output, chunk by chunk of {@code chunk} target
+     * rows; {@code inOrder}: the final norm's output holds the targets' rows only, in order (a scoring pass).
+     */
+    private Scores head(TokenBatch batch, int T, int chunk, float temperature, boolean inOrder) {
+        int V = config.vocabSize(), d = config.hiddenSize();
+        this.temperature = temperature;
         targetTokens = backend.ints(batch.targetTokens());
         int chunks = (T + chunk - 1) / chunk;
-        chunkRows = new IntTensor[chunks];
-        for (int k = 0; k < chunks; k++)
+        chunkRows = new IntTensor[inOrder ? 0 : chunks];
+        for (int k = 0; k < chunkRows.length; k++)
             chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
-
         for (int k = 0; k < chunks; k++) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
-            headLogits(k, n);
+            if (inOrder) lmHead.forward(backend, acts.logits, acts.lnf.slice((long) t0 * d, (long) n * d), n, false, false);
+            else headLogits(k, n);
             backend.logSoftmaxGather(acts.logp.slice(t0, n), acts.entropy.slice(t0, n), acts.lse.slice(t0, n), acts.logits, targetTokens, t0, n, V, temperature);
         }
-        // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
-        keptChunk = chunks - 1;
         float[] logp = new float[T], entropy = new float[T];
         if (T > 0) {
             backend.read(acts.logp, logp, 0, T);
@@ -477,20 +544,25 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     /** Embedding, every layer and the final norm over the batch, with room for {@code targets} head rows in chunks of {@code chunk}. */
     private void trunk(TokenBatch batch, int targets, int chunk) {
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), H = c.numHeads();
-        for (int len : batch.lengths())
-            if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
+        int N = batch.rows(), d = c.hiddenSize();
+        upload(batch);
         this.batch = batch;
-        seq = SequenceLayout.of(backend, batch.lengths(), H);
-        tokens = backend.ints(batch.tokens());
-        positions = backend.ints(batch.positions());
-        targetRows = backend.ints(batch.targetRows());
         acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing);
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
         for (int l = 0; l < c.numLayers(); l++)
-            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null);
+            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null, true, null, 0);
         backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
+    }
+
+    /** The batch's sequence layout, tokens, positions and target rows onto the backend. */
+    private void upload(TokenBatch batch) {
+        for (int len : batch.lengths())
+            if (len > ropePositions) throw new IllegalArgumentException("a sequence of " + len + " tokens exceeds max_position_embeddings = " + ropePositions);
+        seq = SequenceLayout.of(backend, batch.lengths(), config.numHeads());
+        tokens = backend.ints(batch.tokens());
+        positions = backend.ints(batch.positions());
+        targetRows = backend.ints(batch.targetRows());
     }
 
     /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
@@ -506,15 +578,20 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * and generation. Without a cache, attention runs over the packed sequences of the batch ({@link #seq}) and
      * saves its probabilities for the backward; with one, each row's key and value are stored in the cache and the
      * rows attend to the cached runs of their segments. In generation the residual views are one tensor, updated
-     * in place ({@code a.resid == a.resid2 == out}).
+     * in place ({@code a.resid == a.resid2 == out}), as in a scoring pass ({@link #score}); {@code save}: a backward
+     * follows (the projections' adapters keep what theirs needs). {@code tail}: a scoring pass's last layer, whose rows
+     * past attention are only the {@code tailRows} targets' ({@link #targetRows}), gathered into {@code tail}'s views.
      */
-    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache) {
+    private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache, boolean save,
+                       Activations.Layer tail, int tailRows) {
         ModelConfig c = config;
         LayerWeights w = layers[l];
         int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
-        backend.rmsNorm(a.ln1, a.rstd1, a.resid, w.inputNorm, N, d, eps);
-        project(w.qkv, a.qkv, a.ln1, N, false, cache);
+        // a training forward keeps the residual before and after attention (resid, resid2) and after the MLP (out):
+        // each norm copies the stream it reads into the next view, instead of a copy pass of its own
+        norm(a.ln1, a.rstd1, a.resid2, a.resid, w.inputNorm, N);
+        project(w.qkv, a.qkv, a.ln1, N, false, cache, save);
         if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
         backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (cache == null) backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
@@ -522,18 +599,36 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.kvStore(cache.keys(l), cache.values(l), a.qkvRot, cache.slotsT, N, H, KV, hd);
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
         }
-        if (a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
-        project(w.o, a.resid2, a.att, N, true, cache);
-        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
-        project(w.gateUp, a.gateUp, a.ln2, N, false, cache);
+        if (tail != null) {
+            backend.gatherRows(tail.att, a.att, targetRows, tailRows, H * hd);
+            backend.gatherRows(tail.resid, a.resid, targetRows, tailRows, d);
+            a = tail;
+            out = tail.resid;
+            N = tailRows;
+        }
+        if (!FUSED_COPY && a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
+        project(w.o, a.resid2, a.att, N, true, cache, save);
+        norm(a.ln2, a.rstd2, out, a.resid2, w.postNorm, N);
+        project(w.gateUp, a.gateUp, a.ln2, N, false, cache, save);
         backend.swiglu(a.act, a.gateUp, N, F);
-        if (out != a.resid2) backend.copy(out, a.resid2);
-        project(w.down, out, a.act, N, true, cache);
+        if (!FUSED_COPY && out != a.resid2) backend.copy(out, a.resid2);
+        project(w.down, out, a.act, N, true, cache, save);
+    }
+
+    /** {@code -Dgrpo4j.fusedCopy=false}: the residual copies as passes of their own (benchmarks compare). */
+    private static final boolean FUSED_COPY = !"false".equals(System.getProperty("grpo4j.fusedCopy"));
+
+    /** RMSNorm of the residual {@code in} into {@code out}, copying {@code in} into {@code next} unless it is the same view (updated in place). */
+    private void norm(Tensor out, Tensor rstd, Tensor next, Tensor in, Tensor weight, int N) {
+        int d = config.hiddenSize();
+        float eps = config.rmsNormEps();
+        if (next == in || !FUSED_COPY) backend.rmsNorm(out, rstd, in, weight, N, d, eps);
+        else backend.rmsNormCopy(out, rstd, next, in, weight, N, d, eps);
     }
 
     /** A projection of the layer body: a training forward saves for the backward, a decode step (a cache) saves nothing. */
-    private void project(Linear lin, Tensor y, Tensor x, int N, boolean accumulate, KvCache cache) {
-        if (cache == null) lin.forward(backend, y, x, N, accumulate, true);
+    private void project(Linear lin, Tensor y, Tensor x, int N, boolean accumulate, KvCache cache, boolean save) {
+        if (cache == null) lin.forward(backend, y, x, N, accumulate, save);
         else lin.decode(backend, y, x, N, accumulate, decodeCopies);
     }
 
@@ -554,7 +649,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         cache.upload(rows, outRows, gather);
         Activations.Layer a = cache.work;
         backend.embedding(a.resid, cache.tokensT, embedding, rows, d);
-        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache);
+        for (int l = 0; l < c.numLayers(); l++) layer(l, a, a.resid, rows, cache.positionsT, cache, false, null, 0);
         if (outRows == 0) return;
         Tensor head = a.resid;
         if (gather) {
@@ -629,7 +724,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * {@link #forward}: the caller's loss supplies {@code dLogp = ∂loss/∂logp}. Mirrors the forward in reverse.
      */
     public void backward(float[] dLogp) {
-        if (batch == null) throw new IllegalStateException("backward without a forward");
+        if (batch == null) throw new IllegalStateException("backward without a forward (score keeps nothing for one)");
         if (chunkRows == null) throw new IllegalStateException("the last forward was forwardHidden: its backward is backwardHidden");
         ModelConfig c = config;
         int d = c.hiddenSize(), V = c.vocabSize(), T = batch.targets(), chunk = acts.chunkRows;
@@ -733,7 +828,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return backend.read(k == config.numLayers() ? acts.residOut : acts.layers[k].resid);
     }
 
-    /** The final norm's output of the last forward. */
+    /** The final norm's output of the last forward or {@link #score}. */
     public float[] finalNormOutput() {
         return backend.read(acts.lnf);
     }

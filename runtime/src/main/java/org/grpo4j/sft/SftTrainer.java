@@ -217,7 +217,7 @@ public final class SftTrainer {
         long n = 0;
         int bs = config.sft().perDeviceTrainBatchSize();
         for (int i = 0; i < eval.size(); i += bs) {
-            float[] logp = model.forward(pack(eval.subList(i, Math.min(eval.size(), i + bs))), 1f).logp();
+            float[] logp = model.score(pack(eval.subList(i, Math.min(eval.size(), i + bs))), 1f).logp();
             for (float lp : logp) nll -= lp;
             n += logp.length;
         }

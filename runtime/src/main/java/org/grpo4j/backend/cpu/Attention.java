@@ -7,6 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Causal grouped-query attention over packed sequences (forward saves the probabilities; backward replays them).
  * Query head {@code h} reads kv head {@code h / (heads / kvHeads)}; a sequence's rows only see its own earlier rows.
+ * Without a probabilities array (no backward follows) each query block's probabilities stay in a per-thread tile:
+ * the same sums in the same order, so the outputs are bit-identical to the saving forward's.
  *
  * <p>One task per (sequence, kv head): it owns that kv head's rows and the query heads of its group, so no two
  * threads write the same output or gradient. Scores are computed against keys transposed into a per-thread
@@ -20,22 +22,32 @@ final class Attention {
         int width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd, group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(hd));
         long meanLength = rows / Math.max(1, batch);
+        boolean save = probs != null;
         Parallel.forRange(batch * kvHeads, Parallel.grain(meanLength * meanLength * hd * group), (from, to) -> {
             for (int task = from; task < to; task++) {
                 int b = task / kvHeads, kvh = task % kvHeads;
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = io + heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W; // padded tile rows: whole vectors past the last key are harmless
-                float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, R * Tp), qs = Scratch.floats(2, R * hd);
-                transpose(kt, Tp, qkv, kCol + start * width, width, T, hd);
+                boolean lanes = queryLanes(hd);
+                float[] kt = lanes ? null : Scratch.floats(0, hd * Tp), sc = lanes ? null : Scratch.floats(1, R * Tp);
+                float[] qs = lanes ? null : Scratch.floats(2, R * hd);
+                if (!lanes) transpose(kt, Tp, qkv, kCol + start * width, width, T, hd);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    int p0 = po + probStart[b] + h * T * T;
+                    int p0 = save ? po + probStart[b] + h * T * T : 0;
+                    if (lanes) {
+                        AttentionByQueryLanes.forward(out, oo + start * outWidth + h * hd, outWidth, probs, p0, qkv, io + start * width,
+                                width, h * hd, kCol - io, vCol - io, T, hd, scale);
+                        continue;
+                    }
                     if (!blocked(hd)) { // no whole pair of vectors along the head: one query at a time
                         for (int t = 0; t < T; t++) {
-                            int q = io + (start + t) * width + h * hd, p = p0 + t * T, n = t + 1;
-                            alongKeys(probs, p, n, T, qkv, q, scale, kt, Tp, hd);
-                            softmaxInPlace(probs, p, n);
-                            weightedRows(out, oo + (start + t) * outWidth + h * hd, probs, p, n, qkv, vCol + start * width, width, hd);
+                            int q = io + (start + t) * width + h * hd, n = t + 1;
+                            float[] pr = save ? probs : sc;
+                            int p = save ? p0 + t * T : 0;
+                            alongKeys(pr, p, n, T, qkv, q, scale, kt, Tp, hd); // room T either way: the same sums
+                            softmaxInPlace(pr, p, n);
+                            weightedRows(out, oo + (start + t) * outWidth + h * hd, pr, p, n, qkv, vCol + start * width, width, hd);
                         }
                         continue;
                     }
@@ -47,10 +59,13 @@ final class Attention {
                                 FloatVector.fromArray(S, qkv, q + i).mul(scale).intoArray(qs, r * hd + i);
                         rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
                         for (int r = 0; r < rr; r++) {
-                            int p = p0 + (t0 + r) * T, n = t0 + r + 1;
-                            softmaxInto(probs, p, sc, r * Tp, n);
+                            int n = t0 + r + 1;
+                            if (save) softmaxInto(probs, p0 + (t0 + r) * T, sc, r * Tp, n);
+                            else softmaxInPlace(sc, r * Tp, n);
                         }
-                        rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
+                        if (save) rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
+                                qkv, vCol + start * width, width, hd);
+                        else rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, sc, 0, Tp, t0 + 1,
                                 qkv, vCol + start * width, width, hd);
                     }
                 }
@@ -75,6 +90,19 @@ final class Attention {
 
     /** Per thread, the gather's row offsets {@code l·width} of the last width used (set on first use of a width). */
     private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[VectorMath.W]);
+
+    /**
+     * The query-lane kernels ({@link AttentionByQueryLanes}) for heads of exactly two vectors (bench-s, hd 32: there a
+     * query row's softmax cost the key-lane loops more than its scores; at hd 64 the two ran the same forward and the
+     * key-lane backward 1.15× faster; narrower heads are the test models', whose pinned values keep the loops they
+     * were pinned with); {@code -Dgrpo4j.attention.queryLanes=false} runs the key-lane loops below for every head (the
+     * A/B switch of the benchmarks). Forward and backward choose alike: the saved layouts differ.
+     */
+    static final boolean QUERY_LANES = !"false".equals(System.getProperty("grpo4j.attention.queryLanes"));
+
+    static boolean queryLanes(int hd) {
+        return QUERY_LANES && hd == AttentionByQueryLanes.QB;
+    }
 
     /** Queries per register block in {@link #rowsAlongKeys} and {@link #rowsWeighted}. */
     static final int R = 4;
@@ -456,13 +484,20 @@ final class Attention {
                 int start = seqStart[b], T = seqStart[b + 1] - start;
                 int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd;
                 int Tp = (T + W - 1) / W * W;
-                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, R * Tp), ds = Scratch.floats(2, T * Tp);
-                transpose(vt, Tp, qkv, io + vCol + start * width, width, T, hd);
                 for (int s = 0; s < T; s++) {
                     int row = (start + s) * width;
                     java.util.Arrays.fill(dQkv, dqo + row + kCol, dqo + row + kCol + hd, 0f);
                     java.util.Arrays.fill(dQkv, dqo + row + vCol, dqo + row + vCol + hd, 0f);
                 }
+                if (queryLanes(hd)) {
+                    for (int h = kvh * group; h < (kvh + 1) * group; h++)
+                        AttentionByQueryLanes.backward(dQkv, dqo + start * width + h * hd, dqo + start * width + kCol, dqo + start * width + vCol,
+                                dOut, doo + start * outWidth + h * hd, outWidth, qkv, io + start * width, width, h * hd, kCol, vCol,
+                                probs, po + probStart[b] + h * T * T, T, hd, scale);
+                    continue;
+                }
+                float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, R * Tp), ds = Scratch.floats(2, T * Tp);
+                transpose(vt, Tp, qkv, io + vCol + start * width, width, T, hd);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int p0 = po + probStart[b] + h * T * T;
                     if (!blocked(hd)) {

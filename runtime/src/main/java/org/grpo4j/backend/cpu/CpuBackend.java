@@ -225,6 +225,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps) {
+        CpuTensor o = c(out), s = c(rstd), k = c(copy), x = c(in), w = c(weight);
+        if (k.size() != x.size()) throw new IllegalArgumentException("copy of " + k.size() + " floats for an input of " + x.size());
+        RmsNorm.forward(o.data, o.offset, s.data, s.offset, k.data, k.offset, x.data, x.offset, w.data, w.offset, rows, dim, eps);
+    }
+
+    @Override
     public void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim) {
         CpuTensor di = c(dIn), dw = c(dWeight), d = c(dOut), x = c(in), w = c(weight), s = c(rstd);
         RmsNorm.backward(di.data, di.offset, dw.data, dw.offset, d.data, d.offset, x.data, x.offset, w.data, w.offset, s.data, s.offset, rows, dim);
@@ -258,8 +265,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
-        CpuTensor o = c(out), p = c(probs), x = c(qkv);
-        Attention.forward(o.data, o.offset, p.data, p.offset, x.data, x.offset, c(layout.seqStart()), c(layout.probStart()),
+        CpuTensor o = c(out), p = probs == null ? null : c(probs), x = c(qkv);
+        Attention.forward(o.data, o.offset, p == null ? null : p.data, p == null ? 0 : p.offset, x.data, x.offset, c(layout.seqStart()), c(layout.probStart()),
                 layout.batch(), layout.rows(), heads, kvHeads, headDim);
     }
 

@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * with a 16 × 16 in-register transpose. The left operand is packed too, {@link #MC} rows at a time (L2 resident) as
  * micro-panels of {@code MR} rows, {@code [k][MR]} (L1 resident, reused by every panel of the block): by the same
  * register transposes when its rows run along the reduction (NT, NN), a vector per depth step and micro-panel when
- * they run across it (TN). One packed
+ * they run across it (TN); a slab spanning several column blocks packs its rows once per depth block instead
+ * (see {@link #PACK_A_ONCE}). One packed
  * stream instead of eight row streams took the NT/NN kernel from ~100 to ~125 GFLOP/s (Xeon, one thread): the
  * per-row address arithmetic had competed with the FMAs for their ports. Tails in any dimension are
  * zero-padded in the panels and written back through a scratch tile, so the kernel itself never branches on
@@ -282,6 +283,13 @@ public final class Gemm {
         final float[] tile = new float[MR * NR];
         /** Read as "no old value" (row stride 0), so the kernels have no data-dependent branch. */
         final float[] zeros = new float[NR];
+        /** A whole slab's packed rows for one depth block (see {@link #PACK_A_ONCE}), grown on demand up to {@link #PACKED_A_MAX}. */
+        private float[] slabA = new float[0];
+
+        float[] packedA(int floats) {
+            if (slabA.length < floats) slabA = new float[floats];
+            return slabA;
+        }
     }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
@@ -292,6 +300,21 @@ public final class Gemm {
      * (32 KiB for the LM head), and packing one micro-panel at a time touched a new page per depth step.
      */
     static final int MC = Math.max(MR, Integer.getInteger("grpo4j.gemm.mc", 96) / MR * MR);
+    /**
+     * Pack a slab's rows once per depth block where the slab spans several column blocks, instead of once per column
+     * block ({@code -Dgrpo4j.gemm.packAOnce=false} compares). Each repack re-reads the rows (a register transpose for
+     * NT/NN, ~0.5–0.8 ns per value from L3: 8–12% of a one-thread NT product's samples in JFR) against {@code 2·NC}
+     * flops per value; packed once, they are read back without the transpose. Xeon, 2 threads, wall time, 3 interleaved rounds (load 5.5, best of
+     * each): qwen05b gate/up 768x4864x896 nt 247 → 254 GFLOP/s, its input gradient nn 235 → 254, the head's shape
+     * 512x16384x896 nt 237 → 254, bench-m gate/up 3072x1376x512 nt 228 → 245; TN (row slabs) unchanged.
+     */
+    static final boolean PACK_A_ONCE = !"false".equals(System.getProperty("grpo4j.gemm.packAOnce"));
+    /**
+     * At most this many floats (2 MiB) of a slab's packed rows per thread, so they stay near the core; a taller slab
+     * packs {@link #MC} rows at a time. With 8 MiB (the whole 3072 rows of a bench-m product on one thread, packed rows
+     * written to L3 and read back) 3072x1376x512 nt was no faster than repacking (132/136 against 139/133 GFLOP/cpu-s).
+     */
+    static final int PACKED_A_MAX = 1 << 19;
     /** Floats per packed micro-panel of the left operand: a zero step for an odd depth and a vector of slack. */
     private static final int PANEL_A = MR * (KC + 1) + L;
 
@@ -355,41 +378,71 @@ public final class Gemm {
      */
     private static void block(Work work, float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                               float[] b, int bOff, int brs, int bcs, int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
-        float[] bp = work.bp, ap = work.ap, tile = work.tile, zeros = work.zeros;
         // equal depth blocks, so a depth just over KC does not leave a thin last block
         int kBlocks = (depth + KC - 1) / KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
-            int panels = (nc + NR - 1) / NR;
+        int slabPanels = (r1 - r0 + MR - 1) / MR;
+        if (PACK_A_ONCE && j1 - j0 > NC && (long) slabPanels * PANEL_A <= PACKED_A_MAX) {
+            // several column blocks: the slab's rows are packed once per depth block, not once per column block
+            float[] ap = work.packedA(slabPanels * PANEL_A);
             for (int pc = 0; pc < depth; pc += kcMax) {
                 int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
-                boolean load = accumulate || pc > 0;
-                for (int q = 0; q < panels; q++) {
-                    int jq = jc + q * NR, nr = Math.min(NR, j1 - jq), base = q * kcp * NR;
-                    if (nr < NR) packBEdge(bp, base, b, bOff, brs, bcs, pc, kc, jq, nr);
-                    else if (bcs == 1) packBRows(bp, base, b, bOff, brs, pc, kc, jq);
-                    else packBColumns(bp, base, b, bOff, bcs, pc, kc, jq);
-                    zeroSteps(bp, base + kc * NR, (kcp - kc) * NR);
+                packA(ap, a, aOff, ars, acs, r0, r1, r1, pc, kc, kcp);
+                for (int jc = j0; jc < j1; jc += NC) {
+                    packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, Math.min(NC, j1 - jc), j1);
+                    for (int ic = r0; ic < r1; ic += MC)
+                        blockKernels(work, ap, (ic - r0) / MR * PANEL_A, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
+                                jc, Math.min(NC, j1 - jc), j1, kcp, accumulate || pc > 0);
                 }
+            }
+            return;
+        }
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < depth; pc += kcMax) {
+                int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
+                packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, nc, j1);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int ie = Math.min(r1, ic + MC);
-                    packA(ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
-                    for (int i0 = ic; i0 < ie; i0 += MR) {
-                        int mr = Math.min(MR, r1 - i0), aI = (i0 - ic) / MR * PANEL_A;
-                        for (int q = 0; q < panels; q++) {
-                            int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
-                            boolean full = mr == MR && nr == NR;
-                            // full tiles read and write C in place; edge tiles go through the scratch tile
-                            float[] cin = full && load ? c : zeros;
-                            int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
-                            float[] cout = full ? c : tile;
-                            int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
-                            kernel(ap, aI, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
-                            if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
-                        }
-                    }
+                    packA(work.ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
+                    blockKernels(work, work.ap, 0, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, accumulate || pc > 0);
                 }
+            }
+        }
+    }
+
+    /** Packs the {@code kc × nc} block of B at depth {@code pc}, columns {@code jc}, as {@code NR}-wide panels. */
+    private static void packBBlock(float[] bp, float[] b, int bOff, int brs, int bcs, int pc, int kc, int kcp, int jc, int nc, int j1) {
+        int panels = (nc + NR - 1) / NR;
+        for (int q = 0; q < panels; q++) {
+            int jq = jc + q * NR, nr = Math.min(NR, j1 - jq), base = q * kcp * NR;
+            if (nr < NR) packBEdge(bp, base, b, bOff, brs, bcs, pc, kc, jq, nr);
+            else if (bcs == 1) packBRows(bp, base, b, bOff, brs, pc, kc, jq);
+            else packBColumns(bp, base, b, bOff, bcs, pc, kc, jq);
+            zeroSteps(bp, base + kc * NR, (kcp - kc) * NR);
+        }
+    }
+
+    /**
+     * The micro-kernels for rows {@code [ic, ie)} (packed from {@code ap[apI]} on) against the packed block of columns
+     * {@code [jc, jc + nc)}: each micro-panel of A stays in L1 while it meets every panel of B.
+     */
+    private static void blockKernels(Work work, float[] ap, int apI, float[] c, int cOff, int ldc, int ic, int ie, int r1,
+                                     int jc, int nc, int j1, int kcp, boolean load) {
+        float[] bp = work.bp, tile = work.tile, zeros = work.zeros;
+        int panels = (nc + NR - 1) / NR;
+        for (int i0 = ic; i0 < ie; i0 += MR) {
+            int mr = Math.min(MR, r1 - i0), aI = apI + (i0 - ic) / MR * PANEL_A;
+            for (int q = 0; q < panels; q++) {
+                int jq = jc + q * NR, nr = Math.min(NR, j1 - jq);
+                boolean full = mr == MR && nr == NR;
+                // full tiles read and write C in place; edge tiles go through the scratch tile
+                float[] cin = full && load ? c : zeros;
+                int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
+                float[] cout = full ? c : tile;
+                int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
+                kernel(ap, aI, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
+                if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
             }
         }
     }

@@ -12,12 +12,18 @@ final class RmsNorm {
     private RmsNorm() {}
 
     static void forward(float[] out, int oo, float[] rstd, int ro, float[] in, int io, float[] w, int wo, int rows, int dim, float eps) {
+        forward(out, oo, rstd, ro, null, 0, in, io, w, wo, rows, dim, eps);
+    }
+
+    /** The same, copying each input row into {@code copy} (if not null) while it is in L1. */
+    static void forward(float[] out, int oo, float[] rstd, int ro, float[] copy, int co, float[] in, int io, float[] w, int wo, int rows, int dim, float eps) {
         Parallel.forRange(rows, Parallel.grain(2L * dim), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int x = io + r * dim;
                 float s = 1f / (float) Math.sqrt(VectorMath.sumSquares(in, x, dim) / dim + eps);
                 rstd[ro + r] = s;
                 VectorMath.scaleMul(out, oo + r * dim, in, x, s, w, wo, dim);
+                if (copy != null) System.arraycopy(in, x, copy, co + r * dim, dim);
             }
         });
     }

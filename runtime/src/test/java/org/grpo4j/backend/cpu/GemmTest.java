@@ -55,6 +55,9 @@ class GemmTest {
         s.add(new int[] {203, 75, 150});
         s.add(new int[] {300, 40, 300});
         s.add(new int[] {45, 1100, 60});
+        // several column blocks per slab: the slab's rows packed once per depth block, edges in rows and depth
+        s.add(new int[] {mr * 3 + 5, 2 * nc + nr + 3, kc + 9});
+        s.add(new int[] {260, 4 * nc + 7, 40});
         return s;
     }
 

@@ -28,10 +28,10 @@ public final class OpenClBackend implements Backend {
     private final Kernel scale, add, sumSquares, swigluForward, swigluBackward, adamw, addPartials, biasBackward;
     private final Kernel addColumns, copyColumns, dropout;
     private final Kernel gatherRows, scatterAddRows, embeddingBackward;
-    private final Kernel rmsForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
+    private final Kernel rmsForward, rmsCopyForward, rmsBackwardInput, rmsBackwardWeight, qkForward, qkBackward, qkBackwardWeight;
     private final Kernel rope;
     /** Attention kernels by vector width along a head: [0] scalar, [1] float8 (head_dim a multiple of 8). */
-    private final Kernel[] attentionForward = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2],
+    private final Kernel[] attentionForward = new Kernel[2], attentionForwardNograd = new Kernel[2], attentionBackwardQ = new Kernel[2], attentionBackwardKv = new Kernel[2],
             attentionCached = new Kernel[2];
     private final Kernel kvStore;
     private final Kernel logSoftmaxGather, logSoftmaxBackward;
@@ -96,6 +96,7 @@ public final class OpenClBackend implements Backend {
         scatterAddRows = session.kernel("embedding.cl", "scatter_add_rows", d);
         embeddingBackward = session.kernel("embedding.cl", "embedding_backward", d);
         rmsForward = session.kernel("norm.cl", "rmsnorm_forward", d);
+        rmsCopyForward = session.kernel("norm.cl", "rmsnorm_copy_forward", d);
         rmsBackwardInput = session.kernel("norm.cl", "rmsnorm_backward_input", d);
         rmsBackwardWeight = session.kernel("norm.cl", "rmsnorm_backward_weight", d);
         qkForward = session.kernel("norm.cl", "qknorm_forward", d);
@@ -105,6 +106,7 @@ public final class OpenClBackend implements Backend {
         for (int v = 0; v < 2; v++) {
             String dv = d + " -DVW=" + (v == 0 ? 1 : 8);
             attentionForward[v] = session.kernel("attention.cl", "attention_forward", dv);
+            attentionForwardNograd[v] = session.kernel("attention.cl", "attention_forward_nograd", dv);
             attentionBackwardQ[v] = session.kernel("attention.cl", "attention_backward_q", dv);
             attentionBackwardKv[v] = session.kernel("attention.cl", "attention_backward_kv", dv);
             attentionCached[v] = session.kernel("attention.cl", "attention_cached", dv);
@@ -423,6 +425,16 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void rmsNormCopy(Tensor out, Tensor rstd, Tensor copy, Tensor in, Tensor weight, int rows, int dim, float eps) {
+        ClTensor o = c(out, "out"), s = c(rstd, "rstd"), k = c(copy, "copy"), x = c(in, "in"), w = c(weight, "weight");
+        long n = (long) rows * dim;
+        rmsCopyForward.arg(0, o.buffer).arg(1, need(o, n, "out")).arg(2, s.buffer).arg(3, need(s, rows, "rstd"))
+                .arg(4, k.buffer).arg(5, need(k, n, "copy")).arg(6, x.buffer).arg(7, need(x, n, "in"))
+                .arg(8, w.buffer).arg(9, need(w, dim, "weight")).arg(10, dim).arg(11, eps);
+        rmsCopyForward.launch(session.queue(), (long) rows * wg, wg);
+    }
+
+    @Override
     public void rmsNormBackward(Tensor dIn, Tensor dWeight, Tensor dOut, Tensor in, Tensor weight, Tensor rstd, int rows, int dim) {
         ClTensor di = c(dIn, "dIn"), dw = c(dWeight, "dWeight"), d = c(dOut, "dOut"), x = c(in, "in"), w = c(weight, "weight"), s = c(rstd, "rstd");
         long n = (long) rows * dim;
@@ -502,6 +514,10 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        if (probs == null) {
+            attentionNograd(out, qkv, layout, heads, kvHeads, headDim);
+            return;
+        }
         ClTensor o = c(out, "out"), p = c(probs, "probs"), x = c(qkv, "qkv");
         ClIntTensor seqStart = c(layout.seqStart(), "seqStart"), probStart = c(layout.probStart(), "probStart");
         int rows = layout.rows();
@@ -511,6 +527,18 @@ public final class OpenClBackend implements Backend {
                 .arg(4, x.buffer).arg(5, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
                 .arg(6, seqStart.buffer).arg(7, probStart.buffer).arg(8, layout.batch()).arg(9, rows).arg(10, heads)
                 .arg(11, kvHeads).arg(12, headDim).arg(13, attentionScale(headDim));
+        k.launchItems(session.queue(), (long) rows * heads);
+    }
+
+    private void attentionNograd(Tensor out, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
+        ClTensor o = c(out, "out"), x = c(qkv, "qkv");
+        int rows = layout.rows();
+        checkHeads(heads, kvHeads);
+        Kernel k = attentionForwardNograd[headDim % 8 == 0 ? 1 : 0];
+        k.arg(0, o.buffer).arg(1, need(o, (long) rows * heads * headDim, "out"))
+                .arg(2, x.buffer).arg(3, need(x, (long) rows * (heads + 2 * kvHeads) * headDim, "qkv"))
+                .arg(4, c(layout.seqStart(), "seqStart").buffer).arg(5, layout.batch()).arg(6, rows).arg(7, heads)
+                .arg(8, kvHeads).arg(9, headDim).arg(10, attentionScale(headDim));
         k.launchItems(session.queue(), (long) rows * heads);
     }
 

@@ -2,6 +2,7 @@ package org.grpo4j.backend.opencl;
 
 import static org.grpo4j.backend.opencl.TestDevice.assertClose;
 import static org.grpo4j.backend.opencl.TestDevice.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -179,6 +180,12 @@ class OpenClBackendTest {
         }
         naive(e, out, 1e-5, 1e-5, "rmsNorm");
         same(rstd, 1e-6, 1e-5, "rmsNorm rstd");
+        // the fused copy: the same norm, and the input copied exactly
+        Tensor[] out2 = t(new float[rows * dim]), rstd2 = t(new float[rows]), copy = t(new float[rows * dim]);
+        both((b, k) -> b.rmsNormCopy(out2[k], rstd2[k], copy[k], in[k], weight[k], rows, dim, eps));
+        naive(e, out2, 1e-5, 1e-5, "rmsNormCopy");
+        same(rstd2, 1e-6, 1e-5, "rmsNormCopy rstd");
+        naive(x, copy, 0, 0, "rmsNormCopy copy");
         Tensor[] dOut = t(random(rnd, rows * dim, 1)), dIn = t(random(rnd, rows * dim, 1)), dW = t(random(rnd, dim, 1));
         both((b, k) -> b.rmsNormBackward(dIn[k], dW[k], dOut[k], in[k], weight[k], rstd[k], rows, dim));
         same(dIn, 1e-5, 1e-5, "rmsNormBackward dIn");
@@ -295,9 +302,25 @@ class OpenClBackendTest {
             start += T;
         }
         naive(eOut, out, 1e-5, 1e-4, "attention out");
+        // no probabilities: no backward follows (the reference pass); the CPU's sums are the saving call's, bit for bit
+        Tensor[] outNograd = t(new float[rows * heads * hd]);
+        both((b, k) -> b.attention(outNograd[k], null, qkv[k], L[k], heads, kv, hd));
+        naive(eOut, outNograd, 1e-5, 1e-4, "attention out without probs");
+        assertArrayEquals(get(out, 0), get(outNograd, 0), "CPU attention without probs vs with");
         // the probabilities the backward reads: row t of a sequence's head holds keys 0..t (past them, whatever a
-        // backend's whole-vector stores left there)
-        float[] pCpu = get(probs, 0), pCl = get(probs, 1);
+        // backend's whole-vector stores left there); OpenCL keeps them query-major, the CPU in key-major tiles of QB queries
+        // (its query-lane kernels: tile [s < min(t0 + QB, T)][t0 ≤ t < t0 + QB] of block t0 at QB²·k(k+1)/2, k = t0 / QB)
+        // for heads of exactly QB (two vectors); other heads run the key-lane loops, query-major like OpenCL
+        int QB = 2 * org.grpo4j.backend.cpu.Gemm.floatSpecies().length();
+        boolean tiled = hd == QB;
+        float[] tiles = get(probs, 0), pCpu = tiled ? new float[tiles.length] : tiles, pCl = get(probs, 1);
+        for (int b = 0, at = 0; tiled && b < lengths.length; at += heads * lengths[b] * lengths[b], b++)
+            for (int h = 0, T = lengths[b]; h < heads; h++)
+                for (int t = 0; t < T; t++)
+                    for (int s = 0; s <= t; s++) {
+                        int k = t / QB, t0 = k * QB, w = Math.min(QB, T - t0);
+                        pCpu[at + (h * T + t) * T + s] = tiles[at + h * T * T + QB * QB * k * (k + 1) / 2 + s * w + t - t0];
+                    }
         for (int b = 0, at = 0; b < lengths.length; at += heads * lengths[b] * lengths[b], b++)
             for (int h = 0, T = lengths[b]; h < heads; h++)
                 for (int t = 0; t < T; t++)
