@@ -92,15 +92,16 @@ final class Attention {
     private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[VectorMath.W]);
 
     /**
-     * The query-lane kernels ({@link AttentionByQueryLanes}) for heads of at most two vectors (bench-s, hd 32: there a
+     * The query-lane kernels ({@link AttentionByQueryLanes}) for heads of exactly two vectors (bench-s, hd 32: there a
      * query row's softmax cost the key-lane loops more than its scores; at hd 64 the two ran the same forward and the
-     * key-lane backward 1.15× faster); {@code -Dgrpo4j.attention.queryLanes=false} runs the key-lane loops below for
-     * every head (the A/B switch of the benchmarks). Forward and backward choose alike: the saved layouts differ.
+     * key-lane backward 1.15× faster; narrower heads are the test models', whose pinned values keep the loops they
+     * were pinned with); {@code -Dgrpo4j.attention.queryLanes=false} runs the key-lane loops below for every head (the
+     * A/B switch of the benchmarks). Forward and backward choose alike: the saved layouts differ.
      */
     static final boolean QUERY_LANES = !"false".equals(System.getProperty("grpo4j.attention.queryLanes"));
 
     static boolean queryLanes(int hd) {
-        return QUERY_LANES && hd <= 2 * W;
+        return QUERY_LANES && hd == AttentionByQueryLanes.QB;
     }
 
     /** Queries per register block in {@link #rowsAlongKeys} and {@link #rowsWeighted}. */

@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #blockStart}), so the backward reads what the forward wrote, contiguously.
  *
  * <p>Values: the scores sum the head dimension in order from the scaled query, the softmax sums are arranged as
- * {@link Attention#softmaxInto}'s and each output lane sums its keys in order, so where the head is a whole number of
- * vector pairs the outputs are bit-identical to the key-lane forward's (and to decode's, {@code CachedAttentionTest}).
+ * {@link Attention#softmaxInto}'s and each output lane sums its keys in order, so the outputs are bit-identical to the
+ * key-lane forward's (and to decode's, {@code CachedAttentionTest}). Heads of exactly two vectors ({@link #QB}: hd 32
+ * with AVX-512), as {@link Attention#queryLanes} chooses.
  */
 final class AttentionByQueryLanes {
     private AttentionByQueryLanes() {}
@@ -48,7 +49,7 @@ final class AttentionByQueryLanes {
             if (probs != null) store(probs, po, sc, nk, t0);
             for (int g = 0; g < rows; g += 8) {
                 int rr = Math.min(8, rows - g);
-                weightedRows(out, o + (t0 + g) * os, os, rr, false, sc, g, 1, QB, t0 + g + rr, qkv, xo + vCol, width, hd);
+                weightedRows(out, o + (t0 + g) * os, os, rr, sc, g, t0 + g + rr, qkv, xo + vCol, width, hd);
             }
         }
     }
@@ -87,14 +88,14 @@ final class AttentionByQueryLanes {
             }
             for (int g = 0; g < rows; g += 8) {
                 int rr = Math.min(8, rows - g);
-                weightedRows(dQkv, dq + (t0 + g) * width, width, rr, false, dp, g, 1, QB, t0 + g + rr, qkv, xo + kCol, width, hd);
+                weightedRows(dQkv, dq + (t0 + g) * width, width, rr, dp, g, t0 + g + rr, qkv, xo + kCol, width, hd);
             }
         }
         // key s is seen by the queries t ≥ s; a group's later keys read exact zeros for the few queries before them
-        for (int s0 = 0; s0 < T; s0 += 8) {
-            int rr = Math.min(8, T - s0);
-            weightedRows(dQkv, dk + s0 * width, width, rr, true, dsT, s0 * Tp + s0, Tp, 1, T - s0, qkv, xo + s0 * width + qCol, width, hd);
-            weightedRows(dQkv, dv + s0 * width, width, rr, true, pT, s0 * Tp + s0, Tp, 1, T - s0, dOut, d + s0 * ds, ds, hd);
+        for (int s0 = 0; s0 < T; s0 += 4) {
+            int rr = Math.min(4, T - s0);
+            addWeightedRows4(dQkv, dk + s0 * width, width, rr, dsT, s0 * Tp + s0, Tp, T - s0, qkv, xo + s0 * width + qCol, width, hd);
+            addWeightedRows4(dQkv, dv + s0 * width, width, rr, pT, s0 * Tp + s0, Tp, T - s0, dOut, d + s0 * ds, ds, hd);
         }
     }
 
@@ -301,111 +302,120 @@ final class AttentionByQueryLanes {
     }
 
     /**
-     * {@code out_r = Σ_{x<n} w[wo + r·rs + x·xs] · rows[ro + x·stride + i]} for {@code i < hd} and {@code rr ≤ 8} rows r,
-     * row r at {@code o + r·os}, stored or (with {@code add}) added to what is there. The probabilities times the values
-     * and dQ read the tile down its keys ({@code rs = 1, xs = QB}); dK and dV read it along its queries ({@code rs = QB,
-     * xs = 1}). Two vectors of the head at a time (16 accumulators: 8 broadcasts and 2 loads per 16 FMAs), then one,
-     * then scalars; each lane sums x in order. Missing rows ({@code rr < 8}) repeat the last one and are not stored.
+     * {@code out_r = Σ_{x<n} w[wo + r + x·QB] · rows[ro + x·stride + i]} for {@code i < hd} and {@code rr ≤ 8} rows r of a
+     * tile (the probabilities times the values; dQ from dS and the keys), row r stored at {@code o + r·os}. Two vectors
+     * of the head at a time (16 accumulators: 8 broadcasts and 2 loads per 16 FMAs); each lane sums x in order. Missing
+     * rows ({@code rr < 8}) read the tile's next lanes and are not stored.
      */
-    static void weightedRows(float[] out, int o, int os, int rr, boolean add, float[] w, int wo, int rs, int xs, int n,
-                             float[] rows, int ro, int stride, int hd) {
-        int w0 = wo + Math.min(0, rr - 1) * rs, w1 = wo + Math.min(1, rr - 1) * rs, w2 = wo + Math.min(2, rr - 1) * rs, w3 = wo + Math.min(3, rr - 1) * rs, w4 = wo + Math.min(4, rr - 1) * rs, w5 = wo + Math.min(5, rr - 1) * rs, w6 = wo + Math.min(6, rr - 1) * rs, w7 = wo + Math.min(7, rr - 1) * rs;
-        int i0 = 0;
-        for (; i0 + 2 * W <= hd; i0 += 2 * W) {
+    static void weightedRows(float[] out, int o, int os, int rr, float[] w, int wo, int n, float[] rows, int ro, int stride, int hd) {
+        for (int i0 = 0; i0 < hd; i0 += 2 * W) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
             for (int x = 0; x < n; x++) {
-                int r = ro + x * stride + i0, c = x * xs;
+                int r = ro + x * stride + i0, c = wo + x * QB;
                 FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
-                FloatVector p = FloatVector.broadcast(S, w[w0 + c]);
+                FloatVector p = FloatVector.broadcast(S, w[c]);
                 a0 = v0.fma(p, a0);
                 b0 = v1.fma(p, b0);
-                p = FloatVector.broadcast(S, w[w1 + c]);
+                p = FloatVector.broadcast(S, w[c + 1]);
                 a1 = v0.fma(p, a1);
                 b1 = v1.fma(p, b1);
-                p = FloatVector.broadcast(S, w[w2 + c]);
+                p = FloatVector.broadcast(S, w[c + 2]);
                 a2 = v0.fma(p, a2);
                 b2 = v1.fma(p, b2);
-                p = FloatVector.broadcast(S, w[w3 + c]);
+                p = FloatVector.broadcast(S, w[c + 3]);
                 a3 = v0.fma(p, a3);
                 b3 = v1.fma(p, b3);
-                p = FloatVector.broadcast(S, w[w4 + c]);
+                p = FloatVector.broadcast(S, w[c + 4]);
                 a4 = v0.fma(p, a4);
                 b4 = v1.fma(p, b4);
-                p = FloatVector.broadcast(S, w[w5 + c]);
+                p = FloatVector.broadcast(S, w[c + 5]);
                 a5 = v0.fma(p, a5);
                 b5 = v1.fma(p, b5);
-                p = FloatVector.broadcast(S, w[w6 + c]);
+                p = FloatVector.broadcast(S, w[c + 6]);
                 a6 = v0.fma(p, a6);
                 b6 = v1.fma(p, b6);
-                p = FloatVector.broadcast(S, w[w7 + c]);
+                p = FloatVector.broadcast(S, w[c + 7]);
                 a7 = v0.fma(p, a7);
                 b7 = v1.fma(p, b7);
             }
             int c = o + i0;
-            put(out, c, add, a0);
-            put(out, c + W, add, b0);
+            a0.intoArray(out, c);
+            b0.intoArray(out, c + W);
             if (rr > 1) {
-                put(out, c + 1 * os, add, a1);
-                put(out, c + 1 * os + W, add, b1);
+                a1.intoArray(out, c + 1 * os);
+                b1.intoArray(out, c + 1 * os + W);
             }
             if (rr > 2) {
-                put(out, c + 2 * os, add, a2);
-                put(out, c + 2 * os + W, add, b2);
+                a2.intoArray(out, c + 2 * os);
+                b2.intoArray(out, c + 2 * os + W);
             }
             if (rr > 3) {
-                put(out, c + 3 * os, add, a3);
-                put(out, c + 3 * os + W, add, b3);
+                a3.intoArray(out, c + 3 * os);
+                b3.intoArray(out, c + 3 * os + W);
             }
             if (rr > 4) {
-                put(out, c + 4 * os, add, a4);
-                put(out, c + 4 * os + W, add, b4);
+                a4.intoArray(out, c + 4 * os);
+                b4.intoArray(out, c + 4 * os + W);
             }
             if (rr > 5) {
-                put(out, c + 5 * os, add, a5);
-                put(out, c + 5 * os + W, add, b5);
+                a5.intoArray(out, c + 5 * os);
+                b5.intoArray(out, c + 5 * os + W);
             }
             if (rr > 6) {
-                put(out, c + 6 * os, add, a6);
-                put(out, c + 6 * os + W, add, b6);
+                a6.intoArray(out, c + 6 * os);
+                b6.intoArray(out, c + 6 * os + W);
             }
             if (rr > 7) {
-                put(out, c + 7 * os, add, a7);
-                put(out, c + 7 * os + W, add, b7);
+                a7.intoArray(out, c + 7 * os);
+                b7.intoArray(out, c + 7 * os + W);
             }
         }
-        for (; i0 + W <= hd; i0 += W) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            for (int x = 0; x < n; x++) {
-                FloatVector v0 = FloatVector.fromArray(S, rows, ro + x * stride + i0);
-                int c = x * xs;
-                a0 = v0.fma(FloatVector.broadcast(S, w[w0 + c]), a0);
-                a1 = v0.fma(FloatVector.broadcast(S, w[w1 + c]), a1);
-                a2 = v0.fma(FloatVector.broadcast(S, w[w2 + c]), a2);
-                a3 = v0.fma(FloatVector.broadcast(S, w[w3 + c]), a3);
-                a4 = v0.fma(FloatVector.broadcast(S, w[w4 + c]), a4);
-                a5 = v0.fma(FloatVector.broadcast(S, w[w5 + c]), a5);
-                a6 = v0.fma(FloatVector.broadcast(S, w[w6 + c]), a6);
-                a7 = v0.fma(FloatVector.broadcast(S, w[w7 + c]), a7);
-            }
-            int c = o + i0;
-            put(out, c, add, a0);
-            if (rr > 1) put(out, c + 1 * os, add, a1);
-            if (rr > 2) put(out, c + 2 * os, add, a2);
-            if (rr > 3) put(out, c + 3 * os, add, a3);
-            if (rr > 4) put(out, c + 4 * os, add, a4);
-            if (rr > 5) put(out, c + 5 * os, add, a5);
-            if (rr > 6) put(out, c + 6 * os, add, a6);
-            if (rr > 7) put(out, c + 7 * os, add, a7);
-        }
-        for (; i0 < hd; i0++)
-            for (int r = 0; r < rr; r++) {
-                float acc = 0f;
-                for (int x = 0; x < n; x++) acc = Math.fma(w[wo + r * rs + x * xs], rows[ro + x * stride + i0], acc);
-                out[o + r * os + i0] = add ? out[o + r * os + i0] + acc : acc;
-            }
     }
 
-    private static void put(float[] out, int o, boolean add, FloatVector v) {
-        (add ? v.add(FloatVector.fromArray(S, out, o)) : v).intoArray(out, o);
+    /**
+     * {@code out_r += Σ_{x<n} w[wo + r·rs + x] · rows[ro + x·stride + i]} for {@code rr ≤ 4} rows, the weights a row of a
+     * key-major matrix apart (dK from dS and the queries, dV from P and dO): four weight pointers (an 8-row form, eight
+     * strided pointers, ran the backward 1.2–1.3× slower); each lane sums x in order.
+     */
+    static void addWeightedRows4(float[] out, int o, int os, int rr, float[] w, int wo, int rs, int n, float[] rows, int ro, int stride, int hd) {
+        int w0 = wo, w1 = wo + Math.min(1, rr - 1) * rs, w2 = wo + Math.min(2, rr - 1) * rs, w3 = wo + Math.min(3, rr - 1) * rs;
+        for (int i0 = 0; i0 < hd; i0 += 2 * W) {
+            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (int x = 0; x < n; x++) {
+                int r = ro + x * stride + i0;
+                FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
+                FloatVector p = FloatVector.broadcast(S, w[w0 + x]);
+                a0 = v0.fma(p, a0);
+                b0 = v1.fma(p, b0);
+                p = FloatVector.broadcast(S, w[w1 + x]);
+                a1 = v0.fma(p, a1);
+                b1 = v1.fma(p, b1);
+                p = FloatVector.broadcast(S, w[w2 + x]);
+                a2 = v0.fma(p, a2);
+                b2 = v1.fma(p, b2);
+                p = FloatVector.broadcast(S, w[w3 + x]);
+                a3 = v0.fma(p, a3);
+                b3 = v1.fma(p, b3);
+            }
+            int c = o + i0;
+            addInto(out, c, a0);
+            addInto(out, c + W, b0);
+            if (rr > 1) {
+                addInto(out, c + os, a1);
+                addInto(out, c + os + W, b1);
+            }
+            if (rr > 2) {
+                addInto(out, c + 2 * os, a2);
+                addInto(out, c + 2 * os + W, b2);
+            }
+            if (rr > 3) {
+                addInto(out, c + 3 * os, a3);
+                addInto(out, c + 3 * os + W, b3);
+            }
+        }
+    }
+
+    private static void addInto(float[] out, int o, FloatVector v) {
+        v.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
     }
 }

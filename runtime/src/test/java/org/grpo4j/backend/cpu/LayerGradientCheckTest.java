@@ -113,8 +113,8 @@ class LayerGradientCheckTest {
     }
 
     /**
-     * head_dim 4 and 32 run the query-lane kernels (heads of at most two vectors), 40 the key-lane loops one query at
-     * a time, 64 the key-lane kernels that take four queries (keys) per register block.
+     * head_dim 32 runs the query-lane kernels (heads of two vectors, with AVX-512), 4 and 40 the key-lane loops one
+     * query at a time, 64 the key-lane kernels that take four queries (keys) per register block.
      */
     @ParameterizedTest
     @ValueSource(ints = {4, 32, 40, 64})
