@@ -35,9 +35,13 @@ class ScorePassTest {
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {
+        assertClose(expected, actual, 1e-6, what);
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double relative, String what) {
         assertEquals(expected.length, actual.length, what + ": count");
         for (int i = 0; i < expected.length; i++)
-            assertEquals(expected[i], actual[i], 1e-6 * Math.max(1, Math.abs(expected[i])), what + ", target " + i);
+            assertEquals(expected[i], actual[i], relative * Math.max(1, Math.abs(expected[i])), what + ", target " + i);
     }
 
     private LoraAdapters adapters(ModelConfig c) {
@@ -79,9 +83,10 @@ class ScorePassTest {
         m.setTraining(true);
         float[] fwd = m.forward(batch, 1f).logp();
         assertClose(fwd, m.score(batch, 1f).logp(), fixture + ": LoRA, training mode");
-        // outside training mode the adapters take generation's packed product: the same sums up to rounding
+        // outside training mode the adapters take generation's packed product (a group's adapters stacked into one product, blocked differently): the
+        // same sums up to rounding, which these large random adapters magnify to a few 1e-6 (the oracle fixtures' bound)
         m.setTraining(false);
-        assertClose(fwd, m.score(batch, 1f).logp(), fixture + ": LoRA");
+        assertClose(fwd, m.score(batch, 1f).logp(), 5e-6, fixture + ": LoRA");
         // the reference: the base with the adapters off
         m.lora().setEnabled(false);
         float[] ref = m.forward(batch, 1f).logp();
