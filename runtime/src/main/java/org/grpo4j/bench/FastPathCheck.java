@@ -10,7 +10,7 @@ import org.grpo4j.model.Transformer;
 
 /**
  * Benchmark-only check that the fast paths still compute what the engine computed before them: the log-probs and
- * entropies of {@code bench train --config bench-m}'s batch against the file written by
+ * entropies of {@code bench train --config bench-m}'s batch, by the training forward and by the reference's scoring pass, against the file written by
  * {@code tools/bench/BenchLogpFixture.java} with the engine of commit 6d03c05 (before issue 14's speed work).
  */
 final class FastPathCheck {
@@ -29,10 +29,16 @@ final class FastPathCheck {
             pinned = new float[b.remaining() / 4];
             b.asFloatBuffer().get(pinned);
         }
+        check(model, microBatches, pinned, false);
+        check(model, microBatches, pinned, true);
+    }
+
+    /** One pass over the batch, the training forward's or the reference's ({@code score}: {@link Transformer#score}). */
+    private static void check(Transformer model, List<TokenBatch> microBatches, float[] pinned, boolean score) {
         int targets = pinned.length / 2, at = 0;
         double worstLogp = 0, worstEntropy = 0;
         for (TokenBatch mb : microBatches) {
-            Transformer.Scores s = model.forward(mb, 1f);
+            Transformer.Scores s = score ? model.score(mb, 1f) : model.forward(mb, 1f);
             for (int i = 0; i < s.logp().length; i++, at++) {
                 worstLogp = Math.max(worstLogp, Math.abs(s.logp()[i] - pinned[at]));
                 worstEntropy = Math.max(worstEntropy, Math.abs(s.entropy()[i] - pinned[targets + at]));
@@ -40,7 +46,7 @@ final class FastPathCheck {
         }
         if (at != targets) throw new IllegalStateException("the pinned file has " + targets + " targets, the batch " + at);
         boolean ok = worstLogp <= TOLERANCE && worstEntropy <= TOLERANCE;
-        System.out.printf("fast-path check: max |Δ log-prob| %.2e, max |Δ entropy| %.2e over %d targets vs the engine before issue 14 (6d03c05): %s%n",
-                worstLogp, worstEntropy, targets, ok ? "same (≤ 1e-5)" : "DIFFERENT (> 1e-5)");
+        System.out.printf("fast-path check%s: max |Δ log-prob| %.2e, max |Δ entropy| %.2e over %d targets vs the engine before issue 14 (6d03c05): %s%n",
+                score ? " (reference pass)" : "", worstLogp, worstEntropy, targets, ok ? "same (≤ 1e-5)" : "DIFFERENT (> 1e-5)");
     }
 }

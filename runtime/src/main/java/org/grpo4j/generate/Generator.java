@@ -22,9 +22,9 @@ import org.grpo4j.model.Transformer;
  * and slots and samples ({@link Sampler}) from the logits of the rows that sample.
  *
  * <p>KV cache layout (per layer, {@code [slots, kvHeads·hd]} for k and for v): prompt {@code p} owns slots
- * {@code [promptSlot[p], promptSlot[p] + len_p)}, sequence {@code s} owns the next {@code max_completion_length − 1}
- * slots after all prompts (its last token is never fed back). The whole cache is sized up front from the lengths and
- * checked against a memory budget.
+ * {@code [promptSlot[p], promptSlot[p] + len_p)}, sequence {@code s} owns {@code max_completion_length − 1} slots after
+ * all prompts (its last token is never fed back); every run starts on a multiple of {@value #SLOT_ALIGN} slots. The
+ * whole cache is sized up front from the lengths and checked against a memory budget.
  *
  * <p>Reproducibility: sequence {@code (prompt i, sample g)} draws from its own {@code SplittableRandom} seeded from
  * {@code (seed, firstPromptIndex + i, g)}, one draw per token, so a completion does not depend on which other
@@ -38,6 +38,8 @@ import org.grpo4j.model.Transformer;
 public final class Generator {
     /** Prompt rows run through the model at once; longer prefills go in chunks (the cache makes them exact). */
     private static final int PREFILL_CHUNK = Integer.getInteger("grpo4j.prefillChunk", 512);
+    /** Where runs of cache slots start: on whole tiles of a backend that tiles the cache by vectors of slots (the CPU's 16). */
+    static final int SLOT_ALIGN = 16;
     /**
      * Most decode lanes ({@code -Dgrpo4j.decode.lanes}; 1: every op of a step splits its own work over the pool). With
      * lanes, a step's rows are split into contiguous runs, each run through the whole model on its own thread: one
@@ -138,7 +140,7 @@ public final class Generator {
         if (B == 0) return List.of();
         if (!params.stopStrings().isEmpty() && decoder == null)
             throw new IllegalArgumentException("stop_strings " + params.stopStrings() + " need a decoder: create the Generator with the tokenizer's decode");
-        int[] promptSlot = new int[B + 1];
+        int[] promptRow = new int[B + 1], promptSlot = new int[B + 1]; // packed prefill rows, cache slots
         int longest = 0;
         for (int b = 0; b < B; b++) {
             int[] pr = prompts.get(b);
@@ -148,11 +150,12 @@ public final class Generator {
             if ((long) pr.length + maxNew > c.maxPositionEmbeddings())
                 throw new IllegalArgumentException("prompt " + b + " has " + pr.length + " tokens; with max_completion_length " + maxNew
                         + " it exceeds max_position_embeddings = " + c.maxPositionEmbeddings() + " of the model");
-            promptSlot[b + 1] = promptSlot[b] + pr.length;
+            promptRow[b + 1] = promptRow[b] + pr.length;
+            promptSlot[b + 1] = align(promptSlot[b] + pr.length);
             longest = Math.max(longest, pr.length);
         }
-        int promptTokens = promptSlot[B], own = maxNew - 1;
-        long slotsNeeded = promptTokens + (long) S * own;
+        int promptTokens = promptRow[B], own = maxNew - 1, ownSlots = align(own), seqSlot = promptSlot[B];
+        long slotsNeeded = seqSlot + (long) S * ownSlots;
         if (slotsNeeded > Integer.MAX_VALUE) throw new IllegalArgumentException(memoryMessage(B, G, promptTokens, maxNew, Long.MAX_VALUE, 0));
         int chunk = Math.min(promptTokens, Math.max(PREFILL_CHUNK, 1));
         int rows = Math.max(chunk, S), outRows = Math.max(Math.min(B, chunk), S);
@@ -175,15 +178,15 @@ public final class Generator {
         for (int r0 = 0; r0 < promptTokens; r0 += chunk) {
             int n = Math.min(chunk, promptTokens - r0), nOut = 0;
             for (int i = 0; i < n; i++) {
-                int r = r0 + i, b = promptOf(promptSlot, B, r), t = r - promptSlot[b];
+                int r = r0 + i, b = promptOf(promptRow, B, r), t = r - promptRow[b];
                 tokens[i] = prompts.get(b)[t];
                 positions[i] = t;
-                slots[i] = r;
+                slots[i] = promptSlot[b] + t;
                 segments[4 * i] = promptSlot[b];
                 segments[4 * i + 1] = t + 1;
                 segments[4 * i + 2] = 0;
                 segments[4 * i + 3] = 0;
-                if (r == promptSlot[b + 1] - 1) {
+                if (r == promptRow[b + 1] - 1) {
                     lastRows[nOut] = i;
                     for (int g = 0; g < G; g++) {
                         job.row[nOut * G + g] = nOut;
@@ -215,10 +218,10 @@ public final class Generator {
                     int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
                     tok[j] = out[s][k - 1];
                     pos[j] = pl + k - 1;
-                    slot[j] = promptTokens + s * own + k - 1;
+                    slot[j] = seqSlot + s * ownSlots + k - 1;
                     seg[4 * j] = promptSlot[b];
                     seg[4 * j + 1] = pl;
-                    seg[4 * j + 2] = promptTokens + s * own;
+                    seg[4 * j + 2] = seqSlot + s * ownSlots;
                     seg[4 * j + 3] = k;
                     job.row[i] = i;
                     job.seq[i] = s;
@@ -398,11 +401,15 @@ public final class Generator {
         return String.format("%.1f MiB", b / (double) (1L << 20));
     }
 
-    private static int promptOf(int[] promptSlot, int B, int row) {
+    private static int align(int slots) {
+        return (slots + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN;
+    }
+
+    private static int promptOf(int[] promptRow, int B, int row) {
         int lo = 0, hi = B - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (promptSlot[mid] <= row) lo = mid;
+            if (promptRow[mid] <= row) lo = mid;
             else hi = mid - 1;
         }
         return lo;

@@ -8,9 +8,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Attention of query rows over a KV cache (generation): each row reads a shared prefix run of cache rows (its
  * prompt) and its own run (its generated tokens). One task per (row, kv head) handles every query head of the group.
  *
- * <p>The CPU backend keeps the k cache transposed, {@code [kvHeads·hd, cacheRows]}: the scores of a run of keys are
- * then {@code Σ_i q[i] · kᵀ[i, run]}, vectorised across keys with no horizontal reductions, and the probabilities
- * times v accumulate per lane-chunk of the head in registers. The v cache is row-major {@code [cacheRows, kvHeads·hd]}.
+ * <p>The CPU backend keeps the k cache transposed in tiles: per kv head, each block of {@code W} slots (one vector) is
+ * a {@code [hd][W]} tile, {@code [kvHeads][cacheRows / W][hd][W]}, and the slots past the last whole tile a
+ * {@code [hd][rest]} one. The scores of a run of keys are then {@code Σ_i q[i] · kᵀ[i, run]}, vectorised across keys
+ * with no horizontal reductions, and a vector of keys reads one contiguous tile (a {@code [hd, cacheRows]} layout read
+ * {@code hd} lines a page apart, which the prefetchers do not follow: twice the time once the cache has left L2).
+ * Keys before a run's first whole tile are done one at a time, with the same fused multiply-adds in the same order.
+ * The probabilities times v accumulate per lane-chunk of the head in registers. The v cache is row-major
+ * {@code [cacheRows, kvHeads·hd]}.
  */
 final class DecodeAttention {
     private DecodeAttention() {}
@@ -22,12 +27,25 @@ final class DecodeAttention {
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[1024]);
 
     static void store(float[] k, int ko, int cacheRows, float[] v, int vo, float[] qkv, int io, int[] slots, int rows, int heads, int kvHeads, int hd) {
-        int width = (heads + 2 * kvHeads) * hd, kvDim = kvHeads * hd;
+        int width = (heads + 2 * kvHeads) * hd, kvDim = kvHeads * hd, full = cacheRows - cacheRows % W;
         for (int r = 0; r < rows; r++) {
-            int src = io + r * width + heads * hd, slot = slots[r];
-            for (int j = 0; j < kvDim; j++) k[ko + j * cacheRows + slot] = qkv[src + j];
+            int src = io + r * width + heads * hd, slot = slots[r], step = dimStride(slot, full, cacheRows);
+            for (int h = 0; h < kvHeads; h++) {
+                int at = ko + h * hd * cacheRows + keyAt(slot, full, hd);
+                for (int i = 0; i < hd; i++) k[at + i * step] = qkv[src + h * hd + i];
+            }
             System.arraycopy(qkv, src + kvDim, v, vo + slot * kvDim, kvDim);
         }
+    }
+
+    /** Where dimension 0 of slot {@code slot}'s key sits in its kv head's tiles ({@code full}: the slots in whole tiles). */
+    static int keyAt(int slot, int full, int hd) {
+        return slot < full ? (slot - slot % W) * hd + slot % W : full * hd + slot - full;
+    }
+
+    /** How far apart a key's dimensions are: a whole tile's {@code W}, or the last partial tile's width. */
+    static int dimStride(int slot, int full, int cacheRows) {
+        return slot < full ? W : cacheRows - full;
     }
 
     /** Most rows one task takes when they share their prefix run (a group's samples); more are split into further tasks. */
@@ -83,21 +101,20 @@ final class DecodeAttention {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int aStart = seg[4 * r0], aLen = seg[4 * r0 + 1], maxB = 0;
         for (int r = r0; r < r1; r++) maxB = Math.max(maxB, seg[4 * r + 3]);
-        int nq = (r1 - r0) * group, stride = roundUp(aLen, 4 * W) + roundUp(maxB, 4 * W);
+        // a run's vectors start on its first whole tile, up to W keys in: each part has W more floats of padding
+        int nq = (r1 - r0) * group, stride = roundUp(aLen, 4 * W) + roundUp(maxB, 4 * W) + 2 * W;
         float[] s = Scratch.floats(0, nq * stride), qs = Scratch.floats(1, nq * hd);
         for (int j = 0; j < nq; j++) { // query j: row r0 + j / group, head kvh·group + j % group
             int q = io + (r0 + j / group) * width + (kvh * group + j % group) * hd;
             for (int i = 0; i < hd; i += W) FloatVector.fromArray(F, qkv, q + i).mul(scale).intoArray(qs, j * hd + i);
         }
         int kRows = ko + kvh * hd * cacheRows;
-        // whole key vectors may be loaded from cache columns below this (past a run they read other slots: harmless)
-        int colLimit = k.length - kRows - (hd - 1) * cacheRows;
         for (int j = 0; j < nq; j += 4)
-            blockScores(s, j, Math.min(4, nq - j), stride, 0, qs, hd, k, kRows, cacheRows, colLimit, aStart, aLen);
+            blockScores(s, j, Math.min(4, nq - j), stride, 0, qs, hd, k, kRows, cacheRows, aStart, aLen);
         for (int r = r0; r < r1; r++)
             for (int g = 0; g < group; g += 4) {
                 int j = (r - r0) * group + g;
-                blockScores(s, j, Math.min(4, group - g), stride, aLen, qs, hd, k, kRows, cacheRows, colLimit, seg[4 * r + 2], seg[4 * r + 3]);
+                blockScores(s, j, Math.min(4, group - g), stride, aLen, qs, hd, k, kRows, cacheRows, seg[4 * r + 2], seg[4 * r + 3]);
             }
         for (int j = 0; j < nq; j++) Attention.softmaxInPlace(s, j * stride, aLen + seg[4 * (r0 + j / group) + 3]);
         int vCol = vo + kvh * hd;
@@ -118,30 +135,37 @@ final class DecodeAttention {
     }
 
     /**
-     * Queries {@code j0 .. j0+n} ({@code n ≤ 4}, scaled, rows of {@code qs}) against the {@code len} keys from cache column
-     * {@code start}: {@code s[j·stride + at + t]}. Four queries × four key vectors per register block; a block's vectors past
-     * the run are computed on other columns and land in the row's padding. Key vectors that would load past
-     * {@code colLimit} are done one key at a time, with the same fused multiply-adds in the same order.
+     * Queries {@code j0 .. j0+n} ({@code n ≤ 4}, scaled, rows of {@code qs}) against the {@code len} keys from cache slot
+     * {@code start}: {@code s[j·stride + at + t]}. Four queries × four key vectors (whole tiles) per register block; a block's
+     * vectors past the run are computed on other slots and land in the row's padding. Keys before the run's first whole
+     * tile and in the cache's last partial tile are done one key at a time, with the same fused multiply-adds in the same order.
      */
     private static void blockScores(float[] s, int j0, int n, int stride, int at, float[] qs, int hd, float[] k, int kRows, int cacheRows,
-                               int colLimit, int start, int len) {
-        int vecKeys = Math.min(len, Math.max(0, colLimit - W - start + 1)); // keys t with start + t + W <= colLimit start whole vectors
+                               int start, int len) {
+        int full = cacheRows - cacheRows % W;
+        int head = Math.min(len, start >= full ? len : (W - start % W) % W), vecEnd = Math.max(head, Math.min(len, full - start));
         int x0 = j0 * hd, x1 = (j0 + Math.min(1, n - 1)) * hd, x2 = (j0 + Math.min(2, n - 1)) * hd, x3 = (j0 + Math.min(3, n - 1)) * hd;
         int s0 = j0 * stride + at, s1 = (j0 + Math.min(1, n - 1)) * stride + at, s2 = (j0 + Math.min(2, n - 1)) * stride + at,
                 s3 = (j0 + Math.min(3, n - 1)) * stride + at;
-        int t = 0;
-        for (; t < vecKeys; t += 4 * W) {
-            int c0 = kRows + start + t;
-            // vectors past the run: another column of whole vectors (its results land in padding)
-            int c1 = t + W < vecKeys ? c0 + W : c0, c2 = t + 2 * W < vecKeys ? c0 + 2 * W : c0, c3 = t + 3 * W < vecKeys ? c0 + 3 * W : c0;
-            if (n <= 2) scoreBlock2(s, s0 + t, s1 + t, qs, x0, x1, k, c0, c1, c2, c3, cacheRows, hd); // a row's two heads (own keys)
-            else scoreBlock(s, s0 + t, s1 + t, s2 + t, s3 + t, qs, x0, x1, x2, x3, k, c0, c1, c2, c3, cacheRows, hd);
+        for (int t = head; t < vecEnd; t += 4 * W) {
+            int c0 = kRows + (start + t) * hd, wt = W * hd;
+            // vectors past the run or the whole tiles: the first one again (its results land in padding)
+            int c1 = t + W < vecEnd ? c0 + wt : c0, c2 = t + 2 * W < vecEnd ? c0 + 2 * wt : c0, c3 = t + 3 * W < vecEnd ? c0 + 3 * wt : c0;
+            if (n <= 2) scoreBlock2(s, s0 + t, s1 + t, qs, x0, x1, k, c0, c1, c2, c3, hd); // a row's two heads (own keys)
+            else scoreBlock(s, s0 + t, s1 + t, s2 + t, s3 + t, qs, x0, x1, x2, x3, k, c0, c1, c2, c3, hd);
         }
-        for (t = vecKeys; t < len; t++) {
-            int col = kRows + start + t;
+        scalarKeys(s, s0, s1, s2, s3, qs, x0, x1, x2, x3, k, kRows, full, cacheRows, hd, start, 0, head);
+        scalarKeys(s, s0, s1, s2, s3, qs, x0, x1, x2, x3, k, kRows, full, cacheRows, hd, start, vecEnd, len);
+    }
+
+    /** Keys {@code [from, to)} of a run one at a time: each score sums {@code i} in order with fused multiply-adds, as the vectors do. */
+    private static void scalarKeys(float[] s, int s0, int s1, int s2, int s3, float[] qs, int x0, int x1, int x2, int x3, float[] k, int kRows,
+                                   int full, int cacheRows, int hd, int start, int from, int to) {
+        for (int t = from; t < to; t++) {
+            int slot = start + t, col = kRows + keyAt(slot, full, hd), step = dimStride(slot, full, cacheRows);
             float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
             for (int i = 0; i < hd; i++) {
-                float kv = k[col + i * cacheRows];
+                float kv = k[col + i * step];
                 a0 = Math.fma(kv, qs[x0 + i], a0);
                 a1 = Math.fma(kv, qs[x1 + i], a1);
                 a2 = Math.fma(kv, qs[x2 + i], a2);
@@ -154,13 +178,13 @@ final class DecodeAttention {
         }
     }
 
-    /** Four queries × four key vectors (columns {@code c0..c3} of the transposed k rows): 16 accumulators, each summing {@code i} in order. */
+    /** Four queries × four key vectors (tiles {@code c0..c3}): 16 accumulators, each summing {@code i} in order. */
     private static void scoreBlock(float[] s, int s0, int s1, int s2, int s3, float[] qs, int x0, int x1, int x2, int x3,
-                                   float[] k, int c0, int c1, int c2, int c3, int cacheRows, int hd) {
+                                   float[] k, int c0, int c1, int c2, int c3, int hd) {
         FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z,
                 d0 = z, d1 = z, d2 = z, d3 = z, e0 = z, e1 = z, e2 = z, e3 = z;
         for (int i = 0; i < hd; i++) {
-            int o = i * cacheRows;
+            int o = i * W;
             FloatVector k0 = FloatVector.fromArray(F, k, c0 + o), k1 = FloatVector.fromArray(F, k, c1 + o);
             FloatVector k2 = FloatVector.fromArray(F, k, c2 + o), k3 = FloatVector.fromArray(F, k, c3 + o);
             FloatVector q = FloatVector.broadcast(F, qs[x0 + i]);
@@ -180,10 +204,10 @@ final class DecodeAttention {
     }
 
     /** {@link #scoreBlock} for two queries: eight accumulators, no work spent on repeated queries. */
-    private static void scoreBlock2(float[] s, int s0, int s1, float[] qs, int x0, int x1, float[] k, int c0, int c1, int c2, int c3, int cacheRows, int hd) {
+    private static void scoreBlock2(float[] s, int s0, int s1, float[] qs, int x0, int x1, float[] k, int c0, int c1, int c2, int c3, int hd) {
         FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
         for (int i = 0; i < hd; i++) {
-            int o = i * cacheRows;
+            int o = i * W;
             FloatVector k0 = FloatVector.fromArray(F, k, c0 + o), k1 = FloatVector.fromArray(F, k, c1 + o);
             FloatVector k2 = FloatVector.fromArray(F, k, c2 + o), k3 = FloatVector.fromArray(F, k, c3 + o);
             FloatVector q = FloatVector.broadcast(F, qs[x0 + i]);
@@ -338,20 +362,22 @@ final class DecodeAttention {
 
     /**
      * {@code s[p0 + t] = scale · Σ_i q0[i] · kᵀ[i, start + t]} for the {@code len} keys of one run, and the same for
-     * query {@code q1} into {@code p1}: vectorised across keys, each key vector loaded once for both heads. The last
-     * partial vector of keys is computed whole while it lies inside the cache row and stored under a mask.
+     * query {@code q1} into {@code p1}: vectorised across the keys of whole tiles, each key vector loaded once for both
+     * heads, the last partial vector of a run computed whole (inside its tile) and stored under a mask. Keys before the
+     * run's first whole tile and in the cache's last partial tile are done one at a time with the vectors' arithmetic.
      */
     private static void scores(float[] s, int p0, int p1, float[] qkv, int q0, int q1, float[] k, int kRows, int cacheRows, int start, int len,
                                int hd, float scale) {
-        int t = 0;
-        for (; t < len && start + t + W <= cacheRows; t += W) {
-            int col = kRows + start + t;
+        int full = cacheRows - cacheRows % W;
+        int head = Math.min(len, start >= full ? len : (W - start % W) % W), vecEnd = Math.max(head, Math.min(len, full - start));
+        for (int t = head; t < vecEnd; t += W) {
+            int col = kRows + (start + t) * hd;
             FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
             int i = 0;
             for (; i + 4 <= hd; i += 4) {
-                int o = col + i * cacheRows;
-                FloatVector k0 = FloatVector.fromArray(F, k, o), k1 = FloatVector.fromArray(F, k, o + cacheRows);
-                FloatVector k2 = FloatVector.fromArray(F, k, o + 2 * cacheRows), k3 = FloatVector.fromArray(F, k, o + 3 * cacheRows);
+                int o = col + i * W;
+                FloatVector k0 = FloatVector.fromArray(F, k, o), k1 = FloatVector.fromArray(F, k, o + W);
+                FloatVector k2 = FloatVector.fromArray(F, k, o + 2 * W), k3 = FloatVector.fromArray(F, k, o + 3 * W);
                 a0 = k0.fma(FloatVector.broadcast(F, qkv[q0 + i]), a0);
                 a1 = k1.fma(FloatVector.broadcast(F, qkv[q0 + i + 1]), a1);
                 a2 = k2.fma(FloatVector.broadcast(F, qkv[q0 + i + 2]), a2);
@@ -362,32 +388,44 @@ final class DecodeAttention {
                 b3 = k3.fma(FloatVector.broadcast(F, qkv[q1 + i + 3]), b3);
             }
             for (; i < hd; i++) {
-                FloatVector k0 = FloatVector.fromArray(F, k, col + i * cacheRows);
+                FloatVector k0 = FloatVector.fromArray(F, k, col + i * W);
                 a0 = k0.fma(FloatVector.broadcast(F, qkv[q0 + i]), a0);
                 b0 = k0.fma(FloatVector.broadcast(F, qkv[q1 + i]), b0);
             }
             FloatVector sa = a0.add(a1).add(a2.add(a3)).mul(scale), sb = b0.add(b1).add(b2.add(b3)).mul(scale);
-            if (t + W <= len) {
+            if (t + W <= vecEnd) {
                 sb.intoArray(s, p1 + t);
                 sa.intoArray(s, p0 + t);
             } else {
-                VectorMask<Float> m = F.indexInRange(t, len);
+                VectorMask<Float> m = F.indexInRange(t, vecEnd);
                 sb.intoArray(s, p1 + t, m);
                 sa.intoArray(s, p0 + t, m);
             }
         }
-        // keys whose vector would run past the end of the cache row, one by one (strided column reads)
-        for (; t < len; t++) {
-            int col = kRows + start + t;
-            float acc0 = 0f, acc1 = 0f;
-            for (int i = 0; i < hd; i++) {
-                float kv = k[col + i * cacheRows];
-                acc0 += qkv[q0 + i] * kv;
-                acc1 += qkv[q1 + i] * kv;
+        for (int part = 0; part < 2; part++) // the keys before the vectors, then those after them
+            for (int t = part == 0 ? 0 : vecEnd, end = part == 0 ? head : len; t < end; t++) {
+                int slot = start + t, col = kRows + keyAt(slot, full, hd), step = dimStride(slot, full, cacheRows);
+                float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, b0 = 0f, b1 = 0f, b2 = 0f, b3 = 0f;
+                int i = 0;
+                for (; i + 4 <= hd; i += 4) {
+                    float k0 = k[col + i * step], k1 = k[col + (i + 1) * step], k2 = k[col + (i + 2) * step], k3 = k[col + (i + 3) * step];
+                    a0 = Math.fma(k0, qkv[q0 + i], a0);
+                    a1 = Math.fma(k1, qkv[q0 + i + 1], a1);
+                    a2 = Math.fma(k2, qkv[q0 + i + 2], a2);
+                    a3 = Math.fma(k3, qkv[q0 + i + 3], a3);
+                    b0 = Math.fma(k0, qkv[q1 + i], b0);
+                    b1 = Math.fma(k1, qkv[q1 + i + 1], b1);
+                    b2 = Math.fma(k2, qkv[q1 + i + 2], b2);
+                    b3 = Math.fma(k3, qkv[q1 + i + 3], b3);
+                }
+                for (; i < hd; i++) {
+                    float k0 = k[col + i * step];
+                    a0 = Math.fma(k0, qkv[q0 + i], a0);
+                    b0 = Math.fma(k0, qkv[q1 + i], b0);
+                }
+                s[p1 + t] = (b0 + b1 + (b2 + b3)) * scale;
+                s[p0 + t] = (a0 + a1 + (a2 + a3)) * scale;
             }
-            s[p1 + t] = acc1 * scale;
-            s[p0 + t] = acc0 * scale;
-        }
     }
 
     private static float[] scratch(int n) {

@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * with a 16 × 16 in-register transpose. The left operand is packed too, {@link #MC} rows at a time (L2 resident) as
  * micro-panels of {@code MR} rows, {@code [k][MR]} (L1 resident, reused by every panel of the block): by the same
  * register transposes when its rows run along the reduction (NT, NN), a vector per depth step and micro-panel when
- * they run across it (TN). One packed
+ * they run across it (TN); a slab spanning several column blocks packs its rows once per depth block instead
+ * (see {@link #PACK_A_ONCE}). One packed
  * stream instead of eight row streams took the NT/NN kernel from ~100 to ~125 GFLOP/s (Xeon, one thread): the
  * per-row address arithmetic had competed with the FMAs for their ports. Tails in any dimension are
  * zero-padded in the panels and written back through a scratch tile, so the kernel itself never branches on
