@@ -149,11 +149,11 @@ public final class GrpoStepBenchmark implements Benchmark {
      * AdamW's moments), the activation block, the KV cache; the heap live after a full collection and committed; and
      * the rest of the resident set, which is the JVM's own (code, metaspace, collector, threads) and unused heap.
      */
-    private static String budget(ModelConfig c, Transformer policy, long cacheSlots) {
+    private static String budget(Transformer policy, long kv) {
         long weights = policy.frozenBase() != null ? policy.frozenBase().bytes() : 4 * policy.params().size();
         long trained = 4 * 4 * policy.trainable().params().size();
         long acts = policy.activationBytes() + (policy.lora() == null ? 0 : policy.lora().activationBytes(4 * (P + C)));
-        long kv = Generator.kvCacheBytes(c, cacheSlots), copies = policy.decodeCopyBytes();
+        long copies = policy.decodeCopyBytes();
         System.gc();
         Runtime rt = Runtime.getRuntime();
         long live = rt.totalMemory() - rt.freeMemory(), committed = rt.totalMemory(), resident = Roofline.residentBytes();
@@ -235,7 +235,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         System.out.println("# policy fwd+bwd " + Roofline.computeBound(3 * fwd, med[2] / 1e3));
         long peak = Roofline.peakResidentBytes();
         System.out.printf("peak memory: %.2f GiB = %.2f GB (resident)%s%n", peak / (double) (1L << 30), peak / 1e9, peftOptions.memoryTarget());
-        System.out.println("# memory budget: " + budget(c, policy, prompts * G * (P + C)));
+        System.out.println("# memory budget: " + budget(policy, generator.lastStats().kvCacheBytes()));
         // AdamW reads weights, gradients and both moments and writes three of them: 7 floats per parameter moved over a
         // working set of 4, which a small model keeps in a cache between steps (the bound is that level's bandwidth)
         long params = policy.trainable().params().size();
