@@ -99,6 +99,9 @@ public final class VectorMath {
         for (; i < n; i++) out[oo + i] = a[ao + i] * s * w[wo + i];
     }
 
+    /** {@code -Dgrpo4j.exp.maxMin=true}: the clamp as max/min, as before h14q (same bits, slower), for A/B runs. */
+    private static final boolean EXP_MAX_MIN = Boolean.getBoolean("grpo4j.exp.maxMin");
+
     private static final float ROUNDER = 12582912f, LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
 
     /**
@@ -111,7 +114,14 @@ public final class VectorMath {
      * normal float; with the FMAs this is 1.8× the speed of the two-factor form (docs/benchmarks.md, h14h).
      */
     public static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.37f);
+        // the clamp as compare-and-blend: the same lanes as max/min (a NaN passes through both), but C2 lowers the
+        // Vector API's max/min to a Java-semantics sequence that made the clamp ~40% of this method (h14q)
+        if (EXP_MAX_MIN) x = x.max(-87.3f).min(88.37f);
+        else {
+            FloatVector lo = FloatVector.broadcast(F, -87.3f), hi = FloatVector.broadcast(F, 88.37f);
+            x = x.blend(lo, x.compare(VectorOperators.LT, lo));
+            x = x.blend(hi, x.compare(VectorOperators.GT, hi));
+        }
         // round x·log2(e) to the nearest integer by adding 1.5·2^23: k's low mantissa bits are then n
         FloatVector k = x.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUNDER)), n = k.sub(ROUNDER);
         FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x).add(n.mul(-LN2_LO));
