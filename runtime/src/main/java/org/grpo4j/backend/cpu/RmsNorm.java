@@ -28,50 +28,67 @@ final class RmsNorm {
         });
     }
 
+    /** Rows per partial weight gradient: a fixed count, so the sums do not depend on the number of threads. */
+    private static final int BLOCK = 32;
+
     /**
      * dx = rstd · (dxhat − xhat · mean(dxhat · xhat)) with xhat = x·rstd and dxhat = dout·w; accumulated into dIn.
-     * The weight gradient is summed over rows per column range in a second pass, so threads never share a sum.
+     * One pass over the rows: each block of {@link #BLOCK} rows sums its part of the weight gradient while the rows
+     * are in L1 (into the caller's scratch, one row of partial sums a block), then the blocks' parts are added to dW
+     * in block order — deterministic for any thread count. The second pass over all rows this replaces re-read
+     * dout and x from L3 (bench-s 3,072 × 128: h14q in docs/benchmarks.md).
      */
     static void backward(float[] dIn, int dio, float[] dW, int dwo, float[] dOut, int doo, float[] in, int io,
                          float[] w, int wo, float[] rstd, int ro, int rows, int dim) {
+        int blocks = (rows + BLOCK - 1) / BLOCK;
+        float[] part = Scratch.floats(0, blocks * dim);
+        Parallel.forRange(blocks, Parallel.grain(2L * dim * BLOCK), (from, to) -> {
+            for (int b = from; b < to; b++) backwardBlock(dIn, dio, part, b * dim, dOut, doo, in, io, w, wo, rstd, ro,
+                    b * BLOCK, Math.min(rows, (b + 1) * BLOCK), dim);
+        });
+        int upper = S.loopBound(dim), j = 0;
+        for (; j < upper; j += W) {
+            FloatVector acc = FloatVector.fromArray(S, dW, dwo + j);
+            for (int b = 0; b < blocks; b++) acc = acc.add(FloatVector.fromArray(S, part, b * dim + j));
+            acc.intoArray(dW, dwo + j);
+        }
+        for (; j < dim; j++) {
+            float acc = dW[dwo + j];
+            for (int b = 0; b < blocks; b++) acc += part[b * dim + j];
+            dW[dwo + j] = acc;
+        }
+    }
+
+    // explicit vectors: C2 leaves the dot product's float reduction scalar (bench-s 3072 × 128, 1 thread, 1.07 →
+    // 0.50–0.57 ms, docs/benchmarks.md); the weight gradient's part of the block starts from its first row's terms
+    private static void backwardBlock(float[] dIn, int dio, float[] part, int po, float[] dOut, int doo, float[] in, int io,
+                                      float[] w, int wo, float[] rstd, int ro, int r0, int r1, int dim) {
         int upper = S.loopBound(dim);
-        // explicit vectors: C2 leaves the dot product's float reduction scalar and cannot vectorise the column pass
-        // (it cannot rule out that dW and dOut are one array): bench-s 3072 × 128, 1 thread, 1.07 → 0.50–0.57 ms (docs/benchmarks.md)
-        Parallel.forRange(rows, Parallel.grain(2L * dim), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int x = io + r * dim, d = doo + r * dim, g = dio + r * dim, j = 0;
-                float s = rstd[ro + r];
-                // mean(dxhat·xhat) = s/dim · Σ dout·w·x
-                FloatVector acc = FloatVector.zero(S);
-                for (; j < upper; j += W)
-                    acc = FloatVector.fromArray(S, dOut, d + j).mul(FloatVector.fromArray(S, w, wo + j)).fma(FloatVector.fromArray(S, in, x + j), acc);
-                float dot = VectorMath.sum(acc);
-                for (; j < dim; j++) dot += dOut[d + j] * w[wo + j] * in[x + j];
-                float c = dot * s * s / dim;
-                FloatVector vs = FloatVector.broadcast(S, s), vc = FloatVector.broadcast(S, c);
-                for (j = 0; j < upper; j += W) {
-                    FloatVector t = FloatVector.fromArray(S, dOut, d + j).mul(FloatVector.fromArray(S, w, wo + j))
-                            .sub(FloatVector.fromArray(S, in, x + j).mul(vc));
-                    FloatVector.fromArray(S, dIn, g + j).add(vs.mul(t)).intoArray(dIn, g + j);
-                }
-                for (; j < dim; j++) dIn[g + j] += s * (dOut[d + j] * w[wo + j] - in[x + j] * c);
+        for (int r = r0; r < r1; r++) {
+            int x = io + r * dim, d = doo + r * dim, g = dio + r * dim, j = 0;
+            float s = rstd[ro + r];
+            // mean(dxhat·xhat) = s/dim · Σ dout·w·x
+            FloatVector acc = FloatVector.zero(S);
+            for (; j < upper; j += W)
+                acc = FloatVector.fromArray(S, dOut, d + j).mul(FloatVector.fromArray(S, w, wo + j)).fma(FloatVector.fromArray(S, in, x + j), acc);
+            float dot = VectorMath.sum(acc);
+            for (; j < dim; j++) dot += dOut[d + j] * w[wo + j] * in[x + j];
+            float c = dot * s * s / dim;
+            FloatVector vs = FloatVector.broadcast(S, s), vc = FloatVector.broadcast(S, c);
+            boolean first = r == r0;
+            for (j = 0; j < upper; j += W) {
+                FloatVector dy = FloatVector.fromArray(S, dOut, d + j), xv = FloatVector.fromArray(S, in, x + j);
+                FloatVector t = dy.mul(FloatVector.fromArray(S, w, wo + j)).sub(xv.mul(vc));
+                FloatVector.fromArray(S, dIn, g + j).add(vs.mul(t)).intoArray(dIn, g + j);
+                FloatVector dw = dy.mul(xv).mul(vs);
+                (first ? dw : FloatVector.fromArray(S, part, po + j).add(dw)).intoArray(part, po + j);
             }
-        });
-        // the weight gradient, column blocks in registers over all rows (rows in order: the scalar loop's sums, bit for bit)
-        Parallel.forRange(dim, Parallel.grain(2L * rows), (from, to) -> {
-            int j = from;
-            for (; j + W <= to; j += W) {
-                FloatVector acc = FloatVector.fromArray(S, dW, dwo + j);
-                for (int r = 0; r < rows; r++)
-                    acc = acc.add(FloatVector.fromArray(S, dOut, doo + r * dim + j).mul(FloatVector.fromArray(S, in, io + r * dim + j)).mul(rstd[ro + r]));
-                acc.intoArray(dW, dwo + j);
+            for (; j < dim; j++) {
+                dIn[g + j] += s * (dOut[d + j] * w[wo + j] - in[x + j] * c);
+                float dw = dOut[d + j] * in[x + j] * s;
+                part[po + j] = first ? dw : part[po + j] + dw;
             }
-            for (; j < to; j++) {
-                float acc = dW[dwo + j];
-                for (int r = 0; r < rows; r++) acc += dOut[doo + r * dim + j] * in[io + r * dim + j] * rstd[ro + r];
-                dW[dwo + j] = acc;
-            }
-        });
+        }
     }
 
     /** Per-head RMSNorm of the q and k parts of fused QKV rows; v is copied unchanged. */

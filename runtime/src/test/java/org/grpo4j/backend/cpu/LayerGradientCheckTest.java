@@ -72,6 +72,50 @@ class LayerGradientCheckTest {
         check("rmsnorm dw", w, dw, loss, 1e-2);
     }
 
+    /**
+     * Over many row blocks (the last one partial) and a dim with a vector tail: dIn and dW (accumulated onto
+     * what they held) against double sums, and bit-identical for one and two threads (block-ordered partial sums).
+     */
+    @Test
+    void rmsNormBackwardOverRowBlocks() {
+        int rows = 1000, dim = 40; // 32 blocks of 32 rows, the last of 8: enough work for two threads to split
+        float[] x = random(rows * dim, 2), w = random(dim, 1), dy = random(rows * dim, 1), rstd = random(rows, 1);
+        float[] dx0 = random(rows * dim, 1), dw0 = random(dim, 1);
+        float[][] dx = new float[2][], dw = new float[2][];
+        int saved = Parallel.threads();
+        try {
+            for (int k = 0; k < 2; k++) {
+                Parallel.setThreads(k + 1);
+                dx[k] = dx0.clone();
+                dw[k] = dw0.clone();
+                be.rmsNormBackward(t(dx[k]), t(dw[k]), t(dy), t(x), t(w), t(rstd), rows, dim);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+        assertArrayEquals(dx[0], dx[1]);
+        assertArrayEquals(dw[0], dw[1]);
+        for (int j = 0; j < dim; j++) {
+            double e = dw0[j], mass = Math.abs(dw0[j]);
+            for (int r = 0; r < rows; r++) {
+                double term = (double) dy[r * dim + j] * x[r * dim + j] * rstd[r];
+                e += term;
+                mass += Math.abs(term);
+            }
+            assertTrue(Math.abs(e - dw[0][j]) < 1e-6 * mass, "dW[" + j + "] " + dw[0][j] + " vs " + e);
+        }
+        for (int r = 0; r < rows; r++) {
+            double s = rstd[r], c = 0;
+            for (int j = 0; j < dim; j++) c += (double) dy[r * dim + j] * w[j] * x[r * dim + j];
+            c *= s * s / dim;
+            for (int j = 0; j < dim; j++) {
+                int i = r * dim + j;
+                double e = dx0[i] + s * (dy[i] * w[j] - x[i] * c);
+                assertTrue(Math.abs(e - dx[0][i]) < 1e-5 * (1 + Math.abs(e)), "dIn[" + i + "] " + dx[0][i] + " vs " + e);
+            }
+        }
+    }
+
     @Test
     void qkNorm() {
         int rows = 3, H = 4, KV = 2, hd = 8, width = (H + 2 * KV) * hd;
