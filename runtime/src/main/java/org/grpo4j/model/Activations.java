@@ -135,14 +135,7 @@ public final class Activations {
     }
 
     void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
-        long need = floatsFor(c, rows, probs, targets, chunkRows, checkpointing);
-        if (block == null || block.size() < need) {
-            block = null; // let the old block go before allocating the new one
-            block = backend.allocate(need);
-        }
-        this.rows = rows;
-        this.targets = targets;
-        this.chunkRows = chunkRows;
+        reserve(floatsFor(c, rows, probs, targets, chunkRows, checkpointing), rows, targets, chunkRows);
         long[] at = {0};
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         // the norm outputs and the SwiGLU output are cheap to recompute from what is saved, and large (F ≈ 5d): one
@@ -185,19 +178,23 @@ public final class Activations {
         dLogp = take(at, targets);
     }
 
-    /**
-     * Lays out a scoring pass ({@link #floatsForScoring}) in the block, growing it if needed; the training views are
-     * left stale (the next {@link #prepare} lays them out again), and a training block already allocated is reused.
-     */
-    void prepareScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail) {
-        long need = floatsForScoring(c, rows, probs, targets, chunkRows, tail);
+    /** Grows the block to {@code need} floats if it is smaller and records the batch shape the views are laid out for. */
+    private void reserve(long need, int rows, int targets, int chunkRows) {
         if (block == null || block.size() < need) {
-            block = null;
+            block = null; // let the old block go before allocating the new one
             block = backend.allocate(need);
         }
         this.rows = rows;
         this.targets = targets;
         this.chunkRows = chunkRows;
+    }
+
+    /**
+     * Lays out a scoring pass ({@link #floatsForScoring}) in the block, growing it if needed; the training views are
+     * left stale (the next {@link #prepare} lays them out again), and a training block already allocated is reused.
+     */
+    void prepareScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail) {
+        reserve(floatsForScoring(c, rows, probs, targets, chunkRows, tail), rows, targets, chunkRows);
         long[] at = {0};
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         Layer L = scoring;
