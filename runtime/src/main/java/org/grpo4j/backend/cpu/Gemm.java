@@ -339,6 +339,10 @@ public final class Gemm {
             block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, depth, accumulate);
             return;
         }
+        if (splitsDepth(rows, cols, depth, threads)) {
+            gemmDepthParts(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, rows, cols, depth, accumulate, threads);
+            return;
+        }
         // One fork per product and no barriers: the output is cut into slabs that threads claim from a counter,
         // each packing its own operands. A few slabs per thread keep the cores busy when one of them is shared
         // with another process. Column slabs when there are enough panels (B is then packed once in total);
@@ -365,6 +369,49 @@ public final class Gemm {
                             s0 * MR, Math.min(rows, s1 * MR), 0, cols, depth, accumulate);
                 }
             }
+        });
+    }
+
+    /** Cut a long reduction over a small output into depth parts ({@code -Dgrpo4j.gemm.depthSplit=false} compares). */
+    static final boolean DEPTH_SPLIT = !"false".equals(System.getProperty("grpo4j.gemm.depthSplit"));
+    /** Each thread's partial sums of a depth-split product but the first part's (which go into C), per calling thread. */
+    private static final ThreadLocal<float[]> PARTS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * A weight gradient with a thin output and a long depth (bench-s: {@code dW[128, 128]} over 3,072 tokens): output
+     * slabs would leave 11 row blocks to 2 threads (6 against 5) and make each thread pack the whole other operand
+     * ({@code depth × cols}), while depth parts are even and pack each operand once; they cost one pass adding
+     * {@code rows × cols} partial sums per extra part, so they pay where the output is small against the depth.
+     */
+    private static boolean splitsDepth(int rows, int cols, int depth, int threads) {
+        return DEPTH_SPLIT && depth >= threads * KC && depth > 2 * Math.min(rows, cols) && (long) rows * cols <= 1 << 18;
+    }
+
+    /**
+     * Part 0 of the depth goes into C as usual; part {@code u > 0} into its own {@code rows × cols} buffer, then added
+     * into C in part order. Which part a thread runs does not change the sums, so results do not depend on scheduling.
+     */
+    private static void gemmDepthParts(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
+                                       float[] b, int bOff, int brs, int bcs, int rows, int cols, int depth,
+                                       boolean accumulate, int parts) {
+        int size = rows * cols;
+        float[] buf = PARTS.get();
+        if (buf.length < (parts - 1) * size) PARTS.set(buf = new float[(parts - 1) * size]);
+        float[] sums = buf;
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(parts, 1, (from, to) -> {
+            Work work = WORK.get();
+            for (int u = next.getAndIncrement(); u < parts; u = next.getAndIncrement()) {
+                // even cuts, so no part ends in a zero step but the last
+                int d0 = (int) ((long) depth * u / parts) & ~1, d1 = u == parts - 1 ? depth : (int) ((long) depth * (u + 1) / parts) & ~1;
+                if (u == 0) block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, d1, accumulate);
+                else block(work, sums, (u - 1) * size, cols, a, aOff + d0 * acs, ars, acs, b, bOff + d0 * brs, brs, bcs,
+                        0, rows, 0, cols, d1 - d0, false);
+            }
+        });
+        Parallel.forRange(rows, Parallel.grain((long) cols * parts), (from, to) -> {
+            for (int i = from; i < to; i++)
+                for (int u = 1; u < parts; u++) VectorMath.axpy(c, cOff + i * ldc, 1f, sums, (u - 1) * size + i * cols, cols);
         });
     }
 

@@ -230,6 +230,31 @@ class GemmTest {
     }
 
     @Test
+    void longReductionsCutIntoDepthPartsMatchTheReference() {
+        // weight gradients over many tokens into a small output: on 2 threads the depth is cut in parts (odd depth,
+        // strided views, accumulate and overwrite over NaN)
+        SplittableRandom rnd = new SplittableRandom(13);
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (int[] sh : new int[][] {{1031, 40, 70}, {2048, 128, 128}, {1536, 13, 300}}) {
+                int M = sh[0], N = sh[1], K = sh[2];
+                for (boolean acc : new boolean[] {false, true}) {
+                    String tag = "depth parts M=" + M + " N=" + N + " K=" + K + " acc=" + acc + " t=" + threads;
+                    float[] ac = random(rnd, M * K), gc = random(rnd, M * N);
+                    int lda = K + 5, ldg = N + 17, ldo = K + 2;
+                    float[] a = strided(rnd, ac, M, K, 2, lda), g = strided(rnd, gc, M, N, 3, ldg);
+                    float[] out = random(rnd, 5 + N * ldo + 1);
+                    if (!acc) for (int i = 0; i < N; i++) java.util.Arrays.fill(out, 5 + i * ldo, 5 + i * ldo + K, Float.NaN);
+                    float[] before = out.clone();
+                    GemmReference.Result ref = GemmReference.matmulTN(acc ? compact(out, 5, N, K, ldo) : new float[N * K], 0, gc, 0, ac, 0, M, N, K, acc);
+                    Gemm.matmulTN(out, 5, ldo, g, 3, ldg, a, 2, lda, M, N, K, acc);
+                    assertStridedClose("TN " + tag, ref, out, before, 5, N, K, ldo);
+                }
+            }
+        }
+    }
+
+    @Test
     void sumRowsAddsColumnSums() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (int threads : new int[] {1, 2}) {
