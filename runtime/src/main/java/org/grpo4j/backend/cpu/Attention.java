@@ -63,10 +63,9 @@ final class Attention {
                             if (save) softmaxInto(probs, p0 + (t0 + r) * T, sc, r * Tp, n);
                             else softmaxInPlace(sc, r * Tp, n);
                         }
-                        if (save) rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, probs, p0 + t0 * T, T, t0 + 1,
-                                qkv, vCol + start * width, width, hd);
-                        else rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, sc, 0, Tp, t0 + 1,
-                                qkv, vCol + start * width, width, hd);
+                        // the block's probabilities: saved rows T apart, or the tile's rows Tp apart
+                        rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, save ? probs : sc, save ? p0 + t0 * T : 0,
+                                save ? T : Tp, t0 + 1, qkv, vCol + start * width, width, hd);
                     }
                 }
             }

@@ -43,6 +43,16 @@ final class DecodeAttention {
         return slot < full ? (slot - slot % W) * hd + slot % W : full * hd + slot - full;
     }
 
+    /** Keys of the run {@code [start, start + len)} before its first whole tile (all of them past the whole tiles). */
+    private static int keysBeforeTile(int start, int len, int full) {
+        return Math.min(len, start >= full ? len : (W - start % W) % W);
+    }
+
+    /** Where the run's keys in whole tiles end (at {@link #keysBeforeTile} when none are). */
+    private static int wholeTileEnd(int start, int len, int full) {
+        return Math.max(keysBeforeTile(start, len, full), Math.min(len, full - start));
+    }
+
     /** How far apart a key's dimensions are: a whole tile's {@code W}, or the last partial tile's width. */
     static int dimStride(int slot, int full, int cacheRows) {
         return slot < full ? W : cacheRows - full;
@@ -143,7 +153,7 @@ final class DecodeAttention {
     private static void blockScores(float[] s, int j0, int n, int stride, int at, float[] qs, int hd, float[] k, int kRows, int cacheRows,
                                int start, int len) {
         int full = cacheRows - cacheRows % W;
-        int head = Math.min(len, start >= full ? len : (W - start % W) % W), vecEnd = Math.max(head, Math.min(len, full - start));
+        int head = keysBeforeTile(start, len, full), vecEnd = wholeTileEnd(start, len, full);
         int x0 = j0 * hd, x1 = (j0 + Math.min(1, n - 1)) * hd, x2 = (j0 + Math.min(2, n - 1)) * hd, x3 = (j0 + Math.min(3, n - 1)) * hd;
         int s0 = j0 * stride + at, s1 = (j0 + Math.min(1, n - 1)) * stride + at, s2 = (j0 + Math.min(2, n - 1)) * stride + at,
                 s3 = (j0 + Math.min(3, n - 1)) * stride + at;
@@ -369,7 +379,7 @@ final class DecodeAttention {
     private static void scores(float[] s, int p0, int p1, float[] qkv, int q0, int q1, float[] k, int kRows, int cacheRows, int start, int len,
                                int hd, float scale) {
         int full = cacheRows - cacheRows % W;
-        int head = Math.min(len, start >= full ? len : (W - start % W) % W), vecEnd = Math.max(head, Math.min(len, full - start));
+        int head = keysBeforeTile(start, len, full), vecEnd = wholeTileEnd(start, len, full);
         for (int t = head; t < vecEnd; t += W) {
             int col = kRows + (start + t) * hd;
             FloatVector z = FloatVector.zero(F), a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
