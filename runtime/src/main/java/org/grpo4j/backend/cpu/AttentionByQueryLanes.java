@@ -168,39 +168,35 @@ final class AttentionByQueryLanes {
                     b7 = v1.fma(p, b7);
                 }
             }
-            int c = o + i0;
-            addInto(out, c, a0);
-            addInto(out, c + W, b0);
-            if (rr > 1) {
-                addInto(out, c + os, a1);
-                addInto(out, c + os + W, b1);
-            }
-            if (rr > 2) {
-                addInto(out, c + 2 * os, a2);
-                addInto(out, c + 2 * os + W, b2);
-            }
-            if (rr > 3) {
-                addInto(out, c + 3 * os, a3);
-                addInto(out, c + 3 * os + W, b3);
-            }
-            if (rr > 4) {
-                addInto(out, c + 4 * os, a4);
-                addInto(out, c + 4 * os + W, b4);
-            }
-            if (rr > 5) {
-                addInto(out, c + 5 * os, a5);
-                addInto(out, c + 5 * os + W, b5);
-            }
-            if (rr > 6) {
-                addInto(out, c + 6 * os, a6);
-                addInto(out, c + 6 * os + W, b6);
-            }
-            if (rr > 7) {
-                addInto(out, c + 7 * os, a7);
-                addInto(out, c + 7 * os + W, b7);
+            // the sums go through a per-thread tile and are added for the rr keys that exist, in a loop: branches on rr
+            // that warm-up never took (ragged sequences come later in a run) would each deoptimise this method once
+            float[] t = TAIL.get();
+            a0.intoArray(t, 0);
+            b0.intoArray(t, W);
+            a1.intoArray(t, QB);
+            b1.intoArray(t, QB + W);
+            a2.intoArray(t, 2 * QB);
+            b2.intoArray(t, 2 * QB + W);
+            a3.intoArray(t, 3 * QB);
+            b3.intoArray(t, 3 * QB + W);
+            a4.intoArray(t, 4 * QB);
+            b4.intoArray(t, 4 * QB + W);
+            a5.intoArray(t, 5 * QB);
+            b5.intoArray(t, 5 * QB + W);
+            a6.intoArray(t, 6 * QB);
+            b6.intoArray(t, 6 * QB + W);
+            a7.intoArray(t, 7 * QB);
+            b7.intoArray(t, 7 * QB + W);
+            for (int k = 0; k < rr; k++) {
+                int c = o + k * os + i0;
+                addInto(out, c, FloatVector.fromArray(S, t, k * QB));
+                addInto(out, c + W, FloatVector.fromArray(S, t, k * QB + W));
             }
         }
     }
+
+    /** Per thread, {@link #addKeyGroup}'s eight keys' sums on their way out. */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[8 * QB]);
 
     /** The backward as h14l wrote it: P and dS copied into key-major matrices of the head, dK/dV four keys at a time. */
     static void backwardByKeyRows(float[] dQkv, int dq, int dk, int dv, float[] dOut, int d, int ds, float[] qkv, int xo, int width,
