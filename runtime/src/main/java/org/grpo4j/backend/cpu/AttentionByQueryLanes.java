@@ -58,8 +58,8 @@ final class AttentionByQueryLanes {
      * The gradients of one head: dQ of its rows stored at {@code dq + t·width}, dK and dV added into {@code dk, dv +
      * s·width} (the caller zeroes them once for the kv head's group). {@code dOut} rows at {@code d + t·ds}, the forward's
      * probabilities at {@code probs} from {@code po}. Per query block: dP = dO·V down the lanes, dS = P∘(dP − Σ_s P∘dP)·scale,
-     * dQ from dS and K; dS and P are kept key-major for the whole sequence, so dK (from dS and Q) and dV (from P and dO)
-     * then sum each key's queries in one pass.
+     * dQ from dS and K; then dK (from dS and Q) and dV (from P and dO) sum each key's queries in one pass
+     * ({@link #backwardByKeyGroups}, or {@link #backwardByKeyRows} under the A/B switch: the same bits).
      */
     static void backward(float[] dQkv, int dq, int dk, int dv, float[] dOut, int d, int ds, float[] qkv, int xo, int width,
                          int qCol, int kCol, int vCol, float[] probs, int po, int T, int hd, float scale) {
