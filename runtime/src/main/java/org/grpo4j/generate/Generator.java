@@ -54,6 +54,8 @@ public final class Generator {
      * (110 MB): 1.7–1.8 → 2.1–2.2 s, the weights streamed twice from L3.
      */
     private static final long LANE_BYTES = Long.getLong("grpo4j.decode.laneBytes", 16L << 20);
+    /** A call's decode steps run from inside one pool region ({@link Crew}); {@code -Dgrpo4j.decode.crew=false}: a region per step (tests compare both). */
+    static boolean crewSteps = !"false".equals(System.getProperty("grpo4j.decode.crew"));
 
     private final Transformer model;
     private final ModelConfig c;
@@ -65,6 +67,7 @@ public final class Generator {
     // lanes[0] is the cache itself, the others its lanes (KvCache.lane), grown when a call uses more
     private KvCache[] lanes;
     private final LaneStep laneStep = new LaneStep();
+    private final Crew crew = new Crew();
     // the step inputs of the cache, and its logits (host arrays, replaced when the workspace grows)
     private int[] tokens, positions, slots, segments, lastRows;
     private float[] hostLogits;
@@ -206,45 +209,11 @@ public final class Generator {
         int nActive = 0;
         for (int s = 0; s < S; s++) if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[nActive++] = s;
         int[] activeRows = new int[Math.max(0, own)];
-        int steps = 0;
-        for (int k = 1; k < maxNew && nActive > 0; k++) {
-            int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
-            for (int ln = 0; ln < nl; ln++) {
-                KvCache lane = lanes[ln];
-                int lo = nActive * ln / nl, hi = nActive * (ln + 1) / nl;
-                int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
-                lane.logitsRow(lo);
-                for (int i = lo; i < hi; i++) {
-                    int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
-                    tok[j] = out[s][k - 1];
-                    pos[j] = pl + k - 1;
-                    slot[j] = seqSlot + s * ownSlots + k - 1;
-                    seg[4 * j] = promptSlot[b];
-                    seg[4 * j + 1] = pl;
-                    seg[4 * j + 2] = seqSlot + s * ownSlots;
-                    seg[4 * j + 3] = k;
-                    job.row[i] = i;
-                    job.seq[i] = s;
-                }
-            }
-            activeRows[steps++] = nActive;
-            if (nl == 1) model.decode(cache, nActive, nActive, false);
-            else {
-                laneStep.lanes = nl;
-                laneStep.rows = nActive;
-                Parallel.forRange(nl, 1, laneStep);
-            }
-            job.count = nActive;
-            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(nActive, job.grain, job);
-            // compact: finished sequences leave the batch
-            int m = 0;
-            for (int i = 0; i < nActive; i++) {
-                int s = active[i];
-                if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
-            }
-            nActive = m;
-        }
+        Steps run = new Steps(job, active, nActive, activeRows, maxNew, nLanes, prompts, G, out, len, seqSlot, ownSlots, promptSlot,
+                reason, stoppedText, stopIds, params);
+        if (nLanes > 1 && crewSteps) crew.runAll(run);
+        else run.run();
+        int steps = run.steps;
 
         List<Completion> result = new ArrayList<>(S);
         long newTokens = 0;
@@ -290,6 +259,167 @@ public final class Generator {
             return true;
         }
         return false;
+    }
+
+    /** The decode steps of one call, after the prefill: rows scheduled onto lanes, sampled, finished ones leaving the batch. */
+    private final class Steps implements Runnable {
+        final Job job;
+        final int[] active, activeRows, len, promptSlot, stopIds;
+        final int maxNew, nLanes, G, seqSlot, ownSlots;
+        final List<int[]> prompts;
+        final int[][] out;
+        final Completion.FinishReason[] reason;
+        final String[] stoppedText;
+        final SamplingParams params;
+        int nActive, steps;
+
+        Steps(Job job, int[] active, int nActive, int[] activeRows, int maxNew, int nLanes, List<int[]> prompts, int G, int[][] out, int[] len,
+              int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason, String[] stoppedText, int[] stopIds, SamplingParams params) {
+            this.job = job;
+            this.active = active;
+            this.nActive = nActive;
+            this.activeRows = activeRows;
+            this.maxNew = maxNew;
+            this.nLanes = nLanes;
+            this.prompts = prompts;
+            this.G = G;
+            this.out = out;
+            this.len = len;
+            this.seqSlot = seqSlot;
+            this.ownSlots = ownSlots;
+            this.promptSlot = promptSlot;
+            this.reason = reason;
+            this.stoppedText = stoppedText;
+            this.stopIds = stopIds;
+            this.params = params;
+        }
+
+        @Override
+        public void run() {
+            int V = c.vocabSize();
+            for (int k = 1; k < maxNew && nActive > 0; k++) {
+                int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
+                for (int ln = 0; ln < nl; ln++) {
+                    KvCache lane = lanes[ln];
+                    int lo = nActive * ln / nl, hi = nActive * (ln + 1) / nl;
+                    int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
+                    lane.logitsRow(lo);
+                    for (int i = lo; i < hi; i++) {
+                        int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
+                        tok[j] = out[s][k - 1];
+                        pos[j] = pl + k - 1;
+                        slot[j] = seqSlot + s * ownSlots + k - 1;
+                        seg[4 * j] = promptSlot[b];
+                        seg[4 * j + 1] = pl;
+                        seg[4 * j + 2] = seqSlot + s * ownSlots;
+                        seg[4 * j + 3] = k;
+                        job.row[i] = i;
+                        job.seq[i] = s;
+                    }
+                }
+                activeRows[steps++] = nActive;
+                if (nl == 1) model.decode(cache, nActive, nActive, false);
+                else crew.step(nl, nActive);
+                job.count = nActive;
+                if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
+                Parallel.forRange(nActive, job.grain, job);
+                // compact: finished sequences leave the batch
+                int m = 0;
+                for (int i = 0; i < nActive; i++) {
+                    int s = active[i];
+                    if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
+                }
+                nActive = m;
+            }
+        }
+    }
+
+    /**
+     * The lanes of every decode step of a call, run by the pool's threads from inside one {@link Parallel} region
+     * ({@code -Dgrpo4j.decode.crew=false}: one region per step): the thread that takes the region's first chunk runs the
+     * steps ({@link Steps}), the other waits spinning for each step's lanes, and each lane is claimed by whichever thread
+     * comes first, so a thread the system has not scheduled never holds a step up (the first one then runs every lane).
+     * A step then costs two counter updates instead of a fork and a join (~25 µs a step on bench-s, where a step is
+     * ~300 µs).
+     */
+    private final class Crew implements Parallel.Range {
+        private final java.util.concurrent.atomic.AtomicInteger claimed = new java.util.concurrent.atomic.AtomicInteger(),
+                done = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile int published;
+        private volatile boolean over;
+        private volatile Throwable failure;
+        private Runnable steps;
+
+        void runAll(Runnable steps) {
+            this.steps = steps;
+            over = false;
+            failure = null;
+            claimed.set(Integer.MAX_VALUE / 2); // nothing to claim before the first step
+            try {
+                Parallel.forRange(2, 1, this);
+            } finally {
+                this.steps = null;
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int chunk = from; chunk < to; chunk++) {
+                if (chunk == 0) {
+                    try {
+                        steps.run();
+                    } finally {
+                        over = true;
+                    }
+                } else help();
+            }
+        }
+
+        /** One step of {@code rows} rows over {@code lanes} lanes (inputs filled): returns when every lane is done. */
+        void step(int lanes, int rows) {
+            if (steps == null) { // outside a crew (-Dgrpo4j.decode.crew=false): a region of its own
+                laneStep.lanes = lanes;
+                laneStep.rows = rows;
+                Parallel.forRange(lanes, 1, laneStep);
+                return;
+            }
+            laneStep.lanes = lanes;
+            laneStep.rows = rows;
+            done.set(0);
+            claimed.set(0); // publishes the step's inputs to a thread that claims a lane
+            published++;
+            work();
+            while (done.get() < lanes) Thread.onSpinWait();
+            Throwable f = failure;
+            if (f != null) {
+                failure = null;
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error e) throw e;
+                throw new RuntimeException(f);
+            }
+        }
+
+        private void work() {
+            for (int ln; (ln = claimed.getAndIncrement()) < laneStep.lanes; ) {
+                try {
+                    laneStep.run(ln, ln + 1);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+
+        private void help() {
+            for (int seen = 0; ; ) {
+                int p;
+                while ((p = published) == seen && !over) Thread.onSpinWait();
+                if (p == seen) return;
+                seen = p;
+                work();
+            }
+        }
     }
 
     /** One decode step split over lanes: lane {@code i} runs rows {@code [rows·i/lanes, rows·(i+1)/lanes)} of the step. */

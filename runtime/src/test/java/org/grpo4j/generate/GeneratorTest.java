@@ -180,7 +180,14 @@ class GeneratorTest {
                 assertArrayEquals(one.get(s).tokenIds(), lanes.get(s).tokenIds(), "sequence " + s);
                 assertArrayEquals(one.get(s).logprobs(), lanes.get(s).logprobs(), 0f, "sequence " + s);
             }
+            Generator.crewSteps = !Generator.crewSteps; // the other way of running a call's lanes: one pool region per step
+            List<Completion> other = new Generator(m).generate(PROMPTS, p);
+            for (int s = 0; s < one.size(); s++) {
+                assertArrayEquals(one.get(s).tokenIds(), other.get(s).tokenIds(), "sequence " + s);
+                assertArrayEquals(one.get(s).logprobs(), other.get(s).logprobs(), 0f, "sequence " + s);
+            }
         } finally {
+            Generator.crewSteps = !"false".equals(System.getProperty("grpo4j.decode.crew"));
             org.grpo4j.backend.cpu.Parallel.setThreads(threads);
         }
     }
