@@ -429,25 +429,24 @@ public final class Gemm {
         int kBlocks = (depth + KC - 1) / KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
         int slabPanels = (r1 - r0 + MR - 1) / MR;
-        // rows along the depth (NT, NN) are copied as row panels instead of transposed (see RowPanels)
-        boolean rows = acs == 1 && RowPanels.enabled;
-        int panel = rows ? RowPanels.PANEL : PANEL_A;
-        if (PACK_A_ONCE && j1 - j0 > NC && (long) slabPanels * panel <= PACKED_A_MAX) {
+        if (PACK_A_ONCE && j1 - j0 > NC && (long) slabPanels * PANEL_A <= PACKED_A_MAX) {
             // several column blocks: the slab's rows are packed once per depth block, not once per column block
-            float[] ap = work.packedA(slabPanels * panel);
+            float[] ap = work.packedA(slabPanels * PANEL_A);
             for (int pc = 0; pc < depth; pc += kcMax) {
                 int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
-                if (rows) RowPanels.pack(ap, a, aOff, ars, r0, r1, r1, pc, kc, kcp);
-                else packA(ap, a, aOff, ars, acs, r0, r1, r1, pc, kc, kcp);
+                packA(ap, a, aOff, ars, acs, r0, r1, r1, pc, kc, kcp);
                 for (int jc = j0; jc < j1; jc += NC) {
                     packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, Math.min(NC, j1 - jc), j1);
                     for (int ic = r0; ic < r1; ic += MC)
-                        kernels(work, rows, ap, (ic - r0) / MR * panel, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
+                        blockKernels(work, ap, (ic - r0) / MR * PANEL_A, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
                                 jc, Math.min(NC, j1 - jc), j1, kcp, accumulate || pc > 0);
                 }
             }
             return;
         }
+        // a slab of one column block (bench-s: 64-352 columns) reuses each packed row only that often, so its rows
+        // along the depth (NT, NN) are copied as row panels instead of transposed (see RowPanels)
+        boolean rows = acs == 1 && j1 - j0 <= NC && RowPanels.enabled;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < depth; pc += kcMax) {

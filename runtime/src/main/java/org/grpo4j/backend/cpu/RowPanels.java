@@ -8,14 +8,19 @@ import static org.grpo4j.backend.cpu.Gemm.S;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * {@link Gemm}'s left operand packed as row panels where its rows run along the depth (NT, NN): {@link Gemm#MR} rows
- * copied as they are, {@link #RS} floats apart, and a kernel that broadcasts {@code A(r, p)} from
- * {@code ap[r·RS + p]} instead of from a {@code [depth][MR]} micro-panel. The copy is one contiguous run per row
- * (~0.03 ns per value) where the micro-panel needed 16 × 16 register transposes of 16-row reads of which 12 rows were
- * kept (~0.22 ns per value, Xeon, one thread, L2-hot): 10–13 % of a product of 128 output columns, 17–24 % of the LM
- * head's 64. {@code RS} is a constant, so the twelve broadcasts of a depth step are one base register and twelve fixed
- * displacements, as in the micro-panel kernel; the FMAs are the same in the same order, so C is bit-identical.
- * {@code -Dgrpo4j.gemm.rowPanels=false} packs micro-panels again.
+ * {@link Gemm}'s left operand packed as row panels where its rows run along the depth (NT, NN) and a slab spans one
+ * column block: {@link Gemm#MR} rows copied as they are, {@link #RS} floats apart, and a kernel that broadcasts
+ * {@code A(r, p)} from {@code ap[r·RS + p]} instead of from a {@code [depth][MR]} micro-panel. The copy is one
+ * contiguous run per row where the micro-panel needed 16 × 16 register transposes of 16-row reads of which 12 rows were
+ * kept (~0.2 ns per value, Xeon, one thread, L2-hot): 10–13 % of a product of 128 output columns, 17–24 % of the LM
+ * head's 64, against ~2 % where a packed row meets 704 columns or more. {@code RS} is a constant, so the twelve
+ * broadcasts of a depth step are one index register and twelve fixed displacements, as in the micro-panel kernel; the
+ * FMAs are the same in the same order, so C is bit-identical. {@code -Dgrpo4j.gemm.rowPanels=false} packs micro-panels.
+ *
+ * <p>The depth loop runs on two induction variables (A and B offsets): with one loop index and both offsets derived
+ * from it, C2 kept one more general register live, reloaded B's base from the stack every iteration and spilled a second
+ * accumulator, and the kernel lost more than the copy saved (bench-s shapes 0.86–0.95× at one thread); a one-step loop
+ * broke even.
  */
 final class RowPanels {
     /** Pack row panels for NT/NN products (tests flip it to pin the two layouts to each other). */
