@@ -49,12 +49,22 @@ public final class Activations {
     static final long LOGITS_BUDGET = Long.getLong("grpo4j.logitsBudget", 8L << 20);
 
     /**
-     * Target rows per chunk of the output head: as many as fit the logits budget, at least 64 (so the head's GEMMs stay
-     * efficient on a 150k vocabulary) and at most 1024, so that no batch ever holds {@code targets × vocab} logits
-     * at once, as TRL's chunked LM head.
+     * Fewest target rows per head chunk ({@code -Dgrpo4j.headChunkMin}, 64 before): on a 150k vocabulary each chunk's
+     * products pack the whole vocabulary weight (NT), and read and write its whole gradient (TN, the chunk's rows are
+     * its depth), so thin chunks run at half the GEMM's rate, and every chunk but the last is computed twice. qwen05b
+     * head products per chunk (Xeon, 2 threads): 64 rows 131/135/168 GFLOP/s (nt/nn/tn), 256 rows 194/199/215, layer
+     * products 240–260; one micro-batch of 512 targets spent 3.9 s in the head at 64 rows, 2.4 s at 256 (of ~10 s).
+     * The cost is {@code 256 × vocab} floats of logits (148 MiB on Qwen2.5, against 37 MiB).
+     */
+    static final int HEAD_CHUNK_MIN = Integer.getInteger("grpo4j.headChunkMin", 256);
+
+    /**
+     * Target rows per chunk of the output head: as many as fit the logits budget, at least {@link #HEAD_CHUNK_MIN} (so
+     * the head's GEMMs stay efficient on a 150k vocabulary) and at most 1024, so that no batch of more targets ever
+     * holds {@code targets × vocab} logits at once, as TRL's chunked LM head.
      */
     public static int headChunkRows(ModelConfig c, int targets) {
-        long rows = Math.max(64, Math.min(1024, LOGITS_BUDGET / c.vocabSize()));
+        long rows = Math.max(HEAD_CHUNK_MIN, Math.min(1024, LOGITS_BUDGET / c.vocabSize()));
         return (int) Math.max(1, Math.min(Math.max(1, targets), rows));
     }
 

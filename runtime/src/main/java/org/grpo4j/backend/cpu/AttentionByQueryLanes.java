@@ -58,11 +58,149 @@ final class AttentionByQueryLanes {
      * The gradients of one head: dQ of its rows stored at {@code dq + t·width}, dK and dV added into {@code dk, dv +
      * s·width} (the caller zeroes them once for the kv head's group). {@code dOut} rows at {@code d + t·ds}, the forward's
      * probabilities at {@code probs} from {@code po}. Per query block: dP = dO·V down the lanes, dS = P∘(dP − Σ_s P∘dP)·scale,
-     * dQ from dS and K; dS and P are kept key-major for the whole sequence, so dK (from dS and Q) and dV (from P and dO)
-     * then sum each key's queries in one pass.
+     * dQ from dS and K; then dK (from dS and Q) and dV (from P and dO) sum each key's queries in one pass
+     * ({@link #backwardByKeyGroups}, or {@link #backwardByKeyRows} under the A/B switch: the same bits).
      */
     static void backward(float[] dQkv, int dq, int dk, int dv, float[] dOut, int d, int ds, float[] qkv, int xo, int width,
                          int qCol, int kCol, int vCol, float[] probs, int po, int T, int hd, float scale) {
+        if (KEY_GROUPS) backwardByKeyGroups(dQkv, dq, dk, dv, dOut, d, ds, qkv, xo, width, qCol, kCol, vCol, probs, po, T, hd, scale);
+        else backwardByKeyRows(dQkv, dq, dk, dv, dOut, d, ds, qkv, xo, width, qCol, kCol, vCol, probs, po, T, hd, scale);
+    }
+
+    /**
+     * {@code -Dgrpo4j.attention.keyGroups=false}: the backward that copies P and dS into key-major matrices of the whole
+     * head and adds dK/dV four keys at a time ({@link #backwardByKeyRows}), for A/B runs; the two give the same bits.
+     */
+    static final boolean KEY_GROUPS = !"false".equals(System.getProperty("grpo4j.attention.keyGroups"));
+
+    /**
+     * {@link #backward} reading P where the forward left it: dK and dV of eight keys at a time sum over the query blocks'
+     * tiles ({@link #blockStart}: P from the forward, dS written alike), whose eight weights of one query sit a fixed
+     * {@link #QB} apart (no key-major copies of P and dS, and no strided weight pointers: 1.1× the backward alone, 1.15×
+     * with the rows the products read made contiguous). Each key's sums run over the queries in order from its block's
+     * first query (earlier ones add exact zeros), so the gradients are {@link #backwardByKeyRows}'s, bit for bit.
+     */
+    static void backwardByKeyGroups(float[] dQkv, int dq, int dk, int dv, float[] dOut, int d, int ds, float[] qkv, int xo, int width,
+                                    int qCol, int kCol, int vCol, float[] probs, int po, int T, int hd, float scale) {
+        int Tp = (T + QB - 1) / QB * QB, last = (T - 1) / QB * QB, lastRows = T - last;
+        float[] dt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, (T + QB) * QB), dsB = Scratch.floats(2, blockStart(Tp) + 8 * QB);
+        // slot 3: [a last block narrower than QB (saved with its own row length), widened to QB lanes: (T + 8)·QB]
+        // [the head's queries, its dO rows, the kv head's keys: T·hd each, contiguous (the products read them 5 % faster)]
+        int padSize = (T + 8) * QB, qc = padSize, dc = qc + T * hd, kc = dc + T * hd;
+        float[] s3 = Scratch.floats(3, kc + T * hd), pad = lastRows < QB ? s3 : null;
+        copyRows(s3, qc, qkv, xo + qCol, width, T);
+        copyRows(s3, dc, dOut, d, ds, T);
+        copyRows(s3, kc, qkv, xo + kCol, width, T);
+        if (pad != null) {
+            java.util.Arrays.fill(pad, 0, (T + 8) * QB, 0f);
+            for (int s = 0; s < T; s++) System.arraycopy(probs, po + blockStart(last) + s * lastRows, pad, s * QB, lastRows);
+        }
+        transposed(dt, Tp, dOut, d, ds, T, hd, 1f);
+        FloatVector sv = FloatVector.broadcast(S, scale);
+        for (int t0 = 0; t0 < T; t0 += QB) {
+            int nk = Math.min(t0 + QB, T), rows = nk - t0, b = blockStart(t0);
+            float[] P = t0 == last && pad != null ? pad : probs;
+            int pb = P == pad ? 0 : po + b;
+            scores(dp, nk, dt, Tp, t0, qkv, xo + vCol, width, hd);
+            FloatVector D0 = FloatVector.zero(S), D1 = D0;
+            for (int s = 0; s < nk; s++) {
+                D0 = FloatVector.fromArray(S, P, pb + s * QB).fma(FloatVector.fromArray(S, dp, s * QB), D0);
+                D1 = FloatVector.fromArray(S, P, pb + s * QB + W).fma(FloatVector.fromArray(S, dp, s * QB + W), D1);
+            }
+            for (int s = 0; s < nk; s++) {
+                int c = s * QB;
+                FloatVector.fromArray(S, dp, c).sub(D0).mul(FloatVector.fromArray(S, P, pb + c)).mul(sv).intoArray(dsB, b + c);
+                FloatVector.fromArray(S, dp, c + W).sub(D1).mul(FloatVector.fromArray(S, P, pb + c + W)).mul(sv).intoArray(dsB, b + c + W);
+            }
+            for (int g = 0; g < rows; g += 8) {
+                int rr = Math.min(8, rows - g);
+                weightedRows(dQkv, dq + (t0 + g) * width, width, rr, dsB, b + g, t0 + g + rr, s3, kc, hd, hd);
+            }
+        }
+        for (int s0 = 0; s0 < T; s0 += 8) {
+            int rr = Math.min(8, T - s0);
+            addKeyGroup(dQkv, dk + s0 * width, width, rr, dsB, 0, dsB, blockStart(last), s0, T, s3, qc, hd, hd);
+            addKeyGroup(dQkv, dv + s0 * width, width, rr, probs, po, pad != null ? pad : probs, pad != null ? 0 : po + blockStart(last),
+                    s0, T, s3, dc, hd, hd);
+        }
+    }
+
+    /**
+     * {@code out_k += Σ_{t ≥ t0(s0)} w[s0 + k, t] · rows[ro + t·stride + i]} for the {@code rr ≤ 8} keys {@code s0 + k}
+     * (dK from dS and the queries, dV from P and dO), the weights in block tiles: block {@code t0}'s at {@code w[wo +
+     * blockStart(t0) + s·QB + j]}, the last block's at {@code wl[wlo + s·QB + j]}. Sixteen accumulators (eight keys ×
+     * two vectors of the head): 2 loads and 8 broadcasts at fixed offsets per 16 FMAs; each lane sums t in order.
+     * Missing keys ({@code rr < 8}) read the tile's next rows and are not stored.
+     */
+    static void addKeyGroup(float[] out, int o, int os, int rr, float[] w, int wo, float[] wl, int wlo, int s0, int T,
+                            float[] rows, int ro, int stride, int hd) {
+        int last = (T - 1) / QB * QB;
+        for (int i0 = 0; i0 < hd; i0 += 2 * W) {
+            FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
+            for (int t0 = s0 / QB * QB; t0 < T; t0 += QB) {
+                float[] wa = t0 == last ? wl : w;
+                int c = (t0 == last ? wlo : wo + blockStart(t0)) + s0 * QB, n = Math.min(QB, T - t0), r = ro + t0 * stride + i0;
+                for (int j = 0; j < n; j++, c++, r += stride) {
+                    FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
+                    FloatVector p = FloatVector.broadcast(S, wa[c]);
+                    a0 = v0.fma(p, a0);
+                    b0 = v1.fma(p, b0);
+                    p = FloatVector.broadcast(S, wa[c + QB]);
+                    a1 = v0.fma(p, a1);
+                    b1 = v1.fma(p, b1);
+                    p = FloatVector.broadcast(S, wa[c + 2 * QB]);
+                    a2 = v0.fma(p, a2);
+                    b2 = v1.fma(p, b2);
+                    p = FloatVector.broadcast(S, wa[c + 3 * QB]);
+                    a3 = v0.fma(p, a3);
+                    b3 = v1.fma(p, b3);
+                    p = FloatVector.broadcast(S, wa[c + 4 * QB]);
+                    a4 = v0.fma(p, a4);
+                    b4 = v1.fma(p, b4);
+                    p = FloatVector.broadcast(S, wa[c + 5 * QB]);
+                    a5 = v0.fma(p, a5);
+                    b5 = v1.fma(p, b5);
+                    p = FloatVector.broadcast(S, wa[c + 6 * QB]);
+                    a6 = v0.fma(p, a6);
+                    b6 = v1.fma(p, b6);
+                    p = FloatVector.broadcast(S, wa[c + 7 * QB]);
+                    a7 = v0.fma(p, a7);
+                    b7 = v1.fma(p, b7);
+                }
+            }
+            // the sums go through a per-thread tile and are added for the rr keys that exist, in a loop: branches on rr
+            // that warm-up never took (ragged sequences come later in a run) would each deoptimise this method once
+            float[] t = TAIL.get();
+            a0.intoArray(t, 0);
+            b0.intoArray(t, W);
+            a1.intoArray(t, QB);
+            b1.intoArray(t, QB + W);
+            a2.intoArray(t, 2 * QB);
+            b2.intoArray(t, 2 * QB + W);
+            a3.intoArray(t, 3 * QB);
+            b3.intoArray(t, 3 * QB + W);
+            a4.intoArray(t, 4 * QB);
+            b4.intoArray(t, 4 * QB + W);
+            a5.intoArray(t, 5 * QB);
+            b5.intoArray(t, 5 * QB + W);
+            a6.intoArray(t, 6 * QB);
+            b6.intoArray(t, 6 * QB + W);
+            a7.intoArray(t, 7 * QB);
+            b7.intoArray(t, 7 * QB + W);
+            for (int k = 0; k < rr; k++) {
+                int c = o + k * os + i0;
+                addInto(out, c, FloatVector.fromArray(S, t, k * QB));
+                addInto(out, c + W, FloatVector.fromArray(S, t, k * QB + W));
+            }
+        }
+    }
+
+    /** Per thread, {@link #addKeyGroup}'s eight keys' sums on their way out. */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[8 * QB]);
+
+    /** The backward as h14l wrote it: P and dS copied into key-major matrices of the head, dK/dV four keys at a time. */
+    static void backwardByKeyRows(float[] dQkv, int dq, int dk, int dv, float[] dOut, int d, int ds, float[] qkv, int xo, int width,
+                                  int qCol, int kCol, int vCol, float[] probs, int po, int T, int hd, float scale) {
         int Tp = (T + QB - 1) / QB * QB;
         float[] dt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, (T + QB) * QB), dsT = Scratch.floats(2, T * Tp);
         float[] pT = Scratch.floats(3, T * Tp);
@@ -96,6 +234,14 @@ final class AttentionByQueryLanes {
             int rr = Math.min(4, T - s0);
             addWeightedRows4(dQkv, dk + s0 * width, width, rr, dsT, s0 * Tp + s0, Tp, T - s0, qkv, xo + s0 * width + qCol, width, hd);
             addWeightedRows4(dQkv, dv + s0 * width, width, rr, pT, s0 * Tp + s0, Tp, T - s0, dOut, d + s0 * ds, ds, hd);
+        }
+    }
+
+    /** {@code dst[o + t·QB ..] = src[so + t·stride ..]} for {@code t < T}: a head's rows (two vectors each) made contiguous. */
+    static void copyRows(float[] dst, int o, float[] src, int so, int stride, int T) {
+        for (int t = 0; t < T; t++) {
+            FloatVector.fromArray(S, src, so + t * stride).intoArray(dst, o + t * QB);
+            FloatVector.fromArray(S, src, so + t * stride + W).intoArray(dst, o + t * QB + W);
         }
     }
 

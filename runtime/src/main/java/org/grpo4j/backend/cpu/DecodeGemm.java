@@ -42,8 +42,15 @@ final class DecodeGemm {
      * and the {@value #ROWS} rows or fewer of one register block (a decode lane's share of a step's rows).
      */
     static boolean takes(int M, int N, int K) {
-        return N >= 8 && (M >= MIN_ROWS && M <= ROWS || Gemm.rowsAsLanes(M, K));
+        return N >= 8 && (M >= MIN_ROWS && M <= ROWS || Gemm.rowsAsLanes(M, K) || PREFILL && M > ROWS);
     }
+
+    /**
+     * Whether a prefill's many rows ({@code -Dgrpo4j.decode.copyPrefill}, default on) read the copy too: its tiles are
+     * already transposed, where the packed product packs the weight again at every call (at bench-s's depth of 128 the
+     * packing is about a third of the product).
+     */
+    static final boolean PREFILL = !"false".equals(System.getProperty("grpo4j.decode.copyPrefill"));
 
     /** {@code wt[t·TILE·K + k·TILE + j] = w[(t·TILE + j)·K + k]}, zeros past column N: 16 × 16 register transposes where whole. */
     static void build(float[] wt, int wtOff, float[] w, int wOff, int N, int K) {

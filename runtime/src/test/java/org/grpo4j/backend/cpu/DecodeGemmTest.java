@@ -56,9 +56,30 @@ class DecodeGemmTest {
         assertEquals(4 * DecodeGemm.layoutFloats(n, k), be.decodeLayoutBytes(w, n, k));
         Tensor copy = be.decodeLayout(w, n, k, null);
         be.matmulDecode(viaCopy, x, w, copy, bias, m, n, k, acc);
-        if (DecodeGemm.takes(m, n, k) && !Gemm.rowsAsLanes(m, k)) plain = rowsAsLanes(be, r, plain, x, w, bias, m, n, k, acc);
+        if (DecodeGemm.takes(m, n, k) && m > 2 * Gemm.L) plain = inParts(be, r, plain, x, w, bias, m, n, k, acc);
+        else if (DecodeGemm.takes(m, n, k) && !Gemm.rowsAsLanes(m, k)) plain = rowsAsLanes(be, r, plain, x, w, bias, m, n, k, acc);
         else be.matmul(plain, x, w, bias, m, n, k, acc);
         assertArrayEquals(be.read(plain), be.read(viaCopy), m + " × " + n + " × " + k + (withBias ? " bias" : "") + (acc ? " acc" : ""));
+    }
+
+    /**
+     * A prefill's many rows ({@link DecodeGemm#PREFILL}): each part of 8 rows as the rows-as-lanes kernel computes them, so a
+     * prompt's keys and values round as a decode step's rows do. Without the switch, the plain (packed) product.
+     */
+    private static Tensor inParts(CpuBackend be, SplittableRandom r, Tensor plain, Tensor x, Tensor w, Tensor bias, int m, int n, int k, boolean acc) {
+        if (!DecodeGemm.PREFILL) {
+            be.matmul(plain, x, w, bias, m, n, k, acc);
+            return plain;
+        }
+        Tensor out = be.allocate((long) m * n);
+        for (int r0 = 0; r0 < m; r0 += DecodeGemm.ROWS) {
+            int rows = Math.min(DecodeGemm.ROWS, m - r0);
+            Tensor part = be.allocate((long) rows * n);
+            be.copy(part, plain.slice((long) r0 * n, (long) rows * n));
+            Tensor done = rowsAsLanes(be, r, part, x.slice((long) r0 * k, (long) rows * k), w, bias, rows, n, k, acc);
+            be.copy(out.slice((long) r0 * n, (long) rows * n), done);
+        }
+        return out;
     }
 
     /**

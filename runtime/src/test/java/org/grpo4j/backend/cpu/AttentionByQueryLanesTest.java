@@ -1,0 +1,39 @@
+package org.grpo4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The query-lane attention's fast paths against the paths they replace, bit for bit (the finite-difference checks of
+ * {@code LayerGradientCheckTest} cover the values; these pin the summation order). Heads of {@link
+ * AttentionByQueryLanes#QB} (hd 32 with AVX-512), two query heads sharing one kv head, as in bench-s.
+ */
+class AttentionByQueryLanesTest {
+    private static final int HD = AttentionByQueryLanes.QB, HEADS = 2, WIDTH = (HEADS + 2) * HD;
+
+    /** Lengths with a last query block narrower than QB, a last key group narrower than 8, and whole blocks. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 6, 21, 32, 40, 70, 96, 192})
+    void backwardByKeyGroupsGivesTheKeyRowsGradients(int T) {
+        SplittableRandom r = new SplittableRandom(T);
+        float[] qkv = new float[T * WIDTH], dOut = new float[T * HEADS * HD], probs = new float[HEADS * T * T];
+        for (int i = 0; i < qkv.length; i++) qkv[i] = (float) r.nextGaussian();
+        for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
+        float scale = (float) (1.0 / Math.sqrt(HD));
+        int kCol = HEADS * HD, vCol = kCol + HD;
+        float[] out = new float[T * HEADS * HD];
+        for (int h = 0; h < HEADS; h++)
+            AttentionByQueryLanes.forward(out, h * HD, HEADS * HD, probs, h * T * T, qkv, 0, WIDTH, h * HD, kCol, vCol, T, HD, scale);
+        float[] byRows = new float[T * WIDTH], byGroups = new float[T * WIDTH];
+        for (int h = 0; h < HEADS; h++) {
+            AttentionByQueryLanes.backwardByKeyRows(byRows, h * HD, kCol, vCol, dOut, h * HD, HEADS * HD, qkv, 0, WIDTH, h * HD, kCol, vCol,
+                    probs, h * T * T, T, HD, scale);
+            AttentionByQueryLanes.backwardByKeyGroups(byGroups, h * HD, kCol, vCol, dOut, h * HD, HEADS * HD, qkv, 0, WIDTH, h * HD, kCol,
+                    vCol, probs, h * T * T, T, HD, scale);
+        }
+        assertArrayEquals(byRows, byGroups, "dQ, dK, dV of T = " + T);
+    }
+}
