@@ -34,7 +34,7 @@ public final class GrpoStepBenchmark implements Benchmark {
 
     @Override
     public String summary() {
-        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--warmup N: default 30 on bench-s, 3 on bench-m, 1 on qwen05b] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--peer-last] [--nproc N: data-parallel scaling])";
+        return "one whole GRPO step by phase (--config bench-m|bench-s|qwen05b [--steps 5] [--warmup N: default 80 on bench-s, 3 on bench-m, 1 on qwen05b] [--no-peer] [--lora R] [--base fp32|bf16|int8|nf4] [--gradient-checkpointing] [--micro N] [--peer-last] [--nproc N: data-parallel scaling])";
     }
 
     @Override
