@@ -279,7 +279,7 @@ public final class Gemm {
     private static final class Work {
         /** One depth step more than a block: the zero step that pads an odd depth. */
         final float[] bp = new float[(KC + 1) * NC];
-        final float[] ap = new float[MC / MR * Math.max(PANEL_A, RowPanels.PANEL)];
+        final float[] ap = new float[MC / MR * PANEL_A];
         final float[] tile = new float[MR * NR];
         /** Read as "no old value" (row stride 0), so the kernels have no data-dependent branch. */
         final float[] zeros = new float[NR];
@@ -429,20 +429,16 @@ public final class Gemm {
         int kBlocks = (depth + KC - 1) / KC;
         int kcMax = (depth + kBlocks - 1) / kBlocks;
         int slabPanels = (r1 - r0 + MR - 1) / MR;
-        // rows along the depth (NT, NN) are copied as row panels instead of transposed (see RowPanels)
-        boolean rows = acs == 1 && RowPanels.enabled;
-        int panel = rows ? RowPanels.PANEL : PANEL_A;
-        if (PACK_A_ONCE && j1 - j0 > NC && (long) slabPanels * panel <= PACKED_A_MAX) {
+        if (PACK_A_ONCE && j1 - j0 > NC && (long) slabPanels * PANEL_A <= PACKED_A_MAX) {
             // several column blocks: the slab's rows are packed once per depth block, not once per column block
-            float[] ap = work.packedA(slabPanels * panel);
+            float[] ap = work.packedA(slabPanels * PANEL_A);
             for (int pc = 0; pc < depth; pc += kcMax) {
                 int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
-                if (rows) RowPanels.pack(ap, a, aOff, ars, r0, r1, r1, pc, kc, kcp);
-                else packA(ap, a, aOff, ars, acs, r0, r1, r1, pc, kc, kcp);
+                packA(ap, a, aOff, ars, acs, r0, r1, r1, pc, kc, kcp);
                 for (int jc = j0; jc < j1; jc += NC) {
                     packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, Math.min(NC, j1 - jc), j1);
                     for (int ic = r0; ic < r1; ic += MC)
-                        kernels(work, rows, ap, (ic - r0) / MR * panel, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
+                        blockKernels(work, ap, (ic - r0) / MR * PANEL_A, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
                                 jc, Math.min(NC, j1 - jc), j1, kcp, accumulate || pc > 0);
                 }
             }
@@ -455,19 +451,11 @@ public final class Gemm {
                 packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, nc, j1);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int ie = Math.min(r1, ic + MC);
-                    if (rows) RowPanels.pack(work.ap, a, aOff, ars, ic, ie, r1, pc, kc, kcp);
-                    else packA(work.ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
-                    kernels(work, rows, work.ap, 0, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, accumulate || pc > 0);
+                    packA(work.ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
+                    blockKernels(work, work.ap, 0, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, accumulate || pc > 0);
                 }
             }
         }
-    }
-
-    /** {@link #blockKernels} over micro-panels or {@link RowPanels#blockKernels} over row panels. */
-    private static void kernels(Work work, boolean rows, float[] ap, int apI, float[] c, int cOff, int ldc, int ic, int ie,
-                                int r1, int jc, int nc, int j1, int kcp, boolean load) {
-        if (rows) RowPanels.blockKernels(ap, apI, work.bp, work.tile, work.zeros, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, load);
-        else blockKernels(work, ap, apI, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, load);
     }
 
     /** Packs the {@code kc × nc} block of B at depth {@code pc}, columns {@code jc}, as {@code NR}-wide panels. */
@@ -543,7 +531,7 @@ public final class Gemm {
     }
 
     /** Adds an edge tile's valid {@code mr × nr} corner into C, or overwrites C with it. */
-    static void mergeTile(float[] tile, float[] c, int o, int ldc, int mr, int nr, boolean load) {
+    private static void mergeTile(float[] tile, float[] c, int o, int ldc, int mr, int nr, boolean load) {
         for (int r = 0; r < mr; r++, o += ldc) {
             for (int j = 0; j < nr; j++) c[o + j] = load ? c[o + j] + tile[r * NR + j] : tile[r * NR + j];
         }

@@ -254,45 +254,6 @@ class GemmTest {
         }
     }
 
-    /**
-     * NT and NN products with their left rows copied as row panels ({@link RowPanels}) give the bits of the transposed
-     * micro-panels ({@code -Dgrpo4j.gemm.rowPanels=false}): the same FMAs in the same order. Edge rows and columns, odd
-     * depths, several depth blocks, a slab packed once for several column blocks, strided views, bias, 1 and 2 threads.
-     */
-    @Test
-    void rowPanelsGiveTheBitsOfMicroPanels() {
-        SplittableRandom rnd = new SplittableRandom(17);
-        int kc = Gemm.KC, nc = Gemm.NC, mr = Gemm.MR;
-        int[][] shapes = {{3072 / 8, 128, 128}, {200, 75, 127}, {mr * 5 + 7, 2 * nc + 40, 129}, {130, 96, 2 * kc + 3},
-                {96, 64, 352}, {45, 1100, 60}};
-        boolean before = RowPanels.enabled;
-        try {
-            for (int threads : new int[] {1, 2}) {
-                Parallel.setThreads(threads);
-                for (int[] sh : shapes) {
-                    int M = sh[0], N = sh[1], K = sh[2], lda = K + 3, ldw = K + 1, ldg = N + 5;
-                    String tag = "M=" + M + " N=" + N + " K=" + K + " t=" + threads;
-                    float[] a = random(rnd, 2 + M * lda), w = random(rnd, 1 + N * ldw), bias = random(rnd, N);
-                    float[] g = random(rnd, 3 + M * ldg), init = random(rnd, M * N + M * K);
-                    float[][] nt = new float[2][], nn = new float[2][];
-                    for (int v = 0; v < 2; v++) {
-                        RowPanels.enabled = v == 1;
-                        nt[v] = init.clone();
-                        Gemm.matmulNT(nt[v], 0, N, a, 2, lda, w, 1, ldw, bias, 0, M, N, K, true);
-                        nn[v] = init.clone();
-                        Gemm.matmulNN(nn[v], 0, K, g, 3, ldg, w, 1, ldw, M, N, K, false);
-                    }
-                    for (int i = 0; i < init.length; i++) {
-                        assertEquals(Float.floatToIntBits(nt[0][i]), Float.floatToIntBits(nt[1][i]), "NT " + tag + " at " + i);
-                        assertEquals(Float.floatToIntBits(nn[0][i]), Float.floatToIntBits(nn[1][i]), "NN " + tag + " at " + i);
-                    }
-                }
-            }
-        } finally {
-            RowPanels.enabled = before;
-        }
-    }
-
     @Test
     void sumRowsAddsColumnSums() {
         SplittableRandom rnd = new SplittableRandom(3);
