@@ -209,11 +209,13 @@ public final class Generator {
         int nActive = 0;
         for (int s = 0; s < S; s++) if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[nActive++] = s;
         int[] activeRows = new int[Math.max(0, own)];
-        Steps run = new Steps(job, active, nActive, activeRows, maxNew, nLanes, prompts, G, out, len, seqSlot, ownSlots, promptSlot,
-                reason, stoppedText, stopIds, params);
+        int live = nActive;
+        int[] ran = {0};
+        Runnable run = () -> ran[0] = decodeSteps(job, active, live, activeRows, maxNew, nLanes, prompts, G, out, len, seqSlot, ownSlots,
+                promptSlot, reason, stoppedText, stopIds, params);
         if (nLanes > 1 && crewSteps) crew.runAll(run);
         else run.run();
-        int steps = run.steps;
+        int steps = ran[0];
 
         List<Completion> result = new ArrayList<>(S);
         long newTokens = 0;
@@ -261,84 +263,58 @@ public final class Generator {
         return false;
     }
 
-    /** The decode steps of one call, after the prefill: rows scheduled onto lanes, sampled, finished ones leaving the batch. */
-    private final class Steps implements Runnable {
-        final Job job;
-        final int[] active, activeRows, len, promptSlot, stopIds;
-        final int maxNew, nLanes, G, seqSlot, ownSlots;
-        final List<int[]> prompts;
-        final int[][] out;
-        final Completion.FinishReason[] reason;
-        final String[] stoppedText;
-        final SamplingParams params;
-        int nActive, steps;
-
-        Steps(Job job, int[] active, int nActive, int[] activeRows, int maxNew, int nLanes, List<int[]> prompts, int G, int[][] out, int[] len,
-              int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason, String[] stoppedText, int[] stopIds, SamplingParams params) {
-            this.job = job;
-            this.active = active;
-            this.nActive = nActive;
-            this.activeRows = activeRows;
-            this.maxNew = maxNew;
-            this.nLanes = nLanes;
-            this.prompts = prompts;
-            this.G = G;
-            this.out = out;
-            this.len = len;
-            this.seqSlot = seqSlot;
-            this.ownSlots = ownSlots;
-            this.promptSlot = promptSlot;
-            this.reason = reason;
-            this.stoppedText = stoppedText;
-            this.stopIds = stopIds;
-            this.params = params;
-        }
-
-        @Override
-        public void run() {
-            int V = c.vocabSize();
-            for (int k = 1; k < maxNew && nActive > 0; k++) {
-                int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
-                for (int ln = 0; ln < nl; ln++) {
-                    KvCache lane = lanes[ln];
-                    int lo = nActive * ln / nl, hi = nActive * (ln + 1) / nl;
-                    int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
-                    lane.logitsRow(lo);
-                    for (int i = lo; i < hi; i++) {
-                        int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
-                        tok[j] = out[s][k - 1];
-                        pos[j] = pl + k - 1;
-                        slot[j] = seqSlot + s * ownSlots + k - 1;
-                        seg[4 * j] = promptSlot[b];
-                        seg[4 * j + 1] = pl;
-                        seg[4 * j + 2] = seqSlot + s * ownSlots;
-                        seg[4 * j + 3] = k;
-                        job.row[i] = i;
-                        job.seq[i] = s;
-                    }
+    /**
+     * The decode steps of one call, after the prefill, from {@code nActive} unfinished sequences ({@code active}): rows
+     * scheduled onto lanes, sampled, finished ones leaving the batch; returns the number of steps (their row counts in
+     * {@code activeRows}).
+     */
+    private int decodeSteps(Job job, int[] active, int nActive, int[] activeRows, int maxNew, int nLanes, List<int[]> prompts, int G,
+                            int[][] out, int[] len, int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason,
+                            String[] stoppedText, int[] stopIds, SamplingParams params) {
+        int V = c.vocabSize(), steps = 0;
+        for (int k = 1; k < maxNew && nActive > 0; k++) {
+            int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
+            for (int ln = 0; ln < nl; ln++) {
+                KvCache lane = lanes[ln];
+                int lo = nActive * ln / nl, hi = nActive * (ln + 1) / nl;
+                int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
+                lane.logitsRow(lo);
+                for (int i = lo; i < hi; i++) {
+                    int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
+                    tok[j] = out[s][k - 1];
+                    pos[j] = pl + k - 1;
+                    slot[j] = seqSlot + s * ownSlots + k - 1;
+                    seg[4 * j] = promptSlot[b];
+                    seg[4 * j + 1] = pl;
+                    seg[4 * j + 2] = seqSlot + s * ownSlots;
+                    seg[4 * j + 3] = k;
+                    job.row[i] = i;
+                    job.seq[i] = s;
                 }
-                activeRows[steps++] = nActive;
-                if (nl == 1) model.decode(cache, nActive, nActive, false);
-                else crew.step(nl, nActive);
-                job.count = nActive;
-                if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-                Parallel.forRange(nActive, job.grain, job);
-                // compact: finished sequences leave the batch
-                int m = 0;
-                for (int i = 0; i < nActive; i++) {
-                    int s = active[i];
-                    if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
-                }
-                nActive = m;
             }
+            activeRows[steps++] = nActive;
+            if (nl == 1) model.decode(cache, nActive, nActive, false);
+            else crew.step(nl, nActive);
+            job.count = nActive;
+            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
+            Parallel.forRange(nActive, job.grain, job);
+            // compact: finished sequences leave the batch
+            int m = 0;
+            for (int i = 0; i < nActive; i++) {
+                int s = active[i];
+                if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
+            }
+            nActive = m;
         }
+        return steps;
     }
 
     /**
      * The lanes of every decode step of a call, run by the pool's threads from inside one {@link Parallel} region
      * ({@code -Dgrpo4j.decode.crew=false}: one region per step): the thread that takes the region's first chunk runs the
-     * steps ({@link Steps}), the other waits spinning for each step's lanes, and each lane is claimed by whichever thread
-     * comes first, so a thread the system has not scheduled never holds a step up (the first one then runs every lane).
+     * steps ({@link #decodeSteps}), the other waits spinning for each step's lanes, and each lane is claimed by whichever
+     * thread comes first, so a thread the system has not scheduled never holds a step up (the first one then runs every
+     * lane).
      * A step then costs two counter updates instead of a fork and a join (~25 µs a step on bench-s, where a step is
      * ~300 µs).
      */
@@ -377,14 +353,12 @@ public final class Generator {
 
         /** One step of {@code rows} rows over {@code lanes} lanes (inputs filled): returns when every lane is done. */
         void step(int lanes, int rows) {
+            laneStep.lanes = lanes;
+            laneStep.rows = rows;
             if (steps == null) { // outside a crew (-Dgrpo4j.decode.crew=false): a region of its own
-                laneStep.lanes = lanes;
-                laneStep.rows = rows;
                 Parallel.forRange(lanes, 1, laneStep);
                 return;
             }
-            laneStep.lanes = lanes;
-            laneStep.rows = rows;
             done.set(0);
             claimed.set(0); // publishes the step's inputs to a thread that claims a lane
             published++;

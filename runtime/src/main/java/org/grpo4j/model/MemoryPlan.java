@@ -2,9 +2,9 @@ package org.grpo4j.model;
 
 /**
  * Memory a training run needs, computed before any work starts: parameters, gradients, AdamW moments, a frozen
- * reference copy when {@code beta ≠ 0} (with the activations of its scoring pass), the activations of one micro-batch, and PPO's critic ({@code adv_estimator =
- * gae}: {@link #critic}, everything it holds together). A plan that does not fit says which setting to lower instead
- * of failing halfway through a run.
+ * reference copy when {@code beta ≠ 0} (with the activations of its scoring pass), the activations of one
+ * micro-batch, and PPO's critic ({@code adv_estimator = gae}: {@link #critic}, everything it holds together). A plan
+ * that does not fit says which setting to lower instead of failing halfway through a run.
  */
 public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizerBytes, long referenceBytes, long activationBytes, long criticBytes) {
 
