@@ -4,6 +4,16 @@
 // Row kernels use one work-group of WG items per row; weight gradients use one work-item per column that adds
 // the rows in order, so every sum is deterministic.
 
+// the work-group's row x: rstd = 1/sqrt(mean(x^2) + eps), returned to every item and saved by item 0
+float row_rstd(__global const float* x, const int dim, const float eps, __global float* rstd, __local float* scratch) {
+    float ss = 0.0f;
+    for (int j = get_local_id(0); j < dim; j += WG) ss = fma(x[j], x[j], ss);
+    ss = group_sum(ss, scratch);
+    const float s = 1.0f / sqrt(ss / dim + eps);
+    if (get_local_id(0) == 0) *rstd = s;
+    return s;
+}
+
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void rmsnorm_forward(__global float* out, const int oo, __global float* rstd, const int ro,
                      __global const float* in, const int io, __global const float* w, const int wo,
@@ -11,11 +21,7 @@ void rmsnorm_forward(__global float* out, const int oo, __global float* rstd, co
     __local float scratch[WG];
     const int r = get_group_id(0), lid = get_local_id(0);
     __global const float* x = in + io + r * dim;
-    float ss = 0.0f;
-    for (int j = lid; j < dim; j += WG) ss = fma(x[j], x[j], ss);
-    ss = group_sum(ss, scratch);
-    const float s = 1.0f / sqrt(ss / dim + eps);
-    if (lid == 0) rstd[ro + r] = s;
+    const float s = row_rstd(x, dim, eps, rstd + ro + r, scratch);
     __global float* o = out + oo + r * dim;
     for (int j = lid; j < dim; j += WG) o[j] = x[j] * s * w[wo + j];
 }
@@ -28,11 +34,7 @@ void rmsnorm_copy_forward(__global float* out, const int oo, __global float* rst
     __local float scratch[WG];
     const int r = get_group_id(0), lid = get_local_id(0);
     __global const float* x = in + io + r * dim;
-    float ss = 0.0f;
-    for (int j = lid; j < dim; j += WG) ss = fma(x[j], x[j], ss);
-    ss = group_sum(ss, scratch);
-    const float s = 1.0f / sqrt(ss / dim + eps);
-    if (lid == 0) rstd[ro + r] = s;
+    const float s = row_rstd(x, dim, eps, rstd + ro + r, scratch);
     __global float* o = out + oo + r * dim;
     __global float* k = copy + co + r * dim;
     for (int j = lid; j < dim; j += WG) {
