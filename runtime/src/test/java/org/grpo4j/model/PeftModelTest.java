@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PeftModelTest {
     private final Backend be = new CpuBackend();
 
-    private static float[] random(int n, long seed, double scale) {
+    static float[] random(int n, long seed, double scale) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) ((2 * rng.nextDouble() - 1) * scale);
@@ -43,12 +43,17 @@ class PeftModelTest {
 
     /** Adapters with non-zero B (PEFT starts B at zero, which would hide half the path). */
     private LoraAdapters adapters(ModelConfig c, double dropout) {
+        return adapters(be, c, dropout);
+    }
+
+    /** {@link #adapters(ModelConfig, double)} on {@code be} (ScorePassTest's adapters too). */
+    static LoraAdapters adapters(Backend be, ModelConfig c, double dropout) {
         LoraAdapters a = new LoraAdapters(new LoraConfig(4, 8, dropout, java.util.EnumSet.allOf(LoraModule.class), false), c, be);
         be.write(a.params(), random((int) a.params().size(), 3, 0.3));
         return a;
     }
 
-    private static float[] dLogp(TokenBatch batch) {
+    static float[] dLogp(TokenBatch batch) {
         return random(batch.targets(), 5, 0.1);
     }
 

@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.util.SplittableRandom;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
-import org.grpo4j.lora.LoraAdapters;
-import org.grpo4j.lora.LoraConfig;
-import org.grpo4j.lora.LoraModule;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,13 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScorePassTest {
     private final Backend be = new CpuBackend();
 
-    private static float[] random(int n, long seed, double scale) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) ((2 * rng.nextDouble() - 1) * scale);
-        return v;
-    }
-
     private static void assertClose(float[] expected, float[] actual, String what) {
         assertClose(expected, actual, 1e-6, what);
     }
@@ -42,12 +31,6 @@ class ScorePassTest {
         assertEquals(expected.length, actual.length, what + ": count");
         for (int i = 0; i < expected.length; i++)
             assertEquals(expected[i], actual[i], relative * Math.max(1, Math.abs(expected[i])), what + ", target " + i);
-    }
-
-    private LoraAdapters adapters(ModelConfig c) {
-        LoraAdapters a = new LoraAdapters(new LoraConfig(4, 8, 0.0, java.util.EnumSet.allOf(LoraModule.class), false), c, be);
-        be.write(a.params(), random((int) a.params().size(), 3, 0.3));
-        return a;
     }
 
     @ParameterizedTest
@@ -78,7 +61,7 @@ class ScorePassTest {
         OracleFixtureTest.Fixture f = OracleFixtureTest.Fixture.open(fixture);
         TokenBatch batch = f.batch(false);
         Transformer m = OracleFixtureTest.load(f, "weights.safetensors", be);
-        m.withLora(adapters(m.config()));
+        m.withLora(PeftModelTest.adapters(be, m.config(), 0.0));
         // training mode: the adapters take the forward's own path
         m.setTraining(true);
         float[] fwd = m.forward(batch, 1f).logp();
@@ -102,7 +85,7 @@ class ScorePassTest {
     void aScoreBetweenForwardsLeavesTheGradientsAsTheyWere(String fixture) throws IOException {
         OracleFixtureTest.Fixture f = OracleFixtureTest.Fixture.open(fixture);
         TokenBatch batch = f.batch(false), all = f.batch(true);
-        float[] d = random(batch.targets(), 5, 0.1);
+        float[] d = PeftModelTest.dLogp(batch);
         Transformer m = OracleFixtureTest.load(f, "weights.safetensors", be);
         m.zeroGrad();
         m.forward(batch, 1f);
