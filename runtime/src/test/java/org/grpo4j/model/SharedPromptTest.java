@@ -149,4 +149,28 @@ class SharedPromptTest {
             assertClose(off.scoreEntropy(), on.scoreEntropy(), 1e-5, what + ": score entropies");
         }
     }
+
+    /** The run's activation plan ({@link MemoryPlan}) holds a shared batch at the least saving that shares (1/8 of its rows). */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void aSharedBatchFitsTheActivationsTheRunPlanned(Architecture arch) {
+        int[] a = new int[32], b = new int[32];
+        for (int i = 0; i < 32; i++) {
+            a[i] = i % 23;
+            b[i] = i < 8 ? a[i] : (i * 7) % 23;
+        }
+        TokenBatch batch = TokenBatch.of(List.of(a, b), new int[] {8, 8});
+        assertNotNull(batch.shared(), "8 of 64 rows saved: shared");
+        assertEquals(56, batch.rows());
+        for (boolean checkpointing : new boolean[] {false, true}) {
+            Transformer m = Transformer.create(config(arch), be).initialise(7, 0.3);
+            m.setGradientCheckpointing(checkpointing);
+            m.reserveActivations(2, 32, 24);
+            long planned = m.activationBytes();
+            m.forward(batch, 1f);
+            m.backward(new float[batch.targets()]);
+            m.score(batch, 1f);
+            assertEquals(planned, m.activationBytes(), arch + (checkpointing ? ", checkpointing" : "") + ": the block did not grow");
+        }
+    }
 }
