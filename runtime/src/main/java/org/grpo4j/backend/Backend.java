@@ -137,6 +137,28 @@ public interface Backend extends AutoCloseable {
     /** Overwrites {@code dQkv} with the gradients of {@link #attention} with respect to its q, k and v parts. */
     void attentionBackward(Tensor dQkv, Tensor dOut, Tensor qkv, Tensor probs, SequenceLayout layout, int heads, int kvHeads, int headDim);
 
+    /**
+     * The query block at which this backend's attention reads a batch with shared prompts in place
+     * ({@link #attentionShared}) for these heads, or 0 where it does not: the caller then gathers the full layout.
+     */
+    default int sharedAttentionAlignment(int heads, int kvHeads, int headDim) {
+        return 0;
+    }
+
+    /**
+     * {@link #attention} over the packed rows of a batch with shared prompts: {@code out} and {@code qkv} hold the packed
+     * rows; each sequence's keys are its prompt's rows then its own, its outputs only its own rows'; probabilities as
+     * {@link SharedPromptLayout} places them. Only where {@link #sharedAttentionAlignment} is not 0.
+     */
+    default void attentionShared(Tensor out, Tensor probs, Tensor qkv, SharedPromptLayout layout, int heads, int kvHeads, int headDim) {
+        throw new UnsupportedOperationException("the " + name() + " backend does not read shared prompts in place");
+    }
+
+    /** {@link #attentionShared}'s backward: overwrites {@code dQkv} (packed rows; a prompt row's key/value gradient sums every sequence reading it). */
+    default void attentionSharedBackward(Tensor dQkv, Tensor dOut, Tensor qkv, Tensor probs, SharedPromptLayout layout, int heads, int kvHeads, int headDim) {
+        throw new UnsupportedOperationException("the " + name() + " backend does not read shared prompts in place");
+    }
+
     // ---------------------------------------------------------------- MLP
 
     /** SwiGLU: {@code out[r,j] = silu(gateUp[r,j]) · gateUp[r,F+j]} for {@code rows} rows of {@code F} outputs. */

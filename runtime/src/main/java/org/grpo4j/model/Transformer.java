@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.IntTensor;
 import org.grpo4j.backend.SequenceLayout;
+import org.grpo4j.backend.SharedPromptLayout;
 import org.grpo4j.backend.Tensor;
 import org.grpo4j.lora.LoraAdapters;
 import org.grpo4j.optim.Trainable;
@@ -61,6 +62,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private IntTensor[] chunkRows;    // per head chunk: the rows of its targets
     private SharedPrompts shared;     // the batch's prompts packed once for several sequences, or null
     private IntTensor fullRows, ownerRows; // shared: the full layout's rows → packed rows, packed rows → their first copy
+    private SharedPromptLayout sharedDirect; // shared, where the backend's attention reads the packed rows in place; else null
     private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
     private int headChunkOverride;    // tests force small chunks
 
@@ -568,6 +570,24 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         shared = batch.shared();
         fullRows = shared == null ? null : backend.ints(shared.fullRows());
         ownerRows = shared == null ? null : backend.ints(shared.ownerRows());
+        sharedDirect = shared == null ? null : sharedDirect(batch.lengths());
+    }
+
+    /** Where each sequence's rows are packed, for a backend that reads shared prompts in place; null where it does not. */
+    private SharedPromptLayout sharedDirect(int[] lengths) {
+        int align = backend.sharedAttentionAlignment(config.numHeads(), config.numKvHeads(), config.headDim());
+        if (align == 0) return null;
+        int B = lengths.length;
+        int[] start = new int[B], prompt = new int[B], promptRow = new int[B], full = shared.fullRows();
+        for (int b = 0, f = 0, k = 0; b < B; f += lengths[b], b++) {
+            if (k < shared.copies() && shared.copyStart()[k] == f) {
+                prompt[b] = shared.copyLength()[k];
+                promptRow[b] = shared.copyPrompt()[k];
+                start[b] = full[f + prompt[b]] - prompt[b];
+                k++;
+            } else start[b] = full[f];
+        }
+        return SharedPromptLayout.of(backend, lengths, start, prompt, promptRow, config.numHeads(), align);
     }
 
     /** Rows of the batch's full layout (each sequence with its prompt), where attention runs. */
@@ -636,6 +656,10 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
             return;
         }
+        if (sharedDirect != null) {
+            backend.attentionShared(a.att, a.probs, a.qkvRot, sharedDirect, H, KV, hd);
+            return;
+        }
         backend.gatherRows(acts.qkvFull, a.qkvRot, fullRows, seq.rows(), config.qkvDim());
         backend.attention(acts.attFull, a.probs, acts.qkvFull, seq, H, KV, hd);
         backend.gatherRows(a.att, acts.attFull, ownerRows, N, H * hd);
@@ -650,6 +674,10 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int H = config.numHeads(), KV = config.numKvHeads(), hd = config.headDim(), q = config.qkvDim();
         if (shared == null) {
             backend.attentionBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, seq, H, KV, hd);
+            return;
+        }
+        if (sharedDirect != null) {
+            backend.attentionSharedBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, sharedDirect, H, KV, hd);
             return;
         }
         backend.gatherRows(acts.qkvFull, a.qkvRot, fullRows, seq.rows(), q); // one scratch for all layers: this layer's again

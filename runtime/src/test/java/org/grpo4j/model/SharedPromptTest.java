@@ -109,7 +109,11 @@ class SharedPromptTest {
     private record Pass(float[] logp, float[] entropy, float[] grads, float[] scoreLogp, float[] scoreEntropy) {}
 
     private Pass run(Architecture arch, boolean share, boolean checkpointing, int[] first, List<int[]> seqs) {
-        Transformer m = Transformer.create(config(arch), be).initialise(7, 0.3);
+        return run(config(arch), share, checkpointing, first, seqs);
+    }
+
+    private Pass run(ModelConfig config, boolean share, boolean checkpointing, int[] first, List<int[]> seqs) {
+        Transformer m = Transformer.create(config, be).initialise(7, 0.3);
         m.setGradientCheckpointing(checkpointing);
         TokenBatch batch = withSharing(share, () -> TokenBatch.of(seqs, first));
         assertEquals(share, batch.shared() != null);
@@ -132,11 +136,29 @@ class SharedPromptTest {
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void scoresAndEveryGradientEqualTheUnsharedBatch(Architecture arch) {
+        assertSharedEqualsUnshared(config(arch), arch.toString());
+    }
+
+    /**
+     * Heads of 32 (bench-s): the CPU backend's attention reads the shared prompts in place
+     * ({@code SharedPromptAttention}; {@code SharedPromptAttentionTest} pins it to the gather path bit for bit).
+     */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void headsThatReadSharedPromptsInPlaceScoreAsTheUnsharedBatch(Architecture arch) {
+        ModelConfig c = config(arch);
+        ModelConfig wide = new ModelConfig(arch, c.vocabSize(), 32, c.intermediateSize(), c.numLayers(), 4, 2, 32, c.rmsNormEps(), c.ropeTheta(),
+                null, c.tieWordEmbeddings(), c.maxPositionEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
+        assertEquals(32, be.sharedAttentionAlignment(4, 2, 32), "this backend reads them in place at hd 32");
+        assertSharedEqualsUnshared(wide, arch + ", hd 32");
+    }
+
+    private void assertSharedEqualsUnshared(ModelConfig config, String name) {
         int[] first = new int[11];
         List<int[]> seqs = sequences(23, 11, first);
         for (boolean checkpointing : new boolean[] {false, true}) {
-            Pass off = run(arch, false, checkpointing, first, seqs), on = run(arch, true, checkpointing, first, seqs);
-            String what = arch + (checkpointing ? ", gradient checkpointing" : "");
+            Pass off = run(config, false, checkpointing, first, seqs), on = run(config, true, checkpointing, first, seqs);
+            String what = name + (checkpointing ? ", gradient checkpointing" : "");
             assertClose(off.logp(), on.logp(), 1e-5, what + ": log-probs");
             assertClose(off.entropy(), on.entropy(), 1e-5, what + ": entropies");
             // the gradients sum up to thousands of terms of both signs: against their largest entry (~15 here), as a

@@ -39,15 +39,26 @@ final class AttentionByQueryLanes {
      */
     static void forward(float[] out, int o, int os, float[] probs, int po, float[] qkv, int xo, int width, int qCol, int kCol,
                         int vCol, int T, int hd, float scale) {
-        int Tp = (T + QB - 1) / QB * QB;
-        float[] qt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, (T + QB) * QB), lanes = Scratch.floats(2, W * QB);
-        transposed(qt, Tp, qkv, xo + qCol, width, T, hd, scale);
-        for (int t0 = 0; t0 < T; t0 += QB) {
+        forward(out, o, os, probs, po, qkv, xo, width, qCol, kCol, vCol, T, 0, 0, hd, scale);
+    }
+
+    /**
+     * {@link #forward} of the queries {@code t ≥ q0} only ({@code q0} a multiple of {@link #QB}: the blocks stay where the
+     * whole sequence has them), outputs stored for {@code t ≥ first} only, probabilities from block {@code q0} on at
+     * {@code po} (block {@code t0}'s at {@code po + blockStart(t0) − blockStart(q0)}): a sequence whose prompt rows are
+     * another's (SharedPromptAttention) computes only its own queries (and those of its first block before them).
+     */
+    static void forward(float[] out, int o, int os, float[] probs, int po, float[] qkv, int xo, int width, int qCol, int kCol,
+                        int vCol, int T, int q0, int first, int hd, float scale) {
+        int Q = T - q0, Qp = (Q + QB - 1) / QB * QB;
+        float[] qt = Scratch.floats(0, hd * Qp), sc = Scratch.floats(1, (T + QB) * QB), lanes = Scratch.floats(2, W * QB);
+        transposed(qt, Qp, qkv, xo + q0 * width + qCol, width, Q, hd, scale);
+        for (int t0 = q0; t0 < T; t0 += QB) {
             int nk = Math.min(t0 + QB, T), rows = nk - t0;
-            scores(sc, nk, qt, Tp, t0, qkv, xo + kCol, width, hd);
+            scores(sc, nk, qt, Qp, t0 - q0, qkv, xo + kCol, width, hd);
             softmax(sc, nk, t0, lanes);
-            if (probs != null) store(probs, po, sc, nk, t0);
-            for (int g = 0; g < rows; g += 8) {
+            if (probs != null) store(probs, po - blockStart(q0), sc, nk, t0);
+            for (int g = Math.max(0, first - t0); g < rows; g += 8) {
                 int rr = Math.min(8, rows - g);
                 weightedRows(out, o + (t0 + g) * os, os, rr, sc, g, t0 + g + rr, qkv, xo + vCol, width, hd);
             }
@@ -82,26 +93,43 @@ final class AttentionByQueryLanes {
      */
     static void backwardByKeyGroups(float[] dQkv, int dq, int dk, int dv, float[] dOut, int d, int ds, float[] qkv, int xo, int width,
                                     int qCol, int kCol, int vCol, float[] probs, int po, int T, int hd, float scale) {
-        int Tp = (T + QB - 1) / QB * QB, last = (T - 1) / QB * QB, lastRows = T - last;
-        float[] dt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, (T + QB) * QB), dsB = Scratch.floats(2, blockStart(Tp) + 8 * QB);
+        backwardByKeyGroups(dQkv, dq, width, dQkv, dk, dv, width, dOut, d, ds, qkv, xo, width, qCol, kCol, vCol, probs, po, T, 0, 0, hd, scale);
+    }
+
+    /**
+     * {@link #backwardByKeyGroups} of {@link #forward}'s queries {@code t ≥ q0}: dQ stored at {@code dQ[dq + t·dqs]} for
+     * {@code t ≥ first} only, dK/dV of every key {@code s < T} added at {@code dKV[dk, dv + s·kvs]}. The queries
+     * {@code q0 ≤ t < first} (prompt rows another sequence answers for) get a zero dO: exact zeros in dS, so every key's
+     * sums are those of the whole sequence with zero gradients on those rows.
+     */
+    static void backwardByKeyGroups(float[] dQ, int dq, int dqs, float[] dKV, int dk, int dv, int kvs, float[] dOut, int d, int ds,
+                                    float[] qkv, int xo, int width, int qCol, int kCol, int vCol, float[] probs, int po, int T,
+                                    int q0, int first, int hd, float scale) {
+        int Q = T - q0, Qp = (Q + QB - 1) / QB * QB, last = (T - 1) / QB * QB, lastRows = T - last, b0 = blockStart(q0);
+        float[] dt = Scratch.floats(0, hd * Qp), dp = Scratch.floats(1, (T + QB) * QB);
+        float[] dsB = Scratch.floats(2, blockStart(Qp + q0) - b0 + 8 * QB);
         // slot 3: [a last block narrower than QB (saved with its own row length), widened to QB lanes: (T + 8)·QB]
-        // [the head's queries, its dO rows, the kv head's keys: T·hd each, contiguous (the products read them 5 % faster)]
-        int padSize = (T + 8) * QB, qc = padSize, dc = qc + T * hd, kc = dc + T * hd;
+        // [the head's queries, its dO rows (from q0): Q·hd each, the kv head's keys: T·hd, contiguous (the products read them 5 % faster)]
+        int padSize = (T + 8) * QB, qc = padSize, dc = qc + Q * hd, kc = dc + Q * hd;
         float[] s3 = Scratch.floats(3, kc + T * hd), pad = lastRows < QB ? s3 : null;
-        copyRows(s3, qc, qkv, xo + qCol, width, T);
-        copyRows(s3, dc, dOut, d, ds, T);
+        copyRows(s3, qc, qkv, xo + q0 * width + qCol, width, Q);
+        copyRows(s3, dc, dOut, d + q0 * ds, ds, Q);
         copyRows(s3, kc, qkv, xo + kCol, width, T);
         if (pad != null) {
             java.util.Arrays.fill(pad, 0, (T + 8) * QB, 0f);
-            for (int s = 0; s < T; s++) System.arraycopy(probs, po + blockStart(last) + s * lastRows, pad, s * QB, lastRows);
+            for (int s = 0; s < T; s++) System.arraycopy(probs, po + blockStart(last) - b0 + s * lastRows, pad, s * QB, lastRows);
         }
-        transposed(dt, Tp, dOut, d, ds, T, hd, 1f);
+        transposed(dt, Qp, dOut, d + q0 * ds, ds, Q, hd, 1f);
+        if (first > q0) { // rows another sequence answers for: no gradient reaches them here
+            java.util.Arrays.fill(s3, dc, dc + (first - q0) * hd, 0f);
+            for (int i = 0; i < hd; i++) java.util.Arrays.fill(dt, i * Qp, i * Qp + first - q0, 0f);
+        }
         FloatVector sv = FloatVector.broadcast(S, scale);
-        for (int t0 = 0; t0 < T; t0 += QB) {
-            int nk = Math.min(t0 + QB, T), rows = nk - t0, b = blockStart(t0);
+        for (int t0 = q0; t0 < T; t0 += QB) {
+            int nk = Math.min(t0 + QB, T), rows = nk - t0, b = blockStart(t0) - b0;
             float[] P = t0 == last && pad != null ? pad : probs;
             int pb = P == pad ? 0 : po + b;
-            scores(dp, nk, dt, Tp, t0, qkv, xo + vCol, width, hd);
+            scores(dp, nk, dt, Qp, t0 - q0, qkv, xo + vCol, width, hd);
             FloatVector D0 = FloatVector.zero(S), D1 = D0;
             for (int s = 0; s < nk; s++) {
                 D0 = FloatVector.fromArray(S, P, pb + s * QB).fma(FloatVector.fromArray(S, dp, s * QB), D0);
@@ -112,16 +140,16 @@ final class AttentionByQueryLanes {
                 FloatVector.fromArray(S, dp, c).sub(D0).mul(FloatVector.fromArray(S, P, pb + c)).mul(sv).intoArray(dsB, b + c);
                 FloatVector.fromArray(S, dp, c + W).sub(D1).mul(FloatVector.fromArray(S, P, pb + c + W)).mul(sv).intoArray(dsB, b + c + W);
             }
-            for (int g = 0; g < rows; g += 8) {
+            for (int g = Math.max(0, first - t0); g < rows; g += 8) {
                 int rr = Math.min(8, rows - g);
-                weightedRows(dQkv, dq + (t0 + g) * width, width, rr, dsB, b + g, t0 + g + rr, s3, kc, hd, hd);
+                weightedRows(dQ, dq + (t0 + g) * dqs, dqs, rr, dsB, b + g, t0 + g + rr, s3, kc, hd, hd);
             }
         }
         for (int s0 = 0; s0 < T; s0 += 8) {
             int rr = Math.min(8, T - s0);
-            addKeyGroup(dQkv, dk + s0 * width, width, rr, dsB, 0, dsB, blockStart(last), s0, T, s3, qc, hd, hd);
-            addKeyGroup(dQkv, dv + s0 * width, width, rr, probs, po, pad != null ? pad : probs, pad != null ? 0 : po + blockStart(last),
-                    s0, T, s3, dc, hd, hd);
+            addKeyGroup(dKV, dk + s0 * kvs, kvs, rr, dsB, -b0, dsB, blockStart(last) - b0, s0, T, q0, s3, qc - q0 * hd, hd, hd);
+            addKeyGroup(dKV, dv + s0 * kvs, kvs, rr, probs, po - b0, pad != null ? pad : probs, pad != null ? 0 : po + blockStart(last) - b0,
+                    s0, T, q0, s3, dc - q0 * hd, hd, hd);
         }
     }
 
@@ -132,12 +160,12 @@ final class AttentionByQueryLanes {
      * two vectors of the head): 2 loads and 8 broadcasts at fixed offsets per 16 FMAs; each lane sums t in order.
      * Missing keys ({@code rr < 8}) read the tile's next rows and are not stored.
      */
-    static void addKeyGroup(float[] out, int o, int os, int rr, float[] w, int wo, float[] wl, int wlo, int s0, int T,
+    static void addKeyGroup(float[] out, int o, int os, int rr, float[] w, int wo, float[] wl, int wlo, int s0, int T, int q0,
                             float[] rows, int ro, int stride, int hd) {
         int last = (T - 1) / QB * QB;
         for (int i0 = 0; i0 < hd; i0 += 2 * W) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
-            for (int t0 = s0 / QB * QB; t0 < T; t0 += QB) {
+            for (int t0 = Math.max(s0 / QB * QB, q0); t0 < T; t0 += QB) {
                 float[] wa = t0 == last ? wl : w;
                 int c = (t0 == last ? wlo : wo + blockStart(t0)) + s0 * QB, n = Math.min(QB, T - t0), r = ro + t0 * stride + i0;
                 for (int j = 0; j < n; j++, c++, r += stride) {

@@ -4,6 +4,7 @@ import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.IntTensor;
 import org.grpo4j.backend.PackedTensor;
 import org.grpo4j.backend.SequenceLayout;
+import org.grpo4j.backend.SharedPromptLayout;
 import org.grpo4j.backend.Tensor;
 import org.grpo4j.quant.WeightFormat;
 
@@ -275,6 +276,25 @@ public final class CpuBackend implements Backend {
         CpuTensor dx = c(dQkv), d = c(dOut), x = c(qkv), p = c(probs);
         Attention.backward(dx.data, dx.offset, d.data, d.offset, x.data, x.offset, p.data, p.offset,
                 c(layout.seqStart()), c(layout.probStart()), layout.batch(), heads, kvHeads, headDim);
+    }
+
+    @Override
+    public int sharedAttentionAlignment(int heads, int kvHeads, int headDim) {
+        return SharedPromptAttention.alignment(headDim);
+    }
+
+    @Override
+    public void attentionShared(Tensor out, Tensor probs, Tensor qkv, SharedPromptLayout layout, int heads, int kvHeads, int headDim) {
+        CpuTensor o = c(out), p = probs == null ? null : c(probs), x = c(qkv);
+        SharedPromptAttention.forward(o.data, o.offset, p == null ? null : p.data, p == null ? 0 : p.offset, x.data, x.offset,
+                c(layout.sequences()), layout.batch(), layout.meanLength(), heads, kvHeads, headDim);
+    }
+
+    @Override
+    public void attentionSharedBackward(Tensor dQkv, Tensor dOut, Tensor qkv, Tensor probs, SharedPromptLayout layout, int heads, int kvHeads, int headDim) {
+        CpuTensor dx = c(dQkv), d = c(dOut), x = c(qkv), p = c(probs);
+        SharedPromptAttention.backward(dx.data, dx.offset, d.data, d.offset, x.data, x.offset, p.data, p.offset, c(layout.sequences()),
+                c(layout.units()), layout.unitCount(), layout.meanLength(), heads, kvHeads, headDim);
     }
 
     @Override
