@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -140,17 +141,20 @@ class SharedPromptTest {
     }
 
     /**
-     * Heads of 32 (bench-s): the CPU backend's attention reads the shared prompts in place
-     * ({@code SharedPromptAttention}; {@code SharedPromptAttentionTest} pins it to the gather path bit for bit).
+     * Heads of 32 (bench-s, the query-lane kernels) and 64 (bench-m, the key-lane loops): the CPU backend's attention reads
+     * the shared prompts in place ({@code SharedPromptAttention}; {@code SharedPromptAttentionTest} pins it to the gather
+     * path bit for bit).
      */
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void headsThatReadSharedPromptsInPlaceScoreAsTheUnsharedBatch(Architecture arch) {
         ModelConfig c = config(arch);
-        ModelConfig wide = new ModelConfig(arch, c.vocabSize(), 32, c.intermediateSize(), c.numLayers(), 4, 2, 32, c.rmsNormEps(), c.ropeTheta(),
-                null, c.tieWordEmbeddings(), c.maxPositionEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
-        assertEquals(32, be.sharedAttentionAlignment(4, 2, 32), "this backend reads them in place at hd 32");
-        assertSharedEqualsUnshared(wide, arch + ", hd 32");
+        for (int hd : new int[] {32, 64}) {
+            ModelConfig wide = new ModelConfig(arch, c.vocabSize(), 32, c.intermediateSize(), c.numLayers(), 4, 2, hd, c.rmsNormEps(), c.ropeTheta(),
+                    null, c.tieWordEmbeddings(), c.maxPositionEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
+            assertTrue(be.sharedAttentionAlignment(4, 2, hd) > 0, "this backend reads them in place at hd " + hd);
+            assertSharedEqualsUnshared(wide, arch + ", hd " + hd);
+        }
     }
 
     private void assertSharedEqualsUnshared(ModelConfig config, String name) {

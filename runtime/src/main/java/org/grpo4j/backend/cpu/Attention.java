@@ -51,25 +51,37 @@ final class Attention {
                         }
                         continue;
                     }
-                    // R queries at a time: each key (value) vector loaded once serves all of them
-                    for (int t0 = 0; t0 < T; t0 += R) {
-                        int rr = Math.min(R, T - t0);
-                        for (int r = 0; r < rr; r++) // the scaled queries, as alongKeys scales each element before its FMA
-                            for (int i = 0, q = io + (start + t0 + r) * width + h * hd; i < hd; i += W)
-                                FloatVector.fromArray(S, qkv, q + i).mul(scale).intoArray(qs, r * hd + i);
-                        rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
-                        for (int r = 0; r < rr; r++) {
-                            int n = t0 + r + 1;
-                            if (save) softmaxInto(probs, p0 + (t0 + r) * T, sc, r * Tp, n);
-                            else softmaxInPlace(sc, r * Tp, n);
-                        }
-                        // the block's probabilities: saved rows T apart, or the tile's rows Tp apart
-                        rowsWeighted(out, oo + (start + t0) * outWidth + h * hd, outWidth, rr, save ? probs : sc, save ? p0 + t0 * T : 0,
-                                save ? T : Tp, t0 + 1, qkv, vCol + start * width, width, hd);
-                    }
+                    blockedForward(out, oo + start * outWidth + h * hd, outWidth, probs, p0, qkv, io + start * width + h * hd,
+                            vCol + start * width, width, kt, Tp, sc, qs, T, 0, hd, scale);
                 }
             }
         });
+    }
+
+    /**
+     * The register-blocked forward of one head over its queries {@code q0 ≤ t < T}: query {@code t} at {@code x[q + t·width]},
+     * value at {@code v + t·width}, keys transposed in {@code kt}; output at {@code o + t·os}; probabilities (if saved)
+     * rows {@code T} apart at {@code p0 + t·T}. {@code q0 > 0}: a sequence whose prompt's queries another answers for
+     * (SharedPromptAttention); each query's numbers do not depend on where its block starts.
+     */
+    static void blockedForward(float[] out, int o, int os, float[] probs, int p0, float[] x, int q, int v, int width, float[] kt, int Tp,
+                               float[] sc, float[] qs, int T, int q0, int hd, float scale) {
+        boolean save = probs != null;
+        // R queries at a time: each key (value) vector loaded once serves all of them
+        for (int t0 = q0; t0 < T; t0 += R) {
+            int rr = Math.min(R, T - t0);
+            for (int r = 0; r < rr; r++) // the scaled queries, as alongKeys scales each element before its FMA
+                for (int i = 0, qr = q + (t0 + r) * width; i < hd; i += W)
+                    FloatVector.fromArray(S, x, qr + i).mul(scale).intoArray(qs, r * hd + i);
+            rowsAlongKeys(sc, Tp, t0 + rr, qs, 0, hd, rr, kt, Tp, hd);
+            for (int r = 0; r < rr; r++) {
+                int n = t0 + r + 1;
+                if (save) softmaxInto(probs, p0 + (t0 + r) * T, sc, r * Tp, n);
+                else softmaxInPlace(sc, r * Tp, n);
+            }
+            // the block's probabilities: saved rows T apart, or the tile's rows Tp apart
+            rowsWeighted(out, o + t0 * os, os, rr, save ? probs : sc, save ? p0 + t0 * T : 0, save ? T : Tp, t0 + 1, x, v, width, hd);
+        }
     }
 
     /**
@@ -350,7 +362,7 @@ final class Attention {
      * loaded once for all keys; each lane still sums over {@code t} in order (the values of {@link #columnSums}). Needs
      * {@code hd} a multiple of two vectors.
      */
-    static void rowsColumnSums(float[] out, int o, int os, int rr, int s0, int T, float[] w, int wo, int ws, float[] rows, int ro, int stride, int hd) {
+    static void rowsColumnSums(float[] out, int o, int os, int rr, int s0, int q0, int T, float[] w, int wo, int ws, float[] rows, int ro, int stride, int hd) {
         int k0 = wo + s0, k1 = k0 + Math.min(1, rr - 1), k2 = k0 + Math.min(2, rr - 1), k3 = k0 + Math.min(3, rr - 1);
         int o1 = o + Math.min(1, rr - 1) * os, o2 = o + Math.min(2, rr - 1) * os, o3 = o + Math.min(3, rr - 1) * os;
         for (int i0 = 0; i0 < hd; i0 += 2 * W) {
@@ -359,7 +371,7 @@ final class Attention {
             FloatVector a2 = FloatVector.fromArray(S, out, o2 + i0), b2 = FloatVector.fromArray(S, out, o2 + i0 + W);
             FloatVector a3 = FloatVector.fromArray(S, out, o3 + i0), b3 = FloatVector.fromArray(S, out, o3 + i0 + W);
             // query s0 + k is seen by keys 0..k
-            for (int k = 0; k + 1 < rr; k++) {
+            for (int k = Math.max(0, q0 - s0); k + 1 < rr; k++) { // (queries before q0: none)
                 int t = s0 + k, r = ro + t * stride + i0, wt = t * ws;
                 FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
                 FloatVector p = FloatVector.broadcast(S, w[k0 + wt]);
@@ -376,7 +388,7 @@ final class Attention {
                     b2 = v1.fma(p, b2);
                 }
             }
-            for (int t = s0 + rr - 1; t < T; t++) {
+            for (int t = Math.max(s0 + rr - 1, q0); t < T; t++) {
                 int r = ro + t * stride + i0, wt = t * ws;
                 FloatVector v0 = FloatVector.fromArray(S, rows, r), v1 = FloatVector.fromArray(S, rows, r + W);
                 FloatVector p = FloatVector.broadcast(S, w[k0 + wt]);
@@ -510,34 +522,48 @@ final class Attention {
                             weightedRows(dQkv, dq, ds, dsRow, n, qkv, io + start * width + kCol, width, hd);
                         }
                     } else {
-                        for (int t0 = 0; t0 < T; t0 += R) { // R queries at a time, as in the forward
-                            int rr = Math.min(R, T - t0);
-                            rowsAlongKeys(dp, Tp, t0 + rr, dOut, doo + (start + t0) * outWidth + h * hd, outWidth, rr, vt, Tp, hd);
-                            for (int k = 0; k < rr; k++) {
-                                int t = t0 + k, n = t + 1, p = p0 + t * T, dsRow = t * Tp, dpRow = k * Tp;
-                                softmaxBackwardRow(ds, dsRow, dp, dpRow, probs, p, n, scale);
-                            }
-                            rowsWeighted(dQkv, dqo + (start + t0) * width + h * hd, width, rr, ds, t0 * Tp, Tp, t0 + 1,
-                                    qkv, io + start * width + kCol, width, hd);
-                        }
+                        int r0 = start * width;
+                        blockedBackward(dQkv, dqo + r0 + h * hd, width, dQkv, dqo + r0 + kCol, dqo + r0 + vCol, width, dOut,
+                                doo + start * outWidth + h * hd, outWidth, qkv, io + r0 + h * hd, io + r0 + kCol, width, probs, p0,
+                                vt, dp, ds, Tp, T, 0, hd, scale);
+                        continue;
                     }
                     // dV_s += Σ_{t ≥ s} p[t,s] dOut_t and dK_s += Σ_{t ≥ s} ds[t,s] q_t: each key's sums stay in
                     // registers over the queries that see it, instead of a read-modify-write of its row per query
-                    if (!blocked(hd)) {
-                        for (int s = 0; s < T; s++) {
-                            int row = (start + s) * width, m = T - s;
-                            columnSums(dQkv, dqo + row + vCol, probs, p0 + s * T + s, T, m, dOut, doo + (start + s) * outWidth + h * hd, outWidth, hd);
-                            columnSums(dQkv, dqo + row + kCol, ds, s * Tp + s, Tp, m, qkv, io + (start + s) * width + h * hd, width, hd);
-                        }
-                    } else {
-                        for (int s0 = 0; s0 < T; s0 += R) { // R keys at a time: each query-side vector loaded once for all
-                            int rr = Math.min(R, T - s0), row = (start + s0) * width;
-                            rowsColumnSums(dQkv, dqo + row + vCol, width, rr, s0, T, probs, p0, T, dOut, doo + start * outWidth + h * hd, outWidth, hd);
-                            rowsColumnSums(dQkv, dqo + row + kCol, width, rr, s0, T, ds, 0, Tp, qkv, io + start * width + h * hd, width, hd);
-                        }
+                    for (int s = 0; s < T; s++) {
+                        int row = (start + s) * width, m = T - s;
+                        columnSums(dQkv, dqo + row + vCol, probs, p0 + s * T + s, T, m, dOut, doo + (start + s) * outWidth + h * hd, outWidth, hd);
+                        columnSums(dQkv, dqo + row + kCol, ds, s * Tp + s, Tp, m, qkv, io + (start + s) * width + h * hd, width, hd);
                     }
                 }
             }
         });
+    }
+
+    /**
+     * The register-blocked backward of one head over its queries {@code q0 ≤ t < T} (rows as in {@link #blockedForward};
+     * keys at {@code k + s·width}; values transposed in {@code vt}; {@code dp} R·Tp and {@code ds} T·Tp floats): dQ stored
+     * at {@code dQ[dq + t·dqs]}, dK and dV of every key {@code s < T} added at {@code dKV[dk, dv + s·kvs]} (each key's sums
+     * run over its queries from {@code max(s, q0)}: the queries before q0 would add exact zeros).
+     */
+    static void blockedBackward(float[] dQ, int dq, int dqs, float[] dKV, int dk, int dv, int kvs, float[] dOut, int d, int dos,
+                                float[] x, int q, int k, int width, float[] probs, int p0, float[] vt, float[] dp, float[] ds, int Tp,
+                                int T, int q0, int hd, float scale) {
+        for (int t0 = q0; t0 < T; t0 += R) { // R queries at a time, as in the forward
+            int rr = Math.min(R, T - t0);
+            rowsAlongKeys(dp, Tp, t0 + rr, dOut, d + t0 * dos, dos, rr, vt, Tp, hd);
+            for (int j = 0; j < rr; j++) {
+                int t = t0 + j;
+                softmaxBackwardRow(ds, t * Tp, dp, j * Tp, probs, p0 + t * T, t + 1, scale);
+            }
+            rowsWeighted(dQ, dq + t0 * dqs, dqs, rr, ds, t0 * Tp, Tp, t0 + 1, x, k, width, hd);
+        }
+        // dV_s += Σ_{t ≥ s} p[t,s] dOut_t and dK_s += Σ_{t ≥ s} ds[t,s] q_t: each key's sums stay in registers over the
+        // queries that see it, R keys at a time (each query-side vector loaded once for all)
+        for (int s0 = 0; s0 < T; s0 += R) {
+            int rr = Math.min(R, T - s0);
+            rowsColumnSums(dKV, dv + s0 * kvs, kvs, rr, s0, q0, T, probs, p0, T, dOut, d, dos, hd);
+            rowsColumnSums(dKV, dk + s0 * kvs, kvs, rr, s0, q0, T, ds, 0, Tp, x, q, width, hd);
+        }
     }
 }

@@ -18,9 +18,14 @@ final class SharedPromptAttention {
     /** {@code -Dgrpo4j.attention.sharedDirect=false}: the gather path for every head (the A/B switch of the benchmarks). */
     static final boolean DIRECT = !"false".equals(System.getProperty("grpo4j.attention.sharedDirect"));
 
-    /** The query block the kernels keep whole, or 0 where these heads take the gather path. */
+    /**
+     * The query block the kernels keep whole (the query-lane kernels' {@link AttentionByQueryLanes#QB}; 1 for the
+     * register-blocked key-lane loops), or 0 where these heads take the gather path (the unblocked loops, {@code keyGroups=false}).
+     */
     static int alignment(int hd) {
-        return DIRECT && Attention.queryLanes(hd) && AttentionByQueryLanes.KEY_GROUPS ? AttentionByQueryLanes.QB : 0;
+        if (!DIRECT) return 0;
+        if (Attention.queryLanes(hd)) return AttentionByQueryLanes.KEY_GROUPS ? AttentionByQueryLanes.QB : 0;
+        return Attention.BLOCKED && hd % (2 * VectorMath.W) == 0 ? 1 : 0;
     }
 
     private static final int F = SharedPromptLayout.FIELDS;
@@ -45,6 +50,12 @@ final class SharedPromptAttention {
                 int base = seq[f], P = seq[f + 1], T = seq[f + 3], q0 = seq[f + 4], pStart = seq[f + 5];
                 int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd, xw = (group + 2) * hd;
                 float[] x = P == 0 ? null : gather(seq, f, qkv, io, width, kvh * group * hd, kCol, vCol, group, hd);
+                if (!Attention.queryLanes(hd)) {
+                    keyLanes(out, oo + base * outWidth + kvh * group * hd, outWidth, probs, probs == null ? 0 : po + pStart, x == null ? qkv : x,
+                            x == null ? io + base * width : 0, x == null ? width : xw, x == null ? kvh * group * hd : 0,
+                            x == null ? kCol : group * hd, x == null ? vCol : (group + 1) * hd, kvh * group, group, T, q0, hd, scale);
+                    continue;
+                }
                 for (int j = 0; j < group; j++) {
                     int h = kvh * group + j, p = probs == null ? 0 : po + pStart + h * (T - q0) * T, o = oo + base * outWidth + h * hd;
                     if (P == 0) AttentionByQueryLanes.forward(out, o, outWidth, probs, p, qkv, io + base * width, width, h * hd, kCol, vCol, T, hd, scale);
@@ -52,6 +63,21 @@ final class SharedPromptAttention {
                 }
             }
         });
+    }
+
+    /**
+     * {@link Attention}'s register-blocked forward of the {@code group} heads from {@code h0} (outputs from {@code o}, {@code hd}
+     * apart) over rows at {@code x[xo + t·width]} (the group's queries from {@code xq}, key {@code xk}, value {@code xv}).
+     */
+    private static void keyLanes(float[] out, int o, int os, float[] probs, int po, float[] x, int xo, int width, int xq, int xk, int xv,
+                                 int h0, int group, int T, int q0, int hd, float scale) {
+        int Tp = (T + VectorMath.W - 1) / VectorMath.W * VectorMath.W;
+        float[] kt = Scratch.floats(0, hd * Tp), sc = Scratch.floats(1, Attention.R * Tp), qs = Scratch.floats(2, Attention.R * hd);
+        Attention.transpose(kt, Tp, x, xo + xk, width, T, hd);
+        for (int j = 0; j < group; j++) {
+            int p0 = probs == null ? 0 : po + (h0 + j) * (T - q0) * T - q0 * T;
+            Attention.blockedForward(out, o + j * hd, os, probs, p0, x, xo + xq + j * hd, xo + xv, width, kt, Tp, sc, qs, T, q0, hd, scale);
+        }
     }
 
     /**
@@ -98,10 +124,28 @@ final class SharedPromptAttention {
             java.util.Arrays.fill(dQkv, row + vCol, row + vCol + hd, 0f);
         }
         int r0 = base * width;
+        if (!Attention.queryLanes(hd)) {
+            keyLanesBackward(dQkv, dqo + r0 + kvh * group * hd, width, dQkv, dqo + r0 + kCol, dqo + r0 + vCol, width, dOut,
+                    doo + base * outWidth + kvh * group * hd, outWidth, qkv, io + r0, width, kvh * group * hd, kCol, vCol, probs, po + pStart,
+                    kvh * group, group, T, 0, hd, scale);
+            return;
+        }
         for (int h = kvh * group; h < (kvh + 1) * group; h++)
             AttentionByQueryLanes.backwardByKeyGroups(dQkv, dqo + r0 + h * hd, dqo + r0 + kCol, dqo + r0 + vCol,
                     dOut, doo + base * outWidth + h * hd, outWidth, qkv, io + r0, width, h * hd, kCol, vCol,
                     probs, po + pStart + h * T * T, T, hd, scale);
+    }
+
+    /** {@link Attention}'s register-blocked backward of the {@code group} heads from {@code h0} (as {@link #keyLanes} lays them out). */
+    private static void keyLanesBackward(float[] dQ, int dq, int dqs, float[] dKV, int dk, int dv, int kvs, float[] dOut, int d, int dos,
+                                         float[] x, int xo, int width, int xq, int xk, int xv, float[] probs, int po, int h0, int group,
+                                         int T, int q0, int hd, float scale) {
+        int Tp = (T + VectorMath.W - 1) / VectorMath.W * VectorMath.W;
+        float[] vt = Scratch.floats(0, hd * Tp), dp = Scratch.floats(1, Attention.R * Tp), ds = Scratch.floats(2, T * Tp);
+        Attention.transpose(vt, Tp, x, xo + xv, width, T, hd);
+        for (int j = 0; j < group; j++)
+            Attention.blockedBackward(dQ, dq + j * hd, dqs, dKV, dk, dv, kvs, dOut, d + j * hd, dos, x, xo + xq + j * hd, xo + xk, width,
+                    probs, po + (h0 + j) * (T - q0) * T - q0 * T, vt, dp, ds, Tp, T, q0, hd, scale);
     }
 
     /**
@@ -115,7 +159,10 @@ final class SharedPromptAttention {
         float[] x = gather(seq, f, qkv, io, width, kvh * group * hd, kCol, vCol, group, hd);
         float[] g = tile(1, T * kv);
         java.util.Arrays.fill(g, 0, T * kv, 0f);
-        for (int j = 0; j < group; j++) {
+        if (!Attention.queryLanes(hd))
+            keyLanesBackward(dQkv, dqo + base * width + kvh * group * hd, width, g, 0, hd, kv, dOut, doo + base * outWidth + kvh * group * hd,
+                    outWidth, x, 0, xw, 0, group * hd, (group + 1) * hd, probs, po + pStart, kvh * group, group, T, q0, hd, scale);
+        else for (int j = 0; j < group; j++) {
             int h = kvh * group + j;
             AttentionByQueryLanes.backwardByKeyGroups(dQkv, dqo + base * width + h * hd, width, g, 0, hd, kv,
                     dOut, doo + base * outWidth + h * hd, outWidth, x, 0, xw, j * hd, group * hd, (group + 1) * hd,

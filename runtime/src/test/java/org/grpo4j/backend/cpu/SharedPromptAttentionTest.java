@@ -10,14 +10,15 @@ import java.util.SplittableRandom;
 import org.grpo4j.backend.SharedPromptLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Attention reading shared prompts in place ({@link SharedPromptAttention}) against the gather path it replaces
  * ({@code Transformer.attend}: every sequence copied whole into the full layout, today's kernel, each packed row's output
  * from its first copy; the backward's prompt-row key/value gradients summed over the copies in batch order): the same
  * bits, outputs and dQ/dK/dV. Ragged prompts (multiples of the query block and not), 1 to 3 readers per prompt, sequences
- * up to 192 tokens, an unshared sequence between the groups; hd 32 (two query heads per kv head, as bench-s).
+ * up to 192 tokens, an unshared sequence between the groups; two query heads per kv head; hd 32 (the query-lane kernels,
+ * bench-s) and 64 (the register-blocked key-lane loops, bench-m).
  */
 class SharedPromptAttentionTest {
     private static final int HEADS = 4, KV = 2;
@@ -45,10 +46,10 @@ class SharedPromptAttentionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 4})
-    void readingThePackedRowsGivesTheGatherPathsBits(long seed) {
-        int hd = AttentionByQueryLanes.QB;
-        assertEquals(hd, SharedPromptAttention.alignment(hd), "hd " + hd + " reads shared prompts in place");
+    @CsvSource({"1, 32", "2, 32", "3, 32", "4, 32", "1, 64", "2, 64", "3, 64"})
+    void readingThePackedRowsGivesTheGatherPathsBits(long seed, int hd) {
+        int align = SharedPromptAttention.alignment(hd);
+        assertEquals(hd == AttentionByQueryLanes.QB ? hd : 1, align, "hd " + hd + " reads shared prompts in place");
         Batch bt = batch(seed, 3);
         int B = bt.lengths.length, width = (HEADS + 2 * KV) * hd, outWidth = HEADS * hd;
         int[] start = new int[B], promptRow = new int[B];
@@ -96,7 +97,7 @@ class SharedPromptAttentionTest {
                 for (int i = 0; i < width; i++) dGather[rowOf[b][t] * width + i] += dQkvFull[(seqStart[b] + t) * width + i];
 
         // in place
-        SharedPromptLayout layout = SharedPromptLayout.of(new CpuBackend(), bt.lengths, start, bt.prompt, promptRow, HEADS, hd);
+        SharedPromptLayout layout = SharedPromptLayout.of(new CpuBackend(), bt.lengths, start, bt.prompt, promptRow, HEADS, align);
         int[] seq = ((CpuIntTensor) layout.sequences()).data, units = ((CpuIntTensor) layout.units()).data;
         assertEquals(3 + 1, layout.unitCount(), "one unit per prompt");
         float[] out = new float[rows * outWidth], probs = new float[probsFull.length], dQkv = new float[rows * width];
@@ -112,8 +113,8 @@ class SharedPromptAttentionTest {
 
     @Test
     void otherHeadsTakeTheGatherPath() {
-        assertEquals(0, SharedPromptAttention.alignment(64));
-        assertEquals(0, SharedPromptAttention.alignment(16));
+        assertEquals(0, SharedPromptAttention.alignment(16)); // the unblocked key-lane loops
+        assertEquals(0, SharedPromptAttention.alignment(8));
         assertTrue(SharedPromptAttention.DIRECT, "on unless -Dgrpo4j.attention.sharedDirect=false");
     }
 }
