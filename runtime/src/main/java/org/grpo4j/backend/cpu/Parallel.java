@@ -67,6 +67,15 @@ public final class Parallel {
         return threads;
     }
 
+    /**
+     * The threads a loop started here can use: {@link #threads()}, or 1 inside a loop body (nested loops run on the
+     * calling thread), so a kernel that shapes its work by thread count (the GEMM's slabs, its depth parts) does not
+     * cut a loop that will run whole into pieces that each repeat the packing.
+     */
+    public static int width() {
+        return INSIDE.get() ? 1 : threads;
+    }
+
     /** Sets the number of threads kernels use (benchmarks compare 1 and 2 threads). */
     public static void setThreads(int n) {
         if (n < 1 || n > 64) throw new IllegalArgumentException("threads must be in 1..64, got " + n);
