@@ -61,16 +61,31 @@ final class SequenceParts {
         return (plannedParts(c, sequences) - 1) * 4 * new ParameterLayout(c).size();
     }
 
-    /** The training activations of the parts but the first (each a share of the micro-batch; the model's own stay sized for all of it). */
-    static long extraActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence, boolean checkpointing) {
-        int p = plannedParts(c, sequences), per = (sequences + p - 1) / p;
-        return p == 1 ? 0 : (p - 1) * 4 * Activations.floatsForBatch(c, per, length, targetsPerSequence, checkpointing);
+    /**
+     * The training activations of a micro-batch, all parts together: each part holds its share of the sequences, so
+     * the sum is the whole batch's but for the rounding up of a share (and the head chunk each part has).
+     */
+    static long trainingActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence, boolean checkpointing) {
+        int p = plannedParts(c, sequences);
+        return p * 4 * Activations.floatsForBatch(c, share(sequences, p), length, targetsPerSequence, checkpointing);
     }
 
-    /** The scoring activations of the parts but the first. */
-    static long extraScoringBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
-        int p = plannedParts(c, sequences), per = (sequences + p - 1) / p;
-        return p == 1 ? 0 : (p - 1) * Transformer.scoreActivationBytes(c, per, length, targetsPerSequence);
+    /** A scoring pass's activations, all parts together. */
+    static long scoringActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
+        int p = plannedParts(c, sequences);
+        return p * Transformer.scoreActivationBytes(c, share(sequences, p), length, targetsPerSequence);
+    }
+
+    /** Sequences of the largest part of {@code sequences} in {@code parts}, as memory is reserved for it. */
+    static int share(int sequences, int parts) {
+        return (sequences + parts - 1) / parts;
+    }
+
+    /** Sequences each part of this model (the model itself for part 0) reserves activations for. */
+    int reserveShare(int sequences) {
+        if (off || model.lora() != null || model.frozenBase() != null || OpProfile.of(model.backend()) != null) return sequences;
+        int threads = model.backend().decodeLanes();
+        return qualifies(model.config(), threads) && sequences >= 2 ? share(sequences, Math.min(threads, sequences)) : sequences;
     }
 
     /** The forward of {@code batch} in {@code count} parts, their scores in the batch's order; the parts are kept for {@link #backward}. */
@@ -140,12 +155,11 @@ final class SequenceParts {
 
     private int lastCount = 1;
 
-    /** Reserves each replica's activations for its share of a micro-batch of {@code sequences}. */
+    /** Reserves each replica's activations for its share of a micro-batch of {@code sequences} (the model reserves its own). */
     void reserve(int sequences, int length, int targetsPerSequence) {
-        int threads = model.backend().decodeLanes();
-        if (off || !qualifies(model.config(), threads) || sequences < 2 || model.lora() != null || model.frozenBase() != null) return;
-        int p = Math.min(threads, sequences), per = (sequences + p - 1) / p;
-        for (int k = 1; k < p; k++) part(k).reserveActivations(per, length, targetsPerSequence);
+        int per = reserveShare(sequences);
+        if (per == sequences) return;
+        for (int k = 1; k < Math.min(model.backend().decodeLanes(), sequences); k++) part(k).reserveActivations(per, length, targetsPerSequence);
     }
 
     void release() {

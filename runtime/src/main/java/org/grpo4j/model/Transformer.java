@@ -459,7 +459,8 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * behind stayed on the heap as old-generation garbage until a full collection (issue 15).
      */
     public void reserveActivations(int sequences, int length, int targetsPerSequence) {
-        acts.reserve(Activations.floatsForBatch(config, sequences, length, targetsPerSequence, checkpointing));
+        // run in whole sequences per core, the model holds the activations of its part only
+        acts.reserve(Activations.floatsForBatch(config, parts.reserveShare(sequences), length, targetsPerSequence, checkpointing));
         parts.reserve(sequences, length, targetsPerSequence);
     }
 

@@ -210,7 +210,15 @@ class SequencePartsTest {
         ModelConfig m = BenchModels.named("bench-m"), q = BenchModels.named("qwen05b");
         long params = 4 * new ParameterLayout(m).size();
         assertEquals(2 * params, MemoryPlan.training(m, 16, 192, 128, false).gradientBytes());
+        assertEquals(2 * 4 * Activations.floatsForBatch(m, 8, 192, 128, false), MemoryPlan.training(m, 16, 192, 128, false).activationBytes(),
+                "two parts of 8 sequences: the activations are split, not doubled");
         assertEquals(4 * new ParameterLayout(q).size(), MemoryPlan.training(q, 4, 192, 128, false).gradientBytes());
         assertEquals(4 * Activations.floatsForBatch(q, 4, 192, 128, false), MemoryPlan.training(q, 4, 192, 128, false).activationBytes());
+        // what a run reserves at its start: each part its share, the model included
+        ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.QWEN2, false);
+        Transformer t = Transformer.create(c, new CpuBackend());
+        t.reserveActivations(6, 20, 10);
+        assertEquals(2 * 4 * Activations.floatsForBatch(c, 3, 20, 10, false), t.activationBytes());
+        assertEquals(MemoryPlan.training(c, 6, 20, 10, false).activationBytes(), t.activationBytes());
     }
 }
