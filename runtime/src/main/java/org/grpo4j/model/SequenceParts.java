@@ -94,11 +94,33 @@ final class SequenceParts {
         TokenBatch[] split = split(batch, count);
         Transformer.Scores[] s = new Transformer.Scores[count];
         run(count, p -> s[p] = part(p).forwardWhole(split[p], temperature));
-        parts = split;
-        targetStart = new int[count + 1];
-        for (int p = 0; p < count; p++) targetStart[p + 1] = targetStart[p] + split[p].targets();
+        keep(split, false);
         return concat(s);
     }
+
+    /** {@link Transformer#forwardHidden} in {@code count} parts: the final norm's rows in the batch's order. */
+    float[] forwardHidden(TokenBatch batch, int count) {
+        parts = null;
+        TokenBatch[] split = split(batch, count);
+        float[][] h = new float[count][];
+        run(count, p -> h[p] = part(p).forwardHiddenWhole(split[p]));
+        keep(split, true);
+        return concatEach(p -> h[p], count);
+    }
+
+    private void keep(TokenBatch[] split, boolean hidden) {
+        parts = split;
+        this.hidden = hidden;
+        targetStart = new int[split.length + 1];
+        rowStart = new int[split.length + 1];
+        for (int p = 0; p < split.length; p++) {
+            targetStart[p + 1] = targetStart[p] + split[p].targets();
+            rowStart[p + 1] = rowStart[p] + split[p].rows();
+        }
+    }
+
+    private boolean hidden;
+    private int[] rowStart;
 
     /** {@link Transformer#score} in {@code count} parts. */
     Transformer.Scores score(TokenBatch batch, float temperature, int count) {
@@ -129,9 +151,23 @@ final class SequenceParts {
 
     /** Each part's backward into its own gradients, then every replica's gradients added into the model's and cleared. */
     void backward(float[] dLogp) {
+        if (hidden) throw new IllegalStateException("the last forward was forwardHidden: its backward is backwardHidden");
         int T = targetStart[parts.length];
         if (dLogp.length != T) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, the batch has " + T + " targets");
         run(parts.length, p -> part(p).backwardWhole(Arrays.copyOfRange(dLogp, targetStart[p], targetStart[p + 1])));
+        sumGradients();
+    }
+
+    /** {@link Transformer#backwardHidden} of a forward run in parts: each part takes its rows of {@code dHidden}. */
+    void backwardHidden(float[] dHidden) {
+        int d = model.config().hiddenSize(), n = rowStart[parts.length] * d;
+        if (dHidden.length != n) throw new IllegalArgumentException("dHidden has " + dHidden.length + " entries, the batch has " + n + " (rows × hidden)");
+        run(parts.length, p -> part(p).backwardHiddenWhole(Arrays.copyOfRange(dHidden, rowStart[p] * d, rowStart[p + 1] * d)));
+        sumGradients();
+    }
+
+    /** Every replica's gradients added into the model's, in part order, and cleared for the next backward. */
+    private void sumGradients() {
         for (int p = 1; p < parts.length; p++) {
             model.backend().add(model.grads(), replicas[p - 1].grads());
             model.backend().fill(replicas[p - 1].grads(), 0f);
@@ -140,9 +176,13 @@ final class SequenceParts {
 
     /** Each part's rows of a per-row readout (hidden states, final norm output), in the batch's order; null when the last pass ran whole. */
     float[] concatRows(java.util.function.Function<Transformer, float[]> read, int count) {
+        return concatEach(p -> read.apply(part(p)), count);
+    }
+
+    private static float[] concatEach(java.util.function.IntFunction<float[]> read, int count) {
         float[][] each = new float[count][];
         int n = 0;
-        for (int p = 0; p < count; p++) n += (each[p] = read.apply(part(p))).length;
+        for (int p = 0; p < count; p++) n += (each[p] = read.apply(p)).length;
         float[] all = new float[n];
         for (int p = 0, at = 0; p < count; at += each[p].length, p++) System.arraycopy(each[p], 0, all, at, each[p].length);
         return all;

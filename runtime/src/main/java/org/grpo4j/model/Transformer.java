@@ -603,7 +603,14 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * row-major. The activations are kept for {@link #backwardHidden}; no logits are computed.
      */
     public float[] forwardHidden(TokenBatch batch) {
+        int n = parts.count(batch);
+        if (n > 1) return parts.forwardHidden(batch, n);
         parts.forget();
+        return forwardHiddenWhole(batch);
+    }
+
+    /** {@link #forwardHidden} of the whole batch, each op split over the threads. */
+    float[] forwardHiddenWhole(TokenBatch batch) {
         trunk(batch, 0, 0);
         chunkRows = null; // backward(dLogp) has no head to go through
         return backend.read(acts.lnf);
@@ -825,6 +832,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * forward ({@link #forwardHidden}; {@code rows × hidden}): a head other than the language-model head supplies it.
      */
     public void backwardHidden(float[] dHidden) {
+        if (parts.split()) parts.backwardHidden(dHidden);
+        else backwardHiddenWhole(dHidden);
+    }
+
+    /** {@link #backwardHidden} of a forward that ran whole. */
+    void backwardHiddenWhole(float[] dHidden) {
         if (batch == null) throw new IllegalStateException("backward without a forward");
         int n = batch.rows() * config.hiddenSize();
         if (dHidden.length != n) throw new IllegalArgumentException("dHidden has " + dHidden.length + " entries, the batch has " + n + " (rows × hidden)");

@@ -134,6 +134,29 @@ class SequencePartsTest {
     }
 
     @Test
+    void theDecoderWithoutItsHeadRunsInPartsToo() {
+        // a critic's pass (forwardHidden, backwardHidden): the final norm's rows in order, the same gradients
+        ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.QWEN3, false);
+        SplittableRandom rng = new SplittableRandom(41);
+        Transformer whole = Transformer.create(c, be).initialise(6, 0.3), parts = Transformer.create(c, be).initialise(6, 0.3);
+        whole.sequenceParts(false);
+        whole.zeroGrad();
+        parts.zeroGrad();
+        for (int micro = 0; micro < 2; micro++) {
+            TokenBatch b = ragged(rng, 5 + micro, c.vocabSize(), true);
+            float[] h = whole.forwardHidden(b), hp = parts.forwardHidden(b);
+            assertEquals(2, parts.lastParts());
+            assertClose(h, hp, 1e-5, "hidden rows");
+            float[] dHidden = new float[h.length];
+            for (int i = 0; i < dHidden.length; i++) dHidden[i] = (float) (rng.nextDouble() - 0.5);
+            whole.backwardHidden(dHidden);
+            parts.backwardHidden(dHidden);
+            assertThrows(IllegalStateException.class, () -> parts.backward(new float[b.targets()]), "a hidden forward has no head to go back through");
+        }
+        assertGradientsClose(whole, grads(whole), grads(parts), "hidden");
+    }
+
+    @Test
     void oneSequenceOneThreadTheSwitchLoraPackedBasesAndProfilesRunWhole() {
         ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.QWEN2, false);
         SplittableRandom rng = new SplittableRandom(3);
