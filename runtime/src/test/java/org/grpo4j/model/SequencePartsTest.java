@@ -157,7 +157,7 @@ class SequencePartsTest {
     }
 
     @Test
-    void oneSequenceOneThreadTheSwitchLoraPackedBasesAndProfilesRunWhole() {
+    void oneSequenceOneThreadTheSwitchLoraPackedBasesOneQueueBackendsAndProfilesRunWhole() {
         ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.QWEN2, false);
         SplittableRandom rng = new SplittableRandom(3);
         TokenBatch one = ragged(rng, 1, c.vocabSize(), false), three = ragged(rng, 3, c.vocabSize(), false);
@@ -180,6 +180,19 @@ class SequencePartsTest {
         Transformer packed = Transformer.random(c, be, WeightFormat.BF16, 2, 0.3);
         packed.score(three, 1f);
         assertEquals(1, packed.lastParts(), "a packed base");
+        // a backend whose ops are issued from one thread at a time (decodeLanes() = 1, the default: OpenCL's one queue)
+        Backend oneQueue = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("decodeLanes")) return 1;
+                    try {
+                        return method.invoke(be, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Transformer queued = Transformer.create(c, oneQueue).initialise(2, 0.3);
+        queued.forward(three, 1f);
+        assertEquals(1, queued.lastParts(), "one device queue");
         // an op profile times ops one after another
         Transformer profiled = Transformer.create(c, OpProfile.wrap(be)).initialise(2, 0.3);
         profiled.forward(three, 1f);
