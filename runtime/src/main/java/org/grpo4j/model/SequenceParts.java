@@ -18,6 +18,14 @@ import org.grpo4j.backend.cpu.Parallel;
  * with two threads or more), not under an {@link OpProfile} (its per-op times would overlap), and only where the extra
  * gradient set is small ({@link #qualifies}): qwen05b's would be 2 GB, bench-m's is 110 MB.
  * {@code -Dgrpo4j.sequenceParts=false} runs every pass whole (benchmarks compare).
+ *
+ * <p>What the parts share and why that is safe: the parameters and RoPE tables (read only during a pass); the
+ * kernels' scratch, which is per thread (backend/cpu {@code Scratch}, the GEMM's packing buffers and depth-part sums,
+ * the attention tiles); the pool, whose nested loops run on the calling thread ({@code Parallel.width()} is then 1, so
+ * the GEMM does not cut a product it runs whole into slabs that each repack). Everything a pass writes (the batch's
+ * layout and index tensors, activations, head chunks, gradient views) belongs to the part's {@link Transformer}.
+ * The scores equal the whole pass's to an ulp or two (products over fewer rows may block differently); the gradients
+ * are summed in another order (each part's, then the parts'), so they agree to rounding, not bit for bit.
  */
 final class SequenceParts {
 
