@@ -73,8 +73,11 @@ public final class Parallel {
      * cut a loop that will run whole into pieces that each repeat the packing.
      */
     public static int width() {
-        return INSIDE.get() ? 1 : threads;
+        return NESTED_WIDTH_ONE && INSIDE.get() ? 1 : threads;
     }
+
+    /** {@code -Dgrpo4j.nestedWidth=false}: {@link #width()} is {@link #threads()} inside a loop body too (benchmarks compare). */
+    private static final boolean NESTED_WIDTH_ONE = !"false".equals(System.getProperty("grpo4j.nestedWidth"));
 
     /** Sets the number of threads kernels use (benchmarks compare 1 and 2 threads). */
     public static void setThreads(int n) {
