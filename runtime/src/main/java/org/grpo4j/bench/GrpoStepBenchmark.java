@@ -124,6 +124,31 @@ public final class GrpoStepBenchmark implements Benchmark {
         return at;
     }
 
+    /**
+     * Rows the reference and policy passes run through the model per step: a group's completions share their prompt's
+     * rows ({@code TokenBatch.of}), the peer runs every sequence whole. The roofline bounds count the whole sequences' FLOPs.
+     */
+    static String sharedRowsLine(int prompts, int micro) {
+        List<int[]> seqs = new ArrayList<>();
+        int[] first = new int[prompts * G];
+        for (int i = 0; i < prompts * G; i++) {
+            int[] s = new int[P + C];
+            java.util.Arrays.fill(s, 0, P, i / G); // the group's prompt
+            java.util.Arrays.fill(s, P, P + C, i);  // a completion of its own
+            seqs.add(s);
+            first[i] = P;
+        }
+        int rows = 0, whole = prompts * G * (P + C);
+        for (int s0 = 0; s0 < seqs.size(); s0 += micro) {
+            int s1 = Math.min(seqs.size(), s0 + micro);
+            rows += TokenBatch.of(seqs.subList(s0, s1), java.util.Arrays.copyOfRange(first, s0, s1)).rows();
+        }
+        if (rows == whole) return String.format("# shared prompt rows: none (%,d rows per pass%s), as the PyTorch peer", whole,
+                "false".equals(System.getProperty("grpo4j.sharedPrompts")) ? ", -Dgrpo4j.sharedPrompts=false" : "");
+        return String.format("# shared prompt rows: %,d → %,d rows per pass (%d prompts shared by %d completions each); the PyTorch peer runs all %,d "
+                + "(the bounds below count them all)", whole, rows, prompts, G, whole);
+    }
+
     /** One step on profiled copies of the models: time per op family of each phase. */
     private static void whereTimeGoes(ModelConfig c, Transformer policy, SplittableRandom rng) {
         org.grpo4j.backend.Backend profiled = org.grpo4j.backend.OpProfile.wrap(policy.backend());
@@ -231,6 +256,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         int seqs = prompts * G, len = P + C;
         double fwd = Roofline.forwardFlops(c, seqs, len, seqs * C);
         System.out.println("# generation " + GenerateBenchmark.bound(c, generator.lastStats(), prompts * G * C / (med[0] / 1e3), false));
+        System.out.println(sharedRowsLine(prompts, micro));
         System.out.println("# reference " + Roofline.computeBound(fwd, med[1] / 1e3));
         System.out.println("# policy fwd+bwd " + Roofline.computeBound(3 * fwd, med[2] / 1e3));
         long peak = Roofline.peakResidentBytes();

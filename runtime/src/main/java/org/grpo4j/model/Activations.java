@@ -34,6 +34,9 @@ public final class Activations {
     Tensor residOut, lnf, rstdf;                                      // final residual, final norm
     Tensor dResid, dLn, dQkv, dQkvRot, dAtt, dGateUp, dAct;            // backward scratch (one layer)
     Tensor headIn, dHeadIn, logits, logp, entropy, lse, dLogp;             // output head, in chunks of target rows
+    // a batch with shared prompts (SharedPrompts): one layer's rotated q/k/v, attention output (in the backward its
+    // gradient) and q/k/v gradient in the full layout, where attention sees each sequence's rows side by side; else null
+    Tensor qkvFull, attFull, dQkvFull;
     int rows, targets, chunkRows;
 
     private final Backend backend;
@@ -80,6 +83,11 @@ public final class Activations {
      * recomputed in the backward (see {@code Transformer.recompute}).
      */
     public static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
+        return floatsFor(c, rows, probs, targets, chunkRows, checkpointing, rows);
+    }
+
+    /** The same for a batch of {@code rows} packed rows whose full layout has {@code fullRows} ({@link SharedPrompts}). */
+    static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing, int fullRows) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         long perLayer = N * d * 2 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
                 + N * a + probs + N * 2 * F;
@@ -89,7 +97,7 @@ public final class Activations {
         long layers = checkpointing ? (perLayer - wide) * c.numLayers() + wide : perLayer * c.numLayers();
         long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
         long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 4L;
-        return layers + shared + N * d * 2 + N + backward + head;
+        return layers + shared + N * d * 2 + N + backward + head + (fullRows > rows ? (long) fullRows * (2 * q + a) : 0);
     }
 
     /**
@@ -99,7 +107,15 @@ public final class Activations {
     static long floatsForBatch(ModelConfig c, int sequences, int length, int targetsPerSequence, boolean checkpointing) {
         int rows = sequences * length, targets = sequences * targetsPerSequence;
         long probs = (long) sequences * c.numHeads() * length * length;
-        return floatsFor(c, rows, probs, targets, headChunkRows(c, targets), checkpointing);
+        int chunk = headChunkRows(c, targets);
+        // a batch with shared prompts packs at most rows − rows/8 (TokenBatch.MIN_SAVED_PARTS) beside its full-layout scratch
+        return Math.max(floatsFor(c, rows, probs, targets, chunk, checkpointing),
+                floatsFor(c, leastSharedRows(rows), probs, targets, chunk, checkpointing, rows));
+    }
+
+    /** The most packed rows of a batch of {@code fullRows} whose prompts are shared (it saves at least a {@code 1/MIN_SAVED_PARTS}). */
+    private static int leastSharedRows(int fullRows) {
+        return fullRows - (fullRows + TokenBatch.MIN_SAVED_PARTS - 1) / TokenBatch.MIN_SAVED_PARTS;
     }
 
     /**
@@ -108,18 +124,25 @@ public final class Activations {
      * probabilities ({@code probs}: 0 where the backend keeps none), the final norm and the head chunk.
      */
     static long floatsForScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail) {
+        return floatsForScoring(c, rows, probs, targets, chunkRows, tail, rows);
+    }
+
+    static long floatsForScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail, int fullRows) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         long layer = N * d * 2 + N + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
                 + N * a + probs + N * 3 * F;
         long head = (long) chunkRows * d + (long) chunkRows * c.vocabSize() + targets * 3L;
-        return layer + N * d + N + head + (tail ? (long) targets * (d + a) : 0);
+        return layer + N * d + N + head + (tail ? (long) targets * (d + a) : 0) + (fullRows > rows ? (long) fullRows * (q + a) : 0);
     }
 
     /** {@link #floatsForScoring} for the largest micro-batch of a run (as {@link #floatsForBatch}). */
     static long floatsForScoringBatch(ModelConfig c, int sequences, int length, int targetsPerSequence) {
         int rows = sequences * length, targets = sequences * targetsPerSequence;
         long probs = Transformer.SCORE_KEEPS_PROBS ? (long) sequences * c.numHeads() * length * length : 0;
-        return floatsForScoring(c, rows, probs, targets, headChunkRows(c, targets), Transformer.SCORE_TAIL && targets > 0);
+        int chunk = headChunkRows(c, targets);
+        boolean tail = Transformer.SCORE_TAIL && targets > 0;
+        return Math.max(floatsForScoring(c, rows, probs, targets, chunk, tail),
+                floatsForScoring(c, leastSharedRows(rows), probs, targets, chunk, tail, rows));
     }
 
     /** Allocates a block of at least {@code floats} now, so that later batches up to that size lay out in it. */
@@ -135,17 +158,19 @@ public final class Activations {
         for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
         clear(scoring);
         clear(scoringTail);
+        qkvFull = attFull = dQkvFull = null;
         residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = lse = dLogp = null;
         rows = targets = chunkRows = 0;
     }
 
     /** Lays the views out for this batch, growing the block if needed. */
     void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
-        prepare(c, rows, probs, targets, chunkRows, false);
+        prepare(c, rows, probs, targets, chunkRows, false, rows);
     }
 
-    void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing) {
-        reserve(floatsFor(c, rows, probs, targets, chunkRows, checkpointing), rows, targets, chunkRows);
+    /** {@code fullRows}: the rows of the batch's full layout, more than {@code rows} where it shares prompts. */
+    void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing, int fullRows) {
+        reserve(floatsFor(c, rows, probs, targets, chunkRows, checkpointing, fullRows), rows, targets, chunkRows);
         long[] at = {0};
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         // the norm outputs and the SwiGLU output are cheap to recompute from what is saved, and large (F ≈ 5d): one
@@ -186,6 +211,10 @@ public final class Activations {
         entropy = take(at, targets);
         lse = take(at, targets);
         dLogp = take(at, targets);
+        boolean full = fullRows > rows;
+        qkvFull = full ? take(at, (long) fullRows * q) : null;
+        attFull = full ? take(at, (long) fullRows * a) : null;
+        dQkvFull = full ? take(at, (long) fullRows * q) : null;
     }
 
     /** Grows the block to {@code need} floats if it is smaller and records the batch shape the views are laid out for. */
@@ -203,8 +232,8 @@ public final class Activations {
      * Lays out a scoring pass ({@link #floatsForScoring}) in the block, growing it if needed; the training views are
      * left stale (the next {@link #prepare} lays them out again), and a training block already allocated is reused.
      */
-    void prepareScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail) {
-        reserve(floatsForScoring(c, rows, probs, targets, chunkRows, tail), rows, targets, chunkRows);
+    void prepareScoring(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean tail, int fullRows) {
+        reserve(floatsForScoring(c, rows, probs, targets, chunkRows, tail, fullRows), rows, targets, chunkRows);
         long[] at = {0};
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         Layer L = scoring;
@@ -227,6 +256,10 @@ public final class Activations {
         entropy = take(at, targets);
         lse = take(at, targets);
         dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = dHeadIn = dLogp = null;
+        boolean full = fullRows > rows;
+        qkvFull = full ? take(at, (long) fullRows * q) : null;
+        attFull = full ? take(at, (long) fullRows * a) : null;
+        dQkvFull = null;
         clear(scoringTail);
         if (!tail) return;
         Layer K = scoringTail; // the target rows' residual and attention output; the wide scratch is the layer's

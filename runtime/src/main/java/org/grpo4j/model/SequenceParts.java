@@ -1,6 +1,8 @@
 package org.grpo4j.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.grpo4j.backend.OpProfile;
 import org.grpo4j.backend.cpu.Parallel;
 
@@ -54,7 +56,7 @@ final class SequenceParts {
     int count(TokenBatch batch) {
         if (off || model.lora() != null || model.frozenBase() != null || OpProfile.of(model.backend()) != null) return 1;
         int threads = model.backend().decodeLanes();
-        if (!qualifies(model.config(), threads) || batch.batch() < 2 || !targetsInOwnSequence(batch)) return 1;
+        if (!qualifies(model.config(), threads) || batch.batch() < 2 || Sequences.of(batch) == null) return 1;
         return Math.min(threads, batch.batch());
     }
 
@@ -99,43 +101,82 @@ final class SequenceParts {
     /** The forward of {@code batch} in {@code count} parts, their scores in the batch's order; the parts are kept for {@link #backward}. */
     Transformer.Scores forward(TokenBatch batch, float temperature, int count) {
         parts = null;
+        scored = null;
         TokenBatch[] split = split(batch, count);
         Transformer.Scores[] s = new Transformer.Scores[count];
         run(count, p -> s[p] = part(p).forwardWhole(split[p], temperature));
-        keep(split, false);
+        keep(batch, split, false);
         return concat(s);
     }
 
     /** {@link Transformer#forwardHidden} in {@code count} parts: the final norm's rows in the batch's order. */
     float[] forwardHidden(TokenBatch batch, int count) {
         parts = null;
+        scored = null;
         TokenBatch[] split = split(batch, count);
         float[][] h = new float[count][];
         run(count, p -> h[p] = part(p).forwardHiddenWhole(split[p]));
-        keep(split, true);
-        return concatEach(p -> h[p], count);
+        keep(batch, split, true);
+        return gatherRows(p -> h[p], model.config().hiddenSize());
     }
 
-    private void keep(TokenBatch[] split, boolean hidden) {
+    private void keep(TokenBatch batch, TokenBatch[] split, boolean hidden) {
         parts = split;
         this.hidden = hidden;
         targetStart = new int[split.length + 1];
-        rowStart = new int[split.length + 1];
-        for (int p = 0; p < split.length; p++) {
-            targetStart[p + 1] = targetStart[p] + split[p].targets();
-            rowStart[p + 1] = rowStart[p] + split[p].rows();
-        }
+        for (int p = 0; p < split.length; p++) targetStart[p + 1] = targetStart[p] + split[p].targets();
+        mapRows(batch, split);
     }
 
     private boolean hidden;
-    private int[] rowStart;
+    /** Per row of the last split pass's batch: the part that computes it and its row there (parts may share prompts differently). */
+    private int[] rowPart, rowInPart;
+    private int batchRows;
+
+    /**
+     * Where each row of {@code batch} is computed: the part holding the sequence that packs the row (its first copy),
+     * at that sequence's row for the same position in the part's own packing.
+     */
+    private void mapRows(TokenBatch batch, TokenBatch[] split) {
+        SharedPrompts sh = batch.shared();
+        batchRows = batch.rows();
+        rowPart = new int[batchRows];
+        rowInPart = new int[batchRows];
+        int p = 0, s0 = 0, pf0 = 0; // the part, its first sequence, the sequence's start in the part's full layout
+        for (int s = 0, f0 = 0; s < batch.batch(); f0 += batch.lengths()[s], pf0 += batch.lengths()[s], s++) {
+            if (s - s0 == split[p].batch()) {
+                s0 = s;
+                pf0 = 0;
+                p++;
+            }
+            SharedPrompts ps = split[p].shared();
+            for (int i = 0; i < batch.lengths()[s]; i++) {
+                int row = sh == null ? f0 + i : sh.fullRows()[f0 + i];
+                if (sh != null && sh.ownerRows()[row] != f0 + i) continue; // another sequence's copy packs this row
+                rowPart[row] = p;
+                rowInPart[row] = ps == null ? pf0 + i : ps.fullRows()[pf0 + i];
+            }
+        }
+    }
+
+    /** A per-row readout of the parts ({@code width} floats a row) in the rows of the last split pass's batch. */
+    private float[] gatherRows(java.util.function.IntFunction<float[]> read, int width) {
+        float[][] each = new float[parts.length][];
+        for (int p = 0; p < parts.length; p++) each[p] = read.apply(p);
+        float[] all = new float[batchRows * width];
+        for (int r = 0; r < batchRows; r++) System.arraycopy(each[rowPart[r]], rowInPart[r] * width, all, r * width, width);
+        return all;
+    }
 
     /** {@link Transformer#score} in {@code count} parts. */
     Transformer.Scores score(TokenBatch batch, float temperature, int count) {
         parts = null;
+        scored = null;
         TokenBatch[] split = split(batch, count);
         Transformer.Scores[] s = new Transformer.Scores[count];
         run(count, p -> s[p] = part(p).scoreWhole(split[p], temperature));
+        mapRows(batch, split);
+        scored = split;
         return concat(s);
     }
 
@@ -147,8 +188,12 @@ final class SequenceParts {
     /** The last pass ran whole: nothing of an earlier split is kept. */
     void forget() {
         parts = null;
+        scored = null;
         lastCount = 1;
     }
+
+    /** The parts of the last split scoring pass (for its readouts), or null. */
+    private TokenBatch[] scored;
 
     /** A replica runs its part whole and never splits again; tests run a model whole to compare. */
     void disable(boolean off) {
@@ -168,9 +213,17 @@ final class SequenceParts {
 
     /** {@link Transformer#backwardHidden} of a forward run in parts: each part takes its rows of {@code dHidden}. */
     void backwardHidden(float[] dHidden) {
-        int d = model.config().hiddenSize(), n = rowStart[parts.length] * d;
+        int d = model.config().hiddenSize(), n = batchRows * d;
         if (dHidden.length != n) throw new IllegalArgumentException("dHidden has " + dHidden.length + " entries, the batch has " + n + " (rows × hidden)");
-        run(parts.length, p -> part(p).backwardHiddenWhole(Arrays.copyOfRange(dHidden, rowStart[p] * d, rowStart[p + 1] * d)));
+        // a part's row no batch row maps to (a prompt the part packs again) gets no gradient of its own: its copy in the
+        // batch's packing takes it, and the same numbers feed its sequence's later rows either way
+        float[][] dPart = new float[parts.length][];
+        for (int p = 0; p < parts.length; p++) dPart[p] = new float[parts[p].rows() * d];
+        for (int r = 0; r < batchRows; r++) {
+            float[] dst = dPart[rowPart[r]];
+            for (int j = 0, at = rowInPart[r] * d; j < d; j++) dst[at + j] += dHidden[r * d + j];
+        }
+        run(parts.length, p -> part(p).backwardHiddenWhole(dPart[p]));
         sumGradients();
     }
 
@@ -182,9 +235,24 @@ final class SequenceParts {
         }
     }
 
-    /** Each part's rows of a per-row readout (hidden states, final norm output), in the batch's order; null when the last pass ran whole. */
-    float[] concatRows(java.util.function.Function<Transformer, float[]> read, int count) {
-        return concatEach(p -> read.apply(part(p)), count);
+    /**
+     * A per-row readout of the last pass run in parts (hidden states, the final norm's output), {@code width} floats a
+     * row, in the rows of its batch; a scoring pass's final norm output past its last layer holds the targets' rows
+     * only, which are in the batch's order part after part.
+     */
+    float[] readRows(java.util.function.Function<Transformer, float[]> read, int width) {
+        TokenBatch[] ps = parts != null ? parts : scored;
+        boolean rows = true;
+        float[][] each = new float[ps.length][];
+        for (int p = 0; p < ps.length; p++) rows &= (each[p] = read.apply(part(p))).length == ps[p].rows() * width;
+        if (!rows) return concatEach(p -> each[p], ps.length);
+        TokenBatch[] keep = parts;
+        parts = ps;
+        try {
+            return gatherRows(p -> each[p], width);
+        } finally {
+            parts = keep;
+        }
     }
 
     private static float[] concatEach(java.util.function.IntFunction<float[]> read, int count) {
@@ -196,7 +264,7 @@ final class SequenceParts {
         return all;
     }
 
-    /** Parts of the last pass (for {@link #concatRows}); 1 when it ran whole. */
+    /** Parts of the last pass (for {@link #readRows}); 1 when it ran whole. */
     int lastCount() {
         return lastCount;
     }
@@ -259,36 +327,68 @@ final class SequenceParts {
         return new Transformer.Scores(logp, entropy);
     }
 
-    /** Every target row lies in its own sequence's rows ({@link TokenBatch#of} makes them so; only then can the batch be cut). */
-    private static boolean targetsInOwnSequence(TokenBatch b) {
-        int r0 = 0;
-        for (int s = 0; s < b.batch(); s++) {
-            int r1 = r0 + b.lengths()[s];
-            for (int t = b.targetStart()[s]; t < b.targetStart()[s + 1]; t++)
-                if (b.targetRows()[t] < r0 || b.targetRows()[t] >= r1) return false;
-            r0 = r1;
-        }
-        return b.targetStart()[b.batch()] == b.targets();
-    }
-
     // ======================================================================== where to cut
 
-    /** The batch cut into {@code count} parts of whole sequences ({@link #cuts}). */
+    /**
+     * The batch's sequences as {@link TokenBatch#of} took them (read back through the full layout, shared prompts
+     * included), or null where the batch is not of that form (a target that is not its sequence's next token from its
+     * first target on): such a batch runs whole.
+     */
+    private record Sequences(List<int[]> tokens, int[] firstTarget, int[] packedRows) {
+        static Sequences of(TokenBatch b) {
+            SharedPrompts sh = b.shared();
+            int B = b.batch();
+            List<int[]> seqs = new ArrayList<>(B);
+            int[] first = new int[B], packed = new int[B];
+            for (int s = 0, f0 = 0; s < B; f0 += b.lengths()[s], s++) {
+                int len = b.lengths()[s], t0 = b.targetStart()[s], t1 = b.targetStart()[s + 1];
+                int[] t = new int[len];
+                for (int i = 0; i < len; i++) {
+                    int row = sh == null ? f0 + i : sh.fullRows()[f0 + i];
+                    if (row < 0 || row >= b.rows() || b.positions()[row] != i) return null;
+                    t[i] = b.tokens()[row];
+                    if (sh == null || sh.ownerRows()[row] == f0 + i) packed[s]++;
+                }
+                first[s] = len - (t1 - t0);
+                if (first[s] < 1) return null;
+                for (int k = t0; k < t1; k++) {
+                    int i = first[s] + k - t0, prev = sh == null ? f0 + i - 1 : sh.fullRows()[f0 + i - 1];
+                    if (b.targetTokens()[k] != t[i] || b.targetRows()[k] != prev) return null;
+                }
+                seqs.add(t);
+            }
+            return b.targetStart()[B] == b.targets() ? new Sequences(seqs, first, packed) : null;
+        }
+
+        /** Sequence {@code s}'s tokens before its first target differ from sequence {@code s - 1}'s. */
+        boolean promptChanges(int s) {
+            return firstTarget[s] != firstTarget[s - 1]
+                    || !Arrays.equals(tokens.get(s), 0, firstTarget[s], tokens.get(s - 1), 0, firstTarget[s - 1]);
+        }
+    }
+
+    /** The batch cut into {@code count} parts of whole sequences ({@link #cuts}), each packed by {@link TokenBatch#of} (its groups' prompts shared). */
     TokenBatch[] split(TokenBatch b, int count) {
-        int[] cut = cuts(b, count, model.config());
+        Sequences seqs = Sequences.of(b);
+        int[] cut = cuts(b, seqs, count, model.config());
         TokenBatch[] out = new TokenBatch[count];
-        int[] rowStart = rowStarts(b);
-        for (int p = 0; p < count; p++) out[p] = slice(b, cut[p], cut[p + 1], rowStart);
+        for (int p = 0; p < count; p++)
+            out[p] = TokenBatch.of(seqs.tokens().subList(cut[p], cut[p + 1]), Arrays.copyOfRange(seqs.firstTarget(), cut[p], cut[p + 1]));
         return out;
     }
 
-    /**
-     * Sequence indices {@code 0 = c[0] < c[1] < … < c[count] = batch} that balance the parts' work: rows (every
-     * projection), attention (~ length²) and the head (targets × vocabulary). A cut where the prompt changes (the
-     * tokens before the first target differ from the previous sequence's) is preferred when its parts are within 5 %
-     * of the best balance, so that a GRPO group stays in one part.
-     */
+    /** {@link #cuts(TokenBatch, Sequences, int, ModelConfig)} of a batch of {@link TokenBatch#of}'s form. */
     static int[] cuts(TokenBatch b, int count, ModelConfig c) {
+        return cuts(b, Sequences.of(b), count, c);
+    }
+
+    /**
+     * Sequence indices {@code 0 = c[0] < c[1] < … < c[count] = batch} that balance the parts' work: rows packed
+     * (every projection), attention (~ length²) and the head (targets × vocabulary). A cut where the prompt changes is
+     * preferred when its parts are within 5 % of the best balance, so that a GRPO group stays in one part and shares
+     * its prompt's rows there.
+     */
+    private static int[] cuts(TokenBatch b, Sequences seqs, int count, ModelConfig c) {
         int B = b.batch();
         double[] prefix = new double[B + 1];
         long rowCost = 2L * c.numLayers() * ((long) c.hiddenSize() * c.qkvDim() + (long) c.numHeads() * c.headDim() * c.hiddenSize()
@@ -296,9 +396,8 @@ final class SequenceParts {
         double attCost = 2.0 * c.numLayers() * c.numHeads() * c.headDim(), headCost = 2.0 * c.hiddenSize() * c.vocabSize();
         for (int s = 0; s < B; s++) {
             long len = b.lengths()[s];
-            prefix[s + 1] = prefix[s] + len * rowCost + len * len * attCost + (b.targetStart()[s + 1] - b.targetStart()[s]) * headCost;
+            prefix[s + 1] = prefix[s] + (double) seqs.packedRows()[s] * rowCost + len * len * attCost + (b.targetStart()[s + 1] - b.targetStart()[s]) * headCost;
         }
-        int[] rowStart = rowStarts(b);
         int[] cut = new int[count + 1];
         cut[count] = B;
         for (int k = 1; k < count; k++) {
@@ -308,36 +407,10 @@ final class SequenceParts {
             for (int s = lo; s <= hi; s++) if (Math.abs(prefix[s] - goal) < Math.abs(prefix[best] - goal)) best = s;
             int chosen = best;
             for (int s = lo; s <= hi; s++)
-                if (Math.abs(prefix[s] - goal) <= Math.abs(prefix[best] - goal) + slack && promptChanges(b, s, rowStart)
-                        && (!promptChanges(b, chosen, rowStart) || Math.abs(prefix[s] - goal) < Math.abs(prefix[chosen] - goal))) chosen = s;
+                if (Math.abs(prefix[s] - goal) <= Math.abs(prefix[best] - goal) + slack && seqs.promptChanges(s)
+                        && (!seqs.promptChanges(chosen) || Math.abs(prefix[s] - goal) < Math.abs(prefix[chosen] - goal))) chosen = s;
             cut[k] = chosen;
         }
         return cut;
-    }
-
-    /** Sequence {@code s}'s tokens before its first target differ from sequence {@code s - 1}'s. */
-    private static boolean promptChanges(TokenBatch b, int s, int[] rowStart) {
-        int a = prompt(b, s - 1), n = prompt(b, s);
-        return a != n || !Arrays.equals(b.tokens(), rowStart[s - 1], rowStart[s - 1] + a, b.tokens(), rowStart[s], rowStart[s] + n);
-    }
-
-    private static int prompt(TokenBatch b, int s) {
-        return b.lengths()[s] - (b.targetStart()[s + 1] - b.targetStart()[s]);
-    }
-
-    private static int[] rowStarts(TokenBatch b) {
-        int[] r = new int[b.batch() + 1];
-        for (int s = 0; s < b.batch(); s++) r[s + 1] = r[s] + b.lengths()[s];
-        return r;
-    }
-
-    /** Sequences {@code [s0, s1)} of {@code b} as a batch of their own (rows and targets renumbered from 0). */
-    private static TokenBatch slice(TokenBatch b, int s0, int s1, int[] rowStart) {
-        int r0 = rowStart[s0], r1 = rowStart[s1], t0 = b.targetStart()[s0], t1 = b.targetStart()[s1];
-        int[] targetRows = Arrays.copyOfRange(b.targetRows(), t0, t1), targetStart = Arrays.copyOfRange(b.targetStart(), s0, s1 + 1);
-        for (int i = 0; i < targetRows.length; i++) targetRows[i] -= r0;
-        for (int i = 0; i < targetStart.length; i++) targetStart[i] -= t0;
-        return new TokenBatch(Arrays.copyOfRange(b.tokens(), r0, r1), Arrays.copyOfRange(b.positions(), r0, r1),
-                Arrays.copyOfRange(b.lengths(), s0, s1), targetRows, Arrays.copyOfRange(b.targetTokens(), t0, t1), targetStart);
     }
 }

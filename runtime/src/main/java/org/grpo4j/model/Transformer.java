@@ -59,6 +59,8 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private IntTensor tokens, positions, targetRows, targetTokens;
     private float temperature;
     private IntTensor[] chunkRows;    // per head chunk: the rows of its targets
+    private SharedPrompts shared;     // the batch's prompts packed once for several sequences, or null
+    private IntTensor fullRows, ownerRows; // shared: the full layout's rows → packed rows, packed rows → their first copy
     private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
     private int headChunkOverride;    // tests force small chunks
     private final SequenceParts parts = new SequenceParts(this); // small models: whole sequences per core
@@ -528,7 +530,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         upload(batch);
         this.batch = null; // nothing of this pass is kept for a backward
         boolean tail = SCORE_TAIL && T > 0;
-        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail);
+        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail, fullRowCount());
         if (lora != null) lora.startForward(training);
         Activations.Layer a = acts.scoring;
         backend.embedding(a.resid, tokens, embedding, N, d);
@@ -622,7 +624,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int N = batch.rows(), d = c.hiddenSize();
         upload(batch);
         this.batch = batch;
-        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing);
+        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing, fullRowCount());
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
         for (int l = 0; l < c.numLayers(); l++)
@@ -638,6 +640,14 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         tokens = backend.ints(batch.tokens());
         positions = backend.ints(batch.positions());
         targetRows = backend.ints(batch.targetRows());
+        shared = batch.shared();
+        fullRows = shared == null ? null : backend.ints(shared.fullRows());
+        ownerRows = shared == null ? null : backend.ints(shared.ownerRows());
+    }
+
+    /** Rows of the batch's full layout (each sequence with its prompt), where attention runs. */
+    private int fullRowCount() {
+        return seq.rows();
     }
 
     /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
@@ -669,7 +679,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         project(w.qkv, a.qkv, a.ln1, N, false, cache, save);
         if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
         backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
-        if (cache == null) backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
+        if (cache == null) attend(a, N);
         else {
             backend.kvStore(cache.keys(l), cache.values(l), a.qkvRot, cache.slotsT, N, H, KV, hd);
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
@@ -688,6 +698,45 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         backend.swiglu(a.act, a.gateUp, N, F);
         if (!FUSED_COPY && out != a.resid2) backend.copy(out, a.resid2);
         project(w.down, out, a.act, N, true, cache, save);
+    }
+
+    /**
+     * Causal attention of the batch's {@code N} packed rows, {@code a.qkvRot} into {@code a.att}. With shared prompts the
+     * rows go into the full layout first (each sequence's prompt rows beside its own: the kernel is today's), and each
+     * packed row takes back the output of its first copy (every copy of a prompt row computes the same numbers).
+     */
+    private void attend(Activations.Layer a, int N) {
+        int H = config.numHeads(), KV = config.numKvHeads(), hd = config.headDim();
+        if (shared == null) {
+            backend.attention(a.att, a.probs, a.qkvRot, seq, H, KV, hd);
+            return;
+        }
+        backend.gatherRows(acts.qkvFull, a.qkvRot, fullRows, seq.rows(), config.qkvDim());
+        backend.attention(acts.attFull, a.probs, acts.qkvFull, seq, H, KV, hd);
+        backend.gatherRows(a.att, acts.attFull, ownerRows, N, H * hd);
+    }
+
+    /**
+     * {@link #attend}'s backward, {@code acts.dAtt} into {@code acts.dQkvRot}. A packed row's output gradient goes to its
+     * first copy (the forward read only that one; the other copies get zeros), and a shared prompt row's q/k/v gradient
+     * is the sum over its copies: the later sequences' rows reach its keys and values through their own copies.
+     */
+    private void attendBackward(Activations.Layer a, int N) {
+        int H = config.numHeads(), KV = config.numKvHeads(), hd = config.headDim(), q = config.qkvDim();
+        if (shared == null) {
+            backend.attentionBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, seq, H, KV, hd);
+            return;
+        }
+        backend.gatherRows(acts.qkvFull, a.qkvRot, fullRows, seq.rows(), q); // one scratch for all layers: this layer's again
+        backend.fill(acts.attFull, 0f);
+        backend.scatterAddRows(acts.attFull, acts.dAtt, ownerRows, N, H * hd); // distinct rows: no two adds meet
+        backend.attentionBackward(acts.dQkvFull, acts.attFull, acts.qkvFull, a.probs, seq, H, KV, hd);
+        backend.gatherRows(acts.dQkvRot, acts.dQkvFull, ownerRows, N, q);
+        // one add per later copy, one after another: several copies of a prompt land on the same rows
+        for (int k = 0; k < shared.copies(); k++) {
+            long n = (long) shared.copyLength()[k] * q;
+            backend.add(acts.dQkvRot.slice((long) shared.copyPrompt()[k] * q, n), acts.dQkvFull.slice((long) shared.copyStart()[k] * q, n));
+        }
     }
 
     /** {@code -Dgrpo4j.fusedCopy=false}: the residual copies as passes of their own (benchmarks compare). */
@@ -870,7 +919,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private void recompute(int l, Activations.Layer a, int N) {
         ModelConfig c = config;
         LayerWeights w = layers[l];
-        backend.attention(a.att, a.probs, a.qkvRot, seq, c.numHeads(), c.numKvHeads(), c.headDim());
+        attend(a, N);
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, c.hiddenSize(), c.rmsNormEps());
         w.gateUp.forward(backend, a.gateUp, a.ln2, N, false, true);
     }
@@ -899,7 +948,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         backend.rmsNormBackward(acts.dResid, w.dPostNorm, acts.dLn, a.resid2, w.postNorm, a.rstd2, N, d);
         // resid2 = resid + o(att)
         w.o.backward(backend, acts.dAtt, acts.dResid, a.att, N);
-        backend.attentionBackward(acts.dQkvRot, acts.dAtt, a.qkvRot, a.probs, seq, H, KV, hd);
+        attendBackward(a, N);
         backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (c.qkNorm())
             backend.qkNormBackward(acts.dQkv, w.dqNorm, w.dkNorm, acts.dQkvRot, a.qkv, w.qNorm, w.kNorm, a.rstdQk, N, H, KV, hd);
@@ -912,7 +961,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** The residual stream entering layer {@code k} ({@code k = numLayers}: after the last layer) of the last forward. */
     public float[] hiddenState(int k) {
-        return parts.lastCount() > 1 ? parts.concatRows(t -> t.hiddenStateWhole(k), parts.lastCount()) : hiddenStateWhole(k);
+        return parts.lastCount() > 1 ? parts.readRows(t -> t.hiddenStateWhole(k), config.hiddenSize()) : hiddenStateWhole(k);
     }
 
     private float[] hiddenStateWhole(int k) {
@@ -921,7 +970,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** The final norm's output of the last forward or {@link #score}. */
     public float[] finalNormOutput() {
-        return parts.lastCount() > 1 ? parts.concatRows(Transformer::finalNormOutputWhole, parts.lastCount()) : finalNormOutputWhole();
+        return parts.lastCount() > 1 ? parts.readRows(Transformer::finalNormOutputWhole, config.hiddenSize()) : finalNormOutputWhole();
     }
 
     private float[] finalNormOutputWhole() {

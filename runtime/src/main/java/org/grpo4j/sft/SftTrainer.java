@@ -152,7 +152,7 @@ public final class SftTrainer {
                     java.util.Arrays.fill(d, -1f / (float) targets[0]);
                     for (float lp : logp) lossAndRows[0] -= lp;
                     model.backward(d);
-                    lossAndRows[1] += b.rows();
+                    lossAndRows[1] += b.sequenceTokens();
                 }
                 DataParallel.combineGradients(model.trainable(), comm, 1f);
                 comm.sumInPlace(lossAndRows);

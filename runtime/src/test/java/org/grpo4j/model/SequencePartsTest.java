@@ -134,6 +134,46 @@ class SequencePartsTest {
     }
 
     @Test
+    void groupsWithSharedPromptsStayInOnePartAndShareThere() {
+        // two GRPO groups of 4 completions: TokenBatch.of packs each prompt once (SharedPrompts); each part is packed
+        // again by TokenBatch.of, so each group's prompt is shared inside its part
+        ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.QWEN2, false);
+        SplittableRandom rng = new SplittableRandom(5);
+        List<int[]> seqs = new ArrayList<>();
+        for (int g = 0; g < 2; g++) {
+            int[] prompt = new int[12];
+            for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextInt(c.vocabSize());
+            for (int k = 0; k < 4; k++) {
+                int[] t = java.util.Arrays.copyOf(prompt, 12 + 2 + rng.nextInt(6));
+                for (int i = 12; i < t.length; i++) t[i] = rng.nextInt(c.vocabSize());
+                seqs.add(t);
+            }
+        }
+        int[] first = new int[8];
+        java.util.Arrays.fill(first, 12);
+        TokenBatch b = TokenBatch.of(seqs, first);
+        assertTrue(b.shared() != null, "the prompts are shared");
+        Transformer whole = Transformer.create(c, be).initialise(3, 0.3), parts = Transformer.create(c, be).initialise(3, 0.3);
+        whole.sequenceParts(false);
+        SequenceParts sp = new SequenceParts(parts);
+        TokenBatch[] split = sp.split(b, 2);
+        assertEquals(4, split[0].batch(), "the cut falls between the groups");
+        for (TokenBatch part : split) assertEquals(3, part.shared().copies(), "each part shares its group's prompt");
+        whole.zeroGrad();
+        parts.zeroGrad();
+        float[] dLogp = new float[b.targets()];
+        for (int i = 0; i < dLogp.length; i++) dLogp[i] = (float) (rng.nextDouble() - 0.5);
+        Transformer.Scores w = whole.forward(b, 1f), p = parts.forward(b, 1f);
+        assertEquals(2, parts.lastParts());
+        assertClose(w.logp(), p.logp(), 1e-6, "shared prompts: log-probs");
+        whole.backward(dLogp);
+        parts.backward(dLogp);
+        assertGradientsClose(whole, grads(whole), grads(parts), "shared prompts");
+        assertClose(whole.score(b, 1f).logp(), parts.score(b, 1f).logp(), 1e-6, "shared prompts: scores");
+        assertEquals(2, parts.lastParts());
+    }
+
+    @Test
     void theDecoderWithoutItsHeadRunsInPartsToo() {
         // a critic's pass (forwardHidden, backwardHidden): the final norm's rows in order, the same gradients
         ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.QWEN3, false);
