@@ -207,8 +207,7 @@ final class SequenceParts {
         if (hidden) throw new IllegalStateException("the last forward was forwardHidden: its backward is backwardHidden");
         int T = targetStart[parts.length];
         if (dLogp.length != T) throw new IllegalArgumentException("dLogp has " + dLogp.length + " entries, the batch has " + T + " targets");
-        run(parts.length, p -> part(p).backwardWhole(Arrays.copyOfRange(dLogp, targetStart[p], targetStart[p + 1])));
-        sumGradients();
+        runBackward(p -> part(p).backwardWhole(Arrays.copyOfRange(dLogp, targetStart[p], targetStart[p + 1])));
     }
 
     /** {@link Transformer#backwardHidden} of a forward run in parts: each part takes its rows of {@code dHidden}. */
@@ -223,7 +222,17 @@ final class SequenceParts {
             float[] dst = dPart[rowPart[r]];
             for (int j = 0, at = rowInPart[r] * d; j < d; j++) dst[at + j] += dHidden[r * d + j];
         }
-        run(parts.length, p -> part(p).backwardHiddenWhole(dPart[p]));
+        runBackward(p -> part(p).backwardHiddenWhole(dPart[p]));
+    }
+
+    /** Each part's backward; a failed one leaves no half-written gradients in a replica for the next backward to add. */
+    private void runBackward(Part body) {
+        try {
+            run(parts.length, body);
+        } catch (RuntimeException | Error e) {
+            for (int p = 1; p < parts.length; p++) model.backend().fill(replicas[p - 1].grads(), 0f);
+            throw e;
+        }
         sumGradients();
     }
 
