@@ -56,6 +56,8 @@ public final class Generator {
     private static final long LANE_BYTES = Long.getLong("grpo4j.decode.laneBytes", 16L << 20);
     /** A call's decode steps run from inside one pool region ({@link Crew}); {@code -Dgrpo4j.decode.crew=false}: a region per step (tests compare both). */
     static boolean crewSteps = !"false".equals(System.getProperty("grpo4j.decode.crew"));
+    /** Lanes run a call's steps on their own where its schedule is fixed ({@link #freeLanes}); {@code -Dgrpo4j.decode.freeLanes=false}: a barrier per step. */
+    static boolean freeRun = !"false".equals(System.getProperty("grpo4j.decode.freeLanes"));
 
     private final Transformer model;
     private final ModelConfig c;
@@ -213,7 +215,11 @@ public final class Generator {
         int[] ran = {0};
         Runnable run = () -> ran[0] = decodeSteps(job, active, live, activeRows, maxNew, nLanes, prompts, G, out, len, seqSlot, ownSlots,
                 promptSlot, reason, stoppedText, stopIds, params);
-        if (nLanes > 1 && crewSteps) crew.runAll(run);
+        int free = Math.max(1, Math.min(nLanes, live / Math.max(1, LANE_ROWS))); // decodeSteps' lanes at its first step
+        if (free > 1 && freeRun && stopIds.length == 0 && params.stopStrings().isEmpty() && observer == null)
+            ran[0] = freeLanes(job, active, live, free, activeRows, maxNew, prompts, G, out, len, seqSlot, ownSlots, promptSlot, reason,
+                    stoppedText, stopIds, params);
+        else if (nLanes > 1 && crewSteps) crew.runAll(run);
         else run.run();
         int steps = ran[0];
 
@@ -274,24 +280,8 @@ public final class Generator {
         int V = c.vocabSize(), steps = 0;
         for (int k = 1; k < maxNew && nActive > 0; k++) {
             int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
-            for (int ln = 0; ln < nl; ln++) {
-                KvCache lane = lanes[ln];
-                int lo = nActive * ln / nl, hi = nActive * (ln + 1) / nl;
-                int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
-                lane.logitsRow(lo);
-                for (int i = lo; i < hi; i++) {
-                    int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
-                    tok[j] = out[s][k - 1];
-                    pos[j] = pl + k - 1;
-                    slot[j] = seqSlot + s * ownSlots + k - 1;
-                    seg[4 * j] = promptSlot[b];
-                    seg[4 * j + 1] = pl;
-                    seg[4 * j + 2] = seqSlot + s * ownSlots;
-                    seg[4 * j + 3] = k;
-                    job.row[i] = i;
-                    job.seq[i] = s;
-                }
-            }
+            for (int ln = 0; ln < nl; ln++)
+                fillLane(lanes[ln], job, active, nActive * ln / nl, nActive * (ln + 1) / nl, k, prompts, G, out, seqSlot, ownSlots, promptSlot);
             activeRows[steps++] = nActive;
             if (nl == 1) model.decode(cache, nActive, nActive, false);
             else crew.step(nl, nActive);
@@ -307,6 +297,67 @@ public final class Generator {
             nActive = m;
         }
         return steps;
+    }
+
+    /** The inputs of step {@code k} for the lane whose rows are sequences {@code active[lo..hi)}; its logits land at row {@code lo}. */
+    private void fillLane(KvCache lane, Job job, int[] active, int lo, int hi, int k, List<int[]> prompts, int G, int[][] out, int seqSlot,
+                          int ownSlots, int[] promptSlot) {
+        int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
+        lane.logitsRow(lo);
+        for (int i = lo; i < hi; i++) {
+            int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
+            tok[j] = out[s][k - 1];
+            pos[j] = pl + k - 1;
+            slot[j] = seqSlot + s * ownSlots + k - 1;
+            seg[4 * j] = promptSlot[b];
+            seg[4 * j + 1] = pl;
+            seg[4 * j + 2] = seqSlot + s * ownSlots;
+            seg[4 * j + 3] = k;
+            job.row[i] = i;
+            job.seq[i] = s;
+        }
+    }
+
+    /**
+     * Where only the length ends a sequence (no stop token ids, no stop strings), the schedule of a call is fixed: every
+     * row runs every step, so a lane's rows never change and nothing couples the lanes. Each lane then runs all its steps
+     * on its own thread (inputs, model, sampling) with no barrier between steps; its rows are the ones it would have at
+     * every step of {@link #decodeSteps}, so the completions are the same bit for bit ({@code -Dgrpo4j.decode.freeLanes=false}:
+     * a barrier per step as before). Returns the number of steps.
+     */
+    private int freeLanes(Job job, int[] active, int nActive, int nl, int[] activeRows, int maxNew, List<int[]> prompts, int G,
+                          int[][] out, int[] len, int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason,
+                          String[] stoppedText, int[] stopIds, SamplingParams params) {
+        int[] steps = new int[nl];
+        Parallel.forRange(nl, 1, (from, to) -> {
+            for (int ln = from; ln < to; ln++)
+                steps[ln] = freeLane(ln, job, active, nActive * ln / nl, nActive * (ln + 1) / nl, maxNew, prompts, G, out, len, seqSlot,
+                        ownSlots, promptSlot, reason, stoppedText, stopIds, params);
+        });
+        int n = 0;
+        for (int ln = 0; ln < nl; ln++) n = Math.max(n, steps[ln]);
+        Arrays.fill(activeRows, 0, n, nActive); // no row leaves before the last step
+        return n;
+    }
+
+    /** The steps of lane {@code ln}, whose rows are sequences {@code active[lo..hi)}: returns the number of steps it ran. */
+    private int freeLane(int ln, Job job, int[] active, int lo, int hi, int maxNew, List<int[]> prompts, int G, int[][] out, int[] len,
+                         int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason, String[] stoppedText,
+                         int[] stopIds, SamplingParams params) {
+        KvCache lane = lanes[ln];
+        int n = hi - lo, k = 1;
+        for (; k < maxNew && n > 0; k++) {
+            fillLane(lane, job, active, lo, lo + n, k, prompts, G, out, seqSlot, ownSlots, promptSlot);
+            model.decode(lane, n, n, false);
+            job.run(lo, lo + n);
+            int m = lo;
+            for (int i = lo; i < lo + n; i++) {
+                int s = active[i];
+                if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
+            }
+            n = m - lo;
+        }
+        return k - 1;
     }
 
     /**

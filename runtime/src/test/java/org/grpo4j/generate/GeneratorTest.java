@@ -192,6 +192,36 @@ class GeneratorTest {
         }
     }
 
+    /**
+     * Where only the length ends a sequence, each lane runs all its steps on its own (no barrier per step): the
+     * completions are those of the lanes with a barrier per step and of one lane, bit for bit.
+     */
+    @Test
+    void freeRunningLanesGiveTheCompletionsOfBarrierStepsBitForBit() {
+        Transformer m = model(Architecture.QWEN2);
+        SamplingParams p = SamplingParams.defaults().withNumGenerations(5).withTemperature(1.1).withMaxCompletionLength(40).withIgnoreEos(true)
+                .withSeed(11);
+        int threads = org.grpo4j.backend.cpu.Parallel.threads();
+        try {
+            org.grpo4j.backend.cpu.Parallel.setThreads(1);
+            List<Completion> one = new Generator(m).generate(PROMPTS, p);
+            org.grpo4j.backend.cpu.Parallel.setThreads(2);
+            List<Completion> free = new Generator(m).generate(PROMPTS, p);
+            Generator.freeRun = false;
+            List<Completion> barrier = new Generator(m).generate(PROMPTS, p);
+            for (int s = 0; s < one.size(); s++) {
+                assertEquals(40, free.get(s).tokenIds().length);
+                assertArrayEquals(one.get(s).tokenIds(), free.get(s).tokenIds(), "sequence " + s);
+                assertArrayEquals(one.get(s).logprobs(), free.get(s).logprobs(), 0f, "sequence " + s);
+                assertArrayEquals(barrier.get(s).tokenIds(), free.get(s).tokenIds(), "sequence " + s);
+                assertArrayEquals(barrier.get(s).logprobs(), free.get(s).logprobs(), 0f, "sequence " + s);
+            }
+        } finally {
+            Generator.freeRun = !"false".equals(System.getProperty("grpo4j.decode.freeLanes"));
+            org.grpo4j.backend.cpu.Parallel.setThreads(threads);
+        }
+    }
+
     @Test
     void finishedSequencesLeaveTheBatchWithTheirReasons() {
         Transformer m = model(Architecture.LLAMA);
