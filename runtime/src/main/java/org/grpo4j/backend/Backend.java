@@ -139,9 +139,10 @@ public interface Backend extends AutoCloseable {
 
     /**
      * The query block at which this backend's attention reads a batch with shared prompts in place
-     * ({@link #attentionShared}) for these heads, or 0 where it does not: the caller then gathers the full layout.
+     * ({@link #attentionShared}) for these heads and {@code units} groups (sequences packing their prompt, each with the
+     * later sequences reading it), or 0 where it does not: the caller then gathers the full layout.
      */
-    default int sharedAttentionAlignment(int heads, int kvHeads, int headDim) {
+    default int sharedAttentionAlignment(int heads, int kvHeads, int headDim, int units) {
         return 0;
     }
 

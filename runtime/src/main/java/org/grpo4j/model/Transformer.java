@@ -650,7 +650,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** Where each sequence's rows are packed, for a backend that reads shared prompts in place; null where it does not. */
     private SharedPromptLayout sharedDirect(int[] lengths) {
-        int align = backend.sharedAttentionAlignment(config.numHeads(), config.numKvHeads(), config.headDim());
+        int align = backend.sharedAttentionAlignment(config.numHeads(), config.numKvHeads(), config.headDim(), lengths.length - shared.copies());
         if (align == 0) return null;
         int B = lengths.length;
         int[] start = new int[B], prompt = new int[B], promptRow = new int[B], full = shared.fullRows();

@@ -152,7 +152,7 @@ class SharedPromptTest {
         for (int hd : new int[] {32, 64}) {
             ModelConfig wide = new ModelConfig(arch, c.vocabSize(), 32, c.intermediateSize(), c.numLayers(), 4, 2, hd, c.rmsNormEps(), c.ropeTheta(),
                     null, c.tieWordEmbeddings(), c.maxPositionEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
-            assertTrue(be.sharedAttentionAlignment(4, 2, hd) > 0, "this backend reads them in place at hd " + hd);
+            assertTrue(be.sharedAttentionAlignment(4, 2, hd, 4) > 0, "this backend reads them in place at hd " + hd);
             assertSharedEqualsUnshared(wide, arch + ", hd " + hd);
         }
     }

@@ -279,8 +279,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public int sharedAttentionAlignment(int heads, int kvHeads, int headDim) {
-        return SharedPromptAttention.alignment(headDim);
+    public int sharedAttentionAlignment(int heads, int kvHeads, int headDim, int units) {
+        // its backward runs a group per thread and kv head: fewer of those than threads would leave threads idle
+        return (long) units * kvHeads >= Parallel.width() ? SharedPromptAttention.alignment(headDim) : 0;
     }
 
     @Override

@@ -116,5 +116,8 @@ class SharedPromptAttentionTest {
         assertEquals(0, SharedPromptAttention.alignment(16)); // the unblocked key-lane loops
         assertEquals(0, SharedPromptAttention.alignment(8));
         assertTrue(SharedPromptAttention.DIRECT, "on unless -Dgrpo4j.attention.sharedDirect=false");
+        // one group and one kv head: the backward would run on one thread of several
+        assertEquals(Parallel.width() > 1 ? 0 : 32, new CpuBackend().sharedAttentionAlignment(4, 1, 32, 1));
+        assertEquals(32, new CpuBackend().sharedAttentionAlignment(4, 2, 32, Parallel.width()));
     }
 }
