@@ -48,17 +48,24 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
         if (!model.frozen() && !model.gradientCheckpointing()) return training(c, microBatchSequences, sequenceLength, targetsPerSequence, reference);
         long base = model.frozenBase() != null ? model.frozenBase().bytes() : new ParameterLayout(c).size() * 4;
         long trained = model.frozen() ? model.trainable().params().size() * 4 : base;
-        long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, model.gradientCheckpointing()) * 4;
+        boolean copy = reference && model.lora() == null, parts = !model.frozen(); // SequenceParts: fp32 weights without adapters only
+        long acts = parts ? SequenceParts.trainingActivationBytes(c, microBatchSequences, sequenceLength, targetsPerSequence, model.gradientCheckpointing())
+                : Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, model.gradientCheckpointing()) * 4;
         if (model.lora() != null) acts += model.lora().activationBytes(microBatchSequences * sequenceLength);
-        boolean copy = reference && model.lora() == null;
-        return new MemoryPlan(base, trained, 2 * trained, copy ? base + Transformer.scoreActivationBytes(c, microBatchSequences, sequenceLength, targetsPerSequence) : 0, acts);
+        long grads = trained + (parts ? SequenceParts.extraGradientBytes(c, microBatchSequences) : 0);
+        return new MemoryPlan(base, grads, 2 * trained, copy ? base + scoring(c, microBatchSequences, sequenceLength, targetsPerSequence) : 0, acts);
     }
 
     public static MemoryPlan training(ModelConfig c, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         long params = new ParameterLayout(c).size() * 4;
-        long acts = Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, false) * 4;
-        long ref = params + Transformer.scoreActivationBytes(c, microBatchSequences, sequenceLength, targetsPerSequence);
-        return new MemoryPlan(params, params, 2 * params, reference ? ref : 0, acts);
+        long acts = SequenceParts.trainingActivationBytes(c, microBatchSequences, sequenceLength, targetsPerSequence, false);
+        long ref = params + scoring(c, microBatchSequences, sequenceLength, targetsPerSequence);
+        return new MemoryPlan(params, params + SequenceParts.extraGradientBytes(c, microBatchSequences), 2 * params, reference ? ref : 0, acts);
+    }
+
+    /** A scoring pass's activations, all its parts' where it runs in whole sequences per core ({@link SequenceParts}). */
+    private static long scoring(ModelConfig c, int sequences, int length, int targetsPerSequence) {
+        return SequenceParts.scoringActivationBytes(c, sequences, length, targetsPerSequence);
     }
 
     public long totalBytes() {

@@ -63,21 +63,32 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private IntTensor fullRows, ownerRows; // shared: the full layout's rows → packed rows, packed rows → their first copy
     private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
     private int headChunkOverride;    // tests force small chunks
+    private final SequenceParts parts = new SequenceParts(this); // small models: whole sequences per core
 
     private Transformer(ModelConfig config, Backend backend, Tensor params, FrozenBase base) {
+        this(config, backend, params, base, null);
+    }
+
+    /** {@code rope}: the {cos, sin} tables of the model this one replicates ({@link #replica}), or null to build them. */
+    private Transformer(ModelConfig config, Backend backend, Tensor params, FrozenBase base, Tensor[] rope) {
         this.config = config;
         this.layout = new ParameterLayout(config);
         this.backend = backend;
         this.params = params;
         this.base = base;
         this.ropePositions = config.maxPositionEmbeddings();
-        int half = config.headDim() / 2;
-        float[] cos = new float[ropePositions * half], sin = new float[ropePositions * half];
-        RopeTables.build(config, ropePositions, cos, sin);
-        this.ropeCos = backend.allocate(cos.length);
-        this.ropeSin = backend.allocate(sin.length);
-        backend.write(ropeCos, cos);
-        backend.write(ropeSin, sin);
+        if (rope != null) {
+            this.ropeCos = rope[0];
+            this.ropeSin = rope[1];
+        } else {
+            int half = config.headDim() / 2;
+            float[] cos = new float[ropePositions * half], sin = new float[ropePositions * half];
+            RopeTables.build(config, ropePositions, cos, sin);
+            this.ropeCos = backend.allocate(cos.length);
+            this.ropeSin = backend.allocate(sin.length);
+            backend.write(ropeCos, cos);
+            backend.write(ropeSin, sin);
+        }
         this.acts = new Activations(backend, config.numLayers());
         this.layers = new LayerWeights[config.numLayers()];
         for (int l = 0; l < layers.length; l++) layers[l] = new LayerWeights(config, layout.layer(l), params, base, l);
@@ -91,6 +102,31 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             this.finalNorm = params.slice(layout.finalNorm() - base.smallStart, d);
             this.lmHead = new Linear("lm_head", base.lmHead, null, layout.lmHead(), -1, V, d);
         }
+    }
+
+    /**
+     * A model over this one's parameters and RoPE tables (the same tensors, read only in a pass) with activations and
+     * a gradient set of its own: one part of a pass run in whole sequences per core ({@link SequenceParts}).
+     */
+    Transformer replica() {
+        if (base != null || lora != null) throw new IllegalStateException("only fp32 weights without adapters are replicated");
+        Transformer r = new Transformer(config, backend, params, null, new Tensor[] {ropeCos, ropeSin});
+        r.parts.disable(true);
+        return r;
+    }
+
+    /** Forgets the last pass (one of its parts failed): a backward now finds no forward. */
+    void dropPass() {
+        batch = null;
+        chunkRows = null;
+        keptChunk = -1;
+    }
+
+    /** The pass settings a replica follows: gradient checkpointing, training mode, forced head chunks. */
+    void copySettingsTo(Transformer r) {
+        r.checkpointing = checkpointing;
+        r.training = training;
+        r.headChunkOverride = headChunkOverride;
     }
 
     /** A model with zero weights; fill them with {@link #loadWeights}, {@link #initialise} or {@link #copyFrom}. */
@@ -382,6 +418,16 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return params.slice(p.offset(), p.size());
     }
 
+    /** Tests: {@code false} runs every pass whole, as {@code -Dgrpo4j.sequenceParts=false} does. */
+    void sequenceParts(boolean on) {
+        parts.disable(!on);
+    }
+
+    /** Tests: the parts the last pass ran in (1: whole). */
+    int lastParts() {
+        return parts.lastCount();
+    }
+
     /** Target rows per head chunk for the following forwards ({@code 0}: from the logits budget); tests force several chunks. */
     void headChunkRows(int rows) {
         headChunkOverride = rows;
@@ -415,17 +461,20 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * behind stayed on the heap as old-generation garbage until a full collection (issue 15).
      */
     public void reserveActivations(int sequences, int length, int targetsPerSequence) {
-        acts.reserve(Activations.floatsForBatch(config, sequences, length, targetsPerSequence, checkpointing));
+        // run in whole sequences per core, the model holds the activations of its part only
+        acts.reserve(Activations.floatsForBatch(config, parts.reserveShare(sequences), length, targetsPerSequence, checkpointing));
+        parts.reserve(sequences, length, targetsPerSequence);
     }
 
     /** Lets the activation block go (training is over); a later forward allocates a new one. */
     public void releaseActivations() {
         acts.release();
+        parts.release();
     }
 
-    /** Bytes of the activation block currently allocated. */
+    /** Bytes of the activation blocks currently allocated (with those of the parts of a pass run in whole sequences per core). */
     public long activationBytes() {
-        return acts.allocatedFloats() * 4;
+        return acts.allocatedFloats() * 4 + parts.activationBytes();
     }
 
     // ======================================================================== forward
@@ -438,6 +487,15 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * The activations are kept for {@link #backward}.
      */
     public Scores forward(TokenBatch batch, float temperature) {
+        checkTemperature(temperature);
+        int n = parts.count(batch);
+        if (n > 1) return parts.forward(batch, temperature, n);
+        parts.forget();
+        return forwardWhole(batch, temperature);
+    }
+
+    /** {@link #forward} of the whole batch, each op split over the threads. */
+    Scores forwardWhole(TokenBatch batch, float temperature) {
         checkTemperature(temperature);
         int T = batch.targets(), chunk = headChunk(T);
         trunk(batch, T, chunk);
@@ -457,6 +515,15 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      */
     public Scores score(TokenBatch batch, float temperature) {
         if (!SCORE_PASS) return forward(batch, temperature);
+        checkTemperature(temperature);
+        int n = parts.count(batch);
+        if (n > 1) return parts.score(batch, temperature, n);
+        parts.forget();
+        return scoreWhole(batch, temperature);
+    }
+
+    /** {@link #score} of the whole batch, each op split over the threads. */
+    Scores scoreWhole(TokenBatch batch, float temperature) {
         checkTemperature(temperature);
         ModelConfig c = config;
         int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T), L = c.numLayers();
@@ -538,6 +605,14 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * row-major. The activations are kept for {@link #backwardHidden}; no logits are computed.
      */
     public float[] forwardHidden(TokenBatch batch) {
+        int n = parts.count(batch);
+        if (n > 1) return parts.forwardHidden(batch, n);
+        parts.forget();
+        return forwardHiddenWhole(batch);
+    }
+
+    /** {@link #forwardHidden} of the whole batch, each op split over the threads. */
+    float[] forwardHiddenWhole(TokenBatch batch) {
         trunk(batch, 0, 0);
         chunkRows = null; // backward(dLogp) has no head to go through
         return backend.read(acts.lnf);
@@ -773,6 +848,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * {@link #forward}: the caller's loss supplies {@code dLogp = ∂loss/∂logp}. Mirrors the forward in reverse.
      */
     public void backward(float[] dLogp) {
+        if (parts.split()) parts.backward(dLogp);
+        else backwardWhole(dLogp);
+    }
+
+    /** {@link #backward} of a forward that ran whole. */
+    void backwardWhole(float[] dLogp) {
         if (batch == null) throw new IllegalStateException("backward without a forward (score keeps nothing for one)");
         if (chunkRows == null) throw new IllegalStateException("the last forward was forwardHidden: its backward is backwardHidden");
         ModelConfig c = config;
@@ -800,6 +881,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * forward ({@link #forwardHidden}; {@code rows × hidden}): a head other than the language-model head supplies it.
      */
     public void backwardHidden(float[] dHidden) {
+        if (parts.split()) parts.backwardHidden(dHidden);
+        else backwardHiddenWhole(dHidden);
+    }
+
+    /** {@link #backwardHidden} of a forward that ran whole. */
+    void backwardHiddenWhole(float[] dHidden) {
         if (batch == null) throw new IllegalStateException("backward without a forward");
         int n = batch.rows() * config.hiddenSize();
         if (dHidden.length != n) throw new IllegalArgumentException("dHidden has " + dHidden.length + " entries, the batch has " + n + " (rows × hidden)");
@@ -874,11 +961,19 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** The residual stream entering layer {@code k} ({@code k = numLayers}: after the last layer) of the last forward. */
     public float[] hiddenState(int k) {
+        return parts.lastCount() > 1 ? parts.readRows(t -> t.hiddenStateWhole(k), config.hiddenSize()) : hiddenStateWhole(k);
+    }
+
+    private float[] hiddenStateWhole(int k) {
         return backend.read(k == config.numLayers() ? acts.residOut : acts.layers[k].resid);
     }
 
     /** The final norm's output of the last forward or {@link #score}. */
     public float[] finalNormOutput() {
+        return parts.lastCount() > 1 ? parts.readRows(Transformer::finalNormOutputWhole, config.hiddenSize()) : finalNormOutputWhole();
+    }
+
+    private float[] finalNormOutputWhole() {
         return backend.read(acts.lnf);
     }
 

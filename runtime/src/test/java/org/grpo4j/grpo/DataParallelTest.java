@@ -51,7 +51,11 @@ class DataParallelTest {
         DataParallelProbe.main0(one, 16, 2, null, estimator);
         MpiJob.runOk(2, DataParallelProbe.class, two.toString(), "8", "2", DataParallelProbe.ESTIMATOR + estimator);
         double rel = org.grpo4j.sft.SftDataParallelTest.maxRelativeDifference(weights(one.resolve("checkpoint-2")), weights(two.resolve("checkpoint-2")));
-        assertTrue(rel <= TOLERANCE, estimator + ": max |Δw| / max |w| = " + rel);
+        // GAE's advantages come from the critic's values, whitened over the batch: they magnify the rounding of the
+        // gradient sums. One process runs its 16 sequences in two per-core parts and adds the parts' gradients
+        // (model/SequenceParts), in another order than one pass: 4.5e-6 between 1 and 2 threads in one process, 9.5e-6 here
+        double tolerance = estimator.equals("gae") ? 2e-5 : TOLERANCE;
+        assertTrue(rel <= tolerance, estimator + ": max |Δw| / max |w| = " + rel);
         List<JsonNode> m1 = metrics(one), m2 = metrics(two);
         List<String> keys = new java.util.ArrayList<>(List.of("reward", "critic/advantages/mean", "critic/advantages/max", "critic/advantages/min"));
         if (estimator.endsWith(DataParallelProbe.KL)) keys.addAll(List.of("actor/reward_kl_penalty", "actor/reward_kl_penalty_coeff", "critic/rewards/mean"));

@@ -334,7 +334,7 @@ public final class Gemm {
                      int rows, int cols, int depth, boolean accumulate) {
         int panels = (cols + NR - 1) / NR;
         int rowBlocks = (rows + MR - 1) / MR;
-        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.threads(), Math.max(panels, rowBlocks));
+        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.width(), Math.max(panels, rowBlocks));
         if (threads == 1) {
             block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, depth, accumulate);
             return;

@@ -67,6 +67,18 @@ public final class Parallel {
         return threads;
     }
 
+    /**
+     * The threads a loop started here can use: {@link #threads()}, or 1 inside a loop body (nested loops run on the
+     * calling thread), so a kernel that shapes its work by thread count (the GEMM's slabs, its depth parts) does not
+     * cut a loop that will run whole into pieces that each repeat the packing.
+     */
+    public static int width() {
+        return NESTED_WIDTH_ONE && INSIDE.get() ? 1 : threads;
+    }
+
+    /** {@code -Dgrpo4j.nestedWidth=false}: {@link #width()} is {@link #threads()} inside a loop body too (benchmarks compare). */
+    private static final boolean NESTED_WIDTH_ONE = !"false".equals(System.getProperty("grpo4j.nestedWidth"));
+
     /** Sets the number of threads kernels use (benchmarks compare 1 and 2 threads). */
     public static void setThreads(int n) {
         if (n < 1 || n > 64) throw new IllegalArgumentException("threads must be in 1..64, got " + n);

@@ -325,4 +325,44 @@ class GemmTest {
                 () -> Gemm.matmulNT(x, 0, 2, x, 0, 11, x, 0, 2, null, 0, 2, 2, 2, false));
         assertTrue(e.getMessage().startsWith("a:"), e.getMessage());
     }
+
+    /**
+     * A product called inside a loop body (one part of a pass run in whole sequences per core) runs whole on that
+     * thread ({@link Parallel#width()} is 1 there): the same sums as the slabs outside, bit for bit, where the product
+     * is cut into output slabs; a weight gradient that is cut into depth parts outside is one part inside (to rounding).
+     */
+    @Test
+    void aProductInsideALoopBodyRunsWholeWithTheSameSums() {
+        Parallel.setThreads(2);
+        SplittableRandom rng = new SplittableRandom(17);
+        int M = 600, N = 256, K = 300;
+        float[] a = new float[M * K], w = new float[N * K];
+        for (int i = 0; i < a.length; i++) a[i] = (float) rng.nextGaussian();
+        for (int i = 0; i < w.length; i++) w[i] = (float) rng.nextGaussian();
+        float[] outside = new float[M * N], inside = new float[M * N];
+        Gemm.matmulNT(outside, 0, a, 0, w, 0, null, 0, M, N, K, false);
+        int[] width = new int[1];
+        Parallel.forRange(2, 1, (from, to) -> {
+            if (from == 0) {
+                width[0] = Parallel.width();
+                Gemm.matmulNT(inside, 0, a, 0, w, 0, null, 0, M, N, K, false);
+            }
+        });
+        assertEquals(1, width[0]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(outside, inside);
+        // dW[128, 128] over 3,072 rows: depth parts outside, one pass inside
+        int R = 3072, C = 128;
+        float[] dy = new float[R * C], x = new float[R * C];
+        for (int i = 0; i < dy.length; i++) {
+            dy[i] = (float) rng.nextGaussian();
+            x[i] = (float) rng.nextGaussian();
+        }
+        float[] dwOut = new float[C * C], dwIn = new float[C * C];
+        Gemm.matmulTN(dwOut, 0, dy, 0, x, 0, R, C, C, false);
+        Parallel.forRange(2, 1, (from, to) -> {
+            if (from == 0) Gemm.matmulTN(dwIn, 0, dy, 0, x, 0, R, C, C, false);
+        });
+        // the sums of 3,072 products of unit normals (|terms| sum ~ 2,000) in another order: within 1e-6 of that
+        for (int i = 0; i < dwOut.length; i++) assertEquals(dwOut[i], dwIn[i], 2e-3, "dW[" + i + "]");
+    }
 }
