@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.grpo4j.backend.cpu.VectorMath;
 
 /**
  * Chooses the next token from one row of logits the way Hugging Face's {@code generate} does: repetition penalty
@@ -17,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * min-p is a threshold. One instance holds scratch arrays for one vocabulary and is used by one thread.
  */
 public final class Sampler {
-    private static final VectorSpecies<Float> F = org.grpo4j.backend.cpu.VectorMath.F; // one vector shape in the whole engine (see Gemm)
+    private static final VectorSpecies<Float> F = VectorMath.F; // one vector shape in the whole engine (see Gemm)
 
     private final int vocab;
     private final float[] z, w, tmp;
@@ -222,17 +223,35 @@ public final class Sampler {
         return m;
     }
 
-    /** {@code out[i] = exp((x[i] − shift) · scale)}; returns their sum. */
+    /**
+     * {@code -Dgrpo4j.sampler.vectorApiExp=true}: the Vector API's EXP operator, as before h16c, for A/B runs only — its
+     * bits depend on the JIT tier (C2's intrinsic differs from the interpreter's and C1's Java fallback in the last
+     * bit), so a generate call's log-probs changed once C2 compiled this method.
+     */
+    static final boolean VECTOR_API_EXP = Boolean.getBoolean("grpo4j.sampler.vectorApiExp");
+
+    /** Below this, e^z is taken as 0 (VectorMath.exp clamps there): masked (−∞) logits keep weight 0. */
+    private static final float EXP_FLOOR = -87.3f;
+
+    /**
+     * {@code out[i] = exp((x[i] − shift) · scale)}; returns their sum. {@link VectorMath#exp}, the same bits in every
+     * JIT tier, vector lanes and tail alike; 0 below its range, as {@code Math.exp} gives (to a float) there.
+     */
     private static double expShifted(float[] x, int n, float shift, float scale, float[] out) {
         int i = 0;
         double total = 0;
         FloatVector vs = FloatVector.broadcast(F, shift), vk = FloatVector.broadcast(F, scale);
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, i).sub(vs).mul(vk).lanewise(VectorOperators.EXP);
+            FloatVector z = FloatVector.fromArray(F, x, i).sub(vs).mul(vk), e;
+            if (VECTOR_API_EXP) e = z.lanewise(VectorOperators.EXP);
+            else e = VectorMath.exp(z).blend(0f, z.compare(VectorOperators.LT, EXP_FLOOR));
             e.intoArray(out, i);
-            total += org.grpo4j.backend.cpu.VectorMath.sum(e);
+            total += VectorMath.sum(e);
         }
-        for (; i < n; i++) total += out[i] = (float) Math.exp((x[i] - shift) * scale);
+        for (; i < n; i++) {
+            float z = (x[i] - shift) * scale;
+            total += out[i] = VECTOR_API_EXP ? (float) Math.exp(z) : z < EXP_FLOOR ? 0f : VectorMath.exp(z);
+        }
         return total;
     }
 
