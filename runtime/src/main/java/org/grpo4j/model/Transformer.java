@@ -532,7 +532,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         upload(batch);
         this.batch = null; // nothing of this pass is kept for a backward
         boolean tail = SCORE_TAIL && T > 0;
-        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail, fullRowCount());
+        acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail, fullRowCount(N));
         if (lora != null) lora.startForward(training);
         Activations.Layer a = acts.scoring;
         backend.embedding(a.resid, tokens, embedding, N, d);
@@ -626,7 +626,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int N = batch.rows(), d = c.hiddenSize();
         upload(batch);
         this.batch = batch;
-        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing, fullRowCount());
+        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing, fullRowCount(N));
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
         for (int l = 0; l < c.numLayers(); l++)
@@ -665,9 +665,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return SharedPromptLayout.of(backend, lengths, start, prompt, promptRow, config.numHeads(), align);
     }
 
-    /** Rows of the batch's full layout (each sequence with its prompt), where attention runs. */
-    private int fullRowCount() {
-        return seq.rows();
+    /**
+     * Rows of the full-layout scratch the pass needs: the batch's full layout (each sequence with its prompt) where
+     * attention gathers it, none beyond the packed {@code rows} where the backend reads shared prompts in place.
+     */
+    private int fullRowCount(int rows) {
+        return sharedDirect != null ? rows : seq.rows();
     }
 
     /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
