@@ -215,7 +215,7 @@ public final class Generator {
         int[] ran = {0};
         Runnable run = () -> ran[0] = decodeSteps(job, active, live, activeRows, maxNew, nLanes, prompts, G, out, len, seqSlot, ownSlots,
                 promptSlot, reason, stoppedText, stopIds, params);
-        int free = Math.max(1, Math.min(nLanes, live / Math.max(1, LANE_ROWS))); // decodeSteps' lanes at its first step
+        int free = lanes(nLanes, live); // decodeSteps' lanes at its first step
         if (free > 1 && freeRun && stopIds.length == 0 && params.stopStrings().isEmpty() && observer == null)
             ran[0] = freeLanes(job, active, live, free, activeRows, maxNew, prompts, G, out, len, seqSlot, ownSlots, promptSlot, reason,
                     stoppedText, stopIds, params);
@@ -279,7 +279,7 @@ public final class Generator {
                             String[] stoppedText, int[] stopIds, SamplingParams params) {
         int V = c.vocabSize(), steps = 0;
         for (int k = 1; k < maxNew && nActive > 0; k++) {
-            int nl = Math.max(1, Math.min(nLanes, nActive / Math.max(1, LANE_ROWS)));
+            int nl = lanes(nLanes, nActive);
             for (int ln = 0; ln < nl; ln++)
                 fillLane(lanes[ln], job, active, nActive * ln / nl, nActive * (ln + 1) / nl, k, prompts, G, out, seqSlot, ownSlots, promptSlot);
             activeRows[steps++] = nActive;
@@ -288,15 +288,25 @@ public final class Generator {
             job.count = nActive;
             if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
             Parallel.forRange(nActive, job.grain, job);
-            // compact: finished sequences leave the batch
-            int m = 0;
-            for (int i = 0; i < nActive; i++) {
-                int s = active[i];
-                if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
-            }
-            nActive = m;
+            nActive = unfinished(active, 0, nActive, out, len, reason, stoppedText, stopIds, params, maxNew);
         }
         return steps;
+    }
+
+    /** Lanes a step of {@code rows} rows runs on, of the call's {@code nLanes}: a lane gets at least {@code LANE_ROWS} rows. */
+    private static int lanes(int nLanes, int rows) {
+        return Math.max(1, Math.min(nLanes, rows / Math.max(1, LANE_ROWS)));
+    }
+
+    /** Finished sequences leave {@code active[lo..hi)}, the others move up in order; returns the end of those left. */
+    private int unfinished(int[] active, int lo, int hi, int[][] out, int[] len, Completion.FinishReason[] reason, String[] stoppedText,
+                           int[] stopIds, SamplingParams params, int maxNew) {
+        int m = lo;
+        for (int i = lo; i < hi; i++) {
+            int s = active[i];
+            if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
+        }
+        return m;
     }
 
     /** The inputs of step {@code k} for the lane whose rows are sequences {@code active[lo..hi)}; its logits land at row {@code lo}. */
@@ -350,12 +360,7 @@ public final class Generator {
             fillLane(lane, job, active, lo, lo + n, k, prompts, G, out, seqSlot, ownSlots, promptSlot);
             model.decode(lane, n, n, false);
             job.run(lo, lo + n);
-            int m = lo;
-            for (int i = lo; i < lo + n; i++) {
-                int s = active[i];
-                if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
-            }
-            n = m - lo;
+            n = unfinished(active, lo, lo + n, out, len, reason, stoppedText, stopIds, params, maxNew) - lo;
         }
         return k - 1;
     }

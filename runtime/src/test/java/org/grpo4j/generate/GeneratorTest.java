@@ -176,19 +176,21 @@ class GeneratorTest {
             assertEquals(15, gen.lastStats().activeRows()[0], "15 rows: lanes of 7 and 8");
             assertTrue(Arrays.stream(gen.lastStats().activeRows()).anyMatch(n -> n < 8), "rows left the batch, down to one lane: "
                     + Arrays.toString(gen.lastStats().activeRows()));
-            for (int s = 0; s < one.size(); s++) {
-                assertArrayEquals(one.get(s).tokenIds(), lanes.get(s).tokenIds(), "sequence " + s);
-                assertArrayEquals(one.get(s).logprobs(), lanes.get(s).logprobs(), 0f, "sequence " + s);
-            }
+            assertSameCompletions(one, lanes);
             Generator.crewSteps = !Generator.crewSteps; // the other way of running a call's lanes: one pool region per step
             List<Completion> other = new Generator(m).generate(PROMPTS, p);
-            for (int s = 0; s < one.size(); s++) {
-                assertArrayEquals(one.get(s).tokenIds(), other.get(s).tokenIds(), "sequence " + s);
-                assertArrayEquals(one.get(s).logprobs(), other.get(s).logprobs(), 0f, "sequence " + s);
-            }
+            assertSameCompletions(one, other);
         } finally {
             Generator.crewSteps = !"false".equals(System.getProperty("grpo4j.decode.crew"));
             org.grpo4j.backend.cpu.Parallel.setThreads(threads);
+        }
+    }
+
+    /** Sequence by sequence, the same tokens and the same log-probs, bit for bit. */
+    private static void assertSameCompletions(List<Completion> expected, List<Completion> actual) {
+        for (int s = 0; s < expected.size(); s++) {
+            assertArrayEquals(expected.get(s).tokenIds(), actual.get(s).tokenIds(), "sequence " + s);
+            assertArrayEquals(expected.get(s).logprobs(), actual.get(s).logprobs(), 0f, "sequence " + s);
         }
     }
 
@@ -209,13 +211,9 @@ class GeneratorTest {
             List<Completion> free = new Generator(m).generate(PROMPTS, p);
             Generator.freeRun = false;
             List<Completion> barrier = new Generator(m).generate(PROMPTS, p);
-            for (int s = 0; s < one.size(); s++) {
-                assertEquals(40, free.get(s).tokenIds().length);
-                assertArrayEquals(one.get(s).tokenIds(), free.get(s).tokenIds(), "sequence " + s);
-                assertArrayEquals(one.get(s).logprobs(), free.get(s).logprobs(), 0f, "sequence " + s);
-                assertArrayEquals(barrier.get(s).tokenIds(), free.get(s).tokenIds(), "sequence " + s);
-                assertArrayEquals(barrier.get(s).logprobs(), free.get(s).logprobs(), 0f, "sequence " + s);
-            }
+            for (Completion c : free) assertEquals(40, c.tokenIds().length);
+            assertSameCompletions(one, free);
+            assertSameCompletions(barrier, free);
         } finally {
             Generator.freeRun = !"false".equals(System.getProperty("grpo4j.decode.freeLanes"));
             org.grpo4j.backend.cpu.Parallel.setThreads(threads);
