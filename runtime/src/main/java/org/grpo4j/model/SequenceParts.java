@@ -117,7 +117,7 @@ final class SequenceParts {
         float[][] h = new float[count][];
         run(count, p -> h[p] = part(p).forwardHiddenWhole(split[p]));
         keep(batch, split, true);
-        return gatherRows(p -> h[p], model.config().hiddenSize());
+        return gatherRows(h, model.config().hiddenSize());
     }
 
     private void keep(TokenBatch batch, TokenBatch[] split, boolean hidden) {
@@ -159,10 +159,8 @@ final class SequenceParts {
         }
     }
 
-    /** A per-row readout of the parts ({@code width} floats a row) in the rows of the last split pass's batch. */
-    private float[] gatherRows(java.util.function.IntFunction<float[]> read, int width) {
-        float[][] each = new float[parts.length][];
-        for (int p = 0; p < parts.length; p++) each[p] = read.apply(p);
+    /** Each part's per-row readout ({@code width} floats a row) in the rows of the last split pass's batch. */
+    private float[] gatherRows(float[][] each, int width) {
         float[] all = new float[batchRows * width];
         for (int r = 0; r < batchRows; r++) System.arraycopy(each[rowPart[r]], rowInPart[r] * width, all, r * width, width);
         return all;
@@ -254,22 +252,14 @@ final class SequenceParts {
         boolean rows = true;
         float[][] each = new float[ps.length][];
         for (int p = 0; p < ps.length; p++) rows &= (each[p] = read.apply(part(p))).length == ps[p].rows() * width;
-        if (!rows) return concatEach(p -> each[p], ps.length);
-        TokenBatch[] keep = parts;
-        parts = ps;
-        try {
-            return gatherRows(p -> each[p], width);
-        } finally {
-            parts = keep;
-        }
+        return rows ? gatherRows(each, width) : concat(each);
     }
 
-    private static float[] concatEach(java.util.function.IntFunction<float[]> read, int count) {
-        float[][] each = new float[count][];
+    private static float[] concat(float[][] each) {
         int n = 0;
-        for (int p = 0; p < count; p++) n += (each[p] = read.apply(p)).length;
+        for (float[] e : each) n += e.length;
         float[] all = new float[n];
-        for (int p = 0, at = 0; p < count; at += each[p].length, p++) System.arraycopy(each[p], 0, all, at, each[p].length);
+        for (int p = 0, at = 0; p < each.length; at += each[p].length, p++) System.arraycopy(each[p], 0, all, at, each[p].length);
         return all;
     }
 
@@ -326,14 +316,12 @@ final class SequenceParts {
     }
 
     private static Transformer.Scores concat(Transformer.Scores[] s) {
-        int T = 0;
-        for (Transformer.Scores x : s) T += x.logp().length;
-        float[] logp = new float[T], entropy = new float[T];
-        for (int p = 0, at = 0; p < s.length; at += s[p].logp().length, p++) {
-            System.arraycopy(s[p].logp(), 0, logp, at, s[p].logp().length);
-            System.arraycopy(s[p].entropy(), 0, entropy, at, s[p].entropy().length);
+        float[][] logp = new float[s.length][], entropy = new float[s.length][];
+        for (int p = 0; p < s.length; p++) {
+            logp[p] = s[p].logp();
+            entropy[p] = s[p].entropy();
         }
-        return new Transformer.Scores(logp, entropy);
+        return new Transformer.Scores(concat(logp), concat(entropy));
     }
 
     // ======================================================================== where to cut

@@ -498,7 +498,6 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** {@link #forward} of the whole batch, each op split over the threads. */
     Scores forwardWhole(TokenBatch batch, float temperature) {
-        checkTemperature(temperature);
         int T = batch.targets(), chunk = headChunk(T);
         trunk(batch, T, chunk);
         Scores s = head(batch, T, chunk, temperature, false);
@@ -526,7 +525,6 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** {@link #score} of the whole batch, each op split over the threads. */
     Scores scoreWhole(TokenBatch batch, float temperature) {
-        checkTemperature(temperature);
         ModelConfig c = config;
         int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T), L = c.numLayers();
         upload(batch);
