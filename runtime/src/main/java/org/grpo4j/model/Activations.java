@@ -31,6 +31,13 @@ public final class Activations {
     final Layer scoring = new Layer();
     /** The last layer of a scoring pass past attention: the target rows only ({@code Transformer.score}). */
     final Layer scoringTail = new Layer();
+    /**
+     * The last layer of a training forward past attention: the target rows only ({@code Transformer.trainTail}). Its
+     * residual after attention, norm, gate/up and SwiGLU views are the first rows of the last layer's own, which the
+     * tail leaves unused; only the gathered attention output is a tensor of its own.
+     */
+    final Layer trainTail = new Layer();
+    Tensor dResidTail, dAttTail; // the tail's backward: its residual and attention-output gradients before they scatter to all rows
     Tensor residOut, lnf, rstdf;                                      // final residual, final norm
     Tensor dResid, dLn, dQkv, dQkvRot, dAtt, dGateUp, dAct;            // backward scratch (one layer)
     Tensor headIn, dHeadIn, logits, logp, entropy, lse, dLogp;             // output head, in chunks of target rows
@@ -88,6 +95,11 @@ public final class Activations {
 
     /** The same for a batch of {@code rows} packed rows whose full layout has {@code fullRows} ({@link SharedPrompts}). */
     static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing, int fullRows) {
+        return floatsFor(c, rows, probs, targets, chunkRows, checkpointing, fullRows, Transformer.TRAIN_TAIL && targets > 0);
+    }
+
+    /** {@code tail}: room for the training tail's attention output and its two gradients ({@link #trainTail}). */
+    static long floatsFor(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing, int fullRows, boolean tail) {
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         long perLayer = N * d * 2 + N * 2 + N * q * (c.qkNorm() ? 2 : 1) + (c.qkNorm() ? N * (c.numHeads() + c.numKvHeads()) : 0)
                 + N * a + probs + N * 2 * F;
@@ -97,7 +109,8 @@ public final class Activations {
         long layers = checkpointing ? (perLayer - wide) * c.numLayers() + wide : perLayer * c.numLayers();
         long backward = N * d * 2 + N * q * (c.qkNorm() ? 2 : 1) + N * a + N * 2 * F + N * F;
         long head = (long) chunkRows * d * 2 + (long) chunkRows * c.vocabSize() + targets * 4L;
-        return layers + shared + N * d * 2 + N + backward + head + (fullRows > rows ? (long) fullRows * (2 * q + a) : 0);
+        return layers + shared + N * d * 2 + N + backward + head + (fullRows > rows ? (long) fullRows * (2 * q + a) : 0)
+                + (tail ? (long) targets * (2 * a + d) : 0);
     }
 
     /**
@@ -158,6 +171,8 @@ public final class Activations {
         for (int l = 0; l < layers.length; l++) layers[l] = new Layer();
         clear(scoring);
         clear(scoringTail);
+        clear(trainTail);
+        dResidTail = dAttTail = null;
         qkvFull = attFull = dQkvFull = null;
         residOut = lnf = rstdf = dResid = dLn = dQkv = dQkvRot = dAtt = dGateUp = dAct = headIn = dHeadIn = logits = logp = entropy = lse = dLogp = null;
         rows = targets = chunkRows = 0;
@@ -165,12 +180,15 @@ public final class Activations {
 
     /** Lays the views out for this batch, growing the block if needed. */
     void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows) {
-        prepare(c, rows, probs, targets, chunkRows, false, rows);
+        prepare(c, rows, probs, targets, chunkRows, false, rows, 0);
     }
 
-    /** {@code fullRows}: the rows of the batch's full layout, more than {@code rows} where it shares prompts. */
-    void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing, int fullRows) {
-        reserve(floatsFor(c, rows, probs, targets, chunkRows, checkpointing, fullRows), rows, targets, chunkRows);
+    /**
+     * {@code fullRows}: the rows of the batch's full layout, more than {@code rows} where it shares prompts; {@code tailRows}:
+     * the last layer runs past attention on these rows only, at most {@code targets} ({@link #trainTail}; 0: on all rows).
+     */
+    void prepare(ModelConfig c, int rows, long probs, int targets, int chunkRows, boolean checkpointing, int fullRows, int tailRows) {
+        reserve(floatsFor(c, rows, probs, targets, chunkRows, checkpointing, fullRows, tailRows > 0), rows, targets, chunkRows);
         long[] at = {0};
         long N = rows, d = c.hiddenSize(), q = c.qkvDim(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
         // the norm outputs and the SwiGLU output are cheap to recompute from what is saved, and large (F ≈ 5d): one
@@ -215,6 +233,24 @@ public final class Activations {
         qkvFull = full ? take(at, (long) fullRows * q) : null;
         attFull = full ? take(at, (long) fullRows * a) : null;
         dQkvFull = full ? take(at, (long) fullRows * q) : null;
+        clear(trainTail);
+        dResidTail = dAttTail = null;
+        if (tailRows > 0) prepareTrainTail(c, tailRows, at);
+    }
+
+    /** Lays out {@link #trainTail} over the first {@code T} rows of the last layer's views past attention. */
+    private void prepareTrainTail(ModelConfig c, int T, long[] at) {
+        long d = c.hiddenSize(), F = c.intermediateSize(), a = (long) c.numHeads() * c.headDim();
+        Layer last = layers[layers.length - 1], K = trainTail;
+        // the residual is gathered into resid2's rows and the output projection adds onto it there (as a scoring tail)
+        K.resid = K.resid2 = last.resid2.slice(0, T * d);
+        K.att = take(at, T * a);
+        K.ln2 = last.ln2.slice(0, T * d);
+        K.rstd2 = last.rstd2.slice(0, T);
+        K.gateUp = last.gateUp.slice(0, T * 2 * F);
+        K.act = last.act.slice(0, T * F);
+        dResidTail = take(at, T * d);
+        dAttTail = take(at, T * a);
     }
 
     /** Grows the block to {@code need} floats if it is smaller and records the batch shape the views are laid out for. */

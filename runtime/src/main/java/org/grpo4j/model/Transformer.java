@@ -65,6 +65,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private SharedPromptLayout sharedDirect; // shared, where the backend's attention reads the packed rows in place; else null
     private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
     private int headChunkOverride;    // tests force small chunks
+    private boolean tailed;           // the last forward ran its last layer past attention on the target rows only
+    private TailRows tail;            // those rows, each once (tailed)
+    private IntTensor tailIndex;      // the rows a pass's tail gathers: the target rows (scoring), or tail.rows (training)
+    private IntTensor tailOfTarget;   // tail.ofTarget, where it is not null
+    private boolean trainTail = TRAIN_TAIL; // tests switch the training tail off per model
     private final SequenceParts parts = new SequenceParts(this); // small models: whole sequences per core
 
     private Transformer(ModelConfig config, Backend backend, Tensor params, FrozenBase base) {
@@ -129,6 +134,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         r.checkpointing = checkpointing;
         r.training = training;
         r.headChunkOverride = headChunkOverride;
+        r.trainTail = trainTail;
     }
 
     /** A model with zero weights; fill them with {@link #loadWeights}, {@link #initialise} or {@link #copyFrom}. */
@@ -425,6 +431,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         parts.disable(!on);
     }
 
+    /** Tests: {@code false} runs the training forward and backward over every row to the end, as {@code -Dgrpo4j.trainTail=false} does. */
+    void trainTail(boolean on) {
+        trainTail = on;
+    }
+
     /** Tests: the parts the last pass ran in (1: whole). */
     int lastParts() {
         return parts.lastCount();
@@ -500,9 +511,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     Scores forwardWhole(TokenBatch batch, float temperature) {
         int T = batch.targets(), chunk = headChunk(T);
         trunk(batch, T, chunk);
-        Scores s = head(batch, T, chunk, temperature, false);
+        Scores s = head(batch, T, chunk, temperature, headInOrder());
         // the backward runs the chunks in reverse, so it starts from these logits instead of recomputing them
-        keptChunk = chunkRows.length - 1;
+        keptChunk = (T + chunk - 1) / chunk - 1;
         return s;
     }
 
@@ -529,6 +540,8 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int N = batch.rows(), d = c.hiddenSize(), T = batch.targets(), chunk = headChunk(T), L = c.numLayers();
         upload(batch);
         this.batch = null; // nothing of this pass is kept for a backward
+        tailed = false;
+        tailIndex = targetRows;
         boolean tail = SCORE_TAIL && T > 0;
         acts.prepareScoring(c, N, SCORE_KEEPS_PROBS ? seq.probsSize() : 0, T, chunk, tail, fullRowCount(N));
         if (lora != null) lora.startForward(training);
@@ -557,6 +570,14 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      */
     static final boolean SCORE_TAIL = !"false".equals(System.getProperty("grpo4j.scoreTail"));
 
+    /**
+     * A training forward takes only the target rows past the last layer's attention, as a scoring pass does, and its
+     * backward mirrors it ({@code -Dgrpo4j.trainTail=false}: all rows to the end, benchmarks compare): the other rows'
+     * output projection, MLP and final norm reach no loss, and their gradients there are zeros. Log-probs and
+     * gradients equal the all-rows pass's up to the order of the sums (the last layer's products over fewer rows).
+     */
+    static final boolean TRAIN_TAIL = !"false".equals(System.getProperty("grpo4j.trainTail"));
+
     /** Bytes of the activation block a {@link #score} of {@code sequences} × {@code length} tokens needs (the reference model's). */
     public static long scoreActivationBytes(ModelConfig c, int sequences, int length, int targetsPerSequence) {
         return 4 * Activations.floatsForScoringBatch(c, sequences, length, targetsPerSequence);
@@ -583,8 +604,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         targetTokens = backend.ints(batch.targetTokens());
         int chunks = (T + chunk - 1) / chunk;
         chunkRows = new IntTensor[inOrder ? 0 : chunks];
+        // the final norm's rows of the targets: the target rows, or after a tail whose targets repeat a row their tail rows
+        boolean ofTail = tailed && !tail.inOrder();
+        int[] rows = ofTail ? tail.ofTarget() : batch.targetRows();
         for (int k = 0; k < chunkRows.length; k++)
-            chunkRows[k] = chunks == 1 ? targetRows : backend.ints(java.util.Arrays.copyOfRange(batch.targetRows(), k * chunk, Math.min(T, (k + 1) * chunk)));
+            chunkRows[k] = chunks == 1 ? (ofTail ? tailOfTarget : targetRows) : backend.ints(java.util.Arrays.copyOfRange(rows, k * chunk, Math.min(T, (k + 1) * chunk)));
         for (int k = 0; k < chunks; k++) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
             if (inOrder) lmHead.forward(backend, acts.logits, acts.lnf.slice((long) t0 * d, (long) n * d), n, false, false);
@@ -618,18 +642,44 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return backend.read(acts.lnf);
     }
 
-    /** Embedding, every layer and the final norm over the batch, with room for {@code targets} head rows in chunks of {@code chunk}. */
+    /**
+     * Embedding, every layer and the final norm over the batch, with room for {@code targets} head rows in chunks of
+     * {@code chunk}; past the last layer's attention on the target rows only where {@link #tailFits} (then the final
+     * norm's output holds the targets' rows in order).
+     */
     private void trunk(TokenBatch batch, int targets, int chunk) {
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize();
+        int N = batch.rows(), d = c.hiddenSize(), L = c.numLayers();
         upload(batch);
         this.batch = batch;
-        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing, fullRowCount(N));
+        tailed = tailFits(targets);
+        tail = tailed ? TailRows.of(batch.targetRows(), N) : null;
+        tailIndex = !tailed ? null : tail.inOrder() ? targetRows : backend.ints(tail.rows());
+        tailOfTarget = tailed && !tail.inOrder() ? backend.ints(tail.ofTarget()) : null;
+        int tailRows = tailed ? tail.count() : 0;
+        acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing, fullRowCount(N), tailRows);
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
-        for (int l = 0; l < c.numLayers(); l++)
-            layer(l, acts.layers[l], l + 1 < c.numLayers() ? acts.layers[l + 1].resid : acts.residOut, N, positions, null, true, null, 0);
-        backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, N, d, c.rmsNormEps());
+        for (int l = 0; l < L; l++)
+            layer(l, acts.layers[l], l + 1 < L ? acts.layers[l + 1].resid : acts.residOut, N, positions, null, true,
+                    tailed && l == L - 1 ? acts.trainTail : null, tailRows);
+        backend.rmsNorm(acts.lnf, acts.rstdf, acts.residOut, finalNorm, tailed ? tailRows : N, d, c.rmsNormEps());
+    }
+
+    /**
+     * Whether a training forward of {@code targets} head rows (0: {@code forwardHidden}, whose head reads every row) runs
+     * its last layer past attention on them alone ({@link #TRAIN_TAIL}). Not under LoRA dropout: its masks are drawn
+     * per element of the rows a projection sees, so fewer rows would draw other masks than the pass over all rows.
+     * Decided from settings only, so that every part of a pass run in parts ({@link SequenceParts}) decides alike.
+     */
+    private boolean tailFits(int targets) {
+        boolean dropout = lora != null && training && lora.config().dropout() > 0;
+        return trainTail && targets > 0 && !dropout;
+    }
+
+    /** The head reads the final norm's output in place: one row per target, in order (after a tail whose targets are distinct rows). */
+    private boolean headInOrder() {
+        return tailed && tail.inOrder();
     }
 
     /** The batch's sequence layout, tokens, positions and target rows onto the backend. */
@@ -671,10 +721,21 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         return sharedDirect != null ? rows : seq.rows();
     }
 
-    /** Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output, project onto the vocabulary. */
-    private void headLogits(int k, int n) {
-        backend.gatherRows(acts.headIn, acts.lnf, chunkRows[k], n, config.hiddenSize());
-        lmHead.forward(backend, acts.logits, acts.headIn, n, false, false);
+    /**
+     * Logits of the {@code n} targets of head chunk {@code k}: gather their rows of the final norm output (after a tail
+     * they are its rows in order, read in place), project onto the vocabulary. Returns the head's input rows.
+     */
+    private Tensor headLogits(int k, int n) {
+        Tensor in = headInput(k, n);
+        if (!headInOrder()) backend.gatherRows(acts.headIn, acts.lnf, chunkRows[k], n, config.hiddenSize());
+        lmHead.forward(backend, acts.logits, in, n, false, false);
+        return in;
+    }
+
+    /** The rows head chunk {@code k} reads: the gathered ones, or after a tail the final norm's output in place. */
+    private Tensor headInput(int k, int n) {
+        long d = config.hiddenSize();
+        return headInOrder() ? acts.lnf.slice(k * (long) acts.chunkRows * d, n * d) : acts.headIn;
     }
 
     // ======================================================================== the decoder layer
@@ -685,8 +746,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * saves its probabilities for the backward; with one, each row's key and value are stored in the cache and the
      * rows attend to the cached runs of their segments. In generation the residual views are one tensor, updated
      * in place ({@code a.resid == a.resid2 == out}), as in a scoring pass ({@link #score}); {@code save}: a backward
-     * follows (the projections' adapters keep what theirs needs). {@code tail}: a scoring pass's last layer, whose rows
-     * past attention are only the {@code tailRows} targets' ({@link #targetRows}), gathered into {@code tail}'s views.
+     * follows (the projections' adapters keep what theirs needs). {@code tail}: the last layer of a scoring pass or of a
+     * training forward ({@link #TRAIN_TAIL}), whose rows past attention are only the {@code tailRows} targets'
+     * ({@link #tailIndex}), gathered into {@code tail}'s views; its output goes to {@code out}'s first rows.
      */
     private void layer(int l, Activations.Layer a, Tensor out, int N, IntTensor positions, KvCache cache, boolean save,
                        Activations.Layer tail, int tailRows) {
@@ -706,10 +768,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             backend.attentionCached(a.att, a.qkvRot, cache.keys(l), cache.values(l), cache.segmentsT, N, H, KV, hd);
         }
         if (tail != null) {
-            backend.gatherRows(tail.att, a.att, targetRows, tailRows, H * hd);
-            backend.gatherRows(tail.resid, a.resid, targetRows, tailRows, d);
+            backend.gatherRows(tail.att, a.att, tailIndex, tailRows, H * hd);
+            backend.gatherRows(tail.resid, a.resid, tailIndex, tailRows, d);
+            // a scoring pass updates the residual in place; a training forward keeps it and writes out's first rows
+            out = out == a.resid ? tail.resid : out.slice(0, (long) tailRows * d);
             a = tail;
-            out = tail.resid;
             N = tailRows;
         }
         if (!FUSED_COPY && a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
@@ -891,15 +954,21 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         bindGradients();
         if (T > 0) backend.write(acts.dLogp, dLogp, 0, T);
 
-        // output head, chunk by chunk: dlogits → d lm_head, d final-norm output
-        backend.fill(acts.dLn, 0f);
-        for (int k = chunkRows.length - 1; k >= 0; k--) {
+        // output head, chunk by chunk: dlogits → d lm_head, d final-norm output (after a tail: its rows in order, each
+        // written once; else scattered to the target rows of a zeroed gradient)
+        boolean inOrder = headInOrder();
+        if (!inOrder) backend.fill(acts.dLn, 0f);
+        for (int k = (T + chunk - 1) / chunk - 1; k >= 0; k--) {
             int t0 = k * chunk, n = Math.min(chunk, T - t0);
-            if (k != keptChunk) headLogits(k, n); // recomputed: the logits of the whole batch never exist at once
+            // recomputed: the logits of the whole batch never exist at once
+            Tensor in = k != keptChunk ? headLogits(k, n) : headInput(k, n);
             backend.logSoftmaxBackward(acts.logits, acts.lse.slice(t0, n), acts.dLogp.slice(t0, n), targetTokens, t0, n, V, temperature);
-            lmHead.backwardWeight(backend, acts.logits, acts.headIn, n);
-            lmHead.backwardInput(backend, acts.dHeadIn, acts.logits, n, false);
-            backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
+            lmHead.backwardWeight(backend, acts.logits, in, n);
+            if (inOrder) lmHead.backwardInput(backend, acts.dLn.slice((long) t0 * d, (long) n * d), acts.logits, n, false);
+            else {
+                lmHead.backwardInput(backend, acts.dHeadIn, acts.logits, n, false);
+                backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
+            }
         }
         keptChunk = -1; // the logits now hold gradients
         trunkBackward();
@@ -917,6 +986,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     /** {@link #backwardHidden} of a forward that ran whole. */
     void backwardHiddenWhole(float[] dHidden) {
         if (batch == null) throw new IllegalStateException("backward without a forward");
+        if (tailed) throw new IllegalStateException("the last forward was forward, which kept its target rows only past the last attention: its backward is backward");
         int n = batch.rows() * config.hiddenSize();
         if (dHidden.length != n) throw new IllegalArgumentException("dHidden has " + dHidden.length + " entries, the batch has " + n + " (rows × hidden)");
         bindGradients();
@@ -924,17 +994,38 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         trunkBackward();
     }
 
-    /** From d loss / d (final norm output) in {@code acts.dLn} back through the final norm, every layer and the embedding. */
+    /**
+     * From d loss / d (final norm output) in {@code acts.dLn} back through the final norm, every layer and the embedding.
+     * After a tail the final norm and the last layer's MLP and output projection go back over the target rows, whose
+     * gradients then scatter to all rows (zeros elsewhere) for the layer's attention.
+     */
     private void trunkBackward() {
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize();
-        backend.fill(acts.dResid, 0f);
-        backend.rmsNormBackward(acts.dResid, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, N, d);
-        for (int l = c.numLayers() - 1; l >= 0; l--) {
-            if (checkpointing) recompute(l, acts.layers[l], N);
-            layerBackward(l, acts.layers[l], N);
+        int N = batch.rows(), d = c.hiddenSize(), T = tailed ? tail.count() : 0, L = c.numLayers();
+        Tensor dOut = tailed ? acts.dResidTail : acts.dResid;
+        backend.fill(dOut, 0f);
+        backend.rmsNormBackward(dOut, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, tailed ? T : N, d);
+        for (int l = L - 1; l >= 0; l--) {
+            Activations.Layer a = acts.layers[l], post = tailed && l == L - 1 ? acts.trainTail : a;
+            int postRows = post == a ? N : T;
+            if (checkpointing) recompute(l, a, post, N, postRows);
+            if (post == a) layerBackward(l, a, N);
+            else {
+                mlpBackward(l, post, T, acts.dResidTail, acts.dAttTail);
+                scatterTail(N, T);
+                attentionBackward(l, a, N);
+            }
         }
         if (!frozen()) backend.embeddingBackward(dEmbedding, acts.dResid, tokens, N, d);
+    }
+
+    /** The tail's residual and attention-output gradients onto the target rows of all rows' (zeros elsewhere). */
+    private void scatterTail(int N, int T) {
+        int d = config.hiddenSize(), a = config.numHeads() * config.headDim();
+        backend.fill(acts.dResid, 0f);
+        backend.scatterAddRows(acts.dResid, acts.dResidTail, tailIndex, T, d); // distinct rows (TailRows)
+        backend.fill(acts.dAtt, 0f);
+        backend.scatterAddRows(acts.dAtt, acts.dAttTail, tailIndex, T, a);
     }
 
     /**
@@ -943,21 +1034,31 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      * ops on the same inputs, so the values, and the gradients, are bit-identical to a backward without
      * checkpointing. Recomputing only these (not the whole layer from its input) costs the gate/up product, 58% of
      * a Qwen2.5 layer's weight flops, instead of all of them; the narrow tensors kept cost {@code N·(3d + qkvDim)}
-     * floats a layer.
+     * floats a layer. {@code post}: the layer's views past attention ({@code a}'s, or a tail's of {@code postRows} rows).
      */
-    private void recompute(int l, Activations.Layer a, int N) {
+    private void recompute(int l, Activations.Layer a, Activations.Layer post, int N, int postRows) {
         ModelConfig c = config;
         LayerWeights w = layers[l];
         attend(a, N);
-        backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, c.hiddenSize(), c.rmsNormEps());
-        w.gateUp.forward(backend, a.gateUp, a.ln2, N, false, true);
+        backend.rmsNorm(post.ln2, post.rstd2, post.resid2, w.postNorm, postRows, c.hiddenSize(), c.rmsNormEps());
+        w.gateUp.forward(backend, post.gateUp, post.ln2, postRows, false, true);
     }
 
     /** The layer body in reverse: takes d loss / d (layer output) in {@code acts.dResid}, leaves d loss / d (layer input) there. */
     private void layerBackward(int l, Activations.Layer a, int N) {
+        mlpBackward(l, a, N, acts.dResid, acts.dAtt);
+        attentionBackward(l, a, N);
+    }
+
+    /**
+     * The layer body past attention in reverse, over {@code N} rows of {@code a}: takes d loss / d (layer output) in
+     * {@code dResid}, leaves d loss / d resid2 there (the residual passes through the MLP and the output projection) and
+     * d loss / d (attention output) in {@code dAtt}.
+     */
+    private void mlpBackward(int l, Activations.Layer a, int N, Tensor dResid, Tensor dAtt) {
         ModelConfig c = config;
         LayerWeights w = layers[l];
-        int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim(), F = c.intermediateSize();
+        int d = c.hiddenSize(), F = c.intermediateSize();
         float eps = c.rmsNormEps();
         // resid_next = resid2 + down(act): the residual gradient passes through unchanged; act and ln2 were not
         // kept (one scratch for all layers), so they are recomputed from the saved gateUp and resid2. The SwiGLU
@@ -966,17 +1067,28 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         backend.rmsNorm(a.ln2, a.rstd2, a.resid2, w.postNorm, N, d, eps);
         if (w.down.adapted()) {
             backend.swiglu(a.act, a.gateUp, N, F);
-            w.down.backward(backend, acts.dAct, acts.dResid, a.act, N);
+            w.down.backward(backend, acts.dAct, dResid, a.act, N);
             backend.swigluBackward(acts.dGateUp, a.act, acts.dAct, a.gateUp, N, F);
         } else {
-            w.down.backwardInput(backend, acts.dAct, acts.dResid, N, false);
+            w.down.backwardInput(backend, acts.dAct, dResid, N, false);
             backend.swigluBackward(acts.dGateUp, a.act, acts.dAct, a.gateUp, N, F);
-            w.down.backwardWeight(backend, acts.dResid, a.act, N);
+            w.down.backwardWeight(backend, dResid, a.act, N);
         }
         w.gateUp.backward(backend, acts.dLn, acts.dGateUp, a.ln2, N);
-        backend.rmsNormBackward(acts.dResid, w.dPostNorm, acts.dLn, a.resid2, w.postNorm, a.rstd2, N, d);
+        backend.rmsNormBackward(dResid, w.dPostNorm, acts.dLn, a.resid2, w.postNorm, a.rstd2, N, d);
         // resid2 = resid + o(att)
-        w.o.backward(backend, acts.dAtt, acts.dResid, a.att, N);
+        w.o.backward(backend, dAtt, dResid, a.att, N);
+    }
+
+    /**
+     * The layer body up to attention's output in reverse: takes d loss / d (attention output) in {@code acts.dAtt} and
+     * d loss / d resid2 in {@code acts.dResid}, leaves d loss / d (layer input) there.
+     */
+    private void attentionBackward(int l, Activations.Layer a, int N) {
+        ModelConfig c = config;
+        LayerWeights w = layers[l];
+        int d = c.hiddenSize(), H = c.numHeads(), KV = c.numKvHeads(), hd = c.headDim();
+        float eps = c.rmsNormEps();
         attendBackward(a, N);
         backend.ropeBackward(acts.dQkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (c.qkNorm())
@@ -988,22 +1100,37 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     // ======================================================================== inspection (tests, debugging)
 
-    /** The residual stream entering layer {@code k} ({@code k = numLayers}: after the last layer) of the last forward. */
+    /**
+     * The residual stream entering layer {@code k} ({@code k = numLayers}: after the last layer) of the last forward;
+     * after the last layer, a forward that ran the training tail ({@link #TRAIN_TAIL}) has its target rows only, in order.
+     */
     public float[] hiddenState(int k) {
         return parts.lastCount() > 1 ? parts.readRows(t -> t.hiddenStateWhole(k), config.hiddenSize()) : hiddenStateWhole(k);
     }
 
     private float[] hiddenStateWhole(int k) {
-        return backend.read(k == config.numLayers() ? acts.residOut : acts.layers[k].resid);
+        return k == config.numLayers() ? readTailRows(acts.residOut) : backend.read(acts.layers[k].resid);
     }
 
-    /** The final norm's output of the last forward or {@link #score}. */
+    /** All of {@code t}, or after a training tail one row per target, in order (its rows read through {@link TailRows#ofTarget}). */
+    private float[] readTailRows(Tensor t) {
+        if (!tailed) return backend.read(t);
+        int d = config.hiddenSize();
+        float[] rows = new float[tail.count() * d];
+        backend.read(t, rows, 0, rows.length);
+        if (tail.inOrder()) return rows;
+        float[] each = new float[tail.ofTarget().length * d];
+        for (int i = 0; i < tail.ofTarget().length; i++) System.arraycopy(rows, tail.ofTarget()[i] * d, each, i * d, d);
+        return each;
+    }
+
+    /** The final norm's output of the last forward or {@link #score} (after a tail: the target rows only, in order). */
     public float[] finalNormOutput() {
         return parts.lastCount() > 1 ? parts.readRows(Transformer::finalNormOutputWhole, config.hiddenSize()) : finalNormOutputWhole();
     }
 
     private float[] finalNormOutputWhole() {
-        return backend.read(acts.lnf);
+        return readTailRows(acts.lnf);
     }
 
     @Override
