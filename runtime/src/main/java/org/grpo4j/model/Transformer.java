@@ -69,7 +69,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private TailRows tail;            // those rows, each once (tailed)
     private IntTensor tailIndex;      // the rows a pass's tail gathers: the target rows (scoring), or tail.rows (training)
     private IntTensor tailOfTarget;   // tail.ofTarget, where it is not null
-    private boolean trainTail = TRAIN_TAIL; // tests switch the training tail off per model
+    private boolean trainTail = TRAIN_TAIL; // off: every row to the end (setTrainTail)
     private final SequenceParts parts = new SequenceParts(this); // small models: whole sequences per core
 
     private Transformer(ModelConfig config, Backend backend, Tensor params, FrozenBase base) {
@@ -431,8 +431,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         parts.disable(!on);
     }
 
-    /** Tests: {@code false} runs the training forward and backward over every row to the end, as {@code -Dgrpo4j.trainTail=false} does. */
-    void trainTail(boolean on) {
+    /**
+     * {@code false}: this model's training forwards and backwards run every row to the end, as {@code -Dgrpo4j.trainTail=false}
+     * does for all, so that {@link #hiddenState}{@code (numLayers)} and {@link #finalNormOutput} have every row (oracle
+     * checks, diagnostics); on by default ({@link #TRAIN_TAIL}).
+     */
+    public void setTrainTail(boolean on) {
         trainTail = on;
     }
 

@@ -117,7 +117,7 @@ class OracleFixtureTest {
 
         // every row to the end, so that the hidden states after the last layer and the final norm have all rows; the
         // gradients below come from the default forward, which runs the last layer past attention on the targets only
-        m.trainTail(false);
+        m.setTrainTail(false);
         Transformer.Scores s = m.forward(batch, temperature);
         // hidden states after every layer and the final norm
         for (int k = 0; k <= c.numLayers(); k++) {
@@ -161,7 +161,7 @@ class OracleFixtureTest {
             assertTrue(relErr(ref, refLogps, real) < TOL, name + ": ref_logps");
         }
         m.zeroGrad();
-        m.trainTail(true);
+        m.setTrainTail(true);
         m.forward(batch, temperature);
         m.backward(dLogp);
         float[] grads = be.read(m.grads());

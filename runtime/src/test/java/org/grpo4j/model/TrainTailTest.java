@@ -95,7 +95,7 @@ class TrainTailTest {
             for (int variant = 0; variant < 3; variant++) { // plain, gradient checkpointing, head in chunks of 3 rows
                 for (int sequences = 2; sequences <= 7; sequences += 5) {
                     Transformer old = Transformer.create(c, be).initialise(5, 0.3), tail = Transformer.create(c, be).initialise(5, 0.3);
-                    old.trainTail(false);
+                    old.setTrainTail(false);
                     for (Transformer m : new Transformer[] {old, tail}) {
                         m.sequenceParts(parts);
                         m.setGradientCheckpointing(variant == 1);
@@ -137,7 +137,7 @@ class TrainTailTest {
         SplittableRandom rng = new SplittableRandom(7);
         for (boolean checkpointing : new boolean[] {false, true}) {
             Transformer old = Transformer.create(c, be).initialise(3, 0.3), tail = Transformer.create(c, be).initialise(3, 0.3);
-            old.trainTail(false);
+            old.setTrainTail(false);
             for (Transformer m : new Transformer[] {old, tail}) {
                 m.withLora(PeftModelTest.adapters(be, c, 0.0));
                 m.setTraining(true);
@@ -166,7 +166,7 @@ class TrainTailTest {
         ModelConfig c = TransformerGradientCheckTest.tiny(Architecture.LLAMA, true);
         SplittableRandom rng = new SplittableRandom(9);
         Transformer old = Transformer.create(c, be).initialise(4, 0.3), tail = Transformer.create(c, be).initialise(4, 0.3);
-        old.trainTail(false);
+        old.setTrainTail(false);
         for (Transformer m : new Transformer[] {old, tail}) {
             m.withLora(PeftModelTest.adapters(be, c, 0.2));
             m.setTraining(true);
