@@ -66,9 +66,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private int keptChunk = -1;       // the chunk whose logits are still in the buffer (the forward's last), or -1
     private int headChunkOverride;    // tests force small chunks
     private boolean tailed;           // the last forward ran its last layer past attention on the target rows only
-    private TailRows tail;            // those rows, each once (tailed)
-    private IntTensor tailIndex;      // the rows a pass's tail gathers: the target rows (scoring), or tail.rows (training)
-    private IntTensor tailOfTarget;   // tail.ofTarget, where it is not null
+    private TailRows tailTargets;     // those rows, each once (tailed)
+    private IntTensor tailIndex;      // the rows a pass's tail gathers: the target rows (scoring), or tailTargets.rows (training)
+    private IntTensor tailOfTarget;   // tailTargets.ofTarget, where it is not null
     private boolean trainTail = TRAIN_TAIL; // off: every row to the end (setTrainTail)
     private final SequenceParts parts = new SequenceParts(this); // small models: whole sequences per core
 
@@ -609,8 +609,8 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         int chunks = (T + chunk - 1) / chunk;
         chunkRows = new IntTensor[inOrder ? 0 : chunks];
         // the final norm's rows of the targets: the target rows, or after a tail whose targets repeat a row their tail rows
-        boolean ofTail = tailed && !tail.inOrder();
-        int[] rows = ofTail ? tail.ofTarget() : batch.targetRows();
+        boolean ofTail = tailed && !tailTargets.inOrder();
+        int[] rows = ofTail ? tailTargets.ofTarget() : batch.targetRows();
         for (int k = 0; k < chunkRows.length; k++)
             chunkRows[k] = chunks == 1 ? (ofTail ? tailOfTarget : targetRows) : backend.ints(java.util.Arrays.copyOfRange(rows, k * chunk, Math.min(T, (k + 1) * chunk)));
         for (int k = 0; k < chunks; k++) {
@@ -657,10 +657,10 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         upload(batch);
         this.batch = batch;
         tailed = tailFits(targets);
-        tail = tailed ? TailRows.of(batch.targetRows(), N) : null;
-        tailIndex = !tailed ? null : tail.inOrder() ? targetRows : backend.ints(tail.rows());
-        tailOfTarget = tailed && !tail.inOrder() ? backend.ints(tail.ofTarget()) : null;
-        int tailRows = tailed ? tail.count() : 0;
+        tailTargets = tailed ? TailRows.of(batch.targetRows(), N) : null;
+        tailIndex = !tailed ? null : tailTargets.inOrder() ? targetRows : backend.ints(tailTargets.rows());
+        tailOfTarget = tailed && !tailTargets.inOrder() ? backend.ints(tailTargets.ofTarget()) : null;
+        int tailRows = tailed ? tailTargets.count() : 0;
         acts.prepare(c, N, seq.probsSize(), targets, chunk, checkpointing, fullRowCount(N), tailRows);
         if (lora != null) lora.startForward(training);
         backend.embedding(acts.layers[0].resid, tokens, embedding, N, d);
@@ -683,7 +683,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
 
     /** The head reads the final norm's output in place: one row per target, in order (after a tail whose targets are distinct rows). */
     private boolean headInOrder() {
-        return tailed && tail.inOrder();
+        return tailed && tailTargets.inOrder();
     }
 
     /** The batch's sequence layout, tokens, positions and target rows onto the backend. */
@@ -1005,7 +1005,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
      */
     private void trunkBackward() {
         ModelConfig c = config;
-        int N = batch.rows(), d = c.hiddenSize(), T = tailed ? tail.count() : 0, L = c.numLayers();
+        int N = batch.rows(), d = c.hiddenSize(), T = tailed ? tailTargets.count() : 0, L = c.numLayers();
         Tensor dOut = tailed ? acts.dResidTail : acts.dResid;
         backend.fill(dOut, 0f);
         backend.rmsNormBackward(dOut, dFinalNorm, acts.dLn, acts.residOut, finalNorm, acts.rstdf, tailed ? T : N, d);
@@ -1120,11 +1120,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private float[] readTailRows(Tensor t) {
         if (!tailed) return backend.read(t);
         int d = config.hiddenSize();
-        float[] rows = new float[tail.count() * d];
+        float[] rows = new float[tailTargets.count() * d];
         backend.read(t, rows, 0, rows.length);
-        if (tail.inOrder()) return rows;
-        float[] each = new float[tail.ofTarget().length * d];
-        for (int i = 0; i < tail.ofTarget().length; i++) System.arraycopy(rows, tail.ofTarget()[i] * d, each, i * d, d);
+        if (tailTargets.inOrder()) return rows;
+        float[] each = new float[tailTargets.ofTarget().length * d];
+        for (int i = 0; i < tailTargets.ofTarget().length; i++) System.arraycopy(rows, tailTargets.ofTarget()[i] * d, each, i * d, d);
         return each;
     }
 
