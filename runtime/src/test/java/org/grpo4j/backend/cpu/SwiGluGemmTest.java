@@ -3,7 +3,18 @@ package org.grpo4j.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import org.grpo4j.backend.Backend;
+import org.grpo4j.backend.Tensor;
+import org.grpo4j.model.Architecture;
+import org.grpo4j.model.ModelConfig;
+import org.grpo4j.model.TokenBatch;
+import org.grpo4j.model.Transformer;
+import org.grpo4j.quant.WeightFormat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +79,49 @@ class SwiGluGemmTest {
         boolean untouched = true;
         for (float v : scratch.data) untouched &= v == 0f;
         assertEquals(CpuBackend.SWIGLU_EPILOGUE, untouched, "the fused path writes no gate/up rows");
+    }
+
+    /**
+     * A whole scoring pass, its MLPs fused on the CPU backend against the same backend with the op's default body (the
+     * product into the gate/up rows, then SwiGLU): the same log-probs and entropies, bit for bit; Qwen2 (biases on q/k/v
+     * only) with an intermediate size that leaves a partial vector of gate columns, in parts and whole.
+     */
+    @Test
+    void scoringPassSameBitsAsThePlainPath() {
+        ModelConfig c = new ModelConfig(Architecture.QWEN2, 97, 128, 360, 2, 4, 2, 32, 1e-6f, 10000.0, null, true, 256, true,
+                -1, new int[0], "float32");
+        CpuBackend cpu = new CpuBackend();
+        Backend plain = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, args) -> {
+            if (m.getName().equals("matmulSwiglu")) {
+                int rows = (int) args[4], F = (int) args[5], K = (int) args[6];
+                cpu.matmul((Tensor) args[1], (Tensor) args[2], (Tensor) args[3], null, rows, 2 * F, K, false);
+                cpu.swiglu((Tensor) args[0], (Tensor) args[1], rows, F);
+                return null;
+            }
+            try {
+                return m.invoke(cpu, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+        SplittableRandom r = new SplittableRandom(3);
+        for (int sequences : new int[] {1, 4}) {
+            List<int[]> seqs = new ArrayList<>();
+            int[] first = new int[sequences];
+            for (int b = 0; b < sequences; b++) {
+                int[] ids = new int[40 + 7 * b];
+                for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(c.vocabSize());
+                seqs.add(ids);
+                first[b] = 10;
+            }
+            TokenBatch batch = TokenBatch.of(seqs, first);
+            Transformer.Scores x = Transformer.random(c, cpu, WeightFormat.FP32, 5, 0.05).score(batch, 1f);
+            Transformer.Scores y = Transformer.random(c, plain, WeightFormat.FP32, 5, 0.05).score(batch, 1f);
+            for (int i = 0; i < x.logp().length; i++) {
+                assertEquals(Float.floatToRawIntBits(y.logp()[i]), Float.floatToRawIntBits(x.logp()[i]), sequences + " sequences, log-prob " + i);
+                assertEquals(Float.floatToRawIntBits(y.entropy()[i]), Float.floatToRawIntBits(x.entropy()[i]), sequences + " sequences, entropy " + i);
+            }
+        }
     }
 
     private static float[] random(SplittableRandom r, int n, float scale) {
