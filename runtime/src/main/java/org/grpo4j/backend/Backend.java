@@ -171,6 +171,16 @@ public interface Backend extends AutoCloseable {
      */
     void swigluBackward(Tensor dGateUp, Tensor out, Tensor dOut, Tensor gateUp, int rows, int F);
 
+    /**
+     * The gate/up projection and {@link #swiglu} where nothing keeps the gate/up rows (a scoring pass):
+     * {@code out[rows, F] = swiglu(in[rows, K] · wᵀ)} with {@code w} the fused {@code [2F, K]} weight and no bias.
+     * {@code gateUp} ({@code [rows, 2F]}) is scratch: a backend that fuses the two leaves it unwritten.
+     */
+    default void matmulSwiglu(Tensor out, Tensor gateUp, Tensor in, Tensor w, int rows, int F, int K) {
+        matmul(gateUp, in, w, null, rows, 2 * F, K, false);
+        swiglu(out, gateUp, rows, F);
+    }
+
     // ---------------------------------------------------------------- output head
 
     /**

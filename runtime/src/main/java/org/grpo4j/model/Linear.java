@@ -85,6 +85,20 @@ public final class Linear {
     }
 
     /**
+     * The fused gate/up projection and SwiGLU where nothing keeps the gate/up rows (a scoring pass): {@code act[rows, F]}
+     * from {@code x}, {@code gateUp} scratch. The backend may apply SwiGLU inside the product; with a bias or adapters
+     * this is {@link #forward} into {@code gateUp}, then {@link Backend#swiglu}.
+     */
+    void forwardSwiglu(Backend b, Tensor act, Tensor gateUp, Tensor x, int rows, int F, boolean saveForBackward) {
+        if (lora != null || bias != null) {
+            forward(b, gateUp, x, rows, false, saveForBackward);
+            b.swiglu(act, gateUp, rows, F);
+            return;
+        }
+        b.matmulSwiglu(act, gateUp, x, weight, rows, F, in);
+    }
+
+    /**
      * {@link #forward} in a decode step (nothing saved); {@code useCopy}: read the weight from the decode-time copy
      * built by the last {@link #buildDecodeCopy}, which the caller guarantees is of the current weights.
      */

@@ -782,8 +782,12 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         if (!FUSED_COPY && a.resid2 != a.resid) backend.copy(a.resid2, a.resid);
         project(w.o, a.resid2, a.att, N, true, cache, save);
         norm(a.ln2, a.rstd2, out, a.resid2, w.postNorm, N);
-        project(w.gateUp, a.gateUp, a.ln2, N, false, cache, save);
-        backend.swiglu(a.act, a.gateUp, N, F);
+        // a scoring pass keeps no gate/up rows, so the backend may apply SwiGLU inside the product (h17c)
+        if (cache == null && (a == acts.scoring || a == acts.scoringTail)) w.gateUp.forwardSwiglu(backend, a.act, a.gateUp, a.ln2, N, F, save);
+        else {
+            project(w.gateUp, a.gateUp, a.ln2, N, false, cache, save);
+            backend.swiglu(a.act, a.gateUp, N, F);
+        }
         if (!FUSED_COPY && out != a.resid2) backend.copy(out, a.resid2);
         project(w.down, out, a.act, N, true, cache, save);
     }

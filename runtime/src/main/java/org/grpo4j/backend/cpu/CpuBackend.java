@@ -304,6 +304,22 @@ public final class CpuBackend implements Backend {
         SwiGlu.forward(o.data, o.offset, g.data, g.offset, rows, F);
     }
 
+    /**
+     * SwiGLU as the gate/up product's epilogue ({@link SwiGluGemm}): the gate/up rows are never written nor read back.
+     * {@code -Dgrpo4j.swigluEpilogue=false}: the product, then the SwiGLU pass (the same bits; benchmarks compare).
+     */
+    static final boolean SWIGLU_EPILOGUE = !"false".equals(System.getProperty("grpo4j.swigluEpilogue"));
+
+    @Override
+    public void matmulSwiglu(Tensor out, Tensor gateUp, Tensor in, Tensor w, int rows, int F, int K) {
+        if (!SWIGLU_EPILOGUE || !(w instanceof CpuTensor b) || !SwiGluGemm.fits(rows, F, K)) {
+            Backend.super.matmulSwiglu(out, gateUp, in, w, rows, F, K);
+            return;
+        }
+        CpuTensor o = c(out), a = c(in);
+        SwiGluGemm.run(o.data, o.offset, a.data, a.offset, b.data, b.offset, rows, F, K);
+    }
+
     @Override
     public void swigluBackward(Tensor dGateUp, Tensor out, Tensor dOut, Tensor gateUp, int rows, int F) {
         CpuTensor dg = c(dGateUp), o = c(out), d = c(dOut), g = c(gateUp);

@@ -236,7 +236,7 @@ public final class Gemm {
     }
 
     /** A {@code rows × cols} view with row stride {@code ld}: needs {@code off + (rows-1)·ld + cols} floats. */
-    private static void check(String name, float[] x, int off, int rows, int cols, int ld) {
+    static void check(String name, float[] x, int off, int rows, int cols, int ld) {
         if (x == null) throw new NullPointerException(name + " is null");
         if (ld < cols) throw new IllegalArgumentException(name + ": row stride " + ld + " is less than its " + cols + " columns");
         if (rows == 0 || cols == 0) return;
@@ -276,7 +276,7 @@ public final class Gemm {
     // B(p,j) = b[bOff + p*brs + j*bcs]; one of each pair of strides is 1.
 
     /** Per-thread buffers, allocated once per thread: the packed right block, packed left rows, an edge tile. */
-    private static final class Work {
+    static final class Work {
         /** One depth step more than a block: the zero step that pads an odd depth. */
         final float[] bp = new float[(KC + 1) * NC];
         final float[] ap = new float[MC / MR * PANEL_A];
@@ -292,7 +292,7 @@ public final class Gemm {
         }
     }
 
-    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
+    static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
     /**
      * Rows of the left operand packed together ({@code -Dgrpo4j.gemm.mc}, a multiple of {@link #MR}): {@code MC × KC}
      * floats (192 KiB) stay in L2 beside the packed right block. For TN the packer then reads {@code MC} contiguous
@@ -316,10 +316,10 @@ public final class Gemm {
      */
     static final int PACKED_A_MAX = 1 << 19;
     /** Floats per packed micro-panel of the left operand: a zero step for an odd depth and a vector of slack. */
-    private static final int PANEL_A = MR * (KC + 1) + L;
+    static final int PANEL_A = MR * (KC + 1) + L;
 
     /** Below this many multiply-adds a product runs on the calling thread: a fork-join costs ~10-50 µs here. */
-    private static final long PARALLEL_MIN_FMAS = 1L << 21;
+    static final long PARALLEL_MIN_FMAS = 1L << 21;
     /**
      * Slabs per thread in a parallel product (see {@link #gemm}): each repacks the other operand, so fewer pay where
      * the cores are free. 2 against 3, bench-m {@code bench train --no-peer}, four interleaved rounds (load 2.5–6): fwd+bwd
@@ -499,7 +499,7 @@ public final class Gemm {
      * for an odd depth. The vector packers read 16 rows (lanes) and keep MR, so they take only panels whose 16 rows lie
      * inside the slab ({@code r1}).
      */
-    private static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int ic, int ie, int r1, int pc, int kc, int kcp) {
+    static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int ic, int ie, int r1, int pc, int kc, int kcp) {
         int panels = (ie - ic + MR - 1) / MR, i0 = ic;
         if (ars == 1 && acs != 1 && L == 16) {
             int wide = 0;
@@ -538,7 +538,7 @@ public final class Gemm {
     }
 
     /** The zero depth step that pads an odd depth block (a loop of zero or one step's floats, no branch). */
-    private static void zeroSteps(float[] x, int from, int n) {
+    static void zeroSteps(float[] x, int from, int n) {
         for (int i = from; i < from + n; i++) x[i] = 0f;
     }
 
@@ -612,7 +612,7 @@ public final class Gemm {
      * Writes the transpose of the 16 × 16 block {@code b[src + j*stride + p]} (j = row, p = depth) as
      * {@code bp[dst + p*NR + j]}.
      */
-    private static void transpose16(float[] b, int src, int stride, float[] bp, int dst) {
+    static void transpose16(float[] b, int src, int stride, float[] bp, int dst) {
         transpose16(b, src, stride, bp, dst, NR);
     }
 
@@ -735,7 +735,7 @@ public final class Gemm {
      * check), whose micro-ops compete with the FMAs for the two ports that run both. On Xeon (AVX-512, one thread, CPU
      * time, operands in L1/L2) this shape runs at ~150 GFLOP/s against ~135 for 8 × 2 and ~205 for FMAs alone.
      */
-    private static void kernel(float[] ap, int aI, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
+    static void kernel(float[] ap, int aI, float[] bp, int bI, int kc, float[] cin, int cinI, int cinLd,
                                float[] cout, int coutI, int coutLd) {
         int o = cinI;
         FloatVector c00 = FloatVector.fromArray(S, cin, o), c01 = FloatVector.fromArray(S, cin, o + L); o += cinLd;
