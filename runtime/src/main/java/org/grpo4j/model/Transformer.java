@@ -975,7 +975,11 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             if (inOrder) lmHead.backwardInput(backend, acts.dLn.slice((long) t0 * d, (long) n * d), acts.logits, n, false);
             else {
                 lmHead.backwardInput(backend, acts.dHeadIn, acts.logits, n, false);
-                backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
+                // with shared prompts a prompt's last row is the first target of every copy: scatterAddRows wants
+                // distinct rows (two threads or work-items adding to one row lose an update), the embedding's backward
+                // adds repeated rows in order, race-free, and equals the scatter where rows are distinct
+                if (shared != null) backend.embeddingBackward(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
+                else backend.scatterAddRows(acts.dLn, acts.dHeadIn, chunkRows[k], n, d);
             }
         }
         keptChunk = -1; // the logits now hold gradients

@@ -176,6 +176,39 @@ class SharedPromptTest {
         }
     }
 
+    /**
+     * A prompt's last row is the first target of each of its copies, so the head's backward adds several gradient rows
+     * onto one row. {@code scatterAddRows} wants distinct rows (threads or work-items adding to one row lose updates);
+     * a backend that refuses repeated rows there runs a shared batch's passes, with the training tail on and off.
+     */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void theHeadNeverScattersTwoGradientsOntoOneRow(Architecture arch) {
+        Backend strict = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("scatterAddRows")) {
+                        int[] rows = ((org.grpo4j.backend.cpu.CpuIntTensor) args[2]).array();
+                        java.util.Set<Integer> seen = new java.util.HashSet<>();
+                        for (int i = 0; i < (int) args[3]; i++) assertTrue(seen.add(rows[i]), "scatterAddRows onto row " + rows[i] + " twice");
+                    }
+                    try {
+                        return method.invoke(be, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        int[] first = new int[11];
+        List<int[]> seqs = sequences(23, 11, first);
+        TokenBatch batch = TokenBatch.of(seqs, first);
+        assertNotNull(batch.shared());
+        for (boolean tail : new boolean[] {true, false}) {
+            Transformer m = Transformer.create(config(arch), strict).initialise(7, 0.3);
+            m.setTrainTail(tail);
+            m.forward(batch, 1f);
+            m.backward(new float[batch.targets()]);
+        }
+    }
+
     /** The run's activation plan ({@link MemoryPlan}) holds a shared batch at the least saving that shares (1/8 of its rows). */
     @ParameterizedTest
     @EnumSource(Architecture.class)
