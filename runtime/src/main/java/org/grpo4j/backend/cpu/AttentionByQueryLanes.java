@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Values: the scores sum the head dimension in order from the scaled query, the softmax sums are arranged as
  * {@link Attention#softmaxInto}'s and each output lane sums its keys in order, so the outputs are bit-identical to the
- * key-lane forward's (and to decode's, {@code CachedAttentionTest}). Heads of exactly two vectors ({@link #QB}: hd 32
- * with AVX-512), as {@link Attention#queryLanes} chooses.
+ * key-lane forward's (and to decode's, {@code CachedAttentionTest}). Heads of whole vectors, as {@link
+ * Attention#queryLanes} chooses: hd 32 ({@link #QB}) and 64 with AVX-512.
  */
 final class AttentionByQueryLanes {
     private AttentionByQueryLanes() {}
@@ -112,9 +112,9 @@ final class AttentionByQueryLanes {
         // [the head's queries, its dO rows (from q0): Q·hd each, the kv head's keys: T·hd, contiguous (the products read them 5 % faster)]
         int padSize = (T + 8) * QB, qc = padSize, dc = qc + Q * hd, kc = dc + Q * hd;
         float[] s3 = Scratch.floats(3, kc + T * hd), pad = lastRows < QB ? s3 : null;
-        copyRows(s3, qc, qkv, xo + q0 * width + qCol, width, Q);
-        copyRows(s3, dc, dOut, d + q0 * ds, ds, Q);
-        copyRows(s3, kc, qkv, xo + kCol, width, T);
+        copyRows(s3, qc, qkv, xo + q0 * width + qCol, width, Q, hd);
+        copyRows(s3, dc, dOut, d + q0 * ds, ds, Q, hd);
+        copyRows(s3, kc, qkv, xo + kCol, width, T, hd);
         if (pad != null) {
             java.util.Arrays.fill(pad, 0, (T + 8) * QB, 0f);
             for (int s = 0; s < T; s++) System.arraycopy(probs, po + blockStart(last) - b0 + s * lastRows, pad, s * QB, lastRows);
@@ -265,12 +265,10 @@ final class AttentionByQueryLanes {
         }
     }
 
-    /** {@code dst[o + t·QB ..] = src[so + t·stride ..]} for {@code t < T}: a head's rows (two vectors each) made contiguous. */
-    static void copyRows(float[] dst, int o, float[] src, int so, int stride, int T) {
-        for (int t = 0; t < T; t++) {
-            FloatVector.fromArray(S, src, so + t * stride).intoArray(dst, o + t * QB);
-            FloatVector.fromArray(S, src, so + t * stride + W).intoArray(dst, o + t * QB + W);
-        }
+    /** {@code dst[o + t·hd ..] = src[so + t·stride ..]} for {@code t < T}: a head's rows (whole vectors each) made contiguous. */
+    static void copyRows(float[] dst, int o, float[] src, int so, int stride, int T, int hd) {
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < hd; i += W) FloatVector.fromArray(S, src, so + t * stride + i).intoArray(dst, o + t * hd + i);
     }
 
     /** {@code tile[i·Tp + t] = a · src[so + t·stride + i]}, zero for {@code T ≤ t < Tp}. */
