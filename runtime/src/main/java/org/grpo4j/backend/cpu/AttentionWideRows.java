@@ -86,12 +86,13 @@ final class AttentionWideRows {
     static void addKeyGroup(float[] out, int o, int os, int rr, float[] w, int wo, float[] wl, int wlo, int s0, int T, int q0,
                             float[] rows, int ro, int stride, int hd) {
         int from = Math.max(s0 / QB * QB, q0);
-        addKeys4(out, o, os, Math.min(rr, 4), w, wo, wl, wlo, s0, from, T, rows, ro, stride, hd);
-        if (rr > 4) addKeys4(out, o + 4 * os, os, rr - 4, w, wo, wl, wlo, s0 + 4, from, T, rows, ro, stride, hd);
+        float[] tail = TAIL.get(); // once a call: the thread-local lookup showed in the model's samples
+        addKeys4(out, o, os, Math.min(rr, 4), w, wo, wl, wlo, s0, from, T, rows, ro, stride, hd, tail);
+        if (rr > 4) addKeys4(out, o + 4 * os, os, rr - 4, w, wo, wl, wlo, s0 + 4, from, T, rows, ro, stride, hd, tail);
     }
 
     private static void addKeys4(float[] out, int o, int os, int rr, float[] w, int wo, float[] wl, int wlo, int s0, int from, int T,
-                                 float[] rows, int ro, int stride, int hd) {
+                                 float[] rows, int ro, int stride, int hd, float[] t) {
         int last = (T - 1) / QB * QB;
         for (int i0 = 0; i0 < hd; i0 += 4 * W) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0;
@@ -126,7 +127,6 @@ final class AttentionWideRows {
                 }
             }
             // through a per-thread tile, added for the keys that exist in a loop (as addKeyGroup: no branches on rr)
-            float[] t = TAIL.get();
             store(t, 0, a0, b0, c0, d0);
             store(t, 4 * W, a1, b1, c1, d1);
             store(t, 8 * W, a2, b2, c2, d2);
