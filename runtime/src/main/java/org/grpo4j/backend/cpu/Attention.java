@@ -33,15 +33,8 @@ final class Attention {
                 float[] kt = lanes ? null : Scratch.floats(0, hd * Tp), sc = lanes ? null : Scratch.floats(1, R * Tp);
                 float[] qs = lanes ? null : Scratch.floats(2, R * hd);
                 if (!lanes) transpose(kt, Tp, qkv, kCol + start * width, width, T, hd);
-                float[] x = lanes && GATHER ? gather(qkv, io + start * width, width, kvh * group * hd, kCol - io, vCol - io, T, group, hd) : null;
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int p0 = save ? po + probStart[b] + h * T * T : 0;
-                    if (x != null) {
-                        int xw = (group + 2) * hd;
-                        AttentionByQueryLanes.forward(out, oo + start * outWidth + h * hd, outWidth, probs, p0, x, 0, xw, (h - kvh * group) * hd,
-                                group * hd, (group + 1) * hd, T, hd, scale);
-                        continue;
-                    }
                     if (lanes) {
                         AttentionByQueryLanes.forward(out, oo + start * outWidth + h * hd, outWidth, probs, p0, qkv, io + start * width,
                                 width, h * hd, kCol - io, vCol - io, T, hd, scale);
@@ -63,35 +56,6 @@ final class Attention {
                 }
             }
         });
-    }
-
-    /**
-     * The query-lane forward reads its task's rows gathered ({@link #gather}); {@code -Dgrpo4j.attention.gather=false}
-     * reads them in the QKV buffer (A/B switch; the same values either way, so the same bits).
-     */
-    static final boolean GATHER = !"false".equals(System.getProperty("grpo4j.attention.gather"));
-
-    /** Per thread, one task's rows gathered: {@code [queries of the group | key | value]} per token. */
-    private static final ThreadLocal<float[][]> GATHERED = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    /**
-     * The rows one (sequence, kv head) task reads, {@code (group + 2)·hd} floats a token, from the packed rows at
-     * {@code so + t·width}, copied once for the group's heads: at bench-m the QKV rows lie 4 KB apart, so a 16-row
-     * gather of the query transpose touched 16 pages and the key/value rows of a key block shared L1 sets (the
-     * transpose was ~15 % of the forward's samples; gathered, 1.05–1.15× the forward at hd 64, h17a).
-     */
-    static float[] gather(float[] qkv, int so, int width, int qCol, int kCol, int vCol, int T, int group, int hd) {
-        int xw = (group + 2) * hd;
-        float[][] slot = GATHERED.get();
-        if (slot[0].length < T * xw) slot[0] = new float[Math.max(T * xw, slot[0].length * 3 / 2)];
-        float[] x = slot[0];
-        for (int t = 0; t < T; t++) {
-            int src = so + t * width, dst = t * xw;
-            System.arraycopy(qkv, src + qCol, x, dst, group * hd);
-            System.arraycopy(qkv, src + kCol, x, dst + group * hd, hd);
-            System.arraycopy(qkv, src + vCol, x, dst + (group + 1) * hd, hd);
-        }
-        return x;
     }
 
     /**

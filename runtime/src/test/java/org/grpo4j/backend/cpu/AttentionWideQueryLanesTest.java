@@ -68,29 +68,4 @@ class AttentionWideQueryLanesTest {
                     probs, h * T * T, vt, dp, ds, Tp, T, 0, hd, scale);
         return grad;
     }
-    /** {@link Attention#gather}'s copy of a task's rows gives the query-lane forward the bits of the rows in place. */
-    @ParameterizedTest
-    @CsvSource({"64, 1", "64, 2", "64, 7", "32, 2"})
-    void gatheredRowsGiveTheSameBits(int hd, int group) {
-        int heads = 2 * group, kvHeads = 2, width = (heads + 2 * kvHeads) * hd, outWidth = heads * hd;
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        for (int T : new int[] {1, 17, 32, 33, 100, 192}) {
-            SplittableRandom r = new SplittableRandom(T * 7L + hd + group);
-            float[] qkv = new float[(T + 3) * width];
-            for (int i = 0; i < qkv.length; i++) qkv[i] = (float) r.nextGaussian();
-            int so = 3 * width; // a sequence after others
-            float[] inPlace = new float[T * outWidth], gathered = new float[T * outWidth], pIn = new float[heads * T * T], pG = new float[heads * T * T];
-            for (int kvh = 0; kvh < kvHeads; kvh++) {
-                int kCol = heads * hd + kvh * hd, vCol = kCol + kvHeads * hd, xw = (group + 2) * hd;
-                float[] x = Attention.gather(qkv, so, width, kvh * group * hd, kCol, vCol, T, group, hd).clone();
-                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    AttentionByQueryLanes.forward(inPlace, h * hd, outWidth, pIn, h * T * T, qkv, so, width, h * hd, kCol, vCol, T, hd, scale);
-                    AttentionByQueryLanes.forward(gathered, h * hd, outWidth, pG, h * T * T, x, 0, xw, (h - kvh * group) * hd, group * hd,
-                            (group + 1) * hd, T, hd, scale);
-                }
-            }
-            assertArrayEquals(inPlace, gathered, "outputs, hd " + hd + ", group " + group + ", T = " + T);
-            assertArrayEquals(pIn, pG, "probabilities, hd " + hd + ", group " + group + ", T = " + T);
-        }
-    }
 }
