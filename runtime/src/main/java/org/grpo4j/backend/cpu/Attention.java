@@ -104,15 +104,21 @@ final class Attention {
 
     /**
      * The query-lane kernels ({@link AttentionByQueryLanes}) for heads of exactly two vectors (bench-s, hd 32: there a
-     * query row's softmax cost the key-lane loops more than its scores; at hd 64 the two ran the same forward and the
-     * key-lane backward 1.15× faster; narrower heads are the test models', whose pinned values keep the loops they
-     * were pinned with); {@code -Dgrpo4j.attention.queryLanes=false} runs the key-lane loops below for every head (the
-     * A/B switch of the benchmarks). Forward and backward choose alike: the saved layouts differ.
+     * query row's softmax cost the key-lane loops more than its scores) and of four (hd 64: bench-m, qwen05b; since h14r's
+     * key-group backward and contiguous rows, 1.3× the key-lane forward and 1.5× its backward, h17a); narrower heads
+     * are the test models', whose pinned values keep the loops they were pinned with. {@code
+     * -Dgrpo4j.attention.queryLanes=false} runs the key-lane loops below for every head, {@code
+     * -Dgrpo4j.attention.hd64=false} for hd 64 (the A/B switches of the benchmarks). Forward and backward choose alike:
+     * the saved layouts differ.
      */
     static final boolean QUERY_LANES = !"false".equals(System.getProperty("grpo4j.attention.queryLanes"));
 
+    /** hd 64 on the query-lane kernels: the same forward bits, gradients to a few roundings (AttentionWideQueryLanesTest). */
+    static final boolean HD64 = !"false".equals(System.getProperty("grpo4j.attention.hd64"));
+
     static boolean queryLanes(int hd) {
-        return QUERY_LANES && hd == AttentionByQueryLanes.QB;
+        // hd 64 where it is two query blocks (AVX-512); narrower vectors keep the loops measured there
+        return QUERY_LANES && (hd == AttentionByQueryLanes.QB || HD64 && hd == 64 && hd == 2 * AttentionByQueryLanes.QB);
     }
 
     /** Queries per register block in {@link #rowsAlongKeys} and {@link #rowsWeighted}. */

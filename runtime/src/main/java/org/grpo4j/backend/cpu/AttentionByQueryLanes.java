@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Values: the scores sum the head dimension in order from the scaled query, the softmax sums are arranged as
  * {@link Attention#softmaxInto}'s and each output lane sums its keys in order, so the outputs are bit-identical to the
- * key-lane forward's (and to decode's, {@code CachedAttentionTest}). Heads of exactly two vectors ({@link #QB}: hd 32
- * with AVX-512), as {@link Attention#queryLanes} chooses.
+ * key-lane forward's (and to decode's, {@code CachedAttentionTest}). Heads of whole vectors, as {@link
+ * Attention#queryLanes} chooses: hd 32 ({@link #QB}) and 64 with AVX-512.
  */
 final class AttentionByQueryLanes {
     private AttentionByQueryLanes() {}
@@ -112,14 +112,16 @@ final class AttentionByQueryLanes {
         // [the head's queries, its dO rows (from q0): Q·hd each, the kv head's keys: T·hd, contiguous (the products read them 5 % faster)]
         int padSize = (T + 8) * QB, qc = padSize, dc = qc + Q * hd, kc = dc + Q * hd;
         float[] s3 = Scratch.floats(3, kc + T * hd), pad = lastRows < QB ? s3 : null;
-        copyRows(s3, qc, qkv, xo + q0 * width + qCol, width, Q);
-        copyRows(s3, dc, dOut, d + q0 * ds, ds, Q);
-        copyRows(s3, kc, qkv, xo + kCol, width, T);
+        copyRows(s3, qc, qkv, xo + q0 * width + qCol, width, Q, hd);
+        copyRows(s3, dc, dOut, d + q0 * ds, ds, Q, hd);
+        copyRows(s3, kc, qkv, xo + kCol, width, T, hd);
         if (pad != null) {
             java.util.Arrays.fill(pad, 0, (T + 8) * QB, 0f);
             for (int s = 0; s < T; s++) System.arraycopy(probs, po + blockStart(last) - b0 + s * lastRows, pad, s * QB, lastRows);
         }
-        transposed(dt, Qp, dOut, d + q0 * ds, ds, Q, hd, 1f);
+        // from the contiguous copy: the dO rows lie 2 KB apart at bench-m, and a 16-row gather of those touched 8 pages
+        if (CONTIGUOUS_DO) transposed(dt, Qp, s3, dc, hd, Q, hd, 1f);
+        else transposed(dt, Qp, dOut, d + q0 * ds, ds, Q, hd, 1f);
         if (first > q0) { // rows another sequence answers for: no gradient reaches them here
             java.util.Arrays.fill(s3, dc, dc + (first - q0) * hd, 0f);
             for (int i = 0; i < hd; i++) java.util.Arrays.fill(dt, i * Qp, i * Qp + first - q0, 0f);
@@ -162,6 +164,10 @@ final class AttentionByQueryLanes {
      */
     static void addKeyGroup(float[] out, int o, int os, int rr, float[] w, int wo, float[] wl, int wlo, int s0, int T, int q0,
                             float[] rows, int ro, int stride, int hd) {
+        if (AttentionWideRows.applies(hd)) { // four vectors of the head per block: the same sums
+            AttentionWideRows.addKeyGroup(out, o, os, rr, w, wo, wl, wlo, s0, T, q0, rows, ro, stride, hd);
+            return;
+        }
         int last = (T - 1) / QB * QB;
         for (int i0 = 0; i0 < hd; i0 += 2 * W) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
@@ -223,6 +229,9 @@ final class AttentionByQueryLanes {
         }
     }
 
+    /** {@code -Dgrpo4j.attention.contiguousDo=false}: the backward transposes dO from its rows in place (A/B switch; same bits). */
+    static final boolean CONTIGUOUS_DO = !"false".equals(System.getProperty("grpo4j.attention.contiguousDo"));
+
     /** Per thread, {@link #addKeyGroup}'s eight keys' sums on their way out. */
     private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[8 * QB]);
 
@@ -265,12 +274,10 @@ final class AttentionByQueryLanes {
         }
     }
 
-    /** {@code dst[o + t·QB ..] = src[so + t·stride ..]} for {@code t < T}: a head's rows (two vectors each) made contiguous. */
-    static void copyRows(float[] dst, int o, float[] src, int so, int stride, int T) {
-        for (int t = 0; t < T; t++) {
-            FloatVector.fromArray(S, src, so + t * stride).intoArray(dst, o + t * QB);
-            FloatVector.fromArray(S, src, so + t * stride + W).intoArray(dst, o + t * QB + W);
-        }
+    /** {@code dst[o + t·hd ..] = src[so + t·stride ..]} for {@code t < T}: a head's rows (whole vectors each) made contiguous. */
+    static void copyRows(float[] dst, int o, float[] src, int so, int stride, int T, int hd) {
+        for (int t = 0; t < T; t++)
+            for (int i = 0; i < hd; i += W) FloatVector.fromArray(S, src, so + t * stride + i).intoArray(dst, o + t * hd + i);
     }
 
     /** {@code tile[i·Tp + t] = a · src[so + t·stride + i]}, zero for {@code T ≤ t < Tp}. */
@@ -428,9 +435,10 @@ final class AttentionByQueryLanes {
             FloatVector.fromArray(S, sc, s * QB + W).blend(Float.NEGATIVE_INFINITY, j1.compare(VectorOperators.LT, d)).intoArray(sc, s * QB + W);
         }
         FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0;
-        for (int s = 0; s < nk; s++) {
-            m0 = m0.max(FloatVector.fromArray(S, sc, s * QB));
-            m1 = m1.max(FloatVector.fromArray(S, sc, s * QB + W));
+        for (int s = 0; s < nk; s++) { // max as compare-and-blend (as VectorMath.exp's clamp): C2's max is a long sequence
+            FloatVector x0 = FloatVector.fromArray(S, sc, s * QB), x1 = FloatVector.fromArray(S, sc, s * QB + W);
+            m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
+            m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
         }
         m0.intoArray(lanes, 0);
         m1.intoArray(lanes, W);
@@ -482,6 +490,10 @@ final class AttentionByQueryLanes {
      * rows ({@code rr < 8}) read the tile's next lanes and are not stored.
      */
     static void weightedRows(float[] out, int o, int os, int rr, float[] w, int wo, int n, float[] rows, int ro, int stride, int hd) {
+        if (AttentionWideRows.applies(hd)) { // four vectors of the head per block: the same sums
+            AttentionWideRows.weightedRows(out, o, os, rr, w, wo, n, rows, ro, stride, hd);
+            return;
+        }
         for (int i0 = 0; i0 < hd; i0 += 2 * W) {
             FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
             for (int x = 0; x < n; x++) {

@@ -49,7 +49,7 @@ class SharedPromptAttentionTest {
     @CsvSource({"1, 32", "2, 32", "3, 32", "4, 32", "1, 64", "2, 64", "3, 64"})
     void readingThePackedRowsGivesTheGatherPathsBits(long seed, int hd) {
         int align = SharedPromptAttention.alignment(hd);
-        assertEquals(hd == AttentionByQueryLanes.QB ? hd : 1, align, "hd " + hd + " reads shared prompts in place");
+        assertEquals(Attention.queryLanes(hd) ? AttentionByQueryLanes.QB : 1, align, "hd " + hd + " reads shared prompts in place");
         Batch bt = batch(seed, 3);
         int B = bt.lengths.length, width = (HEADS + 2 * KV) * hd, outWidth = HEADS * hd;
         int[] start = new int[B], promptRow = new int[B];
