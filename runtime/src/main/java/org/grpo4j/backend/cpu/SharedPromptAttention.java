@@ -9,8 +9,9 @@ import org.grpo4j.backend.SharedPromptLayout;
  * per-thread tile, and computes only those queries (not the prompt's again: its owner's outputs are the same numbers).
  * The backward runs a unit (an owner, then the sequences reading its prompt, in batch order) on one thread: each later
  * sequence's prompt-row key/value gradients are added into the owner's rows after the owner's own, as the gather path
- * ({@code Transformer.attend}) adds them. Heads the query-lane kernels take (bench-s) and heads the register-blocked
- * key-lane loops take (bench-m); the unblocked loops keep the gather path ({@link #alignment}).
+ * ({@code Transformer.attend}) adds them. Heads the query-lane kernels take (hd 32 and, with AVX-512, hd 64: bench-s
+ * and bench-m) and heads the register-blocked key-lane loops take (others whose width is whole vector pairs); the
+ * unblocked loops keep the gather path ({@link #alignment}).
  */
 final class SharedPromptAttention {
     private SharedPromptAttention() {}
