@@ -12,30 +12,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * AttentionByQueryLanes#QB} (hd 32 with AVX-512), two query heads sharing one kv head, as in bench-s.
  */
 class AttentionByQueryLanesTest {
-    private static final int HD = AttentionByQueryLanes.QB, HEADS = 2, WIDTH = (HEADS + 2) * HD;
+    private static final int HD = AttentionByQueryLanes.QB, HEADS = 2;
 
     /** Lengths with a last query block narrower than QB, a last key group narrower than 8, and whole blocks. */
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 6, 21, 32, 40, 70, 96, 192})
     void backwardByKeyGroupsGivesTheKeyRowsGradients(int T) {
-        SplittableRandom r = new SplittableRandom(T);
-        float[] qkv = new float[T * WIDTH], dOut = new float[T * HEADS * HD], probs = new float[HEADS * T * T];
-        for (int i = 0; i < qkv.length; i++) qkv[i] = (float) r.nextGaussian();
-        for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
-        float scale = (float) (1.0 / Math.sqrt(HD));
-        int kCol = HEADS * HD, vCol = kCol + HD;
-        float[] out = new float[T * HEADS * HD];
-        for (int h = 0; h < HEADS; h++)
-            AttentionByQueryLanes.forward(out, h * HD, HEADS * HD, probs, h * T * T, qkv, 0, WIDTH, h * HD, kCol, vCol, T, HD, scale);
-        float[] byRows = new float[T * WIDTH], byGroups = new float[T * WIDTH];
-        for (int h = 0; h < HEADS; h++) {
-            AttentionByQueryLanes.backwardByKeyRows(byRows, h * HD, kCol, vCol, dOut, h * HD, HEADS * HD, qkv, 0, WIDTH, h * HD, kCol, vCol,
-                    probs, h * T * T, T, HD, scale);
-            AttentionByQueryLanes.backwardByKeyGroups(byGroups, h * HD, kCol, vCol, dOut, h * HD, HEADS * HD, qkv, 0, WIDTH, h * HD, kCol,
-                    vCol, probs, h * T * T, T, HD, scale);
-        }
-        assertArrayEquals(byRows, byGroups, "dQ, dK, dV of T = " + T);
+        assertKeyGroupsGiveTheKeyRowsGradients(T, HD, T);
     }
+
     /**
      * The same at hd 64 (bench-m, qwen05b), where dK/dV and dQ run {@link AttentionWideRows}' four-vector blocks: the
      * key-row backward's dK/dV (four keys, two vectors of the head per block) give the same bits.
@@ -43,8 +28,12 @@ class AttentionByQueryLanesTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 6, 21, 32, 40, 70, 96, 192})
     void wideHeadsKeyGroupsGiveTheKeyRowsGradients(int T) {
-        int hd = 2 * AttentionByQueryLanes.QB, width = (HEADS + 2) * hd;
-        SplittableRandom r = new SplittableRandom(T + 64);
+        assertKeyGroupsGiveTheKeyRowsGradients(T, 2 * AttentionByQueryLanes.QB, T + 64);
+    }
+
+    private static void assertKeyGroupsGiveTheKeyRowsGradients(int T, int hd, long seed) {
+        int width = (HEADS + 2) * hd;
+        SplittableRandom r = new SplittableRandom(seed);
         float[] qkv = new float[T * width], dOut = new float[T * HEADS * hd], probs = new float[HEADS * T * T];
         for (int i = 0; i < qkv.length; i++) qkv[i] = (float) r.nextGaussian();
         for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
@@ -60,6 +49,6 @@ class AttentionByQueryLanesTest {
             AttentionByQueryLanes.backwardByKeyGroups(byGroups, h * hd, kCol, vCol, dOut, h * hd, HEADS * hd, qkv, 0, width, h * hd, kCol,
                     vCol, probs, h * T * T, T, hd, scale);
         }
-        assertArrayEquals(byRows, byGroups, "dQ, dK, dV of T = " + T + " at hd 64");
+        assertArrayEquals(byRows, byGroups, "dQ, dK, dV of T = " + T + " at hd " + hd);
     }
 }
