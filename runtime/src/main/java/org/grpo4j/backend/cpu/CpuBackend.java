@@ -278,6 +278,15 @@ public final class CpuBackend implements Backend {
                 c(layout.seqStart()), c(layout.probStart()), layout.batch(), heads, kvHeads, headDim);
     }
 
+    /**
+     * Whether {@link #attention} saves a head's probabilities in key-major tiles of query blocks (the query-lane kernels,
+     * {@link AttentionByQueryLanes}) rather than query-major rows; only its own backward reads them, but tests that compare
+     * them with another backend's need the layout.
+     */
+    public static boolean probabilitiesInQueryTiles(int headDim) {
+        return Attention.queryLanes(headDim);
+    }
+
     @Override
     public int sharedAttentionAlignment(int heads, int kvHeads, int headDim, int units) {
         // its backward runs a group per thread and kv head: fewer of those than threads would leave threads idle

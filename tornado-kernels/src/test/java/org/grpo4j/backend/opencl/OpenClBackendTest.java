@@ -310,9 +310,10 @@ class OpenClBackendTest {
         // the probabilities the backward reads: row t of a sequence's head holds keys 0..t (past them, whatever a
         // backend's whole-vector stores left there); OpenCL keeps them query-major, the CPU in key-major tiles of QB queries
         // (its query-lane kernels: tile [s < min(t0 + QB, T)][t0 ≤ t < t0 + QB] of block t0 at QB²·k(k+1)/2, k = t0 / QB)
-        // for heads of exactly QB (two vectors); other heads run the key-lane loops, query-major like OpenCL
+        // for the heads those kernels take (QB = two vectors, and 2·QB with AVX-512); other heads run the key-lane loops,
+        // query-major like OpenCL
         int QB = 2 * org.grpo4j.backend.cpu.Gemm.floatSpecies().length();
-        boolean tiled = hd == QB;
+        boolean tiled = org.grpo4j.backend.cpu.CpuBackend.probabilitiesInQueryTiles(hd);
         float[] tiles = get(probs, 0), pCpu = tiled ? new float[tiles.length] : tiles, pCl = get(probs, 1);
         for (int b = 0, at = 0; tiled && b < lengths.length; at += heads * lengths[b] * lengths[b], b++)
             for (int h = 0, T = lengths[b]; h < heads; h++)
