@@ -44,12 +44,20 @@ class SequencePartsTest {
     }
 
     private static TokenBatch ragged(SplittableRandom rng, int sequences, int vocab, boolean groups) {
+        return ragged(rng, sequences, vocab, groups, 1, 6, 14);
+    }
+
+    /**
+     * {@code sequences} random sequences: a prompt of {@code minPrompt + [0, promptSpread)} tokens and a completion of
+     * {@code 1 + [0, completionSpread)}; {@code groups}: GRPO groups of up to 3 completions of one prompt.
+     */
+    static TokenBatch ragged(SplittableRandom rng, int sequences, int vocab, boolean groups, int minPrompt, int promptSpread, int completionSpread) {
         List<int[]> seqs = new ArrayList<>();
         int[] first = new int[sequences];
         int[] prompt = null;
         for (int s = 0; s < sequences; s++) {
             boolean sameGroup = groups && s % 3 != 0; // GRPO groups of up to 3: one prompt, several completions
-            int p = sameGroup ? prompt.length : 1 + rng.nextInt(6), n = p + 1 + rng.nextInt(14);
+            int p = sameGroup ? prompt.length : minPrompt + rng.nextInt(promptSpread), n = p + 1 + rng.nextInt(completionSpread);
             int[] t = new int[n];
             for (int i = 0; i < t.length; i++) t[i] = rng.nextInt(vocab);
             if (sameGroup) System.arraycopy(prompt, 0, t, 0, p);

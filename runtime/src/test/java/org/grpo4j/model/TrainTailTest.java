@@ -40,22 +40,12 @@ class TrainTailTest {
         Parallel.setThreads(savedThreads);
     }
 
-    /** 2–7 ragged sequences; {@code groups}: GRPO groups of up to 3 completions of one prompt, which TokenBatch.of packs once. */
+    /**
+     * 2–7 ragged sequences; {@code groups}: GRPO groups of up to 3 completions of one prompt, which TokenBatch.of packs
+     * once: prompts of at least 2 tokens, so that sharing them saves the 1/8 of the rows it needs.
+     */
     private static TokenBatch ragged(SplittableRandom rng, int sequences, int vocab, boolean groups) {
-        List<int[]> seqs = new ArrayList<>();
-        int[] first = new int[sequences];
-        int[] prompt = null;
-        for (int s = 0; s < sequences; s++) {
-            boolean sameGroup = groups && s % 3 != 0;
-            int p = sameGroup ? prompt.length : 2 + rng.nextInt(8), n = p + 1 + rng.nextInt(10);
-            int[] t = new int[n];
-            for (int i = 0; i < t.length; i++) t[i] = rng.nextInt(vocab);
-            if (sameGroup) System.arraycopy(prompt, 0, t, 0, p);
-            if (groups && s % 3 == 0) prompt = java.util.Arrays.copyOf(t, p);
-            seqs.add(t);
-            first[s] = p;
-        }
-        return TokenBatch.of(seqs, first);
+        return SequencePartsTest.ragged(rng, sequences, vocab, groups, 2, 8, 10);
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {
