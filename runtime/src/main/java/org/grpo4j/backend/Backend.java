@@ -123,17 +123,6 @@ public interface Backend extends AutoCloseable {
     /** The inverse rotation, in place on the q/k gradients ({@code v} untouched): RoPE is linear and orthogonal. */
     void ropeBackward(Tensor dQkv, IntTensor positions, Tensor cos, Tensor sin, int rows, int heads, int kvHeads, int headDim);
 
-    /**
-     * The fused q/k/v projection with RoPE applied to its output, for passes that keep no unrotated rows (a scoring
-     * pass without q/k norm): {@code qkv[rows, (heads + 2·kvHeads)·headDim] = in[rows, K] · wᵀ (+ bias)}, then
-     * {@link #rope} on its q and k heads. A backend may rotate each output tile while it is in cache.
-     */
-    default void matmulRope(Tensor qkv, Tensor in, Tensor w, Tensor bias, IntTensor positions, Tensor cos, Tensor sin,
-                            int rows, int heads, int kvHeads, int headDim, int K) {
-        matmul(qkv, in, w, bias, rows, (heads + 2 * kvHeads) * headDim, K, false);
-        rope(qkv, positions, cos, sin, rows, heads, kvHeads, headDim);
-    }
-
     // ---------------------------------------------------------------- attention
 
     /**

@@ -1,7 +1,6 @@
 package org.grpo4j.model;
 
 import org.grpo4j.backend.Backend;
-import org.grpo4j.backend.IntTensor;
 import org.grpo4j.backend.Tensor;
 import org.grpo4j.lora.LoraAdapters;
 import org.grpo4j.lora.LoraModule;
@@ -97,21 +96,6 @@ public final class Linear {
             return;
         }
         b.matmulSwiglu(act, gateUp, x, weight, rows, F, in);
-    }
-
-    /**
-     * The fused q/k/v projection and RoPE where nothing keeps the unrotated rows (a scoring pass without q/k norm):
-     * {@code qkv[rows, out]} from {@code x}, its q/k heads rotated. The backend may rotate inside the product (after the
-     * bias, as {@link Backend#rope} after {@link #forward}); with adapters this is {@link #forward}, then {@link Backend#rope}.
-     */
-    void forwardRope(Backend b, Tensor qkv, Tensor x, int rows, IntTensor positions, Tensor cos, Tensor sin, int heads, int kvHeads,
-                     int headDim, boolean saveForBackward) {
-        if (lora != null) {
-            forward(b, qkv, x, rows, false, saveForBackward);
-            b.rope(qkv, positions, cos, sin, rows, heads, kvHeads, headDim);
-            return;
-        }
-        b.matmulRope(qkv, x, weight, bias, positions, cos, sin, rows, heads, kvHeads, headDim, in);
     }
 
     /**

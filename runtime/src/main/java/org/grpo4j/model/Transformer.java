@@ -763,14 +763,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         // a training forward keeps the residual before and after attention (resid, resid2) and after the MLP (out):
         // each norm copies the stream it reads into the next view, instead of a copy pass of its own
         norm(a.ln1, a.rstd1, a.resid2, a.resid, w.inputNorm, N);
-        // a scoring pass keeps no unrotated q/k rows, so the backend may apply RoPE inside the product (h18c); q/k norm
-        // sits between the two
-        if (cache == null && a == acts.scoring && !c.qkNorm()) w.qkv.forwardRope(backend, a.qkv, a.ln1, N, positions, ropeCos, ropeSin, H, KV, hd, save);
-        else {
-            project(w.qkv, a.qkv, a.ln1, N, false, cache, save);
-            if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
-            backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
-        }
+        project(w.qkv, a.qkv, a.ln1, N, false, cache, save);
+        if (c.qkNorm()) backend.qkNorm(a.qkvRot, a.rstdQk, a.qkv, w.qNorm, w.kNorm, N, H, KV, hd, eps);
+        backend.rope(a.qkvRot, positions, ropeCos, ropeSin, N, H, KV, hd);
         if (cache == null) attend(a, N);
         else {
             backend.kvStore(cache.keys(l), cache.values(l), a.qkvRot, cache.slotsT, N, H, KV, hd);

@@ -264,24 +264,6 @@ public final class CpuBackend implements Backend {
         Rope.rotate(x.data, x.offset, c(positions), co.data, co.offset, si.data, si.offset, rows, heads, kvHeads, headDim, -1f);
     }
 
-    /**
-     * RoPE as the q/k/v product's epilogue ({@link RopeGemm}): the unrotated rows are never written nor read back.
-     * {@code -Dgrpo4j.ropeEpilogue=false}: the product, then the RoPE pass (the same bits; benchmarks compare).
-     */
-    static final boolean ROPE_EPILOGUE = !"false".equals(System.getProperty("grpo4j.ropeEpilogue"));
-
-    @Override
-    public void matmulRope(Tensor qkv, Tensor in, Tensor w, Tensor bias, IntTensor positions, Tensor cos, Tensor sin,
-                           int rows, int heads, int kvHeads, int headDim, int K) {
-        if (!ROPE_EPILOGUE || !(w instanceof CpuTensor b) || !RopeGemm.fits(rows, heads, kvHeads, headDim, K)) {
-            Backend.super.matmulRope(qkv, in, w, bias, positions, cos, sin, rows, heads, kvHeads, headDim, K);
-            return;
-        }
-        CpuTensor o = c(qkv), a = c(in), co = c(cos), si = c(sin), bi = bias == null ? null : c(bias);
-        RopeGemm.run(o.data, o.offset, a.data, a.offset, b.data, b.offset, bi == null ? null : bi.data, bi == null ? 0 : bi.offset,
-                c(positions), co.data, co.offset, si.data, si.offset, rows, heads, kvHeads, headDim, K);
-    }
-
     @Override
     public void attention(Tensor out, Tensor probs, Tensor qkv, SequenceLayout layout, int heads, int kvHeads, int headDim) {
         CpuTensor o = c(out), p = probs == null ? null : c(probs), x = c(qkv);

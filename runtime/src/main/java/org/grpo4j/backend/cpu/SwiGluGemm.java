@@ -148,12 +148,8 @@ final class SwiGluGemm {
         }
     }
 
-    /**
-     * A full panel by 16 × 16 register transposes ({@link Gemm#packBColumns}' way), then the depth tail by scalar moves:
-     * weight rows from {@code gate} on become the panel's first vector, rows from {@code up} on its second ({@link RopeGemm}
-     * packs a q/k head's rotation pairs so).
-     */
-    static void packPanel16(float[] bp, int base, float[] w, int gate, int up, int K) {
+    /** A full panel by 16 × 16 register transposes ({@link Gemm#packBColumns}' way), then the depth tail by scalar moves. */
+    private static void packPanel16(float[] bp, int base, float[] w, int gate, int up, int K) {
         int p = 0;
         for (; p + 16 <= K; p += 16) {
             Gemm.transpose16(w, gate + p, K, bp, base + p * NR);
@@ -168,7 +164,7 @@ final class SwiGluGemm {
     }
 
     /** Any panel by scalar moves; columns past {@code cols} are zero. */
-    static void packPanelScalar(float[] bp, int base, float[] w, int gate, int up, int K, int cols) {
+    private static void packPanelScalar(float[] bp, int base, float[] w, int gate, int up, int K, int cols) {
         for (int p = 0; p < K; p++) {
             for (int j = 0; j < L; j++) {
                 bp[base + p * NR + j] = j < cols ? w[gate + j * K + p] : 0f;
