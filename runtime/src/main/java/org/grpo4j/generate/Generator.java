@@ -170,14 +170,7 @@ public final class Generator {
         model.beginDecode(); // the weights' decode-time copies, of this call's weights
 
         int[] stopIds = params.ignoreEos() ? new int[0] : params.stopTokenIds() != null ? params.stopTokenIds() : c.eosTokenIds();
-        int[][] out = new int[S][maxNew];
-        float[][] lps = new float[S][maxNew];
-        int[] len = new int[S];
-        Completion.FinishReason[] reason = new Completion.FinishReason[S];
-        String[] stoppedText = new String[S];
-        SplittableRandom[] rng = new SplittableRandom[S];
-        for (int s = 0; s < S; s++) rng[s] = new SplittableRandom(streamSeed(params.seed(), firstPromptIndex + s / G, s % G));
-        Job job = new Job(params, prompts, G, out, lps, len, rng);
+        Call call = new Call(params, prompts, stopIds, promptSlot, seqSlot, ownSlots, firstPromptIndex);
 
         // prefill, chunk by chunk of packed prompt rows; each prompt's last row gives the first token of its G samples
         for (int r0 = 0; r0 < promptTokens; r0 += chunk) {
@@ -194,79 +187,51 @@ public final class Generator {
                 if (r == promptRow[b + 1] - 1) {
                     lastRows[nOut] = i;
                     for (int g = 0; g < G; g++) {
-                        job.row[nOut * G + g] = nOut;
-                        job.seq[nOut * G + g] = b * G + g;
+                        call.row[nOut * G + g] = nOut;
+                        call.seq[nOut * G + g] = b * G + g;
                     }
                     nOut++;
                 }
             }
             model.decode(cache, n, nOut, true);
-            job.count = nOut * G;
-            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(job.count, job.grain, job);
+            call.count = nOut * G;
+            if (observer != null) observer.logits(call.seq, call.row, call.count, call.len, hostLogits, V);
+            Parallel.forRange(call.count, call.grain, call);
         }
 
         long tDecode = System.nanoTime();
         int[] active = new int[S];
         int nActive = 0;
-        for (int s = 0; s < S; s++) if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[nActive++] = s;
+        for (int s = 0; s < S; s++) if (!call.finished(s)) active[nActive++] = s;
         int[] activeRows = new int[Math.max(0, own)];
         int live = nActive;
         int[] ran = {0};
-        Runnable run = () -> ran[0] = decodeSteps(job, active, live, activeRows, maxNew, nLanes, prompts, G, out, len, seqSlot, ownSlots,
-                promptSlot, reason, stoppedText, stopIds, params);
+        Runnable run = () -> ran[0] = decodeSteps(call, active, live, activeRows, nLanes);
         int free = lanes(nLanes, live); // decodeSteps' lanes at its first step
         if (free > 1 && freeRun && stopIds.length == 0 && params.stopStrings().isEmpty() && observer == null)
-            ran[0] = freeLanes(job, active, live, free, activeRows, maxNew, prompts, G, out, len, seqSlot, ownSlots, promptSlot, reason,
-                    stoppedText, stopIds, params);
+            ran[0] = freeLanes(call, active, live, free, activeRows);
         else if (nLanes > 1 && crewSteps) crew.runAll(run);
         else run.run();
         int steps = ran[0];
 
         List<Completion> result = new ArrayList<>(S);
         long newTokens = 0;
+        int[][] out = call.out;
+        int[] len = call.len;
+        Completion.FinishReason[] reason = call.reason;
         for (int s = 0; s < S; s++) {
             int[] ids = Arrays.copyOf(out[s], len[s]);
             newTokens += ids.length;
             String text = null;
             if (decoder != null) {
-                if (reason[s] == Completion.FinishReason.STOP) text = stoppedText[s];
+                if (reason[s] == Completion.FinishReason.STOP) text = call.stoppedText[s];
                 else text = decoder.apply(reason[s] == Completion.FinishReason.EOS ? Arrays.copyOf(ids, ids.length - 1) : ids);
             }
-            result.add(new Completion(s / G, s % G, ids, text, reason[s], Arrays.copyOf(lps[s], len[s])));
+            result.add(new Completion(s / G, s % G, ids, text, reason[s], Arrays.copyOf(call.lps[s], len[s])));
         }
         lastStats = new GenerationStats(B, S, promptTokens, Arrays.copyOf(activeRows, steps), newTokens, kvCacheBytes(c, slotsNeeded),
                 (System.nanoTime() - t0) * 1e-9, (System.nanoTime() - tDecode) * 1e-9);
         return result;
-    }
-
-    /** Sets the finish reason of sequence {@code s} after its latest token, if it is done; returns whether it is. */
-    private boolean finished(int s, int[][] out, int[] len, Completion.FinishReason[] reason, String[] stoppedText, int[] stopIds,
-                             SamplingParams params, int maxNew) {
-        int n = len[s], tok = out[s][n - 1];
-        for (int id : stopIds)
-            if (id == tok) {
-                reason[s] = Completion.FinishReason.EOS;
-                return true;
-            }
-        if (!params.stopStrings().isEmpty()) {
-            String text = decoder.apply(Arrays.copyOf(out[s], n));
-            int cut = -1;
-            for (String stop : params.stopStrings()) {
-                int at = text.indexOf(stop);
-                if (at >= 0 && (cut < 0 || at + stop.length() < cut)) cut = at + stop.length();
-            }
-            if (cut >= 0) {
-                reason[s] = Completion.FinishReason.STOP;
-                stoppedText[s] = text.substring(0, cut);
-                return true;
-            }
-        }
-        if (n >= maxNew) {
-            reason[s] = Completion.FinishReason.LENGTH;
-            return true;
-        }
-        return false;
     }
 
     /**
@@ -274,21 +239,18 @@ public final class Generator {
      * scheduled onto lanes, sampled, finished ones leaving the batch; returns the number of steps (their row counts in
      * {@code activeRows}).
      */
-    private int decodeSteps(Job job, int[] active, int nActive, int[] activeRows, int maxNew, int nLanes, List<int[]> prompts, int G,
-                            int[][] out, int[] len, int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason,
-                            String[] stoppedText, int[] stopIds, SamplingParams params) {
+    private int decodeSteps(Call call, int[] active, int nActive, int[] activeRows, int nLanes) {
         int V = c.vocabSize(), steps = 0;
-        for (int k = 1; k < maxNew && nActive > 0; k++) {
+        for (int k = 1; k < call.maxNew && nActive > 0; k++) {
             int nl = lanes(nLanes, nActive);
-            for (int ln = 0; ln < nl; ln++)
-                fillLane(lanes[ln], job, active, nActive * ln / nl, nActive * (ln + 1) / nl, k, prompts, G, out, seqSlot, ownSlots, promptSlot);
+            for (int ln = 0; ln < nl; ln++) fillLane(lanes[ln], call, active, nActive * ln / nl, nActive * (ln + 1) / nl, k);
             activeRows[steps++] = nActive;
             if (nl == 1) model.decode(cache, nActive, nActive, false);
             else crew.step(nl, nActive);
-            job.count = nActive;
-            if (observer != null) observer.logits(job.seq, job.row, job.count, len, hostLogits, V);
-            Parallel.forRange(nActive, job.grain, job);
-            nActive = unfinished(active, 0, nActive, out, len, reason, stoppedText, stopIds, params, maxNew);
+            call.count = nActive;
+            if (observer != null) observer.logits(call.seq, call.row, call.count, call.len, hostLogits, V);
+            Parallel.forRange(nActive, call.grain, call);
+            nActive = call.unfinished(active, 0, nActive);
         }
         return steps;
     }
@@ -298,33 +260,21 @@ public final class Generator {
         return Math.max(1, Math.min(nLanes, rows / Math.max(1, LANE_ROWS)));
     }
 
-    /** Finished sequences leave {@code active[lo..hi)}, the others move up in order; returns the end of those left. */
-    private int unfinished(int[] active, int lo, int hi, int[][] out, int[] len, Completion.FinishReason[] reason, String[] stoppedText,
-                           int[] stopIds, SamplingParams params, int maxNew) {
-        int m = lo;
-        for (int i = lo; i < hi; i++) {
-            int s = active[i];
-            if (!finished(s, out, len, reason, stoppedText, stopIds, params, maxNew)) active[m++] = s;
-        }
-        return m;
-    }
-
     /** The inputs of step {@code k} for the lane whose rows are sequences {@code active[lo..hi)}; its logits land at row {@code lo}. */
-    private void fillLane(KvCache lane, Job job, int[] active, int lo, int hi, int k, List<int[]> prompts, int G, int[][] out, int seqSlot,
-                          int ownSlots, int[] promptSlot) {
+    private static void fillLane(KvCache lane, Call call, int[] active, int lo, int hi, int k) {
         int[] tok = lane.tokens(), pos = lane.positions(), slot = lane.slots(), seg = lane.segments();
         lane.logitsRow(lo);
         for (int i = lo; i < hi; i++) {
-            int s = active[i], b = s / G, pl = prompts.get(b).length, j = i - lo;
-            tok[j] = out[s][k - 1];
+            int s = active[i], b = s / call.G, pl = call.prompts.get(b).length, j = i - lo, own = call.seqSlot + s * call.ownSlots;
+            tok[j] = call.out[s][k - 1];
             pos[j] = pl + k - 1;
-            slot[j] = seqSlot + s * ownSlots + k - 1;
-            seg[4 * j] = promptSlot[b];
+            slot[j] = own + k - 1;
+            seg[4 * j] = call.promptSlot[b];
             seg[4 * j + 1] = pl;
-            seg[4 * j + 2] = seqSlot + s * ownSlots;
+            seg[4 * j + 2] = own;
             seg[4 * j + 3] = k;
-            job.row[i] = i;
-            job.seq[i] = s;
+            call.row[i] = i;
+            call.seq[i] = s;
         }
     }
 
@@ -335,14 +285,10 @@ public final class Generator {
      * every step of {@link #decodeSteps}, so the completions are the same bit for bit ({@code -Dgrpo4j.decode.freeLanes=false}:
      * a barrier per step as before). Returns the number of steps.
      */
-    private int freeLanes(Job job, int[] active, int nActive, int nl, int[] activeRows, int maxNew, List<int[]> prompts, int G,
-                          int[][] out, int[] len, int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason,
-                          String[] stoppedText, int[] stopIds, SamplingParams params) {
+    private int freeLanes(Call call, int[] active, int nActive, int nl, int[] activeRows) {
         int[] steps = new int[nl];
         Parallel.forRange(nl, 1, (from, to) -> {
-            for (int ln = from; ln < to; ln++)
-                steps[ln] = freeLane(ln, job, active, nActive * ln / nl, nActive * (ln + 1) / nl, maxNew, prompts, G, out, len, seqSlot,
-                        ownSlots, promptSlot, reason, stoppedText, stopIds, params);
+            for (int ln = from; ln < to; ln++) steps[ln] = freeLane(ln, call, active, nActive * ln / nl, nActive * (ln + 1) / nl);
         });
         int n = 0;
         for (int ln = 0; ln < nl; ln++) n = Math.max(n, steps[ln]);
@@ -351,16 +297,14 @@ public final class Generator {
     }
 
     /** The steps of lane {@code ln}, whose rows are sequences {@code active[lo..hi)}: returns the number of steps it ran. */
-    private int freeLane(int ln, Job job, int[] active, int lo, int hi, int maxNew, List<int[]> prompts, int G, int[][] out, int[] len,
-                         int seqSlot, int ownSlots, int[] promptSlot, Completion.FinishReason[] reason, String[] stoppedText,
-                         int[] stopIds, SamplingParams params) {
+    private int freeLane(int ln, Call call, int[] active, int lo, int hi) {
         KvCache lane = lanes[ln];
         int n = hi - lo, k = 1;
-        for (; k < maxNew && n > 0; k++) {
-            fillLane(lane, job, active, lo, lo + n, k, prompts, G, out, seqSlot, ownSlots, promptSlot);
+        for (; k < call.maxNew && n > 0; k++) {
+            fillLane(lane, call, active, lo, lo + n, k);
             model.decode(lane, n, n, false);
-            job.run(lo, lo + n);
-            n = unfinished(active, lo, lo + n, out, len, reason, stoppedText, stopIds, params, maxNew) - lo;
+            call.run(lo, lo + n);
+            n = call.unfinished(active, lo, lo + n) - lo;
         }
         return k - 1;
     }
@@ -465,29 +409,47 @@ public final class Generator {
         }
     }
 
-    /** The sampling of one step: job {@code j} draws the next token of sequence {@code seq[j]} from logits row {@code row[j]}. */
-    private final class Job implements Parallel.Range {
+    /**
+     * One {@link #generate} call: its sequences' tokens, log-probs, lengths and finish reasons, where their cache slots
+     * are, and the sampling of a step ({@link #run}: job {@code j} draws the next token of sequence {@code seq[j]} from
+     * logits row {@code row[j]}).
+     */
+    private final class Call implements Parallel.Range {
         final SamplingParams params;
         final List<int[]> prompts;
-        final int G;
+        final int G, maxNew;
+        final int[] stopIds;
+        // cache slots: prompt b's from promptSlot[b], sequence s's own from seqSlot + s·ownSlots
+        final int[] promptSlot;
+        final int seqSlot, ownSlots;
         final int[][] out;
         final float[][] lps;
         final int[] len;
+        final Completion.FinishReason[] reason;
+        final String[] stoppedText;
         final SplittableRandom[] rng;
         final int[] row, seq;
         final float temperature;
         final int grain = Math.max(1, (1 << 15) / c.vocabSize()); // small vocabularies: several rows per hand-off
         int count;
 
-        Job(SamplingParams params, List<int[]> prompts, int G, int[][] out, float[][] lps, int[] len, SplittableRandom[] rng) {
+        Call(SamplingParams params, List<int[]> prompts, int[] stopIds, int[] promptSlot, int seqSlot, int ownSlots, int firstPromptIndex) {
             this.params = params;
             this.prompts = prompts;
-            this.G = G;
-            this.out = out;
-            this.lps = lps;
-            this.len = len;
-            this.rng = rng;
-            int S = out.length;
+            this.G = params.numGenerations();
+            this.maxNew = params.maxCompletionLength();
+            this.stopIds = stopIds;
+            this.promptSlot = promptSlot;
+            this.seqSlot = seqSlot;
+            this.ownSlots = ownSlots;
+            int S = prompts.size() * G;
+            out = new int[S][maxNew];
+            lps = new float[S][maxNew];
+            len = new int[S];
+            reason = new Completion.FinishReason[S];
+            stoppedText = new String[S];
+            rng = new SplittableRandom[S];
+            for (int s = 0; s < S; s++) rng[s] = new SplittableRandom(streamSeed(params.seed(), firstPromptIndex + s / G, s % G));
             row = new int[S];
             seq = new int[S];
             temperature = params.greedy() ? 1f : (float) params.temperature();
@@ -504,6 +466,44 @@ public final class Generator {
                 out[s][n] = tok;
                 len[s] = n + 1;
             }
+        }
+
+        /** Sets the finish reason of sequence {@code s} after its latest token, if it is done; returns whether it is. */
+        boolean finished(int s) {
+            int n = len[s], tok = out[s][n - 1];
+            for (int id : stopIds)
+                if (id == tok) {
+                    reason[s] = Completion.FinishReason.EOS;
+                    return true;
+                }
+            if (!params.stopStrings().isEmpty()) {
+                String text = decoder.apply(Arrays.copyOf(out[s], n));
+                int cut = -1;
+                for (String stop : params.stopStrings()) {
+                    int at = text.indexOf(stop);
+                    if (at >= 0 && (cut < 0 || at + stop.length() < cut)) cut = at + stop.length();
+                }
+                if (cut >= 0) {
+                    reason[s] = Completion.FinishReason.STOP;
+                    stoppedText[s] = text.substring(0, cut);
+                    return true;
+                }
+            }
+            if (n >= maxNew) {
+                reason[s] = Completion.FinishReason.LENGTH;
+                return true;
+            }
+            return false;
+        }
+
+        /** Finished sequences leave {@code active[lo..hi)}, the others move up in order; returns the end of those left. */
+        int unfinished(int[] active, int lo, int hi) {
+            int m = lo;
+            for (int i = lo; i < hi; i++) {
+                int s = active[i];
+                if (!finished(s)) active[m++] = s;
+            }
+            return m;
         }
     }
 
