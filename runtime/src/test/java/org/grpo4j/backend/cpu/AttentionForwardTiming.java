@@ -29,6 +29,20 @@ public final class AttentionForwardTiming {
                 double[] p = pieces(out, qkv, reps / 4 + 1, mode);
                 for (int i = 0; i < 4; i++) bestPiece[m][i] = Math.min(bestPiece[m][i], p[i]);
             }
+        if (args.length > 2) { // the training backward under this JVM's switches (its transpose is not an argument)
+            float[] probs = new float[B * HEADS * T * T], dOut = new float[B * T * OUT], dQkv = new float[B * T * WIDTH];
+            for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
+            double best = 1e9, bestF = 1e9;
+            for (int round = 0; round < rounds; round++) {
+                long t0 = System.nanoTime();
+                for (int k = 0; k < reps; k++) saving(out, probs, qkv);
+                long t1 = System.nanoTime();
+                for (int k = 0; k < reps; k++) backward(dQkv, dOut, qkv, probs);
+                bestF = Math.min(bestF, (t1 - t0) / 1e6 / reps);
+                best = Math.min(best, (System.nanoTime() - t1) / 1e6 / reps);
+            }
+            System.out.printf("saving forward %.3f ms, backward %.3f ms%n", bestF, best);
+        }
         for (int m = 0; m < 2; m++)
             System.out.printf("%s: layer %.3f ms | rows+transpose %.3f scores %.3f softmax %.3f weightedRows %.3f%n", names[m], bestLayer[m],
                     bestPiece[m][0], bestPiece[m][1], bestPiece[m][2], bestPiece[m][3]);
@@ -42,6 +56,24 @@ public final class AttentionForwardTiming {
                 for (int h = kvh * group; h < (kvh + 1) * group; h++)
                     AttentionByQueryLanes.forward(out, b * T * OUT + h * HD, OUT, null, 0, qkv, b * T * WIDTH, WIDTH, h * HD, kCol, vCol,
                             T, 0, 0, HD, SCALE, mode);
+            }
+    }
+
+    static void saving(float[] out, float[] probs, float[] qkv) {
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < HEADS; h++) {
+                int kCol = HEADS * HD + h / (HEADS / KV) * HD, vCol = kCol + KV * HD;
+                AttentionByQueryLanes.forward(out, b * T * OUT + h * HD, OUT, probs, (b * HEADS + h) * T * T, qkv, b * T * WIDTH, WIDTH, h * HD,
+                        kCol, vCol, T, HD, SCALE);
+            }
+    }
+
+    static void backward(float[] dQkv, float[] dOut, float[] qkv, float[] probs) {
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < HEADS; h++) {
+                int kCol = HEADS * HD + h / (HEADS / KV) * HD, vCol = kCol + KV * HD, x = b * T * WIDTH;
+                AttentionByQueryLanes.backward(dQkv, x + h * HD, x + kCol, x + vCol, dOut, b * T * OUT + h * HD, OUT, qkv, x, WIDTH, h * HD,
+                        kCol, vCol, probs, (b * HEADS + h) * T * T, T, HD, SCALE);
             }
     }
 
