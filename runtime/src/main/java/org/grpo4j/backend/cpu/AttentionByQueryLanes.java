@@ -50,9 +50,32 @@ final class AttentionByQueryLanes {
      */
     static void forward(float[] out, int o, int os, float[] probs, int po, float[] qkv, int xo, int width, int qCol, int kCol,
                         int vCol, int T, int q0, int first, int hd, float scale) {
+        forward(out, o, os, probs, po, qkv, xo, width, qCol, kCol, vCol, T, q0, first, hd, scale, REGISTER_TRANSPOSE);
+    }
+
+    /**
+     * {@code -Dgrpo4j.attention.registerTranspose=false}: the forward gathers its query tile ({@link Attention#transpose})
+     * and reads the values where the projection left them, 4 KB apart at bench-m, as before h18a (A/B switch; the same
+     * bits). Otherwise the queries are transposed in registers ({@link TransposeInRegisters}) and the values copied into
+     * contiguous rows first: the query tile was a fifth of the no-grad forward's time, and P·V ran 1.4× faster
+     * from the copy (one bench-m layer of one sequence part, 3.8 → 2.8 ms, docs/benchmarks.md).
+     */
+    static final boolean REGISTER_TRANSPOSE = !"false".equals(System.getProperty("grpo4j.attention.registerTranspose"));
+
+    /** {@link #forward} with the switch as an argument, so one JVM can time both forms ({@code AttentionForwardTiming}). */
+    static void forward(float[] out, int o, int os, float[] probs, int po, float[] qkv, int xo, int width, int qCol, int kCol,
+                        int vCol, int T, int q0, int first, int hd, float scale, boolean rowsInRegisters) {
         int Q = T - q0, Qp = (Q + QB - 1) / QB * QB;
         float[] qt = Scratch.floats(0, hd * Qp), sc = Scratch.floats(1, (T + QB) * QB), lanes = Scratch.floats(2, W * QB);
-        transposed(qt, Qp, qkv, xo + q0 * width + qCol, width, Q, hd, scale);
+        float[] v = qkv;
+        int vo = xo + vCol, vs = width;
+        if (rowsInRegisters) {
+            queryTile(qt, Qp, qkv, xo + q0 * width + qCol, width, Q, hd, scale);
+            v = Scratch.floats(3, T * hd);
+            copyRows(v, 0, qkv, xo + vCol, width, T, hd);
+            vo = 0;
+            vs = hd;
+        } else transposed(qt, Qp, qkv, xo + q0 * width + qCol, width, Q, hd, scale);
         for (int t0 = q0; t0 < T; t0 += QB) {
             int nk = Math.min(t0 + QB, T), rows = nk - t0;
             scores(sc, nk, qt, Qp, t0 - q0, qkv, xo + kCol, width, hd);
@@ -60,7 +83,7 @@ final class AttentionByQueryLanes {
             if (probs != null) store(probs, po - blockStart(q0), sc, nk, t0);
             for (int g = Math.max(0, first - t0); g < rows; g += 8) {
                 int rr = Math.min(8, rows - g);
-                weightedRows(out, o + (t0 + g) * os, os, rr, sc, g, t0 + g + rr, qkv, xo + vCol, width, hd);
+                weightedRows(out, o + (t0 + g) * os, os, rr, sc, g, t0 + g + rr, v, vo, vs, hd);
             }
         }
     }
@@ -120,7 +143,8 @@ final class AttentionByQueryLanes {
             for (int s = 0; s < T; s++) System.arraycopy(probs, po + blockStart(last) - b0 + s * lastRows, pad, s * QB, lastRows);
         }
         // from the contiguous copy: the dO rows lie 2 KB apart at bench-m, and a 16-row gather of those touched 8 pages
-        if (CONTIGUOUS_DO) transposed(dt, Qp, s3, dc, hd, Q, hd, 1f);
+        if (CONTIGUOUS_DO && REGISTER_TRANSPOSE) queryTile(dt, Qp, s3, dc, hd, Q, hd, 1f); // (h18a: as the forward's queries)
+        else if (CONTIGUOUS_DO) transposed(dt, Qp, s3, dc, hd, Q, hd, 1f);
         else transposed(dt, Qp, dOut, d + q0 * ds, ds, Q, hd, 1f);
         if (first > q0) { // rows another sequence answers for: no gradient reaches them here
             java.util.Arrays.fill(s3, dc, dc + (first - q0) * hd, 0f);
@@ -280,8 +304,14 @@ final class AttentionByQueryLanes {
             for (int i = 0; i < hd; i += W) FloatVector.fromArray(S, src, so + t * stride + i).intoArray(dst, o + t * hd + i);
     }
 
+    /** {@link #transposed} in registers where {@link TransposeInRegisters} applies (the same bits). */
+    static void queryTile(float[] tile, int Tp, float[] src, int so, int stride, int T, int hd, float a) {
+        if (TransposeInRegisters.applies(hd)) TransposeInRegisters.transposed(tile, Tp, src, so, stride, T, hd, a);
+        else transposed(tile, Tp, src, so, stride, T, hd, a);
+    }
+
     /** {@code tile[i·Tp + t] = a · src[so + t·stride + i]}, zero for {@code T ≤ t < Tp}. */
-    private static void transposed(float[] tile, int Tp, float[] src, int so, int stride, int T, int hd, float a) {
+    static void transposed(float[] tile, int Tp, float[] src, int so, int stride, int T, int hd, float a) {
         Attention.transpose(tile, Tp, src, so, stride, T, hd);
         FloatVector av = FloatVector.broadcast(S, a);
         for (int i = 0; i < hd; i++) {
