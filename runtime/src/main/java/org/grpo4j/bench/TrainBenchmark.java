@@ -91,8 +91,9 @@ public final class TrainBenchmark implements Benchmark {
             }
         });
         // one untimed pass first, as the peer's --warmup 1: the scoring path's first calls compile it, and with whole
-        // sequences per core a JIT thread that takes a core stalls one part (the reference moved 640 → 840 ms)
-        double[] ref = Stats.time(Math.min(warmup, 1), Math.max(1, Math.min(reps, 3)), () -> {
+        // sequences per core a JIT thread that takes a core stalls one part (the reference moved 640 → 840 ms); then
+        // as many timed passes as the peer's median is taken over (its --steps max(3, reps), below)
+        double[] ref = Stats.time(Math.min(warmup, 1), Math.max(3, reps), () -> {
             for (TokenBatch mb : microBatches) model.score(mb, 1f);
         });
         long peakResident = Roofline.peakResidentBytes();
