@@ -1,7 +1,7 @@
 package org.grpo4j.model;
 
+import static org.grpo4j.model.PassAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,16 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScorePassTest {
     private final Backend be = new CpuBackend();
 
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        assertClose(expected, actual, 1e-6, what);
-    }
-
-    private static void assertClose(float[] expected, float[] actual, double relative, String what) {
-        assertEquals(expected.length, actual.length, what + ": count");
-        for (int i = 0; i < expected.length; i++)
-            assertEquals(expected[i], actual[i], relative * Math.max(1, Math.abs(expected[i])), what + ", target " + i);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"qwen2-bias-f64", "qwen3-f64", "llama-tied-f64"})
     void scoresEqualTheForward(String fixture) throws IOException {
@@ -45,12 +35,12 @@ class ScorePassTest {
                 Transformer.Scores fwd = m.forward(batch, f.temperature());
                 Transformer.Scores s = m.score(batch, f.temperature());
                 String what = fixture + (allPositions ? ", every position" : ", completions") + (chunk > 0 ? ", head chunks of 3" : "");
-                assertClose(fwd.logp(), s.logp(), what + ": log-probs");
-                assertClose(fwd.entropy(), s.entropy(), what + ": entropies");
+                assertClose(fwd.logp(), s.logp(), 1e-6, what + ": log-probs");
+                assertClose(fwd.entropy(), s.entropy(), 1e-6, what + ": entropies");
                 // a fresh model: the scoring pass alone, in a block of its own size
                 Transformer fresh = OracleFixtureTest.load(f, "weights.safetensors", be);
                 fresh.headChunkRows(chunk);
-                assertClose(fwd.logp(), fresh.score(batch, f.temperature()).logp(), what + ": a model that never ran a forward");
+                assertClose(fwd.logp(), fresh.score(batch, f.temperature()).logp(), 1e-6, what + ": a model that never ran a forward");
             }
         }
     }
@@ -65,7 +55,7 @@ class ScorePassTest {
         // training mode: the adapters take the forward's own path
         m.setTraining(true);
         float[] fwd = m.forward(batch, 1f).logp();
-        assertClose(fwd, m.score(batch, 1f).logp(), fixture + ": LoRA, training mode");
+        assertClose(fwd, m.score(batch, 1f).logp(), 1e-6, fixture + ": LoRA, training mode");
         // outside training mode the adapters take generation's packed product (a group's adapters stacked into one product, blocked differently): the
         // same sums up to rounding, which these large random adapters magnify to a few 1e-6 (the oracle fixtures' bound)
         m.setTraining(false);
@@ -73,7 +63,7 @@ class ScorePassTest {
         // the reference: the base with the adapters off
         m.lora().setEnabled(false);
         float[] ref = m.forward(batch, 1f).logp();
-        assertClose(ref, m.score(batch, 1f).logp(), fixture + ": adapters off");
+        assertClose(ref, m.score(batch, 1f).logp(), 1e-6, fixture + ": adapters off");
         m.lora().setEnabled(true);
         boolean differs = false;
         for (int i = 0; i < ref.length; i++) differs |= ref[i] != fwd[i];

@@ -1,5 +1,7 @@
 package org.grpo4j.model;
 
+import static org.grpo4j.model.PassAssertions.assertClose;
+import static org.grpo4j.model.PassAssertions.assertGradientsClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,23 +74,6 @@ class SequencePartsTest {
         return ((CpuTensor) m.grads()).array().clone();
     }
 
-    private static void assertClose(float[] expected, float[] actual, double tol, String what) {
-        assertEquals(expected.length, actual.length, what + ": count");
-        for (int i = 0; i < expected.length; i++)
-            assertEquals(expected[i], actual[i], tol * Math.max(1, Math.abs(expected[i])), what + " [" + i + "]");
-    }
-
-    /** Each parameter tensor's gradient within {@code 1e-5} of its largest entry. */
-    private static void assertGradientsClose(Transformer m, float[] expected, float[] actual, String what) {
-        for (ParameterLayout.Param p : m.layout().params()) {
-            int o = (int) p.offset(), n = (int) p.size();
-            double max = 0;
-            for (int i = o; i < o + n; i++) max = Math.max(max, Math.abs(expected[i]));
-            for (int i = o; i < o + n; i++)
-                assertEquals(expected[i], actual[i], 1e-5 * Math.max(max, 1e-6), what + ": " + p.name() + "[" + (i - o) + "]");
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void partsGiveTheScoresAndGradientsOfTheWholePass(Architecture arch) {
@@ -118,7 +103,7 @@ class SequencePartsTest {
                     whole.backward(dLogp);
                     parts.backward(dLogp);
                 }
-                assertGradientsClose(whole, grads(whole), grads(parts), what);
+                assertGradientsClose(whole.layout(), grads(whole), grads(parts), 1e-5, what);
             }
         }
     }
@@ -176,7 +161,7 @@ class SequencePartsTest {
         assertClose(w.logp(), p.logp(), 1e-6, "shared prompts: log-probs");
         whole.backward(dLogp);
         parts.backward(dLogp);
-        assertGradientsClose(whole, grads(whole), grads(parts), "shared prompts");
+        assertGradientsClose(whole.layout(), grads(whole), grads(parts), 1e-5, "shared prompts");
         assertClose(whole.score(b, 1f).logp(), parts.score(b, 1f).logp(), 1e-6, "shared prompts: scores");
         assertEquals(2, parts.lastParts());
     }
@@ -201,7 +186,7 @@ class SequencePartsTest {
             parts.backwardHidden(dHidden);
             assertThrows(IllegalStateException.class, () -> parts.backward(new float[b.targets()]), "a hidden forward has no head to go back through");
         }
-        assertGradientsClose(whole, grads(whole), grads(parts), "hidden");
+        assertGradientsClose(whole.layout(), grads(whole), grads(parts), 1e-5, "hidden");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.grpo4j.model;
 
+import static org.grpo4j.model.PassAssertions.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -126,12 +127,6 @@ class SharedPromptTest {
         m.backward(dLogp);
         Transformer.Scores sc = m.score(batch, 0.7f);
         return new Pass(s.logp(), s.entropy(), be.read(m.grads()), sc.logp(), sc.entropy());
-    }
-
-    static void assertClose(float[] expected, float[] actual, double tol, String what) {
-        assertEquals(expected.length, actual.length, what + ": count");
-        for (int i = 0; i < expected.length; i++)
-            assertEquals(expected[i], actual[i], tol * Math.max(1, Math.abs(expected[i])), what + " [" + i + "]");
     }
 
     @ParameterizedTest
