@@ -350,25 +350,36 @@ public final class Gemm {
         // Each column slab repacks all of A and each row slab all of B: cut the longer side so the smaller
         // operand is the one packed repeatedly.
         boolean byColumns = rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
-        int total = byColumns ? panels : rowBlocks;
-        // A repack costs ~50 flops' time per element, so slabs of s rows (columns) lose ~25/s of their time to it:
-        // slabs of at least SLAB_MIN keep that near 5% (the weight gradient's 512 rows × 3072 tokens took 1.45× the
-        // CPU time of the forward product at 2 threads as 6 slabs)
-        int units = Math.min(total, Math.max(threads, Math.min(SLABS_PER_THREAD * threads, (byColumns ? cols : rows) / SLAB_MIN)));
+        claimSlabs(byColumns ? panels : rowBlocks, byColumns ? cols : rows, threads, (work, s0, s1) -> {
+            if (byColumns) {
+                block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
+                        0, rows, s0 * NR, Math.min(cols, s1 * NR), depth, accumulate);
+            } else {
+                block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
+                        s0 * MR, Math.min(rows, s1 * MR), 0, cols, depth, accumulate);
+            }
+        });
+    }
+
+    /** Panels (or row blocks) {@code [s0, s1)} of a product's output, run by the thread that claimed them. */
+    interface Slab {
+        void run(Work work, int s0, int s1);
+    }
+
+    /**
+     * Cuts {@code total} panels (row blocks) that span {@code span} columns (rows) into a few slabs per thread, claimed
+     * from a counter by up to {@code threads} threads. A repack costs ~50 flops' time per element, so slabs of s rows
+     * (columns) lose ~25/s of their time to it: slabs of at least {@link #SLAB_MIN} keep that near 5% (the weight
+     * gradient's 512 rows × 3072 tokens took 1.45× the CPU time of the forward product at 2 threads as 6 slabs).
+     * Slabs differ by at most one panel (row block), so equal shares come out even.
+     */
+    static void claimSlabs(int total, int span, int threads, Slab slab) {
+        int units = Math.min(total, Math.max(threads, Math.min(SLABS_PER_THREAD * threads, span / SLAB_MIN)));
         AtomicInteger next = new AtomicInteger();
         Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
             Work work = WORK.get();
-            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
-                // slabs differ by at most one panel (row block), so equal shares come out even
-                int s0 = (int) ((long) total * u / units), s1 = (int) ((long) total * (u + 1) / units);
-                if (byColumns) {
-                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
-                            0, rows, s0 * NR, Math.min(cols, s1 * NR), depth, accumulate);
-                } else {
-                    block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
-                            s0 * MR, Math.min(rows, s1 * MR), 0, cols, depth, accumulate);
-                }
-            }
+            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement())
+                slab.run(work, (int) ((long) total * u / units), (int) ((long) total * (u + 1) / units));
         });
     }
 

@@ -8,7 +8,6 @@ import static org.grpo4j.backend.cpu.Gemm.NC;
 import static org.grpo4j.backend.cpu.Gemm.NR;
 import static org.grpo4j.backend.cpu.Gemm.PANEL_A;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -53,15 +52,8 @@ final class SwiGluGemm {
             slab(Gemm.WORK.get(), act, actOff, a, aOff, w, wOff, 0, M, F, K);
             return;
         }
-        int units = Math.min(rowBlocks, Math.max(threads, Math.min(Gemm.SLABS_PER_THREAD * threads, M / Gemm.SLAB_MIN)));
-        AtomicInteger next = new AtomicInteger();
-        Parallel.forRange(Math.min(threads, units), 1, (from, to) -> {
-            Gemm.Work work = Gemm.WORK.get();
-            for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
-                int s0 = (int) ((long) rowBlocks * u / units), s1 = (int) ((long) rowBlocks * (u + 1) / units);
-                slab(work, act, actOff, a, aOff, w, wOff, s0 * MR, Math.min(M, s1 * MR), F, K);
-            }
-        });
+        Gemm.claimSlabs(rowBlocks, M, threads,
+                (work, s0, s1) -> slab(work, act, actOff, a, aOff, w, wOff, s0 * MR, Math.min(M, s1 * MR), F, K));
     }
 
     /**
