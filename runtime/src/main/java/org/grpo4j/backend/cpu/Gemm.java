@@ -310,11 +310,15 @@ public final class Gemm {
      */
     static final boolean PACK_A_ONCE = !"false".equals(System.getProperty("grpo4j.gemm.packAOnce"));
     /**
-     * At most this many floats (2 MiB) of a slab's packed rows per thread, so they stay near the core; a taller slab
-     * packs {@link #MC} rows at a time. With 8 MiB (the whole 3072 rows of a bench-m product on one thread, packed rows
-     * written to L3 and read back) 3072x1376x512 nt was no faster than repacking (132/136 against 139/133 GFLOP/cpu-s).
+     * At most this many floats (8 MiB, {@code -Dgrpo4j.gemm.packedAMax}) of a slab's packed rows per thread; a taller
+     * slab packs {@link #MC} rows at a time, once per column block. A scoring pass runs each part's products on one
+     * thread: a part's 1,536 rows (bench-m, 3.1 MiB packed) were over the old 2 MiB cap, so the gate/up product
+     * repacked them for each of its 6 column blocks and the head for each of its 16, 5–7 % of the pass's samples in
+     * JFR. Packed once and read back from L3 instead: bench-m reference, one JVM, passes interleaved, medians of 15–20:
+     * 531 → 511, 526 → 518, 607 → 581 ms; fwd+bwd 1,511 → 1,499 ms (unchanged). With the whole 3,072 rows of a product
+     * on one thread, 3072x1376x512 nt had been no faster than repacking (132/136 against 139/133 GFLOP/cpu-s).
      */
-    static final int PACKED_A_MAX = 1 << 19;
+    static final int PACKED_A_MAX = Integer.getInteger("grpo4j.gemm.packedAMax", 1 << 21);
     /** Floats per packed micro-panel of the left operand: a zero step for an odd depth and a vector of slack. */
     static final int PANEL_A = MR * (KC + 1) + L;
 
