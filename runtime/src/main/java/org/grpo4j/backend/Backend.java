@@ -181,6 +181,11 @@ public interface Backend extends AutoCloseable {
         swiglu(out, gateUp, rows, F);
     }
 
+    /** {@link #matmulSwiglu} given {@code layout}, the weight's {@link #fixedLayout} copy for the gate/up product (or null). */
+    default void matmulSwiglu(Tensor out, Tensor gateUp, Tensor in, Tensor w, Tensor layout, int rows, int F, int K) {
+        matmulSwiglu(out, gateUp, in, w, rows, F, K);
+    }
+
     // ---------------------------------------------------------------- output head
 
     /**
@@ -274,6 +279,33 @@ public interface Backend extends AutoCloseable {
      * same values as {@code matmul(out, in, w, bias, M, N, K, accumulate)}.
      */
     default void matmulDecode(Tensor out, Tensor in, Tensor w, Tensor layout, Tensor bias, int M, int N, int K, boolean accumulate) {
+        matmul(out, in, w, bias, M, N, K, accumulate);
+    }
+
+    /**
+     * Bytes of the copy of an {@code out × in} weight that {@link #fixedLayout} would build, 0 where this backend packs
+     * the weight inside every product (the default, and packed weights on the CPU). {@code gateUp}: the fused gate/up
+     * weight, laid out for {@link #matmulSwiglu}.
+     */
+    default long fixedLayoutBytes(Tensor weight, int out, int in, boolean gateUp) {
+        return 0;
+    }
+
+    /**
+     * A copy of a weight that stays fixed (a reference model's), laid out so that the products read it instead of
+     * packing the weight each time; written into {@code reuse} when it is a copy of the same size, else newly
+     * allocated; null where {@link #fixedLayoutBytes} is 0. A snapshot: the caller rebuilds it after the weight changes
+     * and passes it to {@link #matmulFixed} ({@link #matmulSwiglu} for {@code gateUp}).
+     */
+    default Tensor fixedLayout(Tensor weight, int out, int in, boolean gateUp, Tensor reuse) {
+        return null;
+    }
+
+    /**
+     * {@link #matmul} given {@code layout}, the weight's {@link #fixedLayout} copy (not the gate/up one): the same values
+     * as {@code matmul(out, in, w, bias, M, N, K, accumulate)}.
+     */
+    default void matmulFixed(Tensor out, Tensor in, Tensor w, Tensor layout, Tensor bias, int M, int N, int K, boolean accumulate) {
         matmul(out, in, w, bias, M, N, K, accumulate);
     }
 

@@ -156,6 +156,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         Transformer p2 = Transformer.create(c, profiled), r2 = Transformer.create(c, profiled);
         p2.copyFrom(policy);
         r2.copyFrom(policy);
+        r2.fixWeights(true);
         AdamW opt = new AdamW(p2, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         Generator gen = new Generator(p2);
         step(c, p2, r2, opt, gen, rng, 1, null);
@@ -174,16 +175,17 @@ public final class GrpoStepBenchmark implements Benchmark {
      * AdamW's moments), the activation block, the KV cache; the heap live after a full collection and committed; and
      * the rest of the resident set, which is the JVM's own (code, metaspace, collector, threads) and unused heap.
      */
-    private static String budget(Transformer policy, long kv) {
+    private static String budget(Transformer policy, Transformer ref, long kv) {
         long weights = policy.frozenBase() != null ? policy.frozenBase().bytes() : 4 * policy.params().size();
         long trained = 4 * 4 * policy.trainable().params().size();
         long acts = policy.activationBytes() + (policy.lora() == null ? 0 : policy.lora().activationBytes(4 * (P + C)));
-        long copies = policy.decodeCopyBytes();
+        long copies = policy.decodeCopyBytes(), fixed = ref == policy ? 0 : ref.fixedCopyBytes();
         System.gc();
         Runtime rt = Runtime.getRuntime();
         long live = rt.totalMemory() - rt.freeMemory(), committed = rt.totalMemory(), resident = Roofline.residentBytes();
-        return String.format("weights %s, trained parameters + gradients + AdamW %s, activations %s, KV cache %s, decode weight copies %s; heap live %s of %s committed; "
-                + "resident now %s (the rest is the JVM's own and free heap)", gib(weights), gib(trained), gib(acts), gib(kv), gib(copies), gib(live), gib(committed), gib(resident));
+        return String.format("weights %s, trained parameters + gradients + AdamW %s, activations %s, KV cache %s, decode weight copies %s, "
+                + "reference model %s + its fixed weight copies %s; heap live %s of %s committed; resident now %s (the rest is the JVM's own and free heap)",
+                gib(weights), gib(trained), gib(acts), gib(kv), gib(copies), gib(ref == policy ? 0 : 4 * ref.params().size()), gib(fixed), gib(live), gib(committed), gib(resident));
     }
 
     private static String gib(long bytes) {
@@ -222,6 +224,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         if (!peftOptions.lora()) {
             ref = Transformer.create(c, policy.backend());
             ref.copyFrom(policy);
+            ref.fixWeights(true); // as GrpoTrainer's reference
         }
         AdamW opt = new AdamW(policy.trainable(), new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         Generator generator = new Generator(policy);
@@ -261,7 +264,7 @@ public final class GrpoStepBenchmark implements Benchmark {
         System.out.println("# policy fwd+bwd " + Roofline.computeBound(3 * fwd, med[2] / 1e3));
         long peak = Roofline.peakResidentBytes();
         System.out.printf("peak memory: %.2f GiB = %.2f GB (resident)%s%n", peak / (double) (1L << 30), peak / 1e9, peftOptions.memoryTarget());
-        System.out.println("# memory budget: " + budget(policy, generator.lastStats().kvCacheBytes()));
+        System.out.println("# memory budget: " + budget(policy, ref, generator.lastStats().kvCacheBytes()));
         // AdamW reads weights, gradients and both moments and writes three of them: 7 floats per parameter moved over a
         // working set of 4, which a small model keeps in a cache between steps (the bound is that level's bandwidth)
         long params = policy.trainable().params().size();

@@ -72,6 +72,7 @@ final class ScalingBenchmark {
     private static Measured measure(ModelConfig c, Communicator comm, int prompts, int steps, int warmup, long seed) {
         Transformer policy = Transformer.create(c, new CpuBackend()).initialise(1, 0.02), ref = Transformer.create(c, policy.backend());
         ref.copyFrom(policy);
+        ref.fixWeights(true); // as GrpoTrainer's reference
         AdamW opt = new AdamW(policy, new AdamW.Settings(1e-5, 0.9, 0.999, 1e-8, 0.0));
         Generator generator = new Generator(policy);
         SplittableRandom rng = new SplittableRandom(seed);

@@ -165,6 +165,7 @@ public final class GrpoTrainer {
         if (config.needsReference() && policy.lora() == null) {
             reference = Transformer.create(policy.config(), policy.backend());
             reference.copyFrom(policy);
+            reference.fixWeights(true); // its products read weights laid out once, until a sync or a resume writes them
         }
         if (config.rollouts().advEstimator().needsCritic()) {
             TrainingArguments t = config.training();
@@ -350,6 +351,7 @@ public final class GrpoTrainer {
         float[] p = be.read(policy.params()), r = be.read(reference.params());
         for (int i = 0; i < r.length; i++) r[i] = (float) (a * p[i] + (1 - a) * r[i]);
         be.write(reference.params(), r);
+        reference.weightsChanged();
     }
 
     /** Greedy accuracy, mean reward per function and pass@G on the held-out prompts. */

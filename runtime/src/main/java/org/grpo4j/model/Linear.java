@@ -19,6 +19,12 @@ public final class Linear {
     private Tensor dWeight, dBias;
     /** The backend's decode-time copy of the weight ({@link Backend#decodeLayout}), or null; read only by {@link #decode}. */
     private Tensor decodeCopy;
+    /**
+     * The backend's copy of the weight for a model whose weights stay fixed ({@link Backend#fixedLayout}; the gate/up
+     * projection's laid out for {@link Backend#matmulSwiglu}), or null: the products pack the weight themselves.
+     */
+    private Tensor fixedCopy;
+    private boolean fixedGateUp;
     private LoraAdapters lora;
     private int layer;
     private LoraModule.Group group;
@@ -80,7 +86,8 @@ public final class Linear {
      * their backward needs (training forwards; generation passes false).
      */
     void forward(Backend b, Tensor y, Tensor x, int rows, boolean accumulate, boolean saveForBackward) {
-        b.matmul(y, x, weight, bias, rows, out, in, accumulate);
+        if (fixedCopy != null && !fixedGateUp) b.matmulFixed(y, x, weight, fixedCopy, bias, rows, out, in, accumulate);
+        else b.matmul(y, x, weight, bias, rows, out, in, accumulate);
         if (lora != null) lora.forward(layer, group, x, y, rows, saveForBackward);
     }
 
@@ -95,7 +102,24 @@ public final class Linear {
             b.swiglu(act, gateUp, rows, F);
             return;
         }
-        b.matmulSwiglu(act, gateUp, x, weight, rows, F, in);
+        b.matmulSwiglu(act, gateUp, x, weight, fixedGateUp ? fixedCopy : null, rows, F, in);
+    }
+
+    /** Bytes of this weight's fixed copy ({@code gateUp}: the fused gate/up projection's), 0 where the backend keeps none. */
+    long fixedCopyBytes(Backend b, boolean gateUp) {
+        return b.fixedLayoutBytes(weight, out, in, gateUp);
+    }
+
+    /** (Re)builds the fixed copy from the current weight, reusing the previous copy's memory; {@code keep == false} drops it. */
+    void layOutFixed(Backend b, boolean gateUp, boolean keep) {
+        fixedCopy = keep ? b.fixedLayout(weight, out, in, gateUp, fixedGateUp == gateUp ? fixedCopy : null) : null;
+        fixedGateUp = gateUp;
+    }
+
+    /** Reads {@code other}'s fixed copy (a replica's projection, over the same weight). */
+    void shareFixed(Linear other) {
+        fixedCopy = other.fixedCopy;
+        fixedGateUp = other.fixedGateUp;
     }
 
     /**

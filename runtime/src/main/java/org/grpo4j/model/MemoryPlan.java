@@ -45,7 +45,10 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
      */
     public static MemoryPlan training(Transformer model, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {
         ModelConfig c = model.config();
-        if (!model.frozen() && !model.gradientCheckpointing()) return training(c, microBatchSequences, sequenceLength, targetsPerSequence, reference);
+        // a reference model's weights are fixed: its projections read copies laid out once (Transformer.fixWeights)
+        long fixed = reference && model.lora() == null ? model.fixedCopyBytes() : 0;
+        if (!model.frozen() && !model.gradientCheckpointing())
+            return training(c, microBatchSequences, sequenceLength, targetsPerSequence, reference).plusReference(fixed);
         long base = model.frozenBase() != null ? model.frozenBase().bytes() : new ParameterLayout(c).size() * 4;
         long trained = model.frozen() ? model.trainable().params().size() * 4 : base;
         boolean copy = reference && model.lora() == null, parts = !model.frozen(); // SequenceParts: fp32 weights without adapters only
@@ -53,7 +56,11 @@ public record MemoryPlan(long parameterBytes, long gradientBytes, long optimizer
                 : Activations.floatsForBatch(c, microBatchSequences, sequenceLength, targetsPerSequence, model.gradientCheckpointing()) * 4;
         if (model.lora() != null) acts += model.lora().activationBytes(microBatchSequences * sequenceLength);
         long grads = trained + (parts ? SequenceParts.extraGradientBytes(c, microBatchSequences) : 0);
-        return new MemoryPlan(base, grads, 2 * trained, copy ? base + scoring(c, microBatchSequences, sequenceLength, targetsPerSequence) : 0, acts);
+        return new MemoryPlan(base, grads, 2 * trained, copy ? base + fixed + scoring(c, microBatchSequences, sequenceLength, targetsPerSequence) : 0, acts);
+    }
+
+    private MemoryPlan plusReference(long bytes) {
+        return new MemoryPlan(parameterBytes, gradientBytes, optimizerBytes, referenceBytes + bytes, activationBytes, criticBytes);
     }
 
     public static MemoryPlan training(ModelConfig c, int microBatchSequences, int sequenceLength, int targetsPerSequence, boolean reference) {

@@ -53,6 +53,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     private boolean checkpointing;      // share the wide activations among layers, recompute them in the backward
     private boolean training;           // dropout is active (torch's model.train())
     private boolean decodeCopies;       // between beginDecode and endDecode: decode reads the weights' decode-time copies
+    private boolean weightsFixed;       // fixWeights: the products read the weights' fixed copies
 
     // the batch of the last forward, kept for its backward
     private TokenBatch batch;
@@ -135,6 +136,9 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         r.training = training;
         r.headChunkOverride = headChunkOverride;
         r.trainTail = trainTail;
+        r.weightsFixed = weightsFixed;
+        java.util.List<Linear> mine = projections(), theirs = r.projections();
+        for (int i = 0; i < mine.size(); i++) theirs.get(i).shareFixed(mine.get(i));
     }
 
     /** A model with zero weights; fill them with {@link #loadWeights}, {@link #initialise} or {@link #copyFrom}. */
@@ -184,6 +188,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         dFinalNorm = null; // rebound to the sink at the next backward
         dEmbedding = null;
         grads = null;
+        weightsChanged(); // adapters read the weights as they are: no fixed copies
         return this;
     }
 
@@ -278,6 +283,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
                 backend.write(params.slice(p.offset() + (long) k0 * chunk, n), buf, 0, n);
             }
         }
+        weightsChanged();
         return this;
     }
 
@@ -299,6 +305,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
             weights.fileOf(p.name()).readFloats(p.name(), v, 0);
             backend.write(params.slice(p.offset(), p.size()), v);
         }
+        weightsChanged();
     }
 
     /** Every tensor of {@code layout} is in {@code weights} with its shape and a float dtype, and nothing else is. */
@@ -380,6 +387,65 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
         if (!other.config.equals(config)) throw new IllegalArgumentException("cannot copy weights between different configs");
         backend.copy(params, other.params);
         weightsDtype = other.weightsDtype;
+        weightsChanged();
+    }
+
+    /**
+     * {@code true}: the weights stay as they are from now on (a reference model), so every projection reads a copy
+     * laid out once for the backend's products ({@link Backend#fixedLayout}: on the CPU the GEMM's packed panels, which
+     * each product and each sequence part would otherwise pack again), {@link #fixedCopyBytes} of them; {@code false}
+     * drops the copies. Only {@link #copyFrom}, {@link #loadWeights} and {@link #initialise} change a fixed model's
+     * weights, and each lays the copies out again; a writer through {@link #params()} calls {@link #weightsChanged}.
+     * A fixed model does not train ({@link #grads()} refuses). The scores are the same bits either way.
+     *
+     * <pre>{@code
+     * Transformer reference = Transformer.create(policy.config(), policy.backend());
+     * reference.copyFrom(policy);
+     * reference.fixWeights(true);
+     * float[] refLogp = reference.score(batch, 1f).logp();
+     * }</pre>
+     */
+    public Transformer fixWeights(boolean fixed) {
+        if (fixed && grads != null) throw new IllegalStateException("a model with gradients trains: its weights are not fixed");
+        weightsFixed = fixed;
+        layOutFixed();
+        return this;
+    }
+
+    /** Whether {@link #fixWeights} holds. */
+    public boolean weightsFixed() {
+        return weightsFixed;
+    }
+
+    /** Lays the fixed copies out again after a write through {@link #params()} (nothing unless {@link #fixWeights}). */
+    public void weightsChanged() {
+        if (weightsFixed) layOutFixed();
+    }
+
+    /** Most bytes of fixed weight copies a model holds ({@code -Dgrpo4j.fixedCopyBytes}; 0 turns them off). */
+    static final long FIXED_COPY_BYTES = Long.getLong("grpo4j.fixedCopyBytes", 256L << 20);
+
+    /**
+     * Bytes of the copies {@link #fixWeights} lays out: the backend's fixed copies of every projection, or 0 where their
+     * sum exceeds {@link #FIXED_COPY_BYTES} (a large model keeps one copy of its weights), the backend keeps none, or
+     * adapters sit beside the weights (their products read the weights as they are).
+     */
+    public long fixedCopyBytes() {
+        if (lora != null) return 0;
+        long sum = 0;
+        for (Linear lin : projections()) sum += lin.fixedCopyBytes(backend, gateUp(lin));
+        return sum <= FIXED_COPY_BYTES ? sum : 0;
+    }
+
+    private void layOutFixed() {
+        boolean keep = weightsFixed && fixedCopyBytes() > 0;
+        for (Linear lin : projections()) lin.layOutFixed(backend, gateUp(lin), keep);
+    }
+
+    /** The fused gate/up projection of a layer (its fixed copy is laid out for {@link Backend#matmulSwiglu}). */
+    private boolean gateUp(Linear lin) {
+        for (LayerWeights w : layers) if (w.gateUp == lin) return true;
+        return false;
     }
 
     public ModelConfig config() {
@@ -410,6 +476,7 @@ public final class Transformer implements AutoCloseable, org.grpo4j.optim.Traina
     @Override
     public Tensor grads() {
         if (frozen()) throw new IllegalStateException("the base weights are frozen (LoRA): the gradients are trainable().grads()");
+        if (weightsFixed) throw new IllegalStateException("the weights are fixed (fixWeights): a reference model does not train");
         if (grads == null) {
             grads = backend.allocate(layout.size());
             for (LayerWeights w : layers) w.bindGradients(grads);

@@ -108,6 +108,24 @@ public final class Gemm {
     public static void matmulNT(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda,
                                 float[] w, int wOff, int ldw, float[] bias, int biasOff,
                                 int M, int N, int K, boolean accumulate) {
+        matmulNT(out, outOff, ldOut, a, aOff, lda, w, wOff, ldw, null, bias, biasOff, M, N, K, accumulate);
+    }
+
+    /**
+     * {@link #matmulNT} where a copy of the weight is already in the packed panel layout, {@code panels[panelsOff + (j /
+     * NR)·K·NR + k·NR + j mod NR] = w[j, k]} with zero columns past {@code N} ({@link DecodeGemm#build}'s layout: the
+     * two are one), as a fixed model keeps it: the blocked product then packs only its left operand. The copy is read
+     * where the depth is even (it has no zero step to pad an odd last block); elsewhere the weight is packed as usual.
+     * The same depth blocks, sums and order as {@link #matmulNT}, hence the same bits.
+     */
+    static void matmulNTPanels(float[] out, int outOff, float[] a, int aOff, float[] w, int wOff, float[] panels, int panelsOff,
+                               float[] bias, int biasOff, int M, int N, int K, boolean accumulate) {
+        check("panels", panels, panelsOff, DecodeGemm.layoutFloats(N, K));
+        matmulNT(out, outOff, N, a, aOff, K, w, wOff, K, new Panels(panels, panelsOff, K), bias, biasOff, M, N, K, accumulate);
+    }
+
+    private static void matmulNT(float[] out, int outOff, int ldOut, float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
+                                 Panels panels, float[] bias, int biasOff, int M, int N, int K, boolean accumulate) {
         checkDims(M, N, K);
         check("out", out, outOff, M, N, ldOut);
         check("a", a, aOff, M, K, lda);
@@ -131,7 +149,7 @@ public final class Gemm {
             putBias(out, outOff, ldOut, bias, biasOff, M, N, accumulate);
             accumulate = true;
         }
-        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, 1, ldw, M, N, K, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, 1, ldw, panels, M, N, K, accumulate);
     }
 
     /**
@@ -154,7 +172,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, null, 0, M, K, accumulate);
             return;
         }
-        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, ldw, 1, M, K, N, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, lda, 1, w, wOff, ldw, 1, null, M, K, N, accumulate);
     }
 
     /**
@@ -178,7 +196,7 @@ public final class Gemm {
             fillBiasOrZero(out, outOff, ldOut, null, 0, N, K, accumulate);
             return;
         }
-        gemm(out, outOff, ldOut, a, aOff, 1, lda, b, bOff, ldb, 1, N, K, M, accumulate);
+        gemm(out, outOff, ldOut, a, aOff, 1, lda, b, bOff, ldb, 1, null, N, K, M, accumulate);
     }
 
     /** {@code out[N] += Σ_rows a[M,N]}: the gradient of a bias. */
@@ -333,18 +351,22 @@ public final class Gemm {
     /** Fewest rows (columns) of a slab worth its own copy of the other operand's packing, while each thread has one. */
     static final int SLAB_MIN = Integer.getInteger("grpo4j.gemm.slabMin", 512);
 
+    /**
+     * {@code C (+)= A·B} on strided operands; {@code panels != null}: B is read from that copy ({@link #matmulNTPanels})
+     * instead of packed from {@code b}.
+     */
     static void gemm(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
-                     float[] b, int bOff, int brs, int bcs,
+                     float[] b, int bOff, int brs, int bcs, Panels panels,
                      int rows, int cols, int depth, boolean accumulate) {
-        int panels = (cols + NR - 1) / NR;
+        int colPanels = (cols + NR - 1) / NR;
         int rowBlocks = (rows + MR - 1) / MR;
-        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.width(), Math.max(panels, rowBlocks));
+        int threads = (long) rows * cols * depth < PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.width(), Math.max(colPanels, rowBlocks));
         if (threads == 1) {
-            block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, depth, accumulate);
+            block(WORK.get(), c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, panels, 0, rows, 0, cols, depth, accumulate);
             return;
         }
         if (splitsDepth(rows, cols, depth, threads)) {
-            gemmDepthParts(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, rows, cols, depth, accumulate, threads);
+            gemmDepthParts(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, panels, rows, cols, depth, accumulate, threads);
             return;
         }
         // One fork per product and no barriers: the output is cut into slabs that threads claim from a counter,
@@ -353,13 +375,13 @@ public final class Gemm {
         // otherwise row slabs.
         // Each column slab repacks all of A and each row slab all of B: cut the longer side so the smaller
         // operand is the one packed repeatedly.
-        boolean byColumns = rowBlocks < 2 * threads || (cols > rows && panels >= 2 * threads);
-        claimSlabs(byColumns ? panels : rowBlocks, byColumns ? cols : rows, threads, (work, s0, s1) -> {
+        boolean byColumns = rowBlocks < 2 * threads || (cols > rows && colPanels >= 2 * threads);
+        claimSlabs(byColumns ? colPanels : rowBlocks, byColumns ? cols : rows, threads, (work, s0, s1) -> {
             if (byColumns) {
-                block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
+                block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, panels,
                         0, rows, s0 * NR, Math.min(cols, s1 * NR), depth, accumulate);
             } else {
-                block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs,
+                block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, panels,
                         s0 * MR, Math.min(rows, s1 * MR), 0, cols, depth, accumulate);
             }
         });
@@ -407,7 +429,7 @@ public final class Gemm {
      * into C in part order. Which part a thread runs does not change the sums, so results do not depend on scheduling.
      */
     private static void gemmDepthParts(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
-                                       float[] b, int bOff, int brs, int bcs, int rows, int cols, int depth,
+                                       float[] b, int bOff, int brs, int bcs, Panels panels, int rows, int cols, int depth,
                                        boolean accumulate, int parts) {
         int size = rows * cols;
         float[] buf = PARTS.get();
@@ -419,9 +441,9 @@ public final class Gemm {
             for (int u = next.getAndIncrement(); u < parts; u = next.getAndIncrement()) {
                 // even cuts, so no part ends in a zero step but the last
                 int d0 = (int) ((long) depth * u / parts) & ~1, d1 = u == parts - 1 ? depth : (int) ((long) depth * (u + 1) / parts) & ~1;
-                if (u == 0) block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, 0, rows, 0, cols, d1, accumulate);
+                if (u == 0) block(work, c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, panels, 0, rows, 0, cols, d1, accumulate);
                 else block(work, sums, (u - 1) * size, cols, a, aOff + d0 * acs, ars, acs, b, bOff + d0 * brs, brs, bcs,
-                        0, rows, 0, cols, d1 - d0, false);
+                        panels == null ? null : panels.from(d0), 0, rows, 0, cols, d1 - d0, false);
             }
         });
         Parallel.forRange(rows, Parallel.grain((long) cols * parts), (from, to) -> {
@@ -439,10 +461,13 @@ public final class Gemm {
      * The kernel steps two depths at a time, so an odd depth block is packed with one zero step at its end.
      */
     private static void block(Work work, float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
-                              float[] b, int bOff, int brs, int bcs, int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
-        // equal depth blocks, so a depth just over KC does not leave a thin last block
+                              float[] b, int bOff, int brs, int bcs, Panels panels,
+                              int r0, int r1, int j0, int j1, int depth, boolean accumulate) {
+        // equal depth blocks, so a depth just over KC does not leave a thin last block; of an even length, so that an
+        // even depth has no odd block, which a weight's panels could not pad (bench-m's down product, 1376 = 3 × 459)
         int kBlocks = (depth + KC - 1) / KC;
-        int kcMax = (depth + kBlocks - 1) / kBlocks;
+        int kcMax = ((depth + kBlocks - 1) / kBlocks + 1) & ~1;
+        if ((depth & 1) != 0) panels = null; // its last block is odd: the packing pads it with a zero step
         int slabPanels = (r1 - r0 + MR - 1) / MR;
         if (PACK_A_ONCE && j1 - j0 > NC && (long) slabPanels * PANEL_A <= PACKED_A_MAX) {
             // several column blocks: the slab's rows are packed once per depth block, not once per column block
@@ -451,9 +476,9 @@ public final class Gemm {
                 int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
                 packA(ap, a, aOff, ars, acs, r0, r1, r1, pc, kc, kcp);
                 for (int jc = j0; jc < j1; jc += NC) {
-                    packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, Math.min(NC, j1 - jc), j1);
+                    Right right = right(work, b, bOff, brs, bcs, panels, pc, kc, kcp, jc, Math.min(NC, j1 - jc), j1);
                     for (int ic = r0; ic < r1; ic += MC)
-                        blockKernels(work, ap, (ic - r0) / MR * PANEL_A, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
+                        blockKernels(work, ap, (ic - r0) / MR * PANEL_A, right, c, cOff, ldc, ic, Math.min(r1, ic + MC), r1,
                                 jc, Math.min(NC, j1 - jc), j1, kcp, accumulate || pc > 0);
                 }
             }
@@ -463,14 +488,39 @@ public final class Gemm {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < depth; pc += kcMax) {
                 int kc = Math.min(kcMax, depth - pc), kcp = (kc + 1) & ~1;
-                packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, nc, j1);
+                Right right = right(work, b, bOff, brs, bcs, panels, pc, kc, kcp, jc, nc, j1);
                 for (int ic = r0; ic < r1; ic += MC) {
                     int ie = Math.min(r1, ic + MC);
                     packA(work.ap, a, aOff, ars, acs, ic, ie, r1, pc, kc, kcp);
-                    blockKernels(work, work.ap, 0, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, accumulate || pc > 0);
+                    blockKernels(work, work.ap, 0, right, c, cOff, ldc, ic, ie, r1, jc, nc, j1, kcp, accumulate || pc > 0);
                 }
             }
         }
+    }
+
+    /**
+     * Where the kernels read one {@code kc × nc} block of B: panel {@code q} starts at {@code bp[base + q·stride]}, its
+     * depth steps {@link #NR} floats apart.
+     */
+    record Right(float[] bp, int base, int stride) {}
+
+    /**
+     * A copy of B already in the packed panel layout over its whole depth: panel {@code q} at {@code data[offset +
+     * q·depth·NR]}, its depth steps {@link #NR} floats apart ({@link #matmulNTPanels}).
+     */
+    record Panels(float[] data, int offset, int depth) {
+        /** The same panels from depth step {@code d} on (a depth part's, {@link #gemmDepthParts}). */
+        Panels from(int d) {
+            return new Panels(data, offset + d * NR, depth);
+        }
+    }
+
+    /** The block of B at depth {@code pc}, columns {@code jc}: packed into {@code work.bp}, or read in place from the panels. */
+    private static Right right(Work work, float[] b, int bOff, int brs, int bcs, Panels panels,
+                               int pc, int kc, int kcp, int jc, int nc, int j1) {
+        if (panels != null) return new Right(panels.data(), panels.offset() + jc * panels.depth() + pc * NR, panels.depth() * NR);
+        packBBlock(work.bp, b, bOff, brs, bcs, pc, kc, kcp, jc, nc, j1);
+        return new Right(work.bp, 0, kcp * NR);
     }
 
     /** Packs the {@code kc × nc} block of B at depth {@code pc}, columns {@code jc}, as {@code NR}-wide panels. */
@@ -489,9 +539,10 @@ public final class Gemm {
      * The micro-kernels for rows {@code [ic, ie)} (packed from {@code ap[apI]} on) against the packed block of columns
      * {@code [jc, jc + nc)}: each micro-panel of A stays in L1 while it meets every panel of B.
      */
-    private static void blockKernels(Work work, float[] ap, int apI, float[] c, int cOff, int ldc, int ic, int ie, int r1,
+    private static void blockKernels(Work work, float[] ap, int apI, Right right, float[] c, int cOff, int ldc, int ic, int ie, int r1,
                                      int jc, int nc, int j1, int kcp, boolean load) {
-        float[] bp = work.bp, tile = work.tile, zeros = work.zeros;
+        float[] bp = right.bp(), tile = work.tile, zeros = work.zeros;
+        int base = right.base(), stride = right.stride();
         int panels = (nc + NR - 1) / NR;
         for (int i0 = ic; i0 < ie; i0 += MR) {
             int mr = Math.min(MR, r1 - i0), aI = apI + (i0 - ic) / MR * PANEL_A;
@@ -503,7 +554,7 @@ public final class Gemm {
                 int cinI = full && load ? cOff + i0 * ldc + jq : 0, cinLd = full && load ? ldc : 0;
                 float[] cout = full ? c : tile;
                 int coutI = full ? cOff + i0 * ldc + jq : 0, coutLd = full ? ldc : NR;
-                kernel(ap, aI, bp, q * kcp * NR, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
+                kernel(ap, aI, bp, base + q * stride, kcp, cin, cinI, cinLd, cout, coutI, coutLd);
                 if (!full) mergeTile(tile, c, cOff + i0 * ldc + jq, ldc, mr, nr, load);
             }
         }

@@ -56,7 +56,7 @@ final class PackedGemm {
                     int kb = Math.min(TILE_DEPTH, K - k0);
                     for (int r = 0; r < nb; r++) w.widenRow(n0 + r, k0, kb, tile, r * kb);
                     // B(p, j) = tile[j·kb + p]: the widened rows are the transposed right operand
-                    Gemm.gemm(out, outOff + n0, N, a, aOff + k0, K, 1, tile, 0, 1, kb, M, nb, kb, acc || k0 > 0);
+                    Gemm.gemm(out, outOff + n0, N, a, aOff + k0, K, 1, tile, 0, 1, kb, null, M, nb, kb, acc || k0 > 0);
                 }
             }
         });
@@ -177,7 +177,7 @@ final class PackedGemm {
                 for (int n0 = 0; n0 < N; n0 += depth) {
                     int nb = Math.min(depth, N - n0);
                     for (int r = 0; r < nb; r++) w.widenRow(n0 + r, k0, kb, tile, r * kb);
-                    Gemm.gemm(dIn, dInOff + k0, K, dOut, dOutOff + n0, N, 1, tile, 0, kb, 1, M, kb, nb, accumulate || n0 > 0);
+                    Gemm.gemm(dIn, dInOff + k0, K, dOut, dOutOff + n0, N, 1, tile, 0, kb, 1, null, M, kb, nb, accumulate || n0 > 0);
                 }
             }
         });

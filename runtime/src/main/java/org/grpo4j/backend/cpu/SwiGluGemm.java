@@ -42,18 +42,35 @@ final class SwiGluGemm {
      * {@code a} and {@code act} are {@code K} and {@code F} floats). Row slabs claimed from a counter when the pool has
      * threads to spare; inside a pool task (whole sequences per core) the calling thread runs it all.
      */
-    static void run(float[] act, int actOff, float[] a, int aOff, float[] w, int wOff, int M, int F, int K) {
+    static void run(float[] act, int actOff, float[] a, int aOff, float[] w, int wOff, float[] panels, int M, int F, int K) {
         Gemm.check("act", act, actOff, M, F, F);
         Gemm.check("a", a, aOff, M, K, K);
         Gemm.check("w", w, wOff, 2 * F, K, K);
+        if (panels != null && panels.length < panelFloats(F, K)) throw new IllegalArgumentException("panels of " + panels.length + " floats, not " + panelFloats(F, K));
         int rowBlocks = (M + MR - 1) / MR;
         int threads = 2L * M * F * K < Gemm.PARALLEL_MIN_FMAS ? 1 : Math.min(Parallel.width(), rowBlocks);
         if (threads == 1) {
-            slab(Gemm.WORK.get(), act, actOff, a, aOff, w, wOff, 0, M, F, K);
+            slab(Gemm.WORK.get(), act, actOff, a, aOff, w, wOff, panels, 0, M, F, K);
             return;
         }
         Gemm.claimSlabs(rowBlocks, M, threads,
-                (work, s0, s1) -> slab(work, act, actOff, a, aOff, w, wOff, s0 * MR, Math.min(M, s1 * MR), F, K));
+                (work, s0, s1) -> slab(work, act, actOff, a, aOff, w, wOff, panels, s0 * MR, Math.min(M, s1 * MR), F, K));
+    }
+
+    /** Floats of {@link #panels}' copy of a fused {@code [2F, K]} gate/up weight. */
+    static long panelFloats(int F, int K) {
+        return (long) (F + L - 1) / L * ((K + 1) & ~1) * NR;
+    }
+
+    /**
+     * The fused gate/up weight packed whole as {@link #run} packs one block of it ({@link #packWeight}): a copy that
+     * {@link #run} reads in place of packing, for a weight that does not change between products.
+     */
+    static void panels(float[] dst, float[] w, int wOff, int F, int K) {
+        int kcp = (K + 1) & ~1;
+        Parallel.forRange((F + L - 1) / L, 1, (from, to) -> {
+            for (int q = from; q < to; q++) packWeight(dst, q * kcp * NR, w, wOff, F, K, kcp, q * L, Math.min(L, F - q * L));
+        });
     }
 
     /**
@@ -61,19 +78,22 @@ final class SwiGluGemm {
      * the weight is packed once, and the rows are packed once for the whole slab where that fits
      * ({@link Gemm#PACK_A_ONCE}'s rule), else {@link Gemm#MC} rows at a time per block.
      */
-    private static void slab(Gemm.Work work, float[] act, int actOff, float[] a, int aOff, float[] w, int wOff, int r0, int r1, int F, int K) {
+    private static void slab(Gemm.Work work, float[] act, int actOff, float[] a, int aOff, float[] w, int wOff, float[] panels,
+                             int r0, int r1, int F, int K) {
         int kcp = (K + 1) & ~1, slabPanels = (r1 - r0 + MR - 1) / MR;
         boolean once = Gemm.PACK_A_ONCE && F > NCF && (long) slabPanels * PANEL_A <= Gemm.PACKED_A_MAX;
         float[] packedA = once ? work.packedA(slabPanels * PANEL_A) : work.ap;
         if (once) Gemm.packA(packedA, a, aOff, K, 1, r0, r1, r1, 0, K, kcp);
         for (int jc = 0; jc < F; jc += NCF) {
             int nc = Math.min(NCF, F - jc);
-            packWeight(work.bp, w, wOff, F, K, kcp, jc, nc);
+            float[] bp = panels != null ? panels : work.bp;
+            int base = panels != null ? jc / L * kcp * NR : 0;
+            if (panels == null) packWeight(bp, 0, w, wOff, F, K, kcp, jc, nc);
             for (int ic = r0; ic < r1; ic += MC) {
                 int ie = Math.min(r1, ic + MC), apI = 0;
                 if (once) apI = (ic - r0) / MR * PANEL_A;
                 else Gemm.packA(packedA, a, aOff, K, 1, ic, ie, r1, 0, K, kcp);
-                kernels(work, packedA, apI, act, actOff, F, ic, ie, r1, jc, nc, kcp);
+                kernels(work, packedA, apI, bp, base, act, actOff, F, ic, ie, r1, jc, nc, kcp);
             }
         }
     }
@@ -84,13 +104,13 @@ final class SwiGluGemm {
      * product ran either ~5% faster or ~30% slower than the plain path from one JVM to the next (Zen 5, one thread, CPU
      * time): C2 compiled that loop one of two ways.
      */
-    private static void kernels(Gemm.Work work, float[] ap, int apI, float[] act, int actOff, int F, int ic, int ie, int r1,
+    private static void kernels(Gemm.Work work, float[] ap, int apI, float[] bp, int base, float[] act, int actOff, int F, int ic, int ie, int r1,
                                 int jc, int nc, int kcp) {
-        float[] bp = work.bp, zeros = work.zeros, buf = BLOCK.get();
+        float[] zeros = work.zeros, buf = BLOCK.get();
         int panels = (nc + L - 1) / L, whole = nc / L;
         for (int i0 = ic; i0 < ie; i0 += MR) {
             int aI = apI + (i0 - ic) / MR * PANEL_A, t = (i0 - ic) * NC;
-            for (int q = 0; q < panels; q++) Gemm.kernel(ap, aI, bp, q * kcp * NR, kcp, zeros, 0, 0, buf, t + q * NR, NC);
+            for (int q = 0; q < panels; q++) Gemm.kernel(ap, aI, bp, base + q * kcp * NR, kcp, zeros, 0, 0, buf, t + q * NR, NC);
         }
         int rows = Math.min(ie, r1) - ic, o = actOff + ic * F + jc;
         epilogue(buf, act, o, F, rows, whole);
@@ -129,10 +149,10 @@ final class SwiGluGemm {
      * depth ({@code kcp} steps, the last a zero step for an odd depth): gate row {@code j} of the weight becomes panel
      * column {@code j mod L}, up row {@code F + j} column {@code L + j mod L}.
      */
-    private static void packWeight(float[] bp, float[] w, int wOff, int F, int K, int kcp, int jc, int nc) {
+    private static void packWeight(float[] bp, int bpOff, float[] w, int wOff, int F, int K, int kcp, int jc, int nc) {
         int panels = (nc + L - 1) / L;
         for (int q = 0; q < panels; q++) {
-            int j0 = jc + q * L, cols = Math.min(L, F - j0), base = q * kcp * NR;
+            int j0 = jc + q * L, cols = Math.min(L, F - j0), base = bpOff + q * kcp * NR;
             int gate = wOff + j0 * K, up = wOff + (F + j0) * K;
             if (cols == L && L == 16 && Gemm.TRANSPOSE) packPanel16(bp, base, w, gate, up, K);
             else packPanelScalar(bp, base, w, gate, up, K, cols);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link SwiGluGemm} writes the bits of {@link Gemm#matmulNT} followed by {@link SwiGlu#forward} (the path
  * {@code -Dgrpo4j.swigluEpilogue=false} restores): tails of rows, of gate columns (a partial vector) and of depth (odd),
- * several column blocks, the whole slab's rows packed once or per block, on one and two threads, at offsets.
+ * several column blocks, the whole slab's rows packed once or per block, on one and two threads, at offsets; with the
+ * weight packed per product or read from a copy packed once ({@link SwiGluGemm#panels}).
  */
 class SwiGluGemmTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
@@ -54,10 +55,15 @@ class SwiGluGemmTest {
         java.util.Arrays.fill(expected, Float.NaN);
         Gemm.matmulNT(gateUp, 0, a, aOff, w, wOff, null, 0, M, 2 * F, K, false);
         SwiGlu.forward(expected, oOff, gateUp, 0, M, F);
-        SwiGluGemm.run(actual, oOff, a, aOff, w, wOff, M, F, K);
-        for (int i = 0; i < expected.length; i++)
-            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
-                    M + "x" + F + "x" + K + " on " + threads + " threads, element " + i + ": " + expected[i] + " vs " + actual[i]);
+        // packed per product, then read from a copy packed once (a fixed weight's, CpuBackend.fixedLayout)
+        float[] panels = new float[(int) SwiGluGemm.panelFloats(F, K)];
+        SwiGluGemm.panels(panels, w, wOff, F, K);
+        for (float[] copy : new float[][] {null, panels}) {
+            SwiGluGemm.run(actual, oOff, a, aOff, w, wOff, copy, M, F, K);
+            for (int i = 0; i < expected.length; i++)
+                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), M + "x" + F + "x" + K + " on " + threads
+                        + " threads" + (copy != null ? ", weight copy" : "") + ", element " + i + ": " + expected[i] + " vs " + actual[i]);
+        }
     }
 
     /** The backend op equals its default body (the product into the scratch, then SwiGLU) and, fused, leaves the scratch alone. */
@@ -93,7 +99,7 @@ class SwiGluGemmTest {
         CpuBackend cpu = new CpuBackend();
         Backend plain = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (p, m, args) -> {
             if (m.getName().equals("matmulSwiglu")) {
-                int rows = (int) args[4], F = (int) args[5], K = (int) args[6];
+                int n = args.length, rows = (int) args[n - 3], F = (int) args[n - 2], K = (int) args[n - 1];
                 cpu.matmul((Tensor) args[1], (Tensor) args[2], (Tensor) args[3], null, rows, 2 * F, K, false);
                 cpu.swiglu((Tensor) args[0], (Tensor) args[1], rows, F);
                 return null;
