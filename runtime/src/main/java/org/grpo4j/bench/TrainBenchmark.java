@@ -117,9 +117,16 @@ public final class TrainBenchmark implements Benchmark {
         double tokPerS = sequences * len / Stats.median(fb), refMs = Stats.median(ref) * 1e3;
         System.out.printf("fwd+bwd: %.1f tok/s%n", tokPerS);
         System.out.printf("reference: %.1f ms%n", refMs);
-        if (reference != model)
-            System.out.printf("# reference: the pass of a reference model, weights fixed and laid out once (%.1f MiB of copies, Transformer.fixWeights); "
-                    + "the same pass over the policy's weights, packed in every product: %.1f ms%n", reference.fixedCopyBytes() / (double) (1 << 20), Stats.median(own) * 1e3);
+        if (reference != model) {
+            double delta = 0;
+            for (TokenBatch mb : microBatches) {
+                float[] a = model.score(mb, 1f).logp(), b = reference.score(mb, 1f).logp();
+                for (int i = 0; i < a.length; i++) delta = Math.max(delta, Math.abs(a[i] - b[i]));
+            }
+            System.out.printf("# reference: the pass of a reference model, weights fixed and laid out once (%.1f MiB of copies, Transformer.fixWeights; "
+                    + "max |Δ log-prob| %.1e against the policy's pass: the same bits); the same pass over the policy's weights, packed in every product: %.1f ms%n",
+                    reference.fixedCopyBytes() / (double) (1 << 20), delta, Stats.median(own) * 1e3);
+        }
         System.out.printf("# reference pass (Transformer.score): %.1f MiB of activations, where a training forward keeps %.1f MiB%n",
                 Transformer.scoreActivationBytes(c, micro, len, completion) / (double) (1 << 20),
                 MemoryPlan.training(c, micro, len, completion, false).activationBytes() / (double) (1 << 20));

@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
-import org.grpo4j.backend.cpu.Parallel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.grpo4j.backend.cpu.TwoThreads;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -23,20 +22,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * training forward too. Every writer of the weights lays the copies out again, so a fixed model never scores stale
  * weights; a fixed model does not train.
  */
+@ExtendWith(TwoThreads.class)
 class FixedWeightsTest {
     private final Backend be = new CpuBackend();
-    private int savedThreads;
-
-    @BeforeEach
-    void twoThreads() {
-        savedThreads = Parallel.threads();
-        Parallel.setThreads(2);
-    }
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
 
     /** Wide enough that the products take the blocked GEMM (more than 32 rows per part) and SwiGLU's fused product. */
     static ModelConfig small(Architecture arch, int hidden) {

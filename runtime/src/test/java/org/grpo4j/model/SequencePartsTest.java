@@ -14,13 +14,13 @@ import java.util.SplittableRandom;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.OpProfile;
 import org.grpo4j.backend.cpu.CpuBackend;
+import org.grpo4j.backend.cpu.TwoThreads;
 import org.grpo4j.backend.cpu.CpuTensor;
 import org.grpo4j.backend.cpu.Parallel;
 import org.grpo4j.bench.BenchModels;
 import org.grpo4j.quant.WeightFormat;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,20 +30,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * sequences, two micro-batches accumulated, gradient checkpointing and a chunked head; the scoring pass; the models
  * and backends that must run whole do; a failure in one part is thrown to the caller.
  */
+@ExtendWith(TwoThreads.class)
 class SequencePartsTest {
     private final Backend be = new CpuBackend();
-    private int savedThreads;
-
-    @BeforeEach
-    void twoThreads() {
-        savedThreads = Parallel.threads();
-        Parallel.setThreads(2);
-    }
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
 
     private static TokenBatch ragged(SplittableRandom rng, int sequences, int vocab, boolean groups) {
         return ragged(rng, sequences, vocab, groups, 1, 6, 14);

@@ -12,10 +12,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.grpo4j.backend.Backend;
 import org.grpo4j.backend.cpu.CpuBackend;
-import org.grpo4j.backend.cpu.Parallel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.grpo4j.backend.cpu.TwoThreads;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,20 +26,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * passes and in parts, with shared prompts (whose first targets share a row) and without, with gradient checkpointing,
  * a chunked head and LoRA adapters; under LoRA dropout the tail stays off and the pass is the same, bit for bit.
  */
+@ExtendWith(TwoThreads.class)
 class TrainTailTest {
     private final Backend be = new CpuBackend();
-    private int savedThreads;
-
-    @BeforeEach
-    void twoThreads() {
-        savedThreads = Parallel.threads();
-        Parallel.setThreads(2);
-    }
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
 
     /**
      * 2–7 ragged sequences; {@code groups}: GRPO groups of up to 3 completions of one prompt, which TokenBatch.of packs
