@@ -173,6 +173,33 @@ class GrpoTrainerTest {
         assertArrayEquals(a.backend().read(a.params()), d.backend().read(d.params()));
     }
 
+    /**
+     * The reference model's weights are fixed and laid out once (Transformer.fixWeights): a sync after every step with
+     * α = 1 must reach its products, so the next step's KL against it is ~0, where without the sync it has grown.
+     */
+    @Test
+    void aReferenceSyncReachesTheFixedReferencesProducts(@TempDir Path dir) throws Exception {
+        double[][] kl = new double[2][];
+        for (int k = 0; k < 2; k++) {
+            Transformer m = Transformer.create(config(), new CpuBackend()).initialise(11, 0.05);
+            Path out = dir.resolve("sync" + k);
+            var cfg = settings(out).set("max_steps", 3).set("beta", 0.04);
+            if (k == 0) cfg = cfg.set("sync_ref_model", true).set("ref_model_sync_steps", 1).set("ref_model_mixup_alpha", 1.0);
+            trainer(m, cfg.build(), null).train();
+            List<Double> perStep = new ArrayList<>();
+            for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+                var node = new ObjectMapper().readTree(line).get("kl");
+                if (node != null) perStep.add(node.asDouble()); // the run's closing summary has none
+            }
+            kl[k] = perStep.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        assertEquals(3, kl[0].length);
+        for (int step = 1; step < 3; step++) {
+            assertTrue(kl[0][step] < 1e-7, "synced every step: step " + (step + 1) + "'s KL " + kl[0][step]);
+            assertTrue(kl[1][step] > 1e-5, "never synced: step " + (step + 1) + "'s KL " + kl[1][step]);
+        }
+    }
+
     @Test
     void entropyIsLoggedOnceWhatever_topEntropyQuantile(@TempDir Path dir) throws Exception {
         // step 1's metrics come from the same completions and weights in both runs: only the filter differs
