@@ -151,18 +151,18 @@ public final class CpuBackend implements Backend {
      */
     @Override
     public long fixedLayoutBytes(Tensor weight, int out, int in, boolean gateUp) {
-        if (!(weight instanceof CpuTensor)) return 0;
-        return 4 * (gateUp ? SwiGluGemm.panelFloats(out / 2, in) : DecodeGemm.layoutFloats(out, in));
+        if (!gateUp) return decodeLayoutBytes(weight, out, in);
+        return weight instanceof CpuTensor ? 4 * SwiGluGemm.panelFloats(out / 2, in) : 0;
     }
 
     @Override
     public Tensor fixedLayout(Tensor weight, int out, int in, boolean gateUp, Tensor reuse) {
+        if (!gateUp) return decodeLayout(weight, out, in, reuse);
         if (!(weight instanceof CpuTensor w)) return null;
-        long n = fixedLayoutBytes(weight, out, in, gateUp) / 4;
+        long n = SwiGluGemm.panelFloats(out / 2, in);
         CpuTensor dst = reuse instanceof CpuTensor r && r.length() == n ? r : c(allocate(n));
-        if (dst.offset != 0) throw new IllegalStateException("a fixed layout starts its array");
-        if (gateUp) SwiGluGemm.panels(dst.data, w.data, w.offset, out / 2, in);
-        else DecodeGemm.build(dst.data, dst.offset, w.data, w.offset, out, in);
+        if (dst.offset != 0) throw new IllegalStateException("SwiGluGemm reads its panels from the array's start");
+        SwiGluGemm.panels(dst.data, w.data, w.offset, out / 2, in);
         return dst;
     }
 
